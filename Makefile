@@ -1,0 +1,30 @@
+# make demo: create .venv, install backprop, run the main job.
+# make test: create .venv, install backprop with the dev extra, run every test.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: demo test bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+demo: $(VENV)/.installed
+	$(PY) -m backprop.demos.xor
+
+test: $(VENV)/.installed-dev
+	$(PY) -m pytest -n 2 --dist loadfile
+
+bench: $(VENV)/.installed-dev
+	$(PY) benchmarks/overhead.py
+
+clean:
+	rm -rf $(VENV) build src/*.egg-info .pytest_cache .hypothesis

@@ -1,0 +1,29 @@
+"""backprop: a deep-learning framework written from scratch on NumPy, with PyTorch's API.
+
+>>> import backprop as bp
+>>> x = bp.tensor([1.0, 2.0, 3.0], requires_grad=True)
+>>> (x ** 2).sum().backward()
+>>> x.grad
+tensor([2., 4., 6.])
+"""
+from backprop import autograd
+from backprop.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from backprop.backend import device
+from backprop.creation import (
+    arange, as_tensor, eye, from_numpy, full, full_like, linspace, manual_seed, ones, ones_like, rand, randint,
+    randn, tensor, zeros, zeros_like,
+)
+from backprop.dtypes import float16, float32, float64, int8, int16, int32, int64, uint8, result_type
+from backprop.dtypes import bool_ as bool  # noqa: A001  (torch's name; shadows the builtin only here)
+from backprop.ops import (
+    abs, argmax, argmin, cat, chunk, clamp, cos, exp, expand, flatten, gather, log, log_softmax, logsumexp,
+    matmul, max, maximum, mean, min, minimum, pad, permute, prod, relu, reshape, sigmoid, sin, softmax, split,
+    sqrt, squeeze, stack, std, sum, tanh, transpose, unsqueeze, var, view, where,
+)
+from backprop.ops import add, clone, div, mul, neg, pow, sub
+from backprop.serialization import load, save
+from backprop.tensor import Tensor
+
+clip = clamp
+
+__version__ = "0.1.0"

@@ -1,0 +1,201 @@
+"""Elementwise functions of one tensor: exp, log, sqrt, abs, sin, cos, and the
+activations tanh, sigmoid, relu, with clamp.
+
+Integer inputs to the float-valued functions are first converted to float32,
+as in PyTorch.
+"""
+from backprop import backend
+from backprop.autograd import Function
+from backprop.ops.util import check_tensor, floating
+
+
+class Exp(Function):
+    """y = e^x;  dL/dx = dL/dy * y."""
+
+    def forward(self, x):
+        y = backend.array_module(x).exp(x)
+        self.save_for_backward(y)
+        return y
+
+    def backward(self, grad):
+        (y,) = self.saved_tensors
+        return grad * y
+
+
+class Log(Function):
+    """y = ln x;  dL/dx = dL/dy / x."""
+
+    def forward(self, x):
+        self.save_for_backward(x)
+        return backend.array_module(x).log(x)
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        return grad / x
+
+
+class Sqrt(Function):
+    """y = sqrt(x);  dL/dx = dL/dy / (2 y)."""
+
+    def forward(self, x):
+        y = backend.array_module(x).sqrt(x)
+        self.save_for_backward(y)
+        return y
+
+    def backward(self, grad):
+        (y,) = self.saved_tensors
+        return grad / (2 * y)
+
+
+class Abs(Function):
+    """y = |x|;  dL/dx = dL/dy * sign(x) (0 at x = 0, as in PyTorch)."""
+
+    def forward(self, x):
+        self.save_for_backward(x)
+        return backend.array_module(x).abs(x)
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        return grad * backend.array_module(x).sign(x)
+
+
+class Sin(Function):
+    """y = sin x;  dL/dx = dL/dy * cos x."""
+
+    def forward(self, x):
+        self.save_for_backward(x)
+        return backend.array_module(x).sin(x)
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        return grad * backend.array_module(x).cos(x)
+
+
+class Cos(Function):
+    """y = cos x;  dL/dx = -dL/dy * sin x."""
+
+    def forward(self, x):
+        self.save_for_backward(x)
+        return backend.array_module(x).cos(x)
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        return -grad * backend.array_module(x).sin(x)
+
+
+class Tanh(Function):
+    """y = tanh z = (e^z - e^-z) / (e^z + e^-z);  dL/dz = dL/dy * (1 - y^2)."""
+
+    def forward(self, x):
+        y = backend.array_module(x).tanh(x)
+        self.save_for_backward(y)
+        return y
+
+    def backward(self, grad):
+        (y,) = self.saved_tensors
+        return grad * (1 - y * y)
+
+
+class Sigmoid(Function):
+    """The logistic sigmoid y = 1 / (1 + e^-z);  dL/dz = dL/dy * y (1 - y).
+
+    For very negative z, e^-z overflows to inf and y correctly becomes 0.
+    """
+
+    def forward(self, x):
+        with backend.errstate(over="ignore"):
+            y = 1 / (1 + backend.array_module(x).exp(-x))
+        self.save_for_backward(y)
+        return y
+
+    def backward(self, grad):
+        (y,) = self.saved_tensors
+        return grad * y * (1 - y)
+
+
+class ReLU(Function):
+    """The rectified linear unit y = max(0, z);  dL/dz = dL/dy where z > 0, else 0."""
+
+    def forward(self, x):
+        y = backend.array_module(x).maximum(x, 0)
+        self.save_for_backward(y)
+        return y
+
+    def backward(self, grad):
+        (y,) = self.saved_tensors
+        return grad * (y > 0)
+
+
+class Clamp(Function):
+    """y = min(max(x, lo), hi);  dL/dx = dL/dy where lo <= x <= hi, else 0."""
+
+    def forward(self, x, lo, hi):
+        xp = backend.array_module(x)
+        self.save_for_backward(x)
+        self.lo, self.hi = lo, hi
+        y = x if lo is None else xp.maximum(x, lo)
+        return y if hi is None else xp.minimum(y, hi)
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        inside = True
+        if self.lo is not None:
+            inside = x >= self.lo
+        if self.hi is not None:
+            inside = inside & (x <= self.hi)
+        return grad * inside
+
+
+def exp(input):
+    return Exp.apply(floating(input, "exp"))
+
+
+def log(input):
+    return Log.apply(floating(input, "log"))
+
+
+def sqrt(input):
+    return Sqrt.apply(floating(input, "sqrt"))
+
+
+def abs(input):
+    return Abs.apply(check_tensor(input, "abs"))
+
+
+def sin(input):
+    return Sin.apply(floating(input, "sin"))
+
+
+def cos(input):
+    return Cos.apply(floating(input, "cos"))
+
+
+def tanh(input):
+    return Tanh.apply(floating(input, "tanh"))
+
+
+def sigmoid(input):
+    """sigmoid(z) = 1 / (1 + e^-z), from (-inf, inf) to (0, 1).
+
+    >>> import backprop as bp
+    >>> bp.sigmoid(bp.tensor([0.0])).tolist()
+    [0.5]
+    """
+    return Sigmoid.apply(floating(input, "sigmoid"))
+
+
+def relu(input):
+    return ReLU.apply(check_tensor(input, "relu"))
+
+
+def clamp(input, min=None, max=None):
+    """Limit every element to [min, max] (numbers or tensors; either may be None)."""
+    from backprop.ops import selection
+
+    check_tensor(input, "clamp")
+    if min is None and max is None:
+        raise ValueError("clamp() expected at least one of min and max, got neither")
+    if hasattr(min, "shape") or hasattr(max, "shape"):  # tensor bounds: composed of maximum/minimum
+        result = input if min is None else selection.maximum(input, min)
+        return result if max is None else selection.minimum(result, max)
+    return Clamp.apply(input, lo=min, hi=max)

@@ -1,0 +1,276 @@
+"""Reductions over dimensions: sum, mean, var, std, max, min, argmax, argmin,
+prod, logsumexp.
+
+``dim`` is None (all dimensions), an int, or (where torch allows) a tuple;
+``keepdim=True`` keeps the reduced dimensions with size 1. Each backward
+reshapes dL/dy to the kept shape so that it broadcasts over the reduced axes.
+"""
+import builtins
+import collections
+
+from backprop import backend
+from backprop import dtypes
+from backprop.autograd import Function
+from backprop.ops.util import check_tensor, dim_index, dims, keep_shape, require_floating
+from backprop.tensor import Tensor
+
+values_indices = collections.namedtuple("values_indices", ["values", "indices"])
+
+
+class Sum(Function):
+    """y = sum_i x_i over ``axes``;  dL/dx_i = dL/dy (broadcast back)."""
+
+    def forward(self, x, axes, keepdim):
+        self.shape, self.axes = x.shape, axes
+        return x.sum(axis=axes, keepdims=keepdim)
+
+    def backward(self, grad):
+        grad = grad.reshape(keep_shape(self.shape, self.axes))
+        return backend.array_module(grad).broadcast_to(grad, self.shape)
+
+
+class Mean(Function):
+    """y = (1/N) sum_i x_i over ``axes``;  dL/dx_i = dL/dy / N."""
+
+    def forward(self, x, axes, keepdim):
+        self.shape, self.axes = x.shape, axes
+        return x.mean(axis=axes, keepdims=keepdim)
+
+    def backward(self, grad):
+        count = _count(self.shape, self.axes)
+        grad = grad.reshape(keep_shape(self.shape, self.axes)) / builtins.max(count, 1)
+        return backend.array_module(grad).broadcast_to(grad, self.shape)
+
+
+class Var(Function):
+    """y = sum_i (x_i - mean)^2 / (N - correction);  dL/dx_i = dL/dy * 2 (x_i - mean) / (N - correction)."""
+
+    def forward(self, x, axes, keepdim, correction):
+        centred = x - x.mean(axis=axes, keepdims=True)
+        self.centred, self.axes = centred, axes
+        self.divisor = builtins.max(_count(x.shape, axes) - correction, 0)
+        with backend.errstate():
+            return (centred * centred).sum(axis=axes, keepdims=keepdim) / self.divisor
+
+    def backward(self, grad):
+        grad = grad.reshape(keep_shape(self.centred.shape, self.axes))
+        with backend.errstate():
+            return grad * (2 / self.divisor) * self.centred
+
+
+class MaxAll(Function):
+    """y = max (or min) of all elements; dL/dy is shared equally by the elements equal to y."""
+
+    def forward(self, x, largest):
+        if x.size == 0:
+            raise RuntimeError(f"{'max' if largest else 'min'}() of an empty tensor has no value; give a dim")
+        y = x.max() if largest else x.min()
+        self.save_for_backward(x, y)
+        return y
+
+    def backward(self, grad):
+        x, y = self.saved_tensors
+        chosen = x == y
+        return grad * chosen / chosen.sum()
+
+
+class MaxDim(Function):
+    """values along ``dim`` at ``indices``; dL/dx is dL/dy at the chosen index, 0 elsewhere."""
+
+    def forward(self, x, indices, axis, keepdim):
+        xp = backend.array_module(x)
+        self.shape, self.axis = x.shape, axis
+        self.indices = xp.expand_dims(indices, axis)
+        values = xp.take_along_axis(x, self.indices, axis)
+        return values if keepdim else values.squeeze(axis)
+
+    def backward(self, grad):
+        xp = backend.array_module(grad)
+        result = xp.zeros(self.shape, dtype=grad.dtype)
+        xp.put_along_axis(result, self.indices, grad.reshape(self.indices.shape), self.axis)
+        return result
+
+
+class Prod(Function):
+    """y = prod_i x_i;  dL/dx_i = dL/dy * prod_{j != i} x_j (exact where some x_j = 0)."""
+
+    def forward(self, x, axis, keepdim):
+        self.save_for_backward(x)
+        self.axis = axis
+        return x.prod(axis=axis, keepdims=keepdim)
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        xp = backend.array_module(x)
+        axis, shape = self.axis, x.shape
+        if axis is None:
+            x, axis = x.reshape(-1), 0
+        grad = grad.reshape(keep_shape(x.shape, (axis,)))
+        return (grad * _product_of_others(xp, x, axis)).reshape(shape)
+
+
+def _product_of_others(xp, x, axis):
+    """prod_{j != i} x_j along ``axis``: exclusive cumulative products from both ends."""
+    ones = xp.ones_like(xp.take(x, [0], axis=axis))
+    before = xp.concatenate([ones, xp.cumprod(x, axis=axis)], axis=axis)
+    flipped = xp.flip(x, axis=axis)
+    after = xp.flip(xp.concatenate([ones, xp.cumprod(flipped, axis=axis)], axis=axis), axis=axis)
+    n = x.shape[axis]
+    take = lambda a, start: xp.take(a, xp.arange(start, start + n), axis=axis)  # noqa: E731
+    return take(before, 0) * take(after, 1)
+
+
+class LogSumExp(Function):
+    """y = log sum_i e^{x_i} = m + log sum_i e^{x_i - m} (m = max x);  dL/dx_i = dL/dy * e^{x_i - y}."""
+
+    def forward(self, x, axes, keepdim):
+        xp = backend.array_module(x)
+        self.save_for_backward(x)
+        self.axes = axes
+        if x.size == 0:
+            return xp.log(xp.exp(x).sum(axis=axes, keepdims=keepdim))
+        top = x.max(axis=axes, keepdims=True)
+        top = xp.where(xp.isfinite(top), top, 0)
+        with backend.errstate(divide="ignore"):
+            y = xp.log(xp.exp(x - top).sum(axis=axes, keepdims=True)) + top
+        self.y = y
+        return y if keepdim else y.reshape(_reduced(x.shape, axes))
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        xp = backend.array_module(x)
+        grad = grad.reshape(self.y.shape)
+        return grad * xp.exp(x - self.y)
+
+
+def _count(shape, axes):
+    count = 1
+    for i, size in enumerate(shape):
+        if axes is None or i in axes:
+            count *= size
+    return count
+
+
+def _reduced(shape, axes):
+    return tuple(s for i, s in enumerate(shape) if axes is not None and i not in axes)
+
+
+def sum(input, dim=None, keepdim=False, *, dtype=None):
+    """sum_i x_i over ``dim``; bool and integer tensors sum to int64, as in torch."""
+    check_tensor(input, "sum")
+    if dtype is not None:
+        input = input.to(dtype)
+    elif input.dtype.kind in "biu":
+        input = input.to(dtypes.int64)
+    return Sum.apply(input, axes=dims(dim, input.ndim, "sum"), keepdim=keepdim)
+
+
+def mean(input, dim=None, keepdim=False, *, dtype=None):
+    """(1/N) sum_i x_i over ``dim``; needs a floating point tensor (or a dtype=)."""
+    check_tensor(input, "mean")
+    if dtype is not None:
+        input = input.to(dtype)
+    require_floating(input, "mean")
+    return Mean.apply(input, axes=dims(dim, input.ndim, "mean"), keepdim=keepdim)
+
+
+def _correction(unbiased, correction):
+    if correction is not None:
+        return correction
+    return 1 if unbiased is None or unbiased else 0
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """Variance, unbiased (divides by N - 1) unless ``unbiased=False`` or ``correction=0``."""
+    require_floating(input, "var")
+    if isinstance(dim, bool):  # var(x, False): torch's old positional unbiased
+        dim, unbiased = None, dim
+    return Var.apply(
+        input, axes=dims(dim, input.ndim, "var"), keepdim=keepdim, correction=_correction(unbiased, correction)
+    )
+
+
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """Standard deviation sqrt(var), unbiased by default."""
+    from backprop.ops.elementwise import sqrt
+
+    return sqrt(var(input, dim, unbiased, keepdim, correction=correction))
+
+
+def _extremum(input, dim, keepdim, largest):
+    name = "max" if largest else "min"
+    check_tensor(input, name)
+    if isinstance(dim, Tensor):  # max(a, b) is maximum(a, b)
+        from backprop.ops import selection
+
+        return (selection.maximum if largest else selection.minimum)(input, dim)
+    if dim is None:
+        return MaxAll.apply(input, largest=largest)
+    axis = dim_index(dim, input.ndim, name)
+    if input.shape and input.shape[axis] == 0:
+        raise IndexError(f"{name}(): dim {dim} has size 0, so it has no {name}imum")
+    indices = _arg(input, axis, largest)
+    if input.ndim == 0:
+        return values_indices(input, Tensor._make(indices))
+    values = MaxDim.apply(input, indices=indices, axis=axis, keepdim=keepdim)
+    if keepdim:
+        indices = backend.array_module(indices).expand_dims(indices, axis)
+    return values_indices(values, Tensor._make(indices))
+
+
+def _arg(input, axis, largest):
+    data = input._data
+    if data.ndim == 0:
+        return backend.array_module(data).zeros((), dtype=dtypes.int64)
+    index = data.argmax(axis=axis) if largest else data.argmin(axis=axis)
+    return index.astype(dtypes.int64, copy=False)
+
+
+def max(input, dim=None, keepdim=False):
+    """The largest element; with ``dim``, a (values, indices) pair; ``max(a, b)`` is ``maximum``."""
+    return _extremum(input, dim, keepdim, largest=True)
+
+
+def min(input, dim=None, keepdim=False):
+    """The smallest element; with ``dim``, a (values, indices) pair; ``min(a, b)`` is ``minimum``."""
+    return _extremum(input, dim, keepdim, largest=False)
+
+
+def _argextremum(input, dim, keepdim, largest):
+    name = "argmax" if largest else "argmin"
+    check_tensor(input, name)
+    if dim is None:
+        index = _arg(Tensor._make(input._data.reshape(-1)), 0, largest)
+        if keepdim:
+            index = index.reshape((1,) * input.ndim)
+        return Tensor._make(index)
+    axis = dim_index(dim, input.ndim, name)
+    index = _arg(input, axis, largest)
+    if keepdim and input.ndim:
+        index = backend.array_module(index).expand_dims(index, axis)
+    return Tensor._make(index)
+
+
+def argmax(input, dim=None, keepdim=False):
+    """Index of the largest element (of the flattened tensor when dim is None)."""
+    return _argextremum(input, dim, keepdim, largest=True)
+
+
+def argmin(input, dim=None, keepdim=False):
+    """Index of the smallest element (of the flattened tensor when dim is None)."""
+    return _argextremum(input, dim, keepdim, largest=False)
+
+
+def prod(input, dim=None, keepdim=False):
+    """prod_i x_i over one dim or all; integer tensors give int64, as in torch."""
+    check_tensor(input, "prod")
+    if input.dtype.kind in "biu":
+        input = input.to(dtypes.int64)
+    axis = None if dim is None else dim_index(dim, input.ndim, "prod")
+    return Prod.apply(input, axis=axis, keepdim=keepdim)
+
+
+def logsumexp(input, dim, keepdim=False):
+    """log sum_i e^{x_i} over ``dim``, computed without overflow."""
+    input = require_floating(input, "logsumexp")
+    return LogSumExp.apply(input, axes=dims(dim, input.ndim, "logsumexp"), keepdim=keepdim)

@@ -1,0 +1,75 @@
+"""Selecting elements from two tensors: maximum, minimum, where."""
+from backprop import backend
+from backprop.autograd import Function
+from backprop.ops.util import check_tensor, operands
+from backprop.ops.arithmetic import _binary
+
+
+class Maximum(Function):
+    """y = max(a, b) elementwise; the gradient goes to the larger, split in half on ties."""
+
+    def forward(self, a, b):
+        self.save_for_backward(a, b)
+        return backend.array_module(a).maximum(a, b)
+
+    def backward(self, grad):
+        a, b = self.saved_tensors
+        return _split_ties(grad, a > b, a == b, self.needs_input_grad)
+
+
+class Minimum(Function):
+    """y = min(a, b) elementwise; the gradient goes to the smaller, split in half on ties."""
+
+    def forward(self, a, b):
+        self.save_for_backward(a, b)
+        return backend.array_module(a).minimum(a, b)
+
+    def backward(self, grad):
+        a, b = self.saved_tensors
+        return _split_ties(grad, a < b, a == b, self.needs_input_grad)
+
+
+def _split_ties(grad, a_wins, tie, needs):
+    xp = backend.array_module(grad)
+    share = xp.where(tie, 0.5, a_wins).astype(grad.dtype)
+    return (grad * share if needs[0] else None), (grad * (1 - share) if needs[1] else None)
+
+
+class Where(Function):
+    """y = a where the condition holds, else b; each gets dL/dy where it was chosen."""
+
+    def forward(self, a, b, condition):
+        self.condition = condition
+        return backend.array_module(a).where(condition, a, b)
+
+    def backward(self, grad):
+        xp = backend.array_module(grad)
+        zero = xp.zeros((), dtype=grad.dtype)
+        needs_a, needs_b = self.needs_input_grad
+        return (
+            xp.where(self.condition, grad, zero) if needs_a else None,
+            xp.where(self.condition, zero, grad) if needs_b else None,
+        )
+
+
+def maximum(input, other):
+    return _binary(Maximum, input, other, "maximum")
+
+
+def minimum(input, other):
+    return _binary(Minimum, input, other, "minimum")
+
+
+def where(condition, input, other):
+    """Elementwise ``input if condition else other``; the condition is a bool tensor."""
+    check_tensor(condition, "where")
+    if condition.dtype.kind != "b":
+        raise TypeError(f"where() expected a bool condition, got {condition.dtype}")
+    a, b = operands(input, other)
+    try:
+        return Where.apply(a, b, condition=condition._data)
+    except ValueError as error:
+        raise ValueError(
+            f"where: condition {condition.shape}, input {a.shape} and other {b.shape} do not broadcast"
+        ) from error
+

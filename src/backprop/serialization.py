@@ -1,0 +1,92 @@
+"""``save`` and ``load``: tensors and state dicts in one safetensors file.
+
+Tensors are stored under their keys (a lone tensor under ``"tensor"``);
+every other value (numbers, strings, lists, nested dicts without tensors)
+goes as JSON into the file's metadata. Loading reads arrays and JSON only:
+it never executes code, unlike a pickle. The file is written to a
+temporary name and renamed into place, so a crash never leaves half a file.
+Needs the optional ``safetensors`` package (``pip install backprop[weights]``).
+"""
+import json
+import os
+import tempfile
+
+from backprop import backend
+from backprop.tensor import Tensor
+
+_SINGLE = "tensor"
+_META_KEY = "backprop"
+
+
+def _safetensors():
+    try:
+        from safetensors import numpy as st_numpy
+    except ImportError as error:
+        raise ImportError(
+            "bp.save/bp.load need the safetensors package: pip install safetensors "
+            "(or pip install 'backprop[weights]')"
+        ) from error
+    return st_numpy
+
+
+def _split(obj, prefix, arrays, plain):
+    """Tensors of (nested) dicts into ``arrays`` by dotted key, everything else into ``plain``."""
+    if isinstance(obj, Tensor):
+        arrays[prefix] = backend.to_numpy(obj._data)
+        return {"__tensor__": prefix}
+    if isinstance(obj, dict):
+        out = {}
+        for key, value in obj.items():
+            if not isinstance(key, str):
+                raise TypeError(f"save(): dict keys must be strings, got {key!r} of type {type(key).__name__}")
+            out[key] = _split(value, f"{prefix}.{key}" if prefix else key, arrays, plain)
+        return out
+    if isinstance(obj, (list, tuple)):
+        return [_split(v, f"{prefix}.{i}", arrays, plain) for i, v in enumerate(obj)]
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return obj
+    raise TypeError(f"save() stores Tensors, numbers, strings, lists and dicts; got {type(obj).__name__} at {prefix!r}")
+
+
+def save(obj, path):
+    """Write a Tensor, a state dict, or a dict of them with plain values, to ``path``."""
+    st_numpy = _safetensors()
+    arrays = {}
+    if isinstance(obj, Tensor):
+        layout = _split(obj, _SINGLE, arrays, None)
+    else:
+        layout = _split(obj, "", arrays, None)
+    metadata = {_META_KEY: json.dumps(layout)}
+    directory = os.path.dirname(os.path.abspath(path))
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".safetensors")
+    os.close(handle)
+    try:
+        st_numpy.save_file({k: a if a.flags.c_contiguous else a.copy() for k, a in arrays.items()}, temporary, metadata=metadata)
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+        raise
+
+
+def _join(layout, arrays):
+    if isinstance(layout, dict):
+        if set(layout) == {"__tensor__"}:
+            return Tensor._make(arrays[layout["__tensor__"]])
+        return {key: _join(value, arrays) for key, value in layout.items()}
+    if isinstance(layout, list):
+        return [_join(v, arrays) for v in layout]
+    return layout
+
+
+def load(path):
+    """Read what ``save`` wrote: Tensors back as Tensors, plain values as they were."""
+    st_numpy = _safetensors()
+    from safetensors import safe_open
+
+    with safe_open(path, framework="numpy") as handle:
+        metadata = handle.metadata() or {}
+    arrays = st_numpy.load_file(path)
+    if _META_KEY not in metadata:  # a plain safetensors file from elsewhere: its tensors by name
+        return {key: Tensor._make(array) for key, array in arrays.items()}
+    return _join(json.loads(metadata[_META_KEY]), arrays)
