@@ -29,8 +29,8 @@ def _safetensors():
     return st_numpy
 
 
-def _split(obj, prefix, arrays, plain):
-    """Tensors of (nested) dicts into ``arrays`` by dotted key, everything else into ``plain``."""
+def _layout(obj, prefix, arrays):
+    """Move the Tensors of ``obj`` into ``arrays`` by dotted key; return the rest (JSON-able)."""
     if isinstance(obj, Tensor):
         arrays[prefix] = backend.to_numpy(obj._data)
         return {"__tensor__": prefix}
@@ -39,10 +39,10 @@ def _split(obj, prefix, arrays, plain):
         for key, value in obj.items():
             if not isinstance(key, str):
                 raise TypeError(f"save(): dict keys must be strings, got {key!r} of type {type(key).__name__}")
-            out[key] = _split(value, f"{prefix}.{key}" if prefix else key, arrays, plain)
+            out[key] = _layout(value, f"{prefix}.{key}" if prefix else key, arrays)
         return out
     if isinstance(obj, (list, tuple)):
-        return [_split(v, f"{prefix}.{i}", arrays, plain) for i, v in enumerate(obj)]
+        return [_layout(v, f"{prefix}.{i}", arrays) for i, v in enumerate(obj)]
     if obj is None or isinstance(obj, (bool, int, float, str)):
         return obj
     raise TypeError(f"save() stores Tensors, numbers, strings, lists and dicts; got {type(obj).__name__} at {prefix!r}")
@@ -52,10 +52,7 @@ def save(obj, path):
     """Write a Tensor, a state dict, or a dict of them with plain values, to ``path``."""
     st_numpy = _safetensors()
     arrays = {}
-    if isinstance(obj, Tensor):
-        layout = _split(obj, _SINGLE, arrays, None)
-    else:
-        layout = _split(obj, "", arrays, None)
+    layout = _layout(obj, _SINGLE if isinstance(obj, Tensor) else "", arrays)
     metadata = {_META_KEY: json.dumps(layout)}
     directory = os.path.dirname(os.path.abspath(path))
     handle, temporary = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".safetensors")

@@ -519,7 +519,10 @@ def _to_array(data, dtype=None, device=None):
     elif backend.is_array(data):
         array = data.copy()
     else:
-        array = numpy.array(data)
+        try:
+            array = numpy.array(data)
+        except ValueError:  # ragged nested lists
+            array = numpy.array(None)
         if array.dtype == object or array.dtype.kind not in "biuf":
             raise TypeError(
                 f"tensor() expects a number, a nested list of numbers, an array or a Tensor, "
