@@ -282,7 +282,7 @@ def backward(tensor, gradient=None, retain_graph=False):
 
 def _accumulate(leaf, grad, handed_out):
     if leaf.grad is None:
-        if grad.base is not None or id(grad) in handed_out or not grad.flags.writeable:
+        if grad.base is not None or id(grad) in handed_out or not getattr(grad.flags, "writeable", True):
             grad = grad.copy()
         handed_out.add(id(grad))
         leaf.grad = _tensor.Tensor._make(grad)

@@ -82,7 +82,11 @@ def array_module(array):
 
 def is_array(obj):
     """True for an array of any backend (numpy.ndarray or cupy.ndarray)."""
-    return isinstance(obj, numpy.ndarray) or (cupy is not None and isinstance(obj, cupy.ndarray))
+    if isinstance(obj, numpy.ndarray):
+        return True
+    if cupy is None and type(obj).__module__.partition(".")[0] == "cupy":
+        _import_cupy()
+    return cupy is not None and isinstance(obj, cupy.ndarray)
 
 
 def device_of(array):
