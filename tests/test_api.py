@@ -1,0 +1,69 @@
+"""Every name of API.md's first section ("Tensors and autograd") exists, with torch's meaning."""
+import numpy as np
+import pytest
+
+import backprop as bp
+
+FACTORIES = "zeros ones full zeros_like ones_like rand randn randint arange linspace eye from_numpy".split()
+ATTRIBUTES = "data grad requires_grad shape ndim dtype device T is_leaf grad_fn".split()
+METHODS = "backward detach numpy item tolist to float requires_grad_ zero_ size numel".split()
+FUNCTIONS = (
+    "exp log sqrt abs sin cos tanh sigmoid relu clamp maximum minimum where sum mean var std max min argmax "
+    "argmin prod matmul reshape view flatten transpose permute squeeze unsqueeze expand cat stack split chunk "
+    "gather pad softmax log_softmax logsumexp"
+).split()
+FUNCTION_ONLY = {"cat", "stack", "pad", "where"}  # torch has these as functions (where also as a method)
+
+
+@pytest.mark.parametrize("name", ["Tensor", "tensor", "no_grad", "enable_grad", "manual_seed", "save", "load",
+                                  "device", *FACTORIES, *FUNCTIONS])
+def test_module_level_names(name):
+    assert callable(getattr(bp, name))
+
+
+def test_dtypes_are_numpy_dtypes():
+    for name in ["float16", "float32", "float64", "int32", "int64", "bool"]:
+        assert getattr(bp, name) == np.dtype(name)
+
+
+@pytest.mark.parametrize("name", ATTRIBUTES)
+def test_tensor_attributes(name):
+    t = bp.ones(2, 2, requires_grad=True)
+    getattr(t, name)  # exists (a property that may be None, as grad and grad_fn are here)
+
+
+@pytest.mark.parametrize("name", METHODS + [f for f in FUNCTIONS if f not in FUNCTION_ONLY] + ["where"])
+def test_tensor_methods(name):
+    assert callable(getattr(bp.Tensor, name))
+
+
+def test_gradcheck_and_its_error():
+    assert callable(bp.autograd.gradcheck)
+    assert issubclass(bp.autograd.GradcheckError, RuntimeError)
+
+
+def test_gradcheck_returns_false_without_raising_when_asked():
+    class WrongSquare(bp.autograd.Function):
+        def forward(self, x):
+            self.save_for_backward(x)
+            return x * x
+
+        def backward(self, grad):
+            (x,) = self.saved_tensors
+            return grad * x  # should be 2 x
+
+    x = bp.tensor([1.0, 2.0], dtype=bp.float64, requires_grad=True)
+    assert bp.autograd.gradcheck(WrongSquare.apply, (x,), raise_exception=False) is False
+    with pytest.raises(bp.autograd.GradcheckError, match=r"input 0 at index \(\d,\)"):
+        bp.autograd.gradcheck(WrongSquare.apply, (x,))
+
+
+def test_operators_exist_and_are_differentiable():
+    a = bp.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    y = ((a + 1) - 2) * 3 / 4
+    y = y ** 2 @ a
+    y = -y
+    y.sum().backward()
+    assert a.grad is not None and a.grad.shape == (2, 2)
+    assert (a < 2).dtype == bp.bool and (a <= 2).sum().item() == 2 and (a > 2).sum().item() == 2
+    assert (a >= 2).sum().item() == 3 and (a == 2).sum().item() == 1 and (a != 2).sum().item() == 3
