@@ -1,0 +1,466 @@
+"""The op registry: every op of API.md's "Tensors and autograd" section, once.
+
+Each ``OpInfo`` says how to apply the op in backprop (``bp_fn``) and in torch
+(``torch_fn``), on which sample inputs, over which input domain, in which
+dtypes, and whether it is differentiable. ``tests/test_ops.py`` generates
+its forward, gradient and gradcheck tests from this list (in the style of
+PyTorch's OpInfo and tinygrad's ``helper_test_op``).
+
+Most entries are written once as ``fn(lib, *args, **kwargs)`` with ``lib``
+either ``backprop`` or ``torch``: backprop mirrors torch's API, so the same
+line runs in both. Where torch spells an op differently (``F.pad``) the
+entry gives ``torch_fn``.
+
+Sample arguments: ``T(shape)`` is a random tensor of the test's dtype
+(``T(shape, dtype=...)`` a fixed dtype, ``T(values=...)`` fixed values,
+``grad=False`` never requires grad); anything else (Python numbers, dims,
+keys) is passed to both frameworks unchanged.
+"""
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+import backprop as bp
+from helpers import DISTINCT, POSITIVE, AwayFrom, Domain, T, Uniform
+
+FLOAT32, FLOAT64, INT64, INT32, BOOL = "float32", "float64", "int64", "int32", "bool"
+FLOATS = (FLOAT32, FLOAT64)
+
+
+@dataclass
+class Sample:
+    """One call of an op: positional ``args`` (specs) and ``kwargs`` (passed as they are)."""
+
+    args: tuple
+    kwargs: dict = field(default_factory=dict)
+    gradcheck: bool = True  # False at kinks and ties, where finite differences are meaningless
+    grad: bool = True  # False: compare forward values only
+    name: str = ""
+
+    def __repr__(self):
+        if self.name:
+            return self.name
+        parts = [_short(a) for a in self.args] + [f"{k}={_short(v)}" for k, v in self.kwargs.items()]
+        return ",".join(parts)
+
+
+def _short(value):
+    if isinstance(value, T):
+        if value.values is not None:
+            return "v" + "x".join(map(str, value.shape)) + ("" if value.dtype is None else value.dtype)
+        return "x".join(map(str, value.shape)) or "0d" + ("" if value.dtype is None else value.dtype)
+    return repr(value).replace(" ", "")
+
+
+@dataclass
+class OpInfo:
+    name: str
+    bp_fn: Callable
+    torch_fn: Callable
+    samples: list
+    dtypes: tuple = FLOATS
+    domain: Domain = None
+    differentiable: bool = True
+
+
+REGISTRY = []
+
+
+def op(name, fn, samples, torch_fn=None, **options):
+    """Register ``fn(lib, *args, **kwargs)`` (the same code for both frameworks unless ``torch_fn``)."""
+    assert name not in {o.name for o in REGISTRY}, name
+    assert all(isinstance(s, Sample) for s in samples), name
+    entry = OpInfo(name, partial(fn, bp), partial(torch_fn or fn, torch), samples, **options)
+    REGISTRY.append(entry)
+    return entry
+
+
+def S(*args, **kwargs):
+    """A sample from positional args and keyword args."""
+    return Sample(args, kwargs)
+
+
+def kink(*args, **kwargs):
+    """A sample at a kink or tie: compared with torch (values and gradients), not gradchecked."""
+    return Sample(args, kwargs, gradcheck=False)
+
+
+def no_gradcheck(*args, **kwargs):
+    """A sample compared with torch but not gradchecked: the op itself rounds to a lower precision
+    (a cast to float32 or float16), so float64 finite differences with eps=1e-6 measure the rounding."""
+    return Sample(args, kwargs, gradcheck=False)
+
+
+def gradcheck_only(*args, **kwargs):
+    """Values compared with torch, gradients checked by finite differences only: torch's own
+    backward is wrong here (var/std with dim=(): its forward reduces every dim, its backward
+    none, giving inf gradients; torch 2.13)."""
+    return Sample(args, kwargs, grad=False)
+
+
+def forward_only(*args, **kwargs):
+    """A sample compared in value only (e.g. nan results)."""
+    return Sample(args, kwargs, gradcheck=False, grad=False)
+
+
+# ------------------------------------------------------------- shapes
+UNARY_SHAPES = [(), (3,), (2, 3), (2, 1, 3), (0, 2)]
+BROADCAST_PAIRS = [
+    ((2, 3), (2, 3)),
+    ((2, 3), (3,)),
+    ((3,), (2, 3)),
+    ((2, 1, 3), (4, 1)),
+    ((1, 3), (2, 1)),
+    ((), (2, 3)),
+    ((2, 3), ()),
+    ((), ()),
+    ((0, 3), (3,)),
+    ((2, 0), (1,)),
+]
+
+
+def binary_samples(extra=()):
+    return [S(T(a), T(b)) for a, b in BROADCAST_PAIRS] + [S(T((2, 3)), 2.5), S(T((2, 3)), -2)] + list(extra)
+
+
+# ------------------------------------------------------------- arithmetic
+op("add", lambda lib, a, b: a + b, binary_samples())
+op("add.function_alpha", lambda lib, a, b, **k: lib.add(a, b, **k),
+   [S(T((2, 3)), T((3,)), alpha=2), S(T((2, 3)), T((2, 3)), alpha=-0.5)])
+op("sub", lambda lib, a, b: a - b, binary_samples())
+op("sub.function_alpha", lambda lib, a, b, **k: lib.sub(a, b, **k), [S(T((2, 3)), T((1, 3)), alpha=3)])
+op("mul", lambda lib, a, b: a * b, binary_samples())
+op("mul.function", lambda lib, a, b: lib.mul(a, b), [S(T((2, 3)), T((3,))), S(T((2, 3)), 0.5)])
+op("div", lambda lib, a, b: a / b, binary_samples(), domain=AwayFrom(0, margin=0.5))
+op("div.function", lambda lib, a, b: lib.div(a, b), [S(T((2, 3)), T((2, 1)))], domain=AwayFrom(0, margin=0.5))
+op("pow", lambda lib, a, b: a ** b,
+   [S(T(a), T(b)) for a, b in BROADCAST_PAIRS]
+   + [S(T((2, 3)), 2), S(T((2, 3)), 0.5), S(T((2, 3)), -1.5), S(T((2, 3)), 0),
+      S(T((2, 3), domain=Uniform(-2, 2)), 3), S(T((2, 3), domain=Uniform(-2, 2)), 2.0),
+      S(T((2, 3)), T((), domain=Uniform(-1, 2)))],
+   domain=POSITIVE)
+op("pow.zero_base", lambda lib, a, b: a ** b,
+   [kink(T(values=[0.0, 0.0, 0.0, 2.0]), T(values=[0.0, 1.0, 2.0, 0.0])),
+    kink(T(values=[0.0, 1.0, 0.0]), 2)])
+op("pow.function", lambda lib, a, b: lib.pow(a, b), [S(T((2, 3)), T((3,))), S(T((2, 3)), 3)], domain=POSITIVE)
+op("pow.int", lambda lib, a, b: a ** b, [S(T((2, 3)), 2), S(T((2, 3)), T((3,), domain=Uniform(0, 3)))],
+   dtypes=(INT64,), domain=Uniform(-3, 3))
+op("matmul", lambda lib, a, b: a @ b,
+   [S(T((3,)), T((3,))), S(T((2, 3)), T((3,))), S(T((3,)), T((3, 4))), S(T((2, 3)), T((3, 4))),
+    S(T((2, 2, 3)), T((3, 4))), S(T((3,)), T((2, 3, 4))), S(T((2, 3, 4)), T((4,))),
+    S(T((2, 1, 2, 3)), T((3, 3, 2))), S(T((1, 2, 3)), T((2, 3, 2))), S(T((2, 0)), T((0, 3))),
+    S(T((0, 2)), T((2, 3)))],
+   dtypes=(FLOAT32, FLOAT64, INT64))
+op("matmul.function", lambda lib, a, b: lib.matmul(a, b), [S(T((2, 3)), T((2, 3, 4)))])
+op("matmul.method", lambda lib, a, b: a.matmul(b), [S(T((4, 3)), T((3,)))])
+
+# reflected forms: a Python number on the left
+op("radd", lambda lib, x: 2.5 + x, [S(T(s)) for s in UNARY_SHAPES], dtypes=FLOATS + (INT64,))
+op("radd.int", lambda lib, x: 3 + x, [S(T((2, 3)))], dtypes=FLOATS + (INT64, BOOL))
+op("rsub", lambda lib, x: 2.5 - x, [S(T(s)) for s in UNARY_SHAPES], dtypes=FLOATS + (INT64,))
+op("rmul", lambda lib, x: -1.5 * x, [S(T(s)) for s in UNARY_SHAPES], dtypes=FLOATS + (INT64,))
+op("rdiv", lambda lib, x: 2.5 / x, [S(T(s)) for s in UNARY_SHAPES], dtypes=FLOATS, domain=AwayFrom(0, margin=0.5))
+op("rdiv.int", lambda lib, x: 3 / x, [S(T((2, 3)))], dtypes=FLOATS + (INT64,), domain=Uniform(1, 4))
+op("rpow", lambda lib, x: 2.0 ** x, [S(T(s)) for s in UNARY_SHAPES], dtypes=FLOATS)
+op("rpow.int", lambda lib, x: 2 ** x, [S(T((2, 3)))], dtypes=FLOATS + (INT64,), domain=Uniform(0, 4))
+op("neg", lambda lib, x: -x, [S(T(s)) for s in UNARY_SHAPES], dtypes=FLOATS + (INT64,))
+
+# ------------------------------------------------------------- comparisons
+_tied = (T(values=[[1.0, 2.0, 3.0], [3.0, 2.0, 1.0]]), T(values=[[2.0], [3.0]]))
+for _name, _fn in [("lt", lambda lib, a, b: a < b), ("le", lambda lib, a, b: a <= b),
+                   ("gt", lambda lib, a, b: a > b), ("ge", lambda lib, a, b: a >= b),
+                   ("eq", lambda lib, a, b: a == b), ("ne", lambda lib, a, b: a != b)]:
+    op(_name, _fn,
+       [S(T(a), T(b)) for a, b in BROADCAST_PAIRS[:9]]
+       + [S(*_tied), S(T((2, 3)), 0.5), S(T((2, 3)), 1), S(2, T((2, 3))), S(T((2, 3), dtype=INT64), 1.5),
+          S(T(values=[0.1, 0.2, 0.3]), 0.1), S(T((2, 3)), T((2, 3), dtype=FLOAT64))],
+       dtypes=FLOATS + (INT64,), domain=Uniform(-2, 2), differentiable=False)
+
+# ------------------------------------------------------------- indexing
+_x45, _x345 = T((4, 5)), T((3, 4, 5))
+_INDEX_KEYS = [
+    (_x45, 1), (_x45, -1), (_x45, slice(1, 3)), (_x45, (slice(None), slice(1, 4, 2))), (_x45, (1, 2)),
+    (_x45, (None, Ellipsis, 2)), (_x45, (Ellipsis, None)), (_x45, slice(2, 2)), (_x45, ()),
+    (_x345, (1, slice(None), slice(0, 2))), (_x345, (Ellipsis, 1)), (_x345, (slice(None), None, 2, slice(1, None))),
+    (T((5,)), slice(None, None, 2)), (T(()), None), (T(()), Ellipsis),
+    # integer arrays (lists), repeated and negative indices
+    (_x45, [0, 2, 2]), (_x45, (slice(None), [1, 1, 4])), (_x45, ([0, 1, 1], [2, 2, 4])),
+    (_x45, [-1, 0, -1]), (_x345, (slice(1, None), [0, 0])), (_x345, ([0, 2], slice(None), [4, 4])),
+    (_x345, (Ellipsis, [3, 0, 3])),
+]
+op("getitem", lambda lib, x, key: x[key], [S(x, key) for x, key in _INDEX_KEYS],
+   dtypes=FLOATS + (INT64, BOOL))
+_m45 = np.array([[True, False, True, False, False], [False] * 5, [True] * 5, [False, True, False, False, True]])
+op("getitem.tensor_key", lambda lib, x, i: x[i],
+   [S(T((4, 5)), T(values=[0, 2, 2, 0], dtype=INT64)), S(T((4, 5)), T(values=[[3, 3], [1, 0]], dtype=INT64)),
+    S(T((4, 5)), T(values=2, dtype=INT64)), S(T((4, 5)), T(values=_m45, dtype=BOOL)),
+    S(T((4, 5)), T(values=[True, False, True, True], dtype=BOOL)), S(T((4, 5)), T(values=np.zeros((4, 5), bool), dtype=BOOL)),
+    S(T((3, 4, 5)), T(values=_m45[:3, :4], dtype=BOOL)), S(T((4,)), T(values=[True, True, False, True], dtype=BOOL))],
+   dtypes=FLOATS + (INT64,))
+op("getitem.mixed_tensor_key", lambda lib, x, i: x[1:, i, None],
+   [S(T((3, 4, 5)), T(values=[3, 0, 3], dtype=INT64)), S(T((3, 4)), T(values=[True, False, False, True], dtype=BOOL))])
+
+# ------------------------------------------------------------- elementwise
+op("exp", lambda lib, x: lib.exp(x), [S(T(s)) for s in UNARY_SHAPES] + [S(T(values=[-80.0, 0.0, 80.0]))],
+   dtypes=FLOATS + (INT64,))
+op("log", lambda lib, x: lib.log(x), [S(T(s)) for s in UNARY_SHAPES] + [no_gradcheck(T(values=[0.0, -1.0, 1.0]))],
+   dtypes=FLOATS + (INT64,), domain=Uniform(0.2, 3.0))
+op("sqrt", lambda lib, x: lib.sqrt(x), [S(T(s)) for s in UNARY_SHAPES], dtypes=FLOATS + (INT64,), domain=Uniform(0.2, 3.0))
+op("abs", lambda lib, x: lib.abs(x), [S(T(s)) for s in UNARY_SHAPES] + [kink(T(values=[-1.0, 0.0, 2.0]))],
+   dtypes=FLOATS + (INT64,), domain=AwayFrom(0))
+op("abs.builtin", lambda lib, x: abs(x), [S(T((2, 3)))], domain=AwayFrom(0))
+op("sin", lambda lib, x: lib.sin(x), [S(T(s)) for s in UNARY_SHAPES], dtypes=FLOATS + (INT64,))
+op("cos", lambda lib, x: lib.cos(x), [S(T(s)) for s in UNARY_SHAPES], dtypes=FLOATS + (INT64,))
+op("tanh", lambda lib, x: lib.tanh(x), [S(T(s)) for s in UNARY_SHAPES] + [S(T(values=[-30.0, 30.0]))],
+   dtypes=FLOATS + (INT64,))
+op("sigmoid", lambda lib, x: lib.sigmoid(x),
+   [S(T(s)) for s in UNARY_SHAPES] + [S(T(values=[-100.0, -30.0, 0.0, 30.0, 100.0]))], dtypes=FLOATS + (INT64,))
+op("relu", lambda lib, x: lib.relu(x), [S(T(s)) for s in UNARY_SHAPES] + [kink(T(values=[-1.0, 0.0, 2.0]))],
+   dtypes=FLOATS + (INT64,), domain=AwayFrom(0))
+_clamp = AwayFrom(-0.5, 0.5)
+op("clamp", lambda lib, x, **k: lib.clamp(x, **k),
+   [S(T((2, 3)), min=-0.5, max=0.5), S(T((2, 3)), min=-0.5), S(T((2, 3)), max=0.5), S(T(()), min=-0.5, max=0.5),
+    S(T((0, 3)), min=-0.5), S(T((2, 3)), min=0.5, max=-0.5),
+    S(T((2, 3)), min=T((3,), domain=Uniform(-1, -0.3)), max=T((2, 1), domain=Uniform(0.3, 1))),
+    kink(T(values=[-1.0, -0.5, 0.0, 0.5, 1.0]), min=-0.5, max=0.5)],
+   dtypes=FLOATS + (INT64,), domain=_clamp)
+op("clamp.int_float_bounds", lambda lib, x, **k: lib.clamp(x, **k), [S(T((2, 3)), min=-0.5, max=1.5)],
+   dtypes=(INT64,))
+op("clamp.method", lambda lib, x, **k: x.clamp(**k), [S(T((2, 3)), min=-0.5, max=0.5)], domain=_clamp)
+op("clip", lambda lib, x, **k: lib.clip(x, **k), [S(T((2, 3)), min=-0.5, max=0.5)], domain=_clamp)
+
+for _name in ["exp", "log", "sqrt", "abs", "sin", "cos", "tanh", "sigmoid", "relu"]:
+    op(f"{_name}.method", lambda lib, x, _n=_name: getattr(x, _n)(), [S(T((2, 3)))], domain=Uniform(0.2, 3.0))
+
+# ------------------------------------------------------------- selection
+op("maximum", lambda lib, a, b: lib.maximum(a, b),
+   [S(T(a), T(b)) for a, b in BROADCAST_PAIRS] + [kink(T(values=[1.0, 2.0, 3.0]), T(values=[1.0, 3.0, 3.0]))],
+   dtypes=FLOATS + (INT64,), domain=DISTINCT)
+op("minimum", lambda lib, a, b: lib.minimum(a, b),
+   [S(T(a), T(b)) for a, b in BROADCAST_PAIRS] + [kink(T(values=[1.0, 2.0, 3.0]), T(values=[1.0, 3.0, 3.0]))],
+   dtypes=FLOATS + (INT64,), domain=DISTINCT)
+op("maximum.method", lambda lib, a, b: a.maximum(b), [S(T((2, 3)), T((3,)))], domain=DISTINCT)
+op("minimum.method", lambda lib, a, b: a.minimum(b), [S(T((2, 3)), T((3,)))], domain=DISTINCT)
+op("max.binary", lambda lib, a, b: lib.max(a, b), [S(T((2, 3)), T((3,)))], domain=DISTINCT)
+op("min.binary", lambda lib, a, b: lib.min(a, b), [S(T((2, 3)), T((3,)))], domain=DISTINCT)
+_cond = np.array([[True, False, True], [False, False, True]])
+op("where", lambda lib, c, a, b: lib.where(c, a, b),
+   [S(T(values=_cond), T((2, 3)), T((2, 3))), S(T(values=_cond), T((3,)), T((2, 1))),
+    S(T(values=_cond[0]), T((2, 3)), T(())), S(T(values=_cond), T((2, 3)), 0.0), S(T(values=_cond), 1.5, T((2, 3))),
+    S(T(values=_cond[:, :1]), T((1, 3)), T((3,))), S(T(values=np.zeros((0, 3), bool)), T((0, 3)), T((3,)))],
+   dtypes=FLOATS + (INT64,))
+op("where.method", lambda lib, a, c, b: a.where(c, b), [S(T((2, 3)), T(values=_cond), T((2, 3)))])
+
+# ------------------------------------------------------------- reductions
+_R = T((2, 3, 4))
+_reduce_samples = [
+    S(_R), S(_R, dim=0), S(_R, dim=-1), S(_R, dim=1, keepdim=True), S(_R, dim=(0, 2)), S(_R, dim=(-1, 0), keepdim=True),
+    S(_R, dim=()), S(T(())), S(T(()), dim=0), S(T((3,)), dim=0, keepdim=True),
+]
+op("sum", lambda lib, x, **k: lib.sum(x, **k),
+   _reduce_samples + [S(T((0, 3))), S(T((0, 3)), dim=0), S(T((0, 3)), dim=1)],
+   dtypes=FLOATS + (INT64, INT32, BOOL))
+op("sum.dtype", lambda lib, x, d, **k: lib.sum(x, dtype=getattr(lib, d), **k),
+   [S(T((2, 3)), FLOAT64, dim=1), no_gradcheck(T((2, 3)), FLOAT32), forward_only(T((2, 3)), INT64)], dtypes=FLOATS + (INT32, BOOL))
+op("sum.method", lambda lib, x, **k: x.sum(**k), [S(T((2, 3)), dim=1), S(T((2, 3)))])
+op("mean", lambda lib, x, **k: lib.mean(x, **k),
+   _reduce_samples + [no_gradcheck(T((0, 3))), S(T((0, 3)), dim=1)])
+op("mean.method", lambda lib, x, **k: x.mean(**k), [S(T((2, 3)), dim=1), S(T((2, 3)))])
+_var_samples = [
+    S(_R), S(_R, dim=0), S(_R, dim=-1, keepdim=True), S(_R, dim=(0, 2)), S(_R, dim=1, unbiased=False),
+    S(_R, dim=1, unbiased=True), S(_R, dim=2, correction=0), S(_R, dim=2, correction=2), S(_R, correction=0),
+    gradcheck_only(_R, dim=()), S(T((2, 1)), dim=1, unbiased=False), no_gradcheck(T((2, 1)), dim=1), no_gradcheck(T(())),
+]
+op("var", lambda lib, x, **k: lib.var(x, **k), _var_samples)
+op("std", lambda lib, x, **k: lib.std(x, **k), _var_samples[:-3])
+op("var.method", lambda lib, x, **k: x.var(**k), [S(T((2, 3)), dim=1, unbiased=False), S(T((2, 3)))])
+op("std.method", lambda lib, x, **k: x.std(**k), [S(T((2, 3)), dim=0, keepdim=True), S(T((2, 3)))])
+_ties = T(values=[[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]])
+_extremum_samples = [
+    S(_R), S(_R, dim=0), S(_R, dim=-1), S(_R, dim=1, keepdim=True), S(T(())), S(T(()), dim=0), S(T((5,)), dim=0),
+    S(T((0, 3)), dim=1), kink(_ties), kink(_ties, dim=1), kink(_ties, dim=0, keepdim=True),
+]
+op("max", lambda lib, x, **k: lib.max(x, **k), _extremum_samples, dtypes=FLOATS + (INT64,), domain=DISTINCT)
+op("min", lambda lib, x, **k: lib.min(x, **k), _extremum_samples, dtypes=FLOATS + (INT64,), domain=DISTINCT)
+op("max.method", lambda lib, x, **k: x.max(**k), [S(T((2, 3)), dim=1), S(T((2, 3)))], domain=DISTINCT)
+op("min.method", lambda lib, x, **k: x.min(**k), [S(T((2, 3)), dim=0, keepdim=True), S(T((2, 3)))], domain=DISTINCT)
+_arg_samples = [S(_R), S(_R, dim=0), S(_R, dim=-1), S(_R, dim=1, keepdim=True), S(_R, keepdim=True), S(T(())),
+                S(T(()), dim=0), S(T((0, 3)), dim=1), S(_ties), S(_ties, dim=1)]
+op("argmax", lambda lib, x, **k: lib.argmax(x, **k), _arg_samples, dtypes=FLOATS + (INT64,), domain=DISTINCT,
+   differentiable=False)
+op("argmin", lambda lib, x, **k: lib.argmin(x, **k), _arg_samples, dtypes=FLOATS + (INT64,), domain=DISTINCT,
+   differentiable=False)
+op("argmax.method", lambda lib, x, **k: x.argmax(**k), [S(T((2, 3)), dim=1)], domain=DISTINCT, differentiable=False)
+op("argmin.method", lambda lib, x, **k: x.argmin(**k), [S(T((2, 3)))], domain=DISTINCT, differentiable=False)
+op("prod", lambda lib, x, **k: lib.prod(x, **k),
+   [S(_R), S(_R, dim=0), S(_R, dim=-1), S(_R, dim=1, keepdim=True), S(T(())), S(T(()), dim=0), S(T((0, 3))),
+    S(T((0, 3)), dim=1), S(T((0, 3)), dim=0),
+    S(T(values=[[1.5, 0.0, 2.0], [0.0, 0.0, 3.0]]), dim=1), S(T(values=[[1.5, 0.0, 2.0], [0.0, 0.5, 3.0]]), dim=0),
+    S(T(values=[[1.5, 0.0, 2.0], [-1.0, 0.5, 3.0]])), S(T(values=[[1.5, 0.0, 2.0], [0.0, 0.5, 3.0]]))],
+   dtypes=FLOATS + (INT64, INT32, BOOL), domain=Uniform(-1.5, 1.5))
+op("prod.method", lambda lib, x, **k: x.prod(**k), [S(T((2, 3)), dim=1)])
+op("logsumexp", lambda lib, x, **k: lib.logsumexp(x, **k),
+   [S(_R, dim=0), S(_R, dim=-1), S(_R, dim=1, keepdim=True), S(_R, dim=(0, 2)), S(_R, dim=(0, 1, 2)),
+    S(T(()), dim=0), S(T((0, 3)), dim=1), no_gradcheck(T((0, 3)), dim=0), S(T(values=[[1000.0, 1000.0], [-1000.0, 0.0]]), dim=1)])
+# not int64: torch 2.13 promotes logsumexp(int tensor) to float32, backprop raises TypeError on
+# purpose (tests/test_errors.py::test_dtype_an_op_does_not_support)
+op("logsumexp.inf", lambda lib, x, **k: lib.logsumexp(x, **k),
+   [no_gradcheck(T(values=[[-np.inf, -np.inf], [0.0, -np.inf]]), dim=1), no_gradcheck(T(values=[[np.inf, 0.0]]), dim=1)])
+op("logsumexp.method", lambda lib, x, **k: x.logsumexp(**k), [S(T((2, 3)), dim=1)])
+
+# ------------------------------------------------------------- shapes
+op("reshape", lambda lib, x, *s: lib.reshape(x, s),
+   [S(T((2, 3, 4)), 6, 4), S(T((2, 3, 4)), -1), S(T((2, 3, 4)), 4, -1, 2), S(T(()), 1), S(T((1,))),
+    S(T((0, 3)), 3, 0), S(T((2, 3)), 2, 3)],
+   torch_fn=lambda lib, x, *s: torch.reshape(x, s), dtypes=FLOATS + (INT64, BOOL))
+op("reshape.method", lambda lib, x, *s: x.reshape(*s), [S(T((2, 3)), 3, 2), S(T((2, 3)), (-1,))])
+op("view", lambda lib, x, *s: x.view(*s), [S(T((2, 3, 4)), 6, 4), S(T((2, 3)), -1), S(T((2, 3)), (3, 2)), S(T(()), 1, 1)],
+   dtypes=FLOATS + (INT64,))
+op("flatten", lambda lib, x, **k: lib.flatten(x, **k),
+   [S(T((2, 3, 4))), S(T((2, 3, 4)), start_dim=1), S(T((2, 3, 4)), start_dim=0, end_dim=1),
+    S(T((2, 3, 4)), start_dim=-2, end_dim=-1), S(T(())), S(T((3,))), S(T((2, 0, 3)), start_dim=1)],
+   dtypes=FLOATS + (INT64,))
+op("flatten.method", lambda lib, x, **k: x.flatten(**k), [S(T((2, 3, 4)), start_dim=1)])
+op("transpose", lambda lib, x, a, b: lib.transpose(x, a, b),
+   [S(T((2, 3)), 0, 1), S(T((2, 3)), -1, 0), S(T((2, 3, 4)), 0, 2), S(T((2, 3, 4)), 1, 1), S(T((2, 0, 4)), 0, 1)],
+   dtypes=FLOATS + (INT64,))
+op("transpose.method", lambda lib, x, a, b: x.transpose(a, b), [S(T((2, 3, 4)), -1, 1)])
+op("permute", lambda lib, x, *d: x.permute(*d),
+   [S(T((2, 3, 4)), 2, 0, 1), S(T((2, 3, 4)), -1, -3, -2), S(T((2, 3, 4)), (1, 2, 0)), S(T((2, 3, 4)), 0, 1, 2),
+    S(T((2, 3)), 1, 0), S(T(()), ())],
+   dtypes=FLOATS + (INT64,))
+op("permute.function", lambda lib, x, d: lib.permute(x, d), [S(T((2, 3, 4)), (2, 0, 1))])
+op("T", lambda lib, x: x.T, [S(T((2, 3))), S(T((3,))), S(T(())), S(T((0, 3)))], dtypes=FLOATS + (INT64,))
+op("squeeze", lambda lib, x, **k: lib.squeeze(x, **k),
+   [S(T((2, 1, 3, 1))), S(T((2, 1, 3, 1)), dim=1), S(T((2, 1, 3, 1)), dim=-1), S(T((2, 1, 3, 1)), dim=0),
+    S(T((2, 1, 3, 1)), dim=(1, 3)), S(T(())), S(T(()), dim=0), S(T((1, 1)))],
+   dtypes=FLOATS + (INT64,))
+op("squeeze.method", lambda lib, x, **k: x.squeeze(**k), [S(T((1, 3))), S(T((1, 3)), dim=0)])
+op("unsqueeze", lambda lib, x, d: lib.unsqueeze(x, d),
+   [S(T((2, 3)), 0), S(T((2, 3)), 1), S(T((2, 3)), 2), S(T((2, 3)), -1), S(T((2, 3)), -3), S(T(()), 0), S(T(()), -1)],
+   dtypes=FLOATS + (INT64,))
+op("unsqueeze.method", lambda lib, x, d: x.unsqueeze(d), [S(T((2, 3)), 1)])
+op("expand", lambda lib, x, *s: x.expand(*s),
+   [S(T((1, 3)), 2, 3), S(T((3,)), 2, 3), S(T((2, 1)), -1, 4), S(T((2, 1)), 3, 2, 4), S(T((2, 1)), 3, -1, -1),
+    S(T(()), 2, 2), S(T((2, 3)), 2, 3), S(T((2, 3)), (2, 2, 3)), S(T((2, 1)), 2, 0)],
+   dtypes=FLOATS + (INT64,))
+op("expand.function", lambda lib, x, *s: lib.expand(x, *s), [S(T((1, 3)), 2, 3)],
+   torch_fn=lambda lib, x, *s: x.expand(*s))
+
+# ------------------------------------------------------------- joining and splitting
+op("cat", lambda lib, *ts, **k: lib.cat(ts, **k),
+   [S(T((2, 3)), T((2, 3))), S(T((2, 3)), T((1, 3)), T((4, 3))), S(T((2, 3)), T((2, 1)), dim=1),
+    S(T((2, 3)), T((2, 2)), dim=-1), S(T((2, 3, 2)), T((2, 1, 2)), dim=1), S(T((3,)), T((2,))), S(T((0, 3)), T((2, 3))),
+    S(T((2, 3)))],
+   dtypes=FLOATS + (INT64, BOOL))
+op("stack", lambda lib, *ts, **k: lib.stack(ts, **k),
+   [S(T((2, 3)), T((2, 3))), S(T((2, 3)), T((2, 3)), T((2, 3)), dim=1), S(T((2, 3)), T((2, 3)), dim=-1),
+    S(T(()), T(())), S(T((0, 3)), T((0, 3)), dim=1), S(T((3,)))],
+   dtypes=FLOATS + (INT64, BOOL))
+op("split", lambda lib, x, s, **k: lib.split(x, s, **k),
+   [S(T((5, 3)), 2), S(T((5, 3)), 5), S(T((5, 3)), 7), S(T((5, 3)), [1, 4]), S(T((5, 3)), [2, 0, 3]),
+    S(T((5, 3)), 1, dim=1), S(T((5, 3)), [1, 2], dim=-1), S(T((0, 3)), 2)],
+   dtypes=FLOATS + (INT64,))
+op("split.method", lambda lib, x, s, **k: x.split(s, **k), [S(T((5, 3)), 2)])
+op("chunk", lambda lib, x, c, **k: lib.chunk(x, c, **k),
+   [S(T((6, 3)), 3), S(T((5, 3)), 2), S(T((6, 3)), 4), S(T((5, 3)), 7), S(T((5, 3)), 2, dim=1), S(T((5, 3)), 3, dim=-1),
+    S(T((0, 3)), 2)],
+   dtypes=FLOATS + (INT64,))
+op("chunk.method", lambda lib, x, c, **k: x.chunk(c, **k), [S(T((5, 3)), 2)])
+_gather_index = T(values=[[0, 0, 2], [1, 2, 2]], dtype=INT64)
+op("gather", lambda lib, x, d, i: lib.gather(x, d, i),
+   [S(T((3, 3)), 0, _gather_index), S(T((3, 3)), 1, _gather_index), S(T((3, 4)), -1, _gather_index),
+    S(T((4, 3)), 0, T(values=[[3], [3], [0]], dtype=INT64)),
+    S(T((2, 3, 2)), 1, T(values=[[[0, 1]], [[2, 2]]], dtype=INT64)), S(T((3,)), 0, T(values=[2, 2, 0, 1], dtype=INT64))],
+   dtypes=FLOATS + (INT64,))
+op("gather.method", lambda lib, x, d, i: x.gather(d, i), [S(T((3, 3)), 1, _gather_index)])
+op("pad", lambda lib, x, p, **k: lib.pad(x, p, **k),
+   [S(T((2, 3)), (1, 2)), S(T((2, 3)), (1, 0, 0, 2), value=1.5), S(T((2, 3, 4)), (0, 1, 2, 0, 1, 1)), S(T((3,)), (2, 1)),
+    S(T((2, 3)), (0, 0)),
+    S(T((2, 4)), (2, 1), mode="reflect"), S(T((1, 3, 4)), (1, 2, 2, 1), mode="reflect"), S(T((2, 3, 4)), (3, 0), mode="reflect"),
+    S(T((2, 3)), (2, 1), mode="replicate"), S(T((1, 2, 3)), (1, 2, 3, 1), mode="replicate"),
+    S(T((1, 2, 3, 2)), (1, 1, 2, 0, 1, 1), mode="replicate"),
+    S(T((2, 3)), (2, 1), mode="circular"), S(T((1, 3, 4)), (1, 2, 2, 1), mode="circular"),
+    S(T((2, 3)), (3, 3), mode="circular")],
+   torch_fn=lambda lib, x, p, **k: F.pad(x, p, **k))
+
+# ------------------------------------------------------------- softmax
+_softmax_samples = [
+    S(T((2, 3)), 1), S(T((2, 3)), 0), S(T((2, 3, 4)), -1), S(T((2, 3, 4)), 1), S(T(()), 0), S(T((0, 3)), 1),
+    S(T((0, 3)), 0), S(T(values=[[100.0, -100.0, 0.0], [1000.0, 1000.0, 999.0]]), 1),
+]
+op("softmax", lambda lib, x, d: lib.softmax(x, d), _softmax_samples)
+op("log_softmax", lambda lib, x, d: lib.log_softmax(x, d), _softmax_samples)
+op("softmax.method", lambda lib, x, d: x.softmax(d), [S(T((2, 3)), -1)])
+op("log_softmax.method", lambda lib, x, d: x.log_softmax(d), [S(T((2, 3)), -1)])
+
+# ------------------------------------------------------------- conversions and copies
+op("to", lambda lib, x, d: x.to(getattr(lib, d)),
+   [S(T((2, 3)), FLOAT64), no_gradcheck(T((2, 3)), FLOAT32), no_gradcheck(T((2, 3)), "float16"), S(T((2, 3)), INT64), S(T((2, 3)), BOOL),
+    S(T(()), FLOAT64)],
+   dtypes=FLOATS + (INT64, BOOL))
+op("float", lambda lib, x: x.float(), [no_gradcheck(T((2, 3)))], dtypes=FLOATS + (INT64,))
+op("double", lambda lib, x: x.double(), [S(T((2, 3)))], dtypes=FLOATS + (INT64,))
+op("long", lambda lib, x: x.long(), [S(T((2, 3)))], dtypes=FLOATS + (INT64,), domain=Uniform(-3, 3))
+op("clone", lambda lib, x: x.clone(), [S(T(s)) for s in UNARY_SHAPES], dtypes=FLOATS + (INT64, BOOL))
+op("clone.function", lambda lib, x: lib.clone(x), [S(T((2, 3)))])
+
+# ------------------------------------------------------------- type promotion (the result dtype is checked)
+PROMOTION = [
+    ("int64*float", lambda lib, a: a * 2.5, [S(T((2, 3), dtype=INT64))]),
+    ("float*int64", lambda lib, a: 2.5 * a, [S(T((2, 3), dtype=INT64))]),
+    ("float32+float64", lambda lib, a, b: a + b, [S(T((2, 3), dtype=FLOAT32), T((3,), dtype=FLOAT64))]),
+    ("float64*float32", lambda lib, a, b: a * b, [S(T((2, 3), dtype=FLOAT64), T((2, 3), dtype=FLOAT32))]),
+    ("float32+float64_0d", lambda lib, a, b: a + b, [S(T((2, 3), dtype=FLOAT32), T((), dtype=FLOAT64))]),
+    ("int64+float64_0d", lambda lib, a, b: a + b, [S(T((2, 3), dtype=INT64), T((), dtype=FLOAT64))]),
+    ("float32_0d*float64_0d", lambda lib, a, b: a * b, [S(T((), dtype=FLOAT32), T((), dtype=FLOAT64))]),
+    ("int64/int64", lambda lib, a, b: a / b,
+     [S(T((2, 3), dtype=INT64), T((2, 3), dtype=INT64, domain=Uniform(1, 4)))]),
+    ("int32/int32", lambda lib, a, b: a / b,
+     [S(T((2, 3), dtype=INT32), T((3,), dtype=INT32, domain=Uniform(1, 4)))]),
+    ("int64/2", lambda lib, a: a / 2, [S(T((2, 3), dtype=INT64))]),
+    ("bool/bool", lambda lib, a, b: a / b, [S(T((2, 3), dtype=BOOL), T(values=[True, True, True], dtype=BOOL))]),
+    ("float32/int64", lambda lib, a, b: a / b, [S(T((2, 3), dtype=FLOAT32), T((3,), dtype=INT64, domain=Uniform(1, 4)))]),
+    ("bool+int64", lambda lib, a, b: a + b, [S(T((2, 3), dtype=BOOL), T((2, 3), dtype=INT64))]),
+    ("bool+bool", lambda lib, a, b: a + b, [S(T((2, 3), dtype=BOOL), T((2, 3), dtype=BOOL))]),
+    ("bool*float", lambda lib, a: a * 2.5, [S(T((2, 3), dtype=BOOL))]),
+    ("bool+int", lambda lib, a: a + 2, [S(T((2, 3), dtype=BOOL))]),
+    ("int64+True", lambda lib, a: a + True, [S(T((2, 3), dtype=INT64))]),
+    ("int32+int64", lambda lib, a, b: a + b, [S(T((2, 3), dtype=INT32), T((2, 3), dtype=INT64))]),
+    ("int32+int64_0d", lambda lib, a, b: a + b, [S(T((2, 3), dtype=INT32), T((), dtype=INT64))]),
+    ("int32*int", lambda lib, a: a * 3, [S(T((2, 3), dtype=INT32))]),
+    ("uint8+int8", lambda lib, a, b: a + b, [S(T((2, 3), dtype="uint8", domain=Uniform(0, 4)), T((2, 3), dtype="int8"))]),
+    ("float16*float", lambda lib, a: a * 2.0, [S(T((2, 3), dtype="float16"))]),
+    ("float16+float32", lambda lib, a, b: a + b, [S(T((2, 3), dtype="float16"), T((2, 3), dtype=FLOAT32))]),
+    ("float32*int64", lambda lib, a, b: a * b, [S(T((2, 3), dtype=FLOAT32), T((2, 3), dtype=INT64))]),
+    ("int64-float64", lambda lib, a, b: a - b, [S(T((2, 3), dtype=INT64), T((2, 3), dtype=FLOAT64))]),
+    ("int64**float", lambda lib, a: a ** 0.5, [S(T((2, 3), dtype=INT64, domain=Uniform(0, 4)))]),
+    ("float**int64", lambda lib, a: 2.0 ** a, [S(T((2, 3), dtype=INT64))]),
+    ("float32**float64_0d", lambda lib, a, b: a ** b,
+     [S(T((2, 3), dtype=FLOAT32, domain=POSITIVE), T((), dtype=FLOAT64))]),
+    ("maximum(int64,float32)", lambda lib, a, b: lib.maximum(a, b),
+     [S(T((2, 3), dtype=INT64), T((2, 3), dtype=FLOAT32, domain=Uniform(-4.4, 4.4)))]),
+    ("where(int64,float64)", lambda lib, c, a, b: lib.where(c, a, b),
+     [S(T(values=_cond), T((2, 3), dtype=INT64), T((2, 3), dtype=FLOAT64))]),
+    ("where(float32,int)", lambda lib, c, a: lib.where(c, a, 2), [S(T(values=_cond), T((2, 3), dtype=FLOAT32))]),
+    ("cat(int64,float32)", lambda lib, a, b: lib.cat([a, b]), [S(T((2, 3), dtype=INT64), T((1, 3), dtype=FLOAT32))]),
+    ("stack(float32,float64)", lambda lib, a, b: lib.stack([a, b]), [S(T((3,), dtype=FLOAT32), T((3,), dtype=FLOAT64))]),
+    ("exp(int64)", lambda lib, a: lib.exp(a), [S(T((2, 3), dtype=INT64))]),
+    ("sum(bool)", lambda lib, a: lib.sum(a), [S(T((2, 3), dtype=BOOL))]),
+    ("sum(int32)", lambda lib, a: a.sum(dim=0), [S(T((2, 3), dtype=INT32))]),
+    ("prod(int32)", lambda lib, a: a.prod(dim=0), [S(T((2, 3), dtype=INT32))]),
+    ("sum(float32,dtype=float64)", lambda lib, a: a.sum(dtype=lib.float64), [S(T((2, 3), dtype=FLOAT32))]),
+    ("lt(int64,float)", lambda lib, a: a < 0.5, [S(T((2, 3), dtype=INT64))]),
+    ("eq(float32,float64)", lambda lib, a, b: a == b,
+     [S(T(values=[0.1, 0.5], dtype=FLOAT32), T(values=[0.1, 0.5], dtype=FLOAT64))]),
+]
+for _name, _fn, _samples in PROMOTION:
+    op(f"promote[{_name}]", _fn, _samples, dtypes=(FLOAT32,))
+
+
+def by_name(name):
+    return next(o for o in REGISTRY if o.name == name)
