@@ -299,3 +299,23 @@ def test_graph_nodes_are_released_after_backward():
     assert big() is None  # the backward freed the reference to the intermediate
     assert node() is not None  # the node object itself lives on in y.grad_fn
 
+
+
+def test_gradcheck_fails_on_a_nan_gradient():
+    class NanGrad(bp.autograd.Function):
+        def forward(self, x):
+            return x * 2
+
+        def backward(self, grad):
+            return grad * float("nan")
+
+    x = bp.tensor([1.0, 2.0], dtype=bp.float64, requires_grad=True)
+    with pytest.raises(bp.autograd.GradcheckError, match="nan"):
+        bp.autograd.gradcheck(NanGrad.apply, (x,))
+
+
+def test_integer_results_of_float_inputs_carry_no_graph():
+    w = bp.tensor([1.5, -2.0], requires_grad=True)
+    assert not w.long().requires_grad and w.long().grad_fn is None
+    assert not w.argmax().requires_grad
+    assert not (w > 0).requires_grad

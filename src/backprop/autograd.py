@@ -121,8 +121,8 @@ class Function:
         result = _tensor.Tensor._make(out)
         if cls.is_view:
             result._version = inputs[0]._version
-        if _grad_mode.enabled:
-            needs = tuple(t.requires_grad for t in inputs)
+        if _grad_mode.enabled and out.dtype.kind == "f":  # integer results carry no gradient
+            needs = tuple([t.requires_grad for t in inputs])
             if True in needs:
                 fn.inputs = inputs
                 fn.needs_input_grad = needs
@@ -341,6 +341,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
         analytic = _analytic_jacobian(outputs, x)
         xp = backend.array_module(numerical)
         error = xp.abs(analytic - numerical) - (atol + rtol * xp.abs(numerical))
+        error = xp.where(xp.isnan(error), xp.inf, error)  # a nan gradient is a failure too
         if error.size and float(error.max()) > 0:
             k, j = (int(v) for v in xp.unravel_index(int(error.argmax()), error.shape))
             candidate = (float(error[k, j]), i, j, k, float(analytic[k, j]), float(numerical[k, j]))

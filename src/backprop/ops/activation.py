@@ -14,7 +14,7 @@ class Softmax(Function):
 
     def forward(self, x, axis):
         xp = backend.array_module(x)
-        e = xp.exp(x - x.max(axis=axis, keepdims=True))
+        e = xp.exp(x - (x.max(axis=axis, keepdims=True) if x.size else 0))
         y = e / e.sum(axis=axis, keepdims=True)
         self.axis = axis
         self.save_for_backward(y)
@@ -30,7 +30,7 @@ class LogSoftmax(Function):
 
     def forward(self, x, axis):
         xp = backend.array_module(x)
-        shifted = x - x.max(axis=axis, keepdims=True)
+        shifted = x - (x.max(axis=axis, keepdims=True) if x.size else 0)  # empty: nothing to shift
         y = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
         self.axis = axis
         self.save_for_backward(y)

@@ -1,6 +1,8 @@
 """Conversions that keep the gradient flowing: dtype casts, device moves, copies."""
 from backprop import backend
+from backprop import dtypes
 from backprop.autograd import Function
+from backprop.tensor import Tensor
 
 
 class Cast(Function):
@@ -35,6 +37,9 @@ class Clone(Function):
 
 
 def cast(x, dtype):
+    """``x`` as ``dtype``; a cast to an integer or bool dtype is not differentiable (no graph), as in torch."""
+    if not dtypes.is_floating(dtypes.as_dtype(dtype)):
+        return Tensor._make(x._data.astype(dtype))
     return Cast.apply(x, dtype=dtype)
 
 

@@ -5,8 +5,9 @@ Integer inputs to the float-valued functions are first converted to float32,
 as in PyTorch.
 """
 from backprop import backend
+from backprop import dtypes
 from backprop.autograd import Function
-from backprop.ops.util import check_tensor, floating
+from backprop.ops.util import check_tensor, floating, to_dtype
 
 
 class Exp(Function):
@@ -195,6 +196,8 @@ def clamp(input, min=None, max=None):
     check_tensor(input, "clamp")
     if min is None and max is None:
         raise ValueError("clamp() expected at least one of min and max, got neither")
+    dtype = dtypes.result_type(input, *[bound for bound in (min, max) if bound is not None])
+    input = to_dtype(input, dtype, input)  # clamp(int_tensor, 0.5) is float32, as in torch
     if hasattr(min, "shape") or hasattr(max, "shape"):  # tensor bounds: composed of maximum/minimum
         result = input if min is None else selection.maximum(input, min)
         return result if max is None else selection.minimum(result, max)

@@ -119,7 +119,9 @@ def chunk(tensor, chunks, dim=0):
     if chunks <= 0:
         raise ValueError(f"chunk(): chunks must be positive, got {chunks}")
     length = tensor.shape[dim_index(dim, tensor.ndim, "chunk")]
-    return split(tensor, max(-(-length // chunks), 1), dim)
+    if length == 0:  # torch: ``chunks`` empty pieces
+        return split(tensor, [0] * chunks, dim)
+    return split(tensor, -(-length // chunks), dim)
 
 
 def pad(input, pad, mode="constant", value=0.0):

@@ -11,7 +11,7 @@ import collections
 from backprop import backend
 from backprop import dtypes
 from backprop.autograd import Function
-from backprop.ops.util import check_tensor, dim_index, dims, keep_shape, require_floating
+from backprop.ops.util import check_tensor, dim_index, dims, floating, keep_shape, require_floating
 from backprop.tensor import Tensor
 
 values_indices = collections.namedtuple("values_indices", ["values", "indices"])
@@ -54,8 +54,9 @@ class Var(Function):
 
     def backward(self, grad):
         grad = grad.reshape(keep_shape(self.centred.shape, self.axes))
+        scale = 2 / self.divisor if self.divisor else float("inf")  # N <= correction: nan, as torch
         with backend.errstate():
-            return grad * (2 / self.divisor) * self.centred
+            return grad * scale * self.centred
 
 
 class MaxAll(Function):
@@ -106,6 +107,8 @@ class Prod(Function):
         if axis is None:
             x, axis = x.reshape(-1), 0
         grad = grad.reshape(keep_shape(x.shape, (axis,)))
+        if x.size == 0:  # nothing to differentiate (and no first element to take)
+            return xp.zeros(shape, dtype=grad.dtype)
         return (grad * _product_of_others(xp, x, axis)).reshape(shape)
 
 
@@ -128,7 +131,9 @@ class LogSumExp(Function):
         self.save_for_backward(x)
         self.axes = axes
         if x.size == 0:
-            return xp.log(xp.exp(x).sum(axis=axes, keepdims=keepdim))
+            with backend.errstate(divide="ignore"):
+                self.y = xp.log(xp.exp(x).sum(axis=axes, keepdims=True))
+            return self.y if keepdim else self.y.reshape(_reduced(x.shape, axes))
         top = x.max(axis=axes, keepdims=True)
         top = xp.where(xp.isfinite(top), top, 0)
         with backend.errstate(divide="ignore"):
@@ -266,11 +271,11 @@ def prod(input, dim=None, keepdim=False):
     check_tensor(input, "prod")
     if input.dtype.kind in "biu":
         input = input.to(dtypes.int64)
-    axis = None if dim is None else dim_index(dim, input.ndim, "prod")
+    axis = dim_index(dim, input.ndim, "prod") if dim is not None and input.ndim else None
     return Prod.apply(input, axis=axis, keepdim=keepdim)
 
 
 def logsumexp(input, dim, keepdim=False):
-    """log sum_i e^{x_i} over ``dim``, computed without overflow."""
-    input = require_floating(input, "logsumexp")
+    """log sum_i e^{x_i} over ``dim``, computed without overflow (integers give float32, as torch)."""
+    input = floating(input, "logsumexp")
     return LogSumExp.apply(input, axes=dims(dim, input.ndim, "logsumexp"), keepdim=keepdim)

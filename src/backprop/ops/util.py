@@ -73,8 +73,12 @@ def dim_index(dim, ndim, op="op"):
 
 def dims(dim, ndim, op="op"):
     """None (all axes) or a tuple of non-negative axes from an int or a sequence."""
-    if dim is None:
+    if dim is None or (isinstance(dim, (tuple, list)) and not dim):  # torch: dim=() reduces every dim
         return None
+    if ndim == 0:  # a 0-d tensor takes dim 0 or -1 (checked here); there is no axis to reduce
+        for d in dim if isinstance(dim, (tuple, list)) else (dim,):
+            dim_index(d, ndim, op)
+        return ()
     if isinstance(dim, (tuple, list)):
         axes = tuple(dim_index(d, ndim, op) for d in dim)
         if len(set(axes)) != len(axes):
