@@ -84,10 +84,10 @@ class Pow(Function):
         xp = backend.array_module(a)
         needs_a, needs_b = self.needs_input_grad
         grad_a = grad_b = None
-        if needs_a:
-            grad_a = grad * xp.where(b == 0, 0, b * a ** (b - 1))
-        if needs_b:
-            with backend.errstate():
+        with backend.errstate():  # 0 ** -1 and log 0 are computed, then masked
+            if needs_a:
+                grad_a = grad * xp.where(b == 0, 0, b * a ** (b - 1))
+            if needs_b:
                 grad_b = grad * xp.where((a == 0) & (b >= 0), 0, y * xp.log(a))
         return grad_a, grad_b
 
