@@ -27,7 +27,6 @@ saved arrays) unless ``retain_graph=True``; a second pass through a freed
 graph raises RuntimeError.
 """
 import functools
-import itertools
 import threading
 
 from backprop import backend
@@ -112,6 +111,8 @@ class Function:
     is_view = False  # True: the output may share memory (and so its version) with inputs[0]
     needs_input_grad = ()
     saved_tensors = ()
+    _versions = ()  # (version counter, version when saved, shape) per saved input/output
+    _retained = None  # weak reference to the output tensor when it called retain_grad()
 
     @classmethod
     def apply(cls, *inputs, **params):
@@ -146,18 +147,21 @@ class Function:
 
 
 def _saved_versions(saved, inputs, output):
-    """(version counter, value now) for each saved array that is an input or the output."""
+    """(version counter, value now, shape) for each saved array that is an input or the output."""
     versions = []
     for array in saved:
-        for t in itertools.chain(inputs, (output,)):
+        if array is output._data:
+            versions.append((output._version, output._version[0], array.shape))
+            continue
+        for t in inputs:
             if t._data is array:
-                versions.append((t._version, t._version[0], t.shape))
+                versions.append((t._version, t._version[0], array.shape))
                 break
     return versions
 
 
 def _check_versions(fn):
-    for counter, expected, shape in getattr(fn, "_versions", ()):
+    for counter, expected, shape in fn._versions:
         if counter[0] != expected:
             raise RuntimeError(
                 "one of the tensors needed for gradient computation has been modified by an "
@@ -255,20 +259,21 @@ def backward(tensor, gradient=None, retain_graph=False):
     grads = {tensor.grad_fn: grad}
     for fn in topological_order(tensor.grad_fn):
         grad = grads.pop(fn)
-        retained = getattr(fn, "_retained", None)
-        if retained is not None and retained() is not None:
-            _accumulate(retained(), grad, handed_out)
-        _check_versions(fn)
+        if fn._retained is not None and fn._retained() is not None:
+            _accumulate(fn._retained(), grad, handed_out)
+        if fn._versions:
+            _check_versions(fn)
         input_grads = fn.backward(grad)
         if type(input_grads) is not tuple:
             input_grads = (input_grads,)
         for t, g in zip(fn.inputs, input_grads):
             if g is None or not t.requires_grad:
                 continue
-            if g.shape != t.shape:
-                g = sum_to(g, t.shape)
-            if g.dtype != t.dtype:
-                g = g.astype(t.dtype)
+            data = t._data
+            if g.shape != data.shape:
+                g = sum_to(g, data.shape)
+            if g.dtype != data.dtype:
+                g = g.astype(data.dtype)
             parent = t.grad_fn
             if parent is None:
                 _accumulate(t, g, handed_out)
@@ -291,7 +296,8 @@ def _accumulate(leaf, grad, handed_out):
 
 
 def _free(fn):
-    retained = getattr(fn, "_retained", None)
+    """Drop the inputs and everything saved; keep a retain_grad() reference."""
+    retained = fn._retained
     fn.__dict__.clear()
     if retained is not None:
         fn._retained = retained

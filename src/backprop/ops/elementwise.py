@@ -100,12 +100,13 @@ class Tanh(Function):
 class Sigmoid(Function):
     """The logistic sigmoid y = 1 / (1 + e^-z);  dL/dz = dL/dy * y (1 - y).
 
-    For very negative z, e^-z overflows to inf and y correctly becomes 0.
+    Computed as e^{-log(1 + e^-z)} (``logaddexp``), which neither overflows
+    for very negative z nor loses the tiny values there.
     """
 
     def forward(self, x):
-        with backend.errstate(over="ignore"):
-            y = 1 / (1 + backend.array_module(x).exp(-x))
+        xp = backend.array_module(x)
+        y = xp.exp(-xp.logaddexp(0, -x))
         self.save_for_backward(y)
         return y
 

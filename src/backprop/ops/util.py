@@ -27,8 +27,14 @@ def operands(a, b):
     Numbers become 0-d constant tensors of the result dtype on the tensor's
     device; a tensor of another dtype is cast (a differentiable op).
     """
-    if isinstance(a, Tensor) and isinstance(b, Tensor) and a._data.dtype == b._data.dtype:
-        return a, b
+    if isinstance(a, Tensor):
+        if isinstance(b, Tensor):
+            if a._data.dtype == b._data.dtype:
+                return a, b
+        elif type(b) is float and a._data.dtype.kind == "f":  # the common x * 0.5: no promotion
+            return a, Tensor._make(backend.array_module(a._data).asarray(b, dtype=a._data.dtype))
+    elif type(a) is float and isinstance(b, Tensor) and b._data.dtype.kind == "f":
+        return Tensor._make(backend.array_module(b._data).asarray(a, dtype=b._data.dtype)), b
     like = a if isinstance(a, Tensor) else b
     a, b = as_operand(a, like), as_operand(b, like)
     dtype = dtypes.result_type(a, b)
