@@ -96,12 +96,12 @@ def randn(*size, dtype=None, device=None, requires_grad=False):
 
 
 def randint(low, high=None, size=None, dtype=None, device=None):
-    """Integers uniform on [low, high) (``randint(high, size)`` starts at 0), int64."""
+    """Integers uniform on [low, high), int64; ``randint(high, size)`` starts at 0."""
     if size is None:
         low, high, size = 0, low, high
     if size is None:
         raise TypeError("randint() expected a size, e.g. randint(10, (3,))")
-    array = _generator.integers(low, high, size=shape_arg((size,)) if isinstance(size, int) else tuple(size))
+    array = _generator.integers(low, high, size=(size,) if isinstance(size, int) else tuple(size))
     return _finish(array.astype(dtypes.as_dtype(dtype) or dtypes.int64), None, device, False)
 
 

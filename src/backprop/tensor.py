@@ -8,6 +8,8 @@ and leaves dL/dt in ``t.grad`` for every leaf ``t``.
 Operators and methods only translate arguments and call the ops in
 ``backprop.ops``, where each op's forward and backward live side by side.
 """
+import weakref
+
 import numpy
 
 from backprop import autograd
@@ -133,8 +135,6 @@ class Tensor:
         if not self.requires_grad:
             raise RuntimeError("retain_grad() needs a tensor that requires grad")
         if self.grad_fn is not None:
-            import weakref
-
             self.grad_fn._retained = weakref.ref(self)
 
     def detach(self):

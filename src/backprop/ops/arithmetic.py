@@ -92,7 +92,8 @@ class Pow(Function):
         return grad_a, grad_b
 
 
-def _binary(function, a, b, name):
+def binary_op(function, a, b, name):
+    """Apply a two-input Function after torch's promotion, naming both shapes when they do not broadcast."""
     a, b = operands(a, b)
     try:
         return function.apply(a, b)
@@ -106,15 +107,15 @@ def _binary(function, a, b, name):
 
 
 def add(input, other, alpha=1):
-    return _binary(Add, input, other if alpha == 1 else other * alpha, "add")
+    return binary_op(Add, input, other if alpha == 1 else other * alpha, "add")
 
 
 def sub(input, other, alpha=1):
-    return _binary(Sub, input, other if alpha == 1 else other * alpha, "sub")
+    return binary_op(Sub, input, other if alpha == 1 else other * alpha, "sub")
 
 
 def mul(input, other):
-    return _binary(Mul, input, other, "mul")
+    return binary_op(Mul, input, other, "mul")
 
 
 def div(input, other):
@@ -122,7 +123,7 @@ def div(input, other):
     a, b = operands(input, other)
     if not dtypes.is_floating(a.dtype):
         a, b = to_dtype(a, dtypes.default_float, a), to_dtype(b, dtypes.default_float, a)
-    return _binary(Div, a, b, "div")
+    return binary_op(Div, a, b, "div")
 
 
 def neg(input):
@@ -130,5 +131,5 @@ def neg(input):
 
 
 def pow(input, exponent):
-    return _binary(Pow, input, exponent, "pow")
+    return binary_op(Pow, input, exponent, "pow")
 

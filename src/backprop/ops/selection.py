@@ -2,7 +2,7 @@
 from backprop import backend
 from backprop.autograd import Function
 from backprop.ops.util import check_tensor, operands
-from backprop.ops.arithmetic import _binary
+from backprop.ops.arithmetic import binary_op
 
 
 class Maximum(Function):
@@ -53,11 +53,11 @@ class Where(Function):
 
 
 def maximum(input, other):
-    return _binary(Maximum, input, other, "maximum")
+    return binary_op(Maximum, input, other, "maximum")
 
 
 def minimum(input, other):
-    return _binary(Minimum, input, other, "minimum")
+    return binary_op(Minimum, input, other, "minimum")
 
 
 def where(condition, input, other):
