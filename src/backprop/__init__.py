@@ -22,6 +22,7 @@ from backprop.ops import (
 )
 from backprop.ops import add, clone, div, mul, neg, pow, sub
 from backprop.serialization import load, save
+from backprop import nn  # noqa: E402,F401  (after the core it builds on)
 from backprop.tensor import Tensor
 
 clip = clamp

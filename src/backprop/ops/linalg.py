@@ -64,3 +64,42 @@ def matmul(input, other):
         raise ValueError(
             f"matmul: the batch dimensions of shapes {a.shape} and {b.shape} do not broadcast"
         ) from error
+
+
+class Linear(Function):
+    """y = x W^T + b (x of shape (*, in), W (out, in), b (out,));
+    dL/dx = dL/dy W,  dL/dW = dL/dy^T x (summed over the batch),  dL/db = sum dL/dy."""
+
+    def forward(self, x, weight, bias=None):
+        self.save_for_backward(x, weight)
+        y = x @ weight.T
+        if bias is not None:
+            y = y + bias
+        return y
+
+    def backward(self, grad):
+        x, weight = self.saved_tensors
+        needs = self.needs_input_grad
+        grad_x = grad @ weight if needs[0] else None
+        grad_weight = grad_bias = None
+        if needs[1]:
+            flat_grad = grad.reshape(-1, grad.shape[-1])
+            grad_weight = flat_grad.T @ x.reshape(-1, x.shape[-1])
+        if len(needs) > 2 and needs[2]:
+            grad_bias = grad.reshape(-1, grad.shape[-1]).sum(axis=0)
+        return grad_x, grad_weight, grad_bias
+
+
+def linear(input, weight, bias=None):
+    """y = x W^T + b in one node (torch.nn.functional.linear)."""
+    check_tensor(input, "linear")
+    if input.dtype != weight.dtype:
+        input = input.to(weight.dtype)
+    if input.shape[-1:] != weight.shape[-1:]:
+        raise ValueError(
+            f"linear: input of shape {input.shape} does not match weight of shape {weight.shape}: "
+            f"expected (*, {weight.shape[-1]})"
+        )
+    if bias is None:
+        return Linear.apply(input, weight)
+    return Linear.apply(input, weight, bias)

@@ -1,0 +1,84 @@
+"""Containers: Sequential, ModuleList, Identity."""
+import collections
+
+from backprop.nn.module import Module
+
+
+class Sequential(Module):
+    """Modules applied in order: y = f_L(... f_2(f_1(x))), the lectures' layered network.
+
+    >>> import backprop as bp
+    >>> net = bp.nn.Sequential(bp.nn.Linear(2, 2), bp.nn.Sigmoid(), bp.nn.Linear(2, 1))
+    >>> net(bp.zeros(4, 2)).shape
+    (4, 1)
+    """
+
+    def __init__(self, *modules):
+        super().__init__()
+        if len(modules) == 1 and isinstance(modules[0], (dict, collections.OrderedDict)):
+            for name, module in modules[0].items():
+                self.add_module(name, module)
+        else:
+            for index, module in enumerate(modules):
+                self.add_module(str(index), module)
+
+    def forward(self, input):
+        for module in self._modules.values():
+            input = module(input)
+        return input
+
+    def __getitem__(self, index):
+        modules = list(self._modules.values())
+        if isinstance(index, slice):
+            return Sequential(collections.OrderedDict(list(self._modules.items())[index]))
+        return modules[index]
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def append(self, module):
+        self.add_module(str(len(self)), module)
+        return self
+
+
+class ModuleList(Module):
+    """A list of modules whose parameters are registered ("0.weight", "1.weight", ...)."""
+
+    def __init__(self, modules=()):
+        super().__init__()
+        self.extend(modules)
+
+    def __getitem__(self, index):
+        modules = list(self._modules.values())
+        return ModuleList(modules[index]) if isinstance(index, slice) else modules[index]
+
+    def __setitem__(self, index, module):
+        self.add_module(list(self._modules)[index], module)
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def append(self, module):
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules):
+        for module in modules:
+            self.append(module)
+        return self
+
+
+class Identity(Module):
+    """y = x (a placeholder, e.g. for a removed layer)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+
+    def forward(self, input):
+        return input

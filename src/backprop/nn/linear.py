@@ -1,0 +1,47 @@
+"""Linear layer: z = W x + b, the lectures' layer of neurons."""
+import math
+
+from backprop import creation
+from backprop.nn import functional as F
+from backprop.nn import init
+from backprop.nn.module import Module
+from backprop.nn.parameter import Parameter
+
+
+class Linear(Module):
+    """y = x W^T + b: ``out_features`` neurons, each a_j = sum_i x_i w_ji + b_j.
+
+    ``weight`` (out_features, in_features) and ``bias`` (out_features,) are
+    initialised as torch does: U(-1/sqrt(in), 1/sqrt(in)).
+
+    >>> import backprop as bp
+    >>> Linear(784, 10)(bp.zeros(32, 784)).shape
+    (32, 10)
+    """
+
+    def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
+        super().__init__()
+        self.in_features, self.out_features = in_features, out_features
+        self.weight = Parameter(creation.zeros(out_features, in_features, dtype=dtype, device=device))
+        if bias:
+            self.bias = Parameter(creation.zeros(out_features, dtype=dtype, device=device))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            bound = 1 / math.sqrt(self.in_features) if self.in_features else 0
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input):
+        if input.ndim == 0 or input.shape[-1] != self.in_features:
+            raise ValueError(
+                f"Linear(in_features={self.in_features}) got input of shape {input.shape}: "
+                f"expected (*, {self.in_features})"
+            )
+        return F.linear(input, self.weight, self.bias)
+
+    def extra_repr(self):
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
