@@ -8,7 +8,7 @@ class Sequential(Module):
     """Modules applied in order: y = f_L(... f_2(f_1(x))), the lectures' layered network.
 
     >>> import backprop as bp
-    >>> net = bp.nn.Sequential(bp.nn.Linear(2, 2), bp.nn.Sigmoid(), bp.nn.Linear(2, 1))
+    >>> net = bp.nn.Sequential(bp.nn.Linear(2, 2), bp.nn.Identity(), bp.nn.Linear(2, 1))
     >>> net(bp.zeros(4, 2)).shape
     (4, 1)
     """
