@@ -1,0 +1,350 @@
+"""Convolutions: im2col + one matrix product, col2im for the input gradient.
+
+A convolution layer (LeCun 1989; LeCun et al. 1998) computes, for output
+channel o at position p (batch n, groups of C/g input channels),
+
+    y[n, o, p] = b[o] + sum_{c, k} W[o, c, k] * x_pad[n, c, p * s + k * d]
+
+(s the stride, d the dilation, k running over the kernel positions). im2col
+gathers every receptive field once as a column - here a strided *view* of
+the padded input (no copy, no Python loop over positions) made contiguous
+once - so the whole layer is one matrix product Y = W_mat X_col with
+W_mat (O, C*K) and X_col (C*K, N*L), L the number of output positions.
+
+Backward, with G = dL/dY:
+    dL/dW_mat = G X_col^T         (one matrix product),
+    dL/dX_col = W_mat^T G         (one matrix product),
+    dL/dx     = col2im(dL/dX_col): every column added back onto the input
+                positions it was read from (a loop over the K kernel
+                positions, each adding a whole strided slice),
+    dL/db     = sum of G over batch and positions.
+
+``locally_connected2d`` uses the same columns with weights that are not
+shared between positions (LeCun 1989 Net-3, DeepFace): one small matrix
+product per output position, batched into one ``matmul`` call.
+"""
+import itertools
+import math
+
+from backprop import backend
+from backprop.autograd import Function
+from backprop.ops.util import check_tensor
+
+__all__ = ["conv1d", "conv2d", "locally_connected2d"]
+
+
+# ------------------------------------------------------------------ arguments
+def _ntuple(value, n, name, op):
+    """An int or a sequence of n ints as a tuple of n ints."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (value,) * n
+    if isinstance(value, (tuple, list)) and len(value) == n and all(
+        isinstance(v, int) and not isinstance(v, bool) for v in value
+    ):
+        return tuple(value)
+    raise ValueError(f"{op}: {name} must be an int or a tuple of {n} ints, got {value!r}")
+
+
+def _padding_pairs(padding, kernel, stride, dilation, op):
+    """(left, right) zero padding per spatial dim from an int, a tuple, 'valid' or 'same'."""
+    n = len(kernel)
+    if isinstance(padding, str):
+        if padding == "valid":
+            return ((0, 0),) * n
+        if padding == "same":
+            if any(s != 1 for s in stride):
+                raise ValueError(f"{op}: padding='same' is not supported for strided convolutions, got stride={stride}")
+            pairs = []
+            for k, d in zip(kernel, dilation):
+                total = d * (k - 1)
+                pairs.append((total // 2, total - total // 2))  # torch puts the odd extra on the right
+            return tuple(pairs)
+        raise ValueError(f"{op}: padding must be an int, a tuple, 'valid' or 'same', got {padding!r}")
+    pad = _ntuple(padding, n, "padding", op)
+    if any(p < 0 for p in pad):
+        raise ValueError(f"{op}: padding must be non-negative, got {padding!r}")
+    return tuple((p, p) for p in pad)
+
+
+def _out_size(size, kernel, stride, dilation, pairs):
+    return tuple(
+        (n + left + right - d * (k - 1) - 1) // s + 1
+        for n, k, s, d, (left, right) in zip(size, kernel, stride, dilation, pairs)
+    )
+
+
+# ------------------------------------------------------------- im2col/col2im
+def _windows(xp, x, kernel, stride, dilation, out):
+    """Strided view (C, *kernel, N, *out) of x (N, C, *S): the receptive fields, no copy.
+
+    view[c, k1, k2, n, p1, p2] = x[n, c, p1 * s1 + k1 * d1, p2 * s2 + k2 * d2].
+    """
+    sn, sc = x.strides[:2]
+    spatial = x.strides[2:]
+    shape = (x.shape[1],) + tuple(kernel) + (x.shape[0],) + tuple(out)
+    strides = (
+        (sc,) + tuple(st * d for st, d in zip(spatial, dilation)) + (sn,) + tuple(st * s for st, s in zip(spatial, stride))
+    )
+    return xp.lib.stride_tricks.as_strided(x, shape=shape, strides=strides)
+
+
+def _im2col(xp, x, kernel, stride, dilation, out):
+    """The columns as a contiguous (C, *kernel, N, *out) array (reshape to (C*K, N*L))."""
+    return xp.ascontiguousarray(_windows(xp, x, kernel, stride, dilation, out))
+
+
+def _tap(k, stride, dilation, out):
+    """The slice of the padded input that kernel offset k reads at every output position."""
+    return slice(k * dilation, k * dilation + stride * (out - 1) + 1, stride)
+
+
+def _col2im(xp, cols, padded_shape, kernel, stride, dilation, out):
+    """Scatter-add columns (C, *kernel, N, *out) back into a (C, N, *S_padded) array.
+
+    Loops over the K kernel positions only; each adds one whole strided slice.
+    """
+    c, n = padded_shape[1], padded_shape[0]
+    dx = xp.zeros((c, n) + tuple(padded_shape[2:]), dtype=cols.dtype)
+    for offset in itertools.product(*[range(k) for k in kernel]):
+        taps = tuple(_tap(k, s, d, o) for k, s, d, o in zip(offset, stride, dilation, out))
+        dx[(slice(None), slice(None)) + taps] += cols[(slice(None),) + offset]
+    return dx
+
+
+def _group_matmul(xp, a, b):
+    """(g, m, k) @ (g, k, n) -> (g, m, n), one 2-D product per group: NumPy's stacked matmul
+    does not hand transposed operands to BLAS, the 2-D product does."""
+    if a.shape[0] == 1:
+        return (a[0] @ b[0])[None]
+    return xp.stack([a[i] @ b[i] for i in range(a.shape[0])])
+
+
+def _pad(xp, x, pairs):
+    if any(p for pair in pairs for p in pair):
+        return xp.pad(x, ((0, 0), (0, 0)) + tuple(pairs))
+    return x
+
+
+def _crop(dx, pairs, size):
+    if any(p for pair in pairs for p in pair):
+        return dx[(slice(None), slice(None)) + tuple(slice(left, left + n) for (left, _), n in zip(pairs, size))]
+    return dx
+
+
+# -------------------------------------------------------------- convolution
+class ConvNd(Function):
+    """y[n, o, p] = b[o] + sum_{c in group(o), k} W[o, c, k] x_pad[n, c, p s + k d]
+    for 1, 2 or 3 spatial dims, as Y = W_mat X_col (im2col); backward as in the
+    module docstring. ``batched=False``: x is (C, *S) and y (O, *out)."""
+
+    def forward(self, x, weight, bias=None, *, stride, pairs, dilation, groups, batched):
+        xp = backend.array_module(x)
+        self.save_for_backward(x, weight)
+        if not batched:
+            x = x[None]
+        kernel = weight.shape[2:]
+        out = _out_size(x.shape[2:], kernel, stride, dilation, pairs)
+        xpad = _pad(xp, x, pairs)
+        cols = _im2col(xp, xpad, kernel, stride, dilation, out)  # (C, *k, N, *out)
+        n, o, g = x.shape[0], weight.shape[0], groups
+        positions = n * math.prod(out)
+        w_mat = weight.reshape(g, o // g, -1)
+        y = _group_matmul(xp, w_mat, cols.reshape(g, w_mat.shape[2], positions))  # (g, O/g, N*L)
+        y = xp.ascontiguousarray(y.reshape((o, n) + out).swapaxes(0, 1))
+        if bias is not None:
+            y += bias.reshape((o,) + (1,) * len(out))
+        self.cols = cols  # for dL/dW (the engine frees it after backward)
+        self.geometry = (xpad.shape, x.shape[2:], kernel, stride, dilation, pairs, out, groups, batched)
+        return y if batched else y[0]
+
+    def backward(self, grad):
+        x, weight = self.saved_tensors
+        xp = backend.array_module(grad)
+        padded_shape, size, kernel, stride, dilation, pairs, out, g, batched = self.geometry
+        needs = self.needs_input_grad
+        if not batched:
+            grad = grad[None]
+        n, o = grad.shape[:2]
+        positions = n * math.prod(out)
+        grad_mat = xp.ascontiguousarray(grad.swapaxes(0, 1)).reshape(g, o // g, positions)  # (g, O/g, N*L)
+        grad_x = grad_w = grad_b = None
+        if needs[0]:
+            w_mat = weight.reshape(g, o // g, -1)
+            dcols = _group_matmul(xp, w_mat.swapaxes(1, 2), grad_mat)  # (g, C/g*K, N*L)
+            dcols = dcols.reshape((padded_shape[1],) + tuple(kernel) + (n,) + out)
+            dx = _col2im(xp, dcols, padded_shape, kernel, stride, dilation, out)  # (C, N, *S_pad)
+            dx = _crop(dx, pairs, size).swapaxes(0, 1)
+            grad_x = xp.ascontiguousarray(dx if batched else dx[0])
+        if needs[1]:
+            cols = self.cols.reshape(g, weight[0].size, positions)
+            grad_w = _group_matmul(xp, grad_mat, cols.swapaxes(1, 2)).reshape(weight.shape)
+        if len(needs) > 2 and needs[2]:
+            grad_b = grad.sum(axis=(0,) + tuple(range(2, grad.ndim)))
+        return grad_x, grad_w, grad_b
+
+
+def _conv(input, weight, bias, stride, padding, dilation, groups, dims, op):
+    check_tensor(input, op)
+    check_tensor(weight, op)
+    if weight.ndim != dims + 2:
+        raise ValueError(f"{op}: expected a weight of {dims + 2} dims (out_channels, in_channels/groups, *kernel), "
+                         f"got shape {weight.shape}")
+    if input.ndim not in (dims + 1, dims + 2):
+        raise ValueError(f"{op}: expected input of {dims + 2} dims (N, C, *spatial) or {dims + 1} (C, *spatial), "
+                         f"got shape {input.shape}")
+    if not isinstance(groups, int) or groups < 1:
+        raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
+    batched = input.ndim == dims + 2
+    channels = input.shape[1 if batched else 0]
+    if weight.shape[0] % groups:
+        raise ValueError(f"{op}: out_channels ({weight.shape[0]}) must be divisible by groups ({groups})")
+    if channels != weight.shape[1] * groups:
+        raise ValueError(
+            f"{op}: weight of shape {weight.shape} with groups={groups} expects input with "
+            f"{weight.shape[1] * groups} channels, got input of shape {input.shape}"
+        )
+    if bias is not None and bias.shape != (weight.shape[0],):
+        raise ValueError(f"{op}: expected a bias of shape ({weight.shape[0]},), got {bias.shape}")
+    kernel = weight.shape[2:]
+    stride = _ntuple(stride, dims, "stride", op)
+    dilation = _ntuple(dilation, dims, "dilation", op)
+    if any(s < 1 for s in stride) or any(d < 1 for d in dilation):
+        raise ValueError(f"{op}: stride and dilation must be positive, got stride={stride}, dilation={dilation}")
+    pairs = _padding_pairs(padding, kernel, stride, dilation, op)
+    size = input.shape[-dims:]
+    out = _out_size(size, kernel, stride, dilation, pairs)
+    if any(s < 1 for s in out):
+        raise ValueError(
+            f"{op}: input of spatial size {tuple(size)} padded by {pairs} is smaller than the (dilated) kernel "
+            f"{tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))}"
+        )
+    if input.dtype != weight.dtype:
+        input = input.to(weight.dtype)
+    if bias is not None and bias.dtype != weight.dtype:
+        bias = bias.to(weight.dtype)
+    params = dict(stride=stride, pairs=pairs, dilation=dilation, groups=groups, batched=batched)
+    if bias is None:
+        return ConvNd.apply(input, weight, **params)
+    return ConvNd.apply(input, weight, bias, **params)
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-D convolution (cross-correlation) of input (N, C, L) or (C, L) with weight (O, C/groups, k),
+    as torch.nn.functional.conv1d: y[n, o, t] = b[o] + sum_{c, j} W[o, c, j] x_pad[n, c, t s + j d].
+
+    ``padding``: an int, a 1-tuple, 'valid' (none) or 'same' (output length = input length, stride 1).
+
+    >>> import backprop as bp
+    >>> conv1d(bp.tensor([[[1.0, 2.0, 3.0, 4.0]]]), bp.tensor([[[1.0, -1.0]]])).tolist()
+    [[[-1.0, -1.0, -1.0]]]
+    """
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 1, "conv1d")
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D convolution (cross-correlation) of input (N, C, H, W) or (C, H, W) with weight
+    (O, C/groups, kH, kW), as torch.nn.functional.conv2d:
+    y[n, o, i, j] = b[o] + sum_{c, a, b} W[o, c, a, b] x_pad[n, c, i s_h + a d_h, j s_w + b d_w].
+
+    ``padding``: an int, a pair, 'valid' (none) or 'same' (output size = input size, stride 1).
+
+    >>> import backprop as bp
+    >>> x = bp.arange(16.0).reshape(1, 1, 4, 4)
+    >>> conv2d(x, bp.ones(1, 1, 2, 2), stride=2).tolist()
+    [[[[10.0, 18.0], [42.0, 50.0]]]]
+    """
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
+
+
+# ------------------------------------------------------- locally connected
+class LocallyConnected2d(Function):
+    """y[n, o, i, j] = b[o, i, j] + sum_{c, a, b} W[i, j, o, c, a, b] x_pad[n, c, i s_h + a, j s_w + b]:
+    a convolution whose weights differ at every output position (i, j).
+
+    With X_col arranged (L, C*K, N) and W (L, O, C*K): Y = W X_col per position (one batched matmul);
+    dL/dW = G X_col^T, dL/dX_col = W^T G, dL/dx = col2im(dL/dX_col), dL/db = sum_n G.
+    """
+
+    def forward(self, x, weight, bias=None, *, stride, pairs, batched):
+        xp = backend.array_module(x)
+        self.save_for_backward(x, weight)
+        if not batched:
+            x = x[None]
+        oh, ow, o = weight.shape[:3]
+        kernel = weight.shape[4:]
+        out = (oh, ow)
+        xpad = _pad(xp, x, pairs)
+        windows = _windows(xp, xpad, kernel, stride, (1, 1), out)  # (C, kh, kw, N, oh, ow)
+        n, positions = x.shape[0], oh * ow
+        cols = xp.ascontiguousarray(windows.transpose(4, 5, 0, 1, 2, 3)).reshape(positions, weight[0, 0, 0].size, n)  # (L, C*K, N)
+        y = xp.matmul(weight.reshape(positions, o, -1), cols)  # (L, O, N)
+        y = xp.ascontiguousarray(y.transpose(2, 1, 0)).reshape(n, o, oh, ow)
+        if bias is not None:
+            y += bias
+        self.cols = cols
+        self.geometry = (xpad.shape, x.shape[2:], kernel, stride, pairs, out, batched)
+        return y if batched else y[0]
+
+    def backward(self, grad):
+        x, weight = self.saved_tensors
+        xp = backend.array_module(grad)
+        padded_shape, size, kernel, stride, pairs, out, batched = self.geometry
+        needs = self.needs_input_grad
+        if not batched:
+            grad = grad[None]
+        n, o = grad.shape[:2]
+        positions = out[0] * out[1]
+        grad_mat = xp.ascontiguousarray(grad.reshape(n, o, positions).transpose(2, 1, 0))  # (L, O, N)
+        grad_x = grad_w = grad_b = None
+        if needs[0]:
+            dcols = xp.matmul(weight.reshape(positions, o, -1).swapaxes(1, 2), grad_mat)  # (L, C*K, N)
+            dcols = dcols.reshape(out + (padded_shape[1],) + tuple(kernel) + (n,)).transpose(2, 3, 4, 5, 0, 1)
+            dx = _col2im(xp, dcols, padded_shape, kernel, stride, (1, 1), out)
+            dx = _crop(dx, pairs, size).swapaxes(0, 1)
+            grad_x = xp.ascontiguousarray(dx if batched else dx[0])
+        if needs[1]:
+            grad_w = xp.matmul(grad_mat, self.cols.swapaxes(1, 2)).reshape(weight.shape)
+        if len(needs) > 2 and needs[2]:
+            grad_b = grad.sum(axis=0)
+        return grad_x, grad_w, grad_b
+
+
+def locally_connected2d(input, weight, bias=None, stride=1, padding=0):
+    """Locally connected layer (unshared convolution) of input (N, C, H, W) or (C, H, W) with
+    weight (out_H, out_W, O, C, kH, kW) and bias (O, out_H, out_W):
+    y[n, o, i, j] = b[o, i, j] + sum_{c, a, b} W[i, j, o, c, a, b] x_pad[n, c, i s_h + a, j s_w + b].
+
+    >>> import backprop as bp
+    >>> w = bp.ones(2, 2, 1, 1, 1, 1) * bp.tensor([1.0, 2.0, 3.0, 4.0]).reshape(2, 2, 1, 1, 1, 1)
+    >>> locally_connected2d(bp.ones(1, 1, 2, 2), w).tolist()
+    [[[[1.0, 2.0], [3.0, 4.0]]]]
+    """
+    op = "locally_connected2d"
+    check_tensor(input, op)
+    check_tensor(weight, op)
+    if weight.ndim != 6:
+        raise ValueError(f"{op}: expected a weight of shape (out_H, out_W, out_channels, in_channels, kH, kW), "
+                         f"got {weight.shape}")
+    if input.ndim not in (3, 4):
+        raise ValueError(f"{op}: expected input (N, C, H, W) or (C, H, W), got shape {input.shape}")
+    batched = input.ndim == 4
+    oh, ow, o, c = weight.shape[:4]
+    kernel = weight.shape[4:]
+    stride = _ntuple(stride, 2, "stride", op)
+    if any(s < 1 for s in stride):
+        raise ValueError(f"{op}: stride must be positive, got {stride}")
+    pairs = _padding_pairs(padding, kernel, stride, (1, 1), op)
+    out = _out_size(input.shape[-2:], kernel, stride, (1, 1), pairs)
+    if input.shape[-3] != c or out != (oh, ow):
+        raise ValueError(
+            f"{op}: weight of shape {weight.shape} expects input with {c} channels whose output grid is "
+            f"({oh}, {ow}), got input of shape {input.shape} (output grid {out})"
+        )
+    if bias is not None and bias.shape != (o, oh, ow):
+        raise ValueError(f"{op}: expected a bias of shape {(o, oh, ow)}, got {bias.shape}")
+    if input.dtype != weight.dtype:
+        input = input.to(weight.dtype)
+    params = dict(stride=stride, pairs=pairs, batched=batched)
+    if bias is None:
+        return LocallyConnected2d.apply(input, weight, **params)
+    return LocallyConnected2d.apply(input, weight, bias, **params)

@@ -1,0 +1,425 @@
+"""Loss functions L(y_hat, y): regression (MSE, L1), classification (cross
+entropy, NLL, binary cross entropy, hinge, multi-class margin) and the KL
+divergence, each with torch's ``reduction='mean'|'sum'|'none'``.
+
+Cross entropy and NLL are fused Functions: softmax(z) - onehot(y) is the
+whole gradient of cross entropy with respect to the logits, and the log-sum-
+exp with the max subtracted keeps logits of 1e4 finite. Binary cross
+entropy is a Function for torch's clamped logs; the others are compositions
+of existing ops, whose gradients come free.
+"""
+from backprop import backend
+from backprop.autograd import Function
+from backprop.ops import elementwise, indexing, selection
+from backprop.ops.activation import log_softmax
+from backprop.ops.nn_activation import Softplus
+from backprop.ops.util import check_tensor, require_floating
+from backprop.tensor import Tensor
+
+__all__ = ["mse_loss", "l1_loss", "cross_entropy", "nll_loss", "binary_cross_entropy",
+           "binary_cross_entropy_with_logits", "hinge_embedding_loss", "multi_margin_loss", "kl_div"]
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _reduction(reduction, op, size_average=None, reduce=None, allowed=_REDUCTIONS):
+    """torch's reduction argument, with its legacy ``size_average``/``reduce`` flags."""
+    if size_average is not None or reduce is not None:
+        size_average = True if size_average is None else size_average
+        reduce = True if reduce is None else reduce
+        reduction = "none" if not reduce else ("mean" if size_average else "sum")
+    if reduction not in allowed:
+        raise ValueError(f"{op}(): reduction must be one of {', '.join(map(repr, allowed))}, got {reduction!r}")
+    return reduction
+
+
+def _reduce(loss, reduction):
+    if reduction == "none":
+        return loss
+    return loss.sum() if reduction == "sum" else loss.mean()
+
+
+def _constant(array):
+    return Tensor._make(array)
+
+
+def _same_shape(input, target, op):
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"{op}(): expected a target of the input's shape {input.shape}, got {target.shape}")
+
+
+# ---------------------------------------------------------------- regression
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """Mean squared error l_n = (y_hat_n - y_n)^2, reduced (mean by default).
+
+    >>> import backprop as bp
+    >>> mse_loss(bp.tensor([1.0, 3.0]), bp.tensor([0.0, 0.0])).item()
+    5.0
+    """
+    reduction = _reduction(reduction, "mse_loss", size_average, reduce)
+    check_tensor(input, "mse_loss")
+    difference = input - target
+    return _reduce(difference * difference, reduction)
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """Mean absolute error l_n = |y_hat_n - y_n| (gradient sign(y_hat - y), 0 at a tie).
+
+    >>> import backprop as bp
+    >>> l1_loss(bp.tensor([1.0, -3.0]), bp.tensor([0.0, 0.0])).item()
+    2.0
+    """
+    reduction = _reduction(reduction, "l1_loss", size_average, reduce)
+    check_tensor(input, "l1_loss")
+    return _reduce(elementwise.abs(input - target), reduction)
+
+
+# ------------------------------------------------------------ class indices
+def _class_targets(input, target, weight, ignore_index, op):
+    """Check (N, C, d1, ...) scores against (N, d1, ...) class indices.
+
+    Returns (target array, weight array of the input's dtype or None, valid
+    mask, safe indices with the ignored ones replaced by 0, per-element
+    weight w_{y_n} that is 0 where ignored).
+    """
+    xp = backend.array_module(input._data)
+    shape, t = tuple(input.shape), target._data
+    expected = shape[:1] + shape[2:]
+    if tuple(t.shape) != expected:
+        raise ValueError(f"{op}(): input of shape {shape} expects a target of shape {expected}, got {tuple(t.shape)}")
+    n_classes = shape[1]
+    w = None
+    if weight is not None:
+        w = (weight._data if isinstance(weight, Tensor) else xp.asarray(weight)).astype(input._data.dtype)
+        if w.shape != (n_classes,):
+            raise ValueError(f"{op}(): weight must have one entry per class, shape ({n_classes},), got {w.shape}")
+    valid = t != ignore_index
+    bad = valid & ((t < 0) | (t >= n_classes))
+    if bad.any():
+        value = int(t[bad].ravel()[0])
+        raise IndexError(f"{op}(): target {value} is out of bounds: expected a class index in [0, {n_classes})"
+                         f" or ignore_index={ignore_index}")
+    safe = xp.where(valid, t, 0)
+    w_n = valid.astype(input._data.dtype) if w is None else w[safe] * valid
+    return w, valid, safe, w_n
+
+
+def _unbatched(input, target, op):
+    """(C,) scores with a 0-d target become a batch of one."""
+    if input.ndim == 1:
+        if target.ndim != 0:
+            raise ValueError(f"{op}(): an input of shape {input.shape} expects a 0-d target, got {target.shape}")
+        return input.reshape(1, input.shape[0]), target.reshape(1), True
+    if input.ndim == 0:
+        raise ValueError(f"{op}(): expected an input of shape (C,) or (N, C, ...), got a 0-d tensor")
+    return input, target, False
+
+
+def _onehot(xp, safe, n_classes, ndim, dtype):
+    classes = xp.arange(n_classes).reshape((1, n_classes) + (1,) * (ndim - 2))
+    return (classes == xp.expand_dims(safe, 1)).astype(dtype)
+
+
+class CrossEntropy(Function):
+    """Cross entropy of logits z with class indices y, label smoothing eps and class weights w.
+
+    l_n = (1 - eps) w_{y_n} (-log p_{n,y_n}) + (eps / C) sum_c w_c (-log p_{n,c}),
+    log p = z - logsumexp(z) over the class dim 1; 0 where y_n = ignore_index.
+    'mean' divides sum_n l_n by sum_n w_{y_n} (over the kept n).
+    dL/dz_n = g_n [((1 - eps) w_{y_n} + (eps / C) sum_c w_c) p_n - (1 - eps) w_{y_n} onehot(y_n) - (eps / C) w]:
+    softmax minus one-hot, when eps = 0 and w = 1.
+    """
+
+    def forward(self, x, safe, valid, w, w_n, label_smoothing, reduction):
+        xp = backend.array_module(x)
+        shifted = x - x.max(axis=1, keepdims=True)
+        logp = shifted - xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))
+        n_classes, eps = x.shape[1], label_smoothing
+        nll = -xp.take_along_axis(logp, xp.expand_dims(safe, 1), axis=1).squeeze(1)
+        loss = (1 - eps) * w_n * nll
+        if eps:
+            weighted = logp if w is None else logp * w.reshape((1, n_classes) + (1,) * (x.ndim - 2))
+            loss = loss - (eps / n_classes) * weighted.sum(axis=1) * valid
+        self.logp, self.safe, self.valid, self.w, self.w_n = logp, safe, valid, w, w_n
+        self.eps, self.reduction = eps, reduction
+        if reduction == "none":
+            return loss.astype(x.dtype, copy=False)
+        total = loss.sum()
+        if reduction == "mean":
+            self.denominator = w_n.sum()
+            with backend.numpy.errstate(invalid="ignore", divide="ignore"):  # all ignored: nan, as torch
+                total = total / self.denominator
+        return xp.asarray(total, dtype=x.dtype)
+
+    def backward(self, grad):
+        xp = backend.array_module(grad)
+        logp, eps, valid = self.logp, self.eps, self.valid
+        n_classes, ndim = logp.shape[1], logp.ndim
+        if self.reduction == "mean":
+            grad = grad / self.denominator
+        g = xp.expand_dims(xp.broadcast_to(grad, valid.shape), 1)
+        w_sum = n_classes if self.w is None else self.w.sum()
+        coefficient = (1 - eps) * self.w_n + (eps / n_classes) * w_sum * valid
+        result = xp.exp(logp) * xp.expand_dims(coefficient, 1)
+        result -= _onehot(xp, self.safe, n_classes, ndim, logp.dtype) * xp.expand_dims((1 - eps) * self.w_n, 1)
+        if eps:
+            w = 1 if self.w is None else self.w.reshape((1, n_classes) + (1,) * (ndim - 2))
+            result -= (eps / n_classes) * w * xp.expand_dims(valid, 1)
+        return (g * result).astype(logp.dtype, copy=False)
+
+
+class NLL(Function):
+    """Negative log likelihood of log-probabilities x: l_n = -w_{y_n} x_{n, y_n} (0 where ignored).
+
+    'mean' divides by sum_n w_{y_n}; dL/dx_{n,c} = -g_n w_{y_n} [c = y_n].
+    """
+
+    def forward(self, x, safe, w_n, reduction):
+        xp = backend.array_module(x)
+        loss = -w_n * xp.take_along_axis(x, xp.expand_dims(safe, 1), axis=1).squeeze(1)
+        self.safe, self.w_n, self.reduction, self.n_classes = safe, w_n, reduction, x.shape[1]
+        if reduction == "none":
+            return loss.astype(x.dtype, copy=False)
+        total = loss.sum()
+        if reduction == "mean":
+            self.denominator = w_n.sum()
+            with backend.numpy.errstate(invalid="ignore", divide="ignore"):  # all ignored: nan, as torch
+                total = total / self.denominator
+        return xp.asarray(total, dtype=x.dtype)
+
+    def backward(self, grad):
+        xp = backend.array_module(grad)
+        if self.reduction == "mean":
+            grad = grad / self.denominator
+        g = xp.broadcast_to(grad, self.w_n.shape) * -self.w_n
+        return xp.expand_dims(g, 1) * _onehot(xp, self.safe, self.n_classes, g.ndim + 1, grad.dtype)
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction="mean", label_smoothing=0.0):
+    """Cross entropy of logits z (N, C, d1, ...) or (C,) with class indices y (N, d1, ...) or ().
+
+    l_n = -w_{y_n} log softmax(z_n)_{y_n} = w_{y_n} (logsumexp(z_n) - z_{n,y_n}), from the
+    logits through one fused log-softmax, so huge logits stay finite; with
+    ``label_smoothing`` eps the target is (1 - eps) onehot + eps / C. Targets
+    equal to ``ignore_index`` add nothing; 'mean' is the w_{y_n}-weighted mean.
+    A float ``target`` of the input's shape is taken as class probabilities.
+
+    >>> import backprop as bp
+    >>> round(cross_entropy(bp.tensor([[0.0, 0.0]]), bp.tensor([1])).item(), 4)
+    0.6931
+    """
+    reduction = _reduction(reduction, "cross_entropy", size_average, reduce)
+    require_floating(input, "cross_entropy")
+    check_tensor(target, "cross_entropy")
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy(): label_smoothing must be in [0, 1], got {label_smoothing}")
+    if target.dtype.kind == "f":
+        return _soft_cross_entropy(input, target, weight, reduction, label_smoothing)
+    if target.dtype.kind not in "iu":
+        raise TypeError(f"cross_entropy(): target must hold integer class indices or float probabilities, "
+                        f"got {target.dtype}")
+    input, target, unbatched = _unbatched(input, target, "cross_entropy")
+    w, valid, safe, w_n = _class_targets(input, target, weight, ignore_index, "cross_entropy")
+    loss = CrossEntropy.apply(input, safe=safe, valid=valid, w=w, w_n=w_n, label_smoothing=float(label_smoothing),
+                              reduction=reduction)
+    return loss.reshape(()) if unbatched and reduction == "none" else loss
+
+
+def _soft_cross_entropy(input, target, weight, reduction, label_smoothing):
+    """Probability targets: l_n = -sum_c w_c q_{n,c} log softmax(z_n)_c, q smoothed; 'mean' over n."""
+    _same_shape(input, target, "cross_entropy")
+    class_dim = 0 if input.ndim == 1 else 1
+    n_classes = input.shape[class_dim]
+    logp = log_softmax(input, class_dim)
+    if label_smoothing:
+        target = target * (1 - label_smoothing) + label_smoothing / n_classes
+    if weight is not None:
+        shape = [1] * input.ndim
+        shape[class_dim] = n_classes
+        target = target * weight.reshape(shape)
+    return _reduce(-(logp * target).sum(class_dim), reduction)
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+    """Negative log likelihood l_n = -w_{y_n} x_{n, y_n} of log-probabilities x (N, C, d1, ...).
+
+    Use after ``log_softmax``; ``cross_entropy`` does both in one step.
+
+    >>> import backprop as bp
+    >>> nll_loss(bp.tensor([[-1.0, -2.0]]), bp.tensor([1])).item()
+    2.0
+    """
+    reduction = _reduction(reduction, "nll_loss", size_average, reduce)
+    require_floating(input, "nll_loss")
+    check_tensor(target, "nll_loss")
+    if target.dtype.kind not in "iu":
+        raise TypeError(f"nll_loss(): target must hold integer class indices, got {target.dtype}")
+    input, target, unbatched = _unbatched(input, target, "nll_loss")
+    _, _, safe, w_n = _class_targets(input, target, weight, ignore_index, "nll_loss")
+    loss = NLL.apply(input, safe=safe, w_n=w_n, reduction=reduction)
+    return loss.reshape(()) if unbatched and reduction == "none" else loss
+
+
+# ------------------------------------------------------------------- binary
+_BCE_EPS = 9.9999999600419720025e-13  # torch's EPSILON = 1e-12 held as a float32
+class BinaryCrossEntropy(Function):
+    """l = -(y log x + (1 - y) log(1 - x)), each log clamped at -100 as in torch.
+
+    dL/dx = g (x - y) / max(x (1 - x), eps), eps = 1e-12 (in float32, as torch);  dL/dy = g (log(1 - x) - log x), unclamped as in torch.
+    """
+
+    def forward(self, x, y):
+        xp = backend.array_module(x)
+        with backend.numpy.errstate(divide="ignore"):
+            self.log_x = xp.maximum(xp.log(x), -100)
+            self.log_1mx = xp.maximum(xp.log1p(-x), -100)
+        self.save_for_backward(x, y)
+        return -(y * self.log_x + (1 - y) * self.log_1mx)
+
+    def backward(self, grad):
+        x, y = self.saved_tensors
+        xp = backend.array_module(x)
+        dx = grad * (x - y) / xp.maximum(x * (1 - x), _BCE_EPS) if self.needs_input_grad[0] else None
+        dy = None
+        if self.needs_input_grad[1]:  # torch leaves these logs unclamped: +-inf at x = 0 or 1
+            with backend.numpy.errstate(divide="ignore"):
+                dy = grad * (xp.log1p(-x) - xp.log(x))
+        return dx, dy
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    """Binary cross entropy of probabilities x in [0, 1]: l_n = -w_n [y_n log x_n + (1 - y_n) log(1 - x_n)].
+
+    Each log is clamped at -100 (as torch), so x = 0 or 1 gives a finite loss.
+
+    >>> import backprop as bp
+    >>> round(binary_cross_entropy(bp.tensor([0.5]), bp.tensor([1.0])).item(), 4)
+    0.6931
+    """
+    reduction = _reduction(reduction, "binary_cross_entropy", size_average, reduce)
+    require_floating(input, "binary_cross_entropy")
+    check_tensor(target, "binary_cross_entropy")
+    _same_shape(input, target, "binary_cross_entropy")
+    x = input._data
+    if x.size and not bool(((x >= 0) & (x <= 1)).all()):
+        bad = float(x[~((x >= 0) & (x <= 1))].ravel()[0])
+        raise ValueError(f"binary_cross_entropy(): all elements of input should be between 0 and 1, got {bad}")
+    if target.dtype != input.dtype:
+        target = target.to(input.dtype)
+    loss = BinaryCrossEntropy.apply(input, target)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
+                                     reduction="mean", pos_weight=None):
+    """Binary cross entropy of a logit x with target y, without computing sigmoid(x):
+
+    l_n = w_n [(1 - y_n) x_n + (1 + (p - 1) y_n) log(1 + e^{-x_n})], which for p = 1 is the
+    stable max(x, 0) - x y + log(1 + e^{-|x|}); ``pos_weight`` p (one per class,
+    broadcast over the last dim) weighs the positive examples.
+
+    >>> import backprop as bp
+    >>> round(binary_cross_entropy_with_logits(bp.tensor([0.0]), bp.tensor([1.0])).item(), 4)
+    0.6931
+    """
+    reduction = _reduction(reduction, "binary_cross_entropy_with_logits", size_average, reduce)
+    require_floating(input, "binary_cross_entropy_with_logits")
+    check_tensor(target, "binary_cross_entropy_with_logits")
+    _same_shape(input, target, "binary_cross_entropy_with_logits")
+    softplus_neg = Softplus.apply(-input, beta=1.0, threshold=float("inf"))  # log(1 + e^{-x}), stable
+    if pos_weight is not None:
+        softplus_neg = softplus_neg * ((pos_weight - 1) * target + 1)
+    loss = (1 - target) * input + softplus_neg
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+# ------------------------------------------------------------------- margins
+def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None, reduction="mean"):
+    """l_n = x_n where y_n = 1, max(0, margin - x_n) where y_n = -1 (x a distance, y = +-1).
+
+    >>> import backprop as bp
+    >>> round(hinge_embedding_loss(bp.tensor([0.3, 2.0]), bp.tensor([-1.0, 1.0]), reduction="sum").item(), 4)
+    2.7
+    """
+    reduction = _reduction(reduction, "hinge_embedding_loss", size_average, reduce)
+    require_floating(input, "hinge_embedding_loss")
+    check_tensor(target, "hinge_embedding_loss")
+    margin_term = elementwise.clamp(margin - input, min=0)
+    loss = selection.where(target != 1, margin_term, 0.0) + selection.where(target != -1, input, 0.0)
+    return _reduce(loss, reduction)
+
+
+def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None, reduce=None,
+                      reduction="mean"):
+    """Multi-class hinge loss of the max-margin classifier (a multi-class SVM):
+
+    l_n = (1 / C) sum_{i != y_n} w_{y_n} max(0, margin - x_{n, y_n} + x_{n, i})^p, p = 1 or 2:
+    zero once the correct class's score beats every other by ``margin``.
+
+    >>> import backprop as bp
+    >>> round(multi_margin_loss(bp.tensor([[0.1, 0.2, 0.4, 0.8]]), bp.tensor([3])).item(), 4)
+    0.325
+    """
+    reduction = _reduction(reduction, "multi_margin_loss", size_average, reduce)
+    require_floating(input, "multi_margin_loss")
+    check_tensor(target, "multi_margin_loss")
+    if p not in (1, 2):
+        raise ValueError(f"multi_margin_loss(): p must be 1 or 2, got {p}")
+    if target.dtype.kind not in "iu":
+        raise TypeError(f"multi_margin_loss(): target must hold integer class indices, got {target.dtype}")
+    if input.ndim not in (1, 2) or target.shape != input.shape[:1] * (input.ndim == 2):
+        raise ValueError(f"multi_margin_loss(): expected input (N, C) with target (N,) or input (C,) with a 0-d "
+                         f"target, got input {input.shape} and target {target.shape}")
+    unbatched = input.ndim == 1
+    if unbatched:
+        input, target = input.reshape(1, input.shape[0]), target.reshape(1)
+    n_classes = input.shape[1]
+    t = target._data
+    if t.size and bool(((t < 0) | (t >= n_classes)).any()):
+        value = int(t[(t < 0) | (t >= n_classes)].ravel()[0])
+        raise IndexError(f"multi_margin_loss(): target {value} is out of bounds: expected a class index in "
+                         f"[0, {n_classes})")
+    xp = backend.array_module(input._data)
+    correct = indexing.gather(input, 1, target.reshape(target.shape[0], 1))
+    z = elementwise.relu(margin - correct + input)
+    if p == 2:
+        z = z * z
+    others = 1 - _onehot(xp, t, n_classes, 2, input._data.dtype)
+    if weight is not None:
+        w = (weight._data if isinstance(weight, Tensor) else xp.asarray(weight)).astype(input._data.dtype)
+        others = others * w[t][:, None]
+    loss = (z * _constant(others)).sum(1) / n_classes
+    if unbatched:
+        loss = loss.reshape(())
+    return _reduce(loss, reduction)
+
+
+# ------------------------------------------------------------ KL divergence
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    """KL(y || q) with ``input`` = log q:  l = y (log y - log q), 0 where y = 0;
+    with ``log_target`` the target is log y and l = e^{log y} (log y - log q).
+
+    'batchmean' divides the sum by the batch size (the true KL divergence per
+    example); 'mean' divides by the number of elements, as torch.
+
+    >>> import backprop as bp
+    >>> round(kl_div(bp.tensor([0.25, 0.75]).log(), bp.tensor([0.5, 0.5]), reduction="sum").item(), 4)
+    0.1438
+    """
+    reduction = _reduction(reduction, "kl_div", size_average, reduce, _REDUCTIONS + ("batchmean",))
+    require_floating(input, "kl_div")
+    check_tensor(target, "kl_div")
+    if log_target:
+        loss = elementwise.exp(target) * (target - input)
+    else:
+        safe = selection.where(target == 0, 1.0, target)  # y log y -> 0 as y -> 0
+        loss = target * elementwise.log(safe) - target * input
+    if reduction == "batchmean":
+        return loss.sum() / (input.shape[0] if input.ndim else 1)
+    return _reduce(loss, reduction)
+

@@ -1,0 +1,276 @@
+"""Pooling: max and average over sliding windows, adaptive average.
+
+Each window is read as a strided slice of the (padded) input per kernel
+offset - a loop over the K kernel offsets, each touching every output
+position at once, never a loop over output positions.
+
+Max pooling (Weng et al. 1992; Ranzato et al. 2007):
+    y[p] = max_k x_pad[p s + k d],   dL/dx[p s + k* d] += dL/dy[p]
+(only the winning position k* of each window receives the gradient; ties go
+to the first, as in torch).
+Average pooling (LeCun et al. 1989's subsampling):
+    y[p] = (1 / |window|) sum_k x_pad[p s + k],   dL/dx[p s + k] += dL/dy[p] / |window|.
+"""
+import itertools
+
+from backprop import backend
+from backprop import dtypes
+from backprop.autograd import Function
+from backprop.ops.linalg import matmul
+from backprop.ops.util import check_tensor
+from backprop.tensor import Tensor
+
+__all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d"]
+
+
+def _ntuple(value, n, name, op):
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (value,) * n
+    if isinstance(value, (tuple, list)) and len(value) == n and all(
+        isinstance(v, int) and not isinstance(v, bool) for v in value
+    ):
+        return tuple(value)
+    raise ValueError(f"{op}: {name} must be an int or a tuple of {n} ints, got {value!r}")
+
+
+def _geometry(input, kernel_size, stride, padding, dilation, ceil_mode, dims, op):
+    """Checked (kernel, stride, padding, dilation, out, extra right padding) per spatial dim."""
+    check_tensor(input, op)
+    if input.ndim not in (dims + 1, dims + 2):
+        raise ValueError(f"{op}: expected input of {dims + 2} dims (N, C, *spatial) or {dims + 1} (C, *spatial), "
+                         f"got shape {input.shape}")
+    kernel = _ntuple(kernel_size, dims, "kernel_size", op)
+    stride = kernel if stride is None or (isinstance(stride, (tuple, list)) and not stride) else \
+        _ntuple(stride, dims, "stride", op)
+    padding = _ntuple(padding, dims, "padding", op)
+    dilation = _ntuple(dilation, dims, "dilation", op)
+    if any(k < 1 for k in kernel) or any(s < 1 for s in stride) or any(d < 1 for d in dilation):
+        raise ValueError(f"{op}: kernel_size, stride and dilation must be positive, got kernel_size={kernel}, "
+                         f"stride={stride}, dilation={dilation}")
+    if any(p < 0 or p > k // 2 for p, k in zip(padding, kernel)):
+        raise ValueError(f"{op}: padding should be at most half of the kernel size, got padding={padding} "
+                         f"for kernel_size={kernel}")
+    size = input.shape[-dims:]
+    out, extra = [], []
+    for n, k, s, p, d in zip(size, kernel, stride, padding, dilation):
+        span = n + 2 * p - d * (k - 1) - 1
+        o = (-(-span // s) if ceil_mode else span // s) + 1
+        if ceil_mode and (o - 1) * s >= n + p:  # the last window must start inside the input or left padding
+            o -= 1
+        if o < 1:
+            raise ValueError(f"{op}: input of spatial size {tuple(size)} with padding {padding} is smaller than "
+                             f"the (dilated) kernel {tuple(d_ * (k_ - 1) + 1 for k_, d_ in zip(kernel, dilation))}")
+        out.append(o)
+        extra.append(max(0, (o - 1) * s + d * (k - 1) + 1 - (n + 2 * p)))  # ceil_mode windows past the end
+    return kernel, stride, padding, dilation, tuple(out), tuple(extra)
+
+
+def _taps(kernel, stride, dilation, out):
+    """For each kernel offset: the index of the strided slice of the last dims it reads."""
+    for offset in itertools.product(*[range(k) for k in kernel]):
+        yield (Ellipsis,) + tuple(
+            slice(k * d, k * d + s * (o - 1) + 1, s) for k, s, d, o in zip(offset, stride, dilation, out)
+        )
+
+
+def _pad_last(xp, x, padding, extra, value):
+    widths = [(0, 0)] * (x.ndim - len(padding)) + [(p, p + e) for p, e in zip(padding, extra)]
+    if any(w for pair in widths for w in pair):
+        return xp.pad(x, widths, constant_values=value)
+    return x
+
+
+def _crop_last(dx, padding, size):
+    return dx[(Ellipsis,) + tuple(slice(p, p + n) for p, n in zip(padding, size))]
+
+
+class MaxPoolNd(Function):
+    """y[p] = max_k x_pad[p s + k d] over the last len(kernel) dims;
+    dL/dx[p s + k* d] += dL/dy[p] at the first maximiser k* of each window."""
+
+    def forward(self, x, *, kernel, stride, padding, dilation, out, extra):
+        xp = backend.array_module(x)
+        low = -xp.inf if x.dtype.kind == "f" else xp.iinfo(x.dtype).min
+        xpad = _pad_last(xp, x, padding, extra, low)
+        best = index = None
+        for i, tap in enumerate(_taps(kernel, stride, dilation, out)):
+            window = xpad[tap]
+            if best is None:
+                best, index = window.copy(), xp.zeros(window.shape, dtype=xp.int32)
+                continue
+            wins = window > best
+            if x.dtype.kind == "f":
+                wins |= xp.isnan(window) & ~xp.isnan(best)  # NaN propagates, as in torch
+            best = xp.where(wins, window, best)
+            index[wins] = i
+        self.index = index
+        self.geometry = (xpad.shape, x.shape, kernel, stride, padding, dilation, out)
+        return best
+
+    def backward(self, grad):
+        xp = backend.array_module(grad)
+        padded_shape, shape, kernel, stride, padding, dilation, out = self.geometry
+        dx = xp.zeros(padded_shape, dtype=grad.dtype)
+        for i, tap in enumerate(_taps(kernel, stride, dilation, out)):
+            dx[tap] += xp.where(self.index == i, grad, 0)
+        return _crop_last(dx, padding, shape[-len(kernel):])
+
+
+class AvgPoolNd(Function):
+    """y[p] = sum_k x_pad[p s + k] / m[p] (m the window size torch divides by);
+    dL/dx[p s + k] += dL/dy[p] / m[p]."""
+
+    def forward(self, x, *, kernel, stride, padding, out, extra, divisor):
+        xp = backend.array_module(x)
+        xpad = _pad_last(xp, x, padding, extra, 0)
+        dilation = (1,) * len(kernel)
+        total = None
+        for tap in _taps(kernel, stride, dilation, out):
+            total = xpad[tap].copy() if total is None else total + xpad[tap]
+        self.divisor = divisor
+        self.geometry = (xpad.shape, x.shape, kernel, stride, padding, out)
+        return (total / divisor).astype(x.dtype, copy=False)
+
+    def backward(self, grad):
+        xp = backend.array_module(grad)
+        padded_shape, shape, kernel, stride, padding, out = self.geometry
+        share = (grad / self.divisor).astype(grad.dtype, copy=False)
+        dx = xp.zeros(padded_shape, dtype=grad.dtype)
+        for tap in _taps(kernel, stride, (1,) * len(kernel), out):
+            dx[tap] += share
+        return _crop_last(dx, padding, shape[-len(kernel):])
+
+
+def _avg_divisor(xp, size, kernel, stride, padding, out, count_include_pad, divisor_override, dtype):
+    """Per-output-position divisor, torch's rule: windows are clipped to the padded input
+    (count_include_pad) or to the input itself; a product of one factor per dim."""
+    if divisor_override is not None:
+        if not divisor_override:
+            raise ValueError("avg_pool: divisor_override must be non-zero, got 0")
+        return xp.asarray(divisor_override, dtype=dtype)
+    divisor = xp.ones((), dtype=dtype)
+    for axis, (n, k, s, p, o) in enumerate(zip(size, kernel, stride, padding, out)):
+        start = xp.arange(o) * s - p
+        end = xp.minimum(start + k, n + p)
+        if not count_include_pad:
+            start, end = xp.maximum(start, 0), xp.minimum(end, n)
+        counts = (end - start).astype(dtype)
+        divisor = divisor[..., None] * counts.reshape((1,) * axis + (o,))
+    return divisor
+
+
+def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, dims, op):
+    if return_indices:
+        raise NotImplementedError(f"{op}: return_indices=True is not supported")
+    kernel, stride, padding, dilation, out, extra = _geometry(
+        input, kernel_size, stride, padding, dilation, ceil_mode, dims, op)
+    return MaxPoolNd.apply(input, kernel=kernel, stride=stride, padding=padding, dilation=dilation, out=out,
+                           extra=extra)
+
+
+def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, dims, op):
+    kernel, stride, padding, _, out, extra = _geometry(input, kernel_size, stride, padding, 1, ceil_mode, dims, op)
+    if not dtypes.is_floating(input.dtype):
+        raise TypeError(f"{op}() expected a floating point tensor, got {input.dtype}")
+    xp = backend.array_module(input._data)
+    divisor = _avg_divisor(xp, input.shape[-dims:], kernel, stride, padding, out, count_include_pad,
+                           divisor_override, input.dtype)
+    return AvgPoolNd.apply(input, kernel=kernel, stride=stride, padding=padding, out=out, extra=extra,
+                           divisor=divisor)
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """Max over sliding windows of the last dim of (N, C, L) or (C, L); stride defaults to kernel_size."""
+    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 1, "max_pool1d")
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """y[n, c, i, j] = max_{a, b} x_pad[n, c, i s_h + a d_h, j s_w + b d_w] over (N, C, H, W) or (C, H, W),
+    as torch.nn.functional.max_pool2d (padding with -inf; stride defaults to kernel_size).
+
+    >>> import backprop as bp
+    >>> max_pool2d(bp.arange(16.0).reshape(1, 1, 4, 4), 2).tolist()
+    [[[[5.0, 7.0], [13.0, 15.0]]]]
+    """
+    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 2, "max_pool2d")
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    """Mean over sliding windows of the last dim of (N, C, L) or (C, L); stride defaults to kernel_size."""
+    return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, None, 1, "avg_pool1d")
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    """y[n, c, i, j] = (1/m) sum_{a, b} x_pad[n, c, i s_h + a, j s_w + b], as
+    torch.nn.functional.avg_pool2d (m = kH kW, or the count of real inputs with
+    count_include_pad=False, or divisor_override).
+
+    >>> import backprop as bp
+    >>> avg_pool2d(bp.arange(16.0).reshape(1, 1, 4, 4), 2).tolist()
+    [[[[2.5, 4.5], [10.5, 12.5]]]]
+    """
+    return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, 2,
+                     "avg_pool2d")
+
+
+def _bin_matrix(xp, n, o, dtype):
+    """(o, n) averaging matrix of adaptive pooling: row i averages x[floor(i n / o) : ceil((i + 1) n / o)]."""
+    i = xp.arange(o)
+    start = (i * n) // o
+    end = -((-(i + 1) * n) // o)
+    cols = xp.arange(n)
+    inside = (cols[None, :] >= start[:, None]) & (cols[None, :] < end[:, None])
+    return (inside / (end - start)[:, None]).astype(dtype)
+
+
+def _adaptive_avg_pool(input, output_size, dims, op):
+    check_tensor(input, op)
+    if input.ndim not in (dims + 1, dims + 2):
+        raise ValueError(f"{op}: expected input of {dims + 2} dims (N, C, *spatial) or {dims + 1} (C, *spatial), "
+                         f"got shape {input.shape}")
+    if not dtypes.is_floating(input.dtype):
+        raise TypeError(f"{op}() expected a floating point tensor, got {input.dtype}")
+    size = input.shape[-dims:]
+    if isinstance(output_size, (tuple, list)):
+        if len(output_size) != dims:
+            raise ValueError(f"{op}: output_size must be an int or a tuple of {dims}, got {output_size!r}")
+        output_size = tuple(n if o is None else o for o, n in zip(output_size, size))
+    out = _ntuple(output_size, dims, "output_size", op)
+    if any(o < 1 for o in out):
+        raise ValueError(f"{op}: output_size must be positive, got {output_size!r}")
+    if any(n < 1 for n in size):
+        raise ValueError(f"{op}: input of spatial size {tuple(size)} is empty")
+    xp = backend.array_module(input._data)
+    # Each bin is a product of one range per dim, so its mean is a mean per dim in turn:
+    # y = P_h x P_w^T with P the (out, in) averaging matrices (matmul gives the gradient).
+    result = input
+    for axis in range(dims):
+        n, o = size[axis], out[axis]
+        if n == o:
+            continue
+        p = Tensor._make(_bin_matrix(xp, n, o, input.dtype))
+        last = dims - 1 - axis  # how many spatial dims follow this one
+        if last == 0:
+            result = matmul(result, p.transpose(0, 1))
+        else:
+            moved = result.transpose(-1 - last, -1)
+            result = matmul(moved, p.transpose(0, 1)).transpose(-1 - last, -1)
+    return result if result is not input else input * 1.0
+
+
+def adaptive_avg_pool1d(input, output_size):
+    """Mean over output_size adaptive bins of the last dim: bin i covers
+    [floor(i L / o), ceil((i + 1) L / o))."""
+    return _adaptive_avg_pool(input, output_size, 1, "adaptive_avg_pool1d")
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """Mean over an output_size grid of adaptive bins (rows floor(i H / oh) .. ceil((i + 1) H / oh),
+    likewise columns), as torch.nn.functional.adaptive_avg_pool2d; ``None`` keeps that size.
+
+    >>> import backprop as bp
+    >>> adaptive_avg_pool2d(bp.arange(16.0).reshape(1, 1, 4, 4), 1).tolist()
+    [[[[7.5]]]]
+    """
+    return _adaptive_avg_pool(input, output_size, 2, "adaptive_avg_pool2d")
