@@ -1,0 +1,273 @@
+"""Fused recurrent layers: one graph node for a whole sequence of one layer,
+one direction (the forward pass loops over the time steps; backward is
+backpropagation through time, the same loop run backwards).
+
+A composite of matmul/sigmoid/tanh ops would give the same gradients, but
+records ~15 graph nodes per time step; one node per sequence is several times
+faster. Per step the gates of all units are one matmul ``h_{t-1} W_hh^T``;
+the input projections ``x_t W_ih^T`` of all time steps are one matmul up
+front, and in backward the weight gradients are one matmul over all steps.
+
+Shapes: x (T, B, I), h0 and c0 (B, H), W_ih (G*H, I), W_hh (G*H, H), biases
+(G*H,), with G = 1 (RNN), 4 (LSTM, gates i, f, g, o), 3 (GRU, gates r, z, n).
+"""
+from backprop import backend
+from backprop.autograd import Function
+
+__all__ = ["rnn_tanh_sequence", "rnn_relu_sequence", "lstm_sequence", "gru_sequence"]
+
+
+def _steps(length, reverse):
+    return range(length - 1, -1, -1) if reverse else range(length)
+
+
+def _project(x, w_ih, bias):
+    """x_t W_ih^T + b for every t in one matmul: (T, B, I) -> (T, B, G*H)."""
+    length, batch, _ = x.shape
+    xw = (x.reshape(length * batch, -1) @ w_ih.T).reshape(length, batch, -1)
+    if bias is not None:
+        xw += bias
+    return xw
+
+
+def _weight_grads(self, dpre_x, dpre_h, x, h_prev, w_ih, w_hh, bias_count):
+    """dL/dx, dL/dW_ih, dL/dW_hh and the bias gradients from the per-step pre-activation gradients."""
+    needs = self.needs_input_grad
+    length, batch, _ = x.shape
+    gx = dpre_x.reshape(length * batch, -1)
+    gh = dpre_h.reshape(length * batch, -1)
+    grad_x = (gx @ w_ih).reshape(x.shape) if needs[0] else None
+    grad_w_ih = gx.T @ x.reshape(length * batch, -1) if needs[-2 - bias_count] else None
+    grad_w_hh = gh.T @ h_prev.reshape(length * batch, -1) if needs[-1 - bias_count] else None
+    biases = ()
+    if bias_count:
+        biases = (gx.sum(axis=0) if needs[-2] else None, gh.sum(axis=0) if needs[-1] else None)
+    return grad_x, grad_w_ih, grad_w_hh, biases
+
+
+class RNNSequence(Function):
+    """Elman RNN over a sequence: h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh), act = tanh or relu.
+
+    Returns all hidden states (T, B, H) (in time order also when ``reverse``;
+    the final state is the last step processed). Backward:
+    d a_t = (dL/dh_t + d a_{t+1} W_hh) * act'(a_t).
+    """
+
+    def forward(self, x, h0, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity="tanh", reverse=False):
+        xp = backend.array_module(x)
+        self.nonlinearity, self.reverse = nonlinearity, reverse
+        bias = None if b_ih is None else b_ih + b_hh
+        pre = _project(x, w_ih, bias)
+        out = xp.empty(pre.shape, dtype=pre.dtype)
+        w_hh_t = w_hh.T
+        h = h0
+        for t in _steps(x.shape[0], reverse):
+            a = pre[t] + h @ w_hh_t
+            h = xp.tanh(a, out=out[t]) if nonlinearity == "tanh" else xp.maximum(a, 0, out=out[t])
+        self.save_for_backward(x, h0, w_ih, w_hh, out)
+        return out
+
+    def backward(self, grad):
+        x, h0, w_ih, w_hh, out = self.saved_tensors
+        xp = backend.array_module(grad)
+        deriv = 1 - out * out if self.nonlinearity == "tanh" else (out > 0).astype(out.dtype)
+        dpre = xp.empty_like(out)
+        dh = xp.zeros_like(h0)
+        for t in _steps(x.shape[0], not self.reverse):
+            dpre[t] = (grad[t] + dh) * deriv[t]
+            dh = dpre[t] @ w_hh
+        h_prev = _previous(xp, out, h0, self.reverse)
+        bias_count = len(self.needs_input_grad) - 4
+        grad_x, grad_w_ih, grad_w_hh, biases = _weight_grads(self, dpre, dpre, x, h_prev, w_ih, w_hh, bias_count)
+        return (grad_x, dh, grad_w_ih, grad_w_hh) + biases
+
+
+def _previous(xp, states, first, reverse):
+    """The state each step started from: (h0, h_1, ..., h_{T-1}) in processing order."""
+    if reverse:
+        return xp.concatenate([states[1:], first[None]], axis=0)
+    return xp.concatenate([first[None], states[:-1]], axis=0)
+
+
+class LSTMSequence(Function):
+    """LSTM over a sequence (Hochreiter & Schmidhuber 1997, with forget gate):
+
+        i = sigma(W_ii x_t + b_ii + W_hi h_{t-1} + b_hi)    input gate
+        f = sigma(W_if x_t + b_if + W_hf h_{t-1} + b_hf)    forget gate
+        g = tanh (W_ig x_t + b_ig + W_hg h_{t-1} + b_hg)    cell input
+        o = sigma(W_io x_t + b_io + W_ho h_{t-1} + b_ho)    output gate
+        c_t = f * c_{t-1} + i * g                           constant error carousel
+        h_t = o * tanh(c_t)
+
+    Returns (T + 1, B, H): the hidden states h_t of every step in time order,
+    then the final cell state c_n. Backward, per step (dc carried back through
+    the carousel, multiplied only by f):
+    dc_t += dh_t o (1 - tanh^2 c_t);  di = dc g;  df = dc c_{t-1};
+    dg = dc i;  do = dh tanh c_t;  dc_{t-1} = dc f.
+    """
+
+    def forward(self, x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False):
+        xp = backend.array_module(x)
+        self.reverse = reverse
+        length, batch, _ = x.shape
+        hidden = h0.shape[-1]
+        bias = None if b_ih is None else b_ih + b_hh
+        pre = _project(x, w_ih, bias)
+        # sigma(a) = (1 + tanh(a / 2)) / 2: one tanh over all four gates
+        scale = xp.full(4 * hidden, 0.5, dtype=pre.dtype)
+        scale[2 * hidden:3 * hidden] = 1
+        shift = 0.5 - 0.5 * (scale == 1)
+        gates = xp.empty_like(pre)  # i, f, g, o after their nonlinearities
+        result = xp.empty((length + 1, batch, hidden), dtype=pre.dtype)
+        cells = xp.empty((length, batch, hidden), dtype=pre.dtype)
+        tanh_c = xp.empty_like(cells)
+        w_hh_t = w_hh.T
+        h, c = h0, c0
+        for t in _steps(length, reverse):
+            a = pre[t] + h @ w_hh_t
+            a *= scale
+            g = xp.tanh(a, out=gates[t])
+            g *= scale
+            g += shift
+            i, f, gg, o = g[:, :hidden], g[:, hidden:2 * hidden], g[:, 2 * hidden:3 * hidden], g[:, 3 * hidden:]
+            c = xp.multiply(f, c, out=cells[t])
+            c += i * gg
+            tc = xp.tanh(c, out=tanh_c[t])
+            h = xp.multiply(o, tc, out=result[t])
+        result[length] = c
+        self.gates, self.cells, self.tanh_c = gates, cells, tanh_c
+        self.save_for_backward(x, h0, c0, w_ih, w_hh, result)
+        return result
+
+    def backward(self, grad):
+        x, h0, c0, w_ih, w_hh, result = self.saved_tensors
+        xp = backend.array_module(grad)
+        length, hidden = x.shape[0], h0.shape[-1]
+        gates, cells, tanh_c = self.gates, self.cells, self.tanh_c
+        states = result[:length]
+        c_prev = _previous(xp, cells, c0, self.reverse)
+        dgates = xp.empty_like(gates)
+        dh = xp.zeros_like(h0)
+        dc = grad[length].copy()
+        # through the nonlinearities, for all steps at once: sigma' = s (1 - s), tanh' = 1 - g^2
+        deriv = gates * (1 - gates)
+        deriv[..., 2 * hidden:3 * hidden] = 1 - gates[..., 2 * hidden:3 * hidden] ** 2
+        dtanh_c = 1 - tanh_c * tanh_c
+        for t in _steps(length, not self.reverse):
+            g = gates[t]
+            i, f, gg, o = g[:, :hidden], g[:, hidden:2 * hidden], g[:, 2 * hidden:3 * hidden], g[:, 3 * hidden:]
+            dh = dh + grad[t]
+            tc = tanh_c[t]
+            dc += dh * o * dtanh_c[t]
+            d = dgates[t]
+            xp.multiply(dc, gg, out=d[:, :hidden])
+            xp.multiply(dc, c_prev[t], out=d[:, hidden:2 * hidden])
+            xp.multiply(dc, i, out=d[:, 2 * hidden:3 * hidden])
+            xp.multiply(dh, tc, out=d[:, 3 * hidden:])
+            dc *= f
+            d *= deriv[t]
+            dh = d @ w_hh
+        h_prev = _previous(xp, states, h0, self.reverse)
+        bias_count = len(self.needs_input_grad) - 5
+        grad_x, grad_w_ih, grad_w_hh, biases = _weight_grads(self, dgates, dgates, x, h_prev, w_ih, w_hh, bias_count)
+        return (grad_x, dh, dc, grad_w_ih, grad_w_hh) + biases
+
+
+class GRUSequence(Function):
+    """GRU over a sequence (Cho et al. 2014, torch's form):
+
+        r = sigma(W_ir x_t + b_ir + W_hr h_{t-1} + b_hr)    reset gate
+        z = sigma(W_iz x_t + b_iz + W_hz h_{t-1} + b_hz)    update gate
+        n = tanh (W_in x_t + b_in + r * (W_hn h_{t-1} + b_hn))
+        h_t = (1 - z) * n + z * h_{t-1}
+
+    Returns all hidden states (T, B, H) in time order.
+    """
+
+    def forward(self, x, h0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False):
+        xp = backend.array_module(x)
+        self.reverse = reverse
+        length, batch, _ = x.shape
+        hidden = h0.shape[-1]
+        pre = _project(x, w_ih, b_ih)
+        gates = xp.empty_like(pre)  # r, z, n after their nonlinearities
+        hn = xp.empty((length, batch, hidden), dtype=pre.dtype)  # W_hn h_{t-1} + b_hn
+        out = xp.empty((length, batch, hidden), dtype=pre.dtype)
+        w_hh_t = w_hh.T
+        h = h0
+        for t in _steps(length, reverse):
+            hw = h @ w_hh_t
+            if b_hh is not None:
+                hw += b_hh
+            g = gates[t]
+            rz = xp.add(pre[t, :, :2 * hidden], hw[:, :2 * hidden], out=g[:, :2 * hidden])
+            rz *= 0.5  # sigma(a) = (1 + tanh(a / 2)) / 2
+            xp.tanh(rz, out=rz)
+            rz += 1
+            rz *= 0.5
+            r, z = g[:, :hidden], g[:, hidden:2 * hidden]
+            hn[t] = hw[:, 2 * hidden:]
+            n = xp.multiply(r, hn[t], out=g[:, 2 * hidden:])
+            n += pre[t, :, 2 * hidden:]
+            xp.tanh(n, out=n)
+            # h = n + z (h_prev - n)
+            new = xp.subtract(h, n, out=out[t])
+            new *= z
+            new += n
+            h = new
+        self.gates, self.hn = gates, hn
+        self.save_for_backward(x, h0, w_ih, w_hh, out)
+        return out
+
+    def backward(self, grad):
+        x, h0, w_ih, w_hh, out = self.saved_tensors
+        xp = backend.array_module(grad)
+        length, hidden = x.shape[0], h0.shape[-1]
+        gates, hn = self.gates, self.hn
+        h_prev = _previous(xp, out, h0, self.reverse)
+        dx_pre = xp.empty_like(gates)
+        dh_pre = xp.empty_like(gates)
+        r, z, n = gates[..., :hidden], gates[..., hidden:2 * hidden], gates[..., 2 * hidden:]
+        # the local derivatives of all steps at once: dn = dh * dn_dh, dr = dn * dr_dn, dz = dh * dz_dh
+        dn_dh = (1 - z) * (1 - n * n)
+        dr_dn = hn * r * (1 - r)
+        dz_dh = (h_prev - n) * z * (1 - z)
+        dh = xp.zeros_like(h0)
+        for t in _steps(length, not self.reverse):
+            dh = dh + grad[t]
+            dxt, dht = dx_pre[t], dh_pre[t]
+            dn = xp.multiply(dh, dn_dh[t], out=dxt[:, 2 * hidden:])
+            xp.multiply(dn, dr_dn[t], out=dxt[:, :hidden])
+            xp.multiply(dh, dz_dh[t], out=dxt[:, hidden:2 * hidden])
+            dht[:, :2 * hidden] = dxt[:, :2 * hidden]
+            xp.multiply(dn, r[t], out=dht[:, 2 * hidden:])
+            dh = dh * z[t] + dht @ w_hh
+        bias_count = len(self.needs_input_grad) - 4
+        grad_x, grad_w_ih, grad_w_hh, biases = _weight_grads(self, dx_pre, dh_pre, x, h_prev, w_ih, w_hh, bias_count)
+        return (grad_x, dh, grad_w_ih, grad_w_hh) + biases
+
+
+def _weights(w_ih, w_hh, b_ih, b_hh):
+    if (b_ih is None) != (b_hh is None):
+        raise ValueError("recurrent layer: give both biases b_ih and b_hh or neither")
+    return (w_ih, w_hh) if b_ih is None else (w_ih, w_hh, b_ih, b_hh)
+
+
+def rnn_tanh_sequence(input, h0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False):
+    """h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh) for x (T, B, I), h0 (B, H): all h_t, (T, B, H)."""
+    return RNNSequence.apply(input, h0, *_weights(w_ih, w_hh, b_ih, b_hh), nonlinearity="tanh", reverse=reverse)
+
+
+def rnn_relu_sequence(input, h0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False):
+    """h_t = relu(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh) for x (T, B, I), h0 (B, H): all h_t, (T, B, H)."""
+    return RNNSequence.apply(input, h0, *_weights(w_ih, w_hh, b_ih, b_hh), nonlinearity="relu", reverse=reverse)
+
+
+def lstm_sequence(input, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False):
+    """LSTM over x (T, B, I) from (h0, c0) (B, H): (T + 1, B, H), every h_t then the final c."""
+    return LSTMSequence.apply(input, h0, c0, *_weights(w_ih, w_hh, b_ih, b_hh), reverse=reverse)
+
+
+def gru_sequence(input, h0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False):
+    """GRU over x (T, B, I) from h0 (B, H): every h_t, (T, B, H)."""
+    return GRUSequence.apply(input, h0, *_weights(w_ih, w_hh, b_ih, b_hh), reverse=reverse)
