@@ -1,0 +1,36 @@
+"""Dropout layer: randomly zeroes units in training, a regulariser against co-adaptation."""
+from backprop.nn.module import Module
+from backprop.ops import dropout as D
+
+__all__ = ["Dropout"]
+
+
+class Dropout(Module):
+    """Keep each unit with probability 1 - p in training; identity (or a rescaling) in eval.
+
+    Default (``scale_at_test=False``, torch's inverted dropout): training
+    y = m z / (1 - p), m ~ Bernoulli(1 - p); evaluation y = z. The default
+    because it is torch's (weights copy between the two unchanged) and the
+    trained network needs no change at test time.
+    ``scale_at_test=True`` is the lectures' form: training y = m z,
+    evaluation y = (1 - p) z ("at test use all units and multiply the
+    outgoing weights by 1/2" for p = 1/2). Both give E[y_train] = y_test.
+
+    >>> import backprop as bp
+    >>> Dropout(0.5).eval()(bp.ones(3)).tolist()
+    [1.0, 1.0, 1.0]
+    >>> Dropout(0.5, scale_at_test=True).eval()(bp.ones(3)).tolist()
+    [0.5, 0.5, 0.5]
+    """
+
+    def __init__(self, p=0.5, inplace=False, *, scale_at_test=False):
+        super().__init__()
+        D._check_p(p, "Dropout")
+        self.p, self.inplace, self.scale_at_test = p, inplace, scale_at_test
+
+    def forward(self, input):
+        return D.dropout(input, self.p, self.training, self.inplace, scale_at_test=self.scale_at_test)
+
+    def extra_repr(self):
+        text = f"p={self.p}, inplace={self.inplace}"
+        return text + (", scale_at_test=True" if self.scale_at_test else "")

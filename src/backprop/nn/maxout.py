@@ -1,0 +1,60 @@
+"""Maxout units (Goodfellow et al. 2013): each unit is the max of ``pieces`` linear functions.
+
+h_j = max_{k < pieces} (W x + b)_{j * pieces + k}: a piecewise-linear, learnt
+convex activation; with pieces = 2 it can represent ReLU (one piece at 0) and
+|z|. Not in torch.
+"""
+import math
+
+from backprop import creation
+from backprop.nn import init
+from backprop.nn.module import Module
+from backprop.nn.parameter import Parameter
+from backprop.ops import linalg
+
+__all__ = ["Maxout"]
+
+
+class Maxout(Module):
+    """y_j = max over k of z_{j*pieces + k}, z = x W^T + b: a Linear to ``out_features * pieces`` units,
+    then a max over each group of ``pieces`` consecutive units.
+
+    ``weight`` (out_features * pieces, in_features) and ``bias``
+    (out_features * pieces,) are initialised as a Linear's:
+    U(-1/sqrt(in), 1/sqrt(in)). The gradient reaches only the winning piece
+    of each group.
+
+    >>> import backprop as bp
+    >>> Maxout(4, 3, pieces=2)(bp.zeros(5, 4)).shape
+    (5, 3)
+    """
+
+    def __init__(self, in_features, out_features, pieces, bias=True, device=None, dtype=None):
+        super().__init__()
+        if not isinstance(pieces, int) or pieces < 1:
+            raise ValueError(f"Maxout: pieces must be a positive integer, got {pieces!r}")
+        self.in_features, self.out_features, self.pieces = in_features, out_features, pieces
+        self.weight = Parameter(creation.zeros(out_features * pieces, in_features, dtype=dtype, device=device))
+        if bias:
+            self.bias = Parameter(creation.zeros(out_features * pieces, dtype=dtype, device=device))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            bound = 1 / math.sqrt(self.in_features) if self.in_features else 0
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input):
+        if input.ndim == 0 or input.shape[-1] != self.in_features:
+            raise ValueError(f"Maxout(in_features={self.in_features}) got input of shape {input.shape}: "
+                             f"expected (*, {self.in_features})")
+        z = linalg.linear(input, self.weight, self.bias)
+        z = z.reshape(tuple(input.shape[:-1]) + (self.out_features, self.pieces))
+        return z.max(dim=-1)[0]
+
+    def extra_repr(self):
+        return (f"in_features={self.in_features}, out_features={self.out_features}, pieces={self.pieces}, "
+                f"bias={self.bias is not None}")

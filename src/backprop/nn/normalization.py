@@ -1,0 +1,155 @@
+"""Normalisation layers: BatchNorm1d, BatchNorm2d (Ioffe & Szegedy 2015) and LayerNorm (Ba et al. 2016).
+
+Batch norm standardises each channel over the batch, z~ = (z - mu_B) /
+sqrt(sigma_B^2 + eps), then y = gamma z~ + beta. In training mode mu_B and
+sigma_B^2 are the batch's statistics and running averages are kept
+(``running_mean``, ``running_var``, ``num_batches_tracked`` buffers, under
+torch's state_dict keys); in evaluation mode the running averages are used,
+so one example's output does not depend on the rest of its batch.
+"""
+from backprop import creation
+from backprop import dtypes
+from backprop.nn import init
+from backprop.nn.module import Module
+from backprop.nn.parameter import Parameter
+from backprop.ops import normalization as N
+
+__all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm"]
+
+
+class _BatchNorm(Module):
+    _dims = ()
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, device=None,
+                 dtype=None, *, bias=True):
+        super().__init__()
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats, self._has_bias = affine, track_running_stats, bias and affine
+        if affine:
+            self.weight = Parameter(creation.ones(num_features, dtype=dtype, device=device))
+            if bias:
+                self.bias = Parameter(creation.zeros(num_features, dtype=dtype, device=device))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if track_running_stats:
+            self.register_buffer("running_mean", creation.zeros(num_features, dtype=dtype, device=device))
+            self.register_buffer("running_var", creation.ones(num_features, dtype=dtype, device=device))
+            self.register_buffer("num_batches_tracked", creation.tensor(0, dtype=dtypes.int64, device=device))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+
+    def reset_running_stats(self):
+        if self.track_running_stats:
+            init.zeros_(self.running_mean)
+            init.ones_(self.running_var)
+            self.num_batches_tracked.zero_()
+
+    def reset_parameters(self):
+        self.reset_running_stats()
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+    def _check(self, input):
+        name = type(self).__name__
+        if input.ndim not in self._dims:
+            expected = " or ".join(f"{d}D" for d in self._dims)
+            raise ValueError(f"{name}: expected {expected} input (N, C{', ...' if max(self._dims) > 2 else ''}), "
+                             f"got {input.ndim}D input of shape {input.shape}")
+        if input.shape[1] != self.num_features:
+            raise ValueError(f"{name}(num_features={self.num_features}): expected input with "
+                             f"{self.num_features} channels in dim 1, got shape {input.shape}")
+
+    def forward(self, input):
+        self._check(input)
+        momentum = self.momentum
+        if self.training and self.track_running_stats and self.num_batches_tracked is not None:
+            self.num_batches_tracked.add_(1)
+        use_batch = self.training or self.running_mean is None
+        # A module in training mode updates its running statistics; one without them always uses the batch's.
+        track = not self.training or self.track_running_stats
+        return N.batch_norm(input, self.running_mean if track else None, self.running_var if track else None,
+                            self.weight, self.bias, use_batch, momentum, self.eps,
+                            num_batches_tracked=self.num_batches_tracked)
+
+    def extra_repr(self):
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"bias={self._has_bias}, track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch norm of an (N, C) or (N, C, L) input, per channel C over N (and L).
+
+    Training: y = gamma (z - mu_B) / sqrt(sigma_B^2 + eps) + beta with the
+    batch statistics; running_mean/var <- (1 - momentum) old + momentum new
+    (unbiased batch variance; momentum=None: the cumulative average).
+    Evaluation: the running statistics instead.
+
+    >>> import backprop as bp
+    >>> BatchNorm1d(3)(bp.randn(4, 3)).shape
+    (4, 3)
+    """
+
+    _dims = (2, 3)
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch norm of an (N, C, H, W) input, per channel C over N, H and W (see BatchNorm1d).
+
+    >>> import backprop as bp
+    >>> BatchNorm2d(3)(bp.randn(2, 3, 4, 4)).shape
+    (2, 3, 4, 4)
+    """
+
+    _dims = (4,)
+
+
+class LayerNorm(Module):
+    """Layer norm: each example standardised over its trailing ``normalized_shape`` dims.
+
+    y = gamma (z - mu) / sqrt(sigma^2 + eps) + beta with mu, sigma^2 of the
+    example itself: the same in training and evaluation. ``weight`` (gamma)
+    starts at 1 and ``bias`` (beta) at 0, both of ``normalized_shape``.
+
+    >>> import backprop as bp
+    >>> LayerNorm(4)(bp.randn(2, 4)).shape
+    (2, 4)
+    """
+
+    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, device=None, dtype=None):
+        super().__init__()
+        shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(int(s) for s in normalized_shape)
+        self.normalized_shape, self.eps, self.elementwise_affine = shape, eps, elementwise_affine
+        self._has_bias = bias and elementwise_affine
+        if elementwise_affine:
+            self.weight = Parameter(creation.ones(*shape, dtype=dtype, device=device))
+            if bias:
+                self.bias = Parameter(creation.zeros(*shape, dtype=dtype, device=device))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self):
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+    def forward(self, input):
+        k = len(self.normalized_shape)
+        if input.ndim < k or tuple(input.shape[input.ndim - k:]) != self.normalized_shape:
+            raise ValueError(f"LayerNorm(normalized_shape={self.normalized_shape}): expected input of shape "
+                             f"(*, {', '.join(map(str, self.normalized_shape))}), got {input.shape}")
+        return N.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
+                f"bias={self._has_bias}")

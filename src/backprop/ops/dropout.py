@@ -1,0 +1,57 @@
+"""Dropout (Srivastava et al. 2014): in training, each unit is kept with probability 1 - p and zeroed otherwise.
+
+Two conventions give the same expected activation at test time:
+- inverted dropout (torch's and the default): y = m z / (1 - p) in training,
+  m ~ Bernoulli(1 - p), and y = z at test, so E[y_train] = z = y_test and the
+  trained net runs unchanged;
+- the lectures' (and the original paper's) form, ``scale_at_test=True``:
+  y = m z in training and y = (1 - p) z at test ("use all units and multiply
+  the outgoing weights by 1/2" for p = 1/2).
+"""
+from backprop import backend
+from backprop import creation
+from backprop.autograd import Function
+from backprop.ops.util import require_floating
+
+__all__ = ["dropout"]
+
+
+class Dropout(Function):
+    """y = z * mask (mask = m / (1 - p) or m, 0 where dropped);  dL/dz = dL/dy * mask: only kept units get gradient."""
+
+    def forward(self, x, mask):
+        self.mask = mask
+        return x * mask
+
+    def backward(self, grad):
+        return grad * self.mask
+
+
+def _check_p(p, op):
+    if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
+        raise ValueError(f"{op}: dropout probability has to be between 0 and 1, got {p!r}")
+
+
+def dropout(input, p=0.5, training=True, inplace=False, *, scale_at_test=False):
+    """Zero each element with probability ``p`` (in training); see the module docstring for the two scalings.
+
+    ``inplace`` is accepted for torch compatibility; the result is always a
+    new tensor. The mask is drawn from ``backprop.creation.generator()``
+    (seed it with ``bp.manual_seed``).
+
+    >>> import backprop as bp
+    >>> dropout(bp.ones(4), p=0.5, training=False).tolist()
+    [1.0, 1.0, 1.0, 1.0]
+    """
+    require_floating(input, "dropout")
+    _check_p(p, "dropout()")
+    if not training:
+        return input * (1.0 - p) if scale_at_test and p else input
+    if p == 0:
+        return input
+    keep = creation.generator().random(input.shape) >= p
+    mask = keep.astype(input._data.dtype)
+    if not scale_at_test:
+        mask = mask / (1 - p) if p < 1 else mask
+    mask = backend.to_device(mask.astype(input._data.dtype, copy=False), input.device)
+    return Dropout.apply(input, mask=mask)
