@@ -168,3 +168,12 @@ def test_sequential_indexing_and_module_list():
     assert isinstance(seq[:2], nn.Sequential) and len(seq[:2]) == 2
     lst = nn.ModuleList([nn.Linear(1, 1)]).append(nn.Linear(1, 2))
     assert len(lst) == 2 and [n for n, _ in lst.named_parameters()][-1] == "1.bias"
+
+
+def test_to_dtype_casts_existing_gradients_too():
+    layer = nn.Linear(2, 1)
+    layer(bp.ones(3, 2)).sum().backward()
+    layer.double()
+    assert layer.weight.grad.dtype == bp.float64
+    layer(bp.ones(3, 2, dtype=bp.float64)).sum().backward()
+    np.testing.assert_allclose(layer.bias.grad.numpy(), [6.0])

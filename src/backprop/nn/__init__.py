@@ -1,19 +1,21 @@
 """``backprop.nn``: modules, layers, activations, losses, initialisation."""
-import importlib as _importlib
-
-from backprop.nn import functional, init
+from backprop.nn import functional, init, utils
+from backprop.nn.activation import ELU, GELU, Arctan, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Step, Tanh
+from backprop.nn.attention import MultiheadAttention, TransformerEncoderLayer
 from backprop.nn.container import Identity, ModuleList, Sequential
+from backprop.nn.conv import Conv1d, Conv2d
+from backprop.nn.dropout import Dropout
+from backprop.nn.embedding import Embedding
+from backprop.nn.flatten import Flatten, Unflatten
 from backprop.nn.linear import Linear
+from backprop.nn.local import LocallyConnected2d
+from backprop.nn.loss import (
+    BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HingeEmbeddingLoss, KLDivLoss, L1Loss, MSELoss, MultiMarginLoss,
+    NLLLoss,
+)
+from backprop.nn.maxout import Maxout
 from backprop.nn.module import Module
+from backprop.nn.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from backprop.nn.parameter import Parameter
-
-# Layer families add their public names through their __all__.
-for _family in ("activation", "loss", "conv", "pooling", "local", "normalization", "dropout", "embedding",
-                "recurrent", "attention", "maxout", "flatten", "utils"):
-    try:
-        _module = _importlib.import_module(f"backprop.nn.{_family}")
-    except ModuleNotFoundError as _error:
-        if _error.name != f"backprop.nn.{_family}":
-            raise
-        continue
-    globals().update({_name: getattr(_module, _name) for _name in getattr(_module, "__all__", ())})
+from backprop.nn.pooling import AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
+from backprop.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell

@@ -249,8 +249,8 @@ class Module:
                     if device is not None:
                         data = backend.to_device(data, device)
                     tensor._data = data
-                    if tensor.grad is not None and device is not None:
-                        tensor.grad._data = backend.to_device(tensor.grad._data, device)
+                    if tensor.grad is not None:  # the gradient follows, as in torch
+                        tensor.grad._data = backend.to_device(tensor.grad._data.astype(data.dtype), backend.device_of(data))
         return self
 
     def float(self):
