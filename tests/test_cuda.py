@@ -54,3 +54,35 @@ def test_factories_on_cuda():
     assert bp.zeros(2, 3, device="cuda").device == "cuda:0"
     assert bp.randn(4, device="cuda").device == "cuda:0"
     assert isinstance(bp.ones(2, device="cuda").data, cupy.ndarray)
+
+
+def test_nn_layers_agree_between_cpu_and_cuda():
+    from backprop import nn
+
+    def build():
+        bp.manual_seed(0)
+        return nn.ModuleList([
+            nn.Conv2d(2, 4, 3, padding=1), nn.BatchNorm2d(4), nn.MaxPool2d(2), nn.LSTM(4, 5, batch_first=True),
+            nn.Linear(5, 3), nn.LayerNorm(3), nn.Embedding(6, 4), nn.AvgPool2d(2),
+        ])
+
+    def run(layers, x, tokens, target):
+        conv, bn, pool, lstm, fc, ln, emb, avg = layers
+        h = pool(bn(conv(x)).relu()) + avg(conv(x))             # (2, 4, 4, 4)
+        seq = h.flatten(2).transpose(1, 2) + emb(tokens)  # (2, 16, 4)
+        out, _ = lstm(seq)
+        logits = ln(fc(out[:, -1]))
+        return nn.functional.cross_entropy(logits, target)
+
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((2, 2, 8, 8)).astype(np.float32)
+    tokens = rng.integers(0, 6, (2, 16))
+    results = []
+    for device in ["cpu", "cuda"]:
+        layers = build().to(device)
+        loss = run(layers, bp.tensor(x, device=device), bp.tensor(tokens, device=device),
+                   bp.tensor([0, 2], device=device))
+        loss.backward()
+        results.append([loss.item()] + [p.grad.cpu().numpy() for p in layers.parameters()])
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-5)
