@@ -51,3 +51,39 @@ def test_operators_exist_and_are_differentiable():
     assert a.grad is not None and a.grad.shape == (2, 2)
     assert (a < 2).dtype == bp.bool and (a <= 2).sum().item() == 2 and (a > 2).sum().item() == 2
     assert (a >= 2).sum().item() == 3 and (a == 2).sum().item() == 1 and (a != 2).sum().item() == 3
+
+
+NN_LAYERS = (
+    "Module Parameter Sequential ModuleList Identity Linear Conv1d Conv2d MaxPool2d AvgPool2d AdaptiveAvgPool2d "
+    "Flatten Dropout BatchNorm1d BatchNorm2d LayerNorm Embedding RNN LSTM GRU MultiheadAttention "
+    "TransformerEncoderLayer LocallyConnected2d Maxout ReLU LeakyReLU GELU Sigmoid Tanh Softmax LogSoftmax Softplus "
+    "ELU Step Arctan MSELoss L1Loss CrossEntropyLoss NLLLoss BCELoss BCEWithLogitsLoss HingeEmbeddingLoss "
+    "MultiMarginLoss KLDivLoss"
+).split()
+NN_FUNCTIONAL = (
+    "linear conv1d conv2d max_pool2d avg_pool2d adaptive_avg_pool2d dropout batch_norm layer_norm embedding relu "
+    "leaky_relu gelu sigmoid tanh softmax log_softmax softplus elu step arctan mse_loss l1_loss cross_entropy "
+    "nll_loss binary_cross_entropy binary_cross_entropy_with_logits hinge_embedding_loss multi_margin_loss kl_div pad"
+).split()
+
+
+@pytest.mark.parametrize("name", NN_LAYERS)
+def test_nn_names(name):
+    assert isinstance(getattr(bp.nn, name), type)
+
+
+@pytest.mark.parametrize("name", NN_FUNCTIONAL)
+def test_nn_functional_names(name):
+    assert callable(getattr(bp.nn.functional, name))
+
+
+@pytest.mark.parametrize("name", "xavier_uniform_ xavier_normal_ kaiming_uniform_ kaiming_normal_ normal_ uniform_ "
+                                 "zeros_ ones_".split())
+def test_nn_init_names(name):
+    assert callable(getattr(bp.nn.init, name))
+
+
+@pytest.mark.parametrize("name", "clip_grad_norm_ clip_grad_value_ parameters_to_vector vector_to_parameters "
+                                 "max_norm_".split())
+def test_nn_utils_names(name):
+    assert callable(getattr(bp.nn.utils, name))
