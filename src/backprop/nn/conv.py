@@ -4,6 +4,7 @@ import math
 from backprop import creation
 from backprop.nn import init
 from backprop.nn.module import Module
+from backprop.ops.util import ntuple
 from backprop.nn.parameter import Parameter
 from backprop.ops import conv as _conv
 from backprop.ops.join import pad as _pad
@@ -29,14 +30,14 @@ class _ConvNd(Module):
         if padding_mode not in _PADDING_MODES:
             raise ValueError(f"{name}: padding_mode must be one of {sorted(_PADDING_MODES)}, got {padding_mode!r}")
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size = _conv._ntuple(kernel_size, n, "kernel_size", name)
-        self.stride = _conv._ntuple(stride, n, "stride", name)
-        self.dilation = _conv._ntuple(dilation, n, "dilation", name)
+        self.kernel_size = ntuple(kernel_size, n, "kernel_size", name)
+        self.stride = ntuple(stride, n, "stride", name)
+        self.dilation = ntuple(dilation, n, "dilation", name)
         if isinstance(padding, str):
             _conv._padding_pairs(padding, self.kernel_size, self.stride, self.dilation, name)  # validates
             self.padding = padding
         else:
-            self.padding = _conv._ntuple(padding, n, "padding", name)
+            self.padding = ntuple(padding, n, "padding", name)
         self.padding_mode = padding_mode
         self.weight = Parameter(creation.zeros(out_channels, in_channels // groups, *self.kernel_size,
                                                dtype=dtype, device=device))

@@ -8,6 +8,15 @@ from backprop.nn.module import Module
 from backprop.nn.parameter import Parameter
 
 
+def reset_linear_(weight, bias):
+    """torch's default for a dense layer: W and b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in))."""
+    init.kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in = weight.shape[1]
+        bound = 1 / math.sqrt(fan_in) if fan_in else 0
+        init.uniform_(bias, -bound, bound)
+
+
 class Linear(Module):
     """y = x W^T + b: ``out_features`` neurons, each a_j = sum_i x_i w_ji + b_j.
 
@@ -30,10 +39,7 @@ class Linear(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            bound = 1 / math.sqrt(self.in_features) if self.in_features else 0
-            init.uniform_(self.bias, -bound, bound)
+        reset_linear_(self.weight, self.bias)
 
     def forward(self, input):
         if input.ndim == 0 or input.shape[-1] != self.in_features:

@@ -4,6 +4,7 @@ import math
 from backprop import creation
 from backprop.nn import init
 from backprop.nn.module import Module
+from backprop.ops.util import ntuple
 from backprop.nn.parameter import Parameter
 from backprop.ops import conv as _conv
 
@@ -31,10 +32,10 @@ class LocallyConnected2d(Module):
         super().__init__()
         name = "LocallyConnected2d"
         self.in_channels, self.out_channels = in_channels, out_channels
-        self.input_size = _conv._ntuple(input_size, 2, "input_size", name)
-        self.kernel_size = _conv._ntuple(kernel_size, 2, "kernel_size", name)
-        self.stride = _conv._ntuple(stride, 2, "stride", name)
-        self.padding = _conv._ntuple(padding, 2, "padding", name)
+        self.input_size = ntuple(input_size, 2, "input_size", name)
+        self.kernel_size = ntuple(kernel_size, 2, "kernel_size", name)
+        self.stride = ntuple(stride, 2, "stride", name)
+        self.padding = ntuple(padding, 2, "padding", name)
         pairs = _conv._padding_pairs(self.padding, self.kernel_size, self.stride, (1, 1), name)
         self.output_size = _conv._out_size(self.input_size, self.kernel_size, self.stride, (1, 1), pairs)
         if any(s < 1 for s in self.output_size):

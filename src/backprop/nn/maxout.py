@@ -4,10 +4,8 @@ h_j = max_{k < pieces} (W x + b)_{j * pieces + k}: a piecewise-linear, learnt
 convex activation; with pieces = 2 it can represent ReLU (one piece at 0) and
 |z|. Not in torch.
 """
-import math
-
 from backprop import creation
-from backprop.nn import init
+from backprop.nn.linear import reset_linear_
 from backprop.nn.module import Module
 from backprop.nn.parameter import Parameter
 from backprop.ops import linalg
@@ -42,10 +40,7 @@ class Maxout(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            bound = 1 / math.sqrt(self.in_features) if self.in_features else 0
-            init.uniform_(self.bias, -bound, bound)
+        reset_linear_(self.weight, self.bias)
 
     def forward(self, input):
         if input.ndim == 0 or input.shape[-1] != self.in_features:

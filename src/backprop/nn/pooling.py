@@ -1,5 +1,6 @@
 """Pooling layers: MaxPool2d, AvgPool2d, AdaptiveAvgPool2d (and their 1-D forms)."""
 from backprop.nn.module import Module
+from backprop.ops.util import ntuple
 from backprop.ops import pooling as _pooling
 
 __all__ = ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d"]
@@ -48,9 +49,9 @@ class AvgPool1d(Module):
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
         super().__init__()
-        self.kernel_size = _pooling._ntuple(kernel_size, 1, "kernel_size", "AvgPool1d")
-        self.stride = self.kernel_size if stride is None else _pooling._ntuple(stride, 1, "stride", "AvgPool1d")
-        self.padding = _pooling._ntuple(padding, 1, "padding", "AvgPool1d")
+        self.kernel_size = ntuple(kernel_size, 1, "kernel_size", "AvgPool1d")
+        self.stride = self.kernel_size if stride is None else ntuple(stride, 1, "stride", "AvgPool1d")
+        self.padding = ntuple(padding, 1, "padding", "AvgPool1d")
         self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
 
     def forward(self, input):

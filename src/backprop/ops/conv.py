@@ -28,23 +28,12 @@ import math
 
 from backprop import backend
 from backprop.autograd import Function
-from backprop.ops.util import check_tensor
+from backprop.ops.util import check_tensor, ntuple
 
 __all__ = ["conv1d", "conv2d", "locally_connected2d"]
 
 
 # ------------------------------------------------------------------ arguments
-def _ntuple(value, n, name, op):
-    """An int or a sequence of n ints as a tuple of n ints."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return (value,) * n
-    if isinstance(value, (tuple, list)) and len(value) == n and all(
-        isinstance(v, int) and not isinstance(v, bool) for v in value
-    ):
-        return tuple(value)
-    raise ValueError(f"{op}: {name} must be an int or a tuple of {n} ints, got {value!r}")
-
-
 def _padding_pairs(padding, kernel, stride, dilation, op):
     """(left, right) zero padding per spatial dim from an int, a tuple, 'valid' or 'same'."""
     n = len(kernel)
@@ -60,7 +49,7 @@ def _padding_pairs(padding, kernel, stride, dilation, op):
                 pairs.append((total // 2, total - total // 2))  # torch puts the odd extra on the right
             return tuple(pairs)
         raise ValueError(f"{op}: padding must be an int, a tuple, 'valid' or 'same', got {padding!r}")
-    pad = _ntuple(padding, n, "padding", op)
+    pad = ntuple(padding, n, "padding", op)
     if any(p < 0 for p in pad):
         raise ValueError(f"{op}: padding must be non-negative, got {padding!r}")
     return tuple((p, p) for p in pad)
@@ -206,8 +195,8 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, dims, op):
     if bias is not None and bias.shape != (weight.shape[0],):
         raise ValueError(f"{op}: expected a bias of shape ({weight.shape[0]},), got {bias.shape}")
     kernel = weight.shape[2:]
-    stride = _ntuple(stride, dims, "stride", op)
-    dilation = _ntuple(dilation, dims, "dilation", op)
+    stride = ntuple(stride, dims, "stride", op)
+    dilation = ntuple(dilation, dims, "dilation", op)
     if any(s < 1 for s in stride) or any(d < 1 for d in dilation):
         raise ValueError(f"{op}: stride and dilation must be positive, got stride={stride}, dilation={dilation}")
     pairs = _padding_pairs(padding, kernel, stride, dilation, op)
@@ -330,7 +319,7 @@ def locally_connected2d(input, weight, bias=None, stride=1, padding=0):
     batched = input.ndim == 4
     oh, ow, o, c = weight.shape[:4]
     kernel = weight.shape[4:]
-    stride = _ntuple(stride, 2, "stride", op)
+    stride = ntuple(stride, 2, "stride", op)
     if any(s < 1 for s in stride):
         raise ValueError(f"{op}: stride must be positive, got {stride}")
     pairs = _padding_pairs(padding, kernel, stride, (1, 1), op)

@@ -120,6 +120,21 @@ def _onehot(xp, safe, n_classes, ndim, dtype):
     return (classes == xp.expand_dims(safe, 1)).astype(dtype)
 
 
+
+def _reduce_weighted(fn, loss, w_n, reduction, dtype):
+    """'none', 'sum', or 'mean' = sum / sum_n w_{y_n} (nan when every target is ignored, as torch).
+
+    Stores the mean's denominator on ``fn`` for its backward.
+    """
+    if reduction == "none":
+        return loss.astype(dtype, copy=False)
+    total = loss.sum()
+    if reduction == "mean":
+        fn.denominator = w_n.sum()
+        with backend.errstate(invalid="ignore", divide="ignore"):
+            total = total / fn.denominator
+    return backend.array_module(loss).asarray(total, dtype=dtype)
+
 class CrossEntropy(Function):
     """Cross entropy of logits z with class indices y, label smoothing eps and class weights w.
 
@@ -142,14 +157,7 @@ class CrossEntropy(Function):
             loss = loss - (eps / n_classes) * weighted.sum(axis=1) * valid
         self.logp, self.safe, self.valid, self.w, self.w_n = logp, safe, valid, w, w_n
         self.eps, self.reduction = eps, reduction
-        if reduction == "none":
-            return loss.astype(x.dtype, copy=False)
-        total = loss.sum()
-        if reduction == "mean":
-            self.denominator = w_n.sum()
-            with backend.numpy.errstate(invalid="ignore", divide="ignore"):  # all ignored: nan, as torch
-                total = total / self.denominator
-        return xp.asarray(total, dtype=x.dtype)
+        return _reduce_weighted(self, loss, w_n, reduction, x.dtype)
 
     def backward(self, grad):
         xp = backend.array_module(grad)
@@ -178,14 +186,7 @@ class NLL(Function):
         xp = backend.array_module(x)
         loss = -w_n * xp.take_along_axis(x, xp.expand_dims(safe, 1), axis=1).squeeze(1)
         self.safe, self.w_n, self.reduction, self.n_classes = safe, w_n, reduction, x.shape[1]
-        if reduction == "none":
-            return loss.astype(x.dtype, copy=False)
-        total = loss.sum()
-        if reduction == "mean":
-            self.denominator = w_n.sum()
-            with backend.numpy.errstate(invalid="ignore", divide="ignore"):  # all ignored: nan, as torch
-                total = total / self.denominator
-        return xp.asarray(total, dtype=x.dtype)
+        return _reduce_weighted(self, loss, w_n, reduction, x.dtype)
 
     def backward(self, grad):
         xp = backend.array_module(grad)
@@ -271,7 +272,7 @@ class BinaryCrossEntropy(Function):
 
     def forward(self, x, y):
         xp = backend.array_module(x)
-        with backend.numpy.errstate(divide="ignore"):
+        with backend.errstate(divide="ignore"):
             self.log_x = xp.maximum(xp.log(x), -100)
             self.log_1mx = xp.maximum(xp.log1p(-x), -100)
         self.save_for_backward(x, y)
@@ -283,7 +284,7 @@ class BinaryCrossEntropy(Function):
         dx = grad * (x - y) / xp.maximum(x * (1 - x), _BCE_EPS) if self.needs_input_grad[0] else None
         dy = None
         if self.needs_input_grad[1]:  # torch leaves these logs unclamped: +-inf at x = 0 or 1
-            with backend.numpy.errstate(divide="ignore"):
+            with backend.errstate(divide="ignore"):
                 dy = grad * (xp.log1p(-x) - xp.log(x))
         return dx, dy
 

@@ -43,7 +43,7 @@ def _erf_parts(x):
     """
     xp = backend.array_module(x)
     y = xp.abs(x)
-    with backend.numpy.errstate(over="ignore", divide="ignore", invalid="ignore"):
+    with backend.errstate(over="ignore", divide="ignore", invalid="ignore"):
         # |y| <= 0.46875: erf(y) = y P(y^2) / Q(y^2)
         z = y * y
         num, den = _A[4] * z, z

@@ -17,20 +17,10 @@ from backprop import backend
 from backprop import dtypes
 from backprop.autograd import Function
 from backprop.ops.linalg import matmul
-from backprop.ops.util import check_tensor
+from backprop.ops.util import check_tensor, ntuple
 from backprop.tensor import Tensor
 
 __all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d"]
-
-
-def _ntuple(value, n, name, op):
-    if isinstance(value, int) and not isinstance(value, bool):
-        return (value,) * n
-    if isinstance(value, (tuple, list)) and len(value) == n and all(
-        isinstance(v, int) and not isinstance(v, bool) for v in value
-    ):
-        return tuple(value)
-    raise ValueError(f"{op}: {name} must be an int or a tuple of {n} ints, got {value!r}")
 
 
 def _geometry(input, kernel_size, stride, padding, dilation, ceil_mode, dims, op):
@@ -39,11 +29,11 @@ def _geometry(input, kernel_size, stride, padding, dilation, ceil_mode, dims, op
     if input.ndim not in (dims + 1, dims + 2):
         raise ValueError(f"{op}: expected input of {dims + 2} dims (N, C, *spatial) or {dims + 1} (C, *spatial), "
                          f"got shape {input.shape}")
-    kernel = _ntuple(kernel_size, dims, "kernel_size", op)
+    kernel = ntuple(kernel_size, dims, "kernel_size", op)
     stride = kernel if stride is None or (isinstance(stride, (tuple, list)) and not stride) else \
-        _ntuple(stride, dims, "stride", op)
-    padding = _ntuple(padding, dims, "padding", op)
-    dilation = _ntuple(dilation, dims, "dilation", op)
+        ntuple(stride, dims, "stride", op)
+    padding = ntuple(padding, dims, "padding", op)
+    dilation = ntuple(dilation, dims, "dilation", op)
     if any(k < 1 for k in kernel) or any(s < 1 for s in stride) or any(d < 1 for d in dilation):
         raise ValueError(f"{op}: kernel_size, stride and dilation must be positive, got kernel_size={kernel}, "
                          f"stride={stride}, dilation={dilation}")
@@ -236,7 +226,7 @@ def _adaptive_avg_pool(input, output_size, dims, op):
         if len(output_size) != dims:
             raise ValueError(f"{op}: output_size must be an int or a tuple of {dims}, got {output_size!r}")
         output_size = tuple(n if o is None else o for o, n in zip(output_size, size))
-    out = _ntuple(output_size, dims, "output_size", op)
+    out = ntuple(output_size, dims, "output_size", op)
     if any(o < 1 for o in out):
         raise ValueError(f"{op}: output_size must be positive, got {output_size!r}")
     if any(n < 1 for n in size):

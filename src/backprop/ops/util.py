@@ -105,3 +105,14 @@ def shape_arg(shape):
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = shape[0]
     return tuple(int(s) for s in shape)
+
+
+def ntuple(value, n, name, op):
+    """An int or a sequence of n ints (kernel_size, stride, ...) as a tuple of n ints."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (value,) * n
+    if isinstance(value, (tuple, list)) and len(value) == n and all(
+        isinstance(v, int) and not isinstance(v, bool) for v in value
+    ):
+        return tuple(value)
+    raise ValueError(f"{op}: {name} must be an int or a tuple of {n} ints, got {value!r}")
