@@ -4,7 +4,21 @@ import collections
 from backprop.nn.module import Module
 
 
-class Sequential(Module):
+class _ModuleSequence(Module):
+    """What Sequential and ModuleList share: length, iteration, append (named "0", "1", ...)."""
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def append(self, module):
+        self.add_module(str(len(self)), module)
+        return self
+
+
+class Sequential(_ModuleSequence):
     """Modules applied in order: y = f_L(... f_2(f_1(x))), the lectures' layered network.
 
     >>> import backprop as bp
@@ -33,18 +47,8 @@ class Sequential(Module):
             return Sequential(collections.OrderedDict(list(self._modules.items())[index]))
         return modules[index]
 
-    def __len__(self):
-        return len(self._modules)
 
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
-
-
-class ModuleList(Module):
+class ModuleList(_ModuleSequence):
     """A list of modules whose parameters are registered ("0.weight", "1.weight", ...)."""
 
     def __init__(self, modules=()):
@@ -57,16 +61,6 @@ class ModuleList(Module):
 
     def __setitem__(self, index, module):
         self.add_module(list(self._modules)[index], module)
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
 
     def extend(self, modules):
         for module in modules:
