@@ -8,6 +8,16 @@ from backprop.nn.module import Module
 from backprop.nn.parameter import Parameter
 
 
+def dense_parameters_(module, in_features, out_features, bias, device=None, dtype=None):
+    """Register ``weight`` (out, in) and ``bias`` (out,) or None on ``module``, initialised as torch's Linear."""
+    module.weight = Parameter(creation.zeros(out_features, in_features, dtype=dtype, device=device))
+    if bias:
+        module.bias = Parameter(creation.zeros(out_features, dtype=dtype, device=device))
+    else:
+        module.register_parameter("bias", None)
+    reset_linear_(module.weight, module.bias)
+
+
 def reset_linear_(weight, bias):
     """torch's default for a dense layer: W and b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in))."""
     init.kaiming_uniform_(weight, a=math.sqrt(5))
@@ -31,12 +41,7 @@ class Linear(Module):
     def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
         self.in_features, self.out_features = in_features, out_features
-        self.weight = Parameter(creation.zeros(out_features, in_features, dtype=dtype, device=device))
-        if bias:
-            self.bias = Parameter(creation.zeros(out_features, dtype=dtype, device=device))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        dense_parameters_(self, in_features, out_features, bias, device, dtype)
 
     def reset_parameters(self):
         reset_linear_(self.weight, self.bias)

@@ -4,10 +4,8 @@ h_j = max_{k < pieces} (W x + b)_{j * pieces + k}: a piecewise-linear, learnt
 convex activation; with pieces = 2 it can represent ReLU (one piece at 0) and
 |z|. Not in torch.
 """
-from backprop import creation
-from backprop.nn.linear import reset_linear_
+from backprop.nn.linear import dense_parameters_, reset_linear_
 from backprop.nn.module import Module
-from backprop.nn.parameter import Parameter
 from backprop.ops import linalg
 
 __all__ = ["Maxout"]
@@ -32,12 +30,7 @@ class Maxout(Module):
         if not isinstance(pieces, int) or pieces < 1:
             raise ValueError(f"Maxout: pieces must be a positive integer, got {pieces!r}")
         self.in_features, self.out_features, self.pieces = in_features, out_features, pieces
-        self.weight = Parameter(creation.zeros(out_features * pieces, in_features, dtype=dtype, device=device))
-        if bias:
-            self.bias = Parameter(creation.zeros(out_features * pieces, dtype=dtype, device=device))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        dense_parameters_(self, in_features, out_features * pieces, bias, device, dtype)
 
     def reset_parameters(self):
         reset_linear_(self.weight, self.bias)

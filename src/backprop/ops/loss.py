@@ -48,6 +48,14 @@ def _same_shape(input, target, op):
         raise ValueError(f"{op}(): expected a target of the input's shape {input.shape}, got {target.shape}")
 
 
+def _arguments(op, input, target, reduction, size_average, reduce, allowed=_REDUCTIONS):
+    """The checks every loss of scores against a target starts with; returns the reduction."""
+    reduction = _reduction(reduction, op, size_average, reduce, allowed)
+    require_floating(input, op)
+    check_tensor(target, op)
+    return reduction
+
+
 # ---------------------------------------------------------------- regression
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """Mean squared error l_n = (y_hat_n - y_n)^2, reduced (mean by default).
@@ -210,9 +218,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     >>> round(cross_entropy(bp.tensor([[0.0, 0.0]]), bp.tensor([1])).item(), 4)
     0.6931
     """
-    reduction = _reduction(reduction, "cross_entropy", size_average, reduce)
-    require_floating(input, "cross_entropy")
-    check_tensor(target, "cross_entropy")
+    reduction = _arguments("cross_entropy", input, target, reduction, size_average, reduce)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy(): label_smoothing must be in [0, 1], got {label_smoothing}")
     if target.dtype.kind == "f":
@@ -251,9 +257,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     >>> nll_loss(bp.tensor([[-1.0, -2.0]]), bp.tensor([1])).item()
     2.0
     """
-    reduction = _reduction(reduction, "nll_loss", size_average, reduce)
-    require_floating(input, "nll_loss")
-    check_tensor(target, "nll_loss")
+    reduction = _arguments("nll_loss", input, target, reduction, size_average, reduce)
     if target.dtype.kind not in "iu":
         raise TypeError(f"nll_loss(): target must hold integer class indices, got {target.dtype}")
     input, target, unbatched = _unbatched(input, target, "nll_loss")
@@ -298,9 +302,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     >>> round(binary_cross_entropy(bp.tensor([0.5]), bp.tensor([1.0])).item(), 4)
     0.6931
     """
-    reduction = _reduction(reduction, "binary_cross_entropy", size_average, reduce)
-    require_floating(input, "binary_cross_entropy")
-    check_tensor(target, "binary_cross_entropy")
+    reduction = _arguments("binary_cross_entropy", input, target, reduction, size_average, reduce)
     _same_shape(input, target, "binary_cross_entropy")
     x = input._data
     if x.size and not bool(((x >= 0) & (x <= 1)).all()):
@@ -326,9 +328,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     >>> round(binary_cross_entropy_with_logits(bp.tensor([0.0]), bp.tensor([1.0])).item(), 4)
     0.6931
     """
-    reduction = _reduction(reduction, "binary_cross_entropy_with_logits", size_average, reduce)
-    require_floating(input, "binary_cross_entropy_with_logits")
-    check_tensor(target, "binary_cross_entropy_with_logits")
+    reduction = _arguments("binary_cross_entropy_with_logits", input, target, reduction, size_average, reduce)
     _same_shape(input, target, "binary_cross_entropy_with_logits")
     softplus_neg = Softplus.apply(-input, beta=1.0, threshold=float("inf"))  # log(1 + e^{-x}), stable
     if pos_weight is not None:
@@ -347,9 +347,7 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
     >>> round(hinge_embedding_loss(bp.tensor([0.3, 2.0]), bp.tensor([-1.0, 1.0]), reduction="sum").item(), 4)
     2.7
     """
-    reduction = _reduction(reduction, "hinge_embedding_loss", size_average, reduce)
-    require_floating(input, "hinge_embedding_loss")
-    check_tensor(target, "hinge_embedding_loss")
+    reduction = _arguments("hinge_embedding_loss", input, target, reduction, size_average, reduce)
     margin_term = elementwise.clamp(margin - input, min=0)
     loss = selection.where(target != 1, margin_term, 0.0) + selection.where(target != -1, input, 0.0)
     return _reduce(loss, reduction)
@@ -366,9 +364,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     >>> round(multi_margin_loss(bp.tensor([[0.1, 0.2, 0.4, 0.8]]), bp.tensor([3])).item(), 4)
     0.325
     """
-    reduction = _reduction(reduction, "multi_margin_loss", size_average, reduce)
-    require_floating(input, "multi_margin_loss")
-    check_tensor(target, "multi_margin_loss")
+    reduction = _arguments("multi_margin_loss", input, target, reduction, size_average, reduce)
     if p not in (1, 2):
         raise ValueError(f"multi_margin_loss(): p must be 1 or 2, got {p}")
     if target.dtype.kind not in "iu":
@@ -412,9 +408,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     >>> round(kl_div(bp.tensor([0.25, 0.75]).log(), bp.tensor([0.5, 0.5]), reduction="sum").item(), 4)
     0.1438
     """
-    reduction = _reduction(reduction, "kl_div", size_average, reduce, _REDUCTIONS + ("batchmean",))
-    require_floating(input, "kl_div")
-    check_tensor(target, "kl_div")
+    reduction = _arguments("kl_div", input, target, reduction, size_average, reduce, _REDUCTIONS + ("batchmean",))
     if log_target:
         loss = elementwise.exp(target) * (target - input)
     else:
