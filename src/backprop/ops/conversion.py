@@ -1,8 +1,6 @@
 """Conversions that keep the gradient flowing: dtype casts, device moves, copies."""
 from backprop import backend
-from backprop import dtypes
 from backprop.autograd import Function
-from backprop.tensor import Tensor
 
 
 class Cast(Function):
@@ -37,9 +35,8 @@ class Clone(Function):
 
 
 def cast(x, dtype):
-    """``x`` as ``dtype``; a cast to an integer or bool dtype is not differentiable (no graph), as in torch."""
-    if not dtypes.is_floating(dtypes.as_dtype(dtype)):
-        return Tensor._make(x._data.astype(dtype))
+    """``x`` as ``dtype``; a cast to an integer or bool dtype records no graph (``Function.apply``
+    records only floating results), as in torch."""
     return Cast.apply(x, dtype=dtype)
 
 
