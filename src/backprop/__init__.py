@@ -10,7 +10,7 @@ from backprop import autograd
 from backprop.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from backprop.backend import device
 from backprop.creation import (
-    arange, as_tensor, eye, from_numpy, full, full_like, linspace, manual_seed, ones, ones_like, rand, randint,
+    arange, as_tensor, eye, from_numpy, full, full_like, get_rng_state, linspace, manual_seed, set_rng_state, ones, ones_like, rand, randint,
     randn, tensor, zeros, zeros_like,
 )
 from backprop.dtypes import float16, float32, float64, int8, int16, int32, int64, uint8, result_type
@@ -23,8 +23,19 @@ from backprop.ops import (
 from backprop.ops import add, clone, div, mul, neg, pow, sub
 from backprop.serialization import load, save
 from backprop import nn  # noqa: E402,F401  (after the core it builds on)
+from backprop import data, optim  # noqa: E402,F401
 from backprop.tensor import Tensor
 
 clip = clamp
 
 __version__ = "0.1.0"
+
+_LAZY = ("models", "train")  # imported on first use: they pull in more than `import backprop` needs
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        return importlib.import_module(f"backprop.{name}")
+    raise AttributeError(f"module 'backprop' has no attribute {name!r}")

@@ -4,7 +4,7 @@ Tensors are stored under their keys (a lone tensor under ``"tensor"``);
 every other value (numbers, strings, lists, nested dicts without tensors)
 goes as JSON into the file's metadata. Loading reads arrays and JSON only:
 it never executes code, unlike a pickle. The file is written to a
-temporary name and renamed into place, so a crash never leaves half a file.
+temporary name, flushed to disk (fsync) and renamed into place, so a crash never leaves half a file.
 Needs the optional ``safetensors`` package (``pip install backprop[weights]``).
 """
 import json
@@ -48,6 +48,21 @@ def _layout(obj, prefix, arrays):
     raise TypeError(f"save() stores Tensors, numbers, strings, lists and dicts; got {type(obj).__name__} at {prefix!r}")
 
 
+def _fsync(path):
+    """Flush a file (or a directory's entry list) to the disk, so a rename survives a power cut."""
+    flags = os.O_RDONLY | (os.O_DIRECTORY if os.path.isdir(path) else 0)
+    try:
+        handle = os.open(path, flags)
+    except OSError:  # some file systems do not open directories
+        return
+    try:
+        os.fsync(handle)
+    except OSError:
+        pass
+    finally:
+        os.close(handle)
+
+
 def save(obj, path):
     """Write a Tensor, a state dict, or a dict of them with plain values, to ``path``."""
     st_numpy = _safetensors()
@@ -59,7 +74,9 @@ def save(obj, path):
     os.close(handle)
     try:
         st_numpy.save_file({k: a if a.flags.c_contiguous else a.copy() for k, a in arrays.items()}, temporary, metadata=metadata)
+        _fsync(temporary)
         os.replace(temporary, path)
+        _fsync(directory)
     except BaseException:
         if os.path.exists(temporary):
             os.remove(temporary)

@@ -1,0 +1,1 @@
+"""Datasets and the DataLoader that draws mini-batches from them."""

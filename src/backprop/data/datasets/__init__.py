@@ -1,0 +1,1 @@
+"""Ready-made datasets: digits, MNIST, Fashion-MNIST, CIFAR-10 and synthetic problems."""

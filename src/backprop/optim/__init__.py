@@ -1,0 +1,1 @@
+"""Optimisers: move the weights against the gradient, one mini-batch at a time."""

@@ -1,0 +1,1 @@
+"""The training loop: Trainer, callbacks, metrics, checkpoints, reports."""
