@@ -1,0 +1,45 @@
+"""The multilayer perceptron: fully connected layers with a nonlinearity between them."""
+import math
+
+from backprop import nn
+from backprop.models.common import activation as _activation
+from backprop.models.common import check_input_shape, check_num_classes
+
+__all__ = ["mlp"]
+
+
+def mlp(input_shape=(1, 28, 28), num_classes=10, hidden=(256, 256), activation="relu", dropout=0.0):
+    """Multilayer perceptron: y = W^L g(... g(W^1 x + b^1) ...) + b^L on the flattened image.
+
+    ``Flatten``, then for each width in ``hidden``: ``Linear``, the activation
+    (relu, tanh, sigmoid, gelu, leaky_relu, elu) and, when ``dropout > 0``,
+    ``Dropout(dropout)``; a last ``Linear`` to ``num_classes`` logits. Works on any
+    (C, H, W); ``hidden=()`` is multinomial logistic regression.
+
+    >>> import backprop as bp
+    >>> net = mlp((1, 8, 8), 10, hidden=(32,))
+    >>> net
+    Sequential(
+      (0): Flatten(start_dim=1, end_dim=-1)
+      (1): Linear(in_features=64, out_features=32, bias=True)
+      (2): ReLU()
+      (3): Linear(in_features=32, out_features=10, bias=True)
+    )
+    >>> net(bp.zeros(2, 1, 8, 8)).shape
+    (2, 10)
+    """
+    input_shape = check_input_shape(input_shape, "mlp")
+    check_num_classes(num_classes, "mlp")
+    if isinstance(hidden, int):
+        hidden = (hidden,)
+    if not all(isinstance(h, int) and h > 0 for h in hidden):
+        raise ValueError(f"mlp: hidden must be a sequence of positive ints, got {hidden!r}")
+    layers = [nn.Flatten()]
+    width = math.prod(input_shape)
+    for size in hidden:
+        layers += [nn.Linear(width, size), _activation(activation, "mlp")]
+        if dropout > 0:
+            layers.append(nn.Dropout(dropout))
+        width = size
+    layers.append(nn.Linear(width, num_classes))
+    return nn.Sequential(*layers)
