@@ -68,7 +68,8 @@ def test_read_idx_rejects_truncated_files(tmp_path):
     content = idx_bytes(np.zeros((4, 28, 28), dtype=np.uint8))
     path = tmp_path / "short.idx.gz"
     path.write_bytes(gzip.compress(content[:-10]))
-    with pytest.raises(ValueError, match=r"truncated: shape \(4, 28, 28\) of uint8 needs 3152 bytes, the file has 3142"):
+    expected = r"truncated: shape \(4, 28, 28\) of uint8 needs 3152 bytes, the file has 3142"
+    with pytest.raises(ValueError, match=expected):
         idx.read_idx(path)
     path.write_bytes(content[:9])  # the header itself is cut off
     with pytest.raises(ValueError, match="truncated: its header needs 16 bytes"):

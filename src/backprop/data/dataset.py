@@ -42,7 +42,10 @@ class Dataset:
 
 
 def fetch_batch(dataset, indices, collate_fn=None):
-    """The batch of ``dataset`` at ``indices`` (1-D int array): ``__getitems__`` when it has one, else collated samples."""
+    """The batch of ``dataset`` at ``indices`` (1-D int array).
+
+    From ``__getitems__`` when the dataset has one, else its samples collated.
+    """
     if collate_fn is None and hasattr(dataset, "__getitems__"):
         return dataset.__getitems__(indices)
     if collate_fn is None:
@@ -70,7 +73,9 @@ class TensorDataset(Dataset):
             if not isinstance(t, Tensor):
                 raise TypeError(f"TensorDataset expects Tensors, got {type(t).__name__} at position {position}")
             if t.ndim == 0:
-                raise ValueError(f"TensorDataset needs tensors with a first dimension, got a 0-d tensor at position {position}")
+                raise ValueError(
+                    f"TensorDataset needs tensors with a first dimension, got a 0-d tensor at position {position}"
+                )
         sizes = [t.shape[0] for t in tensors]
         if len(set(sizes)) != 1:
             raise ValueError(f"TensorDataset needs tensors of the same first dimension, got sizes {tuple(sizes)}")
@@ -128,7 +133,11 @@ class ConcatDataset(Dataset):
 
 
 def _split_lengths(lengths, n):
-    """Integer lengths from ints, or from fractions summing to 1 (torch's rule: floors, then one more each, round robin)."""
+    """Integer lengths from ints, or from fractions summing to 1.
+
+    Fractions follow torch: floor(n f_i) each, then one more to each split in
+    turn until all n samples are placed.
+    """
     lengths = list(lengths)
     if lengths and all(isinstance(x, float) for x in lengths) and math.isclose(sum(lengths), 1.0) \
             and all(0 <= x <= 1 for x in lengths):
@@ -139,7 +148,9 @@ def _split_lengths(lengths, n):
     if not all(isinstance(x, int) and x >= 0 for x in lengths):
         raise ValueError(f"random_split lengths must be non-negative ints or fractions summing to 1, got {lengths}")
     if sum(lengths) != n:
-        raise ValueError(f"random_split lengths must sum to the dataset's length {n}, got {lengths} (sum {sum(lengths)})")
+        raise ValueError(
+            f"random_split lengths must sum to the dataset's length {n}, got {lengths} (sum {sum(lengths)})"
+        )
     return lengths
 
 

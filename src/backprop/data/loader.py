@@ -53,7 +53,8 @@ def default_collate(samples):
         return Tensor._make(numpy.asarray(samples, dtype=dtypes.float32))
     else:
         raise TypeError(
-            f"default_collate expects Tensors, arrays, numbers, or tuples/lists/dicts of them, got {type(first).__name__}"
+            f"default_collate expects Tensors, arrays, numbers, or tuples/lists/dicts of them, "
+            f"got {type(first).__name__}"
         )
     xp = backend.array_module(arrays[0])
     return Tensor._make(xp.stack([xp.asarray(a) for a in arrays]))

@@ -23,7 +23,8 @@ import numpy
 from backprop.data.datasets.image import ImageDataset
 
 CLASSES = [str(d) for d in range(10)]
-MISSING = "digits() needs scikit-learn, which ships the data: pip install scikit-learn (or pip install backprop[digits])"
+MISSING = ("digits() needs scikit-learn, which ships the data: "
+           "pip install scikit-learn (or pip install backprop[digits])")
 
 
 def _csv_path():

@@ -74,7 +74,8 @@ def _locate(key, root, names, download):
         if not download:
             raise downloads.missing_files_error(key, root, ALL_FILES)
         try:
-            paths.append(downloads.fetch(f"{name}.gz", root, downloads.MIRRORS[key], downloads.SHA256[key].get(f"{name}.gz")))
+            gz = f"{name}.gz"
+            paths.append(downloads.fetch(gz, root, downloads.MIRRORS[key], downloads.SHA256[key].get(gz)))
         except downloads.DownloadError as error:
             raise downloads.missing_files_error(key, root, ALL_FILES, reason=error) from error
     return paths

@@ -41,7 +41,7 @@ def xor():
 
 
 def spirals(n=200, noise=0.0, seed=0):
-    """Two interleaved spirals in [-1, 1]^2 (Lang and Witbrock's benchmark), n points in all.
+    """Two interleaved spirals in [-1, 1]^2 (after Lang and Witbrock's 1988 benchmark), n points in all.
 
     Class 0: r (cos 3 pi r, sin 3 pi r) for r evenly spaced in [0.1, 1]
     (one and a half turns); class 1 is class 0 turned by pi. Gaussian noise of
