@@ -64,7 +64,8 @@ def test_unknown_name_lists_the_known_ones():
 def test_unknown_option_names_the_options():
     with pytest.raises(TypeError, match=r"model 'resnet' has no option 'width'; its options are: depth"):
         models.get("resnet", width=3)
-    with pytest.raises(TypeError, match=r"model 'lenet5' has no option 'a', 'b'; its options are: activation, pool, padding$"):
+    with pytest.raises(TypeError, match=r"model 'lenet5' has no option 'a', 'b'; "
+                                        r"its options are: activation, pool, padding$"):
         models.get("lenet5", b=1, a=2)
 
 

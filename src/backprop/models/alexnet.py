@@ -1,6 +1,6 @@
 """A small AlexNet (Krizhevsky, Sutskever, Hinton 2012) for 32x32 images."""
 from backprop import nn
-from backprop.models.common import check_feature_size, check_input_shape, check_num_classes, features_then_classifier
+from backprop.models.common import check_arguments, check_feature_size, features_then_classifier
 
 __all__ = ["alexnet"]
 
@@ -21,8 +21,7 @@ def alexnet(input_shape=(3, 32, 32), num_classes=10, channels=(48, 128, 192, 192
     >>> alexnet()(bp.zeros(2, 3, 32, 32)).shape
     (2, 10)
     """
-    channels_in, height, width = check_input_shape(input_shape, "alexnet")
-    check_num_classes(num_classes, "alexnet")
+    channels_in, height, width = check_arguments(input_shape, num_classes, "alexnet")
     if len(channels) != 5:
         raise ValueError(f"alexnet: channels must list 5 widths, got {channels!r}")
     layers = []

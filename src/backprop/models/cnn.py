@@ -1,6 +1,6 @@
 """The default convolutional network of ``backprop train``: two 3x3 convolutions, one pooling, two fc layers."""
 from backprop import nn
-from backprop.models.common import check_input_shape, check_num_classes, features_then_classifier
+from backprop.models.common import check_arguments, features_then_classifier
 
 __all__ = ["cnn"]
 
@@ -28,8 +28,7 @@ def cnn(input_shape=(1, 8, 8), num_classes=10, channels=(32, 64), hidden=128, ba
     >>> net(bp.zeros(2, 1, 8, 8)).shape, sum(p.numel() for p in net.parameters())
     ((2, 10), 151402)
     """
-    channels_in, height, width = check_input_shape(input_shape, "cnn")
-    check_num_classes(num_classes, "cnn")
+    channels_in, height, width = check_arguments(input_shape, num_classes, "cnn")
     if height < 2 or width < 2:
         raise ValueError(f"cnn: input_shape {tuple(input_shape)} is too small for the 2x2 max pooling")
     layers = []

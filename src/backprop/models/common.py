@@ -25,6 +25,16 @@ def check_num_classes(num_classes, model):
     return num_classes
 
 
+def check_arguments(input_shape, num_classes, model):
+    """The two arguments every factory takes, checked; returns (C, H, W).
+
+    >>> check_arguments((3, 32, 32), 10, "vgg")
+    (3, 32, 32)
+    """
+    check_num_classes(num_classes, model)
+    return check_input_shape(input_shape, model)
+
+
 def activation(name, model):
     """A fresh activation module by name: relu, tanh, sigmoid, gelu, leaky_relu, elu.
 

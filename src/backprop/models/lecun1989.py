@@ -25,7 +25,7 @@ targets of +-1 with squared error).
 import math
 
 from backprop import nn
-from backprop.models.common import check_input_shape, check_num_classes
+from backprop.models.common import check_arguments
 from backprop.models.mlp import mlp
 from backprop.models.untied import UntiedBiasConv2d
 
@@ -52,8 +52,7 @@ def _finish(net, output_tanh):
 
 def _maps_net(name, input_shape, num_classes, output_tanh, first, second):
     """H1 -> tanh -> H2 -> tanh -> flatten -> fully connected output."""
-    channels, height, width = check_input_shape(input_shape, name)
-    check_num_classes(num_classes, name)
+    channels, height, width = check_arguments(input_shape, num_classes, name)
     h1 = first(channels, (height, width))
     h2 = second(h1.out_channels, h1.output_size)
     out = nn.Linear(h2.out_channels * math.prod(h2.output_size), num_classes)

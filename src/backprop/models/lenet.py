@@ -2,7 +2,7 @@
 from backprop import nn
 from backprop.models.common import activation as _activation
 from backprop.models.common import (
-    check_feature_size, check_input_shape, check_num_classes, conv_output_size, features_then_classifier,
+    check_arguments, check_feature_size, conv_output_size, features_then_classifier,
 )
 
 __all__ = ["lenet5"]
@@ -30,8 +30,7 @@ def lenet5(input_shape=(1, 28, 28), num_classes=10, activation="tanh", pool="avg
     >>> net(bp.zeros(2, 1, 28, 28)).shape, sum(p.numel() for p in net.parameters())
     ((2, 10), 61706)
     """
-    channels, height, width = check_input_shape(input_shape, "lenet5")
-    check_num_classes(num_classes, "lenet5")
+    channels, height, width = check_arguments(input_shape, num_classes, "lenet5")
     if pool not in _POOLS:
         raise ValueError(f"lenet5: pool must be one of {sorted(_POOLS)}, got {pool!r}")
     if padding is None:

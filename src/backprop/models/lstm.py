@@ -1,6 +1,6 @@
 """An LSTM classifier that reads an image row by row (a sequence of H rows)."""
 from backprop import nn
-from backprop.models.common import check_input_shape, check_num_classes
+from backprop.models.common import check_arguments
 
 __all__ = ["RowLSTM", "lstm"]
 
@@ -37,6 +37,5 @@ def lstm(input_shape=(1, 28, 28), num_classes=10, hidden_size=128, num_layers=1)
     >>> lstm()(bp.zeros(2, 1, 28, 28)).shape
     (2, 10)
     """
-    channels, _, width = check_input_shape(input_shape, "lstm")
-    check_num_classes(num_classes, "lstm")
+    channels, _, width = check_arguments(input_shape, num_classes, "lstm")
     return RowLSTM(channels, width, hidden_size, num_classes, num_layers)

@@ -3,7 +3,7 @@ import math
 
 from backprop import nn
 from backprop.models.common import activation as _activation
-from backprop.models.common import check_input_shape, check_num_classes
+from backprop.models.common import check_arguments
 
 __all__ = ["mlp"]
 
@@ -28,8 +28,7 @@ def mlp(input_shape=(1, 28, 28), num_classes=10, hidden=(256, 256), activation="
     >>> net(bp.zeros(2, 1, 8, 8)).shape
     (2, 10)
     """
-    input_shape = check_input_shape(input_shape, "mlp")
-    check_num_classes(num_classes, "mlp")
+    input_shape = check_arguments(input_shape, num_classes, "mlp")
     if isinstance(hidden, int):
         hidden = (hidden,)
     if not all(isinstance(h, int) and h > 0 for h in hidden):

@@ -1,6 +1,6 @@
 """Residual networks for 32x32 images (He, Zhang, Ren, Sun 2016, section 4.2: ResNet-20, -32, ...)."""
 from backprop import nn
-from backprop.models.common import check_input_shape, check_num_classes
+from backprop.models.common import check_arguments
 
 __all__ = ["BasicBlock", "ResNet", "resnet"]
 
@@ -80,8 +80,7 @@ def resnet(input_shape=(3, 32, 32), num_classes=10, depth=20):
     >>> resnet(depth=8)(bp.zeros(2, 3, 32, 32)).shape
     (2, 10)
     """
-    channels, _, _ = check_input_shape(input_shape, "resnet")
-    check_num_classes(num_classes, "resnet")
+    channels, _, _ = check_arguments(input_shape, num_classes, "resnet")
     if not isinstance(depth, int) or depth < 8 or (depth - 2) % 6:
         raise ValueError(f"resnet: depth must be 6n + 2 with n >= 1 (8, 14, 20, 32, ...), got {depth!r}")
     return ResNet(channels, num_classes, (depth - 2) // 6)

@@ -1,6 +1,6 @@
 """A small VGG (Simonyan and Zisserman 2015): stacks of 3x3 convolutions between 2x2 max poolings."""
 from backprop import nn
-from backprop.models.common import check_feature_size, check_input_shape, check_num_classes, features_then_classifier
+from backprop.models.common import check_arguments, check_feature_size, features_then_classifier
 
 __all__ = ["vgg"]
 
@@ -21,8 +21,7 @@ def vgg(input_shape=(3, 32, 32), num_classes=10, config=(32, 32, "M", 64, 64, "M
     >>> vgg()(bp.zeros(2, 3, 32, 32)).shape
     (2, 10)
     """
-    channels, height, width = check_input_shape(input_shape, "vgg")
-    check_num_classes(num_classes, "vgg")
+    channels, height, width = check_arguments(input_shape, num_classes, "vgg")
     layers = []
     for item in config:
         if item == "M":
