@@ -61,21 +61,51 @@ def vector_to_parameters(vec, parameters):
         raise ValueError(f"vector_to_parameters: vector has {vec.numel()} elements, the parameters {start}")
 
 
-def max_norm_(module, max_norm, dim=None):
-    """Max-norm constraint: if ||w|| > alpha then w <- alpha w / ||w||, per output unit.
+def _units(module):
+    """(weight, number of leading axes that index the units) of every layer whose units max-norm constrains."""
+    from backprop.nn.conv import _ConvNd
+    from backprop.nn.linear import Linear
+    from backprop.nn.local import LocallyConnected2d
+    from backprop.nn.maxout import Maxout
 
-    Each output unit's incoming weight vector (a row of a Linear weight, an
-    output channel of a Conv weight) is rescaled to norm <= ``max_norm``.
-    Applies to every parameter named ``weight`` with 2 or more dimensions
-    (call it after ``optimizer.step()``).
+    for layer in module.modules():
+        weight = getattr(layer, "weight", None)
+        if weight is None:
+            continue
+        if isinstance(layer, (Linear, Maxout, _ConvNd)):
+            yield weight, 1  # (out, in) or (out, in / groups, *kernel): one unit a row
+        elif isinstance(layer, LocallyConnected2d):
+            yield weight, 3  # (out_H, out_W, out_channels, in_channels, kH, kW): one unit per position and channel
+
+
+def max_norm_(module, max_norm):
+    """Max-norm constraint: if ||w|| > alpha then w <- alpha w / ||w||, per unit (neuron), in place.
+
+    w is one unit's incoming weight vector: a row of a Linear (or Maxout)
+    weight, an output channel of a Conv weight, one (i, j, o) filter of a
+    LocallyConnected2d weight (the norm over its last three axes). Biases and
+    other layers are left alone. Call it after ``optimizer.step()`` (or attach
+    ``bp.optim.MaxNorm``). Returns the module.
+
+    >>> import backprop as bp
+    >>> layer = bp.nn.Linear(2, 2)
+    >>> layer.weight.data[...] = [[3.0, 4.0], [0.3, 0.4]]
+    >>> max_norm_(layer, 1.0).weight.detach()
+    tensor([[0.6, 0.8],
+            [0.3, 0.4]])
     """
-    with autograd.no_grad():
-        for name, p in module.named_parameters():
-            if name.rsplit(".", 1)[-1] != "weight" or p.ndim < 2:
-                continue
-            data = p._data
-            xp = backend.array_module(data)
-            norms = xp.sqrt((data.reshape(data.shape[0], -1).astype("float64") ** 2).sum(axis=1))
-            scale = xp.minimum(1.0, max_norm / xp.maximum(norms, 1e-12)).astype(data.dtype)
-            p.copy_(data * scale.reshape((-1,) + (1,) * (data.ndim - 1)))
+    from backprop.nn.module import Module
+
+    if not isinstance(module, Module):
+        raise TypeError(f"max_norm_ expects a Module, got {type(module).__name__}")
+    if isinstance(max_norm, bool) or not isinstance(max_norm, (int, float)) or not max_norm > 0:
+        raise ValueError(f"max_norm_: max_norm must be a positive number, got {max_norm!r}")
+    for weight, leading in _units(module):
+        data = weight._data
+        xp = backend.array_module(data)
+        axes = tuple(range(leading, data.ndim))
+        norms = xp.sqrt(xp.square(data).sum(axis=axes, keepdims=True))
+        if (norms > max_norm).any():
+            data *= max_norm / xp.maximum(norms, max_norm)  # 1 where ||w|| <= alpha, alpha / ||w|| elsewhere
+            weight._version[0] += 1
     return module
