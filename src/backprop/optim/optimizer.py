@@ -109,25 +109,10 @@ class Optimizer:
         if "params" not in param_group:
             raise ValueError(f"param_group needs a 'params' entry, got keys {sorted(param_group)}")
         group = dict(param_group)
-        params = group["params"]
-        if isinstance(params, Tensor):
-            params = [params]
-        elif isinstance(params, (set, frozenset)):
-            raise TypeError(_UNORDERED)
-        params = list(params)
-        names = [p[0] for p in params if isinstance(p, tuple)]
-        if names:
-            if len(names) != len(params):
-                raise ValueError("all optimizer params should be with or without names; some names are missing")
-            group["param_names"] = names
-            params = [p[1] for p in params]
         number = len(self.param_groups)
-        for i, p in enumerate(params):
-            if not isinstance(p, Tensor):
-                raise TypeError(f"optimizer can only optimize Tensors (bp.nn.Parameter); "
-                                f"param {i} of group {number} is a {type(p).__name__}")
-            if not p.is_leaf:
-                raise ValueError(f"can't optimize a non-leaf Tensor (param {i} of group {number} has a grad_fn)")
+        params, names = _unpack(group["params"], number)
+        if names:
+            group["param_names"] = names
         if len({id(p) for p in params}) != len(params):
             raise ValueError(f"param group {number} contains the same parameter more than once")
         seen = {id(p) for g in self.param_groups for p in g["params"]}
@@ -143,7 +128,8 @@ class Optimizer:
 
     def _check_group(self, group):
         """Raise ValueError for a bad hyperparameter (each optimiser adds its own checks)."""
-        _check_at_least(self, group, "lr")
+        if "lr" in group:
+            _check_at_least(self, group, "lr")
 
     # -------------------------------------------------------------- step
     def zero_grad(self, set_to_none=True):
@@ -253,6 +239,27 @@ class Optimizer:
             lines.append(f"Parameter Group {i}")
             lines += [f"    {key}: {group[key]}" for key in sorted(group) if key not in ("params", "param_names")]
         return "\n".join(lines + [")"])
+
+
+def _unpack(params, number):
+    """The group's parameters as a list, and their names where given as (name, parameter) pairs."""
+    if isinstance(params, Tensor):
+        params = [params]
+    elif isinstance(params, (set, frozenset)):
+        raise TypeError(_UNORDERED)
+    params = list(params)
+    names = [p[0] for p in params if isinstance(p, tuple)]
+    if names:
+        if len(names) != len(params):
+            raise ValueError("all optimizer params should be with or without names; some names are missing")
+        params = [p[1] for p in params]
+    for i, p in enumerate(params):
+        if not isinstance(p, Tensor):
+            raise TypeError(f"optimizer can only optimize Tensors (bp.nn.Parameter); "
+                            f"param {i} of group {number} is a {type(p).__name__}")
+        if not p.is_leaf:
+            raise ValueError(f"can't optimize a non-leaf Tensor (param {i} of group {number} has a grad_fn)")
+    return params, names
 
 
 def _cast(value, param, name, index):
