@@ -76,3 +76,13 @@ def test_failed_write_keeps_the_previous_file(tmp_path, monkeypatch):
         bp.save({"w": bp.zeros(2)}, path)
     assert bp.load(path)["w"].tolist() == [1.0, 1.0]
     assert os.listdir(tmp_path) == ["ckpt.safetensors"]
+
+
+def test_int_keys_are_stored_as_strings(tmp_path):
+    path = tmp_path / "state.safetensors"
+    bp.save({"state": {0: {"step": 3.0, "buf": bp.ones(2)}, 1: {}}}, path)
+    loaded = bp.load(path)
+    assert sorted(loaded["state"]) == ["0", "1"]
+    assert loaded["state"]["0"]["step"] == 3.0 and loaded["state"]["0"]["buf"].tolist() == [1.0, 1.0]
+    with pytest.raises(TypeError, match="strings or ints, got"):
+        bp.save({(1, 2): 1}, path)

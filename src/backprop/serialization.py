@@ -1,7 +1,8 @@
 """``save`` and ``load``: tensors and state dicts in one safetensors file.
 
 Tensors are stored under their keys (a lone tensor under ``"tensor"``);
-every other value (numbers, strings, lists, nested dicts without tensors)
+every other value (numbers, strings, lists, nested dicts without tensors;
+int dict keys come back as strings)
 goes as JSON into the file's metadata. Loading reads arrays and JSON only:
 it never executes code, unlike a pickle. The file is written to a
 temporary name, flushed to disk (fsync) and renamed into place, so a crash never leaves half a file.
@@ -37,8 +38,10 @@ def _layout(obj, prefix, arrays):
     if isinstance(obj, dict):
         out = {}
         for key, value in obj.items():
+            if isinstance(key, int) and not isinstance(key, bool):
+                key = str(key)  # an optimiser's state is keyed by parameter index; it comes back as a str
             if not isinstance(key, str):
-                raise TypeError(f"save(): dict keys must be strings, got {key!r} of type {type(key).__name__}")
+                raise TypeError(f"save(): dict keys must be strings or ints, got {key!r} of type {type(key).__name__}")
             out[key] = _layout(value, f"{prefix}.{key}" if prefix else key, arrays)
         return out
     if isinstance(obj, (list, tuple)):
@@ -72,6 +75,9 @@ def save(obj, path):
     directory = os.path.dirname(os.path.abspath(path))
     handle, temporary = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".safetensors")
     os.close(handle)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes it private; the saved file gets a normal file's mode
     try:
         st_numpy.save_file({k: a if a.flags.c_contiguous else a.copy() for k, a in arrays.items()}, temporary, metadata=metadata)
         _fsync(temporary)

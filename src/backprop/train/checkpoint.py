@@ -1,0 +1,28 @@
+"""Checkpoints: everything a run needs to go on exactly where it stopped, in one file.
+
+A checkpoint is a dict of the model's and the optimiser's state, the epoch,
+the random-number states and the history, written by ``bp.save``: to a
+temporary file, flushed to disk (fsync), then renamed over the old one. A
+crash at any moment leaves either the old checkpoint or the new one, never
+half of one.
+"""
+import os
+
+from backprop import serialization
+
+__all__ = ["save_checkpoint", "load_checkpoint"]
+
+
+def save_checkpoint(state, path):
+    """Write ``state`` (nested dicts/lists of Tensors and plain values) to ``path`` atomically."""
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    serialization.save(state, path)
+    return path
+
+
+def load_checkpoint(path):
+    """Read a checkpoint written by ``save_checkpoint`` (Tensors come back as Tensors)."""
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"no checkpoint at {path!r}")
+    return serialization.load(path)

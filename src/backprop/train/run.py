@@ -1,0 +1,218 @@
+"""A whole run from a plain config: the work behind ``backprop train``, ``evaluate`` and ``predict``.
+
+The config is a dict of JSON-able values (model, dataset, optimiser, schedule,
+seed, ...); it is stored in every checkpoint, so a checkpoint alone is enough
+to rebuild its model and data and to resume its run.
+"""
+import os
+
+import numpy
+
+from backprop import autograd, creation, data, nn, optim
+from backprop.train.callbacks import EarlyStopping
+from backprop.train.checkpoint import load_checkpoint
+from backprop.train.trainer import CHECKPOINT, Trainer
+
+__all__ = ["DEFAULTS", "OPTIMIZERS", "SCHEDULES", "train", "evaluate", "predict", "build_model", "make_config"]
+
+DEFAULTS = {
+    "model": "cnn", "model_options": {}, "dataset": "digits", "root": None, "download": False,
+    "epochs": 30, "batch_size": 32, "optimizer": "adam", "lr": 2e-3, "momentum": 0.9, "nesterov": False,
+    "weight_decay": 0.0, "schedule": "cosine", "step_size": 10, "gamma": 0.1, "milestones": [],
+    "val_fraction": 0.1, "augment": True, "clip_grad_norm": None, "max_norm": None, "early_stopping": None,
+    "seed": 0, "out": None, "name": None, "device": None,
+}
+OPTIMIZERS = ("sgd", "adam", "adamw", "adagrad", "rmsprop")
+SCHEDULES = ("none", "step", "multistep", "exponential", "cosine", "warmup", "plateau")
+
+
+def make_config(**overrides):
+    """DEFAULTS updated by ``overrides``; unknown keys are an error (a typo must not pass silently)."""
+    unknown = sorted(set(overrides) - set(DEFAULTS))
+    if unknown:
+        raise ValueError(f"unknown setting(s) {unknown}; known: {sorted(DEFAULTS)}")
+    config = {**DEFAULTS, **overrides}
+    config["name"] = config["name"] or f"{config['model']}-{config['dataset']}"
+    config["out"] = config["out"] or os.path.join("runs", config["name"])
+    return config
+
+
+def build_model(config, info):
+    from backprop import models
+
+    return models.get(config["model"], input_shape=tuple(info.input_shape), num_classes=info.num_classes,
+                      **config["model_options"])
+
+
+def build_optimizer(config, parameters):
+    name, lr, decay = config["optimizer"], config["lr"], config["weight_decay"]
+    if name == "sgd":
+        return optim.SGD(parameters, lr=lr, momentum=config["momentum"], weight_decay=decay,
+                         nesterov=config["nesterov"])
+    if name == "rmsprop":
+        return optim.RMSprop(parameters, lr=lr, momentum=config["momentum"], weight_decay=decay)
+    classes = {"adam": optim.Adam, "adamw": optim.AdamW, "adagrad": optim.Adagrad}
+    if name not in classes:
+        raise ValueError(f"unknown optimizer {name!r}; known: {', '.join(OPTIMIZERS)}")
+    return classes[name](parameters, lr=lr, weight_decay=decay)
+
+
+def build_scheduler(config, optimizer):
+    name, schedules = config["schedule"], optim.lr_scheduler
+    if name == "none":
+        return None
+    if name == "step":
+        return schedules.StepLR(optimizer, step_size=config["step_size"], gamma=config["gamma"])
+    if name == "multistep":
+        return schedules.MultiStepLR(optimizer, milestones=config["milestones"], gamma=config["gamma"])
+    if name == "exponential":
+        return schedules.ExponentialLR(optimizer, gamma=config["gamma"])
+    if name == "cosine":
+        return schedules.CosineAnnealingLR(optimizer, T_max=max(config["epochs"], 1))
+    if name == "warmup":
+        return schedules.LinearLR(optimizer, total_iters=config["step_size"])
+    if name == "plateau":
+        return schedules.ReduceLROnPlateau(optimizer, factor=config["gamma"], patience=config["step_size"])
+    raise ValueError(f"unknown schedule {name!r}; known: {', '.join(SCHEDULES)}")
+
+
+def _statistics(dataset):
+    """Per-channel mean and standard deviation of a dataset's images (for Normalize)."""
+    total, total_sq, count = 0.0, 0.0, 0
+    for images, _ in data.DataLoader(dataset, batch_size=1024):
+        array = images.numpy().astype(numpy.float64)
+        total = total + array.sum(axis=(0, 2, 3))
+        total_sq = total_sq + (array ** 2).sum(axis=(0, 2, 3))
+        count += array.shape[0] * array.shape[2] * array.shape[3]
+    mean = total / count
+    std = numpy.sqrt(numpy.maximum(total_sq / count - mean ** 2, 1e-12))
+    return mean.tolist(), std.tolist()
+
+
+def _transforms(config, mean, std, train):
+    steps = []
+    if train and config["augment"]:
+        steps.append(data.transforms.RandomShift(1))
+    steps.append(data.transforms.Normalize(mean, std))
+    return data.transforms.Compose(steps)
+
+
+def build_data(config):
+    """(train, validation, test) loaders and the dataset's info; normalisation stats go into the config."""
+    datasets = data.datasets
+    info = datasets.info(config["dataset"])
+    source = dict(root=config["root"], download=config["download"])
+    if "mean" not in config:
+        config["mean"], config["std"] = _statistics(datasets.get(config["dataset"], train=True, **source))
+    mean, std = config["mean"], config["std"]
+    train_set = datasets.get(config["dataset"], train=True, transform=_transforms(config, mean, std, True), **source)
+    plain_set = datasets.get(config["dataset"], train=True, transform=_transforms(config, mean, std, False), **source)
+    test_set = datasets.get(config["dataset"], train=False, transform=_transforms(config, mean, std, False), **source)
+    order = numpy.random.default_rng([config["seed"], 1]).permutation(len(train_set))
+    n_val = int(round(config["val_fraction"] * len(train_set)))
+    batch = config["batch_size"]
+    train_loader = data.DataLoader(data.Subset(train_set, order[n_val:].tolist()), batch_size=batch, shuffle=True,
+                                   seed=config["seed"])
+    val_loader = data.DataLoader(data.Subset(plain_set, order[:n_val].tolist()), batch_size=256) if n_val else None
+    test_loader = data.DataLoader(test_set, batch_size=256)
+    return train_loader, val_loader, test_loader, info
+
+
+def build_trainer(config, callbacks=()):
+    """Everything of a run, from its config: model, data, optimiser, schedule, Trainer."""
+    creation.manual_seed(config["seed"])
+    train_loader, val_loader, test_loader, info = build_data(config)
+    model = build_model(config, info)
+    optimizer = build_optimizer(config, model.parameters())
+    scheduler = build_scheduler(config, optimizer)
+    callbacks = list(callbacks)
+    if config["early_stopping"]:
+        monitor = "val_loss" if val_loader is not None else "loss"
+        callbacks.insert(0, EarlyStopping(monitor=monitor, patience=config["early_stopping"]))
+    trainer = Trainer(model, optimizer, nn.CrossEntropyLoss(), train_loader, val_loader, epochs=config["epochs"],
+                      scheduler=scheduler, clip_grad_norm=config["clip_grad_norm"], max_norm=config["max_norm"],
+                      callbacks=callbacks, out_dir=config["out"], device=config["device"], config=config)
+    return trainer, test_loader, info
+
+
+def train(config, callbacks=(), resume=False):
+    """Train (or go on training, with ``resume``) and write the report; returns the test results."""
+    from backprop.train.report import write_report
+
+    path = os.path.join(config["out"], CHECKPOINT)
+    if resume:
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f"--resume: no checkpoint at {path!r} to resume from")
+        state = load_checkpoint(path)
+        config = {**state["config"], "epochs": config["epochs"] or state["config"]["epochs"]}
+        trainer, test_loader, info = build_trainer(config, callbacks)
+        trainer.load_state_dict(state)
+    else:
+        trainer, test_loader, info = build_trainer(config, callbacks)
+    trainer.fit()
+    title = f"{config['model']} on {config['dataset']}"
+    summary = write_report(trainer, test_loader, info.classes, info.input_shape, title=title)
+    return {**summary, "out": config["out"], "parameters": sum(p.numel() for p in trainer.model.parameters())}
+
+
+def load_model(path):
+    """The model of a checkpoint, with its weights, in eval mode; and the checkpoint's config."""
+    state = load_checkpoint(path)
+    if "config" not in state or "model" not in state:
+        raise ValueError(f"{path!r} is not a training checkpoint (it has no 'config' and 'model')")
+    config = state["config"]
+    info = data.datasets.info(config["dataset"])
+    model = build_model(config, info)
+    model.load_state_dict(state["model"])
+    return model.eval(), config, info
+
+
+def evaluate(path, root=None, download=False):
+    """Loss and accuracy of a checkpoint's model on its dataset's test set."""
+    from backprop.train.report import test_results
+
+    model, config, info = load_model(path)
+    config = {**config, "root": root or config["root"], "download": download}
+    test_set = data.datasets.get(config["dataset"], train=False, root=config["root"], download=download,
+                                 transform=_transforms(config, config["mean"], config["std"], False))
+    results = test_results(model, nn.CrossEntropyLoss(), data.DataLoader(test_set, batch_size=256))
+    return {"loss": results["loss"], "accuracy": results["accuracy"], "n": len(results["targets"]),
+            "dataset": config["dataset"], "model": config["model"]}
+
+
+def load_image(path, input_shape, invert=None):
+    """An image file as a float32 (C, H, W) array in [0, 1], resized to ``input_shape``.
+
+    The digit datasets are light strokes on a dark ground; a photo of ink on
+    paper is the opposite, so with ``invert=None`` an image whose mean is above
+    one half is inverted.
+    """
+    try:
+        from PIL import Image
+    except ImportError as error:
+        raise ImportError("predict needs Pillow to read images: pip install Pillow (or 'backprop[images]')") \
+            from error
+    channels, height, width = input_shape
+    with Image.open(path) as image:
+        image = image.convert("L" if channels == 1 else "RGB").resize((width, height), Image.BILINEAR)
+        array = numpy.asarray(image, dtype=numpy.float32) / 255.0
+    array = array[None] if channels == 1 else array.transpose(2, 0, 1)
+    if invert or (invert is None and array.mean() > 0.5):
+        array = 1.0 - array
+    return array
+
+
+def predict(path, images, invert=None, top=3):
+    """For each image file: the ``top`` classes with their probabilities."""
+    model, config, info = load_model(path)
+    normalize = _transforms(config, config["mean"], config["std"], False)
+    batch = numpy.stack([normalize(load_image(image, info.input_shape, invert)) for image in images])
+    with autograd.no_grad():
+        scores = model(creation.from_numpy(numpy.ascontiguousarray(batch, dtype=numpy.float32))).numpy()
+    scores = scores - scores.max(axis=1, keepdims=True)
+    probabilities = numpy.exp(scores) / numpy.exp(scores).sum(axis=1, keepdims=True)
+    results = []
+    for image, p in zip(images, probabilities):
+        best = numpy.argsort(-p)[:top]
+        results.append({"image": image, "top": [(info.classes[k], float(p[k])) for k in best]})
+    return results

@@ -1,0 +1,256 @@
+"""The training loop of the lectures, with the bookkeeping a real run needs.
+
+One step: draw a mini-batch, forward pass, loss, backward pass, update
+w <- w - eta dJ/dw (the optimiser's rule); one epoch: every mini-batch of
+the training set once. After each epoch the trainer evaluates on the
+validation set, steps the learning-rate schedule, records the metrics,
+runs the callbacks and, given an ``out_dir``, writes a checkpoint holding
+everything needed to resume exactly: the model, optimiser and scheduler
+states, the epoch, the loaders' and the random generator's states, the
+callbacks' states and the history.
+"""
+import csv
+import io
+import json
+import math
+import os
+import time
+
+from backprop import autograd, creation
+from backprop.nn import utils as nn_utils
+from backprop.train import metrics
+from backprop.train.checkpoint import load_checkpoint, save_checkpoint
+
+__all__ = ["Trainer"]
+
+CHECKPOINT = "checkpoint.safetensors"
+
+
+class Trainer:
+    """Train ``model`` with ``optimizer`` on ``loss_fn`` over ``train_loader`` for ``epochs`` epochs.
+
+    ``clip_grad_norm`` (v): if ||g|| > v then g <- g v / ||g|| before each update.
+    ``max_norm`` (alpha): each unit's incoming weights rescaled to norm <= alpha after each update.
+    ``config`` (plain values) is stored in every checkpoint, e.g. how to rebuild the model.
+
+    >>> import backprop as bp
+    >>> data = bp.data.TensorDataset(bp.randn(64, 2), bp.randint(0, 2, (64,)))
+    >>> model = bp.nn.Linear(2, 2)
+    >>> trainer = Trainer(model, bp.optim.SGD(model.parameters(), lr=0.1), bp.nn.CrossEntropyLoss(),
+    ...                   bp.data.DataLoader(data, batch_size=16), epochs=2)
+    >>> [sorted(row) for row in trainer.fit()][0][:3]
+    ['accuracy', 'epoch', 'loss']
+    """
+
+    def __init__(self, model, optimizer, loss_fn, train_loader, val_loader=None, *, epochs=10, scheduler=None,
+                 clip_grad_norm=None, max_norm=None, callbacks=(), out_dir=None, device=None, config=None):
+        if epochs < 0:
+            raise ValueError(f"Trainer: epochs must be >= 0, got {epochs}")
+        self.model, self.optimizer, self.loss_fn = model, optimizer, loss_fn
+        self.train_loader, self.val_loader = train_loader, val_loader
+        self.epochs, self.scheduler = epochs, scheduler
+        self.clip_grad_norm, self.max_norm = clip_grad_norm, max_norm
+        self.callbacks = list(callbacks)
+        self.out_dir, self.device, self.config = out_dir, device, dict(config or {})
+        self.epoch, self.step, self.history, self.stop = 0, 0, [], False
+        if device is not None:
+            self.model.to(device=device)
+
+    # --- one step, one epoch -------------------------------------------------------------------------
+    def _to_device(self, batch):
+        if self.device is None:
+            return batch
+        return tuple(t.to(device=self.device) for t in batch)
+
+    def train_step(self, inputs, target):
+        """Forward, loss, backward, update; returns (loss value, output)."""
+        output = self.model(inputs)
+        loss = self.loss_fn(output, target)
+        self.optimizer.zero_grad()
+        loss.backward()
+        if self.clip_grad_norm is not None:
+            nn_utils.clip_grad_norm_(self.model.parameters(), self.clip_grad_norm)
+        self.optimizer.step()
+        if self.max_norm is not None:
+            nn_utils.max_norm_(self.model, self.max_norm)
+        self.step += 1
+        return loss.item(), output
+
+    def train_epoch(self):
+        self.model.train()
+        loss_mean, right, seen = metrics.RunningMean(), 0, 0
+        classify = None
+        started = time.perf_counter()
+        for batch in self.train_loader:
+            inputs, target = self._to_device(batch)
+            loss, output = self.train_step(inputs, target)
+            n = target.shape[0]
+            loss_mean.update(loss, n)
+            seen += n
+            logs = {"loss": loss_mean.value, "size": n}
+            if classify is None:
+                classify = _is_class_target(target)
+            if classify:
+                right += metrics.correct(output, target)
+                logs["accuracy"] = right / seen
+            for callback in self.callbacks:
+                callback.on_batch_end(self, logs)
+        seconds = time.perf_counter() - started
+        logs = {"loss": loss_mean.value, "time": seconds, "samples_per_s": seen / seconds if seconds else 0.0}
+        if classify:
+            logs["accuracy"] = right / seen
+        return logs
+
+    def evaluate(self, loader):
+        """Mean loss (and accuracy, for class targets) over ``loader`` in eval mode, without a graph."""
+        was_training = self.model.training
+        self.model.eval()
+        loss_mean, right, seen, classify = metrics.RunningMean(), 0, 0, False
+        try:
+            with autograd.no_grad():
+                for batch in loader:
+                    inputs, target = self._to_device(batch)
+                    output = self.model(inputs)
+                    n = target.shape[0]
+                    loss_mean.update(self.loss_fn(output, target).item(), n)
+                    seen += n
+                    classify = _is_class_target(target)
+                    if classify:
+                        right += metrics.correct(output, target)
+        finally:
+            self.model.train(was_training)
+        logs = {"loss": loss_mean.value}
+        if classify:
+            logs["accuracy"] = right / seen
+        return logs
+
+    def predict(self, loader):
+        """Outputs of the model on every batch of ``loader`` (eval mode), as one NumPy array."""
+        import numpy
+
+        from backprop import backend
+
+        was_training = self.model.training
+        self.model.eval()
+        outputs = []
+        try:
+            with autograd.no_grad():
+                for batch in loader:
+                    inputs = self._to_device(batch)[0]
+                    outputs.append(backend.to_numpy(self.model(inputs)._data))
+        finally:
+            self.model.train(was_training)
+        return numpy.concatenate(outputs) if outputs else numpy.zeros((0,))
+
+    # --- the loop ----------------------------------------------------------------------------------------
+    def fit(self):
+        """Train until ``epochs`` epochs are done (counting those before a resume) or a callback stops it.
+
+        Returns the history: one dict of metrics per epoch.
+        """
+        self.stop = False
+        for callback in self.callbacks:
+            callback.on_train_begin(self)
+        while self.epoch < self.epochs and not self.stop:
+            for callback in self.callbacks:
+                callback.on_epoch_begin(self)
+            logs = self.train_epoch()
+            if self.val_loader is not None:
+                logs.update({f"val_{k}": v for k, v in self.evaluate(self.val_loader).items()})
+            logs["lr"] = self.optimizer.param_groups[0]["lr"]
+            self._step_scheduler(logs)
+            self.epoch += 1
+            logs = {"epoch": self.epoch, **logs}
+            self.history.append(logs)
+            for callback in self.callbacks:
+                callback.on_epoch_end(self, logs)
+            if self.out_dir is not None:
+                self.save(os.path.join(self.out_dir, CHECKPOINT))
+                self.write_history()
+        for callback in self.callbacks:
+            callback.on_train_end(self)
+        return self.history
+
+    def _step_scheduler(self, logs):
+        if self.scheduler is None:
+            return
+        if type(self.scheduler).__name__ == "ReduceLROnPlateau":
+            monitored = logs.get("val_loss", logs["loss"])
+            if math.isfinite(monitored):
+                self.scheduler.step(monitored)
+        else:
+            self.scheduler.step()
+
+    # --- checkpoints ---------------------------------------------------------------------------------------
+    def state_dict(self):
+        state = {
+            "config": self.config,
+            "epoch": self.epoch,
+            "step": self.step,
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "rng": creation.get_rng_state(),
+            "train_loader": _loader_state(self.train_loader),
+            "history": self.history,
+            "callbacks": [callback.state_dict() for callback in self.callbacks],
+        }
+        if self.scheduler is not None:
+            state["scheduler"] = self.scheduler.state_dict()
+        return state
+
+    def load_state_dict(self, state):
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        if self.scheduler is not None:
+            if "scheduler" not in state:
+                raise ValueError("the checkpoint holds no scheduler state, but this Trainer has a scheduler")
+            self.scheduler.load_state_dict(state["scheduler"])
+        if state.get("train_loader") is not None and hasattr(self.train_loader, "load_state_dict"):
+            self.train_loader.load_state_dict(state["train_loader"])
+        if len(state["callbacks"]) != len(self.callbacks):
+            raise ValueError(f"the checkpoint holds the state of {len(state['callbacks'])} callbacks, "
+                             f"this Trainer has {len(self.callbacks)}")
+        for callback, callback_state in zip(self.callbacks, state["callbacks"]):
+            callback.load_state_dict(callback_state)
+        self.epoch, self.step = int(state["epoch"]), int(state["step"])
+        self.history = list(state["history"])
+        creation.set_rng_state(state["rng"])
+
+    def save(self, path):
+        """Write the checkpoint atomically (temporary file, fsync, rename)."""
+        return save_checkpoint(self.state_dict(), path)
+
+    def resume(self, path):
+        """Load a checkpoint written by ``save``; ``fit()`` then goes on from the epoch after it."""
+        self.load_state_dict(load_checkpoint(path))
+        return self
+
+    def write_history(self):
+        """``history.json`` and ``history.csv`` (one row per epoch) in ``out_dir``."""
+        os.makedirs(self.out_dir, exist_ok=True)
+        _write_atomic(os.path.join(self.out_dir, "history.json"), json.dumps(self.history, indent=1))
+        keys = []
+        for row in self.history:
+            keys += [k for k in row if k not in keys]
+        text = io.StringIO()
+        writer = csv.DictWriter(text, fieldnames=keys, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(self.history)
+        _write_atomic(os.path.join(self.out_dir, "history.csv"), text.getvalue())
+
+
+def _is_class_target(target):
+    return target.dtype.kind in "iu" and target.ndim == 1
+
+
+def _loader_state(loader):
+    return loader.state_dict() if hasattr(loader, "state_dict") else None
+
+
+def _write_atomic(path, text):
+    temporary = f"{path}.tmp"
+    with open(temporary, "w") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
