@@ -18,7 +18,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(PY)
 	touch $@ $(VENV)/.installed
 
 demo: $(VENV)/.installed
-	$(PY) -m backprop.demos.xor
+	$(VENV)/bin/backprop train
 
 test: $(VENV)/.installed-dev
 	$(PY) -m pytest -n 2 --dist loadfile

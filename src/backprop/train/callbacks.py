@@ -8,8 +8,10 @@ The hooks are called in this order::
 
 ``logs`` holds the metrics of the batch or the epoch (``loss``,
 ``accuracy``, ``val_loss``, ...). A callback with state that matters for an
-exact resume (early stopping's best value and patience) returns it from
-``state_dict`` and the trainer stores it in the checkpoint.
+exact resume (early stopping's best value and patience) sets ``stateful``
+and returns that state from ``state_dict``; the trainer stores it in the
+checkpoint. Progress bars and loggers keep none, so a run may be resumed
+with other ones.
 """
 import sys
 import time
@@ -18,6 +20,8 @@ __all__ = ["Callback", "EarlyStopping", "ProgressBar", "PrintLogger"]
 
 
 class Callback:
+    stateful = False  # True: state_dict() matters for an exact resume and goes into the checkpoint
+
     def on_train_begin(self, trainer):
         pass
 
@@ -46,10 +50,16 @@ class EarlyStopping(Callback):
     With ``restore_best=True`` the model ends with the weights of its best
     epoch, not its last.
 
-    >>> stop = EarlyStopping(monitor="val_loss", patience=2)
-    >>> [stop.improved(v) for v in (1.0, 0.5, 0.6)]
-    [True, True, False]
+    >>> class Run:  # what the callback sees of a Trainer
+    ...     model, epoch, stop = None, 0, False
+    >>> stop = EarlyStopping(monitor="val_loss", patience=1, restore_best=False)
+    >>> for loss in (1.0, 0.5, 0.6):
+    ...     stop.on_epoch_end(Run, {"val_loss": loss})
+    >>> Run.stop, stop.best
+    (True, 0.5)
     """
+
+    stateful = True
 
     def __init__(self, monitor="val_loss", mode="min", patience=5, min_delta=0.0, restore_best=True):
         if mode not in ("min", "max"):

@@ -40,8 +40,11 @@ def make_config(**overrides):
 def build_model(config, info):
     from backprop import models
 
-    return models.get(config["model"], input_shape=tuple(info.input_shape), num_classes=info.num_classes,
-                      **config["model_options"])
+    try:
+        return models.get(config["model"], input_shape=tuple(info.input_shape), num_classes=info.num_classes,
+                          **config["model_options"])
+    except TypeError as error:  # an option the model's factory does not take
+        raise ValueError(f"model {config['model']!r}: {error}") from error
 
 
 def build_optimizer(config, parameters):

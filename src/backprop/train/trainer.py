@@ -192,11 +192,14 @@ class Trainer:
             "rng": creation.get_rng_state(),
             "train_loader": _loader_state(self.train_loader),
             "history": self.history,
-            "callbacks": [callback.state_dict() for callback in self.callbacks],
+            "callbacks": [[type(callback).__name__, callback.state_dict()] for callback in self._stateful_callbacks()],
         }
         if self.scheduler is not None:
             state["scheduler"] = self.scheduler.state_dict()
         return state
+
+    def _stateful_callbacks(self):
+        return [callback for callback in self.callbacks if getattr(callback, "stateful", False)]
 
     def load_state_dict(self, state):
         self.model.load_state_dict(state["model"])
@@ -207,10 +210,12 @@ class Trainer:
             self.scheduler.load_state_dict(state["scheduler"])
         if state.get("train_loader") is not None and hasattr(self.train_loader, "load_state_dict"):
             self.train_loader.load_state_dict(state["train_loader"])
-        if len(state["callbacks"]) != len(self.callbacks):
-            raise ValueError(f"the checkpoint holds the state of {len(state['callbacks'])} callbacks, "
-                             f"this Trainer has {len(self.callbacks)}")
-        for callback, callback_state in zip(self.callbacks, state["callbacks"]):
+        stateful = self._stateful_callbacks()
+        names = [name for name, _ in state["callbacks"]]
+        if names != [type(callback).__name__ for callback in stateful]:
+            raise ValueError(f"the checkpoint holds the state of the callbacks {names}, this Trainer has "
+                             f"{[type(callback).__name__ for callback in stateful]}")
+        for callback, (_, callback_state) in zip(stateful, state["callbacks"]):
             callback.load_state_dict(callback_state)
         self.epoch, self.step = int(state["epoch"]), int(state["step"])
         self.history = list(state["history"])

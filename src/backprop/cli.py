@@ -1,0 +1,239 @@
+"""The ``backprop`` command: argument parsing and printing only; the work is done by ``backprop.train.run``.
+
+    backprop train [--model cnn] [--dataset digits] [--epochs 30] ...   train, checkpoint, report
+    backprop evaluate CHECKPOINT                                          test-set loss and accuracy
+    backprop predict CHECKPOINT IMAGE...                                  the classes of image files
+    backprop models                                                       the model zoo
+    backprop datasets                                                     the datasets
+
+A wrong argument gets one line on stderr and exit code 2, never a traceback
+(set BACKPROP_DEBUG=1 to see the traceback of an unexpected error).
+"""
+import argparse
+import json
+import os
+import sys
+
+__all__ = ["main"]
+
+
+class UsageError(Exception):
+    """A bad argument: one line and exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _positive(kind):
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a {kind.__name__}, got {text!r}") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
+        return value
+    return parse
+
+
+def _fraction(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), got {text!r}") from None
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), got {text!r}")
+    return value
+
+
+def _option(text):
+    """KEY=VALUE with VALUE read as JSON when it parses (numbers, lists, true/false), else as a string."""
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    try:
+        return key, json.loads(value)
+    except json.JSONDecodeError:
+        return key, value
+
+
+def _train_parser(commands):
+    from backprop.train.run import DEFAULTS, OPTIMIZERS, SCHEDULES
+
+    p = commands.add_parser("train", help="train a model; with no arguments the default CNN on digits",
+                            description="Train a model from the zoo on a dataset; write checkpoints, the history, "
+                                        "figures and report.md to the output directory.")
+    p.add_argument("--model", default=DEFAULTS["model"], help="a name from `backprop models` (default: %(default)s)")
+    p.add_argument("--model-option", action="append", type=_option, default=[], metavar="KEY=VALUE",
+                   help="an argument of the model's factory, e.g. hidden=[128,64] (repeatable)")
+    p.add_argument("--dataset", default=DEFAULTS["dataset"], help="a name from `backprop datasets` (%(default)s)")
+    p.add_argument("--root", help="directory of the dataset's files (default: $BACKPROP_DATA/NAME)")
+    p.add_argument("--download", action="store_true", help="download the dataset if its files are missing")
+    p.add_argument("--epochs", type=_positive(int),
+                   help=f"epochs in all (default: {DEFAULTS['epochs']}; with --resume, the checkpoint's)")
+    p.add_argument("--batch-size", type=_positive(int), default=DEFAULTS["batch_size"])
+    p.add_argument("--optimizer", choices=OPTIMIZERS, default=DEFAULTS["optimizer"])
+    p.add_argument("--lr", type=_positive(float), default=DEFAULTS["lr"], help="learning rate eta")
+    p.add_argument("--momentum", type=float, default=DEFAULTS["momentum"], help="for sgd and rmsprop")
+    p.add_argument("--nesterov", action="store_true", help="Nesterov momentum (sgd)")
+    p.add_argument("--weight-decay", type=float, default=DEFAULTS["weight_decay"])
+    p.add_argument("--schedule", choices=SCHEDULES, default=DEFAULTS["schedule"], help="learning-rate schedule")
+    p.add_argument("--step-size", type=_positive(int), default=DEFAULTS["step_size"],
+                   help="epochs per step (step), warm-up epochs (warmup), patience (plateau)")
+    p.add_argument("--gamma", type=_positive(float), default=DEFAULTS["gamma"], help="factor of step/exponential/plateau")
+    p.add_argument("--milestones", type=_positive(int), nargs="+", default=[], help="epochs of multistep")
+    p.add_argument("--val-fraction", type=_fraction, default=DEFAULTS["val_fraction"],
+                   help="share of the training set held out for validation")
+    p.add_argument("--no-augment", dest="augment", action="store_false", help="no random shifts of the images")
+    p.add_argument("--clip-grad-norm", type=_positive(float), help="clip the gradient's norm to this value")
+    p.add_argument("--max-norm", type=_positive(float), help="max-norm constraint alpha on each unit's weights")
+    p.add_argument("--early-stopping", type=_positive(int), metavar="PATIENCE",
+                   help="stop when the validation loss has not improved for PATIENCE epochs")
+    p.add_argument("--seed", type=int, default=DEFAULTS["seed"])
+    p.add_argument("--name", help="run name (default: MODEL-DATASET)")
+    p.add_argument("--out", help="output directory (default: runs/NAME)")
+    p.add_argument("--device", help="cpu or cuda[:N]")
+    p.add_argument("--resume", action="store_true", help="go on from the checkpoint in the output directory")
+    p.add_argument("--progress", choices=("auto", "bar", "lines", "none"), default="auto",
+                   help="a progress bar, one line per epoch, or nothing (auto: a bar on a terminal)")
+
+
+def build_parser():
+    parser = _Parser(prog="backprop", description="backprop: train, evaluate and use neural networks.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    _train_parser(commands)
+    p = commands.add_parser("evaluate", help="test-set loss and accuracy of a checkpoint")
+    p.add_argument("checkpoint")
+    p.add_argument("--root", help="directory of the dataset's files")
+    p.add_argument("--download", action="store_true")
+    p = commands.add_parser("predict", help="classify image files (PNG, JPEG) with a checkpoint")
+    p.add_argument("checkpoint")
+    p.add_argument("images", nargs="+", metavar="IMAGE")
+    p.add_argument("--invert", choices=("auto", "yes", "no"), default="auto",
+                   help="invert the grey levels (auto: when the image is mostly light, like ink on paper)")
+    p.add_argument("--top", type=_positive(int), default=3)
+    commands.add_parser("models", help="list the model zoo")
+    commands.add_parser("datasets", help="list the datasets")
+    return parser
+
+
+def _callbacks(progress):
+    from backprop.train import PrintLogger, ProgressBar
+
+    if progress == "auto":
+        progress = "bar" if sys.stderr.isatty() else "lines"
+    if progress == "bar":
+        try:
+            return [ProgressBar()]
+        except ImportError:
+            return [PrintLogger()]
+    return [PrintLogger()] if progress == "lines" else []
+
+
+def _check_names(args):
+    from backprop import models
+    from backprop.data import datasets
+
+    if args.model not in models.names():
+        raise UsageError(f"backprop train: unknown model {args.model!r}; known: {', '.join(models.names())}")
+    if args.dataset not in datasets.names():
+        raise UsageError(f"backprop train: unknown dataset {args.dataset!r}; known: {', '.join(datasets.names())}")
+
+
+def _train(args):
+    from backprop.train import run
+
+    settings = {key: getattr(args, key) for key in run.DEFAULTS if hasattr(args, key)}
+    settings["model_options"] = dict(args.model_option)
+    if args.epochs is None:
+        settings["epochs"] = None if args.resume else run.DEFAULTS["epochs"]
+    if not args.resume:
+        _check_names(args)
+    config = run.make_config(**settings)
+    result = run.train(config, callbacks=_callbacks(args.progress), resume=args.resume)
+    print(f"test accuracy {result['test_accuracy']:.2%} (loss {result['test_loss']:.4f}) after {result['epochs']} "
+          f"epochs; {result['parameters']:,} parameters")
+    print(f"report: {os.path.join(result['out'], 'report.md')}; checkpoint: "
+          f"{os.path.join(result['out'], 'checkpoint.safetensors')}")
+
+
+def _need_file(command, path):
+    if not os.path.isfile(path):
+        raise UsageError(f"backprop {command}: no such file {path!r}")
+
+
+def _evaluate(args):
+    from backprop.train import run
+
+    _need_file("evaluate", args.checkpoint)
+    result = run.evaluate(args.checkpoint, root=args.root, download=args.download)
+    print(f"{result['model']} on {result['dataset']} test set ({result['n']} examples): "
+          f"accuracy {result['accuracy']:.2%}, loss {result['loss']:.4f}")
+
+
+def _predict(args):
+    from backprop.train import run
+
+    _need_file("predict", args.checkpoint)
+    for image in args.images:
+        _need_file("predict", image)
+    invert = {"auto": None, "yes": True, "no": False}[args.invert]
+    for row in run.predict(args.checkpoint, args.images, invert=invert, top=args.top):
+        ranked = ", ".join(f"{label} {p:.1%}" for label, p in row["top"])
+        print(f"{row['image']}: {ranked}")
+
+
+def _table(rows, header):
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    return "\n".join("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip() for r in [header, *rows])
+
+
+def _models(args):
+    from backprop import models
+
+    rows = [(r[0], "x".join(map(str, r[2])), f"{r[3]:,}", r[1]) for r in models.describe()]
+    print(_table(rows, ("model", "input", "parameters", "description")))
+
+
+def _datasets(args):
+    from backprop.data import datasets
+
+    rows = []
+    for name in datasets.names():
+        info = datasets.info(name)
+        shape = "x".join(map(str, info.input_shape)) if info.input_shape else "-"
+        rows.append((name, shape, info.num_classes or "-", "yes" if info.offline else "needs files",
+                     info.description))
+    print(_table(rows, ("dataset", "input", "classes", "offline", "description")))
+
+
+COMMANDS = {"train": _train, "evaluate": _evaluate, "predict": _predict, "models": _models, "datasets": _datasets}
+
+
+def main(argv=None):
+    """Run the command line; returns the exit code (0 ok, 1 failed, 2 bad arguments)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command is None:
+            build_parser().print_help()
+            return 2
+        COMMANDS[args.command](args)
+        return 0
+    except UsageError as error:
+        print(error, file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("backprop: interrupted", file=sys.stderr)
+        return 130
+    except (OSError, ValueError, ImportError, RuntimeError) as error:
+        if os.environ.get("BACKPROP_DEBUG"):
+            raise
+        print(f"backprop: error: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
