@@ -189,3 +189,16 @@ def test_trainer_stops_early_and_reports_it(tmp_path):
     trainer.callbacks = [EarlyStopping(monitor="val_loss", patience=2)]
     trainer.fit()
     assert trainer.epoch == 3 and len(trainer.history) == 3
+
+
+def test_predict_runs_in_eval_mode_and_restores_training_mode():
+    dataset = _dataset(n=40)
+    model = models.mlp(input_shape=(1, 8, 8), hidden=(32,), dropout=0.5)
+    trainer = Trainer(model, bp.optim.SGD(model.parameters(), lr=0.1), bp.nn.CrossEntropyLoss(), None)
+    outputs = trainer.predict(bp.data.DataLoader(dataset, batch_size=16))
+    twin = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(64, 32), torch.nn.ReLU(), torch.nn.Dropout(0.5),
+                               torch.nn.Linear(32, 10)).eval()
+    twin.load_state_dict({k: torch.tensor(v.numpy()) for k, v in model.state_dict().items()})
+    expected = twin(torch.tensor(dataset.tensors[0].numpy())).detach().numpy()
+    np.testing.assert_allclose(outputs, expected, rtol=1e-5, atol=1e-6)
+    assert model.training

@@ -4,8 +4,9 @@ import os
 
 import numpy
 
-from backprop import autograd, backend
+from backprop import backend
 from backprop.train import metrics, plots
+from backprop.train.trainer import evaluating
 
 __all__ = ["test_results", "write_report"]
 
@@ -18,22 +19,17 @@ def _softmax(scores):
 
 def test_results(model, loss_fn, loader, device=None, keep_images=32):
     """One pass over ``loader`` in eval mode: loss, accuracy, every prediction and the first images."""
-    was_training = model.training
-    model.eval()
     loss, outputs, targets, images = metrics.RunningMean(), [], [], []
-    try:
-        with autograd.no_grad():
-            for inputs, target in loader:
-                if device is not None:
-                    inputs, target = inputs.to(device=device), target.to(device=device)
-                output = model(inputs)
-                loss.update(loss_fn(output, target).item(), target.shape[0])
-                outputs.append(backend.to_numpy(output._data))
-                targets.append(backend.to_numpy(target._data))
-                if sum(len(i) for i in images) < keep_images:
-                    images.append(backend.to_numpy(inputs._data))
-    finally:
-        model.train(was_training)
+    with evaluating(model):
+        for inputs, target in loader:
+            if device is not None:
+                inputs, target = inputs.to(device=device), target.to(device=device)
+            output = model(inputs)
+            loss.update(loss_fn(output, target).item(), target.shape[0])
+            outputs.append(backend.to_numpy(output._data))
+            targets.append(backend.to_numpy(target._data))
+            if sum(len(i) for i in images) < keep_images:
+                images.append(backend.to_numpy(inputs._data))
     outputs, targets = numpy.concatenate(outputs), numpy.concatenate(targets)
     predicted = metrics.predictions(outputs)
     return {"loss": loss.value, "accuracy": float((predicted == targets).mean()), "outputs": outputs,

@@ -9,6 +9,7 @@ everything needed to resume exactly: the model, optimiser and scheduler
 states, the epoch, the loaders' and the random generator's states, the
 callbacks' states and the history.
 """
+import contextlib
 import csv
 import io
 import json
@@ -16,12 +17,14 @@ import math
 import os
 import time
 
-from backprop import autograd, creation
+import numpy
+
+from backprop import autograd, backend, creation
 from backprop.nn import utils as nn_utils
 from backprop.train import metrics
 from backprop.train.checkpoint import load_checkpoint, save_checkpoint
 
-__all__ = ["Trainer"]
+__all__ = ["Trainer", "evaluating"]
 
 CHECKPOINT = "checkpoint.safetensors"
 
@@ -103,22 +106,17 @@ class Trainer:
 
     def evaluate(self, loader):
         """Mean loss (and accuracy, for class targets) over ``loader`` in eval mode, without a graph."""
-        was_training = self.model.training
-        self.model.eval()
         loss_mean, right, seen, classify = metrics.RunningMean(), 0, 0, False
-        try:
-            with autograd.no_grad():
-                for batch in loader:
-                    inputs, target = self._to_device(batch)
-                    output = self.model(inputs)
-                    n = target.shape[0]
-                    loss_mean.update(self.loss_fn(output, target).item(), n)
-                    seen += n
-                    classify = _is_class_target(target)
-                    if classify:
-                        right += metrics.correct(output, target)
-        finally:
-            self.model.train(was_training)
+        with evaluating(self.model):
+            for batch in loader:
+                inputs, target = self._to_device(batch)
+                output = self.model(inputs)
+                n = target.shape[0]
+                loss_mean.update(self.loss_fn(output, target).item(), n)
+                seen += n
+                classify = _is_class_target(target)
+                if classify:
+                    right += metrics.correct(output, target)
         logs = {"loss": loss_mean.value}
         if classify:
             logs["accuracy"] = right / seen
@@ -126,20 +124,8 @@ class Trainer:
 
     def predict(self, loader):
         """Outputs of the model on every batch of ``loader`` (eval mode), as one NumPy array."""
-        import numpy
-
-        from backprop import backend
-
-        was_training = self.model.training
-        self.model.eval()
-        outputs = []
-        try:
-            with autograd.no_grad():
-                for batch in loader:
-                    inputs = self._to_device(batch)[0]
-                    outputs.append(backend.to_numpy(self.model(inputs)._data))
-        finally:
-            self.model.train(was_training)
+        with evaluating(self.model):
+            outputs = [backend.to_numpy(self.model(self._to_device(batch)[0])._data) for batch in loader]
         return numpy.concatenate(outputs) if outputs else numpy.zeros((0,))
 
     # --- the loop ----------------------------------------------------------------------------------------
@@ -242,6 +228,18 @@ class Trainer:
         writer.writeheader()
         writer.writerows(self.history)
         _write_atomic(os.path.join(self.out_dir, "history.csv"), text.getvalue())
+
+
+@contextlib.contextmanager
+def evaluating(model):
+    """Eval mode (dropout off, batch norm on running statistics) and no graph; the mode is restored after."""
+    was_training = model.training
+    model.eval()
+    try:
+        with autograd.no_grad():
+            yield model
+    finally:
+        model.train(was_training)
 
 
 def _is_class_target(target):
