@@ -202,3 +202,19 @@ def test_predict_runs_in_eval_mode_and_restores_training_mode():
     expected = twin(torch.tensor(dataset.tensors[0].numpy())).detach().numpy()
     np.testing.assert_allclose(outputs, expected, rtol=1e-5, atol=1e-6)
     assert model.training
+
+
+def test_reduce_on_plateau_is_stepped_with_the_validation_loss(tmp_path):
+    trainer = _digits_run(tmp_path, epochs=5)
+    trainer.scheduler = bp.optim.lr_scheduler.ReduceLROnPlateau(trainer.optimizer, factor=0.5, patience=0,
+                                                                 threshold=0.3)
+    history = trainer.fit()
+    reference = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1e-2)
+    plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(reference, factor=0.5, patience=0, threshold=0.3)
+    expected = []
+    for row in history:
+        expected.append(reference.param_groups[0]["lr"])
+        plateau.step(row["val_loss"])
+    assert [row["lr"] for row in history] == pytest.approx(expected)
+    assert trainer.optimizer.param_groups[0]["lr"] == pytest.approx(reference.param_groups[0]["lr"])
+    assert len(set(expected)) > 2  # the rate was cut more than once

@@ -3,10 +3,12 @@
 Accuracy is the fraction of examples whose highest score is the right class;
 the confusion matrix C[t, p] counts examples of true class t predicted as p.
 """
+import numpy
+
 from backprop import backend
 from backprop.tensor import Tensor
 
-__all__ = ["accuracy", "confusion_matrix", "correct", "RunningMean"]
+__all__ = ["accuracy", "confusion_matrix", "correct", "probabilities", "RunningMean"]
 
 
 def _array(x):
@@ -20,6 +22,16 @@ def predictions(output):
     if output.ndim == 1 or output.shape[-1] == 1:
         return (output.reshape(output.shape[0]) > 0).astype(xp.int64)
     return output.argmax(axis=-1)
+
+
+def probabilities(scores):
+    """softmax(z)_i = e^{z_i} / sum_j e^{z_j} of each row of a NumPy array of scores (the class probabilities).
+
+    >>> probabilities(numpy.array([[0.0, 0.0], [0.0, numpy.log(3.0)]])).round(2).tolist()
+    [[0.5, 0.5], [0.25, 0.75]]
+    """
+    e = numpy.exp(scores - scores.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
 
 
 def correct(output, target):
@@ -48,8 +60,6 @@ def confusion_matrix(predicted, target, num_classes):
     >>> confusion_matrix([0, 1, 1], [0, 1, 0], 2).tolist()
     [[1, 1], [0, 1]]
     """
-    import numpy
-
     predicted = numpy.asarray(backend.to_numpy(_array(predicted))).reshape(-1).astype(numpy.int64)
     target = numpy.asarray(backend.to_numpy(_array(target))).reshape(-1).astype(numpy.int64)
     if predicted.shape != target.shape:

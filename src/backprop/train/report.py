@@ -11,12 +11,6 @@ from backprop.train.trainer import evaluating
 __all__ = ["test_results", "write_report"]
 
 
-def _softmax(scores):
-    scores = scores - scores.max(axis=1, keepdims=True)
-    e = numpy.exp(scores)
-    return e / e.sum(axis=1, keepdims=True)
-
-
 def test_results(model, loss_fn, loader, device=None, keep_images=32):
     """One pass over ``loader`` in eval mode: loss, accuracy, every prediction and the first images."""
     loss, outputs, targets, images = metrics.RunningMean(), [], [], []
@@ -54,7 +48,7 @@ def write_report(trainer, test_loader, classes, input_shape=None, title="Trainin
     plots.confusion_matrix(matrix, classes, os.path.join(out, "confusion_matrix.png"))
     figures["confusion_matrix.png"] = "Confusion matrix (test set)"
     n = len(results["images"])
-    confidence = _softmax(results["outputs"][:n]).max(axis=1)
+    confidence = metrics.probabilities(results["outputs"][:n]).max(axis=1)
     plots.prediction_grid(results["images"], results["targets"][:n], results["predicted"][:n], confidence, classes,
                           os.path.join(out, "predictions.png"))
     figures["predictions.png"] = "Test images with the predicted class and its probability (wrong in red)"

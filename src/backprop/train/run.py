@@ -4,11 +4,13 @@ The config is a dict of JSON-able values (model, dataset, optimiser, schedule,
 seed, ...); it is stored in every checkpoint, so a checkpoint alone is enough
 to rebuild its model and data and to resume its run.
 """
+import copy
 import os
 
 import numpy
 
 from backprop import autograd, creation, data, nn, optim
+from backprop.train import metrics
 from backprop.train.callbacks import EarlyStopping
 from backprop.train.checkpoint import load_checkpoint
 from backprop.train.trainer import CHECKPOINT, Trainer
@@ -105,11 +107,13 @@ def build_data(config):
     datasets = data.datasets
     info = datasets.info(config["dataset"])
     source = dict(root=config["root"], download=config["download"])
+    loaded = datasets.get(config["dataset"], train=True, **source)  # read once, seen through two transforms
     if "mean" not in config:
-        config["mean"], config["std"] = _statistics(datasets.get(config["dataset"], train=True, **source))
+        config["mean"], config["std"] = _statistics(loaded)
     mean, std = config["mean"], config["std"]
-    train_set = datasets.get(config["dataset"], train=True, transform=_transforms(config, mean, std, True), **source)
-    plain_set = datasets.get(config["dataset"], train=True, transform=_transforms(config, mean, std, False), **source)
+    train_set, plain_set = copy.copy(loaded), copy.copy(loaded)
+    train_set.transform = _transforms(config, mean, std, True)
+    plain_set.transform = _transforms(config, mean, std, False)
     test_set = datasets.get(config["dataset"], train=False, transform=_transforms(config, mean, std, False), **source)
     order = numpy.random.default_rng([config["seed"], 1]).permutation(len(train_set))
     n_val = int(round(config["val_fraction"] * len(train_set)))
@@ -212,8 +216,7 @@ def predict(path, images, invert=None, top=3):
     batch = numpy.stack([normalize(load_image(image, info.input_shape, invert)) for image in images])
     with autograd.no_grad():
         scores = model(creation.from_numpy(numpy.ascontiguousarray(batch, dtype=numpy.float32))).numpy()
-    scores = scores - scores.max(axis=1, keepdims=True)
-    probabilities = numpy.exp(scores) / numpy.exp(scores).sum(axis=1, keepdims=True)
+    probabilities = metrics.probabilities(scores)
     results = []
     for image, p in zip(images, probabilities):
         best = numpy.argsort(-p)[:top]

@@ -21,6 +21,7 @@ import numpy
 
 from backprop import autograd, backend, creation
 from backprop.nn import utils as nn_utils
+from backprop.optim import lr_scheduler
 from backprop.train import metrics
 from backprop.train.checkpoint import load_checkpoint, save_checkpoint
 
@@ -160,7 +161,7 @@ class Trainer:
     def _step_scheduler(self, logs):
         if self.scheduler is None:
             return
-        if type(self.scheduler).__name__ == "ReduceLROnPlateau":
+        if isinstance(self.scheduler, lr_scheduler.ReduceLROnPlateau):
             monitored = logs.get("val_loss", logs["loss"])
             if math.isfinite(monitored):
                 self.scheduler.step(monitored)
