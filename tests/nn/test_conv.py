@@ -148,3 +148,21 @@ def test_bad_arguments():
 def test_lenet_shapes():
     net = nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.Conv2d(6, 16, 5))
     assert net(bp.zeros(4, 1, 28, 28)).shape == (4, 16, 24, 24)
+
+
+@pytest.mark.parametrize("chunk_bytes", [1, 3000])  # one image per chunk; uneven chunks of a few images
+@pytest.mark.parametrize("cin,cout,k,kwargs,shape", [CONV2D[2], CONV2D[4], CONV2D[9], (2, 3, 3, dict(padding=1), (5, 2, 6, 6))])
+def test_conv2d_in_chunks_of_the_batch_matches_torch(cin, cout, k, kwargs, shape, chunk_bytes, monkeypatch):
+    from backprop.ops import conv as conv_ops
+
+    monkeypatch.setattr(conv_ops, "_CHUNK_BYTES", chunk_bytes)
+    compare_module(nn.Conv2d(cin, cout, k, **kwargs), torch.nn.Conv2d(cin, cout, k, **kwargs),
+                   [rng.standard_normal(shape)], dtype="float64")
+
+
+def test_chunks_cover_the_batch_in_order():
+    from backprop.ops.conv import _chunks
+
+    assert _chunks(5, 1) == [slice(0, 5)]
+    assert _chunks(7, (1 << 20) // 3) == [slice(0, 3), slice(3, 6), slice(6, 7)]
+    assert _chunks(0, 10) == []

@@ -100,3 +100,28 @@ def test_errors():
         F.adaptive_avg_pool2d(bp.zeros(1, 1, 4, 4), 0)
     with pytest.raises(ValueError, match="kernel_size must be an int or a tuple of 2 ints"):
         F.max_pool2d(bp.zeros(1, 1, 4, 4), (2, 2, 2))
+
+
+@pytest.mark.parametrize("k,kwargs", [(2, {}), (3, dict(stride=2, padding=1)), (2, dict(stride=1))])
+def test_max_pool_after_relu_ties_match_torch(k, kwargs):
+    # ReLU outputs many exact zeros: whole windows tie; the gradient goes to the first, as torch's
+    x = np.maximum(rng.standard_normal((2, 4, 8, 8)), 0).round(1)
+    compare_module(nn.MaxPool2d(k, **kwargs), torch.nn.MaxPool2d(k, **kwargs), [x], "float32")
+
+
+def test_max_pool_gradient_goes_to_the_nan_of_a_window():
+    data = rng.standard_normal((1, 2, 4, 4))
+    data[0, 0, 1, 0] = data[0, 1, 2, 3] = np.nan
+    x = bp.tensor(data, requires_grad=True)
+    t = torch.tensor(data, requires_grad=True)
+    F.max_pool2d(x, 2).sum().backward()
+    torch.nn.functional.max_pool2d(t, 2).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())
+
+
+@pytest.mark.parametrize("pool", [nn.MaxPool2d(3, stride=2, padding=1), nn.AvgPool2d(2), nn.MaxPool2d(2)])
+def test_pooling_without_graph_gives_the_same_values(pool):
+    x = bp.tensor(rng.standard_normal((2, 3, 9, 8)).astype(np.float32))
+    with bp.no_grad():
+        fast = pool(x)
+    np.testing.assert_array_equal(fast.numpy(), pool(x.requires_grad_()).detach().numpy())

@@ -13,7 +13,7 @@ Average pooling (LeCun et al. 1989's subsampling):
 """
 import itertools
 
-from backprop import backend
+from backprop import autograd, backend
 from backprop import dtypes
 from backprop.autograd import Function
 from backprop.ops.linalg import matmul
@@ -74,6 +74,12 @@ def _crop_last(dx, padding, size):
     return dx[(Ellipsis,) + tuple(slice(p, p + n) for p, n in zip(padding, size))]
 
 
+def _disjoint(kernel, stride, dilation):
+    """True when no two windows share an input position (stride >= dilated kernel in every dim):
+    then each kernel offset's slice of the input is written by one window only."""
+    return all(s >= d * (k - 1) + 1 for k, s, d in zip(kernel, stride, dilation))
+
+
 class MaxPoolNd(Function):
     """y[p] = max_k x_pad[p s + k d] over the last len(kernel) dims;
     dL/dx[p s + k* d] += dL/dy[p] at the first maximiser k* of each window."""
@@ -82,27 +88,46 @@ class MaxPoolNd(Function):
         xp = backend.array_module(x)
         low = -xp.inf if x.dtype.kind == "f" else xp.iinfo(x.dtype).min
         xpad = _pad_last(xp, x, padding, extra, low)
-        best = index = None
-        for i, tap in enumerate(_taps(kernel, stride, dilation, out)):
-            window = xpad[tap]
-            if best is None:
-                best, index = window.copy(), xp.zeros(window.shape, dtype=xp.int32)
-                continue
-            wins = window > best
-            if x.dtype.kind == "f":
-                wins |= xp.isnan(window) & ~xp.isnan(best)  # NaN propagates, as in torch
-            best = xp.where(wins, window, best)
-            index[wins] = i
-        self.index = index
+        taps = list(_taps(kernel, stride, dilation, out))
+        best = xpad[taps[0]].copy()
         self.geometry = (xpad.shape, x.shape, kernel, stride, padding, dilation, out)
+        if not autograd.is_grad_enabled():  # inference: the maximum only, no winner indices to keep
+            for tap in taps[1:]:
+                xp.maximum(best, xpad[tap], out=best)
+            return best
+        # index[p] = the first offset k whose value beats all before it: one comparison and two
+        # in-place writes per offset (a window that is tied keeps its first maximiser, as in torch)
+        index = xp.zeros(best.shape, dtype=xp.uint8 if len(taps) <= 256 else xp.int32)
+        for i, tap in enumerate(taps[1:], 1):
+            window = xpad[tap]
+            xp.copyto(index, i, where=window > best)
+            xp.maximum(best, window, out=best)
+        if x.dtype.kind == "f" and xp.isnan(best).any():
+            index = self._nan_index(xp, xpad, taps)
+        self.index = index
         return best
+
+    @staticmethod
+    def _nan_index(xp, xpad, taps):
+        """Winner indices where windows hold NaN: the first NaN wins (the maximum is NaN, as in torch)."""
+        best, index = xpad[taps[0]].copy(), xp.zeros(xpad[taps[0]].shape, dtype=xp.int32)
+        for i, tap in enumerate(taps[1:], 1):
+            window = xpad[tap]
+            wins = (window > best) | (xp.isnan(window) & ~xp.isnan(best))
+            best = xp.where(wins, window, best)
+            xp.copyto(index, i, where=wins)
+        return index
 
     def backward(self, grad):
         xp = backend.array_module(grad)
         padded_shape, shape, kernel, stride, padding, dilation, out = self.geometry
         dx = xp.zeros(padded_shape, dtype=grad.dtype)
+        disjoint = _disjoint(kernel, stride, dilation)
         for i, tap in enumerate(_taps(kernel, stride, dilation, out)):
-            dx[tap] += xp.where(self.index == i, grad, 0)
+            if disjoint:  # each slice is this offset's alone: write dL/dy where it won, 0 elsewhere
+                xp.multiply(grad, self.index == i, out=dx[tap])
+            else:
+                dx[tap] += grad * (self.index == i)
         return _crop_last(dx, padding, shape[-len(kernel):])
 
 
@@ -113,21 +138,26 @@ class AvgPoolNd(Function):
     def forward(self, x, *, kernel, stride, padding, out, extra, divisor):
         xp = backend.array_module(x)
         xpad = _pad_last(xp, x, padding, extra, 0)
-        dilation = (1,) * len(kernel)
-        total = None
-        for tap in _taps(kernel, stride, dilation, out):
-            total = xpad[tap].copy() if total is None else total + xpad[tap]
+        taps = list(_taps(kernel, stride, (1,) * len(kernel), out))
+        total = xpad[taps[0]].copy()
+        for tap in taps[1:]:
+            total += xpad[tap]
+        total /= divisor
         self.divisor = divisor
         self.geometry = (xpad.shape, x.shape, kernel, stride, padding, out)
-        return (total / divisor).astype(x.dtype, copy=False)
+        return total
 
     def backward(self, grad):
         xp = backend.array_module(grad)
         padded_shape, shape, kernel, stride, padding, out = self.geometry
-        share = (grad / self.divisor).astype(grad.dtype, copy=False)
+        share = grad / self.divisor
         dx = xp.zeros(padded_shape, dtype=grad.dtype)
+        disjoint = _disjoint(kernel, stride, (1,) * len(kernel))
         for tap in _taps(kernel, stride, (1,) * len(kernel), out):
-            dx[tap] += share
+            if disjoint:
+                dx[tap] = share
+            else:
+                dx[tap] += share
         return _crop_last(dx, padding, shape[-len(kernel):])
 
 
