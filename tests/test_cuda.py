@@ -86,3 +86,21 @@ def test_nn_layers_agree_between_cpu_and_cuda():
         results.append([loss.item()] + [p.grad.cpu().numpy() for p in layers.parameters()])
     for a, b in zip(*results):
         np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-5)
+
+
+def test_cuda_module_sees_the_gpu():
+    assert bp.cuda.is_available() and bp.cuda.device_count() >= 1
+    assert bp.cuda.current_device() == 0
+    assert isinstance(bp.cuda.get_device_name(), str) and bp.cuda.get_device_name()
+    y = bp.ones(1000, device="cuda") * 2
+    bp.cuda.synchronize()
+    assert y.sum().item() == 2000.0
+
+
+def test_mixing_devices_names_both():
+    a, b = bp.ones(3), bp.ones(3, device="cuda")
+    for op in (lambda: a + b, lambda: b * a, lambda: bp.matmul(a, b), lambda: bp.nn.functional.linear(
+            bp.ones(2, 3, device="cuda"), bp.ones(4, 3))):
+        with pytest.raises(RuntimeError, match=r"expected all tensors to be on the same device.*cpu.*cuda:0|"
+                                               r"expected all tensors to be on the same device.*cuda:0.*cpu"):
+            op()

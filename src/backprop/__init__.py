@@ -23,7 +23,7 @@ from backprop.ops import (
 from backprop.ops import add, clone, div, mul, neg, pow, sub
 from backprop.serialization import load, save
 from backprop import nn  # noqa: E402,F401  (after the core it builds on)
-from backprop import data, optim  # noqa: E402,F401
+from backprop import cuda, data, optim  # noqa: E402,F401
 from backprop.tensor import Tensor
 
 clip = clamp

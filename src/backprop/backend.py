@@ -69,8 +69,8 @@ def _import_cupy():
             import cupy as _cupy
         except ImportError as error:
             raise RuntimeError(
-                "a 'cuda' device needs CuPy, which is not installed: "
-                "pip install cupy-cuda12x (or the wheel matching your CUDA)"
+                "a 'cuda' device needs CuPy, which is not installed: pip install 'backprop[gpu]' "
+                "(CuPy for CUDA 12; or the cupy-cudaXXx wheel matching your CUDA)"
             ) from error
         cupy = _cupy
     return cupy

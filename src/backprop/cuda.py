@@ -1,0 +1,65 @@
+"""``backprop.cuda``: is there a CUDA GPU to run on? (torch.cuda's questions, answered by CuPy.)
+
+Tensors and modules move to a GPU with ``.to("cuda")`` / ``.cuda()``, or are
+made there with ``device="cuda"``; every op then runs on CuPy arrays through
+the backend (``backprop.backend``). CuPy is the optional ``gpu`` extra
+(``pip install 'backprop[gpu]'``, a wheel for CUDA 12); nothing here imports
+it until it is asked about a GPU, and every function answers "no GPU" when
+CuPy or a driver is missing rather than raising.
+
+>>> import backprop as bp
+>>> isinstance(bp.cuda.is_available(), bool)
+True
+"""
+from backprop import backend
+
+__all__ = ["is_available", "device_count", "current_device", "synchronize", "get_device_name"]
+
+
+def _cupy():
+    try:
+        import cupy
+    except ImportError:
+        return None
+    return cupy
+
+
+def device_count():
+    """The number of CUDA devices CuPy can see; 0 without CuPy, a driver or a GPU."""
+    cupy = _cupy()
+    if cupy is None:
+        return 0
+    try:
+        return int(cupy.cuda.runtime.getDeviceCount())
+    except Exception:  # noqa: BLE001  (CUDARuntimeError without a driver, ImportError of libcuda ...)
+        return 0
+
+
+def is_available():
+    """True when ``device="cuda"`` can be used: CuPy is installed and sees at least one GPU."""
+    return device_count() > 0
+
+
+def _require():
+    if not is_available():
+        raise RuntimeError("no CUDA device is available: backprop.cuda.is_available() is False "
+                           "(install the gpu extra, pip install 'backprop[gpu]', on a machine with an NVIDIA GPU)")
+    return _cupy()
+
+
+def current_device():
+    """The index of the GPU that new CUDA tensors go to by default."""
+    return int(_require().cuda.runtime.getDevice())
+
+
+def get_device_name(device=0):
+    """The GPU's name, e.g. 'NVIDIA H100 80GB HBM3'."""
+    name = _require().cuda.runtime.getDeviceProperties(int(device))["name"]
+    return name.decode() if isinstance(name, bytes) else str(name)
+
+
+def synchronize(device=None):
+    """Wait until every kernel queued on the GPU has finished (GPU work is asynchronous: time it after this)."""
+    cupy = _require()
+    index = 0 if device is None else (device if isinstance(device, int) else backend.device(device).index)
+    cupy.cuda.Device(index).synchronize()
