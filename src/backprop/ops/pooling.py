@@ -95,12 +95,14 @@ class MaxPoolNd(Function):
             for tap in taps[1:]:
                 xp.maximum(best, xpad[tap], out=best)
             return best
-        # index[p] = the first offset k whose value beats all before it: one comparison and two
-        # in-place writes per offset (a window that is tied keeps its first maximiser, as in torch)
+        # index[p] = the last offset i whose value beat the running maximum (a tied window keeps its
+        # first maximiser, as in torch). Offsets grow, so that is max_i(i * beat_i): a multiply and a
+        # maximum on small integers, much faster than a masked write (index[beat] = i).
         index = xp.zeros(best.shape, dtype=xp.uint8 if len(taps) <= 256 else xp.int32)
         for i, tap in enumerate(taps[1:], 1):
             window = xpad[tap]
-            xp.copyto(index, i, where=window > best)
+            beat = (window > best).view(xp.uint8)
+            xp.maximum(index, beat * index.dtype.type(i), out=index)
             xp.maximum(best, window, out=best)
         if x.dtype.kind == "f" and xp.isnan(best).any():
             index = self._nan_index(xp, xpad, taps)
