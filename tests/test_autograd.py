@@ -319,3 +319,50 @@ def test_integer_results_of_float_inputs_carry_no_graph():
     assert not w.long().requires_grad and w.long().grad_fn is None
     assert not w.argmax().requires_grad
     assert not (w > 0).requires_grad
+
+
+def test_forward_learns_from_needs_input_grad_whether_backward_may_follow():
+    seen = []
+
+    class Probe(bp.autograd.Function):
+        def forward(self, x, y):
+            seen.append(self.needs_input_grad)
+            return x * y
+
+        def backward(self, grad):
+            return grad, grad
+
+    w, c = bp.tensor([1.0], requires_grad=True), bp.tensor([2.0])
+    Probe.apply(w, c)
+    Probe.apply(c, c)
+    with bp.no_grad():
+        Probe.apply(w, c)
+    assert seen == [(True, False), (), ()]
+
+
+def _column_major(array):
+    t = bp.tensor(np.zeros(array.shape), requires_grad=True)
+    t.data = np.asfortranarray(array)  # the array itself: bp.tensor() would copy it row-major
+    return t
+
+
+def test_gradcheck_perturbs_a_column_major_input():
+    x = _column_major(np.random.default_rng(0).standard_normal((3, 4)))
+    assert x.detach().numpy().flags.f_contiguous
+    assert bp.autograd.gradcheck(lambda x: (x * bp.tensor(np.arange(4.0))).sum(1), (x,))
+
+
+def test_a_copied_leaf_gradient_keeps_its_memory_order():
+    class SumWithColumnMajorView(bp.autograd.Function):  # backward hands out a view: the engine copies it
+        def forward(self, x):
+            self.shape = x.shape
+            return x.sum()
+
+        def backward(self, grad):
+            return np.full(self.shape[::-1], float(grad)).T
+
+    x = _column_major(np.ones((3, 5)))
+    SumWithColumnMajorView.apply(x).backward()
+    grad = x.grad.numpy()
+    assert grad.base is None and grad.flags.f_contiguous
+    np.testing.assert_array_equal(grad, np.ones((3, 5)))

@@ -5,7 +5,11 @@ in, one array out) and ``backward`` (the gradient of the output in, one
 gradient per input out). ``Function.apply`` runs ``forward`` and, when an
 input requires a gradient and grad mode is on, records the op in the
 output's ``grad_fn``: the dynamic computational graph is built as the
-program runs.
+program runs. Before ``forward`` runs, ``apply`` sets the Function's
+``needs_input_grad`` (which inputs want a gradient) only when the op is being
+recorded; an empty ``needs_input_grad`` tells ``forward`` that no backward
+will follow (``no_grad``, or no input requires grad), so it need not save
+anything for one.
 
 ``Tensor.backward()`` applies the chain rule backwards through that graph:
 starting from dL/dL = 1 it visits every Function in reverse topological
@@ -105,6 +109,13 @@ class Function:
     go through ``save_for_backward`` so that an in-place change to them
     before ``backward`` is detected. ``backward`` may return a gradient of
     the broadcast shape: the engine sums it back to the input's shape.
+
+    ``self.needs_input_grad`` (one bool per input) is set before ``forward``
+    runs, and only when the graph is being recorded (grad mode on and some
+    input requires a gradient); otherwise it stays the empty tuple. So
+    ``forward`` can skip what only ``backward`` needs (a mask, saved
+    activations) with ``if self.needs_input_grad: ...`` - inference under
+    ``no_grad`` then computes and keeps nothing for a backward that never comes.
     """
 
     inputs = None  # the input Tensors while the graph is alive
@@ -118,19 +129,20 @@ class Function:
     def apply(cls, *inputs, **params):
         """Run the op on Tensors and record it in the graph when needed."""
         fn = cls()
+        if _grad_mode.enabled:
+            needs = tuple([t.requires_grad for t in inputs])
+            if True in needs:  # set before forward: non-empty tells forward that backward may follow
+                fn.needs_input_grad = needs
         out = fn.forward(*[t._data for t in inputs], **params)
         result = _tensor.Tensor._make(out)
         if cls.is_view:
             result._version = inputs[0]._version
-        if _grad_mode.enabled and out.dtype.kind == "f":  # integer results carry no gradient
-            needs = tuple([t.requires_grad for t in inputs])
-            if True in needs:
-                fn.inputs = inputs
-                fn.needs_input_grad = needs
-                result.grad_fn = fn
-                result.requires_grad = True
-                if fn.saved_tensors:
-                    fn._versions = _saved_versions(fn.saved_tensors, inputs, result)
+        if fn.needs_input_grad and out.dtype.kind == "f":  # integer results carry no gradient
+            fn.inputs = inputs
+            result.grad_fn = fn
+            result.requires_grad = True
+            if fn.saved_tensors:
+                fn._versions = _saved_versions(fn.saved_tensors, inputs, result)
         return result
 
     def save_for_backward(self, *arrays):
@@ -251,7 +263,8 @@ def backward(tensor, gradient=None, retain_graph=False):
                 f"backward(): gradient has shape {grad.shape} but the tensor has shape {tensor.shape}"
             )
         grad = grad.astype(tensor.dtype, copy=False)
-    handed_out = {id(grad)}  # arrays already owned by someone: copied before use as .grad
+    # arrays already owned by someone, copied before use as .grad; kept alive here so that no id is reused
+    handed_out = {id(grad): grad}
     if tensor.grad_fn is None:
         _accumulate(tensor, grad, handed_out)
         return
@@ -288,8 +301,8 @@ def backward(tensor, gradient=None, retain_graph=False):
 def _accumulate(leaf, grad, handed_out):
     if leaf.grad is None:
         if grad.base is not None or id(grad) in handed_out or not getattr(grad.flags, "writeable", True):
-            grad = grad.copy()
-        handed_out.add(id(grad))
+            grad = grad.copy(order="K")  # in the gradient's memory order (a column-major weight's stays so)
+        handed_out[id(grad)] = grad
         leaf.grad = _tensor.Tensor._make(grad)
     else:
         leaf.grad._data = leaf.grad._data + grad
@@ -375,17 +388,18 @@ def _flat_outputs(outputs):
 
 def _numerical_jacobian(outputs, x, eps):
     """(n_outputs, x.numel()) matrix of central differences."""
-    flat = x._data.reshape(-1)  # a view: perturbs x in place
+    data = x._data  # perturbed in place, element j in row-major order whatever its memory layout
     columns = []
-    for j in range(flat.size):
-        original = flat[j].copy()
-        flat[j] = original + eps
+    for j in range(data.size):
+        index = tuple(int(i) for i in backend.numpy.unravel_index(j, data.shape))
+        original = data[index].copy()
+        data[index] = original + eps
         plus = _flat_outputs(outputs)
-        flat[j] = original - eps
+        data[index] = original - eps
         minus = _flat_outputs(outputs)
-        flat[j] = original
+        data[index] = original
         columns.append((plus - minus) / (2 * eps))
-    xp = backend.array_module(flat)
+    xp = backend.array_module(data)
     if not columns:
         return xp.zeros((_flat_outputs(outputs).size, 0))
     return xp.stack(columns, axis=1)
