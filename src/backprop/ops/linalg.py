@@ -13,7 +13,8 @@ class MatMul(Function):
     """
 
     def forward(self, a, b):
-        self.save_for_backward(a, b)
+        if self.needs_input_grad:
+            self.save_for_backward(a, b)
         return a @ b
 
     def backward(self, grad):
@@ -66,36 +67,70 @@ def matmul(input, other):
         ) from error
 
 
+def product(a, b, out=None):
+    """a @ b of 2-D a (m, k) and b (k, n), laid out in memory so that its rows run along the
+    shorter side: column-major ("F" order) when m < n, else row-major; or into ``out``.
+
+    Why: OpenBLAS's sgemm is markedly faster when the result's contiguous
+    dimension is the shorter one (measured on an MLP: about 2x for a batch of
+    16 times 784 -> 256, 10-25% at batch 128). A column-major (m, n) result is
+    the transpose of a row-major (n, m) one, so it is computed as
+    (a b)^T = b^T a^T and returned transposed (a view, no copy). ``out`` (a
+    fresh array of the caller's layout, e.g. ``empty_like`` a weight) fixes the layout.
+    """
+    xp = backend.array_module(a)
+    if out is None:
+        return xp.matmul(b.T, a.T).T if a.shape[0] < b.shape[1] else xp.matmul(a, b)
+    if out.flags.c_contiguous:
+        return xp.matmul(a, b, out=out)
+    xp.matmul(b.T, a.T, out=out.T)
+    return out
+
+
 class Linear(Function):
     """y = x W^T + b (x of shape (*, in), W (out, in), b (out,));
-    dL/dx = dL/dy W,  dL/dW = dL/dy^T x (summed over the batch),  dL/db = sum dL/dy."""
+    dL/dx = dL/dy W,  dL/dW = dL/dy^T x (summed over the batch),  dL/db = sum dL/dy.
+
+    A batch of vectors (2-D x, the usual case) goes through ``product``, which
+    picks the fast memory layout of each result; dL/dW takes the layout of W
+    itself (``nn.Linear`` stores W column-major when out < in), so that the
+    optimiser's update reads W, its gradient and its state in the same order.
+    The bias is added in place into the product's fresh output.
+    """
 
     def forward(self, x, weight, bias=None):
-        self.save_for_backward(x, weight)
-        y = x @ weight.T
+        if self.needs_input_grad:
+            self.save_for_backward(x, weight)
+        if x.ndim == 2:
+            y = product(x, weight.T)
+        else:
+            y = x @ weight.T
         if bias is not None:
-            y = y + bias
+            y += bias
         return y
 
     def backward(self, grad):
         x, weight = self.saved_tensors
+        xp = backend.array_module(grad)
         needs = self.needs_input_grad
-        grad_x = grad @ weight if needs[0] else None
-        grad_weight = grad_bias = None
-        if needs[1]:
-            flat_grad = grad.reshape(-1, grad.shape[-1])
-            grad_weight = flat_grad.T @ x.reshape(-1, x.shape[-1])
-        if len(needs) > 2 and needs[2]:
-            grad_bias = grad.reshape(-1, grad.shape[-1]).sum(axis=0)
+        if x.ndim != 2:  # (*, in): the batch is every leading dimension
+            x = x.reshape(-1, x.shape[-1])
+            grad_x = grad @ weight if needs[0] else None
+            grad = grad.reshape(-1, grad.shape[-1])
+        else:
+            grad_x = product(grad, weight) if needs[0] else None
+        grad_weight = product(grad.T, x, out=xp.empty_like(weight)) if needs[1] else None
+        grad_bias = grad.sum(axis=0) if len(needs) > 2 and needs[2] else None
         return grad_x, grad_weight, grad_bias
 
 
 def linear(input, weight, bias=None):
     """y = x W^T + b in one node (torch.nn.functional.linear)."""
     check_tensor(input, "linear")
-    if input.dtype != weight.dtype:
+    x, w = input._data, weight._data
+    if x.dtype != w.dtype:
         input = input.to(weight.dtype)
-    if input.shape[-1:] != weight.shape[-1:]:
+    if x.shape[-1:] != w.shape[-1:]:
         raise ValueError(
             f"linear: input of shape {input.shape} does not match weight of shape {weight.shape}: "
             f"expected (*, {weight.shape[-1]})"

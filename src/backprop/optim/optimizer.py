@@ -275,7 +275,11 @@ def _cast(value, param, name, index):
                          f"the parameter {tuple(param._data.shape)}")
     value = backend.to_device(value, param.device)
     dtype = param._data.dtype if value.dtype.kind == "f" else value.dtype
-    return Tensor._make(value.astype(dtype, copy=True))
+    if value.shape != param._data.shape:
+        return Tensor._make(value.astype(dtype, copy=True))
+    state = backend.array_module(param._data).empty_like(param._data, dtype=dtype)  # the parameter's memory order
+    state[...] = value
+    return Tensor._make(state)
 
 
 def _merge_group(group, saved):

@@ -48,8 +48,8 @@ class SGD(Optimizer):
         momentum = group["momentum"]
         if momentum != 0:
             buffer = state.get("momentum_buffer")
-            if buffer is None:  # the first step: g~ <- g (a copy unless g is already our own array)
-                buffer = direction.copy() if direction is grad else direction
+            if buffer is None:  # the first step: g~ <- g (a copy, in g's memory order, unless g is our own array)
+                buffer = direction.copy(order="K") if direction is grad else direction
                 state["momentum_buffer"] = Tensor._make(buffer)
             else:
                 buffer = buffer._data
