@@ -119,8 +119,11 @@ class ReLU(Function):
     """The rectified linear unit y = max(0, z);  dL/dz = dL/dy where z > 0, else 0."""
 
     def forward(self, x):
-        y = backend.array_module(x).maximum(x, 0)
-        self.save_for_backward(y)
+        xp = backend.array_module(x)
+        y = xp.zeros_like(x)  # max(x, 0) as max of two arrays, which NumPy vectorises (not array and number)
+        xp.maximum(x, y, out=y)
+        if self.needs_input_grad:
+            self.save_for_backward(y)
         return y
 
     def backward(self, grad):
