@@ -60,6 +60,12 @@ CASES = [
     ("ce_probabilities", lambda r: nn.CrossEntropyLoss(bp.tensor(WEIGHT), reduction=r, label_smoothing=0.1),
      lambda r: torch.nn.CrossEntropyLoss(torch.tensor(WEIGHT), reduction=r, label_smoothing=0.1),
      lambda: [logits(3, 4), probs(3, 4) / probs(3, 4).sum(1, keepdims=True)]),
+    ("ce_many_classes", lambda r: nn.CrossEntropyLoss(reduction=r), lambda r: torch.nn.CrossEntropyLoss(reduction=r),
+     lambda: [logits(3, 7), classes(7, 3)]),
+    ("ce_ignore", lambda r: nn.CrossEntropyLoss(ignore_index=2, reduction=r),
+     lambda r: torch.nn.CrossEntropyLoss(ignore_index=2, reduction=r), lambda: [logits(5, 4), np.array([0, 2, 3, 2, 1])]),
+    ("ce_ignore_spanned_not_used", lambda r: nn.CrossEntropyLoss(ignore_index=1, reduction=r),
+     lambda r: torch.nn.CrossEntropyLoss(ignore_index=1, reduction=r), lambda: [logits(5, 4), np.array([0, 2, 3, 0, 2])]),
     ("nll", lambda r: nn.NLLLoss(reduction=r), lambda r: torch.nn.NLLLoss(reduction=r),
      lambda: [log_probs(5, 4), classes(4, 5)]),
     ("nll_weight_ignore_spatial", lambda r: nn.NLLLoss(bp.tensor(WEIGHT), ignore_index=0, reduction=r),
@@ -183,6 +189,8 @@ GRADCHECK = [
     ("mse", lambda x, y: F.mse_loss(x, y, reduction="none"), [logits(3, 4), logits(3, 4, seed=9)], 2),
     ("l1", lambda x, y: F.l1_loss(x, y), [logits(3, 4), logits(3, 4, seed=9)], 2),
     ("ce", lambda x: F.cross_entropy(x, _t(classes(4, 5))), [logits(5, 4)], 1),
+    ("ce_sum_many_classes", lambda x: F.cross_entropy(x, _t(classes(6, 3)), reduction="sum"), [logits(3, 6)], 1),
+    ("ce_none", lambda x: F.cross_entropy(x, _t(classes(4, 5)), reduction="none"), [logits(5, 4)], 1),
     ("ce_full", lambda x: F.cross_entropy(x, _t(np.array([[0, 1, 3], [2, 1, 1]])), weight=_t(WEIGHT), ignore_index=1,
                                           label_smoothing=0.3, reduction="none"), [logits(2, 4, 3)], 1),
     ("ce_full_mean", lambda x: F.cross_entropy(x, _t(np.array([0, 1, 3, 2])), weight=_t(WEIGHT), ignore_index=1,
@@ -216,6 +224,41 @@ def test_cross_entropy_gradient_is_softmax_minus_onehot():
     F.cross_entropy(y, _t(t), reduction="sum").backward()
     p = np.exp(x) / np.exp(x).sum(1, keepdims=True)
     np.testing.assert_allclose(y.grad.numpy(), p - np.eye(3)[t], rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("shape", [(5, 4), (3, 7), (1, 3)])
+def test_cross_entropy_fast_path_equals_the_general_one(shape, reduction):
+    """Plain targets take SoftmaxCrossEntropy; CrossEntropy (weights, smoothing, ignore_index) gives the same."""
+    from backprop.ops import loss as L
+
+    x, t = logits(*shape), classes(shape[1], shape[0])
+    fast, general = _t(x, True), _t(x, True)
+    w, valid, safe, w_n = L._class_targets(general, _t(t), None, -100, "cross_entropy")
+    assert L._plain_targets(fast, _t(t), -100)
+    ours = L.SoftmaxCrossEntropy.apply(fast, target=t, reduction=reduction)
+    theirs = L.CrossEntropy.apply(general, safe=safe, valid=valid, w=w, w_n=w_n, label_smoothing=0.0,
+                                  reduction=reduction)
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-12, atol=1e-12)
+    upstream = _t(np.random.default_rng(5).standard_normal(ours.shape))
+    (ours * upstream).sum().backward(retain_graph=True)
+    (theirs * upstream).sum().backward()
+    np.testing.assert_allclose(fast.grad.numpy(), general.grad.numpy(), rtol=1e-12, atol=1e-12)
+    first = fast.grad.numpy().copy()
+    fast.grad = None
+    (ours * upstream).sum().backward()  # a second pass through the retained graph gives the same gradient
+    np.testing.assert_array_equal(fast.grad.numpy(), first)
+
+
+def test_cross_entropy_takes_the_general_path_for_ignored_or_spanned_targets():
+    from backprop.ops import loss as L
+
+    x = _t(logits(4, 3))
+    assert L._plain_targets(x, _t(np.array([0, 1, 2, 1])), -100)
+    assert not L._plain_targets(x, _t(np.array([0, -100, 2, 1])), -100)
+    assert not L._plain_targets(x, _t(np.array([0, 2, 2, 0])), 1)  # spans ignore_index 1: checked the long way
+    assert not L._plain_targets(x, _t(np.array([0, 3, 2, 1])), -100)  # out of range: the general path raises
+    assert not L._plain_targets(_t(logits(2, 3, 2)), _t(np.zeros((2, 2), dtype=int)), -100)
 
 
 # ------------------------------------------------------------------ errors

@@ -143,6 +143,45 @@ def _reduce_weighted(fn, loss, w_n, reduction, dtype):
             total = total / fn.denominator
     return backend.array_module(loss).asarray(total, dtype=dtype)
 
+class SoftmaxCrossEntropy(Function):
+    """Cross entropy of a batch of logits z (N, C) with class indices y, the common case
+    (no class weights, no label smoothing, no ignored target):
+
+    l_n = logsumexp(z_n) - z_{n,y_n},   dL/dz_n = g_n (softmax(z_n) - onehot(y_n)).
+
+    Few passes over the logits: the row maxima m, e = exp(z - m) (computed in
+    place) and its row sums S; l_n = log S_n + m_n - z_{n,y_n}. Backward reuses
+    e and S: softmax = e / S, scaled by g per row in one product, minus g at
+    each row's target.
+    """
+
+    def forward(self, x, target, reduction):
+        xp = backend.array_module(x)
+        n = x.shape[0]
+        if x.shape[1] < n:  # few classes: reduce over them by elementwise ops along the batch, laid out contiguous
+            x = xp.asfortranarray(x)
+        top = x.max(axis=1, keepdims=True)
+        e = xp.subtract(x, top)
+        xp.exp(e, out=e)
+        total = e.sum(axis=1, keepdims=True)
+        rows = xp.arange(n)
+        loss = xp.log(total[:, 0]) + top[:, 0] - x[rows, target]
+        if self.needs_input_grad:
+            self.e, self.total, self.rows, self.target = e, total, rows, target
+        self.reduction = reduction
+        if reduction == "none":
+            return loss
+        return xp.asarray(loss.sum() if reduction == "sum" else loss.sum() / n, dtype=x.dtype)
+
+    def backward(self, grad):
+        if self.reduction == "mean":
+            grad = grad / self.e.shape[0]
+        per_row = grad[:, None] if self.reduction == "none" else grad  # g_n, as a column or one number
+        result = self.e * (per_row / self.total)
+        result[self.rows, self.target] -= per_row[:, 0] if self.reduction == "none" else per_row
+        return result
+
+
 class CrossEntropy(Function):
     """Cross entropy of logits z with class indices y, label smoothing eps and class weights w.
 
@@ -227,10 +266,26 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         raise TypeError(f"cross_entropy(): target must hold integer class indices or float probabilities, "
                         f"got {target.dtype}")
     input, target, unbatched = _unbatched(input, target, "cross_entropy")
+    if weight is None and not label_smoothing and _plain_targets(input, target, ignore_index):
+        loss = SoftmaxCrossEntropy.apply(input, target=target._data, reduction=reduction)
+        return loss.reshape(()) if unbatched and reduction == "none" else loss
     w, valid, safe, w_n = _class_targets(input, target, weight, ignore_index, "cross_entropy")
     loss = CrossEntropy.apply(input, safe=safe, valid=valid, w=w, w_n=w_n, label_smoothing=float(label_smoothing),
                               reduction=reduction)
     return loss.reshape(()) if unbatched and reduction == "none" else loss
+
+
+def _plain_targets(input, target, ignore_index):
+    """True for (N, C) logits and N class indices that are all in [0, C) and none of them ``ignore_index``.
+
+    Two reductions decide it: no index equals ``ignore_index`` when it lies
+    outside [min, max] (a batch that merely spans it takes the general path).
+    """
+    shape, t = input.shape, target._data
+    if len(shape) != 2 or t.shape != shape[:1] or not t.size:
+        return False
+    low, high = int(t.min()), int(t.max())
+    return 0 <= low and high < shape[1] and not low <= ignore_index <= high
 
 
 def _soft_cross_entropy(input, target, weight, reduction, label_smoothing):
