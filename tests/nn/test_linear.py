@@ -1,6 +1,6 @@
 """Linear's memory layouts against torch: the fast path for a batch of vectors (2-D input,
-products laid out by ``ops.linalg.product``), the plain path for other shapes, column-major
-and row-major weights, and the layout that gradients and optimiser state keep."""
+products laid out by ``ops.linalg.product``), the plain path for other shapes, row-major
+and column-major weights, and the layout that gradients and optimiser state keep."""
 import numpy as np
 import pytest
 import torch
@@ -36,14 +36,19 @@ def test_product_writes_into_out_in_its_layout(order):
     assert out.flags[f"{order}_CONTIGUOUS"]
 
 
-@pytest.mark.parametrize("in_features,out_features,column_major", [(6, 4, True), (4, 6, False), (5, 5, False)])
-def test_narrowing_layers_keep_their_weight_column_major(in_features, out_features, column_major):
+def _layer(in_features, out_features, column_major):
+    """nn.Linear, its weight stored row-major (as created) or column-major (as a user may assign it)."""
     layer = nn.Linear(in_features, out_features)
-    weight = layer.weight.detach().numpy()
-    assert weight.shape == (out_features, in_features)
-    assert weight.flags.f_contiguous == column_major and weight.flags.c_contiguous != column_major
-    copy_of_torch = torch.nn.Linear(in_features, out_features)
-    layer.load_state_dict({k: v.detach().numpy() for k, v in copy_of_torch.state_dict().items()})
+    if column_major:
+        layer.weight.data = np.asfortranarray(layer.weight.detach().numpy())
+    return layer
+
+
+@pytest.mark.parametrize("column_major", [False, True])
+def test_loading_weights_keeps_their_layout(column_major):
+    layer = _layer(6, 4, column_major)
+    assert layer.weight.detach().numpy().flags.c_contiguous != column_major
+    layer.load_state_dict({k: v.detach().numpy() for k, v in torch.nn.Linear(6, 4).state_dict().items()})
     assert layer.weight.detach().numpy().flags.f_contiguous == column_major  # loading copies into place
 
 
@@ -56,14 +61,13 @@ def test_linear_matches_torch_on_both_paths_and_layouts(in_features, out_feature
     compare_module(nn.Linear(in_features, out_features), torch.nn.Linear(in_features, out_features), [x], dtype=dtype)
 
 
-@pytest.mark.parametrize("in_features,out_features", [(6, 4), (4, 6)])
-def test_weight_gradient_and_momentum_keep_the_weights_layout(in_features, out_features):
-    layer = nn.Linear(in_features, out_features)
+@pytest.mark.parametrize("column_major", [False, True])
+def test_weight_gradient_and_momentum_keep_the_weights_layout(column_major):
+    layer = _layer(6, 4, column_major)
     optimizer = bp.optim.SGD(layer.parameters(), lr=0.1, momentum=0.9)
-    column_major = layer.weight.detach().numpy().flags.f_contiguous
     for _ in range(2):
         optimizer.zero_grad()
-        layer(bp.randn(3, in_features)).sum().backward()
+        layer(bp.randn(3, 6)).sum().backward()
         optimizer.step()
         assert layer.weight.grad.numpy().flags.f_contiguous == column_major
         buffer = optimizer.state[layer.weight]["momentum_buffer"].numpy()
@@ -72,7 +76,7 @@ def test_weight_gradient_and_momentum_keep_the_weights_layout(in_features, out_f
 
 
 def test_loaded_optimizer_state_takes_the_parameters_layout():
-    layer = nn.Linear(6, 4)
+    layer = _layer(6, 4, column_major=True)
     optimizer = bp.optim.SGD(layer.parameters(), lr=0.1, momentum=0.9)
     layer(bp.randn(3, 6)).sum().backward()
     optimizer.step()
@@ -83,6 +87,15 @@ def test_loaded_optimizer_state_takes_the_parameters_layout():
     loaded = optimizer.state[layer.weight]["momentum_buffer"].numpy()
     assert loaded.flags.f_contiguous
     np.testing.assert_array_equal(loaded, expected)
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("batch", [2, 9])
+def test_input_gradient_takes_the_inputs_layout(order, batch):
+    x = bp.tensor(np.zeros((batch, 6)), requires_grad=True)
+    x.data = np.asarray(rng.standard_normal((batch, 6)), order=order)
+    nn.Linear(6, 4).double()(x).sum().backward()
+    assert x.grad.numpy().flags[f"{order}_CONTIGUOUS"]
 
 
 @pytest.mark.parametrize("layout", ["C", "F", "strided"])

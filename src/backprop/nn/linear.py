@@ -1,25 +1,16 @@
 """Linear layer: z = W x + b, the lectures' layer of neurons."""
 import math
 
-from backprop import backend, creation
+from backprop import creation
 from backprop.nn import functional as F
 from backprop.nn import init
 from backprop.nn.module import Module
 from backprop.nn.parameter import Parameter
-from backprop.tensor import Tensor
 
 
 def dense_parameters_(module, in_features, out_features, bias, device=None, dtype=None):
-    """Register ``weight`` (out, in) and ``bias`` (out,) or None on ``module``, initialised as torch's Linear.
-
-    A layer that narrows (out < in, as most do) keeps W column-major in memory:
-    dL/dW is computed in W's own layout, and the matrix product is faster when
-    its result's contiguous dimension is the shorter one (``ops.linalg.product``).
-    """
-    weight = creation.zeros(out_features, in_features, dtype=dtype, device=device)
-    if out_features < in_features:
-        weight = Tensor._make(backend.array_module(weight._data).asfortranarray(weight._data))
-    module.weight = Parameter(weight)
+    """Register ``weight`` (out, in) and ``bias`` (out,) or None on ``module``, initialised as torch's Linear."""
+    module.weight = Parameter(creation.zeros(out_features, in_features, dtype=dtype, device=device))
     if bias:
         module.bias = Parameter(creation.zeros(out_features, dtype=dtype, device=device))
     else:

@@ -120,7 +120,8 @@ class ReLU(Function):
 
     def forward(self, x):
         xp = backend.array_module(x)
-        y = xp.zeros_like(x)  # max(x, 0) as max of two arrays, which NumPy vectorises (not array and number)
+        y = xp.empty_like(x)  # max(x, 0) as max of two arrays, which NumPy vectorises (not array and number)
+        y.fill(0)
         xp.maximum(x, y, out=y)
         if self.needs_input_grad:
             self.save_for_backward(y)

@@ -91,11 +91,11 @@ class Linear(Function):
     """y = x W^T + b (x of shape (*, in), W (out, in), b (out,));
     dL/dx = dL/dy W,  dL/dW = dL/dy^T x (summed over the batch),  dL/db = sum dL/dy.
 
-    A batch of vectors (2-D x, the usual case) goes through ``product``, which
-    picks the fast memory layout of each result; dL/dW takes the layout of W
-    itself (``nn.Linear`` stores W column-major when out < in), so that the
-    optimiser's update reads W, its gradient and its state in the same order.
-    The bias is added in place into the product's fresh output.
+    A batch of vectors (2-D x, the usual case) goes through ``product``: y gets
+    the fast memory layout, dL/dx the layout of x (so that the layer below, a
+    reshape say, receives it as it made x) and dL/dW the layout of W (so that
+    the optimiser reads W, its gradient and its state in the same order). The
+    bias is added in place into the product's fresh output.
     """
 
     def forward(self, x, weight, bias=None):
@@ -118,7 +118,7 @@ class Linear(Function):
             grad_x = grad @ weight if needs[0] else None
             grad = grad.reshape(-1, grad.shape[-1])
         else:
-            grad_x = product(grad, weight) if needs[0] else None
+            grad_x = product(grad, weight, out=xp.empty_like(x)) if needs[0] else None
         grad_weight = product(grad.T, x, out=xp.empty_like(weight)) if needs[1] else None
         grad_bias = grad.sum(axis=0) if len(needs) > 2 and needs[2] else None
         return grad_x, grad_weight, grad_bias
