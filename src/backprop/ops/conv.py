@@ -23,6 +23,7 @@ Backward, with G = dL/dY:
 shared between positions (LeCun 1989 Net-3, DeepFace): one small matrix
 product per output position, batched into one ``matmul`` call.
 """
+import functools
 import itertools
 import math
 
@@ -87,6 +88,16 @@ def _tap(k, stride, dilation, out):
     return slice(k * dilation, k * dilation + stride * (out - 1) + 1, stride)
 
 
+@functools.lru_cache(maxsize=256)
+def _col2im_taps(kernel, stride, dilation, out):
+    """(kernel offset, index of the slice of dx it adds into) for every offset, made once per geometry."""
+    return [
+        (offset, (slice(None), slice(None)) + tuple(_tap(k, s, d, o) for k, s, d, o in
+                                                    zip(offset, stride, dilation, out)))
+        for offset in itertools.product(*[range(k) for k in kernel])
+    ]
+
+
 def _col2im(xp, cols, padded_shape, kernel, stride, dilation, out):
     """Scatter-add columns (C, *kernel, N, *out) back into a (C, N, *S_padded) array.
 
@@ -94,9 +105,8 @@ def _col2im(xp, cols, padded_shape, kernel, stride, dilation, out):
     """
     c, n = padded_shape[1], padded_shape[0]
     dx = xp.zeros((c, n) + tuple(padded_shape[2:]), dtype=cols.dtype)
-    for offset in itertools.product(*[range(k) for k in kernel]):
-        taps = tuple(_tap(k, s, d, o) for k, s, d, o in zip(offset, stride, dilation, out))
-        dx[(slice(None), slice(None)) + taps] += cols[(slice(None),) + offset]
+    for offset, taps in _col2im_taps(tuple(kernel), tuple(stride), tuple(dilation), tuple(out)):
+        dx[taps] += cols[(slice(None),) + offset]
     return dx
 
 
