@@ -19,6 +19,11 @@ Backward, with G = dL/dY:
                 positions, each adding a whole strided slice),
     dL/db     = sum of G over batch and positions.
 
+For speed the batch is processed a few images at a time (``_chunks``): the
+columns of a whole batch are C*K times the input, and a chunk's columns,
+product and col2im stay in the CPU's cache instead of streaming through
+main memory. Under ``no_grad`` no columns are kept.
+
 ``locally_connected2d`` uses the same columns with weights that are not
 shared between positions (LeCun 1989 Net-3, DeepFace): one small matrix
 product per output position, batched into one ``matmul`` call.
@@ -27,7 +32,7 @@ import functools
 import itertools
 import math
 
-from backprop import autograd, backend
+from backprop import backend
 from backprop.autograd import Function
 from backprop.ops.util import check_tensor, ntuple
 
@@ -184,7 +189,7 @@ class ConvNd(Function):
         xpad = _pad(xp, x, pairs)
         w_mat = weight.reshape(groups, weight.shape[0] // groups, -1)
         y, self.parts, self.cols = _correlate(xp, xpad, w_mat, kernel, stride, dilation, out, bias,
-                                              keep_cols=autograd.is_grad_enabled())
+                                              keep_cols=bool(self.needs_input_grad))
         self.geometry = (xpad.shape, x.shape[2:], kernel, stride, dilation, pairs, out, groups, batched)
         return y if batched else y[0]
 

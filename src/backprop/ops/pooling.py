@@ -13,7 +13,7 @@ Average pooling (LeCun et al. 1989's subsampling):
 """
 import itertools
 
-from backprop import autograd, backend
+from backprop import backend
 from backprop import dtypes
 from backprop.autograd import Function
 from backprop.ops.linalg import matmul
@@ -91,7 +91,7 @@ class MaxPoolNd(Function):
         taps = list(_taps(kernel, stride, dilation, out))
         best = xpad[taps[0]].copy()
         self.geometry = (xpad.shape, x.shape, kernel, stride, padding, dilation, out)
-        if not autograd.is_grad_enabled():  # inference: the maximum only, no winner indices to keep
+        if not self.needs_input_grad:  # no backward will follow: the maximum only, no winner indices
             for tap in taps[1:]:
                 xp.maximum(best, xpad[tap], out=best)
             return best
