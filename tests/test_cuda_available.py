@@ -36,3 +36,17 @@ def test_importing_backprop_does_not_import_cupy():
     code = "import sys, backprop; backprop.cuda.__name__; print('cupy' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_mixing_devices_is_checked_by_every_op(monkeypatch):
+    # where CuPy is loaded, Function.apply compares the inputs' devices; a stand-in device shows the message
+    import types
+
+    from backprop import backend
+
+    monkeypatch.setattr(backend, "cupy", types.SimpleNamespace(ndarray=type("NoArray", (), {})))  # "a GPU in use"
+    a, b = bp.ones(3), bp.ones(3)
+    monkeypatch.setattr(type(b), "device", property(lambda t: bp.device("cuda") if t is b else bp.device("cpu")))
+    with pytest.raises(RuntimeError, match=r"same device, but found at least two devices, cpu and cuda:0, in Add"):
+        a + b
+    assert (a + a).tolist() == [2.0, 2.0, 2.0]

@@ -129,6 +129,8 @@ class Function:
     def apply(cls, *inputs, **params):
         """Run the op on Tensors and record it in the graph when needed."""
         fn = cls()
+        if backend.cupy is not None and len(inputs) > 1:  # only once a GPU is in use can devices differ
+            _check_same_device(cls, inputs)
         if _grad_mode.enabled:
             needs = tuple([t.requires_grad for t in inputs])
             if True in needs:  # set before forward: non-empty tells forward that backward may follow
@@ -156,6 +158,16 @@ class Function:
 
     def __repr__(self):
         return f"<{type(self).__name__}Backward>"
+
+
+def _check_same_device(cls, inputs):
+    devices = [t.device for t in inputs]
+    for d in devices[1:]:
+        if d != devices[0]:
+            raise RuntimeError(
+                f"expected all tensors to be on the same device, but found at least two devices, {devices[0]} "
+                f"and {d}, in {cls.__name__}: move one with .to({str(devices[0])!r}) or .to({str(d)!r})"
+            )
 
 
 def _saved_versions(saved, inputs, output):
