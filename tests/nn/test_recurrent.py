@@ -9,7 +9,7 @@ import backprop as bp
 from backprop import nn
 from backprop.ops import recurrent as R
 
-from .twin import compare_module
+from .twin import assert_close, compare_module, copy_weights
 
 LAYERS = {"RNN": (nn.RNN, torch.nn.RNN), "LSTM": (nn.LSTM, torch.nn.LSTM), "GRU": (nn.GRU, torch.nn.GRU)}
 CELLS = {"RNNCell": (nn.RNNCell, torch.nn.RNNCell), "LSTMCell": (nn.LSTMCell, torch.nn.LSTMCell),
@@ -162,6 +162,43 @@ def test_gradcheck_tiny_lstm_and_gru_modules():
         module = cls(2, 3, num_layers=2, bidirectional=True).double()
         x = bp.tensor(rng().standard_normal((3, 2, 2)), requires_grad=True)
         assert bp.autograd.gradcheck(lambda x: flat(module(x))[0], (x,))
+
+
+@pytest.mark.parametrize("kind", list(LAYERS))
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_inference_without_a_graph_matches_torch(kind, dtype):
+    """Under no_grad (and with nothing requiring grad) the LSTM keeps one step's gates instead of all."""
+    ours, theirs = twins(kind, 3, 4, num_layers=2, bidirectional=True, batch_first=True)
+    ours.to(getattr(bp, dtype)), theirs.to(getattr(torch, dtype))
+    copy_weights(theirs, ours)
+    x = rng().standard_normal((2, 5, 3)).astype(dtype)
+    states = [rng(i + 1).standard_normal((4, 2, 4)).astype(dtype) for i in range(2 if kind == "LSTM" else 1)]
+    with torch.no_grad():
+        expected = call(theirs, torch.tensor(x), *[torch.tensor(s) for s in states])
+    with bp.no_grad():
+        got = call(ours, bp.tensor(x), *[bp.tensor(s) for s in states])
+    for a, b in zip(got, expected):
+        assert not a.requires_grad
+        assert_close(a, b, dtype)
+    for p in ours.parameters():
+        p.requires_grad_(False)
+    for a, b in zip(call(ours, bp.tensor(x), *[bp.tensor(s) for s in states]), expected):
+        assert not a.requires_grad and a.grad_fn is None
+        assert_close(a, b, dtype)
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_lstm_sequence_same_values_with_and_without_a_graph(reverse):
+    generator = rng(5)
+    x, h0, c0 = (generator.standard_normal(shape) for shape in ((6, 3, 2), (3, 4), (3, 4)))
+    weights = [generator.standard_normal(shape) for shape in ((16, 2), (16, 4), (16,), (16,))]
+    tensors = [bp.tensor(a, dtype=bp.float32, requires_grad=True) for a in (x, h0, c0, *weights)]
+    recorded = R.lstm_sequence(*tensors, reverse=reverse)
+    assert recorded.requires_grad
+    with bp.no_grad():
+        plain = R.lstm_sequence(*tensors, reverse=reverse)
+    assert not plain.requires_grad
+    np.testing.assert_array_equal(plain.numpy(), recorded.detach().numpy())
 
 
 @pytest.mark.parametrize("kind", list(LAYERS))

@@ -5,8 +5,8 @@ hidden state h_t from one step to the next; unrolled over time it is a deep
 feed-forward net with shared weights, trained by backpropagation through
 time. Each layer and direction of a sequence is one fused graph node
 (``backprop.ops.recurrent``); per step, the pre-activations of all gates are
-one matmul ``h_{t-1} W_hh^T`` and the input projections of all steps are one
-matmul up front.
+one matmul (``h_{t-1} W_hh^T``, with the input projections of all steps one
+matmul up front; the LSTM's one matmul takes [x_t, h_{t-1}, 1] at once).
 
 Parameters, shapes and gate order are torch's, so ``state_dict``s copy one to
 one: ``weight_ih_l{k}`` (G*hidden, in), ``weight_hh_l{k}`` (G*hidden, hidden),

@@ -6,11 +6,15 @@ A composite of matmul/sigmoid/tanh ops would give the same gradients, but
 records ~15 graph nodes per time step; one node per sequence is several times
 faster. Per step the gates of all units are one matmul ``h_{t-1} W_hh^T``;
 the input projections ``x_t W_ih^T`` of all time steps are one matmul up
-front, and in backward the weight gradients are one matmul over all steps.
+front (the LSTM instead folds x_t, h_{t-1} and the bias into its one matmul
+per step, see ``LSTMSequence``), and in backward the weight gradients are
+one matmul over all steps. Without a graph to record (``no_grad``, or no
+input requiring grad) the LSTM keeps nothing for backward.
 
 Shapes: x (T, B, I), h0 and c0 (B, H), W_ih (G*H, I), W_hh (G*H, H), biases
 (G*H,), with G = 1 (RNN), 4 (LSTM, gates i, f, g, o), 3 (GRU, gates r, z, n).
 """
+from backprop import autograd
 from backprop import backend
 from backprop.autograd import Function
 
@@ -89,6 +93,16 @@ def _previous(xp, states, first, reverse):
     return xp.concatenate([first[None], states[:-1]], axis=0)
 
 
+def _gate_rows(w, hidden, back=False):
+    """The rows of an LSTM weight regrouped from torch's gate order i, f, g, o to o, i, f, g (``back``: undone).
+
+    In that order the three sigmoid gates are side by side (one affine op per step in forward), and so are the
+    three gates whose gradient is scaled by dc (one multiply per step in backward).
+    """
+    order = [1, 2, 3, 0] if back else [3, 0, 1, 2]
+    return w.reshape(4, hidden, -1)[order].reshape(w.shape)
+
+
 class LSTMSequence(Function):
     """LSTM over a sequence (Hochreiter & Schmidhuber 1997, with forget gate):
 
@@ -104,73 +118,114 @@ class LSTMSequence(Function):
     the carousel, multiplied only by f):
     dc_t += dh_t o (1 - tanh^2 c_t);  di = dc g;  df = dc c_{t-1};
     dg = dc i;  do = dh tanh c_t;  dc_{t-1} = dc f.
+
+    Inside, every per-step quantity is feature-major, the transpose of the
+    usual layout: the step's input is the column block z_t = [x_t; h_{t-1}; 1]
+    (I + H + 1, B), its gate pre-activations are one GEMM W z_t (4H, B) with
+    W = [W_ih, W_hh, b], and each gate is then a contiguous (H, B) block, so
+    the elementwise ops run over contiguous memory (a column block of a
+    (B, 4H) matrix would be B short rows, several times slower to walk).
+    In backward the weight gradients are one GEMM over all steps,
+    [dW_ih, dW_hh, db] = sum_t dgates_t z_t^T. Steps are stored in processing
+    order (reversed when ``reverse``). ``record=False`` (no graph will be
+    built: inference) keeps one step's gates, not every step's.
     """
 
-    def forward(self, x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False):
+    def forward(self, x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False, record=True):
         xp = backend.array_module(x)
         self.reverse = reverse
-        length, batch, _ = x.shape
+        length, batch, inputs = x.shape
         hidden = h0.shape[-1]
-        bias = None if b_ih is None else b_ih + b_hh
-        pre = _project(x, w_ih, bias)
-        # sigma(a) = (1 + tanh(a / 2)) / 2: one tanh over all four gates
-        scale = xp.full(4 * hidden, 0.5, dtype=pre.dtype)
-        scale[2 * hidden:3 * hidden] = 1
-        shift = 0.5 - 0.5 * (scale == 1)
-        gates = xp.empty_like(pre)  # i, f, g, o after their nonlinearities
-        result = xp.empty((length + 1, batch, hidden), dtype=pre.dtype)
-        cells = xp.empty((length, batch, hidden), dtype=pre.dtype)
-        tanh_c = xp.empty_like(cells)
-        w_hh_t = w_hh.T
-        h, c = h0, c0
-        for t in _steps(length, reverse):
-            a = pre[t] + h @ w_hh_t
-            a *= scale
-            g = xp.tanh(a, out=gates[t])
-            g *= scale
-            g += shift
-            i, f, gg, o = g[:, :hidden], g[:, hidden:2 * hidden], g[:, 2 * hidden:3 * hidden], g[:, 3 * hidden:]
-            c = xp.multiply(f, c, out=cells[t])
-            c += i * gg
-            tc = xp.tanh(c, out=tanh_c[t])
-            h = xp.multiply(o, tc, out=result[t])
+        columns = [w_ih, w_hh] + ([(b_ih + b_hh)[:, None]] if b_ih is not None else [])
+        w = _gate_rows(xp.concatenate(columns, axis=1), hidden)  # (4H, I + H [+ 1]), gates o, i, f, g
+        # sigma(a) = (1 + tanh(a / 2)) / 2: halving the rows of W that feed o, i and f (once, and exactly: a
+        # power of two) lets one tanh per step serve all four gates; then 0.5 tanh(a / 2) + 0.5 = sigma(a).
+        w[:3 * hidden] *= 0.5
+        dtype = w.dtype
+        z = xp.empty((length + 1, w.shape[1], batch), dtype=dtype)  # z[s] = [x; h; 1] of the s-th step processed
+        z[:length, :inputs] = (x[::-1] if reverse else x).transpose(0, 2, 1)
+        z[0, inputs:inputs + hidden] = h0.T
+        z[:, inputs + hidden:] = 1
+        # for backward, every step's gates (after their nonlinearities), c (c_0 first) and tanh(c); without a
+        # graph, one step's worth, reused by every step (c updated in place)
+        steps = length if record else 1
+        gates = xp.empty((steps, 4 * hidden, batch), dtype=dtype)
+        cells = xp.empty((steps + 1, hidden, batch), dtype=dtype)
+        tanh_c = xp.empty((steps, hidden, batch), dtype=dtype)
+        product = xp.empty((hidden, batch), dtype=dtype)
+        c = cells[0]
+        c[...] = c0.T
+        # the views each step writes through, made once per buffer (not per step: ~1 us of Python each)
+        views = [(gates[k], gates[k, :3 * hidden], gates[k].reshape(4, hidden, batch), cells[k + 1], tanh_c[k])
+                 for k in range(steps)]
+        # the result is built feature-major too, (T + 1, H, B), and returned as its (T + 1, B, H) transpose
+        result = xp.empty((length + 1, hidden, batch), dtype=dtype)
+        h_rows = z[:, inputs:inputs + hidden]
+        for s, t in enumerate(_steps(length, reverse)):
+            a, sigmoids, (o, i, f, g), c_next, tc = views[s if record else 0]
+            xp.matmul(w, z[s], out=a)
+            xp.tanh(a, out=a)
+            sigmoids *= 0.5
+            sigmoids += 0.5
+            c = xp.multiply(f, c, out=c_next)
+            c += xp.multiply(i, g, out=product)
+            h_rows[s + 1] = xp.multiply(o, xp.tanh(c, out=tc), out=result[t])
         result[length] = c
-        self.gates, self.cells, self.tanh_c = gates, cells, tanh_c
-        self.save_for_backward(x, h0, c0, w_ih, w_hh, result)
+        result = result.transpose(0, 2, 1)
+        if record:
+            self.z, self.gates, self.cells, self.tanh_c = z, gates, cells, tanh_c
+            self.save_for_backward(x, h0, c0, w_ih, w_hh, result)
         return result
 
     def backward(self, grad):
         x, h0, c0, w_ih, w_hh, result = self.saved_tensors
         xp = backend.array_module(grad)
-        length, hidden = x.shape[0], h0.shape[-1]
-        gates, cells, tanh_c = self.gates, self.cells, self.tanh_c
-        states = result[:length]
-        c_prev = _previous(xp, cells, c0, self.reverse)
+        length, batch, inputs = x.shape
+        hidden = h0.shape[-1]
+        z, gates, cells, tanh_c = self.z, self.gates, self.cells, self.tanh_c
+        o, i, f, g = (gates.reshape(length, 4, hidden, batch)[:, k] for k in range(4))
+        c_prev = cells[:length]
+        # For all steps at once, each gate's local derivative (sigma' = s (1 - s), tanh' = 1 - tanh^2) times the
+        # factor it meets in the chain rule, so that the loop only multiplies them by dh or dc:
+        # d(pre-activations of o, i, f, g) = [dh tanh(c_t) sigma'(o), dc g sigma'(i), dc c_{t-1} sigma'(f),
+        # dc i tanh'(g)], and dc_t gets dh carry with carry = o tanh'(c_t).
+        coef = xp.empty_like(gates).reshape(length, 4, hidden, batch)
+        carry = xp.empty_like(tanh_c)
+        for out, s, factor in ((coef[:, 0], o, tanh_c), (coef[:, 1], i, g), (coef[:, 2], f, c_prev)):
+            xp.subtract(1, s, out=out)
+            out *= s
+            out *= factor
+        for out, s, factor in ((coef[:, 3], g, i), (carry, tanh_c, o)):
+            xp.multiply(s, s, out=out)
+            xp.subtract(1, out, out=out)
+            out *= factor
+        # dL/dh_t in processing order, feature-major (T, H, B)
+        grad_h = xp.ascontiguousarray((grad[length - 1::-1] if self.reverse else grad[:length]).transpose(0, 2, 1))
+        w_hh_t = xp.ascontiguousarray(_gate_rows(w_hh, hidden).T)
         dgates = xp.empty_like(gates)
-        dh = xp.zeros_like(h0)
-        dc = grad[length].copy()
-        # through the nonlinearities, for all steps at once: sigma' = s (1 - s), tanh' = 1 - g^2
-        deriv = gates * (1 - gates)
-        deriv[..., 2 * hidden:3 * hidden] = 1 - gates[..., 2 * hidden:3 * hidden] ** 2
-        dtanh_c = 1 - tanh_c * tanh_c
-        for t in _steps(length, not self.reverse):
-            g = gates[t]
-            i, f, gg, o = g[:, :hidden], g[:, hidden:2 * hidden], g[:, 2 * hidden:3 * hidden], g[:, 3 * hidden:]
-            dh = dh + grad[t]
-            tc = tanh_c[t]
-            dc += dh * o * dtanh_c[t]
-            d = dgates[t]
-            xp.multiply(dc, gg, out=d[:, :hidden])
-            xp.multiply(dc, c_prev[t], out=d[:, hidden:2 * hidden])
-            xp.multiply(dc, i, out=d[:, 2 * hidden:3 * hidden])
-            xp.multiply(dh, tc, out=d[:, 3 * hidden:])
-            dc *= f
-            d *= deriv[t]
-            dh = d @ w_hh
-        h_prev = _previous(xp, states, h0, self.reverse)
-        bias_count = len(self.needs_input_grad) - 5
-        grad_x, grad_w_ih, grad_w_hh, biases = _weight_grads(self, dgates, dgates, x, h_prev, w_ih, w_hh, bias_count)
-        return (grad_x, dh, dc, grad_w_ih, grad_w_hh) + biases
+        dh = xp.zeros((hidden, batch), dtype=dgates.dtype)
+        dc = grad[length].T.copy()  # a copy: dc is updated in place
+        product = xp.empty_like(dc)
+        for s in range(length - 1, -1, -1):
+            dh += grad_h[s]
+            dc += xp.multiply(dh, carry[s], out=product)
+            d = dgates[s].reshape(4, hidden, batch)
+            xp.multiply(dh, coef[s, 0], out=d[0])
+            xp.multiply(dc, coef[s, 1:], out=d[1:])
+            dc *= f[s]
+            xp.matmul(w_hh_t, dgates[s], out=dh)
+        # all steps side by side: dgates (4H, T B), z (I + H + 1, T B)
+        dgates = dgates.transpose(1, 0, 2).reshape(4 * hidden, length * batch)
+        needs = self.needs_input_grad
+        grad_x = None
+        if needs[0]:
+            grad_x = (_gate_rows(w_ih, hidden).T @ dgates).reshape(inputs, length, batch).transpose(1, 2, 0)
+            grad_x = grad_x[::-1] if self.reverse else grad_x
+        grad_w = dgates @ z[:length].transpose(1, 0, 2).reshape(-1, length * batch).T  # [dW_ih, dW_hh, db]
+        grad_w = _gate_rows(grad_w, hidden, back=True)
+        weights = (grad_w[:, :inputs], grad_w[:, inputs:inputs + hidden]) + (grad_w[:, -1],) * (len(needs) - 5)
+        weights = tuple(xp.ascontiguousarray(w) if need else None for w, need in zip(weights, needs[3:]))
+        return (grad_x, xp.ascontiguousarray(dh.T), xp.ascontiguousarray(dc.T)) + weights
 
 
 class GRUSequence(Function):
@@ -247,6 +302,11 @@ class GRUSequence(Function):
         return (grad_x, dh, grad_w_ih, grad_w_hh) + biases
 
 
+def _recording(inputs):
+    """Whether Function.apply will record the op in the graph (so forward must keep what backward needs)."""
+    return autograd.is_grad_enabled() and any(t.requires_grad for t in inputs)
+
+
 def _weights(w_ih, w_hh, b_ih, b_hh):
     if (b_ih is None) != (b_hh is None):
         raise ValueError("recurrent layer: give both biases b_ih and b_hh or neither")
@@ -265,7 +325,8 @@ def rnn_relu_sequence(input, h0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False
 
 def lstm_sequence(input, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False):
     """LSTM over x (T, B, I) from (h0, c0) (B, H): (T + 1, B, H), every h_t then the final c."""
-    return LSTMSequence.apply(input, h0, c0, *_weights(w_ih, w_hh, b_ih, b_hh), reverse=reverse)
+    inputs = (input, h0, c0) + _weights(w_ih, w_hh, b_ih, b_hh)
+    return LSTMSequence.apply(*inputs, reverse=reverse, record=_recording(inputs))
 
 
 def gru_sequence(input, h0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False):
