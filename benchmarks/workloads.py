@@ -304,7 +304,7 @@ def print_table(rows, meta):
                       f"{m['backprop']['train_ms']:9.3f} / {m['torch']['train_ms']:<8.3f} {m['train_ratio']:5.2f}x")
 
 
-def profile(name, steps=200, train=True):
+def profile(name, steps=200):
     """cProfile of backprop's training step on one workload, top 25 by total time."""
     import cProfile
     import pstats

@@ -208,7 +208,10 @@ class ConvNd(Function):
             grad_mat = xp.ascontiguousarray(grad[part].swapaxes(0, 1)).reshape(g, o // g, -1)  # (g, O/g, n_part*L)
             if needs[1]:
                 product = _group_matmul(xp, grad_mat, cols.reshape(g, w_mat.shape[2], -1).swapaxes(1, 2))
-                grad_w = product if grad_w is None else grad_w.__iadd__(product)
+                if grad_w is None:
+                    grad_w = product
+                else:
+                    grad_w += product
             if needs[0]:
                 dcols = _group_matmul(xp, w_mat.swapaxes(1, 2), grad_mat)  # (g, C/g*K, n_part*L)
                 dcols = dcols.reshape((padded_shape[1],) + tuple(kernel) + (-1,) + out)
