@@ -143,6 +143,7 @@ def _reduce_weighted(fn, loss, w_n, reduction, dtype):
             total = total / fn.denominator
     return backend.array_module(loss).asarray(total, dtype=dtype)
 
+
 class SoftmaxCrossEntropy(Function):
     """Cross entropy of a batch of logits z (N, C) with class indices y, the common case
     (no class weights, no label smoothing, no ignored target):

@@ -14,7 +14,6 @@ input requiring grad) the LSTM keeps nothing for backward.
 Shapes: x (T, B, I), h0 and c0 (B, H), W_ih (G*H, I), W_hh (G*H, H), biases
 (G*H,), with G = 1 (RNN), 4 (LSTM, gates i, f, g, o), 3 (GRU, gates r, z, n).
 """
-from backprop import autograd
 from backprop import backend
 from backprop.autograd import Function
 
@@ -127,12 +126,13 @@ class LSTMSequence(Function):
     (B, 4H) matrix would be B short rows, several times slower to walk).
     In backward the weight gradients are one GEMM over all steps,
     [dW_ih, dW_hh, db] = sum_t dgates_t z_t^T. Steps are stored in processing
-    order (reversed when ``reverse``). ``record=False`` (no graph will be
-    built: inference) keeps one step's gates, not every step's.
+    order (reversed when ``reverse``). When no backward will follow (an
+    empty ``needs_input_grad``: inference) it keeps one step's gates, not every step's.
     """
 
-    def forward(self, x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False, record=True):
+    def forward(self, x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False):
         xp = backend.array_module(x)
+        record = bool(self.needs_input_grad)
         self.reverse = reverse
         length, batch, inputs = x.shape
         hidden = h0.shape[-1]
@@ -302,11 +302,6 @@ class GRUSequence(Function):
         return (grad_x, dh, grad_w_ih, grad_w_hh) + biases
 
 
-def _recording(inputs):
-    """Whether Function.apply will record the op in the graph (so forward must keep what backward needs)."""
-    return autograd.is_grad_enabled() and any(t.requires_grad for t in inputs)
-
-
 def _weights(w_ih, w_hh, b_ih, b_hh):
     if (b_ih is None) != (b_hh is None):
         raise ValueError("recurrent layer: give both biases b_ih and b_hh or neither")
@@ -325,8 +320,7 @@ def rnn_relu_sequence(input, h0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False
 
 def lstm_sequence(input, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False):
     """LSTM over x (T, B, I) from (h0, c0) (B, H): (T + 1, B, H), every h_t then the final c."""
-    inputs = (input, h0, c0) + _weights(w_ih, w_hh, b_ih, b_hh)
-    return LSTMSequence.apply(*inputs, reverse=reverse, record=_recording(inputs))
+    return LSTMSequence.apply(input, h0, c0, *_weights(w_ih, w_hh, b_ih, b_hh), reverse=reverse)
 
 
 def gru_sequence(input, h0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False):
