@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench reproduce clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,9 @@ test: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	$(PY) benchmarks/overhead.py
 	$(PY) benchmarks/workloads.py
+
+reproduce: $(VENV)/.installed
+	$(VENV)/bin/backprop reproduce all
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache .hypothesis

@@ -5,6 +5,7 @@
     backprop predict CHECKPOINT IMAGE...                                  the classes of image files
     backprop models                                                       the model zoo
     backprop datasets                                                     the datasets
+    backprop reproduce NAME... | all | --list [--quick]                    the lectures' experiments
 
 A wrong argument gets one line on stderr and exit code 2, never a traceback
 (set BACKPROP_DEBUG=1 to see the traceback of an unexpected error).
@@ -116,6 +117,14 @@ def build_parser():
     p.add_argument("--top", type=_positive(int), default=3)
     commands.add_parser("models", help="list the model zoo")
     commands.add_parser("datasets", help="list the datasets")
+    p = commands.add_parser("reproduce", help="run the lectures' experiments and write their reports",
+                            description="Run experiments that reproduce the lectures' claims; each writes "
+                                        "OUT/NAME/report.md (claim, setup, result, verdict) and its figures.")
+    p.add_argument("names", nargs="*", metavar="NAME", help="experiments to run, or 'all' (see --list)")
+    p.add_argument("--list", action="store_true", help="list the experiments and their claims")
+    p.add_argument("--quick", action="store_true", help="the small version (seconds; fewer seeds and epochs)")
+    p.add_argument("--out", default="runs/reproduce", help="output directory (default: %(default)s)")
+    p.add_argument("--seed", type=int, default=0)
     return parser
 
 
@@ -209,7 +218,28 @@ def _datasets(args):
     print(_table(rows, ("dataset", "input", "classes", "offline", "description")))
 
 
-COMMANDS = {"train": _train, "evaluate": _evaluate, "predict": _predict, "models": _models, "datasets": _datasets}
+def _reproduce(args):
+    from backprop import experiments
+
+    known = experiments.names()
+    if args.list or not args.names:
+        if not args.list:
+            raise UsageError("backprop reproduce: name an experiment, 'all', or --list")
+        print(_table([(n, experiments.get(n).title) for n in known], ("experiment", "what it reproduces")))
+        return
+    chosen = known if args.names == ["all"] else args.names
+    unknown = [n for n in chosen if n not in known]
+    if unknown:
+        raise UsageError(f"backprop reproduce: unknown experiment {unknown[0]!r}; known: {', '.join(known)}")
+    for name in chosen:
+        print(f"{name}: running{' (quick)' if args.quick else ''} ...", flush=True)
+        report = experiments.run(name, out=args.out, quick=args.quick, seed=args.seed)
+        print(f"{name}: {report.verdict_line().replace('**', '')} ({report.seconds:.0f} s)")
+        print(f"{name}: report: {os.path.join(report.out_dir, 'report.md')}", flush=True)
+
+
+COMMANDS = {"train": _train, "evaluate": _evaluate, "predict": _predict, "models": _models, "datasets": _datasets,
+            "reproduce": _reproduce}
 
 
 def main(argv=None):

@@ -1,0 +1,96 @@
+"""What several experiments share: the digits as arrays, a plain training loop, accuracy.
+
+The loop is the lectures' mini-batch SGD written out (draw a batch, forward,
+loss, backward, update) so an experiment can watch every epoch; a model in
+an experiment is an ordinary ``nn.Module`` and the optimiser any of
+``backprop.optim``.
+"""
+import functools
+
+import numpy
+
+from backprop import autograd, backend
+from backprop.data import datasets, transforms
+from backprop.tensor import Tensor
+from backprop.train.trainer import evaluating
+
+__all__ = ["digits", "fit", "accuracy", "predict"]
+
+
+@functools.lru_cache(maxsize=8)
+def _digits(train, size, seed):
+    dataset = datasets.get("digits", train=train)
+    images = numpy.stack([dataset[i][0].numpy() for i in range(len(dataset))])
+    labels = numpy.array([int(dataset[i][1].item()) for i in range(len(dataset))], dtype=numpy.int64)
+    if size != images.shape[-1]:
+        images = transforms.Resize(size).apply(images)
+    images = numpy.ascontiguousarray(images, dtype=numpy.float32)
+    for array in (images, labels):
+        array.setflags(write=False)
+    return images, labels
+
+
+def digits(train=True, size=8, n=None, seed=0):
+    """scikit-learn's digits as Tensors (x (N, 1, size, size) in [0, 1], labels (N,) int64).
+
+    ``size=16`` resizes them bilinearly to LeCun 1989's 16x16; ``n`` takes a
+    random subset of that many (drawn with ``seed``), stratified so that
+    every class has its share.
+    """
+    images, labels = _digits(train, size, 0)
+    if n is not None:
+        if n > len(labels):
+            raise ValueError(f"digits: asked for n={n} examples, the {'train' if train else 'test'} set has "
+                             f"{len(labels)}")
+        rng = numpy.random.default_rng(seed)
+        order = rng.permutation(len(labels))
+        per_class = [order[labels[order] == c] for c in range(10)]
+        picked = [c[i] for i in range(max(map(len, per_class))) for c in per_class if i < len(c)][:n]
+        index = numpy.sort(numpy.array(picked))
+        images, labels = images[index], labels[index]
+    return Tensor._make(images.copy()), Tensor._make(labels.copy())
+
+
+def fit(model, optimizer, loss_fn, x, y, epochs, batch_size=None, seed=0, after_epoch=None, max_norm=None):
+    """Train for ``epochs`` epochs of mini-batch gradient descent; returns the mean training loss per epoch.
+
+    ``batch_size=None`` is full-batch gradient descent. Each epoch visits the
+    examples in a new random order drawn from ``seed``. ``after_epoch(epoch,
+    loss)`` runs after each epoch (epochs count from 1); returning True stops
+    training (early stopping). ``max_norm`` rescales each unit's incoming
+    weights to norm <= max_norm after every update.
+    """
+    from backprop.nn import utils
+
+    n = x.shape[0]
+    batch_size = n if batch_size is None else batch_size
+    rng = numpy.random.default_rng(seed)
+    losses = []
+    model.train()
+    for epoch in range(1, epochs + 1):
+        order = rng.permutation(n) if batch_size < n else numpy.arange(n)
+        total = 0.0
+        for start in range(0, n, batch_size):
+            index = order[start:start + batch_size]
+            loss = loss_fn(model(x[index]), y[index])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            if max_norm is not None:
+                utils.max_norm_(model, max_norm)
+            total += loss.item() * len(index)
+        losses.append(total / n)
+        if after_epoch is not None and after_epoch(epoch, losses[-1]):
+            break
+    return losses
+
+
+def predict(model, x):
+    """The model's outputs on ``x`` in eval mode without a graph, as a NumPy array."""
+    with evaluating(model), autograd.no_grad():
+        return backend.to_numpy(model(x)._data)
+
+
+def accuracy(model, x, y):
+    """Share of ``x`` whose largest output is the label ``y`` (eval mode)."""
+    return float((predict(model, x).argmax(axis=1) == backend.to_numpy(y._data)).mean())
