@@ -29,6 +29,7 @@ __all__ = ["ACTIVATIONS", "INITS", "deep_net", "gradient_norms", "run"]
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu")
 INITS = ("default", "he")
+INIT_NAMES = {"default": "torch's default", "he": "He"}
 DEPTH, WIDTH = 10, 64  # ten weight layers: nine hidden layers of 64 units and the output layer
 COLOURS = {"sigmoid": "tab:red", "tanh": "tab:orange", "relu": "tab:blue"}
 
@@ -124,7 +125,7 @@ def run(report, quick, seed):
                                   color=COLOURS[activation], label=activation)
                 axis.set_xlabel("layer l (1 = input side)")
                 axis.set_ylabel("||dL/dW_l||")
-                axis.set_title({"default": "torch's default", "he": "He"}[init] + " initialisation")
+                axis.set_title(f"{INIT_NAMES[init]} initialisation")
                 axis.legend(fontsize=8)
 
     curves = {}
@@ -143,7 +144,7 @@ def run(report, quick, seed):
         if axes is not None:
             for (init, activation), (loss, accuracy) in curves.items():
                 style = dict(color=COLOURS[activation], linestyle="-" if init == "he" else "--",
-                             label=f"{activation}, {init} init", marker=".")
+                             label=f"{activation}, {INIT_NAMES[init]} init", marker=".")
                 axes[0].plot(range(1, epochs + 1), loss, **style)
                 axes[1].plot(range(1, epochs + 1), accuracy, **style)
             axes[0].set_ylabel("training loss")
