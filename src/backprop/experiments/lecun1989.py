@@ -24,8 +24,8 @@ targets). The digits are scikit-learn's 8x8 digits resized to 16x16
 (``common.digits``): centred and clean, much easier than the 1989 set. Shared
 weights are shift-invariant feature detectors, so what they win depends on
 how much the digits move; the experiment places the digits three ways:
-centred; shrunk to 16x13 at one of four horizontal positions (as the paper's
-digits were placed); shrunk to 13x13 at one of 4 x 4 positions. The verdict
+centred; shrunk to 16x13 at one of four horizontal positions (our reading of
+how the paper's digits were placed, not checked against it); shrunk to 13x13 at one of 4 x 4 positions. The verdict
 is taken on the last, where a linear classifier (Net-1) does worst, as in
 1989; the other two are reported beside it.
 """
@@ -218,8 +218,8 @@ def run(report, quick, seed):
     only = "; the quick run does only this one" if quick else ""
     report.setup(f"""Data: scikit-learn's 8x8 digits resized bilinearly to 16x16 (`common.digits`), a stratified
 random subset of 320 training and 160 test images. Three placements: **centred** (as they are); **4 positions
-across**: each digit shrunk to 16x13 and put at one of the 4 horizontal offsets of the 16x16 plane, as the 1989
-digits were; **4 x 4 positions**: shrunk to 13x13 at one of 4 x 4 offsets (the verdict's data){only}. Models: `backprop.models.lecun1989_net1..5` (tanh hidden units, PyTorch's
+across**: each digit shrunk to 16x13 and put at one of the 4 horizontal offsets of the 16x16 plane (our reading of how the
+1989 digits were placed, not checked against the paper); **4 x 4 positions**: shrunk to 13x13 at one of 4 x 4 offsets (the verdict's data){only}. Models: `backprop.models.lecun1989_net1..5` (tanh hidden units, PyTorch's
 default initialisation, logits out). Training, the same for every net: cross-entropy of the logits (the paper used
 squared error to tanh targets), SGD with momentum {MOMENTUM}, learning rate {LEARNING_RATE}, batches of {BATCH_SIZE},
 {epochs} epochs. {n_seeds} seed(s) ({", ".join(map(str, seeds))}); a seed draws the subset, the positions, the
