@@ -20,8 +20,9 @@ $(VENV)/.installed-dev: pyproject.toml | $(PY)
 demo: $(VENV)/.installed
 	$(VENV)/bin/backprop train
 
+# one BLAS/OpenMP thread per test worker: two workers already fill two cores
 test: $(VENV)/.installed-dev
-	$(PY) -m pytest -n 2 --dist loadfile
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m pytest -n 2 --dist loadfile
 
 bench: $(VENV)/.installed-dev
 	$(PY) benchmarks/overhead.py

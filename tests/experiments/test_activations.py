@@ -7,7 +7,7 @@ import torch
 
 import backprop as bp
 from backprop import nn
-from backprop.experiments import activations
+from backprop.experiments import activations, common
 
 
 def _linears(model):
@@ -51,7 +51,7 @@ def test_gradient_norms_equal_torchs(activation):
     rng = np.random.default_rng(0)
     x = rng.random((20, 1, 8, 8), dtype=np.float32)
     y = rng.integers(0, 10, 20)
-    ours = activations.gradient_norms(model, bp.tensor(x), bp.tensor(y))
+    ours = common.gradient_norms(model, bp.tensor(x), bp.tensor(y))
 
     layers = []
     for layer in _linears(model):

@@ -91,6 +91,3 @@ def test_compare_by_hand():
     assert found["geometric"]["accuracy"] == [1.0, 0.0]
 
 
-def test_slope_of_a_monte_carlo_error_is_minus_a_half():
-    ks = [1, 10, 100, 1000]
-    assert D.slope(ks, [1 / math.sqrt(k) for k in ks]) == pytest.approx(-0.5)

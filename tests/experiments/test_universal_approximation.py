@@ -34,12 +34,6 @@ def test_one_hidden_layer_has_4u_plus_1_parameters():
         ua.one_hidden_layer(0)
 
 
-def test_slope_of_a_power_law():
-    units = [4, 16, 64, 256]
-    assert ua.slope(units, [3.0 * u ** -2 for u in units]) == pytest.approx(-2)
-    assert ua.slope(units, [0.1] * 4) == pytest.approx(0, abs=1e-12)
-
-
 def test_more_units_fit_better_on_points_not_trained_on():
     train = numpy.random.default_rng(0).uniform(-1, 1, size=(256, 2))
     test = ua.grid(21)

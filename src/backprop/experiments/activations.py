@@ -25,7 +25,7 @@ from backprop import creation, models, nn, optim
 from backprop.experiments import common
 from backprop.experiments.registry import experiment
 
-__all__ = ["ACTIVATIONS", "INITS", "deep_net", "gradient_norms", "run"]
+__all__ = ["ACTIVATIONS", "INITS", "deep_net", "run"]
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu")
 INITS = ("default", "he")
@@ -54,16 +54,6 @@ def deep_net(activation, init="default", depth=DEPTH, width=WIDTH):
 
 def _linears(model):
     return [m for m in model.modules() if isinstance(m, nn.Linear)]
-
-
-def gradient_norms(model, x, y):
-    """||dL/dW_l|| (Frobenius) for every Linear layer l = 1, 2, ... of ``model``: one backward pass of the
-    cross-entropy on (x, y)."""
-    model.zero_grad()
-    nn.CrossEntropyLoss()(model(x), y).backward()
-    norms = numpy.array([numpy.linalg.norm(layer.weight.grad.numpy()) for layer in _linears(model)])
-    model.zero_grad()
-    return norms
 
 
 def _curves(activation, init, seed, data, epochs, lr):
@@ -108,7 +98,7 @@ def run(report, quick, seed):
             per_seed = []
             for s in range(seeds):
                 creation.manual_seed(s)
-                per_seed.append(gradient_norms(deep_net(activation, init), data[0], data[1]))
+                per_seed.append(common.gradient_norms(deep_net(activation, init), data[0], data[1]))
             norms[init, activation] = _geometric_mean(per_seed)
             report.result(f"gradient_norms_{init}_{activation}", norms[init, activation])
     ratio = {key: value[0] / value[-1] for key, value in norms.items()}

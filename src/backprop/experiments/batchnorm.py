@@ -62,12 +62,8 @@ def epochs_to(accuracies, target=TARGET):
 
 def gradient_ratio(model, x, y):
     """||dJ/dW^1|| / ||dJ/dW^L||: how much of the output layer's gradient reaches the first layer."""
-    linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
-    model.zero_grad()
-    nn.CrossEntropyLoss()(model(x), y).backward()
-    first, last = (numpy.linalg.norm(layer.weight.grad.numpy()) for layer in (linears[0], linears[-1]))
-    model.zero_grad()
-    return float(first / last)
+    norms = common.gradient_norms(model, x, y)
+    return float(norms[0] / norms[-1])
 
 
 def train(activation, batchnorm, seed, epochs, data, lr=0.1, batch_size=32):

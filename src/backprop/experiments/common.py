@@ -14,7 +14,7 @@ from backprop.data import datasets, transforms
 from backprop.tensor import Tensor
 from backprop.train.trainer import evaluating
 
-__all__ = ["digits", "fit", "accuracy", "predict"]
+__all__ = ["digits", "fit", "predict", "accuracy", "evaluate", "gradient_norms", "log_slope"]
 
 
 @functools.lru_cache(maxsize=8)
@@ -94,3 +94,30 @@ def predict(model, x):
 def accuracy(model, x, y):
     """Share of ``x`` whose largest output is the label ``y`` (eval mode)."""
     return float((predict(model, x).argmax(axis=1) == backend.to_numpy(y._data)).mean())
+
+
+def evaluate(model, x, y):
+    """(mean cross-entropy -log softmax(z)_y, accuracy) of ``model`` on (x, y) from one eval-mode pass."""
+    from backprop.nn import functional
+
+    scores = predict(model, x)
+    loss = functional.cross_entropy(Tensor._make(scores), y).item()
+    return loss, float((scores.argmax(axis=1) == backend.to_numpy(y._data)).mean())
+
+
+def gradient_norms(model, x, y):
+    """||dL/dW_l|| (Frobenius) of every Linear layer l = 1, 2, ... of ``model`` after one backward pass of
+    the cross-entropy L on (x, y); the gradients are cleared again afterwards."""
+    from backprop.nn import Linear, functional
+
+    model.zero_grad()
+    functional.cross_entropy(model(x), y).backward()
+    norms = numpy.array([float((layer.weight.grad ** 2).sum().item()) ** 0.5
+                         for layer in model.modules() if isinstance(layer, Linear)])
+    model.zero_grad()
+    return norms
+
+
+def log_slope(x, y):
+    """The least-squares slope of log y against log x: y falls like x^slope (-1/2 for a Monte Carlo error)."""
+    return float(numpy.polyfit(numpy.log(x), numpy.log(y), 1)[0])

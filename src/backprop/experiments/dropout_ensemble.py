@@ -109,11 +109,6 @@ def compare(logits, reference, labels, ks=KS):
     return found
 
 
-def slope(ks, values):
-    """The least-squares slope of log(values) against log(ks): -1/2 for a Monte Carlo error."""
-    return float(numpy.polyfit(numpy.log(ks), numpy.log(values), 1)[0])
-
-
 @experiment("dropout_ensemble", title="Dropout as a committee: Monte Carlo average vs weight scaling",
             claim="Dropout trains a committee of weight-sharing networks; at test, using all units and multiplying "
                   "the outgoing weights by 1/2 (1 - p) stands in for averaging the committee.")
@@ -158,7 +153,7 @@ W (m * x) + b against W ((1 - p) x) + b.""")
                   "test acc. committee %", "test acc. weight scaling %"], rows)
     report.text(f"One linear layer, 10 inputs, p = 0.3: max |E_m[W (m * x) + b] - (W ((1 - p) x) + b)| = "
                 f"{linear_error:.2g} over the 4 outputs (the sum over all 1024 masks).")
-    exact_slope = report.result("geometric_slope_one_layer", slope(KS, found[1]["geometric"]["difference"]))
+    exact_slope = report.result("geometric_slope_one_layer", common.log_slope(KS, found[1]["geometric"]["difference"]))
     _draw(report, found)
     at_k = {layers: found[layers]["arithmetic"] for layers in found}
     agreement = {layers: at_k[layers]["agreement"][-1] for layers in found}

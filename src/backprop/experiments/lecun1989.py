@@ -84,26 +84,18 @@ def load(variant, seed):
     return x, y, xt, yt
 
 
-def _cross_entropy(logits, labels):
-    """Mean -log softmax(z)_y of NumPy logits (the test loss, no graph)."""
-    z = logits - logits.max(axis=1, keepdims=True)
-    log_p = z - numpy.log(numpy.exp(z).sum(axis=1, keepdims=True))
-    return float(-log_p[numpy.arange(len(labels)), labels].mean())
-
-
 def curves(factory, data, epochs, seed):
     """Train one net by SGD; per epoch its train loss, test loss and test accuracy, and its final train accuracy."""
     x, y, xt, yt = data
     creation.manual_seed(seed)
     net = factory()
     optimizer = optim.SGD(net.parameters(), lr=LEARNING_RATE, momentum=MOMENTUM)
-    labels = yt.numpy()
     test_loss, test_accuracy = [], []
 
     def after_epoch(epoch, loss):
-        logits = common.predict(net, xt)
-        test_loss.append(_cross_entropy(logits, labels))
-        test_accuracy.append(float((logits.argmax(axis=1) == labels).mean()))
+        loss, accuracy = common.evaluate(net, xt, yt)
+        test_loss.append(loss)
+        test_accuracy.append(accuracy)
 
     train_loss = common.fit(net, optimizer, nn.CrossEntropyLoss(), x, y, epochs, BATCH_SIZE, seed, after_epoch)
     return {"train_loss": numpy.array(train_loss), "test_loss": numpy.array(test_loss),

@@ -20,7 +20,6 @@ import numpy
 from backprop import creation, models, nn, optim
 from backprop.experiments import common
 from backprop.experiments.registry import experiment
-from backprop.tensor import Tensor
 from backprop.train.callbacks import EarlyStopping
 
 # each method: (its options to train(), what the setup says of it)
@@ -54,13 +53,6 @@ def validation_split(x, y, every=5):
     return x[train], y[train], x[val], y[val]
 
 
-def evaluate(model, x, y):
-    """(mean cross-entropy, accuracy) of ``model`` on (x, y) in eval mode: dropout off."""
-    scores = common.predict(model, x)
-    loss = nn.CrossEntropyLoss()(Tensor._make(scores), y).item()
-    return loss, float((scores.argmax(axis=1) == y.numpy()).mean())
-
-
 class _Run:
     """What EarlyStopping sees of a Trainer: the model, the epoch, and the flag that stops training."""
 
@@ -83,14 +75,14 @@ def train(data, seed, epochs, width=512, dropout=(0.0, 0.0), weight_decay=0.0, m
     run = _Run(model)
 
     def after_epoch(epoch, loss):
-        train_loss, _ = evaluate(model, x, y)
-        test_loss, test_accuracy = evaluate(model, x_test, y_test)
+        train_loss, _ = common.evaluate(model, x, y)
+        test_loss, test_accuracy = common.evaluate(model, x_test, y_test)
         for key, value in zip(curves, (train_loss, test_loss, test_accuracy)):
             curves[key].append(value)
         if stopper is None:
             return False
         run.epoch = epoch
-        stopper.on_epoch_end(run, {"val_loss": evaluate(model, x_val, y_val)[0]})
+        stopper.on_epoch_end(run, {"val_loss": common.evaluate(model, x_val, y_val)[0]})
         return run.stop
 
     common.fit(model, optimizer, nn.CrossEntropyLoss(), x, y, epochs, batch_size=32, seed=seed,
@@ -99,7 +91,8 @@ def train(data, seed, epochs, width=512, dropout=(0.0, 0.0), weight_decay=0.0, m
     if stopper is not None:
         stopper.on_train_end(run)  # restores the best epoch's weights if it stopped training
         kept = stopper.best_epoch if stopper.stopped_epoch is not None else kept
-    (train_loss, train_accuracy), (test_loss, test_accuracy) = evaluate(model, x, y), evaluate(model, x_test, y_test)
+    train_loss, train_accuracy = common.evaluate(model, x, y)
+    test_loss, test_accuracy = common.evaluate(model, x_test, y_test)
     return {"model": model, "curves": curves, "train_loss": train_loss, "train_accuracy": train_accuracy, "test_loss": test_loss,
             "test_accuracy": test_accuracy, "epoch": kept}
 

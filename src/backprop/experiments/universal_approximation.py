@@ -68,11 +68,6 @@ def fit_width(units, train_points, steps, seed, test_points):
     return float(((output - target(test_points)) ** 2).mean()), output
 
 
-def slope(units, errors):
-    """Least-squares slope of log(error) against log(units): the error falls like units^slope."""
-    return float(numpy.polyfit(numpy.log(units), numpy.log(errors), 1)[0])
-
-
 def _draw(report, test_points, firsts, errors):
     caption = ("The target f(x, y) = sin(pi x) cos(pi y), the fits of one hidden layer of 1 to 256 ReLU units "
                "(first seed), the error of the 256-unit fit, and the test MSE against the number of units (log-log, "
@@ -123,7 +118,7 @@ over the seeds.""")
     errors = {units: float(numpy.mean([mse for mse, _ in done])) for units, done in runs.items()}
     falls = all(errors[a] > errors[b] for a, b in zip(UNITS, UNITS[1:]))
     below = errors[UNITS[-1]] < THRESHOLD
-    rate = slope(UNITS[1:], [errors[u] for u in UNITS[1:]])
+    rate = common.log_slope(UNITS[1:], [errors[u] for u in UNITS[1:]])
     report.table(["hidden units", "parameters", "test MSE (mean)", "test MSE per seed", "RMS error"],
                  [[u, 4 * u + 1, errors[u], ", ".join(f"{mse:.2e}" for mse, _ in runs[u]), errors[u] ** 0.5]
                   for u in UNITS], "Parameters: 2u weights and u biases in, u weights and one bias out.")
