@@ -71,7 +71,7 @@ def train(activation, batchnorm, seed, epochs, data, lr=0.1, batch_size=32):
     x, y, x_test, y_test = data
     creation.manual_seed(seed)
     model = network(activation=activation, batchnorm=batchnorm)
-    ratio = gradient_ratio(model, x[numpy.arange(batch_size)], y[numpy.arange(batch_size)])
+    ratio = gradient_ratio(model, x[:batch_size], y[:batch_size])  # the first mini-batch
     accuracies = []
 
     def after_epoch(epoch, loss):
@@ -127,7 +127,7 @@ initialisation on one mini-batch (how much gradient reaches the first layer)."""
                   "norm(dJ/dW^1) / norm(dJ/dW^L) at init"], rows)
     with report.figure("batchnorm.png", f"Test accuracy per epoch (mean over {len(seeds)} seeds; band: min-max), "
                        f"8 hidden layers, plain SGD", ncols=len(activations)) as axes:
-        for axis, activation in zip(axes, activations):
+        for axis, activation in zip(axes or (), activations):  # axes is None without matplotlib
             for placement in [p for g, p in configurations if g == activation]:
                 curve, steps = curves[(activation, placement)], numpy.arange(1, epochs + 1)
                 colour = COLOURS[placement]

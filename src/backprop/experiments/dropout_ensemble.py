@@ -50,7 +50,7 @@ def linear_expectation(layer, x, p):
         raise ValueError(f"linear_expectation: expected one input vector of at most 16 units, got shape {x.shape}")
     masks = numpy.array(list(itertools.product([0.0, 1.0], repeat=x.size)))
     probability = (1 - p) ** masks.sum(axis=1) * p ** (x.size - masks.sum(axis=1))
-    weight, bias = (p.detach().numpy().astype(numpy.float64) for p in (layer.weight, layer.bias))
+    weight, bias = (param.detach().numpy().astype(numpy.float64) for param in (layer.weight, layer.bias))
     expected = probability @ ((masks * x) @ weight.T + bias)
     scaled = nn.Sequential(nn.Dropout(p, scale_at_test=True), layer).eval()
     with autograd.no_grad():
@@ -144,7 +144,7 @@ W (m * x) + b against W ((1 - p) x) + b.""")
         found[layers]["weight_scaling_accuracy"] = float((reference.argmax(1) == labels).mean())
         report.result(f"{layers}_dropout_layers", found[layers])
     rows = []
-    for layers, name, in itertools.product((1, 3), ("arithmetic", "geometric")):
+    for layers, name in itertools.product((1, 3), ("arithmetic", "geometric")):
         values = found[layers][name]
         rows += [[layers, name, k, 100 * values["agreement"][KS.index(k)], values["difference"][KS.index(k)],
                   100 * values["accuracy"][KS.index(k)], 100 * found[layers]["weight_scaling_accuracy"]]
@@ -172,7 +172,10 @@ W (m * x) + b against W ((1 - p) x) + b.""")
 def _draw(report, found):
     with report.figure("dropout_ensemble.png", "Left: mean |p_K - p_ws| against the committee size K (solid: "
                        "arithmetic mean of the softmax outputs, dashed: geometric mean). Right: test accuracy of the "
-                       "committee (lines) and of weight scaling (dotted)", ncols=2) as (difference, accuracy):
+                       "committee (lines) and of weight scaling (dotted)", ncols=2) as axes:
+        if axes is None:  # no matplotlib: the report says so
+            return
+        difference, accuracy = axes
         for layers, colour in ((1, "C0"), (3, "C1")):
             label = f"{layers} dropout layer{'s' if layers > 1 else ''}"
             difference.loglog(KS, found[layers]["arithmetic"]["difference"], "-o", color=colour, ms=3,

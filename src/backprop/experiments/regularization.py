@@ -93,8 +93,8 @@ def train(data, seed, epochs, width=512, dropout=(0.0, 0.0), weight_decay=0.0, m
         kept = stopper.best_epoch if stopper.stopped_epoch is not None else kept
     train_loss, train_accuracy = common.evaluate(model, x, y)
     test_loss, test_accuracy = common.evaluate(model, x_test, y_test)
-    return {"model": model, "curves": curves, "train_loss": train_loss, "train_accuracy": train_accuracy, "test_loss": test_loss,
-            "test_accuracy": test_accuracy, "epoch": kept}
+    return {"model": model, "curves": curves, "train_loss": train_loss, "train_accuracy": train_accuracy,
+            "test_loss": test_loss, "test_accuracy": test_accuracy, "epoch": kept}
 
 
 def _mean(runs, key):
@@ -151,7 +151,10 @@ train minus test accuracy and test minus train cross-entropy.""")
 
 def _draw(report, results, n_seeds):
     with report.figure("regularization.png", f"Cross-entropy (test solid, train dashed) and test accuracy per epoch, "
-                       f"mean over {n_seeds} seed(s); dots: the epochs early stopping kept", ncols=2) as (loss, acc):
+                       f"mean over {n_seeds} seed(s); dots: the epochs early stopping kept", ncols=2) as axes:
+        if axes is None:  # no matplotlib: the report says so
+            return
+        loss, acc = axes
         for name, runs in results.items():
             if name == "early stopping":
                 continue
