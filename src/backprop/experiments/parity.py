@@ -83,13 +83,9 @@ def train(net, x, t, steps):
     Returns (accuracy, steps taken).
     """
     optimizer = optim.Adam(net.parameters(), lr=LEARNING_RATE)
-    done = []
 
     def after_epoch(epoch, loss):
-        if epoch % CHECK_EVERY == 0 and accuracy(net, x, t) == 1.0:
-            done.append(epoch)
-            return True
-        return False
+        return epoch % CHECK_EVERY == 0 and accuracy(net, x, t) == 1.0
 
     losses = common.fit(net, optimizer, nn.MSELoss(), x, t, steps, after_epoch=after_epoch)
     return accuracy(net, x, t), len(losses)
@@ -248,8 +244,9 @@ that reaches 100% counts, as width + 1 units. Seed {seed}.""")
     generalised = sum(r["deep_before"] == 1.0 for r in rows[1:])
     report.text(f"""The lecture's claim is about circuits of logic units, and there it holds (2^(d-1)+1 for its 2^d,
 3(d-1) for its "about 4d"): the deep chain's units grow linearly, the shallow AND-OR circuit's double with every bit
-({ratio:.1f} times the deep chain's at d = {last['d']}). Learning: the shared chain {"reaches" if deep_learnt else "does not reach"} 100% at every d, starting
-from the module learnt on d - 1 (already 100% right before any training on d at {generalised} of {len(rows) - 1} d),
+({ratio:.1f} times the deep chain's at d = {last['d']}). Learning: the shared chain
+{"reaches" if deep_learnt else "does not reach"} 100% at every d, starting from the module learnt on d - 1
+(already 100% right before any training on d at {generalised} of {len(rows) - 1} d),
 with 9 weights whatever d{"; trained from scratch on d bits alone it succeeds only sometimes (last column)" if cold
 else ""}. The narrowest learnt shallow nets have {", ".join(f"{r['shallow_units']}" for r in shallow_found)}
 units for d = {", ".join(str(r["d"]) for r in shallow_found)}, against 2^(d-1)+1 for the AND-OR circuit and d + 1
