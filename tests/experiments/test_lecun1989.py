@@ -29,7 +29,7 @@ def test_placed_puts_each_digit_in_a_window_at_every_offset():
         numpy.testing.assert_allclose(image[:, columns], 1, rtol=1e-6)  # a constant image stays constant
         assert image.sum() == pytest.approx(16 * 13, rel=1e-5)
         offsets.add(int(columns[0]))
-    assert offsets == {0, 1, 2, 3}  # the paper's four horizontal positions, all drawn
+    assert offsets == {0, 1, 2, 3}  # four horizontal positions, all drawn
     again = lecun1989.placed(ones, 16, 13, seed=0).numpy()
     assert (again == moved).all() and not (lecun1989.placed(ones, 16, 13, seed=1).numpy() == moved).all()
 

@@ -24,10 +24,11 @@ targets). The digits are scikit-learn's 8x8 digits resized to 16x16
 (``common.digits``): centred and clean, much easier than the 1989 set. Shared
 weights are shift-invariant feature detectors, so what they win depends on
 how much the digits move; the experiment places the digits three ways:
-centred; shrunk to 16x13 at one of four horizontal positions (our reading of
-how the paper's digits were placed, not checked against it); shrunk to 13x13 at one of 4 x 4 positions. The verdict
-is taken on the last, where a linear classifier (Net-1) does worst, as in
-1989; the other two are reported beside it.
+centred; shrunk to 16x13 at one of four horizontal positions (our reading
+of how the paper's digits were placed, not checked against it); shrunk to
+13x13 at one of 4 x 4 positions. The verdict is taken on the last, where a
+linear classifier (Net-1) does worst, as in 1989; the other two are
+reported beside it.
 """
 import numpy
 
@@ -60,7 +61,7 @@ def placed(images, height, width, seed):
     """Each (1, 16, 16) digit shrunk to height x width and placed at a random offset of the 16x16 plane.
 
     There are (17 - height) x (17 - width) offsets, drawn uniformly with ``seed``;
-    16x13 gives the paper's four horizontal positions.
+    16x13 gives four horizontal positions (our reading of the 1989 paper's).
     """
     if images.shape[1:] != INPUT_SHAPE:
         raise ValueError(f"placed expects images of shape (N, 1, 16, 16), got {tuple(images.shape)}")
@@ -131,8 +132,8 @@ def overfitting(found):
 
 def check_counts():
     """Each net's (links, weights) as counted by count_links and count_parameters, and whether all match."""
-    counts = {name: (models.count_links(factory(), INPUT_SHAPE), models.count_parameters(factory()))
-              for name, factory, *_ in NETS}
+    nets = {name: factory() for name, factory, *_ in NETS}
+    counts = {name: (models.count_links(net, INPUT_SHAPE), models.count_parameters(net)) for name, net in nets.items()}
     match = all(counts[name] == (links, weights) for name, _, links, weights, _ in NETS)
     return counts, match
 
@@ -210,13 +211,14 @@ def run(report, quick, seed):
     only = "; the quick run does only this one" if quick else ""
     report.setup(f"""Data: scikit-learn's 8x8 digits resized bilinearly to 16x16 (`common.digits`), a stratified
 random subset of 320 training and 160 test images. Three placements: **centred** (as they are); **4 positions
-across**: each digit shrunk to 16x13 and put at one of the 4 horizontal offsets of the 16x16 plane (our reading of how the
-1989 digits were placed, not checked against the paper); **4 x 4 positions**: shrunk to 13x13 at one of 4 x 4 offsets (the verdict's data){only}. Models: `backprop.models.lecun1989_net1..5` (tanh hidden units, PyTorch's
+across**: each digit shrunk to 16x13 and put at one of the 4 horizontal offsets of the 16x16 plane (our reading of
+how the 1989 digits were placed, not checked against the paper); **4 x 4 positions**: shrunk to 13x13 at one of 4 x 4
+offsets (the verdict's data){only}. Models: `backprop.models.lecun1989_net1..5` (tanh hidden units, PyTorch's
 default initialisation, logits out). Training, the same for every net: cross-entropy of the logits (the paper used
 squared error to tanh targets), SGD with momentum {MOMENTUM}, learning rate {LEARNING_RATE}, batches of {BATCH_SIZE},
 {epochs} epochs. {n_seeds} seed(s) ({", ".join(map(str, seeds))}); a seed draws the subset, the positions, the
 initial weights and the batch order, so mean ± sd includes the luck of the 160 test images (one image is 0.6%).
-Not MNIST (not available offline); the 1989 set is not public. Our digits differ from the 1989 ones, so the
+Not MNIST (not available offline) nor the 1989 set (not available here). Our digits differ from the 1989 ones, so the
 percentages are not the lecture's: the claim tested is the ordering, the counts and Net-1's overfitting.""")
 
     counts, counts_match = check_counts()
