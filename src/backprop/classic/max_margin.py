@@ -59,7 +59,7 @@ class MaxMarginClassifier(Module):
         self.register_buffer("weight", creation.zeros(in_features, dtype=dtypes.float32))
         self.register_buffer("bias", creation.zeros((), dtype=dtypes.float32))
 
-    def _data(self, x, t=None, name="MaxMarginClassifier"):
+    def _checked(self, x, t=None, name="MaxMarginClassifier"):
         x, one = _inputs.examples(x, self.in_features, self.weight, name)
         if t is not None:
             t = _inputs.targets(t, x.shape[0], (-1, 1), self.weight, name, _HINT)
@@ -67,7 +67,7 @@ class MaxMarginClassifier(Module):
 
     def forward(self, x):
         """f(x) = w^T x + b for x of shape (n,) or (N, n)."""
-        x, _, one = self._data(x)
+        x, _, one = self._checked(x)
         return _inputs.tensor(x @ self.weight._data + self.bias._data, one)
 
     def predict(self, x):
@@ -78,7 +78,7 @@ class MaxMarginClassifier(Module):
 
     def objective(self, x, t):
         """J(w, b) = lambda/2 ||w||^2 + mean_i max(0, 1 - t_i f(x_i)) on the data (a float)."""
-        x, t, _ = self._data(x, t, "MaxMarginClassifier.objective")
+        x, t, _ = self._checked(x, t, "MaxMarginClassifier.objective")
         return self._objective(x, t)
 
     def _objective(self, x, t):
@@ -93,7 +93,7 @@ class MaxMarginClassifier(Module):
         ``t`` in {-1, +1}; 0/1 labels are refused (map them with 2 t - 1).
         Training starts again from w = 0, b = 0.
         """
-        x, t, _ = self._data(x, t, "MaxMarginClassifier.fit")
+        x, t, _ = self._checked(x, t, "MaxMarginClassifier.fit")
         if x.shape[0] == 0:
             raise ValueError("MaxMarginClassifier.fit needs at least one example")
         w, b = self.weight._data, self.bias._data
@@ -123,12 +123,12 @@ class MaxMarginClassifier(Module):
 
     def geometric_margin(self, x, t):
         """min_i t_i f(x_i) / ||w||: the signed distance of the closest point to the boundary (< 0: misclassified)."""
-        x, t, _ = self._data(x, t, "MaxMarginClassifier.geometric_margin")
+        x, t, _ = self._checked(x, t, "MaxMarginClassifier.geometric_margin")
         return float((t * (x @ self.weight._data + self.bias._data)).min()) * self.margin
 
     def support_vectors(self, x, t, tol=1e-2):
         """Indices (int64 Tensor) of the points on or inside the margin: t_i f(x_i) <= 1 + tol."""
-        x, t, _ = self._data(x, t, "MaxMarginClassifier.support_vectors")
+        x, t, _ = self._checked(x, t, "MaxMarginClassifier.support_vectors")
         xp = backend.array_module(x)
         return Tensor._make(xp.nonzero(t * (x @ self.weight._data + self.bias._data) <= 1 + tol)[0].astype(xp.int64))
 

@@ -62,12 +62,12 @@ class Perceptron(Module):
         """What the trainable unit sees: the input itself (MarkI puts its random layer here)."""
         return x
 
-    def _inputs(self, x):
+    def _examples(self, x):
         return _inputs.examples(x, self.in_features, self.weight, type(self).__name__)
 
     def forward(self, x):
         """The unit's output step(w^T x + b) (float 0/1) for x of shape (n,) or (N, n)."""
-        x, one = self._inputs(x)
+        x, one = self._examples(x)
         z = self.features(x) @ self.weight._data + self.bias._data
         return _inputs.tensor((z > 0).astype(z.dtype), one)
 
@@ -82,7 +82,7 @@ class Perceptron(Module):
         True). Returns the number of mistakes (= updates) in each epoch;
         ``mistakes`` keeps their total over all calls.
         """
-        x, _ = self._inputs(x)
+        x, _ = self._examples(x)
         t = _inputs.targets(t, x.shape[0], (0, 1), self.weight, f"{type(self).__name__}.fit", _HINT)
         f = self.features(x)
         w, b = self.weight._data, self.bias._data
