@@ -53,3 +53,11 @@ def test_log_slope_of_power_laws():
     assert common.log_slope(units, [1 / math.sqrt(k) for k in units]) == pytest.approx(-0.5)
     assert common.log_slope(units, [3.0 * u ** -2 for u in units]) == pytest.approx(-2)
     assert common.log_slope(units, [0.1] * 4) == pytest.approx(0, abs=1e-12)
+
+
+def test_he_init_draws_weights_of_variance_two_over_fan_in_and_zero_biases():
+    bp.manual_seed(0)
+    model = common.he_init_(nn.Sequential(nn.Linear(400, 300), nn.ReLU(), nn.Linear(300, 200)))
+    for layer, fan_in in ((model[0], 400), (model[2], 300)):
+        assert layer.weight.detach().numpy().var() == pytest.approx(2 / fan_in, rel=0.05)
+        assert (layer.bias.detach().numpy() == 0).all()

@@ -45,11 +45,7 @@ def deep_net(activation, init="default", depth=DEPTH, width=WIDTH):
     if depth < 2:
         raise ValueError(f"deep_net: depth counts weight layers and must be >= 2, got {depth}")
     model = models.mlp((1, 8, 8), 10, hidden=(width,) * (depth - 1), activation=activation)
-    if init == "he":
-        for layer in _linears(model):
-            nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
-            nn.init.zeros_(layer.bias)
-    return model
+    return common.he_init_(model) if init == "he" else model
 
 
 def _linears(model):

@@ -47,12 +47,8 @@ def network(depth=8, width=64, activation="sigmoid", batchnorm="none", inputs=64
             layers.append(nn.BatchNorm1d(width))
         size = width
     layers.append(nn.Linear(size, classes))
-    if batchnorm == "he":
-        for layer in layers:
-            if isinstance(layer, nn.Linear):
-                nn.init.kaiming_normal_(layer.weight)
-                nn.init.zeros_(layer.bias)
-    return nn.Sequential(*layers)
+    model = nn.Sequential(*layers)
+    return common.he_init_(model) if batchnorm == "he" else model
 
 
 def epochs_to(accuracies, target=TARGET):

@@ -14,7 +14,7 @@ from backprop.data import datasets, transforms
 from backprop.tensor import Tensor
 from backprop.train.trainer import evaluating
 
-__all__ = ["digits", "fit", "predict", "accuracy", "evaluate", "gradient_norms", "log_slope"]
+__all__ = ["digits", "fit", "predict", "accuracy", "evaluate", "gradient_norms", "he_init_", "log_slope"]
 
 
 @functools.lru_cache(maxsize=8)
@@ -116,6 +116,18 @@ def gradient_norms(model, x, y):
                          for layer in model.modules() if isinstance(layer, Linear)])
     model.zero_grad()
     return norms
+
+
+def he_init_(model):
+    """He's initialisation for ReLU nets: every Linear weight ~ N(0, 2 / fan_in), every bias 0; returns ``model``."""
+    from backprop.nn import Linear, init
+
+    for layer in model.modules():
+        if isinstance(layer, Linear):
+            init.kaiming_normal_(layer.weight, nonlinearity="relu")
+            if layer.bias is not None:
+                init.zeros_(layer.bias)
+    return model
 
 
 def log_slope(x, y):
