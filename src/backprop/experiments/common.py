@@ -18,7 +18,7 @@ __all__ = ["digits", "fit", "predict", "accuracy", "evaluate", "gradient_norms",
 
 
 @functools.lru_cache(maxsize=8)
-def _digits(train, size, seed):
+def _digits(train, size):
     dataset = datasets.get("digits", train=train)
     images = numpy.stack([dataset[i][0].numpy() for i in range(len(dataset))])
     labels = numpy.array([int(dataset[i][1].item()) for i in range(len(dataset))], dtype=numpy.int64)
@@ -37,7 +37,7 @@ def digits(train=True, size=8, n=None, seed=0):
     random subset of that many (drawn with ``seed``), stratified so that
     every class has its share.
     """
-    images, labels = _digits(train, size, 0)
+    images, labels = _digits(train, size)
     if n is not None:
         if n > len(labels):
             raise ValueError(f"digits: asked for n={n} examples, the {'train' if train else 'test'} set has "
