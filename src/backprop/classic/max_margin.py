@@ -81,10 +81,13 @@ class MaxMarginClassifier(Module):
         x, t, _ = self._checked(x, t, "MaxMarginClassifier.objective")
         return self._objective(x, t)
 
+    def _margins(self, x, t):
+        """t_i f(x_i) for every example: >= 1 outside the margin, < 0 on the wrong side."""
+        return t * (x @ self.weight._data + self.bias._data)
+
     def _objective(self, x, t):
         w = self.weight._data
-        xp = backend.array_module(w)
-        hinge = xp.maximum(0, 1 - t * (x @ w + self.bias._data))
+        hinge = backend.array_module(w).maximum(0, 1 - self._margins(x, t))
         return float(self.lam / 2 * (w @ w) + hinge.mean())
 
     def fit(self, x, t, epochs=1000):
@@ -102,7 +105,7 @@ class MaxMarginClassifier(Module):
         xp = backend.array_module(w)
         history = []
         for k in range(1, epochs + 1):
-            inside = t * (x @ w + b) < 1  # the points whose hinge is active
+            inside = self._margins(x, t) < 1  # the points whose hinge is active
             pull = t[inside]
             grad_w = self.lam * w - pull @ x[inside] / x.shape[0]
             grad_b = -pull.sum() / x.shape[0]
@@ -124,13 +127,13 @@ class MaxMarginClassifier(Module):
     def geometric_margin(self, x, t):
         """min_i t_i f(x_i) / ||w||: the signed distance of the closest point to the boundary (< 0: misclassified)."""
         x, t, _ = self._checked(x, t, "MaxMarginClassifier.geometric_margin")
-        return float((t * (x @ self.weight._data + self.bias._data)).min()) * self.margin
+        return float(self._margins(x, t).min()) * self.margin
 
     def support_vectors(self, x, t, tol=1e-2):
         """Indices (int64 Tensor) of the points on or inside the margin: t_i f(x_i) <= 1 + tol."""
         x, t, _ = self._checked(x, t, "MaxMarginClassifier.support_vectors")
         xp = backend.array_module(x)
-        return Tensor._make(xp.nonzero(t * (x @ self.weight._data + self.bias._data) <= 1 + tol)[0].astype(xp.int64))
+        return Tensor._make(xp.nonzero(self._margins(x, t) <= 1 + tol)[0].astype(xp.int64))
 
     def extra_repr(self):
         return f"in_features={self.in_features}, lam={self.lam}"
