@@ -1,0 +1,1 @@
+"""Fooling a network: adversarial examples (placeholder: being written)."""

@@ -1,0 +1,94 @@
+"""What every explanation method shares: the input as a leaf Tensor, the explained class, eval mode.
+
+The explained output is the class score y_c (the logit, before the softmax)
+of the target class c of each example; ``target=None`` explains the class the
+model predicts.
+"""
+import contextlib
+
+import numpy
+
+from backprop import backend
+from backprop.tensor import Tensor
+
+__all__ = ["as_input", "check_targets", "class_scores", "eval_mode", "input_gradient", "to_map"]
+
+
+def as_input(x):
+    """``x`` (a Tensor or an array, with a batch axis first) as a fresh float leaf Tensor that records gradients."""
+    data = x._data if isinstance(x, Tensor) else numpy.asarray(x)
+    if data.ndim < 2:
+        raise ValueError(f"expected a batch of inputs (N, ...) with a batch axis first, got shape {tuple(data.shape)}")
+    if data.dtype.kind != "f":
+        data = data.astype(numpy.float32)
+    return Tensor._make(data.copy(), requires_grad=True)
+
+
+def check_targets(target, output):
+    """The explained class of each example as an int64 array (N,): ``None`` is the predicted class,
+    an int is the same class for all, a sequence gives one per example.
+
+    >>> check_targets(None, numpy.array([[0.0, 2.0], [3.0, 1.0]])).tolist()
+    [1, 0]
+    >>> check_targets(1, numpy.zeros((3, 4))).tolist()
+    [1, 1, 1]
+    """
+    n, k = output.shape[0], output.shape[-1]
+    if output.ndim != 2:
+        raise ValueError(f"expected the model to output class scores (N, K), got shape {tuple(output.shape)}")
+    if target is None:
+        return numpy.asarray(backend.to_numpy(output)).argmax(axis=1).astype(numpy.int64)
+    if isinstance(target, Tensor):
+        target = target.numpy()
+    array = numpy.asarray(target)
+    if array.dtype.kind not in "iu":
+        raise TypeError(f"target must be an int class index (or a sequence of them), got {target!r}")
+    array = numpy.broadcast_to(array.astype(numpy.int64), (n,)) if array.ndim == 0 else array.astype(numpy.int64)
+    if array.shape != (n,):
+        raise ValueError(f"expected one target per example ({n}), got {array.shape[0]}")
+    if array.min() < 0 or array.max() >= k:
+        raise ValueError(f"target classes must lie in [0, {k}), got {array.tolist()}")
+    return numpy.ascontiguousarray(array)
+
+
+def class_scores(output, targets):
+    """The Tensor (N,) of y_{i, c_i}: each example's score of its explained class (differentiable)."""
+    xp = backend.array_module(output._data)
+    mask = xp.zeros(output.shape, dtype=output._data.dtype)
+    mask[xp.arange(output.shape[0]), xp.asarray(targets)] = 1
+    return (output * Tensor._make(mask)).sum(dim=1)
+
+
+@contextlib.contextmanager
+def eval_mode(model):
+    """The model in eval mode (dropout off, batch norm on running statistics), with gradients; mode restored after."""
+    was_training = model.training
+    model.eval()
+    try:
+        yield model
+    finally:
+        model.train(was_training)
+
+
+def input_gradient(model, x, target=None):
+    """(d y_c / d x, y, c): the gradient of each example's class score with respect to its input (a NumPy
+    array of x's shape), the model's outputs and the explained classes."""
+    x = as_input(x)
+    with eval_mode(model):
+        output = model(x)
+        targets = check_targets(target, output._data)
+        class_scores(output, targets).sum().backward()
+    return backend.to_numpy(x.grad._data), backend.to_numpy(output._data), targets
+
+
+def to_map(array, keep_channels=False):
+    """A per-input attribution as a map of the input's spatial shape: for images (N, C, H, W) the channel
+    axis is summed (attributions add up), giving (N, H, W); other shapes are returned as they are.
+
+    >>> to_map(numpy.ones((2, 3, 4, 5))).shape, to_map(numpy.ones((2, 7))).shape
+    ((2, 4, 5), (2, 7))
+    """
+    array = numpy.asarray(backend.to_numpy(array))
+    if array.ndim == 4 and not keep_channels:
+        return array.sum(axis=1)
+    return array
