@@ -6,9 +6,12 @@ and tensors declared with ``register_buffer`` (running statistics) into
 ``_buffers``. From those registries come ``parameters()``,
 ``state_dict()`` with torch's dotted keys ("features.0.weight"),
 ``train()``/``eval()``, ``to(device)`` and the printed tree, as in
-``torch.nn.Module``.
+``torch.nn.Module``. Forward hooks (``register_forward_hook``) see, and may
+replace, what a module returns: how explanation methods read a layer's
+activations without changing the network.
 """
 import collections
+import itertools
 
 from backprop import autograd
 from backprop import backend
@@ -17,6 +20,24 @@ from backprop.nn.parameter import Parameter
 from backprop.tensor import Tensor
 
 _IncompatibleKeys = collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+_hook_ids = itertools.count()
+
+
+class RemovableHandle:
+    """What ``register_forward_hook`` returns: ``remove()`` unregisters the hook (also on leaving a ``with``)."""
+
+    def __init__(self, hooks):
+        self._hooks = hooks
+        self.id = next(_hook_ids)
+
+    def remove(self):
+        self._hooks.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
 
 
 class Module:
@@ -40,12 +61,37 @@ class Module:
         object.__setattr__(self, "_buffers", {})
         object.__setattr__(self, "_non_persistent", set())
         object.__setattr__(self, "_modules", {})
+        object.__setattr__(self, "_forward_hooks", {})
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} has no forward()")
 
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        output = self.forward(*args, **kwargs)
+        if self._forward_hooks:
+            for hook in list(self._forward_hooks.values()):
+                result = hook(self, args, output)
+                if result is not None:
+                    output = result
+        return output
+
+    def register_forward_hook(self, hook):
+        """Call ``hook(module, args, output)`` after every forward pass, as torch: ``args`` the positional
+        inputs (a tuple); a return value other than None replaces the output (and is what later hooks see).
+        Hooks run in the order they were registered. Returns a handle whose ``remove()`` unregisters it.
+
+        >>> import backprop as bp
+        >>> layer, seen = bp.nn.ReLU(), []
+        >>> handle = layer.register_forward_hook(lambda module, args, output: seen.append(output.shape))
+        >>> _ = layer(bp.zeros(2, 3)); handle.remove(); _ = layer(bp.zeros(4, 3))
+        >>> seen
+        [(2, 3)]
+        """
+        if not callable(hook):
+            raise TypeError(f"register_forward_hook expects a callable hook(module, args, output), got {hook!r}")
+        handle = RemovableHandle(self._forward_hooks)
+        self._forward_hooks[handle.id] = hook
+        return handle
 
     # ------------------------------------------------------------ registering
     def __setattr__(self, name, value):
