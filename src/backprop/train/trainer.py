@@ -8,6 +8,15 @@ runs the callbacks and, given an ``out_dir``, writes a checkpoint holding
 everything needed to resume exactly: the model, optimiser and scheduler
 states, the epoch, the loaders' and the random generator's states, the
 callbacks' states and the history.
+
+Adversarial training (Goodfellow et al. 2015): given an ``adversary``
+(model, x, y) -> x_adv, e.g. ``functools.partial(backprop.attacks.fgsm,
+eps=0.1)``, each step trains on
+
+    J~(theta, x, y) = (1 - w) J(theta, x, y) + w J(theta, x_adv, y)
+
+with w = ``adversarial_weight``; w = 1 trains on the attacked batch only
+(Madry et al.'s PGD training).
 """
 import contextlib
 import csv
@@ -22,6 +31,7 @@ import numpy
 from backprop import autograd, backend, creation
 from backprop.nn import utils as nn_utils
 from backprop.optim import lr_scheduler
+from backprop.tensor import Tensor
 from backprop.train import metrics
 from backprop.train.checkpoint import load_checkpoint, save_checkpoint
 
@@ -36,6 +46,10 @@ class Trainer:
     ``clip_grad_norm`` (v): if ||g|| > v then g <- g v / ||g|| before each update.
     ``max_norm`` (alpha): each unit's incoming weights rescaled to norm <= alpha after each update.
     ``config`` (plain values) is stored in every checkpoint, e.g. how to rebuild the model.
+    ``adversary`` (model, x, y) -> x_adv and ``adversarial_weight`` w: train on (1 - w) J(x) + w J(x_adv);
+    x_adv is crafted with the model in eval mode, the update is made in training mode. The logged loss is
+    that combination; the logged accuracy is on the clean batch for w < 1, on the attacked one for w = 1.
+    The adversary is code, not state: a checkpoint does not hold it, pass it again to resume.
 
     >>> import backprop as bp
     >>> data = bp.data.TensorDataset(bp.randn(64, 2), bp.randint(0, 2, (64,)))
@@ -47,15 +61,22 @@ class Trainer:
     """
 
     def __init__(self, model, optimizer, loss_fn, train_loader, val_loader=None, *, epochs=10, scheduler=None,
-                 clip_grad_norm=None, max_norm=None, callbacks=(), out_dir=None, device=None, config=None):
+                 clip_grad_norm=None, max_norm=None, callbacks=(), out_dir=None, device=None, config=None,
+                 adversary=None, adversarial_weight=0.5):
         if epochs < 0:
             raise ValueError(f"Trainer: epochs must be >= 0, got {epochs}")
+        if isinstance(adversarial_weight, bool) or not isinstance(adversarial_weight, (int, float)) \
+                or not 0 <= adversarial_weight <= 1:
+            raise ValueError(f"Trainer: adversarial_weight must be a number in [0, 1], got {adversarial_weight!r}")
+        if adversary is not None and not callable(adversary):
+            raise TypeError(f"Trainer: adversary must be a function (model, x, y) -> x_adv, got {adversary!r}")
         self.model, self.optimizer, self.loss_fn = model, optimizer, loss_fn
         self.train_loader, self.val_loader = train_loader, val_loader
         self.epochs, self.scheduler = epochs, scheduler
         self.clip_grad_norm, self.max_norm = clip_grad_norm, max_norm
         self.callbacks = list(callbacks)
         self.out_dir, self.device, self.config = out_dir, device, dict(config or {})
+        self.adversary, self.adversarial_weight = adversary, float(adversarial_weight)
         self.epoch, self.step, self.history, self.stop = 0, 0, [], False
         if device is not None:
             self.model.to(device=device)
@@ -68,8 +89,11 @@ class Trainer:
 
     def train_step(self, inputs, target):
         """Forward, loss, backward, update; returns (loss value, output)."""
-        output = self.model(inputs)
-        loss = self.loss_fn(output, target)
+        if self.adversary is None:
+            output = self.model(inputs)
+            loss = self.loss_fn(output, target)
+        else:
+            loss, output = self._adversarial_loss(inputs, target)
         self.optimizer.zero_grad()
         loss.backward()
         if self.clip_grad_norm is not None:
@@ -79,6 +103,18 @@ class Trainer:
             nn_utils.max_norm_(self.model, self.max_norm)
         self.step += 1
         return loss.item(), output
+
+    def _adversarial_loss(self, inputs, target):
+        """(J~ = (1 - w) J(x) + w J(x_adv), the output on x, or on x_adv when w = 1)."""
+        with evaluating(self.model), autograd.enable_grad():  # eval mode, but the attack needs its gradient
+            attacked = self.adversary(self.model, inputs, target)
+        attacked = attacked.detach() if isinstance(attacked, Tensor) else creation.as_tensor(attacked)
+        w = self.adversarial_weight
+        if w == 1:  # no clean forward pass
+            output = self.model(attacked)
+            return self.loss_fn(output, target), output
+        output = self.model(inputs)
+        return (1 - w) * self.loss_fn(output, target) + w * self.loss_fn(self.model(attacked), target), output
 
     def train_epoch(self):
         self.model.train()
