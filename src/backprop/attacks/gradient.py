@@ -29,7 +29,7 @@ from backprop.explain._common import as_input, eval_mode
 from backprop.nn import functional
 from backprop.tensor import Tensor
 
-__all__ = ["fgsm", "pgd", "loss_gradient"]
+__all__ = ["fgsm", "pgd", "loss_gradient", "attacking"]
 
 
 def fgsm(model, x, y, eps, *, loss_fn=None, clip=(0.0, 1.0)):
