@@ -219,7 +219,7 @@ def _draw(report, model, control, images, labels, shortcut, control_found):
     other_image = tagged_others[fooled][:1] if fooled.any() else tagged_others[:1]
     with report.figure("clever_hans.png", f"Top: a tagged test image of the horse class ({HORSE}), the LRP-epsilon "
                        "and squared-saliency maps of its horse score, and the LRP map of the control net that never "
-                       "saw the tag (red: for horse, blue: against). Bottom: an image of another class with the tag, "
+                       "saw the tag (LRP: red for horse, blue against; saliency: bright is large). Bottom: an image of another class with the tag, "
                        "called horse, and its maps for the horse score; right: the horse class's recall and the "
                        "other classes called horse, tag in place vs removed or moved", nrows=2, ncols=4,
                        figsize=(14, 7)) as axes:
@@ -227,13 +227,14 @@ def _draw(report, model, control, images, labels, shortcut, control_found):
             return
         for row, image in enumerate((horse_image, other_image)):
             first = axes[4 * row]
-            first.imshow(image[0, 0], cmap="gray_r", vmin=0, vmax=1)
+            first.imshow(image[0, 0], cmap="gray", vmin=0, vmax=1)
+            first.axis("off")
             first.set_title(f"{'horse' if row == 0 else 'another class'} with the tag", fontsize=9)
-            explain.plot(image[0, 0], explain.lrp(model, image, HORSE)[0], ax=axes[4 * row + 1])
+            explain.plot(image[0, 0], explain.lrp(model, image, HORSE)[0], ax=axes[4 * row + 1], alpha=0.7)
             axes[4 * row + 1].set_title("LRP-epsilon, horse score", fontsize=9)
-            explain.plot(image[0, 0], explain.saliency(model, image, HORSE, squared=True)[0], ax=axes[4 * row + 2])
+            explain.plot(image[0, 0], explain.saliency(model, image, HORSE, squared=True)[0], ax=axes[4 * row + 2], alpha=0.7)
             axes[4 * row + 2].set_title("saliency (dy/dx)^2, horse score", fontsize=9)
-        explain.plot(horse_image[0, 0], explain.lrp(control, horse_image, HORSE)[0], ax=axes[3])
+        explain.plot(horse_image[0, 0], explain.lrp(control, horse_image, HORSE)[0], ax=axes[3], alpha=0.7)
         axes[3].set_title("control net, LRP-epsilon", fontsize=9)
         _bars(axes[7], shortcut, control_found)
 
@@ -245,5 +246,5 @@ def _bars(axis, shortcut, control):
     axis.bar(at, [100 * control[n][1] for n in names], 0.27, label="horse recall, control net")
     axis.bar(at + 0.27, [100 * shortcut[n][2] for n in names], 0.27, label="others called horse")
     axis.set_xticks(at, [n.replace(" (", "\n(").replace("tag on ", "tag on\n") for n in names], fontsize=7)
-    axis.set(ylabel="% of test images", ylim=(0, 105))
-    axis.legend(fontsize=7)
+    axis.set(ylabel="% of test images", ylim=(0, 135), yticks=range(0, 101, 20))
+    axis.legend(fontsize=7, loc="upper center", ncol=2)
