@@ -24,6 +24,7 @@ import numpy
 
 from backprop import autograd
 from backprop import backend
+from backprop import creation
 from backprop.explain._common import as_input, check_targets, eval_mode, input_gradient, to_map
 from backprop.tensor import Tensor
 
@@ -96,10 +97,7 @@ def _baseline(baseline, x):
     xp = backend.array_module(x)
     if baseline is None:
         return xp.zeros_like(x)
-    array = baseline._data if isinstance(baseline, Tensor) else baseline
-    if not backend.is_array(array):
-        array = numpy.asarray(array)
-    array = backend.to_device(array, backend.device_of(x)).astype(x.dtype, copy=False)
+    array = creation.as_tensor(baseline, dtype=x.dtype, device=backend.device_of(x))._data
     try:
         return xp.broadcast_to(array, x.shape)
     except ValueError:
