@@ -3,6 +3,8 @@
     backprop train [--model cnn] [--dataset digits] [--epochs 30] ...   train, checkpoint, report
     backprop evaluate CHECKPOINT                                          test-set loss and accuracy
     backprop predict CHECKPOINT IMAGE...                                  the classes of image files
+    backprop explain CHECKPOINT IMAGE [--method lrp]                      a heat map of what the model looks at
+    backprop attack CHECKPOINT [--method fgsm] [--eps 0.1]                accuracy under adversarial examples
     backprop models                                                       the model zoo
     backprop datasets                                                     the datasets
     backprop reproduce NAME... | all | --list [--quick]                    the lectures' experiments
@@ -39,14 +41,22 @@ def _positive(kind):
     return parse
 
 
-def _fraction(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), got {text!r}") from None
-    if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), got {text!r}")
-    return value
+def _number(expected, accept):
+    """A parser of a float that ``accept`` must approve; ``expected`` says what was expected in the error."""
+    def parse(text):
+        try:
+            value = float(text)
+        except ValueError:
+            value = None
+        if value is None or not accept(value):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+        return value
+    return parse
+
+
+_fraction = _number("a number in [0, 1)", lambda value: 0 <= value < 1)
+_nonnegative = _number("a number >= 0", lambda value: value >= 0)
+_weight = _number("a number in (0, 1]", lambda value: 0 < value <= 1)
 
 
 def _option(text):
@@ -61,7 +71,7 @@ def _option(text):
 
 
 def _train_parser(commands):
-    from backprop.train.run import DEFAULTS, OPTIMIZERS, SCHEDULES
+    from backprop.train.run import ATTACKS, DEFAULTS, OPTIMIZERS, SCHEDULES
 
     p = commands.add_parser("train", help="train a model; with no arguments the default CNN on digits",
                             description="Train a model from the zoo on a dataset; write checkpoints, the history, "
@@ -92,6 +102,12 @@ def _train_parser(commands):
     p.add_argument("--max-norm", type=_positive(float), help="max-norm constraint alpha on each unit's weights")
     p.add_argument("--early-stopping", type=_positive(int), metavar="PATIENCE",
                    help="stop when the validation loss has not improved for PATIENCE epochs")
+    p.add_argument("--adversarial", choices=ATTACKS,
+                   help="adversarial training: each batch also attacked with this method")
+    p.add_argument("--adversarial-eps", type=_nonnegative, default=DEFAULTS["adversarial_eps"],
+                   help="the attack's eps in raw pixels (images in [0, 1]) (default: %(default)s)")
+    p.add_argument("--adversarial-weight", type=_weight, default=DEFAULTS["adversarial_weight"],
+                   help="w in (1 - w) J(x) + w J(x_adv) (default: %(default)s)")
     p.add_argument("--seed", type=int, default=DEFAULTS["seed"])
     p.add_argument("--name", help="run name (default: MODEL-DATASET)")
     p.add_argument("--out", help="output directory (default: runs/NAME)")
@@ -99,6 +115,42 @@ def _train_parser(commands):
     p.add_argument("--resume", action="store_true", help="go on from the checkpoint in the output directory")
     p.add_argument("--progress", choices=("auto", "bar", "lines", "none"), default="auto",
                    help="a progress bar, one line per epoch, or nothing (auto: a bar on a terminal)")
+
+
+def _explain_parser(commands):
+    from backprop.explain.checkpoint import METHODS, RULES
+
+    p = commands.add_parser("explain", help="a heat map of what a checkpoint's model looks at in an image",
+                            description="Explain a checkpoint's decision on an image file: write the image and its "
+                                        "heat map side by side as a PNG.")
+    p.add_argument("checkpoint")
+    p.add_argument("image")
+    p.add_argument("--method", choices=METHODS, default="lrp", help="(default: %(default)s)")
+    p.add_argument("--rule", choices=RULES, default="epsilon", help="the LRP rule (default: %(default)s)")
+    p.add_argument("--target", type=int, help="the class index to explain (default: the predicted class)")
+    p.add_argument("--out", help="the PNG to write (default: IMAGE-METHOD.png next to the image)")
+    p.add_argument("--invert", choices=("auto", "yes", "no"), default="auto",
+                   help="invert the grey levels (auto: when the image is mostly light, like ink on paper)")
+
+
+def _attack_parser(commands):
+    from backprop.train.run import ATTACKS
+
+    p = commands.add_parser("attack", help="test-set accuracy of a checkpoint under adversarial examples",
+                            description="Attack a checkpoint's model on its test set: print the clean and the "
+                                        "attacked accuracy; save a grid of original, perturbation and adversarial "
+                                        "images with their predicted labels and confidences.")
+    p.add_argument("checkpoint")
+    p.add_argument("--method", choices=ATTACKS, default="fgsm", help="(default: %(default)s)")
+    p.add_argument("--eps", type=_nonnegative, default=0.1,
+                   help="the largest change of a pixel, images being in [0, 1] (default: %(default)s)")
+    p.add_argument("--alpha", type=_positive(float), help="PGD's step (default: 2.5 eps / steps)")
+    p.add_argument("--steps", type=_positive(int), default=10, help="PGD's steps (default: %(default)s)")
+    p.add_argument("--examples", type=_positive(int), default=8, help="images in the grid (default: %(default)s)")
+    p.add_argument("--out", help="the grid's PNG (default: attack-METHOD-epsEPS.png next to the checkpoint)")
+    p.add_argument("--seed", type=int, default=0, help="PGD's random start")
+    p.add_argument("--root", help="directory of the dataset's files")
+    p.add_argument("--download", action="store_true")
 
 
 def build_parser():
@@ -115,6 +167,8 @@ def build_parser():
     p.add_argument("--invert", choices=("auto", "yes", "no"), default="auto",
                    help="invert the grey levels (auto: when the image is mostly light, like ink on paper)")
     p.add_argument("--top", type=_positive(int), default=3)
+    _explain_parser(commands)
+    _attack_parser(commands)
     commands.add_parser("models", help="list the model zoo")
     commands.add_parser("datasets", help="list the datasets")
     p = commands.add_parser("reproduce", help="run the lectures' experiments and write their reports",
@@ -194,6 +248,30 @@ def _predict(args):
         print(f"{row['image']}: {ranked}")
 
 
+def _explain(args):
+    from backprop.explain.checkpoint import explain_image
+
+    _need_file("explain", args.checkpoint)
+    _need_file("explain", args.image)
+    invert = {"auto": None, "yes": True, "no": False}[args.invert]
+    result = explain_image(args.checkpoint, args.image, args.method, rule=args.rule, target=args.target,
+                           out=args.out, invert=invert)
+    print(f"{args.image}: predicted {result['predicted']} ({result['confidence']:.1%}); {args.method} of class "
+          f"{result['target']}: {result['path']}")
+
+
+def _attack(args):
+    from backprop.attacks.checkpoint import attack_checkpoint
+
+    _need_file("attack", args.checkpoint)
+    result = attack_checkpoint(args.checkpoint, args.method, args.eps, alpha=args.alpha, steps=args.steps,
+                               out=args.out, examples=args.examples, root=args.root, download=args.download,
+                               seed=args.seed)
+    print(f"{result['n']} test examples: clean accuracy {result['clean_accuracy']:.2%}, under {args.method} "
+          f"(eps {args.eps:g}) {result['attacked_accuracy']:.2%}")
+    print(f"examples: {result['path']}")
+
+
 def _table(rows, header):
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     return "\n".join("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip() for r in [header, *rows])
@@ -238,8 +316,8 @@ def _reproduce(args):
         print(f"{name}: report: {os.path.join(report.out_dir, 'report.md')}", flush=True)
 
 
-COMMANDS = {"train": _train, "evaluate": _evaluate, "predict": _predict, "models": _models, "datasets": _datasets,
-            "reproduce": _reproduce}
+COMMANDS = {"train": _train, "evaluate": _evaluate, "predict": _predict, "explain": _explain, "attack": _attack,
+            "models": _models, "datasets": _datasets, "reproduce": _reproduce}
 
 
 def main(argv=None):

@@ -5,6 +5,7 @@ seed, ...); it is stored in every checkpoint, so a checkpoint alone is enough
 to rebuild its model and data and to resume its run.
 """
 import copy
+import functools
 import os
 
 import numpy
@@ -15,7 +16,8 @@ from backprop.train.callbacks import EarlyStopping
 from backprop.train.checkpoint import load_checkpoint
 from backprop.train.trainer import CHECKPOINT, Trainer
 
-__all__ = ["DEFAULTS", "OPTIMIZERS", "SCHEDULES", "train", "evaluate", "predict", "build_model", "make_config"]
+__all__ = ["DEFAULTS", "OPTIMIZERS", "SCHEDULES", "ATTACKS", "train", "evaluate", "predict", "build_model",
+           "make_config", "load_model", "load_image", "load_test_set", "normalizer", "pixel_space", "attack"]
 
 DEFAULTS = {
     "model": "cnn", "model_options": {}, "dataset": "digits", "root": None, "download": False,
@@ -23,9 +25,11 @@ DEFAULTS = {
     "weight_decay": 0.0, "schedule": "cosine", "step_size": 10, "gamma": 0.1, "milestones": [],
     "val_fraction": 0.1, "augment": True, "clip_grad_norm": None, "max_norm": None, "early_stopping": None,
     "seed": 0, "out": None, "name": None, "device": None,
+    "adversarial": None, "adversarial_eps": 0.1, "adversarial_weight": 0.5,
 }
 OPTIMIZERS = ("sgd", "adam", "adamw", "adagrad", "rmsprop")
 SCHEDULES = ("none", "step", "multistep", "exponential", "cosine", "warmup", "plateau")
+ATTACKS = ("fgsm", "pgd")
 
 
 def make_config(**overrides):
@@ -125,6 +129,33 @@ def build_data(config):
     return train_loader, val_loader, test_loader, info
 
 
+def pixel_space(config):
+    """(scale, low, high) of the normalised inputs, each a (C, 1, 1) array: a change of eps in the raw pixels
+    (in [0, 1]) is a change of eps * scale = eps / std after Normalize, and [0, 1] becomes [low, high].
+
+    >>> scale, low, high = pixel_space({"mean": [0.5], "std": [0.25]})
+    >>> float(scale[0, 0, 0]), float(low[0, 0, 0]), float(high[0, 0, 0])
+    (4.0, -2.0, 2.0)
+    """
+    mean = numpy.asarray(config["mean"], dtype=numpy.float32).reshape(-1, 1, 1)
+    std = numpy.asarray(config["std"], dtype=numpy.float32).reshape(-1, 1, 1)
+    return 1.0 / std, (0.0 - mean) / std, (1.0 - mean) / std
+
+
+def attack(config, method, eps, alpha=None, steps=10):
+    """The attack ``method`` ("fgsm" or "pgd") at ``eps`` in raw pixels, as a function (model, x, y) -> x_adv on
+    the run's normalised inputs: eps and alpha scaled per channel, the result clipped to the image range."""
+    from backprop import attacks
+
+    if method not in ATTACKS:
+        raise ValueError(f"unknown attack {method!r}; known: {', '.join(ATTACKS)}")
+    scale, low, high = pixel_space(config)
+    if method == "fgsm":
+        return functools.partial(attacks.fgsm, eps=eps * scale, clip=(low, high))
+    alpha = None if alpha is None else alpha * scale
+    return functools.partial(attacks.pgd, eps=eps * scale, alpha=alpha, steps=steps, clip=(low, high))
+
+
 def build_trainer(config, callbacks=()):
     """Everything of a run, from its config: model, data, optimiser, schedule, Trainer."""
     creation.manual_seed(config["seed"])
@@ -136,9 +167,13 @@ def build_trainer(config, callbacks=()):
     if config["early_stopping"]:
         monitor = "val_loss" if val_loader is not None else "loss"
         callbacks.insert(0, EarlyStopping(monitor=monitor, patience=config["early_stopping"]))
+    adversary = None
+    if config["adversarial"]:
+        adversary = attack(config, config["adversarial"], config["adversarial_eps"])
     trainer = Trainer(model, optimizer, nn.CrossEntropyLoss(), train_loader, val_loader, epochs=config["epochs"],
                       scheduler=scheduler, clip_grad_norm=config["clip_grad_norm"], max_norm=config["max_norm"],
-                      callbacks=callbacks, out_dir=config["out"], device=config["device"], config=config)
+                      callbacks=callbacks, out_dir=config["out"], device=config["device"], config=config,
+                      adversary=adversary, adversarial_weight=config["adversarial_weight"])
     return trainer, test_loader, info
 
 
@@ -174,15 +209,26 @@ def load_model(path):
     return model.eval(), config, info
 
 
+def normalizer(config):
+    """The transform a run applies to an image in [0, 1] before its model sees it (Normalize by the training set's
+    per-channel mean and std)."""
+    return _transforms(config, config["mean"], config["std"], False)
+
+
+def load_test_set(config, root=None, download=False, batch_size=256):
+    """The test set of a run's dataset, normalised as in training, in batches."""
+    root = root or config["root"]
+    test_set = data.datasets.get(config["dataset"], train=False, root=root, download=download,
+                                 transform=normalizer(config))
+    return data.DataLoader(test_set, batch_size=batch_size)
+
+
 def evaluate(path, root=None, download=False):
     """Loss and accuracy of a checkpoint's model on its dataset's test set."""
     from backprop.train.report import test_results
 
     model, config, info = load_model(path)
-    config = {**config, "root": root or config["root"], "download": download}
-    test_set = data.datasets.get(config["dataset"], train=False, root=config["root"], download=download,
-                                 transform=_transforms(config, config["mean"], config["std"], False))
-    results = test_results(model, nn.CrossEntropyLoss(), data.DataLoader(test_set, batch_size=256))
+    results = test_results(model, nn.CrossEntropyLoss(), load_test_set(config, root, download))
     return {"loss": results["loss"], "accuracy": results["accuracy"], "n": len(results["targets"]),
             "dataset": config["dataset"], "model": config["model"]}
 
@@ -212,7 +258,7 @@ def load_image(path, input_shape, invert=None):
 def predict(path, images, invert=None, top=3):
     """For each image file: the ``top`` classes with their probabilities."""
     model, config, info = load_model(path)
-    normalize = _transforms(config, config["mean"], config["std"], False)
+    normalize = normalizer(config)
     batch = numpy.stack([normalize(load_image(image, info.input_shape, invert)) for image in images])
     with autograd.no_grad():
         scores = model(creation.from_numpy(numpy.ascontiguousarray(batch, dtype=numpy.float32))).numpy()

@@ -1,0 +1,58 @@
+"""``backprop explain CHECKPOINT IMAGE``: a heat map of what a trained model looks at in one image file."""
+import os
+
+import numpy
+
+from backprop import autograd, creation
+from backprop.explain.grad_cam import grad_cam
+from backprop.explain.gradients import gradient_x_input, integrated_gradients, saliency
+from backprop.explain.lrp import lrp
+
+__all__ = ["METHODS", "RULES", "explain_image"]
+
+METHODS = ("lrp", "saliency", "gradient_x_input", "integrated_gradients", "grad_cam")
+RULES = ("epsilon", "z_plus", "alpha_beta")
+
+
+def _heat_map(method, model, x, target, rule):
+    if method == "lrp":
+        return lrp(model, x, target, rule=rule)
+    functions = {"saliency": saliency, "gradient_x_input": gradient_x_input,
+                 "integrated_gradients": integrated_gradients, "grad_cam": grad_cam}
+    if method not in functions:
+        raise ValueError(f"unknown method {method!r}; known: {', '.join(METHODS)}")
+    return functions[method](model, x, target)
+
+
+def explain_image(checkpoint, image, method="lrp", *, rule="epsilon", target=None, out=None, invert=None):
+    """Explain the class score y_c of a checkpoint's model on an image file; write the heat map next to the image.
+
+    ``target`` None explains the predicted class. Returns a dict with the PNG's ``path``, the ``predicted`` class,
+    its ``confidence`` (softmax probability), the explained ``target`` and the map itself (``heat_map``, (H, W)).
+    """
+    from backprop.train import metrics, plots, run
+    from backprop.explain.plotting import plot
+
+    if rule not in RULES:
+        raise ValueError(f"unknown LRP rule {rule!r}; known: {', '.join(RULES)}")
+    model, config, info = run.load_model(checkpoint)
+    if target is not None and not 0 <= target < info.num_classes:
+        raise ValueError(f"--target must be a class index in [0, {info.num_classes}), got {target}")
+    pixels = run.load_image(image, info.input_shape, invert)
+    x = creation.from_numpy(numpy.ascontiguousarray(run.normalizer(config)(pixels)[None], dtype=numpy.float32))
+    with autograd.no_grad():
+        probabilities = metrics.probabilities(model(x).numpy())[0]
+    predicted = int(probabilities.argmax())
+    explained = predicted if target is None else int(target)
+    heat = _heat_map(method, model, x, explained, rule)[0]
+    path = out or f"{os.path.splitext(image)[0]}-{method}.png"
+    figure, axes = plots._pyplot().subplots(1, 2, figsize=(7, 3.4))
+    axes[0].imshow(plots._image(pixels), cmap="gray")
+    axes[0].set_title(f"predicted {info.classes[predicted]} ({probabilities[predicted]:.1%})", fontsize=10)
+    axes[0].axis("off")
+    plot(pixels, heat, ax=axes[1])
+    name = f"{method} ({rule})" if method == "lrp" else method
+    axes[1].set_title(f"{name} for class {info.classes[explained]}", fontsize=10)
+    plots._save(figure, path)
+    return {"path": path, "predicted": info.classes[predicted], "confidence": float(probabilities[predicted]),
+            "target": info.classes[explained], "heat_map": heat}
