@@ -162,3 +162,19 @@ def test_integrated_gradients_refuses_bad_steps_and_baselines():
         integrated_gradients(model, np.ones((2, 5)), steps=0)
     with pytest.raises(ValueError, match=r"baseline of shape \(4,\)"):
         integrated_gradients(model, np.ones((2, 5)), baseline=np.zeros(4))
+
+
+def test_explaining_leaves_the_parameters_gradients_and_flags_alone():
+    import backprop as bp
+    from backprop.explain import grad_cam, gradient_x_input, integrated_gradients, saliency
+
+    model = bp.nn.Sequential(bp.nn.Conv2d(1, 2, 3, padding=1), bp.nn.ReLU(), bp.nn.Flatten(), bp.nn.Linear(32, 3))
+    x = bp.randn(2, 1, 4, 4)
+    model(x).sum().backward()  # a training step's gradients, waiting for the update
+    before = [p.grad.numpy().copy() for p in model.parameters()]
+    model[0].weight.requires_grad_(False)
+    for method in (saliency, gradient_x_input, integrated_gradients, grad_cam):
+        method(model, x, 1)
+    assert [p.requires_grad for p in model.parameters()] == [False, True, True, True]
+    for p, grad in zip(model.parameters(), before):
+        np.testing.assert_array_equal(p.grad.numpy(), grad)

@@ -63,8 +63,10 @@ def _grid(original, adversarial, labels, p_original, p_adversarial, classes, tit
             axis = axes[2 * row, k]
             axis.imshow(_show(images[k]), cmap="gray", vmin=0, vmax=1)
             guess = int(p[k].argmax())
-            axis.set_title(f"{classes[guess]} {p[k, guess]:.0%}", fontsize=8,
-                           color="black" if guess == labels[k] else "red")
+            title = f"{classes[guess]} {p[k, guess]:.0%}"
+            right = guess == labels[k]
+            axis.set_title(title if right else f"{title} (is {classes[labels[k]]})", fontsize=8,
+                           color="black" if right else "red")
         axes[1, k].imshow(perturbation[k].mean(axis=0), cmap="bwr", vmin=-limit, vmax=limit)
         for row in range(3):
             axes[row, k].axis("off")

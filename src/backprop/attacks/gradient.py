@@ -21,15 +21,14 @@ dropout) with its parameters frozen, so an attack changes neither the
 model's mode nor its parameters' ``.grad``; the results are new Tensors
 that record no graph.
 """
-import contextlib
 import numbers
 
-from backprop import autograd, backend, creation
-from backprop.explain._common import as_input, eval_mode
+from backprop import backend, creation
+from backprop.explain._common import as_input, frozen
 from backprop.nn import functional
 from backprop.tensor import Tensor
 
-__all__ = ["fgsm", "pgd", "loss_gradient", "attacking"]
+__all__ = ["fgsm", "pgd", "loss_gradient"]
 
 
 def fgsm(model, x, y, eps, *, loss_fn=None, clip=(0.0, 1.0)):
@@ -53,7 +52,7 @@ def fgsm(model, x, y, eps, *, loss_fn=None, clip=(0.0, 1.0)):
     y = _targets(y, x)
     if not (eps > 0).any():
         return Tensor._make(x)
-    with attacking(model):
+    with frozen(model):
         gradient = loss_gradient(model, x, y, loss_fn)
     xp = backend.array_module(x)
     return Tensor._make(_clip(x + eps * xp.sign(gradient), bounds))
@@ -81,7 +80,7 @@ def pgd(model, x, y, eps, alpha=None, steps=10, *, random_start=True, loss_fn=No
     if random_start:
         noise = creation.generator().uniform(-1.0, 1.0, size=x.shape)
         x_adv = _clip(x + eps * backend.to_device(noise.astype(x.dtype), backend.device_of(x)), bounds)
-    with attacking(model):
+    with frozen(model):
         for _ in range(steps):
             step = alpha * xp.sign(loss_gradient(model, x_adv, y, loss_fn))
             x_adv = _clip(x + xp.clip(x_adv + step - x, -eps, eps), bounds)
@@ -91,7 +90,7 @@ def pgd(model, x, y, eps, alpha=None, steps=10, *, random_start=True, loss_fn=No
 def loss_gradient(model, x, y, loss_fn=None):
     """grad_x J(theta, x, y) as an array of x's shape (a loss per example is summed first).
 
-    Run it inside ``attacking(model)`` to keep the parameters' ``.grad`` and
+    Run it inside ``frozen(model)`` to keep the parameters' ``.grad`` and
     the model's mode as they were.
     """
     x = as_input(x)
@@ -102,22 +101,6 @@ def loss_gradient(model, x, y, loss_fn=None):
     if x.grad is None:  # the loss does not depend on x
         return backend.array_module(x._data).zeros_like(x._data)
     return x.grad._data
-
-
-@contextlib.contextmanager
-def attacking(model):
-    """Eval mode, with a graph for the input only: the parameters are frozen (requires_grad False) so
-    no gradient reaches their ``.grad``; mode and flags restored after."""
-    parameters = list(model.parameters())
-    flags = [p.requires_grad for p in parameters]
-    with eval_mode(model), autograd.enable_grad():
-        try:
-            for p in parameters:
-                p.requires_grad_(False)
-            yield model
-        finally:
-            for p, flag in zip(parameters, flags):
-                p.requires_grad_(flag)
 
 
 def _array(value, like):

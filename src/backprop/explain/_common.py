@@ -8,10 +8,10 @@ import contextlib
 
 import numpy
 
-from backprop import backend
+from backprop import autograd, backend
 from backprop.tensor import Tensor
 
-__all__ = ["as_input", "check_targets", "class_scores", "eval_mode", "input_gradient", "to_map"]
+__all__ = ["as_input", "check_targets", "class_scores", "eval_mode", "frozen", "input_gradient", "to_map"]
 
 
 def as_input(x):
@@ -70,11 +70,28 @@ def eval_mode(model):
         model.train(was_training)
 
 
+@contextlib.contextmanager
+def frozen(model):
+    """Eval mode with a graph for the input only: the parameters are frozen (requires_grad False), so a
+    backward pass leaves their ``.grad`` alone (explaining or attacking a model between a training step's
+    backward and its update changes nothing); mode and flags restored after."""
+    parameters = list(model.parameters())
+    flags = [p.requires_grad for p in parameters]
+    with eval_mode(model), autograd.enable_grad():
+        try:
+            for p in parameters:
+                p.requires_grad_(False)
+            yield model
+        finally:
+            for p, flag in zip(parameters, flags):
+                p.requires_grad_(flag)
+
+
 def input_gradient(model, x, target=None):
     """(d y_c / d x, y, c): the gradient of each example's class score with respect to its input (a NumPy
     array of x's shape), the model's outputs and the explained classes."""
     x = as_input(x)
-    with eval_mode(model):
+    with frozen(model):
         output = model(x)
         targets = check_targets(target, output._data)
         class_scores(output, targets).sum().backward()

@@ -19,7 +19,7 @@ import contextlib
 
 from backprop import backend
 from backprop.data.transforms import Resize
-from backprop.explain._common import as_input, check_targets, class_scores, eval_mode
+from backprop.explain._common import as_input, check_targets, class_scores, frozen
 from backprop.nn.module import Module
 from backprop.tensor import Tensor
 
@@ -45,7 +45,7 @@ def grad_cam(model, x, target=None, *, layer=None):
     if x.ndim != 4:
         raise ValueError(f"grad_cam explains images (N, C, H, W), got an input of shape {tuple(x.shape)}")
     chosen = None if layer is None else _layer_module(model, layer)
-    with eval_mode(model), _recording(model, chosen) as calls:
+    with frozen(model), _recording(model, chosen) as calls:
         output = model(x)
         activations = _feature_maps(calls, chosen)
         activations.retain_grad()
