@@ -11,33 +11,15 @@ replace, what a module returns: how explanation methods read a layer's
 activations without changing the network.
 """
 import collections
-import itertools
 
 from backprop import autograd
 from backprop import backend
 from backprop import dtypes
+from backprop.hooks import RemovableHandle
 from backprop.nn.parameter import Parameter
 from backprop.tensor import Tensor
 
 _IncompatibleKeys = collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
-_hook_ids = itertools.count()
-
-
-class RemovableHandle:
-    """What ``register_forward_hook`` returns: ``remove()`` unregisters the hook (also on leaving a ``with``)."""
-
-    def __init__(self, hooks):
-        self._hooks = hooks
-        self.id = next(_hook_ids)
-
-    def remove(self):
-        self._hooks.pop(self.id, None)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
 
 
 class Module:

@@ -6,28 +6,16 @@ w_j <- w_j - eta dJ/dw_j (or a refinement of it), done by ``step()``.
 """
 import copy
 import functools
-import itertools
 import numbers
 from collections import OrderedDict, defaultdict
 
+from backprop.hooks import RemovableHandle
 from backprop import autograd, backend
 from backprop.tensor import Tensor
 
 __all__ = ["Optimizer"]
 
-_handle_ids = itertools.count()
 _UNORDERED = "optimizer parameters need an ordered collection (a list), not a set, whose order changes between runs"
-
-
-class RemovableHandle:
-    """What ``register_step_post_hook`` returns: ``handle.remove()`` unregisters the hook."""
-
-    def __init__(self, hooks):
-        self._hooks = hooks
-        self.id = next(_handle_ids)
-
-    def remove(self):
-        self._hooks.pop(self.id, None)
 
 
 def _hooked(step):
