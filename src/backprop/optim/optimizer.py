@@ -9,8 +9,8 @@ import functools
 import numbers
 from collections import OrderedDict, defaultdict
 
-from backprop.hooks import RemovableHandle
 from backprop import autograd, backend
+from backprop.hooks import RemovableHandle
 from backprop.tensor import Tensor
 
 __all__ = ["Optimizer"]
