@@ -20,7 +20,7 @@ __all__ = ["experiment", "names", "get", "run"]
 
 # the order of `backprop reproduce --list`: the lectures' order; experiments not named here follow by name
 ORDER = ["xor", "lecun1989", "universal_approximation", "parity", "deep_vs_shallow", "activations", "optimizers",
-         "regularization", "batchnorm", "dropout_ensemble"]
+         "regularization", "batchnorm", "dropout_ensemble", "clever_hans", "adversarial"]
 _NOT_EXPERIMENTS = {"registry", "report", "common"}
 _EXPERIMENTS = {}
 
