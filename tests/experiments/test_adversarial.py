@@ -104,10 +104,12 @@ def test_margins_and_holds_up_by_hand():
     assert not A.holds_up(found, GRID, train_eps=0.1, margin=0.2, band=(0.05, 0.2), band_margin=0.11)
 
 
-def test_pgd_is_stronger_asks_pgd_at_most_fgsm_everywhere():
+def test_pgd_is_stronger_asks_pgd_at_most_fgsm_plus_the_tolerance_everywhere():
     same = [0.9, 0.5, 0.1]
-    assert A.pgd_is_stronger(curves((same, same), (same, [0.9, 0.4, 0.0])))
-    assert not A.pgd_is_stronger(curves((same, same), (same, [0.9, 0.4, 0.2])))
+    assert A.pgd_is_stronger(curves((same, same), (same, [0.9, 0.4, 0.0])), tolerance=0.0)
+    assert not A.pgd_is_stronger(curves((same, same), (same, [0.9, 0.4, 0.2])), tolerance=0.0)
+    assert A.pgd_is_stronger(curves((same, same), (same, [0.9, 0.4, 0.104])), tolerance=0.005)
+    assert not A.pgd_is_stronger(curves((same, same), (same, [0.9, 0.4, 0.106])), tolerance=0.005)
 
 
 def test_mean_over_seeds():

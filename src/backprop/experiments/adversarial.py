@@ -38,6 +38,7 @@ WEIGHT = 0.5               # w in J~ = (1 - w) J(x) + w J(x~)
 FOOL_EPS = 1 / 16          # the panda -> gibbon example: one grey level of the digits
 MARGIN = 0.20              # verdict: robust net at least this far above the normal net at TRAIN_EPS ...
 RANGE, RANGE_MARGIN = (0.05, 0.2), 0.05   # ... and this far at every eps of RANGE
+PGD_TOLERANCE = 0.005      # PGD's accuracy at most this above FGSM's: one test digit of 360
 MODELS = ("normal", "adversarial")
 ATTACKS = ("fgsm", "pgd")
 
@@ -137,9 +138,16 @@ def in_band(eps_grid, band=RANGE):
     return [i for i, eps in enumerate(eps_grid) if band[0] <= eps <= band[1]]
 
 
-def pgd_is_stronger(curves):
-    """Whether PGD's accuracy is <= FGSM's at every eps, for every net in ``curves`` ({net: {attack: [...]}})."""
-    return all(p <= f for net in curves.values() for p, f in zip(net["pgd"], net["fgsm"], strict=True))
+def pgd_is_stronger(curves, tolerance=PGD_TOLERANCE):
+    """Whether PGD's accuracy is <= FGSM's + ``tolerance`` at every eps, for every net in ``curves``
+    ({net: {attack: [...]}}).
+
+    The tolerance because PGD is a local search from a random start: on an
+    example where FGSM's one long step crosses the decision boundary, PGD's
+    short steps may stop short of it, so no theorem puts PGD's accuracy below
+    FGSM's, only experience (Madry et al. 2018).
+    """
+    return all(p <= f + tolerance for net in curves.values() for p, f in zip(net["pgd"], net["fgsm"], strict=True))
 
 
 def _mean(runs):
@@ -153,7 +161,7 @@ def _mean(runs):
             claim="An image moved by x + eps sign(grad_x J(theta, x, y)) with a tiny eps (.007) fools a network: "
                   "'panda' (57.7%) becomes 'gibbon' (99.3%). Adversarial training makes the network hold up.")
 def run(report, quick, seed):
-    hidden, epochs, seeds, pgd_steps = ((128, 128), 15, 1, 10) if quick else ((256, 256), 50, 5, 20)
+    hidden, epochs, seeds, pgd_steps = ((128, 128), 15, 1, 10) if quick else ((256, 256), 60, 6, 20)
     x, y = common.digits()
     x_test, y_test = common.digits(train=False)
     report.setup(f"""
@@ -182,20 +190,30 @@ every seed.""")
                  caption=f"Test accuracy under attack, mean over {seeds} seed{'s' if seeds > 1 else ''}.")
     example = _fooling(report, nets)
     _draw(report, curves, example)
-    each_holds = report.result("holds_up_per_seed", [holds_up(run) for run in runs])
-    each_stronger = report.result("pgd_stronger_per_seed", [pgd_is_stronger(run) for run in runs])
-    at, gaps = EPS.index(TRAIN_EPS), margins(curves)
-    smallest = min(gap[i] for gap in gaps.values() for i in in_band(EPS))
+    _verdict(report, runs, curves, example)
+
+
+def _verdict(report, runs, curves, example):
+    """Reproduced when, in every seed, the robust net holds up (``holds_up``) and PGD is the stronger attack
+    (``pgd_is_stronger``) for both nets, and FGSM fooled the normal net on a digit to show."""
+    holds = report.result("holds_up_per_seed", [holds_up(run) for run in runs])
+    stronger = report.result("pgd_stronger_per_seed", [pgd_is_stronger(run) for run in runs])
+    smallest = report.result("smallest_gap_per_seed", [min(gap[i] for gap in margins(run).values()
+                                                           for i in in_band(EPS)) for run in runs])
+    excess = report.result("largest_pgd_excess", max(p - f for run in runs for net in run.values()
+                                                     for p, f in zip(net["pgd"], net["fgsm"], strict=True)))
+    at = EPS.index(TRAIN_EPS)
     kept = {net: f"{100 * curves[net]['fgsm'][at]:.1f}% (FGSM) and {100 * curves[net]['pgd'][at]:.1f}% (PGD)"
             for net in MODELS}
-    reproduced = all(each_holds) and all(each_stronger) and example["index"] is not None
-    report.verdict(reproduced, f"at eps = {TRAIN_EPS} the adversarially trained net keeps {kept['adversarial']} "
-                   f"of the test digits, the normal net {kept['normal']}; smallest gap (mean over seeds) over eps in "
-                   f"[{RANGE[0]}, {RANGE[1]}]: {100 * smallest:.1f} points; PGD <= FGSM everywhere: "
-                   f"{all(each_stronger)}; FGSM at eps = 1/16 fools the normal net on {100 * example['fooled']:.0f}% "
-                   f"of the digits it got right (criterion, for every seed: gap >= {100 * MARGIN:.0f} points under "
-                   f"both attacks at eps = {TRAIN_EPS} and >= {100 * RANGE_MARGIN:.0f} at every eps in [{RANGE[0]}, "
-                   f"{RANGE[1]}], PGD accuracy <= FGSM accuracy for both nets at every eps, and one fooled digit)")
+    report.verdict(all(holds) and all(stronger) and example["index"] is not None,
+                   f"at eps = {TRAIN_EPS} the adversarially trained net keeps {kept['adversarial']} of the test "
+                   f"digits, the normal net {kept['normal']} (mean over seeds); smallest gap at an eps in "
+                   f"[{RANGE[0]}, {RANGE[1]}] in any seed: {100 * min(smallest):.1f} points; largest PGD minus FGSM "
+                   f"accuracy: {100 * excess:+.2f} points; FGSM at eps = 1/16 fools the normal net on "
+                   f"{100 * example['fooled']:.0f}% of the digits it got right (criterion, in every seed: gap >= "
+                   f"{100 * MARGIN:.0f} points under both attacks at eps = {TRAIN_EPS} and >= "
+                   f"{100 * RANGE_MARGIN:.0f} at every eps in [{RANGE[0]}, {RANGE[1]}]; PGD's accuracy <= FGSM's + "
+                   f"{100 * PGD_TOLERANCE:.1f} points for both nets at every eps; a fooled digit to show)")
 
 
 def _fooling(report, nets):
