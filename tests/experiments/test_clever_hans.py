@@ -42,10 +42,10 @@ def test_inked_counts_images_with_ink_under_the_tag():
     assert C.inked(images, "bottom left") == 0.25 and C.inked(images, "top left") == 0.25
 
 
-def test_test_sets_move_remove_and_spread_the_tag():
+def test_tag_conditions_move_remove_and_spread_the_tag():
     images = numpy.zeros((3, 1, 16, 16), dtype=numpy.float32)
     labels = numpy.array([7, 1, 7])
-    sets = C.test_sets(images, labels, horse=7)
+    sets = C.tag_conditions(images, labels, horse=7)
     assert list(sets) == ["as in training", "tag removed", f"tag moved ({C.MOVED})", "tag on every image"]
     tag, moved = C.region(C.CORNER), C.region(C.MOVED)
     assert [bool(image[0][tag].all()) for image in sets["as in training"]] == [True, False, True]

@@ -91,7 +91,7 @@ def classify(model, images):
     return common.predict(model, Tensor._make(numpy.asarray(images, dtype=numpy.float32))).argmax(axis=1)
 
 
-def test_sets(images, labels, horse):
+def tag_conditions(images, labels, horse):
     """The test images four ways: the tag on the horse class as in training, removed, moved to another corner,
     and on every image."""
     is_horse = labels == horse
@@ -114,11 +114,11 @@ def tag_share(maps, mask):
 
 
 def measure(model, images, labels, horse):
-    """What ``model`` does on the test sets (``test_sets``) and where its maps of the horse score put their
+    """What ``model`` does on the test sets (``tag_conditions``) and where its maps of the horse score put their
     relevance on the tagged horse test images: {"conditions": {name: (accuracy, recall, others as horse)},
     "share": {method: tag_share}}."""
     conditions = {name: called_horse(classify(model, x), labels, horse)
-                  for name, x in test_sets(images, labels, horse).items()}
+                  for name, x in tag_conditions(images, labels, horse).items()}
     tagged = stamp(images[labels == horse], CORNER)
     maps = {"LRP-epsilon": explain.lrp(model, tagged, horse, rule="epsilon"),
             "LRP-z+": explain.lrp(model, tagged, horse, rule="z_plus"),
