@@ -96,7 +96,7 @@ def test_margins_and_holds_up_by_hand():
     normal = ([0.9, 0.8, 0.5, 0.1, 0.0], [0.9, 0.75, 0.4, 0.05, 0.0])
     robust = ([0.9, 0.9, 0.8, 0.3, 0.0], [0.9, 0.85, 0.7, 0.2, 0.0])
     found = curves(normal, robust)
-    assert A.margins(found, GRID)["pgd"] == pytest.approx([0.0, 0.1, 0.3, 0.15, 0.0])
+    assert A.margins(found)["pgd"] == pytest.approx([0.0, 0.1, 0.3, 0.15, 0.0])
     assert A.holds_up(found, GRID, train_eps=0.1, margin=0.2, band=(0.05, 0.2), band_margin=0.05)
     # a gap of 0.3 at eps 0.1 is not 0.35; eps 0.3 (gap 0) lies outside the band, eps 0.05 (gap 0.1) inside
     assert not A.holds_up(found, GRID, train_eps=0.1, margin=0.35, band=(0.05, 0.2), band_margin=0.05)

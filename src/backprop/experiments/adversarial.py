@@ -118,7 +118,7 @@ def fooling_example(model, x, y, eps=FOOL_EPS):
     return found
 
 
-def margins(curves, eps_grid=EPS):
+def margins(curves):
     """The robust net's accuracy minus the normal net's at each eps, per attack: {attack: [...]}."""
     return {name: [a - n for a, n in zip(curves["adversarial"][name], curves["normal"][name], strict=True)]
             for name in ATTACKS}
@@ -127,7 +127,7 @@ def margins(curves, eps_grid=EPS):
 def holds_up(curves, eps_grid=EPS, train_eps=TRAIN_EPS, margin=MARGIN, band=RANGE, band_margin=RANGE_MARGIN):
     """Whether the robust net beats the normal net by >= ``margin`` under both attacks at ``train_eps`` and by
     >= ``band_margin`` at every eps in ``band`` (inclusive)."""
-    gaps = margins(curves, eps_grid)
+    gaps = margins(curves)
     at_train = eps_grid.index(train_eps)
     return all(gaps[name][at_train] >= margin and all(gaps[name][i] >= band_margin for i in in_band(eps_grid, band))
                for name in ATTACKS)
