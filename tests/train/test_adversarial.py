@@ -123,3 +123,55 @@ def test_an_adversary_that_is_not_a_function_is_refused():
     model = _model()
     with pytest.raises(TypeError, match=r"adversary must be a function \(model, x, y\) -> x_adv"):
         Trainer(model, bp.optim.SGD(model.parameters(), lr=LR), bp.nn.CrossEntropyLoss(), [], adversary=0.1)
+
+
+# --- a run from its config: `backprop train --adversarial ...`, then `--resume` -------------------------------
+@pytest.fixture
+def no_report(monkeypatch):
+    """run.train without its report (figures and the test set): only the training is checked here."""
+    from backprop.train import report
+
+    monkeypatch.setattr(report, "write_report", lambda *args, **kwargs: {})
+
+
+RUN = dict(model="mlp", model_options={"hidden": [16]}, augment=False, schedule="none", batch_size=128,
+           adversarial="pgd", adversarial_eps=0.1)
+
+
+def _weights(out):
+    return {k: v.numpy() for k, v in bp.train.load_checkpoint(str(out / "checkpoint.safetensors"))["model"].items()}
+
+
+def test_resume_rebuilds_the_adversary_from_the_checkpoints_config(tmp_path, no_report):
+    """One epoch, then --resume to two: the weights of two epochs in one go, bit for bit. The resumed run is
+    given no adversarial setting (as `backprop train --resume --epochs 2`): the checkpoint's config rebuilds
+    the PGD adversary, and the restored generator gives its random starts."""
+    from backprop.train import run
+
+    run.train(run.make_config(epochs=2, out=str(tmp_path / "straight"), **RUN))
+    run.train(run.make_config(epochs=1, out=str(tmp_path / "parts"), **RUN))
+    run.train(run.make_config(epochs=2, out=str(tmp_path / "parts")), resume=True)
+    plain = dict(RUN, adversarial=None)
+    run.train(run.make_config(epochs=2, out=str(tmp_path / "plain"), **plain))
+    straight, resumed = _weights(tmp_path / "straight"), _weights(tmp_path / "parts")
+    for key, value in straight.items():
+        np.testing.assert_array_equal(resumed[key], value, err_msg=key)
+        assert not np.array_equal(_weights(tmp_path / "plain")[key], value)  # the adversary did change the run
+
+
+def test_resume_of_a_checkpoint_from_before_adversarial_training(tmp_path, no_report):
+    """A checkpoint whose config has no adversarial settings resumes as plain training."""
+    from backprop.train import run
+    from backprop.train.checkpoint import save_checkpoint
+
+    plain = dict(RUN, adversarial=None)
+    run.train(run.make_config(epochs=2, out=str(tmp_path / "straight"), **plain))
+    run.train(run.make_config(epochs=1, out=str(tmp_path / "old"), **plain))
+    path = str(tmp_path / "old" / "checkpoint.safetensors")
+    state = bp.train.load_checkpoint(path)
+    for key in ("adversarial", "adversarial_eps", "adversarial_weight"):
+        del state["config"][key]
+    save_checkpoint(state, path)
+    run.train(run.make_config(epochs=2, out=str(tmp_path / "old")), resume=True)
+    for key, value in _weights(tmp_path / "straight").items():
+        np.testing.assert_array_equal(_weights(tmp_path / "old")[key], value, err_msg=key)

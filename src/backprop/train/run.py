@@ -186,7 +186,8 @@ def train(config, callbacks=(), resume=False):
         if not os.path.isfile(path):
             raise FileNotFoundError(f"--resume: no checkpoint at {path!r} to resume from")
         state = load_checkpoint(path)
-        config = {**state["config"], "epochs": config["epochs"] or state["config"]["epochs"]}
+        # settings added since the checkpoint was written take their defaults (adversarial training: off)
+        config = {**DEFAULTS, **state["config"], "epochs": config["epochs"] or state["config"]["epochs"]}
         trainer, test_loader, info = build_trainer(config, callbacks)
         trainer.load_state_dict(state)
     else:
