@@ -205,6 +205,29 @@ def test_rejects_what_it_cannot_explain():
         lrp(nn.Sequential(nn.Linear(3, 2)), np.ones((1, 3)), rule="gamma")
 
 
+class Residual(nn.Sequential):
+    """x + f(x): a Sequential with a forward of its own, which flattening its layers would lose."""
+
+    def forward(self, x):
+        return x + super().forward(x)
+
+
+class DoubledReLU(nn.ReLU):
+    def forward(self, x):
+        return 2 * super().forward(x)
+
+
+def test_rejects_subclasses_that_compute_something_else():
+    # Flattened, Residual would be read as Linear - ReLU: the map would explain another function, silently.
+    inner = Residual(nn.Linear(4, 4), nn.ReLU())
+    with pytest.raises(TypeError, match="Residual.*own forward"):
+        lrp(nn.Sequential(nn.Linear(4, 4), inner, nn.Linear(4, 2)), np.ones((1, 4)))
+    with pytest.raises(TypeError, match=r"without a forward of its own\), got Residual"):
+        lrp(Residual(nn.Linear(4, 4)), np.ones((1, 4)))
+    with pytest.raises(TypeError, match="DoubledReLU"):
+        lrp(nn.Sequential(nn.Linear(4, 4), DoubledReLU(), nn.Linear(4, 2)), np.ones((1, 4)))
+
+
 def test_restores_the_mode_and_leaves_parameters_alone():
     net, x = _net_and_input("cnn")
     weights = [p.data.copy() for p in net.parameters()]

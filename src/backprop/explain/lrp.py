@@ -122,10 +122,16 @@ class _Affine:
         self.bias = bias * scale + shift
 
 
+def _computes_as(module, kind):
+    """Whether ``module`` is a ``kind`` that computes what ``kind`` computes: a subclass with a forward of its
+    own (a residual block written as a Sequential, say) computes something else, which lrp would not explain."""
+    return isinstance(module, kind) and type(module).forward is kind.forward
+
+
 def _layers(model):
     """The layers of a Sequential in order, nested Sequentials flattened into one list."""
     for layer in model:
-        if isinstance(layer, nn.Sequential):
+        if _computes_as(layer, nn.Sequential):
             yield from _layers(layer)
         else:
             yield layer
@@ -133,15 +139,15 @@ def _layers(model):
 
 def _steps(model):
     """The model as a list of steps: _Affine for Linear/Conv2d (BatchNorm folded in), the other layers as they are."""
-    if not isinstance(model, nn.Sequential):
-        raise TypeError(f"lrp needs an nn.Sequential model (its layers one after another), "
-                        f"got {type(model).__name__}")
+    if not _computes_as(model, nn.Sequential):
+        raise TypeError(f"lrp needs an nn.Sequential model (its layers one after another, without a forward of "
+                        f"its own), got {type(model).__name__}")
     steps = []
     for layer in _layers(model):
-        if not isinstance(layer, SUPPORTED):
+        if not any(_computes_as(layer, kind) for kind in SUPPORTED):
             names = ", ".join(kind.__name__ for kind in SUPPORTED)
             raise TypeError(f"lrp does not support the layer {layer!r} ({type(layer).__name__}); supported: "
-                            f"{names}, inside nn.Sequential")
+                            f"{names} (not subclasses with their own forward), inside nn.Sequential")
         if isinstance(layer, BATCH_NORM):
             if not steps or not isinstance(steps[-1], _Affine):
                 before = type(steps[-1]).__name__ if steps else "nothing"
