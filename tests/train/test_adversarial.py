@@ -111,6 +111,23 @@ def test_without_an_adversary_the_trainer_is_unchanged():
         np.testing.assert_array_equal(states[1][key].numpy(), value.numpy(), err_msg=key)
 
 
+def test_w_zero_is_plain_training_without_calling_the_adversary():
+    """J~ = J(x) for w = 0: the weights and batch-norm statistics of a plain Trainer (an adversarial forward
+    pass in training mode would update the running statistics), and no attack is crafted."""
+    x, y = _data()
+    states, calls = [], []
+    for adversary in (None, lambda m, batch, target: calls.append(1) or batch + 0.1):
+        bp.manual_seed(0)
+        model = _model()
+        Trainer(model, bp.optim.SGD(model.parameters(), lr=LR), bp.nn.CrossEntropyLoss(),
+                bp.data.DataLoader(bp.data.TensorDataset(x, y), batch_size=8), epochs=1,
+                adversary=adversary, adversarial_weight=0.0).fit()
+        states.append(model.state_dict())
+    assert calls == []
+    for key, value in states[0].items():
+        np.testing.assert_array_equal(states[1][key].numpy(), value.numpy(), err_msg=key)
+
+
 @pytest.mark.parametrize("weight", [-0.1, 1.5, True, "0.5", None])
 def test_a_bad_adversarial_weight_is_refused(weight):
     model = _model()

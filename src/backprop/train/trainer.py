@@ -49,6 +49,7 @@ class Trainer:
     ``adversary`` (model, x, y) -> x_adv and ``adversarial_weight`` w: train on (1 - w) J(x) + w J(x_adv);
     x_adv is crafted with the model in eval mode, the update is made in training mode. The logged loss is
     that combination; the logged accuracy is on the clean batch for w < 1, on the attacked one for w = 1.
+    w = 0 is plain training: the adversary is not called.
     The adversary is code, not state: a checkpoint does not hold it, pass it again to resume.
 
     >>> import backprop as bp
@@ -89,7 +90,7 @@ class Trainer:
 
     def train_step(self, inputs, target):
         """Forward, loss, backward, update; returns (loss value, output)."""
-        if self.adversary is None:
+        if self.adversary is None or self.adversarial_weight == 0:
             output = self.model(inputs)
             loss = self.loss_fn(output, target)
         else:
