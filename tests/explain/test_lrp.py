@@ -203,6 +203,11 @@ def test_rejects_what_it_cannot_explain():
         lrp(nn.Sequential(nn.Linear(3, 2)), np.ones((1, 3)), rule="alpha_beta", alpha=2.0, beta=0.5)
     with pytest.raises(ValueError, match="rule"):
         lrp(nn.Sequential(nn.Linear(3, 2)), np.ones((1, 3)), rule="gamma")
+    with pytest.raises(ValueError, match="beta >= 0.*alpha=0.5, beta=-0.5"):
+        lrp(nn.Sequential(nn.Linear(3, 2)), np.ones((1, 3)), rule="alpha_beta", alpha=0.5, beta=-0.5)
+    for rule in RULES:  # eps also stabilises the pooling layers under every rule
+        with pytest.raises(ValueError, match="epsilon must be >= 0, got -0.1"):
+            lrp(nn.Sequential(nn.Linear(3, 2)), np.ones((1, 3)), rule=rule, epsilon=-0.1)
 
 
 class Residual(nn.Sequential):

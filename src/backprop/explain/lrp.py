@@ -60,7 +60,7 @@ def lrp(model, x, target=None, *, rule="epsilon", epsilon=1e-6, alpha=2.0, beta=
     channels summed; ``keep_channels=True`` keeps (N, C, H, W)), (N, D) for
     vectors. It sums to y_c up to what biases, eps and empty sides absorb.
     """
-    _check_rule(rule, alpha, beta)
+    _check_rule(rule, epsilon, alpha, beta)
     if rule == "z_plus":
         alpha, beta = 1.0, 0.0
     steps = _steps(model)
@@ -74,12 +74,14 @@ def lrp(model, x, target=None, *, rule="epsilon", epsilon=1e-6, alpha=2.0, beta=
     return to_map(relevance, keep_channels)
 
 
-def _check_rule(rule, alpha, beta):
+def _check_rule(rule, epsilon, alpha, beta):
     if rule not in RULES:
         raise ValueError(f"lrp: rule must be one of {list(RULES)}, got {rule!r}")
-    if rule == "alpha_beta" and abs(alpha - beta - 1) > 1e-12:
-        raise ValueError(f"lrp: the alpha-beta rule needs alpha - beta = 1 to conserve relevance, "
-                         f"got alpha={alpha}, beta={beta}")
+    if not epsilon >= 0:  # a negative eps would move z_j towards 0 and blow the shares up
+        raise ValueError(f"lrp: epsilon must be >= 0, got {epsilon}")
+    if rule == "alpha_beta" and (abs(alpha - beta - 1) > 1e-12 or beta < 0):
+        raise ValueError(f"lrp: the alpha-beta rule needs alpha - beta = 1 (to conserve relevance) and beta >= 0 "
+                         f"(the negative side counts against the class), got alpha={alpha}, beta={beta}")
 
 
 class _Affine:
