@@ -136,6 +136,13 @@ def test_a_bad_adversarial_weight_is_refused(weight):
                 adversary=functools.partial(fgsm, eps=EPS), adversarial_weight=weight)
 
 
+def test_a_numpy_weight_is_a_number():
+    model = _model()
+    trainer = Trainer(model, bp.optim.SGD(model.parameters(), lr=LR), bp.nn.CrossEntropyLoss(), [],
+                      adversary=functools.partial(fgsm, eps=EPS), adversarial_weight=np.float32(0.25))
+    assert trainer.adversarial_weight == 0.25 and type(trainer.adversarial_weight) is float
+
+
 def test_an_adversary_that_is_not_a_function_is_refused():
     model = _model()
     with pytest.raises(TypeError, match=r"adversary must be a function \(model, x, y\) -> x_adv"):

@@ -23,6 +23,7 @@ import csv
 import io
 import json
 import math
+import numbers
 import os
 import time
 
@@ -66,7 +67,7 @@ class Trainer:
                  adversary=None, adversarial_weight=0.5):
         if epochs < 0:
             raise ValueError(f"Trainer: epochs must be >= 0, got {epochs}")
-        if isinstance(adversarial_weight, bool) or not isinstance(adversarial_weight, (int, float)) \
+        if isinstance(adversarial_weight, bool) or not isinstance(adversarial_weight, numbers.Real) \
                 or not 0 <= adversarial_weight <= 1:
             raise ValueError(f"Trainer: adversarial_weight must be a number in [0, 1], got {adversarial_weight!r}")
         if adversary is not None and not callable(adversary):
