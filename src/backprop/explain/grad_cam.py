@@ -27,7 +27,8 @@ __all__ = ["grad_cam"]
 
 
 def grad_cam(model, x, target=None, *, layer=None):
-    """The Grad-CAM map L^c (N, H, W) >= 0 of each image of x (N, C, H, W), at the input's H and W.
+    """The Grad-CAM map L^c = ReLU(sum_k alpha_k^c A^k), alpha_k^c = 1/(h w) sum_ij d y_c / d A^k_ij, of each
+    image of x (N, C, H, W): an array (N, H, W) >= 0, bilinearly resized from the layer's h x w to the input's.
 
     ``layer`` is the sub-module whose 4-D output (N, K, h, w) gives the feature
     maps A^k: the module itself or its dotted name in ``model.named_modules()``

@@ -50,15 +50,26 @@ SUPPORTED = (nn.Linear, nn.Conv2d) + BATCH_NORM + POOLING + PASS_THROUGH
 
 
 def lrp(model, x, target=None, *, rule="epsilon", epsilon=1e-6, alpha=2.0, beta=1.0, keep_channels=False):
-    """The relevance R_i of every input for each example's class score y_c (see the module docstring).
+    """The relevance R_i of every input for each example's class score y_c: R = y_c at the output, then
+    R_i = sum_j z_ij / z_j R_j layer by layer down to the input (the rules: see the module docstring).
 
     ``model`` an ``nn.Sequential`` (nested ones flattened) of Linear, Conv2d,
     BatchNorm1d/2d (folded into the layer before), pooling, element-wise
     activations, Flatten, Dropout and Identity; ``rule`` "epsilon", "z_plus"
-    or "alpha_beta"; ``epsilon`` the stabiliser of the epsilon rule and of
-    the pooling layers. Returns a NumPy array: (N, H, W) for images (the
-    channels summed; ``keep_channels=True`` keeps (N, C, H, W)), (N, D) for
-    vectors. It sums to y_c up to what biases, eps and empty sides absorb.
+    or "alpha_beta" (``alpha`` - ``beta`` = 1, ``beta`` >= 0); ``epsilon``
+    >= 0 the stabiliser of the epsilon rule and of the pooling layers.
+    Returns a NumPy array: (N, H, W) for images (the channels summed;
+    ``keep_channels=True`` keeps (N, C, H, W)), (N, D) for vectors. It sums
+    to y_c up to what biases, eps and empty sides absorb.
+
+    For a linear model R_i = w_ci x_i (the bias keeps b_c): w = (1, -2, 0.5),
+    b = 0.3, x = (2, 1, 4) give y = 2.3 and R = (2, -2, 2):
+
+    >>> from backprop import nn
+    >>> model = nn.Sequential(nn.Linear(3, 1))
+    >>> model[0].weight.data[:], model[0].bias.data[:] = [[1.0, -2.0, 0.5]], [0.3]
+    >>> lrp(model, [[2.0, 1.0, 4.0]], epsilon=0.0).round(6).tolist()
+    [[2.0, -2.0, 2.0]]
     """
     _check_rule(rule, epsilon, alpha, beta)
     if rule == "z_plus":
