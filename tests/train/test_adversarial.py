@@ -96,6 +96,18 @@ def test_w_one_trains_on_the_adversarial_examples_only():
         np.testing.assert_array_equal(states[1][key].numpy(), value.numpy(), err_msg=key)
 
 
+def test_an_adversary_may_return_an_array():
+    """A NumPy x_adv (here float32 for float64 inputs) is trained on as a batch of the inputs' dtype."""
+    x, y = _data()
+    model = _model()
+    seen = []
+    model.register_forward_hook(lambda module, args, output: seen.append(args[0].dtype))
+    Trainer(model, bp.optim.SGD(model.parameters(), lr=LR), bp.nn.CrossEntropyLoss(),
+            bp.data.DataLoader(bp.data.TensorDataset(x, y), batch_size=16), epochs=1,
+            adversary=lambda m, batch, target: batch.numpy().astype(np.float32), adversarial_weight=1.0).fit()
+    assert seen == [np.float64]
+
+
 def test_without_an_adversary_the_trainer_is_unchanged():
     """adversarial_weight alone does nothing: the same weights as a plain Trainer."""
     x, y = _data()

@@ -110,7 +110,10 @@ class Trainer:
         """(J~ = (1 - w) J(x) + w J(x_adv), the output on x, or on x_adv when w = 1)."""
         with evaluating(self.model), autograd.enable_grad():  # eval mode, but the attack needs its gradient
             attacked = self.adversary(self.model, inputs, target)
-        attacked = attacked.detach() if isinstance(attacked, Tensor) else creation.as_tensor(attacked)
+        if isinstance(attacked, Tensor):
+            attacked = attacked.detach()
+        else:  # an array: as a batch of the loader's, on the training device
+            attacked = creation.as_tensor(attacked, dtype=inputs.dtype, device=inputs.device)
         w = self.adversarial_weight
         if w == 1:  # no clean forward pass
             output = self.model(attacked)
