@@ -7,6 +7,7 @@ import torch.nn.functional as F
 import backprop as bp
 from backprop import nn
 from backprop.explain import grad_cam
+from nn.twin import copy_weights
 
 from . import CLASSES, cnn_twins, images
 
@@ -73,6 +74,45 @@ def test_a_dotted_name_reaches_a_nested_layer_and_maps_are_non_negative_at_the_i
     default = grad_cam(model, x, 2)  # the features Sequential finishes last; its output is the Tanh's
     np.testing.assert_array_equal(default, grad_cam(model, x, 2, layer="features.3"))
     assert not np.array_equal(default, by_name)
+
+
+def twice_used(nn):
+    """A convolution applied twice (shared weights); Grad-CAM reads its feature maps at the last call."""
+    class Twice(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.first, self.conv, self.head = nn.Conv2d(1, 2, 1), nn.Conv2d(2, 2, 3, padding=1), nn.Linear(32, 3)
+
+        def forward(self, x):
+            return self.head(self.conv(self.conv(self.first(x)).relu()).flatten(1))
+    return Twice().double()
+
+
+def test_a_layer_called_twice_is_read_at_its_last_call_as_with_torch_hooks():
+    torch.manual_seed(0)
+    theirs, ours = twice_used(torch.nn), twice_used(nn)
+    copy_weights(theirs, ours)
+    x = images(3, seed=6)[:, :1, :4, :4]
+    expected = torch_grad_cam(theirs, x, [0, 1, 2], theirs.conv)  # torch_grad_cam takes the last call too
+    assert expected.max() > 0
+    np.testing.assert_allclose(grad_cam(ours, x, [0, 1, 2], layer="conv"), expected, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(grad_cam(ours, x, [0, 1, 2]), expected, rtol=1e-9, atol=1e-12)  # the last 4-D
+
+
+def test_a_layer_the_scores_do_not_depend_on_is_refused():
+    class SideBranch(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv, self.aux, self.head = nn.Conv2d(1, 2, 3, padding=1), nn.Conv2d(2, 2, 1), nn.Linear(32, 3)
+
+        def forward(self, x):
+            features = self.conv(x)
+            self.aux(features)  # computed, then dropped: the last 4-D output, but no gradient reaches it
+            return self.head(features.flatten(1))
+    model, x = SideBranch(), np.ones((2, 1, 4, 4))
+    with pytest.raises(ValueError, match="do not depend on the output of layer 'aux'"):
+        grad_cam(model, x)
+    assert grad_cam(model, x, layer="conv").shape == (2, 4, 4)
 
 
 def test_a_layer_with_one_position_spreads_its_value_over_the_whole_image():

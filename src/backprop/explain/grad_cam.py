@@ -48,9 +48,12 @@ def grad_cam(model, x, target=None, *, layer=None):
     chosen = None if layer is None else _layer_module(model, layer)
     with frozen(model), _recording(model, chosen) as calls:
         output = model(x)
-        activations = _feature_maps(calls, chosen)
+        name, activations = _feature_maps(calls, chosen)
         activations.retain_grad()
         class_scores(output, check_targets(target, output._data)).sum().backward()
+    if activations.grad is None:
+        raise ValueError(f"grad_cam: the class scores do not depend on the output of layer {name!r} (at its last "
+                         f"call); pass a layer on the way to the output")
     a, gradient = activations._data, activations.grad._data
     xp = backend.array_module(a)
     alpha = gradient.mean(axis=(2, 3), keepdims=True)  # alpha_k^c, (N, K, 1, 1)
@@ -89,7 +92,7 @@ def _recording(model, chosen):
 
 
 def _feature_maps(calls, chosen):
-    """A: the chosen layer's output at its last call, checked to be (N, K, h, w)."""
+    """(name, A): the chosen layer's output at its last call, checked to be (N, K, h, w)."""
     if not calls:
         if chosen is None:
             raise ValueError("grad_cam: no module of the model outputs a 4-D tensor (N, K, h, w) of feature maps")
@@ -99,4 +102,4 @@ def _feature_maps(calls, chosen):
         shape = tuple(output.shape) if isinstance(output, Tensor) else type(output).__name__
         raise ValueError(f"grad_cam needs a layer whose output is 4-D (N, K, h, w) feature maps; "
                          f"layer {name!r} outputs {shape}")
-    return output
+    return name, output
