@@ -139,6 +139,16 @@ def test_per_channel_eps_and_clip_bounds():
         assert (change[:, 1] == 0).all() and np.abs(change[:, 2]).max() > 0.2
 
 
+def test_per_channel_eps_as_a_flat_list_is_refused_with_the_shape_to_give():
+    """[e_R, e_G, e_B] lines up with the width axis of (N, 3, H, W), not with the channels."""
+    model = bp.nn.Sequential(bp.nn.Flatten(), bp.nn.Linear(3 * 4 * 4, 5))
+    x, y = bp.rand(2, 3, 4, 4), bp.tensor([0, 1])
+    with pytest.raises(ValueError, match=r"eps of shape \(3,\) does not broadcast .*\(C, 1, 1\)"):
+        fgsm(model, x, y, [0.1, 0.2, 0.3])
+    with pytest.raises(ValueError, match=r"clip low of shape \(3,\) does not broadcast"):
+        pgd(model, x, y, 0.1, clip=([0.0, 0.0, 0.0], 1.0))
+
+
 # --- PGD -------------------------------------------------------------------------------------------------
 def _sum_loss(model, x, y):
     return _losses(model, x, y).sum()

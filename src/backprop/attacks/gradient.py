@@ -124,7 +124,8 @@ def _broadcast(array, name, like):
         xp.broadcast_to(array, like.shape)
     except ValueError:
         raise ValueError(f"{name} of shape {tuple(array.shape)} does not broadcast to the inputs' shape "
-                         f"{tuple(like.shape)}") from None
+                         f"{tuple(like.shape)} (one value per channel of images (N, C, H, W) is an array of "
+                         f"shape (C, 1, 1))") from None
     return array
 
 
