@@ -33,9 +33,9 @@ def check_targets(target, output):
     >>> check_targets(1, numpy.zeros((3, 4))).tolist()
     [1, 1, 1]
     """
-    n, k = output.shape[0], output.shape[-1]
     if output.ndim != 2:
         raise ValueError(f"expected the model to output class scores (N, K), got shape {tuple(output.shape)}")
+    n, k = output.shape
     if target is None:
         return numpy.asarray(backend.to_numpy(output)).argmax(axis=1).astype(numpy.int64)
     if isinstance(target, Tensor):
@@ -46,7 +46,7 @@ def check_targets(target, output):
     array = numpy.broadcast_to(array.astype(numpy.int64), (n,)) if array.ndim == 0 else array.astype(numpy.int64)
     if array.shape != (n,):
         raise ValueError(f"expected one target per example ({n}), got {array.shape[0]}")
-    if array.min() < 0 or array.max() >= k:
+    if array.size and (array.min() < 0 or array.max() >= k):  # an empty batch has nothing to check
         raise ValueError(f"target classes must lie in [0, {k}), got {array.tolist()}")
     return numpy.ascontiguousarray(array)
 
