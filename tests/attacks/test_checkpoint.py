@@ -38,3 +38,10 @@ def test_grid_rows_titles_and_suptitle(drawn, channels):
     # the perturbation row: x_adv - x averaged over the channels, on a colour scale symmetric about 0
     np.testing.assert_allclose(axes[1, 0].images[0].get_array(), (adversarial - original)[0].mean(axis=0))
     assert axes[1, 0].images[0].get_clim() == pytest.approx((-0.1, 0.1))
+
+
+@pytest.mark.parametrize("arguments, message", [({"eps": -0.1}, "eps must be >= 0"),
+                                                ({"examples": 0}, r"examples \(images in the grid\) must be >= 1")])
+def test_bad_arguments_are_refused_before_the_checkpoint_is_read(arguments, message):
+    with pytest.raises(ValueError, match=message):
+        checkpoint.attack_checkpoint("no-such-checkpoint.safetensors", **arguments)

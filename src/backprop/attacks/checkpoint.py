@@ -29,6 +29,8 @@ def attack_checkpoint(checkpoint, method="fgsm", eps=0.1, *, alpha=None, steps=1
 
     if eps < 0:
         raise ValueError(f"eps must be >= 0, got {eps}")
+    if examples < 1:
+        raise ValueError(f"examples (images in the grid) must be >= 1, got {examples}")
     model, config, info = run.load_model(checkpoint)
     loader = run.load_test_set(config, root, download)
     attack = run.attack(config, method, eps, alpha, steps)
