@@ -6,22 +6,19 @@ import numpy
 from backprop import autograd, creation
 from backprop.explain.grad_cam import grad_cam
 from backprop.explain.gradients import gradient_x_input, integrated_gradients, saliency
-from backprop.explain.lrp import lrp
+from backprop.explain.lrp import RULES, lrp
 
 __all__ = ["METHODS", "RULES", "explain_image"]
 
-METHODS = ("lrp", "saliency", "gradient_x_input", "integrated_gradients", "grad_cam")
-RULES = ("epsilon", "z_plus", "alpha_beta")
+FUNCTIONS = {"lrp": lrp, "saliency": saliency, "gradient_x_input": gradient_x_input,
+             "integrated_gradients": integrated_gradients, "grad_cam": grad_cam}
+METHODS = tuple(FUNCTIONS)
 
 
 def _heat_map(method, model, x, target, rule):
     if method == "lrp":
         return lrp(model, x, target, rule=rule)
-    functions = {"saliency": saliency, "gradient_x_input": gradient_x_input,
-                 "integrated_gradients": integrated_gradients, "grad_cam": grad_cam}
-    if method not in functions:
-        raise ValueError(f"unknown method {method!r}; known: {', '.join(METHODS)}")
-    return functions[method](model, x, target)
+    return FUNCTIONS[method](model, x, target)
 
 
 def explain_image(checkpoint, image, method="lrp", *, rule="epsilon", target=None, out=None, invert=None):
@@ -33,6 +30,8 @@ def explain_image(checkpoint, image, method="lrp", *, rule="epsilon", target=Non
     from backprop.train import metrics, plots, run
     from backprop.explain.plotting import plot
 
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; known: {', '.join(METHODS)}")
     if rule not in RULES:
         raise ValueError(f"unknown LRP rule {rule!r}; known: {', '.join(RULES)}")
     model, config, info = run.load_model(checkpoint)
