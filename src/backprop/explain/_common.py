@@ -88,14 +88,13 @@ def frozen(model):
 
 
 def input_gradient(model, x, target=None):
-    """(d y_c / d x, y, c): the gradient of each example's class score with respect to its input (a NumPy
-    array of x's shape), the model's outputs and the explained classes."""
+    """d y_c / d x: the gradient of each example's class score with respect to its input (a NumPy array of
+    x's shape)."""
     x = as_input(x)
     with frozen(model):
         output = model(x)
-        targets = check_targets(target, output._data)
-        class_scores(output, targets).sum().backward()
-    return backend.to_numpy(x.grad._data), backend.to_numpy(output._data), targets
+        class_scores(output, check_targets(target, output._data)).sum().backward()
+    return backend.to_numpy(x.grad._data)
 
 
 def to_map(array, keep_channels=False):

@@ -45,7 +45,7 @@ def saliency(model, x, target=None, *, squared=False, keep_channels=False):
     >>> bool(numpy.allclose(maps, model.weight.detach().numpy()[1]))
     True
     """
-    gradient, _, _ = input_gradient(model, x, target)
+    gradient = input_gradient(model, x, target)
     return to_map(gradient ** 2 if squared else gradient, keep_channels)
 
 
@@ -60,7 +60,7 @@ def gradient_x_input(model, x, target=None, *, keep_channels=False):
     >>> bool(numpy.allclose(maps.sum(axis=1), model(x)[:, 0].detach().numpy(), atol=1e-6))
     True
     """
-    gradient, _, _ = input_gradient(model, x, target)
+    gradient = input_gradient(model, x, target)
     return to_map(backend.to_numpy(as_input(x)._data) * gradient, keep_channels)
 
 
@@ -118,6 +118,6 @@ def _path_gradient_sum(model, start, delta, alphas, targets):
         for k in range(0, len(alphas), steps_per_pass):
             a = alphas[k:k + steps_per_pass].reshape(-1, *([1] * start.ndim))
             points = (start[part] + a * delta[part]).reshape(-1, *shape)  # step-major: (steps, examples) rows
-            gradient, _, _ = input_gradient(model, points, numpy.tile(targets[part], len(a)))
+            gradient = input_gradient(model, points, numpy.tile(targets[part], len(a)))
             total[part] += gradient.reshape(len(a), -1, *shape).sum(axis=0)
     return total
