@@ -70,6 +70,8 @@ def test_explain_default_path_is_next_to_the_image(checkpoint, digit_png):
     (["attack", "x", "--eps", "-0.1"], "argument --eps: expected a number >= 0, got '-0.1'"),
     (["attack", "x", "--method", "cw"], "argument --method: invalid choice: 'cw'"),
     (["train", "--adversarial-weight", "0"], "expected a number in (0, 1], got '0'"),
+    (["attack", "x", "--steps", "5"], "--alpha and --steps are PGD's; fgsm takes one step of eps"),
+    (["attack", "x", "--method", "fgsm", "--alpha", "0.01"], "--alpha and --steps are PGD's"),
 ])
 def test_bad_arguments_are_one_line_and_exit_code_2(argv, message, capsys):
     assert main(argv) == 2
@@ -95,8 +97,8 @@ def test_attack_prints_clean_and_attacked_accuracy_and_saves_the_grid(checkpoint
     assert main(["evaluate", str(checkpoint)]) == 0
     evaluated = capsys.readouterr().out
     out = tmp_path / "grid.png"
-    assert main(["attack", str(checkpoint), "--method", method, "--eps", "0.2", "--steps", "3", "--out",
-                 str(out)]) == 0
+    steps = ["--steps", "3"] if method == "pgd" else []
+    assert main(["attack", str(checkpoint), "--method", method, "--eps", "0.2", *steps, "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     clean, attacked = _accuracies(printed)
     assert f"accuracy {clean:.2%}" in evaluated  # the same test set and model as `evaluate`

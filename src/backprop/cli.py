@@ -145,7 +145,7 @@ def _attack_parser(commands):
     p.add_argument("--eps", type=_nonnegative, default=0.1,
                    help="the largest change of a pixel, images being in [0, 1] (default: %(default)s)")
     p.add_argument("--alpha", type=_positive(float), help="PGD's step (default: 2.5 eps / steps)")
-    p.add_argument("--steps", type=_positive(int), default=10, help="PGD's steps (default: %(default)s)")
+    p.add_argument("--steps", type=_positive(int), help="PGD's steps (default: 10)")
     p.add_argument("--examples", type=_positive(int), default=8, help="images in the grid (default: %(default)s)")
     p.add_argument("--out", help="the grid's PNG (default: attack-METHOD-epsEPS.png next to the checkpoint)")
     p.add_argument("--seed", type=int, default=0, help="PGD's random start")
@@ -263,8 +263,11 @@ def _explain(args):
 def _attack(args):
     from backprop.attacks.checkpoint import attack_checkpoint
 
+    if args.method != "pgd" and (args.alpha is not None or args.steps is not None):
+        raise UsageError(f"backprop attack: --alpha and --steps are PGD's; {args.method} takes one step of eps")
     _need_file("attack", args.checkpoint)
-    result = attack_checkpoint(args.checkpoint, args.method, args.eps, alpha=args.alpha, steps=args.steps,
+    steps = 10 if args.steps is None else args.steps
+    result = attack_checkpoint(args.checkpoint, args.method, args.eps, alpha=args.alpha, steps=steps,
                                out=args.out, examples=args.examples, root=args.root, download=args.download,
                                seed=args.seed)
     print(f"{result['n']} test examples: clean accuracy {result['clean_accuracy']:.2%}, under {args.method} "
