@@ -222,7 +222,7 @@ def _fooling(report, nets):
     example = fooling_example(nets["normal"], x_test, y_test)
     report.result("fooling", {k: v for k, v in example.items() if not isinstance(v, numpy.ndarray)})
     if example["index"] is None:
-        report.text(f"FGSM at eps = 1/16 fooled the normal net on no test digit.")
+        report.text("FGSM at eps = 1/16 fooled the normal net on no test digit.")
         return example
     index, robust = example["index"], nets["adversarial"]
     digit, label = x_test[index:index + 1], y_test[index:index + 1]
