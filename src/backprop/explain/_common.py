@@ -10,8 +10,9 @@ import numpy
 
 from backprop import autograd, backend
 from backprop.tensor import Tensor
+from backprop.train.trainer import evaluating
 
-__all__ = ["as_input", "check_targets", "class_scores", "eval_mode", "frozen", "input_gradient", "to_map"]
+__all__ = ["as_input", "check_targets", "class_scores", "frozen", "input_gradient", "to_map"]
 
 
 def as_input(x):
@@ -60,24 +61,13 @@ def class_scores(output, targets):
 
 
 @contextlib.contextmanager
-def eval_mode(model):
-    """The model in eval mode (dropout off, batch norm on running statistics), with gradients; mode restored after."""
-    was_training = model.training
-    model.eval()
-    try:
-        yield model
-    finally:
-        model.train(was_training)
-
-
-@contextlib.contextmanager
 def frozen(model):
     """Eval mode with a graph for the input only: the parameters are frozen (requires_grad False), so a
     backward pass leaves their ``.grad`` alone (explaining or attacking a model between a training step's
     backward and its update changes nothing); mode and flags restored after."""
     parameters = list(model.parameters())
     flags = [p.requires_grad for p in parameters]
-    with eval_mode(model), autograd.enable_grad():
+    with evaluating(model), autograd.enable_grad():
         try:
             for p in parameters:
                 p.requires_grad_(False)

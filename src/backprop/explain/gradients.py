@@ -22,11 +22,11 @@ Image maps (N, C, H, W) are summed over the channels to (N, H, W) unless
 """
 import numpy
 
-from backprop import autograd
 from backprop import backend
 from backprop import creation
-from backprop.explain._common import as_input, check_targets, eval_mode, input_gradient, to_map
+from backprop.explain._common import as_input, check_targets, input_gradient, to_map
 from backprop.tensor import Tensor
+from backprop.train.trainer import evaluating
 
 __all__ = ["saliency", "gradient_x_input", "integrated_gradients"]
 
@@ -85,7 +85,7 @@ def integrated_gradients(model, x, target=None, *, baseline=None, steps=50, keep
     x = as_input(x)._data
     xp = backend.array_module(x)
     baseline = _baseline(baseline, x)
-    with eval_mode(model), autograd.no_grad():
+    with evaluating(model):
         targets = check_targets(target, model(Tensor._make(x))._data)
     alphas = xp.asarray((numpy.arange(steps) + 0.5) / steps, dtype=x.dtype)
     path_sum = _path_gradient_sum(model, baseline, x - baseline, alphas, targets)

@@ -34,10 +34,11 @@ into the Linear or Conv2d before it: with k = gamma / sqrt(var + eps),
 W' = k W and b' = k (b - mu) + beta.
 """
 from backprop import backend, nn
-from backprop.autograd import enable_grad, no_grad
-from backprop.explain._common import as_input, check_targets, eval_mode, to_map
+from backprop.autograd import enable_grad
+from backprop.explain._common import as_input, check_targets, to_map
 from backprop.nn import functional as F
 from backprop.tensor import Tensor
+from backprop.train.trainer import evaluating
 
 __all__ = ["lrp"]
 
@@ -76,7 +77,7 @@ def lrp(model, x, target=None, *, rule="epsilon", epsilon=1e-6, alpha=2.0, beta=
         alpha, beta = 1.0, 0.0
     steps = _steps(model)
     x = as_input(x)._data
-    with eval_mode(model), no_grad():
+    with evaluating(model):
         inputs = _forward(steps, x)
     output = inputs.pop()
     relevance = _output_relevance(output, check_targets(target, output))
