@@ -4,6 +4,7 @@ A small CNN trained on the 8x8 digits (as in docs/explain.md); for four test
 digits, the maps of its predicted class: saliency, gradient x input,
 integrated gradients and Grad-CAM, each drawn with ``explain.plot``.
 """
+import functools
 import os
 
 import backprop as bp
@@ -12,10 +13,10 @@ from backprop.train import plots
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 METHODS = {
-    "saliency": lambda model, x: explain.saliency(model, x),
-    "gradient x input": lambda model, x: explain.gradient_x_input(model, x),
-    "integrated gradients": lambda model, x: explain.integrated_gradients(model, x, steps=100),
-    "Grad-CAM": lambda model, x: explain.grad_cam(model, x),
+    "saliency": explain.saliency,
+    "gradient x input": explain.gradient_x_input,
+    "integrated gradients": functools.partial(explain.integrated_gradients, steps=100),
+    "Grad-CAM": explain.grad_cam,
 }
 
 

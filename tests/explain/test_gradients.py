@@ -5,7 +5,7 @@ import torch
 
 import backprop as bp
 from backprop import nn
-from backprop.explain import gradient_x_input, gradients, integrated_gradients, saliency
+from backprop.explain import grad_cam, gradient_x_input, gradients, integrated_gradients, saliency
 
 from . import cnn_twins, images
 
@@ -165,9 +165,6 @@ def test_integrated_gradients_refuses_bad_steps_and_baselines():
 
 
 def test_explaining_leaves_the_parameters_gradients_and_flags_alone():
-    import backprop as bp
-    from backprop.explain import grad_cam, gradient_x_input, integrated_gradients, saliency
-
     model = bp.nn.Sequential(bp.nn.Conv2d(1, 2, 3, padding=1), bp.nn.ReLU(), bp.nn.Flatten(), bp.nn.Linear(32, 3))
     x = bp.randn(2, 1, 4, 4)
     model(x).sum().backward()  # a training step's gradients, waiting for the update
