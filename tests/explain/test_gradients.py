@@ -160,6 +160,12 @@ def test_integrated_gradients_refuses_bad_steps_and_baselines():
     model, _ = linear_model()
     with pytest.raises(ValueError, match="steps"):
         integrated_gradients(model, np.ones((2, 5)), steps=0)
+    with pytest.raises(ValueError, match="got 2.0"):
+        integrated_gradients(model, np.ones((2, 5)), steps=2.0)
+    with pytest.raises(ValueError, match="got True"):
+        integrated_gradients(model, np.ones((2, 5)), steps=True)
+    # a NumPy integer is an int (a step count read from an array, a grid of them)
+    assert integrated_gradients(model, np.ones((2, 5)), target=0, steps=np.int64(3)).shape == (2, 5)
     with pytest.raises(ValueError, match=r"baseline of shape \(4,\)"):
         integrated_gradients(model, np.ones((2, 5)), baseline=np.zeros(4))
 

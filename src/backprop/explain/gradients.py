@@ -20,6 +20,8 @@ y = W x + b it is exactly the weight row w_c, the same for every example.
 Image maps (N, C, H, W) are summed over the channels to (N, H, W) unless
 ``keep_channels=True``.
 """
+import numbers
+
 import numpy
 
 from backprop import backend
@@ -80,7 +82,7 @@ def integrated_gradients(model, x, target=None, *, baseline=None, steps=50, keep
     >>> bool(numpy.allclose(maps.sum(axis=1), y.detach().numpy(), atol=1e-4))
     True
     """
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 1:
         raise ValueError(f"steps must be a positive int (points of the Riemann sum), got {steps!r}")
     x = as_input(x)._data
     xp = backend.array_module(x)
