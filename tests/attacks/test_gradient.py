@@ -245,6 +245,8 @@ def test_attacks_leave_parameter_grads_mode_and_buffers_alone(training):
     (lambda m, x, y: fgsm(m, x, y, EPS, clip=1.0), r"\(low, high\) pair"),
     (lambda m, x, y: fgsm(m, x, y[:5], EPS), "12 examples"),
     (lambda m, x, y: fgsm(m, x, y, np.full(4, 0.1)), "does not broadcast"),
+    (lambda m, x, y: fgsm(m, 2 * x - 0.5, y, EPS), r"outside the data range clip=\(0.0, 1.0\)"),
+    (lambda m, x, y: pgd(m, x, y, EPS, clip=(0.0, 0.5)), r"outside the data range clip=\(0.0, 0.5\)"),
     (lambda m, x, y: fgsm(m, x[0], y[0], EPS), "batch"),
 ])
 def test_bad_arguments_are_refused_with_a_clear_message(call, message):

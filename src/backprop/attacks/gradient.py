@@ -38,7 +38,8 @@ def fgsm(model, x, y, eps, *, loss_fn=None, clip=(0.0, 1.0)):
     scores; ``y`` holds the targets that ``loss_fn`` takes (None: the
     cross-entropy with class indices). ``eps`` is a float or an array
     broadcastable to ``x`` (one value per channel, say, for normalised
-    inputs); ``clip`` a (low, high) pair of floats or arrays, or None.
+    inputs); ``clip`` a (low, high) pair of floats or arrays that the
+    inputs lie in (normalised inputs need their own range), or None.
 
     >>> import backprop as bp
     >>> model = bp.nn.Linear(2, 2)
@@ -138,7 +139,8 @@ def _budget(value, name, like):
 
 
 def _bounds(clip, like):
-    """The data range (low, high) as arrays with low < high everywhere, or None."""
+    """The data range (low, high) as arrays with low < high everywhere, or None; the inputs ``like`` must lie
+    in it (up to rounding): clipping normalised inputs to the default [0, 1] would wreck them silently."""
     if clip is None:
         return None
     if not isinstance(clip, (tuple, list)) or len(clip) != 2:
@@ -146,6 +148,11 @@ def _bounds(clip, like):
     low, high = (_broadcast(_array(bound, like), name, like) for bound, name in zip(clip, ("clip low", "clip high")))
     if not bool((low < high).all()):
         raise ValueError(f"clip expected low < high, got {clip!r}")
+    slack = 1e-4 * (high - low)
+    if bool(((like < low - slack) | (like > high + slack)).any()):
+        raise ValueError(f"the inputs (from {float(like.min()):.4g} to {float(like.max()):.4g}) lie outside the data "
+                         f"range clip={clip!r}: give the range of your inputs as clip (for normalised images "
+                         f"((0 - mean) / std, (1 - mean) / std) per channel), or clip=None")
     return low, high
 
 
