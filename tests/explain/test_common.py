@@ -58,3 +58,13 @@ def test_a_model_without_class_scores_is_refused(method):
             return self.linear(x).flatten()
     with pytest.raises(ValueError, match=r"class scores \(N, K\), got shape \(2,\)"):
         method(Scalar(), np.ones((2, 3)))
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_targets_of_another_shape_are_refused_with_their_shape(method):
+    ours, _ = cnn_twins()
+    x = images(3)
+    with pytest.raises(ValueError, match=r"one target per example, shape \(3,\), got shape \(2,\)"):
+        method(ours, x, [0, 1])
+    with pytest.raises(ValueError, match=r"got shape \(3, 1\)"):  # a column of labels, as a loader may give
+        method(ours, x, np.array([[0], [1], [2]]))
