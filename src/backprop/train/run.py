@@ -144,7 +144,14 @@ def pixel_space(config):
 
 def attack(config, method, eps, alpha=None, steps=10):
     """The attack ``method`` ("fgsm" or "pgd") at ``eps`` in raw pixels, as a function (model, x, y) -> x_adv on
-    the run's normalised inputs: eps and alpha scaled per channel, the result clipped to the image range."""
+    the run's normalised inputs: eps and alpha scaled per channel, the result clipped to the image range.
+
+    With std 0.25 a raw eps of 0.1 is 0.4 in normalised units, and [0, 1] becomes [-2, 2]:
+
+    >>> fgsm = attack({"mean": [0.5], "std": [0.25]}, "fgsm", 0.1)
+    >>> round(float(fgsm.keywords["eps"][0, 0, 0]), 6), [float(bound[0, 0, 0]) for bound in fgsm.keywords["clip"]]
+    (0.4, [-2.0, 2.0])
+    """
     from backprop import attacks
 
     if method not in ATTACKS:
