@@ -65,10 +65,7 @@ def _grid(original, adversarial, labels, p_original, p_adversarial, classes, tit
             axis = axes[2 * row, k]
             axis.imshow(_show(images[k]), cmap="gray", vmin=0, vmax=1)
             guess = int(p[k].argmax())
-            answer = f"{classes[guess]} {p[k, guess]:.0%}"
-            right = guess == labels[k]
-            axis.set_title(answer if right else f"{answer} (is {classes[labels[k]]})", fontsize=8,
-                           color="black" if right else "red")
+            plots.label_prediction(axis, classes, guess, p[k, guess], labels[k])
         axes[1, k].imshow(perturbation[k].mean(axis=0), cmap="bwr", vmin=-limit, vmax=limit)
         for row in range(3):
             axes[row, k].axis("off")

@@ -3,7 +3,7 @@ import math
 
 import numpy
 
-__all__ = ["learning_curves", "confusion_matrix", "prediction_grid", "filters"]
+__all__ = ["learning_curves", "confusion_matrix", "prediction_grid", "filters", "label_prediction"]
 
 
 def _pyplot():
@@ -79,11 +79,16 @@ def prediction_grid(images, target, predicted, confidence, classes, path, column
         if index >= n:
             continue
         axis.imshow(_image(images[index]), cmap="gray")
-        right = predicted[index] == target[index]
-        title = f"{classes[predicted[index]]} {confidence[index]:.0%}"
-        axis.set_title(title if right else f"{title} (is {classes[target[index]]})", fontsize=8,
-                       color="black" if right else "red")
+        label_prediction(axis, classes, predicted[index], confidence[index], target[index])
     return _save(figure, path)
+
+
+def label_prediction(axis, classes, predicted, confidence, target):
+    """Title an image's axis with its predicted class and confidence; a wrong one in red, with the true class."""
+    title = f"{classes[predicted]} {confidence:.0%}"
+    right = predicted == target
+    axis.set_title(title if right else f"{title} (is {classes[target]})", fontsize=8,
+                   color="black" if right else "red")
 
 
 def filters(weight, path, input_shape=None, columns=8):
