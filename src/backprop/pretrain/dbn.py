@@ -1,0 +1,5 @@
+"""Placeholder: being written."""
+
+
+def DBN(*args, **kwargs):
+    raise NotImplementedError("DBN")

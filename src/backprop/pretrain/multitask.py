@@ -1,0 +1,5 @@
+"""Placeholder: being written."""
+
+
+def MultiTask(*args, **kwargs):
+    raise NotImplementedError("MultiTask")

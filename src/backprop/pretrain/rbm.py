@@ -1,0 +1,5 @@
+"""Placeholder: being written."""
+
+
+def RBM(*args, **kwargs):
+    raise NotImplementedError("RBM")

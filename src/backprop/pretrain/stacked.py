@@ -1,0 +1,5 @@
+"""Placeholder: being written."""
+
+
+def stacked_pretrain(*args, **kwargs):
+    raise NotImplementedError("stacked_pretrain")
