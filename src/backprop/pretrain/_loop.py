@@ -1,0 +1,96 @@
+"""What the pretraining models share: argument checks, data as rows, and the mini-batch loop.
+
+The loop is the lectures' mini-batch training written out once: each epoch
+visits the examples in a new random order (a shuffling ``DataLoader`` whose
+seed comes from backprop's generator: seed it with ``bp.manual_seed``), and
+for every batch computes the loss, backpropagates and takes one Adam step.
+The history is the mean loss per example of each epoch, as the epoch saw it
+(with the weights moving under it).
+"""
+import math
+import numbers
+
+import numpy
+
+from backprop import dtypes, optim
+from backprop.data import DataLoader, TensorDataset
+from backprop.tensor import Tensor
+
+__all__ = ["check_positive_int", "check_positive_float", "as_rows", "batches", "train"]
+
+
+def check_positive_int(value, what, owner):
+    """``value`` if it is a positive int (bools refused), else a ValueError naming ``owner`` and ``what``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{owner}: {what} must be a positive int, got {value!r}")
+    return int(value)
+
+
+def check_positive_float(value, what, owner):
+    """``value`` as a float if it is a finite number > 0, else a ValueError."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{owner}: {what} must be a positive number, got {value!r}")
+    return float(value)
+
+
+def as_rows(x, features, owner):
+    """``x`` (N, D) or images (N, C, H, W) as a (N, features) Tensor of floats; a clear error otherwise.
+
+    A NumPy array is taken as float32 (the parameters' dtype).
+
+    >>> import backprop as bp
+    >>> as_rows(bp.zeros(5, 1, 8, 8), 64, "Autoencoder").shape
+    (5, 64)
+    """
+    if isinstance(x, numpy.ndarray):
+        x = Tensor._make(numpy.asarray(x, dtype=numpy.float32))
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{owner}: expected the data as a Tensor (or NumPy array), got {type(x).__name__}")
+    if x.ndim < 2:
+        raise ValueError(f"{owner}: expected a batch (N, {features}) or images (N, C, H, W), got shape {x.shape}")
+    if not dtypes.is_floating(x.dtype):
+        raise TypeError(f"{owner}: expected floating-point data, got {x.dtype}")
+    rows = x.reshape(x.shape[0], -1)
+    if rows.shape[1] != features:
+        raise ValueError(f"{owner}: expected {features} features per example, got shape {x.shape} "
+                         f"({rows.shape[1]} per example)")
+    return rows
+
+
+def batches(x, batch_size, owner):
+    """Shuffled mini-batches (x_batch,) of the rows of ``x``, a new order every epoch (``iter``)."""
+    batch_size = check_positive_int(batch_size, "batch_size", owner)
+    if x.shape[0] == 0:
+        raise ValueError(f"{owner}: got no examples to train on (shape {x.shape})")
+    return DataLoader(TensorDataset(x), batch_size=batch_size, shuffle=True)
+
+
+def train(model, batch_loss, x, epochs, batch_size, lr, owner):
+    """Adam (learning rate ``lr``) on ``model``'s trainable parameters for ``epochs`` passes over the rows
+    of ``x``; ``batch_loss(batch)`` gives the scalar loss of a batch. Returns the mean loss of each epoch.
+
+    The model is in training mode while it learns and gets its mode back afterwards.
+    """
+    epochs = check_positive_int(epochs, "epochs", owner)
+    lr = check_positive_float(lr, "lr", owner)
+    loader = batches(x, batch_size, owner)
+    parameters = [p for p in model.parameters() if p.requires_grad]
+    if not parameters:
+        raise ValueError(f"{owner}: every parameter is frozen (requires_grad=False); nothing to train")
+    optimizer = optim.Adam(parameters, lr=lr)
+    was_training = model.training
+    model.train()
+    history = []
+    try:
+        for _ in range(epochs):
+            total = 0.0
+            for (batch,) in loader:
+                loss = batch_loss(batch)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                total += loss.item() * batch.shape[0]
+            history.append(total / x.shape[0])
+    finally:
+        model.train(was_training)
+    return history
