@@ -1,0 +1,156 @@
+"""A character-level language model: an LSTM reads a text one character at a time and predicts the next.
+
+At step t the model embeds character x_t, updates its state (h_t, c_t) with
+the LSTM's gates and scores every character c of the vocabulary, z_t = W h_t + b.
+Trained to minimise the cross-entropy -(1/n) sum_t log softmax(z_t)[x_{t+1}]
+(nats per character), it generates text by sampling one character at a time
+from
+
+    p(c) = exp(z_c / T) / sum_c' exp(z_c' / T)
+
+and feeding it back in. The temperature T shapes the distribution: T = 1 is
+the model's own, T > 1 flattens it (more surprising text), T -> 0 sharpens it
+to the argmax (greedy decoding, often repetitive).
+
+>>> import backprop as bp
+>>> from backprop.data import text
+>>> vocab = text.CharVocab("abcabc")
+>>> _ = bp.manual_seed(0)
+>>> model = CharLSTM(vocab.size, embed_dim=4, hidden_size=8)
+>>> model(vocab.encode("abca").unsqueeze(0)).shape
+(1, 4, 3)
+>>> len(sample(model, vocab, "ab", length=5))
+7
+"""
+import math
+import numbers
+
+import numpy
+
+from backprop import backend, creation, nn, optim
+from backprop.data.datasets.synthetic import _count
+from backprop.data.text import _rng, char_batches, check_ids
+from backprop.ops.loss import cross_entropy
+from backprop.tensor import Tensor
+from backprop.train.trainer import evaluating
+
+__all__ = ["CharLSTM", "evaluate_char_lm", "sample", "sample_next", "train_char_lm"]
+
+
+class CharLSTM(nn.Module):
+    """ids (N, T) -> ``embedding`` (N, T, embed_dim) -> ``lstm`` (batch first) -> ``head`` logits (N, T, V):
+    the scores of the character after each position.
+
+    ``forward(ids, state=None, return_state=False)``: ``state`` = (h, c), each (num_layers, N, hidden_size),
+    carries the LSTM on from an earlier call (zeros when None); with ``return_state`` the call returns
+    (logits, state).
+    """
+
+    def __init__(self, vocab_size, embed_dim=32, hidden_size=128, num_layers=1):
+        super().__init__()
+        self.vocab_size = _count("CharLSTM vocab_size", vocab_size)
+        self.embedding = nn.Embedding(vocab_size, _count("CharLSTM embed_dim", embed_dim))
+        self.lstm = nn.LSTM(embed_dim, hidden_size, num_layers=num_layers, batch_first=True)
+        self.head = nn.Linear(hidden_size, vocab_size)
+
+    def forward(self, ids, state=None, return_state=False):
+        check_ids(ids, self.vocab_size, "CharLSTM")
+        out, state = self.lstm(self.embedding(ids), state)
+        logits = self.head(out)
+        return (logits, state) if return_state else logits
+
+
+def _flat_cross_entropy(logits, targets):
+    """The mean cross-entropy of logits (N, T, V) against targets (N, T), in nats."""
+    return cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
+
+
+def train_char_lm(model, ids, *, epochs=1, seq_len=64, batch_size=32, lr=3e-3, clip=1.0, seed=None,
+                  max_steps=None):
+    """Train ``model`` (ids (N, T) -> logits (N, T, V)) on the text ``ids`` with Adam, one step a batch of
+    ``char_batches``, gradients clipped to norm ``clip``; at most ``max_steps`` steps in all if given.
+    Returns the history: the mean training loss (nats per character) of each epoch.
+
+    >>> import backprop as bp
+    >>> _ = bp.manual_seed(0)
+    >>> model = CharLSTM(3, embed_dim=4, hidden_size=8)
+    >>> history = train_char_lm(model, [0, 1, 2] * 20, epochs=2, seq_len=8, batch_size=4, seed=0)
+    >>> len(history), history[1] < history[0] < math.log(3) + 0.1
+    (2, True)
+    """
+    epochs = _count("train_char_lm epochs", epochs)
+    optimizer = optim.Adam(model.parameters(), lr=lr)
+    rng = _rng(seed)  # one generator for all epochs: each epoch cuts and shuffles the text anew
+    history, steps = [], 0
+    model.train()
+    for _ in range(epochs):
+        total, count = 0.0, 0
+        for inputs, targets in char_batches(ids, seq_len, batch_size, seed=rng):
+            loss = _flat_cross_entropy(model(inputs), targets)
+            optimizer.zero_grad()
+            loss.backward()
+            if clip is not None:
+                nn.utils.clip_grad_norm_(model.parameters(), clip)
+            optimizer.step()
+            total, count, steps = total + loss.item() * targets.numel(), count + targets.numel(), steps + 1
+            if max_steps is not None and steps >= max_steps:
+                break
+        history.append(total / count)
+        if max_steps is not None and steps >= max_steps:
+            break
+    return history
+
+
+def evaluate_char_lm(model, ids, seq_len=256):
+    """The mean cross-entropy (nats per character) of ``model`` predicting each id of ``ids`` from those
+    before it within windows of ``seq_len`` (the state starts at zero in each window), in eval mode without a
+    graph."""
+    total, count = 0.0, 0
+    with evaluating(model):
+        for inputs, targets in char_batches(ids, seq_len, batch_size=64, seed=0):
+            total += _flat_cross_entropy(model(inputs), targets).item() * targets.numel()
+            count += targets.numel()
+    return total / count
+
+
+def sample_next(logits, temperature=1.0, generator=None):
+    """One id per row of ``logits`` (V,) or (N, V), drawn from softmax(logits / temperature); temperature 0
+    is the argmax. Draws from backprop's generator (``bp.manual_seed``) unless given a NumPy ``generator``.
+
+    >>> import backprop as bp
+    >>> sample_next(bp.tensor([0.0, 5.0, 1.0]), temperature=0)
+    1
+    """
+    if isinstance(temperature, bool) or not isinstance(temperature, numbers.Real) or temperature < 0 \
+            or not math.isfinite(temperature):
+        raise ValueError(f"sample_next: temperature must be a finite number >= 0, got {temperature!r}")
+    z = numpy.asarray(backend.to_numpy(logits._data) if isinstance(logits, Tensor) else logits, dtype=numpy.float64)
+    if z.ndim not in (1, 2) or z.shape[-1] == 0:
+        raise ValueError(f"sample_next: expected logits (V,) or (N, V), got shape {z.shape}")
+    rows = z.reshape(-1, z.shape[-1])
+    if temperature == 0:
+        ids = rows.argmax(axis=1)
+    else:
+        scaled = (rows - rows.max(axis=1, keepdims=True)) / temperature  # shifting by the max keeps exp finite
+        p = numpy.exp(scaled)
+        cdf = numpy.cumsum(p / p.sum(axis=1, keepdims=True), axis=1)
+        u = (generator or creation.generator()).random((len(rows), 1))
+        ids = numpy.minimum((cdf < u).sum(axis=1), z.shape[-1] - 1)  # inverse CDF: the first c with F(c) >= u
+    return int(ids[0]) if z.ndim == 1 else ids
+
+
+def sample(model, vocab, prompt, length, temperature=1.0):
+    """The ``prompt`` followed by ``length`` characters generated one at a time: each drawn by
+    ``sample_next`` from the model's scores after the text so far, at ``temperature``, and fed back in.
+    The model must take ``state`` and ``return_state`` as ``CharLSTM`` does."""
+    if not isinstance(prompt, str) or not prompt:
+        raise ValueError(f"sample: the prompt must be a non-empty str (the model needs a character to start "
+                         f"from), got {prompt!r}")
+    length = _count("sample length", length, low=0)
+    out = []
+    with evaluating(model):
+        logits, state = model(vocab.encode(prompt).unsqueeze(0), return_state=True)
+        for _ in range(length):
+            out.append(sample_next(logits[0, -1], temperature))
+            logits, state = model(creation.tensor([[out[-1]]]), state, return_state=True)
+    return prompt + vocab.decode(out)

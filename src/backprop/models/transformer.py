@@ -1,0 +1,65 @@
+"""A Transformer-encoder classifier of token sequences (Vaswani et al. 2017's encoder, BERT-style use).
+
+Each token w_t becomes x_t = E[w_t] + P[t], a learnt embedding of the token plus
+a learnt embedding of its position t (attention itself ignores order: without P
+the sentence would be a bag of words). Encoder layers then let every position
+attend to every other non-padding position,
+
+    A = softmax(Q K^T / sqrt(d) + M),   M = -inf on padding keys, 0 elsewhere,
+
+followed by a position-wise feed-forward net, each with a residual connection
+and layer norm. The sentence is the mean of its non-padding outputs,
+s = (1 / |{t : w_t != pad}|) sum_{t : w_t != pad} h_t, and a linear head scores
+the classes. Padding thus changes nothing: neither attention nor the mean sees it.
+
+>>> import backprop as bp
+>>> model = TransformerClassifier(vocab_size=10, d_model=8, nhead=2, num_layers=1)
+>>> model(bp.tensor([[4, 5, 6, 0], [7, 8, 0, 0]])).shape
+(2, 2)
+"""
+from backprop import creation, nn
+from backprop.data.datasets.synthetic import _count
+from backprop.data.text import check_ids
+
+__all__ = ["TransformerClassifier"]
+
+
+class TransformerClassifier(nn.Module):
+    """ids (N, T) (padded with ``pad_id``) -> ``embedding`` + ``position`` -> dropout -> ``layers``
+    (``num_layers`` post-norm ``nn.TransformerEncoderLayer``s, batch first, padding masked) -> mean over the
+    non-padding positions -> ``head`` logits (N, num_classes). T may be at most ``max_len``; every sequence
+    needs at least one token that is not padding.
+    """
+
+    def __init__(self, vocab_size, d_model=64, nhead=4, num_layers=2, num_classes=2, max_len=64,
+                 dim_feedforward=128, dropout=0.1, pad_id=0):
+        super().__init__()
+        self.vocab_size = _count("TransformerClassifier vocab_size", vocab_size)
+        self.max_len = _count("TransformerClassifier max_len", max_len)
+        if not 0 <= pad_id < vocab_size:
+            raise ValueError(f"TransformerClassifier: pad_id must be in [0, {vocab_size - 1}], got {pad_id!r}")
+        self.pad_id = pad_id
+        self.embedding = nn.Embedding(vocab_size, d_model, padding_idx=pad_id)
+        self.position = nn.Embedding(max_len, d_model)
+        self.dropout = nn.Dropout(dropout)
+        self.layers = nn.ModuleList([
+            nn.TransformerEncoderLayer(d_model, nhead, dim_feedforward=dim_feedforward, dropout=dropout,
+                                       batch_first=True)
+            for _ in range(_count("TransformerClassifier num_layers", num_layers))])
+        self.head = nn.Linear(d_model, _count("TransformerClassifier num_classes", num_classes))
+
+    def forward(self, ids):
+        check_ids(ids, self.vocab_size, "TransformerClassifier")
+        n, length = ids.shape
+        if length > self.max_len:
+            raise ValueError(f"TransformerClassifier: sequences of {length} tokens are longer than max_len="
+                             f"{self.max_len}")
+        padding = ids == self.pad_id  # (N, T), True where there is no token
+        keep = (ids != self.pad_id).unsqueeze(-1)  # (N, T, 1), True on tokens
+        tokens = keep.sum(dim=1)  # (N, 1)
+        if n and int(tokens.min().item()) == 0:
+            raise ValueError("TransformerClassifier: a sequence is all padding (it needs at least one token)")
+        x = self.dropout(self.embedding(ids) + self.position(creation.arange(length, device=ids.device)))
+        for layer in self.layers:
+            x = layer(x, src_key_padding_mask=padding)
+        return self.head((x * keep.to(x.dtype)).sum(dim=1) / tokens.to(x.dtype))
