@@ -207,7 +207,7 @@ def _draw(report, found, lengths):
     with report.figure("lstm_memory.png", "Test MSE against training step for each sequence length T (dashed: the "
                        "baseline 1/6 of answering 1; dotted: 0.05). Right: d y_hat / d v_t at the marked steps t of the "
                        "nets trained at the longest T (1: v_t remembered until the end)",
-                       ncols=len(lengths) + 1) as axes:
+                       nrows=(len(lengths) + 2) // 2, ncols=2) as axes:
         if axes is None:  # no matplotlib: the report says so
             return
         for ax, length in zip(axes, lengths):
@@ -218,7 +218,9 @@ def _draw(report, found, lengths):
             ax.axhline(SOLVED, color="grey", linestyle=":", linewidth=0.8)
             ax.set(title=f"T = {length}", xlabel="training step", ylabel="test MSE")
             ax.legend(fontsize=7)
-        last, length = axes[-1], lengths[-1]
+        last, length = axes[len(lengths)], lengths[-1]
+        for unused in axes[len(lengths) + 1:]:
+            unused.axis("off")
         for cell, colour in (("lstm", "C0"), ("rnn", "C1")):
             last.plot(range(1, length + 1), found[length][cell]["memory"], ".-", color=colour, ms=3,
                       label=cell.upper())
