@@ -60,6 +60,18 @@ class CharLSTM(nn.Module):
         return (logits, state) if return_state else logits
 
 
+def _device(model):
+    """The device of the model's parameters (None for a model without any)."""
+    return next((p.device for p in model.parameters()), None)
+
+
+def _batches(model, ids, seq_len, batch_size, seed):
+    """``char_batches`` on the model's device."""
+    device = _device(model)
+    for inputs, targets in char_batches(ids, seq_len, batch_size, seed=seed):
+        yield inputs.to(device=device), targets.to(device=device)
+
+
 def _flat_cross_entropy(logits, targets):
     """The mean cross-entropy of logits (N, T, V) against targets (N, T), in nats."""
     return cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
@@ -85,7 +97,7 @@ def train_char_lm(model, ids, *, epochs=1, seq_len=64, batch_size=32, lr=3e-3, c
     model.train()
     for _ in range(epochs):
         total, count = 0.0, 0
-        for inputs, targets in char_batches(ids, seq_len, batch_size, seed=rng):
+        for inputs, targets in _batches(model, ids, seq_len, batch_size, rng):
             loss = _flat_cross_entropy(model(inputs), targets)
             optimizer.zero_grad()
             loss.backward()
@@ -107,7 +119,7 @@ def evaluate_char_lm(model, ids, seq_len=256):
     graph."""
     total, count = 0.0, 0
     with evaluating(model):
-        for inputs, targets in char_batches(ids, seq_len, batch_size=64, seed=0):
+        for inputs, targets in _batches(model, ids, seq_len, 64, seed=0):
             total += _flat_cross_entropy(model(inputs), targets).item() * targets.numel()
             count += targets.numel()
     return total / count
@@ -147,10 +159,11 @@ def sample(model, vocab, prompt, length, temperature=1.0):
         raise ValueError(f"sample: the prompt must be a non-empty str (the model needs a character to start "
                          f"from), got {prompt!r}")
     length = _count("sample length", length, low=0)
+    device = _device(model)
     out = []
     with evaluating(model):
-        logits, state = model(vocab.encode(prompt).unsqueeze(0), return_state=True)
+        logits, state = model(vocab.encode(prompt).unsqueeze(0).to(device=device), return_state=True)
         for _ in range(length):
             out.append(sample_next(logits[0, -1], temperature))
-            logits, state = model(creation.tensor([[out[-1]]]), state, return_state=True)
+            logits, state = model(creation.tensor([[out[-1]]], device=device), state, return_state=True)
     return prompt + vocab.decode(out)
