@@ -31,8 +31,9 @@ import numpy
 
 from backprop import creation, nn, optim
 from backprop.autograd import no_grad
-from backprop.generative.vae import as_vectors, minibatches, perceptron, positive_int, widths
+from backprop.generative.vae import perceptron, widths
 from backprop.nn import functional as F
+from backprop.train.minibatch import as_rows, batches, check_positive_int
 
 __all__ = ["GAN"]
 
@@ -45,8 +46,8 @@ class GAN(nn.Module):
 
     def __init__(self, data_dim, latent_dim=16, hidden=(128,)):
         super().__init__()
-        self.data_dim = positive_int(data_dim, "data_dim", "GAN")
-        self.latent_dim = positive_int(latent_dim, "latent_dim", "GAN")
+        self.data_dim = check_positive_int(data_dim, "data_dim", "GAN")
+        self.latent_dim = check_positive_int(latent_dim, "latent_dim", "GAN")
         hidden = widths(hidden, "GAN")
         self.generator = perceptron(self.latent_dim, self.data_dim, hidden)
         self.generator.append(nn.Sigmoid())
@@ -54,7 +55,7 @@ class GAN(nn.Module):
 
     def forward(self, z):
         """G(z): fake examples (N, data_dim) in [0, 1]."""
-        return self.generator(as_vectors(z, self.latent_dim, "GAN.generator"))
+        return self.generator(as_rows(z, self.latent_dim, "GAN.generator"))
 
     def noise(self, n):
         """z ~ N(0, I), (n, latent_dim), from backprop's generator, of the generator's dtype and device."""
@@ -81,8 +82,8 @@ class GAN(nn.Module):
         Returns {d_loss, g_loss, d_real, d_fake}: the losses, and D's accuracy on
         the real and the fake batch before its step.
         """
-        real = as_vectors(real, self.data_dim, "GAN.train_step")
-        z = self.noise(len(real)) if z is None else as_vectors(z, self.latent_dim, "GAN.train_step")
+        real = as_rows(real, self.data_dim, "GAN.train_step")
+        z = self.noise(len(real)) if z is None else as_rows(z, self.latent_dim, "GAN.train_step")
         fake = self.generator(z)
         d_loss, d_real, d_fake = self.discriminator_loss(real, fake.detach())  # detached: D's step leaves G alone
         d_optimizer.zero_grad()
@@ -101,16 +102,16 @@ class GAN(nn.Module):
 
     def fit(self, x, epochs=10, batch_size=64, lr=2e-4, betas=(0.5, 0.999)):
         """``train_step`` over shuffled mini-batches of x; per epoch {epoch, d_loss, g_loss, d_real, d_fake}, means."""
-        x = as_vectors(x, self.data_dim, "GAN.fit")
-        batches, epochs = minibatches(x, batch_size, "GAN.fit"), positive_int(epochs, "epochs", "GAN.fit")
+        x = as_rows(x, self.data_dim, "GAN.fit")
+        loader, epochs = batches(x, batch_size, "GAN.fit"), check_positive_int(epochs, "epochs", "GAN.fit")
         g_optimizer, d_optimizer = self.optimizers(lr, betas)
         history = []
         for epoch in range(1, epochs + 1):
-            steps = [self.train_step(batch, g_optimizer, d_optimizer) for (batch,) in batches]
+            steps = [self.train_step(batch, g_optimizer, d_optimizer) for (batch,) in loader]
             history.append({"epoch": epoch, **{key: float(numpy.mean([s[key] for s in steps])) for key in steps[0]}})
         return history
 
     def sample(self, n):
         """n fake examples G(z), (n, data_dim) in [0, 1]."""
         with no_grad():
-            return self.generator(self.noise(positive_int(n, "n", "GAN.sample")))
+            return self.generator(self.noise(check_positive_int(n, "n", "GAN.sample")))

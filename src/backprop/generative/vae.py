@@ -29,17 +29,15 @@ True
 >>> vae.sample(3).shape
 (3, 64)
 """
-import math
 import numbers
 
 import numpy
 
 from backprop import creation, nn, optim
 from backprop.autograd import no_grad
-from backprop.data import DataLoader, TensorDataset
 from backprop.models.mlp import mlp
 from backprop.nn import functional as F
-from backprop.tensor import Tensor
+from backprop.train.minibatch import as_rows, batches, check_positive_int
 
 __all__ = ["VAE", "gaussian_kl"]
 
@@ -58,15 +56,15 @@ class VAE(nn.Module):
 
     def __init__(self, input_dim, hidden=(256,), latent_dim=16):
         super().__init__()
-        self.input_dim = positive_int(input_dim, "input_dim", "VAE")
-        self.latent_dim = positive_int(latent_dim, "latent_dim", "VAE")
+        self.input_dim = check_positive_int(input_dim, "input_dim", "VAE")
+        self.latent_dim = check_positive_int(latent_dim, "latent_dim", "VAE")
         self.hidden = widths(hidden, "VAE")
         self.encoder = perceptron(self.input_dim, 2 * self.latent_dim, self.hidden)  # (mu, logvar) side by side
         self.decoder = perceptron(self.latent_dim, self.input_dim, self.hidden[::-1])
 
     def encode(self, x):
         """(mu, logvar) of q(z|x), each (N, latent_dim)."""
-        h = self.encoder(as_vectors(x, self.input_dim, "VAE.encode"))
+        h = self.encoder(as_rows(x, self.input_dim, "VAE.encode"))
         return h[:, :self.latent_dim], h[:, self.latent_dim:]
 
     def reparameterize(self, mu, logvar, eps=None):
@@ -79,7 +77,7 @@ class VAE(nn.Module):
 
     def decode(self, z):
         """The logits of p(x|z), (N, input_dim); sigmoid(logits) are the pixel probabilities."""
-        return self.decoder(as_vectors(z, self.latent_dim, "VAE.decode"))
+        return self.decoder(as_rows(z, self.latent_dim, "VAE.decode"))
 
     def forward(self, x):
         """The reconstruction's pixel probabilities for one sampled code, x flattened to (N, input_dim)."""
@@ -88,7 +86,7 @@ class VAE(nn.Module):
 
     def loss(self, x, eps=None):
         """(-ELBO, reconstruction, KL): Tensors, per example averaged over the batch; -ELBO = reconstruction + KL."""
-        x = as_vectors(x, self.input_dim, "VAE.loss")
+        x = as_rows(x, self.input_dim, "VAE.loss")
         mu, logvar = self.encode(x)
         logits = self.decode(self.reparameterize(mu, logvar, eps))
         reconstruction = F.binary_cross_entropy_with_logits(logits, x, reduction="sum") / x.shape[0]
@@ -104,19 +102,19 @@ class VAE(nn.Module):
         """n new examples: z ~ N(0, I) decoded to pixel probabilities in [0, 1], (n, input_dim)."""
         with no_grad():
             weight = self.decoder[1].weight
-            z = creation.randn(positive_int(n, "n", "VAE.sample"), self.latent_dim, dtype=weight.dtype,
+            z = creation.randn(check_positive_int(n, "n", "VAE.sample"), self.latent_dim, dtype=weight.dtype,
                                device=weight.device)
             return self.decode(z).sigmoid()
 
     def fit(self, x, epochs=10, batch_size=64, lr=1e-3):
         """Adam on -ELBO over shuffled mini-batches of x; per epoch {epoch, elbo, reconstruction, kl}, averages."""
-        x = as_vectors(x, self.input_dim, "VAE.fit")
-        batches, epochs = minibatches(x, batch_size, "VAE.fit"), positive_int(epochs, "epochs", "VAE.fit")
+        x = as_rows(x, self.input_dim, "VAE.fit")
+        loader, epochs = batches(x, batch_size, "VAE.fit"), check_positive_int(epochs, "epochs", "VAE.fit")
         optimizer = optim.Adam(self.parameters(), lr=lr)
         history = []
         for epoch in range(1, epochs + 1):
             totals = numpy.zeros(3)
-            for (batch,) in batches:
+            for (batch,) in loader:
                 loss, reconstruction, kl = self.loss(batch)
                 optimizer.zero_grad()
                 loss.backward()
@@ -128,39 +126,14 @@ class VAE(nn.Module):
 
 
 # ------------------------------------------------------------ shared with gan.py
-def positive_int(value, name, who):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{who}: {name} must be a positive int, got {value!r}")
-    return int(value)
-
-
 def widths(hidden, who):
     """``hidden`` as a tuple of positive ints (an int is one layer)."""
     hidden = (hidden,) if isinstance(hidden, numbers.Integral) else hidden
     if not isinstance(hidden, (tuple, list)):
         raise ValueError(f"{who}: hidden must be a sequence of positive ints, got {hidden!r}")
-    return tuple(positive_int(h, "each hidden width", who) for h in hidden)
+    return tuple(check_positive_int(h, "each hidden width", who) for h in hidden)
 
 
 def perceptron(n_in, n_out, hidden, activation="relu"):
     """Flatten, then Linear + activation per hidden width, then Linear(., n_out): the zoo's ``mlp`` on vectors."""
     return mlp((n_in, 1, 1), n_out, hidden=hidden, activation=activation)
-
-
-def as_vectors(x, dim, who):
-    """x as a floating Tensor (N, dim): a Tensor or array (N, dim), or images (N, C, H, W) with C H W = dim."""
-    if not isinstance(x, Tensor):
-        x = Tensor._make(numpy.asarray(x, dtype=numpy.float32))
-    if x.ndim < 2 or math.prod(x.shape[1:]) != dim:
-        raise ValueError(f"{who}: expected a batch (N, {dim}) or (N, C, H, W) with C*H*W = {dim}, "
-                         f"got shape {tuple(x.shape)}")
-    if x.dtype.kind != "f":
-        raise TypeError(f"{who}: expected floating inputs, got {x.dtype}")
-    return x.reshape(x.shape[0], dim) if x.ndim > 2 else x
-
-
-def minibatches(x, batch_size, who):
-    """Mini-batches (x_batch,) of x, reshuffled every epoch; the loader's seed drawn from backprop's generator."""
-    if len(x) == 0:
-        raise ValueError(f"{who}: expected at least one example, got an empty batch")
-    return DataLoader(TensorDataset(x), batch_size=positive_int(batch_size, "batch_size", who), shuffle=True)

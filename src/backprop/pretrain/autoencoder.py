@@ -41,7 +41,7 @@ import numbers
 from backprop import creation, nn
 from backprop.models.common import activation as _zoo_activation
 from backprop.nn import functional as F
-from backprop.pretrain._loop import as_rows, check_positive_int, train
+from backprop.train.minibatch import as_rows, fit
 from backprop.train.trainer import evaluating
 
 __all__ = ["Autoencoder", "DenoisingAutoencoder", "TiedLinear", "make_activation"]
@@ -186,7 +186,7 @@ class Autoencoder(nn.Module):
         if loss == "bce":
             self._check_bce(rows, owner)
         loss_fn = _LOSSES[loss]
-        return train(self, lambda batch: loss_fn(self(batch), batch), rows, epochs, batch_size, lr, owner)
+        return fit(self, lambda batch: loss_fn(self(batch), batch), rows, epochs, batch_size, lr, owner)
 
     def _check_bce(self, rows, owner):
         if self.output_activation != "sigmoid":

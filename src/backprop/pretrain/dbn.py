@@ -17,7 +17,7 @@ from backprop.nn.container import ModuleList, Sequential
 from backprop.nn.flatten import Flatten
 from backprop.nn.linear import Linear
 from backprop.nn.module import Module
-from backprop.pretrain._loop import as_rows, check_positive_int
+from backprop.train.minibatch import as_rows, check_positive_int
 from backprop.pretrain.rbm import RBM
 
 __all__ = ["DBN"]

@@ -40,7 +40,7 @@ from backprop.nn import functional as F
 from backprop.nn import init
 from backprop.nn.module import Module
 from backprop.nn.parameter import Parameter
-from backprop.pretrain._loop import as_rows, batches, check_positive_float, check_positive_int
+from backprop.train.minibatch import as_rows, batches, check_positive_float, check_positive_int
 from backprop.tensor import Tensor
 
 __all__ = ["RBM"]

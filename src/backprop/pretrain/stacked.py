@@ -17,7 +17,7 @@ denoising autoencoder).
 """
 from backprop import nn
 from backprop.pretrain.autoencoder import Autoencoder, check_sizes
-from backprop.pretrain._loop import as_rows
+from backprop.train.minibatch import as_rows
 from backprop.train.trainer import evaluating
 
 __all__ = ["stacked_pretrain"]

@@ -1,4 +1,4 @@
-"""What the pretraining models share: argument checks, data as rows, and the mini-batch loop.
+"""What the pretraining and generative models share: argument checks, data as rows, and the mini-batch loop.
 
 The loop is the lectures' mini-batch training written out once: each epoch
 visits the examples in a new random order (a shuffling ``DataLoader`` whose
@@ -16,7 +16,7 @@ from backprop import dtypes, optim
 from backprop.data import DataLoader, TensorDataset
 from backprop.tensor import Tensor
 
-__all__ = ["check_positive_int", "check_positive_float", "as_rows", "batches", "train"]
+__all__ = ["check_positive_int", "check_positive_float", "as_rows", "batches", "fit"]
 
 
 def check_positive_int(value, what, owner):
@@ -50,11 +50,11 @@ def as_rows(x, features, owner):
         raise ValueError(f"{owner}: expected a batch (N, {features}) or images (N, C, H, W), got shape {x.shape}")
     if not dtypes.is_floating(x.dtype):
         raise TypeError(f"{owner}: expected floating-point data, got {x.dtype}")
-    rows = x.reshape(x.shape[0], -1)
-    if rows.shape[1] != features:
+    per_example = math.prod(x.shape[1:])
+    if per_example != features:
         raise ValueError(f"{owner}: expected {features} features per example, got shape {x.shape} "
-                         f"({rows.shape[1]} per example)")
-    return rows
+                         f"({per_example} per example)")
+    return x.reshape(x.shape[0], features) if x.ndim > 2 else x
 
 
 def batches(x, batch_size, owner):
@@ -65,7 +65,7 @@ def batches(x, batch_size, owner):
     return DataLoader(TensorDataset(x), batch_size=batch_size, shuffle=True)
 
 
-def train(model, batch_loss, x, epochs, batch_size, lr, owner):
+def fit(model, batch_loss, x, epochs, batch_size, lr, owner):
     """Adam (learning rate ``lr``) on ``model``'s trainable parameters for ``epochs`` passes over the rows
     of ``x``; ``batch_loss(batch)`` gives the scalar loss of a batch. Returns the mean loss of each epoch.
 
