@@ -32,7 +32,7 @@ from backprop.data.datasets.synthetic import _count
 from backprop.data.text import _rng, char_batches, check_ids
 from backprop.ops.loss import cross_entropy
 from backprop.tensor import Tensor
-from backprop.train.trainer import evaluating
+from backprop.nn.utils import evaluating
 
 __all__ = ["CharLSTM", "evaluate_char_lm", "sample", "sample_next", "train_char_lm"]
 

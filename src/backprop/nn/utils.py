@@ -1,7 +1,8 @@
-"""Gradient and weight utilities: clipping, max-norm, flat parameter vectors.
+"""Gradient and weight utilities: clipping, max-norm, flat parameter vectors; eval mode for a block.
 
 Used as ``bp.nn.utils.clip_grad_norm_(model.parameters(), 1.0)``, as in torch.
 """
+import contextlib
 import math
 
 from backprop import autograd
@@ -109,3 +110,15 @@ def max_norm_(module, max_norm):
             data *= max_norm / xp.maximum(norms, max_norm)  # 1 where ||w|| <= alpha, alpha / ||w|| elsewhere
             weight._version[0] += 1
     return module
+
+
+@contextlib.contextmanager
+def evaluating(model):
+    """Eval mode (dropout off, batch norm on running statistics) and no graph; the mode is restored after."""
+    was_training = model.training
+    model.eval()
+    try:
+        with autograd.no_grad():
+            yield model
+    finally:
+        model.train(was_training)

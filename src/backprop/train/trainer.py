@@ -18,7 +18,6 @@ eps=0.1)``, each step trains on
 with w = ``adversarial_weight``; w = 1 trains on the attacked batch only
 (Madry et al.'s PGD training).
 """
-import contextlib
 import csv
 import io
 import json
@@ -31,6 +30,7 @@ import numpy
 
 from backprop import autograd, backend, creation
 from backprop.nn import utils as nn_utils
+from backprop.nn.utils import evaluating
 from backprop.optim import lr_scheduler
 from backprop.tensor import Tensor
 from backprop.train import metrics
@@ -270,18 +270,6 @@ class Trainer:
         writer.writeheader()
         writer.writerows(self.history)
         _write_atomic(os.path.join(self.out_dir, "history.csv"), text.getvalue())
-
-
-@contextlib.contextmanager
-def evaluating(model):
-    """Eval mode (dropout off, batch norm on running statistics) and no graph; the mode is restored after."""
-    was_training = model.training
-    model.eval()
-    try:
-        with autograd.no_grad():
-            yield model
-    finally:
-        model.train(was_training)
 
 
 def _is_class_target(target):
