@@ -148,7 +148,7 @@ def memory_profile(model, x):
             claim="LSTM's gates and constant error carousel bridge long time lags (> 1000 steps), where a plain "
                   "recurrent net's error signal vanishes.")
 def run(report, quick, seed):
-    lengths, steps, n_test = ((10, 20), 500, 500) if quick else ((10, 50, 100), 2500, 1000)
+    lengths, steps, n_test = ((10, 30), 550, 500) if quick else ((10, 50, 100), 2500, 1000)
     long_lag = lengths[1]
     report.setup(f"""
 Data: the adding problem (Hochreiter and Schmidhuber 1997, in the form of Le, Jaitly and Hinton 2015): sequences of
@@ -178,7 +178,7 @@ both < {SOLVED}; the hand-set LSTM at T = 1000 < 1e-3.""")
     report.table(["T", "LSTM test MSE", "RNN test MSE", "baseline (answer 1)", "LSTM d y/d v_a, d y/d v_b",
                   "RNN d y/d v_a, d y/d v_b"],
                  [[t, final[t]["lstm"], final[t]["rnn"], found[t]["baseline"],
-                   "{:.2f}, {:.2f}".format(*remembered[t]["lstm"]), "{:.2f}, {:.2f}".format(*remembered[t]["rnn"])]
+                   _pair(remembered[t]["lstm"]), _pair(remembered[t]["rnn"])]
                   for t in lengths],
                  caption=f"after {steps} steps of {BATCH} sequences; d y/d v_a, d y/d v_b: the answer's slope in the "
                          f"first and the second marked value, averaged over the test sequences (1 for the solution)")
@@ -201,6 +201,10 @@ def _halves(profile):
     profile = numpy.asarray(profile, dtype=float)
     half = len(profile) // 2
     return [float(numpy.nanmean(profile[:half])), float(numpy.nanmean(profile[half:]))]
+
+
+def _pair(values):
+    return ", ".join(f"{round(v, 2) + 0.0:.2f}" for v in values)  # + 0.0: no "-0.00" for a tiny negative slope
 
 
 def _draw(report, found, lengths):
