@@ -207,5 +207,7 @@ def _draw(report, shots, results):
                 label = {**VARIANTS, **PROBES}[variant]
                 axis.plot(shots, 100 * found[variant].mean(axis=1), style, ms=4, label=label)
             axis.set_xscale("log")
+            axis.set_xticks(shots, [str(k) for k in shots])
+            axis.minorticks_off()
             axis.set(xlabel="examples per class of 5-9", ylabel="test accuracy %", title=name)
             axis.legend(fontsize=7)
