@@ -1,4 +1,9 @@
-"""Every experiment of ``backprop reproduce`` runs in quick mode, reproduces its claim, and writes its report."""
+"""Every experiment of ``backprop reproduce`` runs in quick mode, reaches its known verdict, and writes its report.
+
+An experiment reproduces its claim unless it is listed in NOT_REPRODUCED with
+the reason its page gives: a measured negative is kept as one (and this test
+fails if it ever turns positive, so that the page gets rewritten).
+"""
 import json
 
 import pytest
@@ -6,9 +11,14 @@ import pytest
 from backprop import experiments
 from backprop.experiments.report import VERDICT
 
+NOT_REPRODUCED = {
+    "transfer": "features learnt on digits 0-4 carry less about 5-9 than the 8x8 pixels themselves "
+                "(docs/experiments/transfer.md)",
+}
+
 
 @pytest.mark.parametrize("name", experiments.names())
-def test_quick_run_writes_its_report_and_reproduces_the_claim(name, tmp_path):
+def test_quick_run_writes_its_report_and_reaches_its_known_verdict(name, tmp_path):
     report = experiments.run(name, out=str(tmp_path), quick=True)
     folder = tmp_path / name
     lines = (folder / "report.md").read_text().rstrip().splitlines()
@@ -17,7 +27,7 @@ def test_quick_run_writes_its_report_and_reproduces_the_claim(name, tmp_path):
     assert saved["figures"], f"{name} drew no figure"
     for figure in saved["figures"]:
         assert (folder / figure).read_bytes()[:4] == b"\x89PNG"
-    assert report.reproduced, report.verdict_line()
+    assert report.reproduced == (name not in NOT_REPRODUCED), report.verdict_line()
 
 
 def test_every_experiment_the_issue_names_is_registered():
