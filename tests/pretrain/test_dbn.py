@@ -81,7 +81,9 @@ def test_classifier_copies_the_rbms_weights():
 def test_bad_sizes_are_named():
     with pytest.raises(ValueError, match="at least two"):
         DBN([64])
-    with pytest.raises(ValueError, match="positive int"):
-        DBN([64, 0])
+    for bad in ([64, 0], [64, True], [64, 2.5], "64"):
+        with pytest.raises(ValueError, match="positive int"):
+            DBN(bad)
+    assert DBN(np.array([6, 3])).sizes == [6, 3]     # any sequence of ints, as Autoencoder takes
     with pytest.raises(ValueError, match="num_classes"):
         DBN([4, 2]).classifier(0)

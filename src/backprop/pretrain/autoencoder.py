@@ -41,7 +41,7 @@ import numbers
 from backprop import creation, nn
 from backprop.models.common import activation as _zoo_activation
 from backprop.nn import functional as F
-from backprop.train.minibatch import as_rows, fit
+from backprop.train.minibatch import as_rows, check_sizes, fit
 from backprop.train.trainer import evaluating
 
 __all__ = ["Autoencoder", "DenoisingAutoencoder", "TiedLinear", "make_activation"]
@@ -62,14 +62,6 @@ def make_activation(name, owner):
     except ValueError:
         raise ValueError(f"{owner}: activation must be 'linear' or one of the zoo's (sigmoid, tanh, relu, gelu, "
                          f"leaky_relu, elu), got {name!r}") from None
-
-
-def check_sizes(sizes, owner):
-    if (isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__") or len(sizes) < 2
-            or not all(isinstance(s, numbers.Integral) and not isinstance(s, bool) and s > 0 for s in sizes)):
-        raise ValueError(f"{owner}: sizes must be a list of at least two positive ints [input, code, ...], "
-                         f"got {sizes!r}")
-    return tuple(int(s) for s in sizes)
 
 
 def _check_noise(noise, owner, low_open=False):

@@ -17,7 +17,7 @@ from backprop.nn.container import ModuleList, Sequential
 from backprop.nn.flatten import Flatten
 from backprop.nn.linear import Linear
 from backprop.nn.module import Module
-from backprop.train.minibatch import as_rows, check_positive_int
+from backprop.train.minibatch import as_rows, check_positive_int, check_sizes
 from backprop.pretrain.rbm import RBM
 
 __all__ = ["DBN"]
@@ -33,9 +33,7 @@ class DBN(Module):
 
     def __init__(self, sizes):
         super().__init__()
-        if not isinstance(sizes, (list, tuple)) or len(sizes) < 2:
-            raise ValueError(f"DBN: expected a list of at least two layer sizes, e.g. [64, 32, 16], got {sizes!r}")
-        self.sizes = [check_positive_int(size, "each size", "DBN") for size in sizes]
+        self.sizes = list(check_sizes(sizes, "DBN"))
         self.rbms = ModuleList([RBM(a, b) for a, b in zip(self.sizes, self.sizes[1:])])
 
     def forward(self, v):

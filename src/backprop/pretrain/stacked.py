@@ -16,8 +16,8 @@ With ``noise`` > 0 each layer is a denoising autoencoder (a stacked
 denoising autoencoder).
 """
 from backprop import nn
-from backprop.pretrain.autoencoder import Autoencoder, check_sizes
-from backprop.train.minibatch import as_rows
+from backprop.pretrain.autoencoder import Autoencoder
+from backprop.train.minibatch import as_rows, check_sizes
 from backprop.train.trainer import evaluating
 
 __all__ = ["stacked_pretrain"]

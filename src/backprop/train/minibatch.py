@@ -16,7 +16,7 @@ from backprop import dtypes, optim
 from backprop.data import DataLoader, TensorDataset
 from backprop.tensor import Tensor
 
-__all__ = ["check_positive_int", "check_positive_float", "as_rows", "batches", "fit"]
+__all__ = ["check_positive_int", "check_positive_float", "check_sizes", "as_rows", "batches", "fit"]
 
 
 def check_positive_int(value, what, owner):
@@ -31,6 +31,19 @@ def check_positive_float(value, what, owner):
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value <= 0:
         raise ValueError(f"{owner}: {what} must be a positive number, got {value!r}")
     return float(value)
+
+
+def check_sizes(sizes, owner):
+    """``sizes`` (layer widths from the input up, e.g. [64, 32, 16]) as a tuple of ints, else a ValueError.
+
+    >>> check_sizes([64, 32, 16], "DBN")
+    (64, 32, 16)
+    """
+    if (isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__") or len(sizes) < 2
+            or not all(isinstance(s, numbers.Integral) and not isinstance(s, bool) and s > 0 for s in sizes)):
+        raise ValueError(f"{owner}: sizes must be a list of at least two positive ints, the layer widths from "
+                         f"the input up (e.g. [64, 32, 16]), got {sizes!r}")
+    return tuple(int(s) for s in sizes)
 
 
 def as_rows(x, features, owner):
