@@ -78,6 +78,13 @@ def test_classifier_copies_the_rbms_weights():
     assert np.abs(dbn.rbms[0].weight.detach().numpy()).sum() > 0
 
 
+def test_the_classifier_of_a_float64_dbn_is_float64_throughout():
+    dbn = DBN([6, 4, 3]).double()
+    model = dbn.classifier(2)
+    assert {p.dtype for p in model.parameters()} == {bp.float64}
+    assert model(bp.rand(5, 6, dtype=bp.float64)).dtype == bp.float64
+
+
 def test_bad_sizes_are_named():
     with pytest.raises(ValueError, match="at least two"):
         DBN([64])

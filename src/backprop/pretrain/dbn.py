@@ -57,13 +57,14 @@ class DBN(Module):
         net, each Linear a copy of an RBM's ``weight`` and ``hidden_bias``; the output layer is initialised
         as torch's Linear. Train it with any optimiser."""
         num_classes = check_positive_int(num_classes, "num_classes", "DBN.classifier")
+        like = dict(dtype=self.rbms[0].weight.dtype, device=self.rbms[0].weight.device)  # the RBMs' own
         layers = [Flatten()]
         for rbm in self.rbms:
-            linear = Linear(rbm.n_visible, rbm.n_hidden, device=rbm.weight.device)
+            linear = Linear(rbm.n_visible, rbm.n_hidden, **like)
             linear.weight.data = rbm.weight.data.copy()
             linear.bias.data = rbm.hidden_bias.data.copy()
             layers += [linear, Sigmoid()]
-        layers.append(Linear(self.sizes[-1], num_classes, device=self.rbms[0].weight.device))
+        layers.append(Linear(self.sizes[-1], num_classes, **like))
         return Sequential(*layers)
 
     def extra_repr(self):
