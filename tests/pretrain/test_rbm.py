@@ -197,6 +197,16 @@ def test_fit_resets_the_chains(tiny):
     assert tiny.chains.shape == (8, 3)  # restarted from the 8 examples, not the 7 old chains
 
 
+def test_the_chains_follow_the_model_to_another_dtype_and_stay_out_of_the_state_dict(tiny):
+    v = bp.tensor(states(3), dtype=bp.float32)
+    tiny.cd_step(v, lr=0.1, persistent=True, momentum=0.5)
+    tiny.double()
+    assert tiny.chains.dtype == bp.float64                    # a buffer: .to() casts (and moves) it
+    tiny.cd_step(v[:3], lr=0.1, persistent=True, momentum=0.5)  # chains of 8 against a batch of 3
+    assert tiny.weight.dtype == tiny.chains.dtype == bp.float64 and tiny.chains.shape == (8, 3)
+    assert list(tiny.state_dict()) == ["weight", "visible_bias", "hidden_bias"]
+
+
 def test_weight_decay_and_momentum_add_their_terms(tiny):
     v = bp.tensor(states(3), dtype=bp.float32)
     w0 = params(tiny)[0]

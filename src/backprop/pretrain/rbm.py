@@ -81,7 +81,7 @@ class RBM(Module):
         init.normal_(self.weight, 0.0, 0.01)
         self.visible_bias = Parameter(creation.zeros(n_visible))
         self.hidden_bias = Parameter(creation.zeros(n_hidden))
-        self.chains = None
+        self.register_buffer("chains", None, persistent=False)  # moved and cast by .to() with the weights
         self._velocity = {}
 
     # ------------------------------------------------------------ arrays in, arrays out
@@ -207,8 +207,8 @@ class RBM(Module):
             if weight_decay and name == "weight":
                 gradient = gradient - weight_decay * parameter._data
             delta = lr * gradient
-            if momentum and name in self._velocity:
-                delta += momentum * self._velocity[name]
+            if momentum and name in self._velocity:  # the previous step, where the weights are now
+                delta += momentum * backend.to_device(self._velocity[name], backend.device_of(delta))
             self._velocity[name] = delta
             parameter._data += delta.astype(parameter.dtype, copy=False)
 
