@@ -262,3 +262,9 @@ def test_bad_arguments_are_named():
         rbm.pseudo_likelihood(bp.full((2, 3), 0.5))
     with pytest.raises(ValueError, match="k must be"):
         rbm.cd_step(bp.ones(2, 3), k=0)
+    for momentum in (1.0, -0.1, "0.5", None, True):
+        with pytest.raises(ValueError, match=r"momentum must be a number in \[0, 1\)"):
+            rbm.cd_step(bp.ones(2, 3), momentum=momentum)
+    for weight_decay in (-1e-4, float("inf"), float("nan"), None):
+        with pytest.raises(ValueError, match="weight_decay must be a finite number >= 0"):
+            rbm.cd_step(bp.ones(2, 3), weight_decay=weight_decay)

@@ -35,6 +35,9 @@ Every random number comes from backprop's generator (``bp.manual_seed``):
 a Bernoulli sample of probabilities p is ``u < p`` with u drawn uniform on
 [0, 1) in the shape of p, one draw per layer sampled, in chain order.
 """
+import math
+import numbers
+
 from backprop import backend, creation
 from backprop.nn import functional as F
 from backprop.nn import init
@@ -178,9 +181,11 @@ class RBM(Module):
         """
         lr = check_positive_float(lr, "lr", "RBM.cd_step")
         k = check_positive_int(k, "k", "RBM.cd_step")
-        if not 0 <= momentum < 1 or weight_decay < 0:
-            raise ValueError(f"RBM.cd_step: expected 0 <= momentum < 1 and weight_decay >= 0, got momentum="
-                             f"{momentum!r}, weight_decay={weight_decay!r}")
+        if isinstance(momentum, bool) or not isinstance(momentum, numbers.Real) or not 0 <= momentum < 1:
+            raise ValueError(f"RBM.cd_step: momentum must be a number in [0, 1), got {momentum!r}")
+        if (isinstance(weight_decay, bool) or not isinstance(weight_decay, numbers.Real)
+                or not 0 <= weight_decay < math.inf):
+            raise ValueError(f"RBM.cd_step: weight_decay must be a finite number >= 0, got {weight_decay!r}")
         data = self._data(v)
         if data.shape[0] == 0:
             raise ValueError("RBM.cd_step: got an empty batch")
