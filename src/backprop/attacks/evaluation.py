@@ -6,6 +6,7 @@ With no attack it is the plain (clean) accuracy; an attack can only find
 inputs the model gets wrong, so against a good attack robust accuracy
 falls below the clean one as eps grows.
 """
+from backprop.nn.utils import device_of
 from backprop.train import metrics
 from backprop.train.trainer import evaluating
 
@@ -25,7 +26,7 @@ def robust_accuracy(model, loader, attack=None):
     >>> 0.0 <= robust_accuracy(model, bp.data.DataLoader(data, batch_size=4)) <= 1.0
     True
     """
-    device = next((p.device for p in model.parameters()), None)
+    device = device_of(model)
     right = seen = 0
     for batch in loader:
         x, y = batch[0], batch[1]

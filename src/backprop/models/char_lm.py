@@ -32,7 +32,7 @@ from backprop.data.datasets.synthetic import _count
 from backprop.data.text import _rng, char_batches, check_ids
 from backprop.ops.loss import cross_entropy
 from backprop.tensor import Tensor
-from backprop.nn.utils import evaluating
+from backprop.nn.utils import device_of, evaluating
 
 __all__ = ["CharLSTM", "evaluate_char_lm", "sample", "sample_next", "train_char_lm"]
 
@@ -60,14 +60,9 @@ class CharLSTM(nn.Module):
         return (logits, state) if return_state else logits
 
 
-def _device(model):
-    """The device of the model's parameters (None for a model without any)."""
-    return next((p.device for p in model.parameters()), None)
-
-
 def _batches(model, ids, seq_len, batch_size, seed):
     """``char_batches`` on the model's device."""
-    device = _device(model)
+    device = device_of(model)
     for inputs, targets in char_batches(ids, seq_len, batch_size, seed=seed):
         yield inputs.to(device=device), targets.to(device=device)
 
@@ -159,7 +154,7 @@ def sample(model, vocab, prompt, length, temperature=1.0):
         raise ValueError(f"sample: the prompt must be a non-empty str (the model needs a character to start "
                          f"from), got {prompt!r}")
     length = _count("sample length", length, low=0)
-    device = _device(model)
+    device = device_of(model)
     out = []
     with evaluating(model):
         logits, state = model(vocab.encode(prompt).unsqueeze(0).to(device=device), return_state=True)

@@ -1,4 +1,4 @@
-"""Gradient and weight utilities: clipping, max-norm, flat parameter vectors; eval mode for a block.
+"""Gradient and weight utilities: clipping, max-norm, flat parameter vectors; eval mode for a block; a model's device.
 
 Used as ``bp.nn.utils.clip_grad_norm_(model.parameters(), 1.0)``, as in torch.
 """
@@ -122,3 +122,13 @@ def evaluating(model):
             yield model
     finally:
         model.train(was_training)
+
+
+def device_of(model):
+    """The device of ``model``'s first parameter, where its inputs must go; None for a model without any.
+
+    >>> import backprop as bp
+    >>> device_of(bp.nn.Linear(2, 2)), device_of(bp.nn.ReLU())
+    (device(type='cpu'), None)
+    """
+    return next((p.device for p in model.parameters()), None)
