@@ -60,6 +60,19 @@ def test_dbn_classifier_starts_from_the_rbms(stacks):
     assert net(bp.zeros(2, 1, 8, 8)).shape == (2, 10)
 
 
+def test_the_torch_default_and_pretrained_nets_start_from_the_same_output_layer_under_one_seed(stacks):
+    outputs = {}
+    for init in P.INITS + [P.MODERN]:
+        bp.manual_seed(7)
+        layer = P.classifier(init, stacks, SMALL, 10)[-1]
+        outputs[init] = numpy.concatenate([layer.weight.detach().numpy().ravel(), layer.bias.detach().numpy()])
+    for init in ("autoencoders", "dbn"):
+        assert numpy.array_equal(outputs[init], outputs["random"])
+    assert numpy.abs(outputs["random"]).max() <= 1 / math.sqrt(SMALL[-1])  # torch's U(+-1/sqrt(fan_in))
+    for init in ("glorot", P.MODERN):  # their rules cover the output layer too: zero biases
+        assert not outputs[init][-10:].any()
+
+
 def test_random_inits_and_the_modern_baseline_and_a_wrong_name(stacks):
     assert isinstance(P.classifier("random", stacks, SMALL)[2], nn.Sigmoid)
     assert not P.classifier("glorot", stacks, SMALL)[1].bias.detach().numpy().any()

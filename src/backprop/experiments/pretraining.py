@@ -42,13 +42,19 @@ LABELS = {"random": "random (torch default)", "glorot": "random (Glorot)", "auto
 MARGIN = 0.05                 # the verdict: both pretrained inits >= the better random one + 5 points
 
 
-def sigmoid_net(sizes=SIZES, num_classes=CLASSES, activation=nn.Sigmoid):
-    """Sequential(Flatten, Linear(sizes[0], sizes[1]), act, ..., Linear(sizes[-1], num_classes)): the layout
-    of ``stacked_pretrain``'s and ``DBN.classifier``'s nets, so that their weights load into it one to one."""
+def hidden_layers(sizes=SIZES, activation=nn.Sigmoid):
+    """[Flatten, Linear(sizes[0], sizes[1]), act, ..., Linear(sizes[-2], sizes[-1]), act]: what lies below the
+    output layer, laid out as ``stacked_pretrain``'s and ``DBN.classifier``'s nets."""
     layers = [nn.Flatten()]
     for fan_in, fan_out in zip(sizes, sizes[1:]):
         layers += [nn.Linear(fan_in, fan_out), activation()]
-    return nn.Sequential(*layers, nn.Linear(sizes[-1], num_classes))
+    return layers
+
+
+def sigmoid_net(sizes=SIZES, num_classes=CLASSES, activation=nn.Sigmoid):
+    """Sequential(Flatten, Linear(sizes[0], sizes[1]), act, ..., Linear(sizes[-1], num_classes)): the layout
+    of ``stacked_pretrain``'s and ``DBN.classifier``'s nets, so that their weights load into it one to one."""
+    return nn.Sequential(*hidden_layers(sizes, activation), nn.Linear(sizes[-1], num_classes))
 
 
 def glorot_(model):
@@ -78,18 +84,28 @@ def pretrain(images, sizes, epochs, seed):
 
 
 def classifier(init, stacks, sizes=SIZES, num_classes=CLASSES):
-    """A fresh net to fine-tune: random or Glorot, or the pretrained ``stacks`` under a new output layer."""
-    if init == "random":
-        return sigmoid_net(sizes, num_classes)
+    """A fresh net to fine-tune: hidden layers initialised by ``init`` (torch's default, Glorot's, He's ReLU
+    layers, or copies of the pretrained ``stacks``) under an output layer Linear(sizes[-1], num_classes).
+
+    The output layer is drawn first, so that after one ``manual_seed`` the torch-default and the two
+    pretrained nets start from the same one; Glorot's and He's rules cover every layer and redraw it."""
+    output = nn.Linear(sizes[-1], num_classes)
+    if init in ("random", "glorot"):
+        hidden = hidden_layers(sizes)
+    elif init == MODERN:
+        hidden = hidden_layers(sizes, nn.ReLU)
+    elif init == "autoencoders":
+        hidden = copy.deepcopy(list(stacks["autoencoders"]))
+    elif init == "dbn":
+        hidden = list(stacks["dbn"].classifier(num_classes))[:-1]
+    else:
+        raise ValueError(f"classifier: init must be one of {INITS + [MODERN]}, got {init!r}")
+    net = nn.Sequential(*hidden, output)
     if init == "glorot":
-        return glorot_(sigmoid_net(sizes, num_classes))
-    if init == MODERN:
-        return common.he_init_(sigmoid_net(sizes, num_classes, activation=nn.ReLU))
-    if init == "autoencoders":
-        return nn.Sequential(*copy.deepcopy(list(stacks["autoencoders"])), nn.Linear(sizes[-1], num_classes))
-    if init == "dbn":
-        return stacks["dbn"].classifier(num_classes)
-    raise ValueError(f"classifier: init must be one of {INITS + [MODERN]}, got {init!r}")
+        glorot_(net)
+    elif init == MODERN:
+        common.he_init_(net)
+    return net
 
 
 def fine_tune(model, x, y, epochs, seed, modern=False):
@@ -141,10 +157,11 @@ U(±1/sqrt(fan_in))), *random (Glorot)* (U(±sqrt(6/(fan_in + fan_out))), zero b
 (`backprop.pretrain.stacked_pretrain`: each layer a one-hidden-layer sigmoid autoencoder on the codes below, MSE,
 Adam lr 1e-2, batches of 32, {pretrain_epochs} epochs per layer) and *DBN* (`backprop.pretrain.DBN(...).pretrain`:
 each layer a Bernoulli RBM, CD-1, lr 0.1, momentum 0.5, batches of 32, {pretrain_epochs} epochs per layer, then
-`.classifier(10)`). Each gets a fresh output layer (the same draw for all). Fine-tuning, the era's way: all layers by
-backprop on the cross-entropy, SGD lr 0.1, momentum 0.9, batches of 10, {tune_epochs} epochs. A modern baseline
-beside them: the same layout with ReLU units, He's initialisation and Adam (lr 1e-3), no pretraining. Seeds
-{seeds} (pretraining, label draw, fine-tuning); the tables show the mean test accuracy over them.""")
+`.classifier(10)`). Each gets a fresh output layer, the same draw for the torch-default and the pretrained nets
+(Glorot's rule, and He's below, draw it too). Fine-tuning, the era's way: all layers by backprop on the
+cross-entropy, SGD lr 0.1, momentum 0.9, batches of 10, {tune_epochs} epochs. A modern baseline beside them: the
+same layout with ReLU units, He's initialisation and Adam (lr 1e-3), no pretraining. Seeds {seeds} (pretraining,
+label draw, fine-tuning); the tables show the mean test accuracy over them.""")
     found, curves, spent = measure(label_counts, seeds, pretrain_epochs, tune_epochs)
     mean = {init: found[init].mean(axis=1) for init in found}
     report.result("label_counts", label_counts)
