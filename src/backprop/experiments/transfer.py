@@ -128,13 +128,14 @@ def measure(name, shots, draws, source_epochs, epochs, seed):
     source, source_accuracy = train_source(name, source_epochs, seed)
     pools = {classes: (task(classes), task(classes, train=False)) for classes in (SOURCE, TARGET)}
     (x_pool, y_pool), (x_test, y_test) = pools[TARGET]
+    (x_old, y_old), (x_old_test, y_old_test) = pools[SOURCE]
     found = {v: numpy.zeros((len(shots), len(draws))) for v in list(VARIANTS) + list(PROBES)}
     test_features = common.predict(trunk(source), x_test)
     for i, k in enumerate(shots):
         for j, draw in enumerate(draws):
             x, y = few(x_pool, y_pool, k, draw)
             for variant in VARIANTS:
-                creation.manual_seed(1000 + draw)   # the same fresh last layer for every variant
+                creation.manual_seed(1000 + draw)   # transfer and fine_tune_all: the same fresh last layer
                 model = new_task_net(variant, name, source)
                 fit_new_task(model, x, y, epochs, draw)
                 found[variant][i, j] = common.accuracy(model, x_test, y_test)
@@ -142,7 +143,6 @@ def measure(name, shots, draws, source_epochs, epochs, seed):
             found["prototype_features"][i, j] = prototype_accuracy(common.predict(trunk(source), x), labels,
                                                                    test_features, test_labels)
             found["prototype_pixels"][i, j] = prototype_accuracy(x.numpy(), labels, x_test.numpy(), test_labels)
-            (x_old, y_old), (x_old_test, y_old_test) = pools[SOURCE]
             creation.manual_seed(1000 + draw)
             model = new_task_net("transfer", name, source)
             fit_new_task(model, *few(x_old, y_old, k, draw), epochs, draw)
