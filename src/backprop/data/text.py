@@ -37,8 +37,8 @@ from backprop import creation
 from backprop.data.datasets.synthetic import _count
 from backprop.tensor import Tensor
 
-__all__ = ["CharVocab", "MODULES", "WordVocab", "bag_of_words", "char_batches", "check_ids", "docstrings",
-           "pad_batch", "sentences", "tokenize"]
+__all__ = ["CharVocab", "MODULES", "WordVocab", "as_ids", "bag_of_words", "char_batches", "check_ids", "docstrings",
+           "numpy_generator", "pad_batch", "sentences", "tokenize"]
 
 MODULES = ("collections", "json", "textwrap", "string", "functools", "itertools", "re", "heapq", "bisect",
            "fractions", "statistics", "random", "contextlib", "dataclasses", "copy", "difflib", "shlex", "csv",
@@ -102,8 +102,13 @@ def docstrings(max_chars=None):
     return text[:_count("docstrings max_chars", max_chars)]
 
 
-def _ids_array(ids, name, size=None):
-    """``ids`` (a Tensor, array or list of ints) as a 1-D NumPy int64 array, each in [0, ``size``) if given."""
+def as_ids(ids, name, size=None):
+    """``ids`` (a Tensor, array or list of ints) as a 1-D NumPy int64 array, each in [0, ``size``) if given;
+    else a ValueError naming ``name``.
+
+    >>> as_ids([2, 0, 1], "decode", size=3).tolist()
+    [2, 0, 1]
+    """
     array = numpy.asarray(ids.numpy() if isinstance(ids, Tensor) else ids)
     if array.ndim != 1 or (array.size and array.dtype.kind not in "iu"):
         raise ValueError(f"{name}: expected a 1-D sequence of integer ids, got shape {array.shape} of {array.dtype}")
@@ -128,7 +133,7 @@ class _Vocab:
 
     def tokens(self, ids):
         """The tokens of ``ids`` (a 1-D Tensor, array or list of ints)."""
-        return [self.itos[i] for i in _ids_array(ids, f"{type(self).__name__}.decode", self.size)]
+        return [self.itos[i] for i in as_ids(ids, f"{type(self).__name__}.decode", self.size)]
 
     def __repr__(self):
         return f"{type(self).__name__}(size={self.size})"
@@ -159,8 +164,13 @@ class CharVocab(_Vocab):
         return "".join(self.tokens(ids))
 
 
-def _rng(seed):
-    """NumPy's generator for ``seed`` (an int, or a Generator, returned as it is); backprop's when None."""
+def numpy_generator(seed):
+    """NumPy's generator for ``seed`` (an int, or a Generator, returned as it is); backprop's when None, so that
+    ``bp.manual_seed`` decides.
+
+    >>> int(numpy_generator(0).integers(10)) == int(numpy.random.default_rng(0).integers(10))
+    True
+    """
     return creation.generator() if seed is None else numpy.random.default_rng(seed)
 
 
@@ -176,12 +186,12 @@ def char_batches(ids, seq_len, batch_size, seed=None):
     >>> bool((x[0, 1:] == y[0, :-1]).all()), (y - x).tolist()
     (True, [[1, 1, 1, 1]])
     """
-    ids = _ids_array(ids, "char_batches")
+    ids = as_ids(ids, "char_batches")
     seq_len = _count("char_batches seq_len", seq_len)
     batch_size = _count("char_batches batch_size", batch_size)
     if len(ids) < seq_len + 1:
         raise ValueError(f"char_batches: the text ({len(ids)} ids) must be longer than seq_len ({seq_len})")
-    rng = _rng(seed)
+    rng = numpy_generator(seed)
     offset = int(rng.integers(0, min(seq_len - 1, len(ids) - 1 - seq_len) + 1))  # leaves at least one window
     starts = offset + seq_len * numpy.arange((len(ids) - 1 - offset) // seq_len)
     starts = starts[rng.permutation(len(starts))]
@@ -308,7 +318,7 @@ def pad_batch(sequences, pad_id=0, length=None):
     >>> pad_batch([[5, 6, 7], [8]]).tolist()
     [[5, 6, 7], [8, 0, 0]]
     """
-    rows = [_ids_array(s, "pad_batch") for s in sequences]
+    rows = [as_ids(s, "pad_batch") for s in sequences]
     if not rows:
         raise ValueError("pad_batch: expected at least one sequence, got none")
     longest = max(len(r) for r in rows)
@@ -330,5 +340,5 @@ def bag_of_words(sequences, size):
     size = _count("bag_of_words size", size)
     counts = numpy.zeros((len(sequences), size), dtype=numpy.float32)
     for i, sequence in enumerate(sequences):
-        numpy.add.at(counts[i], _ids_array(sequence, "bag_of_words", size), 1)
+        numpy.add.at(counts[i], as_ids(sequence, "bag_of_words", size), 1)
     return creation.tensor(counts)

@@ -29,7 +29,7 @@ import numpy
 
 from backprop import backend, creation, nn, optim
 from backprop.data.datasets.synthetic import _count
-from backprop.data.text import _rng, char_batches, check_ids
+from backprop.data.text import char_batches, check_ids, numpy_generator
 from backprop.ops.loss import cross_entropy
 from backprop.tensor import Tensor
 from backprop.nn.utils import device_of, evaluating
@@ -87,7 +87,7 @@ def train_char_lm(model, ids, *, epochs=1, seq_len=64, batch_size=32, lr=3e-3, c
     """
     epochs = _count("train_char_lm epochs", epochs)
     optimizer = optim.Adam(model.parameters(), lr=lr)
-    rng = _rng(seed)  # one generator for all epochs: each epoch cuts and shuffles the text anew
+    rng = numpy_generator(seed)  # one generator for all epochs: each epoch cuts and shuffles the text anew
     history, steps = [], 0
     model.train()
     for _ in range(epochs):
