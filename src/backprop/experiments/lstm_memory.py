@@ -25,6 +25,7 @@ hand: one cell, i = [marker], f = o = 1, g = tanh(scale * v).
 import numpy
 
 from backprop import autograd, creation, nn, optim
+from backprop.experiments import common
 from backprop.experiments.registry import experiment
 from backprop.nn import utils
 from backprop.tensor import Tensor
@@ -97,9 +98,8 @@ def carousel_lstm(scale=0.01, gain=40.0):
 
 
 def mse(model, x, y):
-    """Mean squared error of ``model`` on (x, y), without a graph."""
-    with autograd.no_grad():
-        return float(((model(x) - y) ** 2).mean().item())
+    """Mean squared error of ``model`` on (x, y), in eval mode without a graph."""
+    return float(((common.predict(model, x) - y.numpy()) ** 2).mean())
 
 
 def train(model, length, steps, rng, test, every=50):
