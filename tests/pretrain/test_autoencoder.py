@@ -126,8 +126,15 @@ def test_tied_weights_are_one_parameter_whose_gradient_sums_both_uses():
 def test_a_step_moves_the_tied_weight_in_both_places():
     ae = Autoencoder([6, 3], tied=True)
     x = bp.rand(8, 6)
+    before = ae.encoder[0].weight.detach().numpy().copy()
     ae.fit(x, epochs=1, batch_size=8, lr=0.1)
-    np.testing.assert_array_equal(ae.decoder[0].weight.detach().numpy(), ae.encoder[0].weight.detach().numpy())
+    after = ae.encoder[0].weight.detach().numpy()
+    assert np.abs(after - before).max() > 0.05   # Adam's first step moves every entry by about lr
+    np.testing.assert_array_equal(ae.decoder[0].weight.detach().numpy(), after)
+    with bp.no_grad():   # and the decoder computes with the moved W: x^ = sigmoid(h W + b')
+        h = ae.encode(x)
+        expected = (h.numpy() @ after + ae.decoder[0].bias.detach().numpy())
+        np.testing.assert_allclose(ae.eval().decode(h).numpy(), 1 / (1 + np.exp(-expected)), rtol=1e-5)
     state = ae.state_dict()
     assert set(state) == {"encoder.0.weight", "encoder.0.bias", "decoder.0.weight", "decoder.0.bias"}
 
