@@ -79,6 +79,37 @@ def test_training_loss_falls_below_the_unigram_entropy(trained):
     assert evaluate_char_lm(trained["model"], trained["test_ids"]) < trained["test_entropy"]
 
 
+def _cross_entropy_by_hand(model, ids, seq_len):
+    """-mean log p(x_t | the window's ids before it) over every t >= 2, windows of seq_len inputs from the start,
+    each read alone, log-softmax in NumPy."""
+    losses = []
+    for start in range(0, len(ids) - 1, seq_len):
+        window = ids[start:start + seq_len + 1]
+        z = model(bp.tensor([window[:-1]])).detach().numpy()[0].astype(np.float64)
+        log_p = z - z.max(axis=1, keepdims=True)
+        log_p -= np.log(np.exp(log_p).sum(axis=1, keepdims=True))
+        losses += [-log_p[t, window[t + 1]] for t in range(len(window) - 1)]
+    assert len(losses) == len(ids) - 1
+    return float(np.mean(losses))
+
+
+@pytest.mark.parametrize("seq_len", [7, 10, 49, 300])
+def test_evaluate_char_lm_predicts_every_character_but_the_first(seq_len):
+    """50 ids: 7 windows of 7 exactly, 4 of 10 and a last one of 9, one of 49, one window shorter than seq_len."""
+    bp.manual_seed(1)
+    model = CharLSTM(6, embed_dim=3, hidden_size=5)
+    ids = np.random.default_rng(4).integers(0, 6, 50)
+    assert evaluate_char_lm(model, ids, seq_len=seq_len, batch_size=3) == pytest.approx(
+        _cross_entropy_by_hand(model, ids, seq_len), rel=1e-5)
+
+
+def test_evaluate_char_lm_errors():
+    with pytest.raises(ValueError, match="at least 2 ids"):
+        evaluate_char_lm(CharLSTM(3, 2, 2), [1])
+    with pytest.raises(ValueError, match="seq_len must be an int >= 1"):
+        evaluate_char_lm(CharLSTM(3, 2, 2), [1, 2], seq_len=0)
+
+
 def test_train_char_lm_stops_after_max_steps():
     model = CharLSTM(3, embed_dim=2, hidden_size=4)
     before = model.head.bias.detach().numpy().copy()

@@ -29,7 +29,7 @@ import numpy
 
 from backprop import backend, creation, nn, optim
 from backprop.data.datasets.synthetic import _count
-from backprop.data.text import char_batches, check_ids, numpy_generator
+from backprop.data.text import as_ids, char_batches, check_ids, numpy_generator
 from backprop.ops.loss import cross_entropy
 from backprop.tensor import Tensor
 from backprop.nn.utils import device_of, evaluating
@@ -108,16 +108,47 @@ def train_char_lm(model, ids, *, epochs=1, seq_len=64, batch_size=32, lr=3e-3, c
     return history
 
 
-def evaluate_char_lm(model, ids, seq_len=256):
-    """The mean cross-entropy (nats per character) of ``model`` predicting each id of ``ids`` from those
-    before it within windows of ``seq_len`` (the state starts at zero in each window), in eval mode without a
-    graph."""
-    total, count = 0.0, 0
+def evaluate_char_lm(model, ids, seq_len=256, batch_size=64):
+    """The mean cross-entropy (nats per character) of ``model`` on the text ``ids`` = x_1 ... x_n, every
+    character but the first predicted from those before it in its window,
+
+        J = -(1/(n - 1)) sum_{t=2..n} log p(x_t | x_s, ..., x_{t-1}),
+
+    the windows being consecutive runs of ``seq_len`` inputs from the start (x_s the first of the window of
+    x_{t-1}; the last window may be shorter; the state starts at zero in each). In eval mode without a graph.
+
+    >>> import backprop as bp
+    >>> model = CharLSTM(4, embed_dim=2, hidden_size=3)
+    >>> for p in model.head.parameters():
+    ...     p.data[...] = 0  # scores 0: every character has probability 1/4
+    >>> bool(abs(evaluate_char_lm(model, [0, 1, 2, 3, 0]) - math.log(4)) < 1e-6)
+    True
+    """
+    ids = as_ids(ids, "evaluate_char_lm")
+    seq_len = _count("evaluate_char_lm seq_len", seq_len)
+    batch_size = _count("evaluate_char_lm batch_size", batch_size)
+    if len(ids) < 2:
+        raise ValueError(f"evaluate_char_lm: expected a text of at least 2 ids (one read, one predicted), got "
+                         f"{len(ids)}")
+    device, total = device_of(model), 0.0
     with evaluating(model):
-        for inputs, targets in _batches(model, ids, seq_len, 64, seed=0):
-            total += _flat_cross_entropy(model(inputs), targets).item() * targets.numel()
-            count += targets.numel()
-    return total / count
+        for windows in _consecutive_windows(ids, seq_len, batch_size):
+            windows = creation.tensor(windows, device=device)
+            targets = windows[:, 1:]
+            total += _flat_cross_entropy(model(windows[:, :-1]), targets).item() * targets.numel()
+    return total / (len(ids) - 1)
+
+
+def _consecutive_windows(ids, seq_len, batch_size):
+    """Windows of ``seq_len`` + 1 ids starting at 0, seq_len, 2 seq_len, ... (each the inputs and, shifted by
+    one, the targets), ``batch_size`` at a time as arrays (B, seq_len + 1); last, alone, the shorter window
+    that ends the text if it does not fill one. Together they predict every id but the first once."""
+    starts = numpy.arange(0, len(ids) - 1, seq_len)
+    full = starts[starts + seq_len < len(ids)]
+    for first in range(0, len(full), batch_size):
+        yield ids[full[first:first + batch_size, None] + numpy.arange(seq_len + 1)]
+    if len(full) < len(starts):
+        yield ids[None, starts[-1]:]
 
 
 def sample_next(logits, temperature=1.0, generator=None):
