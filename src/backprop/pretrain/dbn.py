@@ -55,7 +55,16 @@ class DBN(Module):
     def classifier(self, num_classes):
         """Sequential(Flatten, Linear, Sigmoid, ..., Linear(sizes[-1], num_classes)): the stack as a feed-forward
         net, each Linear a copy of an RBM's ``weight`` and ``hidden_bias``; the output layer is initialised
-        as torch's Linear. Train it with any optimiser."""
+        as torch's Linear. Train it with any optimiser.
+
+        >>> import backprop as bp
+        >>> dbn = DBN([64, 32, 16])
+        >>> net = dbn.classifier(10)
+        >>> [type(m).__name__ for m in net], net(bp.zeros(2, 1, 8, 8)).shape
+        (['Flatten', 'Linear', 'Sigmoid', 'Linear', 'Sigmoid', 'Linear'], (2, 10))
+        >>> bool((net[3].weight.detach().numpy() == dbn.rbms[1].weight.detach().numpy()).all())
+        True
+        """
         num_classes = check_positive_int(num_classes, "num_classes", "DBN.classifier")
         like = dict(dtype=self.rbms[0].weight.dtype, device=self.rbms[0].weight.device)  # the RBMs' own
         layers = [Flatten()]

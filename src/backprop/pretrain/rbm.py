@@ -178,6 +178,14 @@ class RBM(Module):
         sampled states are kept there for the next update. With ``momentum``,
         each step adds ``momentum`` times the previous step (kept between
         calls, reset by ``fit``); ``weight_decay`` pulls W towards 0.
+
+        >>> import backprop as bp
+        >>> _ = bp.manual_seed(0)
+        >>> rbm = RBM(4, 2)
+        >>> v = bp.tensor([[1.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 1.0]])   # two patterns to model
+        >>> errors = [rbm.cd_step(v, lr=0.5) for _ in range(200)]
+        >>> errors[-1] < errors[0] / 2
+        True
         """
         lr = check_positive_float(lr, "lr", "RBM.cd_step")
         k = check_positive_int(k, "k", "RBM.cd_step")

@@ -83,6 +83,13 @@ def fit(model, batch_loss, x, epochs, batch_size, lr, owner):
     of ``x``; ``batch_loss(batch)`` gives the scalar loss of a batch. Returns the mean loss of each epoch.
 
     The model is in training mode while it learns and gets its mode back afterwards.
+
+    >>> import backprop as bp
+    >>> _ = bp.manual_seed(0)
+    >>> layer, x = bp.nn.Linear(3, 3), bp.rand(64, 3)
+    >>> history = fit(layer, lambda batch: ((layer(batch) - batch) ** 2).mean(), x, 20, 16, 1e-2, "identity")
+    >>> len(history), history[-1] < history[0] / 2     # learning y = x
+    (20, True)
     """
     epochs = check_positive_int(epochs, "epochs", owner)
     lr = check_positive_float(lr, "lr", owner)
