@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -162,6 +164,31 @@ def test_sample_next_shapes_and_errors():
         sample_next(bp.tensor([0.0, 1.0]), temperature=-1)
     with pytest.raises(ValueError, match=r"expected logits \(V,\) or \(N, V\)"):
         sample_next(bp.zeros(2, 2, 2))
+    for bad in ([0.0, float("nan")], [-np.inf, -np.inf], [0.0, np.inf]):
+        with pytest.raises(ValueError, match="NaN, or a row has no finite largest score"):
+            sample_next(bp.tensor(bad))
+    assert sample_next(bp.tensor([-np.inf, 0.0, -np.inf])) == 1  # -inf: probability 0, the rest still drawn
+
+
+def test_a_tiny_temperature_is_the_argmax_without_overflow_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # (z - max) / T overflows to -inf for T = 1e-310: exp gives 0, silently
+        assert sample_next(bp.tensor([0.0, 5.0, 1.0]), temperature=1e-310) == 1
+
+
+def test_sample_checks_the_temperature_even_for_no_characters():
+    with pytest.raises(ValueError, match="sample: temperature must be a finite number >= 0, got -1"):
+        sample(CharLSTM(2, 2, 2), text.CharVocab("ab"), "a", 0, temperature=-1)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(max_steps=0), "max_steps must be an int >= 1, got 0"),
+    (dict(clip=0), "clip must be a positive number .* or None, got 0"),
+    (dict(clip=float("nan")), "clip must be a positive number"),
+])
+def test_train_char_lm_refuses_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        train_char_lm(CharLSTM(3, 2, 2), [0, 1, 2] * 10, seq_len=4, batch_size=2, **kwargs)
 
 
 def test_sample_refuses_an_empty_prompt():

@@ -86,6 +86,11 @@ def train_char_lm(model, ids, *, epochs=1, seq_len=64, batch_size=32, lr=3e-3, c
     (2, True)
     """
     epochs = _count("train_char_lm epochs", epochs)
+    if max_steps is not None:
+        max_steps = _count("train_char_lm max_steps", max_steps)
+    if clip is not None and (isinstance(clip, bool) or not isinstance(clip, numbers.Real) or not 0 < clip < math.inf):
+        raise ValueError(f"train_char_lm: clip must be a positive number (the largest gradient norm) or None, "
+                         f"got {clip!r}")
     optimizer = optim.Adam(model.parameters(), lr=lr)
     rng = numpy_generator(seed)  # one generator for all epochs: each epoch cuts and shuffles the text anew
     history, steps = [], 0
@@ -151,6 +156,11 @@ def _consecutive_windows(ids, seq_len, batch_size):
         yield ids[None, starts[-1]:]
 
 
+def _check_temperature(temperature, who):
+    if isinstance(temperature, bool) or not isinstance(temperature, numbers.Real) or not 0 <= temperature < math.inf:
+        raise ValueError(f"{who}: temperature must be a finite number >= 0, got {temperature!r}")
+
+
 def sample_next(logits, temperature=1.0, generator=None):
     """One id per row of ``logits`` (V,) or (N, V), drawn from softmax(logits / temperature); temperature 0
     is the argmax. Draws from backprop's generator (``bp.manual_seed``) unless given a NumPy ``generator``.
@@ -159,17 +169,18 @@ def sample_next(logits, temperature=1.0, generator=None):
     >>> sample_next(bp.tensor([0.0, 5.0, 1.0]), temperature=0)
     1
     """
-    if isinstance(temperature, bool) or not isinstance(temperature, numbers.Real) or temperature < 0 \
-            or not math.isfinite(temperature):
-        raise ValueError(f"sample_next: temperature must be a finite number >= 0, got {temperature!r}")
+    _check_temperature(temperature, "sample_next")
     z = numpy.asarray(backend.to_numpy(logits._data) if isinstance(logits, Tensor) else logits, dtype=numpy.float64)
     if z.ndim not in (1, 2) or z.shape[-1] == 0:
         raise ValueError(f"sample_next: expected logits (V,) or (N, V), got shape {z.shape}")
     rows = z.reshape(-1, z.shape[-1])
+    if numpy.isnan(rows).any() or not numpy.isfinite(rows.max(axis=1, initial=-math.inf)).all():
+        raise ValueError("sample_next: the logits hold NaN, or a row has no finite largest score (all -inf, or +inf)")
     if temperature == 0:
         ids = rows.argmax(axis=1)
     else:
-        scaled = (rows - rows.max(axis=1, keepdims=True)) / temperature  # shifting by the max keeps exp finite
+        with numpy.errstate(over="ignore"):  # a tiny temperature sends all but the largest score to -inf: p = 0
+            scaled = (rows - rows.max(axis=1, keepdims=True)) / temperature  # shifting by the max keeps exp finite
         p = numpy.exp(scaled)
         cdf = numpy.cumsum(p / p.sum(axis=1, keepdims=True), axis=1)
         u = (generator or creation.generator()).random((len(rows), 1))
@@ -185,6 +196,7 @@ def sample(model, vocab, prompt, length, temperature=1.0):
         raise ValueError(f"sample: the prompt must be a non-empty str (the model needs a character to start "
                          f"from), got {prompt!r}")
     length = _count("sample length", length, low=0)
+    _check_temperature(temperature, "sample")
     device = device_of(model)
     out = []
     with evaluating(model):
