@@ -86,6 +86,10 @@ def test_word_vocab():
     assert vocab.decode(text.pad_batch([vocab.encode("the film")], length=4)[0]) == "the film"
     with pytest.raises(ValueError, match="list of texts"):
         text.WordVocab("the film")
+    with pytest.raises(TypeError, match="tokenize: expected a str, got int 3"):
+        text.WordVocab(["the film", 3])
+    with pytest.raises(TypeError, match="tokenize: expected a str, got NoneType"):
+        vocab.encode(None)
 
 
 def test_pad_batch():
@@ -187,6 +191,10 @@ def test_sentences_are_seeded():
     assert text.sentences(50, seed=4)[0] != text.sentences(50, seed=5)[0]
     with pytest.raises(ValueError, match="sentences n must be an int >= 1"):
         text.sentences(0)
+    bp.manual_seed(7)  # seed None: backprop's generator, like char_batches
+    first = text.sentences(50, seed=None)[0]
+    bp.manual_seed(7)
+    assert text.sentences(50, seed=None)[0] == first
 
 
 def test_check_ids():

@@ -260,13 +260,14 @@ def sentences(n, seed=0):
     negated ("the book is never fun": negative) and contrast ("the song seemed dull but lovely": positive,
     the clause after "but" decides). Word order matters: a bag of words sees the same words in
     "dull but lovely" and "lovely but dull", and cannot weigh "not" against both "good" and "bad".
+    ``seed``: an int, a NumPy Generator, or None to draw from backprop's generator (``bp.manual_seed``).
 
     >>> texts, labels = sentences(3, seed=1)
     >>> all(isinstance(t, str) for t in texts), labels.dtype
     (True, dtype('int64'))
     """
     n = _count("sentences n", n)
-    rng = numpy.random.default_rng(seed)
+    rng = numpy_generator(seed)
     pairs = [_sentence(rng) for _ in range(n)]
     return [text for text, _ in pairs], creation.tensor(numpy.array([label for _, label in pairs],
                                                                      dtype=numpy.int64))
@@ -278,6 +279,8 @@ def tokenize(text):
     >>> tokenize("The film  was GOOD")
     ['the', 'film', 'was', 'good']
     """
+    if not isinstance(text, str):
+        raise TypeError(f"tokenize: expected a str, got {type(text).__name__} {text!r:.40}")
     return text.lower().split()
 
 
