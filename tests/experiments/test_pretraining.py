@@ -19,18 +19,18 @@ def stacks():
     return found
 
 
-def test_sigmoid_net_has_the_layout_of_the_pretrained_stacks():
-    net = P.sigmoid_net(SMALL, 10)
+def test_the_random_net_has_the_layout_of_the_pretrained_stacks():
+    net = P.classifier("random", None, SMALL, 10)
     kinds = [type(m).__name__ for m in net]
     assert kinds == ["Flatten", "Linear", "Sigmoid", "Linear", "Sigmoid", "Linear"]
     assert [(m.in_features, m.out_features) for m in net if isinstance(m, nn.Linear)] == [(64, 12), (12, 8), (8, 10)]
     assert net(bp.zeros(3, 1, 8, 8)).shape == (3, 10)
-    assert isinstance(P.sigmoid_net(SMALL, 10, activation=nn.ReLU)[2], nn.ReLU)
+    assert isinstance(P.classifier(P.MODERN, None, SMALL, 10)[2], nn.ReLU)
 
 
 def test_glorot_bound_and_zero_biases():
     bp.manual_seed(0)
-    net = P.glorot_(P.sigmoid_net([64, 200, 100], 10))
+    net = P.classifier("glorot", None, [64, 200, 100], 10)
     for layer in (m for m in net if isinstance(m, nn.Linear)):
         w = layer.weight.detach().numpy()
         bound = math.sqrt(6 / (layer.in_features + layer.out_features))
@@ -83,7 +83,7 @@ def test_random_inits_and_the_modern_baseline_and_a_wrong_name(stacks):
 
 def test_one_epoch_of_ten_examples_is_one_sgd_step_by_hand():
     bp.manual_seed(3)
-    net = P.sigmoid_net([64, 5], 3)
+    net = P.classifier("random", None, [64, 5], 3)
     x, y = bp.rand(10, 1, 8, 8), bp.tensor([0, 1, 2, 0, 1, 2, 0, 1, 2, 0])
     before = [p.detach().numpy().copy() for p in net.parameters()]
     nn.CrossEntropyLoss()(net(x), y).backward()
@@ -96,7 +96,7 @@ def test_one_epoch_of_ten_examples_is_one_sgd_step_by_hand():
 
 def test_the_modern_baseline_steps_by_adam():
     bp.manual_seed(4)
-    net = P.sigmoid_net([64, 5], 3, activation=nn.ReLU)
+    net = P.classifier(P.MODERN, None, [64, 5], 3)
     x, y = bp.rand(10, 1, 8, 8), bp.tensor([0, 1, 2, 0, 1, 2, 0, 1, 2, 0])
     before = [p.detach().numpy().copy() for p in net.parameters()]
     nn.CrossEntropyLoss()(net(x), y).backward()

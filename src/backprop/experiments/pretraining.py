@@ -44,17 +44,11 @@ MARGIN = 0.05                 # the verdict: both pretrained inits >= the better
 
 def hidden_layers(sizes=SIZES, activation=nn.Sigmoid):
     """[Flatten, Linear(sizes[0], sizes[1]), act, ..., Linear(sizes[-2], sizes[-1]), act]: what lies below the
-    output layer, laid out as ``stacked_pretrain``'s and ``DBN.classifier``'s nets."""
+    output layer, laid out as ``stacked_pretrain``'s and ``DBN.classifier``'s nets (layer for layer)."""
     layers = [nn.Flatten()]
     for fan_in, fan_out in zip(sizes, sizes[1:]):
         layers += [nn.Linear(fan_in, fan_out), activation()]
     return layers
-
-
-def sigmoid_net(sizes=SIZES, num_classes=CLASSES, activation=nn.Sigmoid):
-    """Sequential(Flatten, Linear(sizes[0], sizes[1]), act, ..., Linear(sizes[-1], num_classes)): the layout
-    of ``stacked_pretrain``'s and ``DBN.classifier``'s nets, so that their weights load into it one to one."""
-    return nn.Sequential(*hidden_layers(sizes, activation), nn.Linear(sizes[-1], num_classes))
 
 
 def glorot_(model):
