@@ -37,8 +37,8 @@ from backprop import creation
 from backprop.data.datasets.synthetic import _count
 from backprop.tensor import Tensor
 
-__all__ = ["CharVocab", "MODULES", "WordVocab", "as_ids", "bag_of_words", "char_batches", "check_ids", "docstrings",
-           "numpy_generator", "pad_batch", "sentences", "tokenize"]
+__all__ = ["CharVocab", "MODULES", "WordVocab", "as_ids", "bag_of_words", "char_batches", "check_ids",
+           "check_pad_id", "docstrings", "numpy_generator", "pad_batch", "sentences", "tokenize"]
 
 MODULES = ("collections", "json", "textwrap", "string", "functools", "itertools", "re", "heapq", "bisect",
            "fractions", "statistics", "random", "contextlib", "dataclasses", "copy", "difflib", "shlex", "csv",
@@ -217,6 +217,18 @@ def check_ids(ids, vocab_size, model):
     if ids.numel() and (int(ids.min().item()) < 0 or int(ids.max().item()) >= vocab_size):
         raise ValueError(f"{model}: token ids must be in [0, {vocab_size - 1}], got {int(ids.min().item())} to "
                          f"{int(ids.max().item())}")
+
+
+def check_pad_id(pad_id, vocab_size, model):
+    """``pad_id`` as an int if it is an id of the vocabulary, in [0, ``vocab_size``); else a ValueError naming
+    ``model``.
+
+    >>> check_pad_id(0, 5, "TextCNN")
+    0
+    """
+    if isinstance(pad_id, bool) or not isinstance(pad_id, (int, numpy.integer)) or not 0 <= pad_id < vocab_size:
+        raise ValueError(f"{model}: pad_id must be an int in [0, {vocab_size - 1}], got {pad_id!r}")
+    return int(pad_id)
 
 
 # --- a labelled sentence set --------------------------------------------------------------------------------

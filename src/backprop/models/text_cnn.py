@@ -23,7 +23,7 @@ sentence to the longest.
 """
 from backprop import nn
 from backprop.data.datasets.synthetic import _count
-from backprop.data.text import check_ids
+from backprop.data.text import check_ids, check_pad_id
 from backprop.ops.join import cat
 from backprop.ops.join import pad as pad_tensor
 
@@ -40,13 +40,11 @@ class TextCNN(nn.Module):
                  pad_id=0):
         super().__init__()
         self.vocab_size = _count("TextCNN vocab_size", vocab_size)
-        if not 0 <= pad_id < vocab_size:
-            raise ValueError(f"TextCNN: pad_id must be in [0, {vocab_size - 1}], got {pad_id!r}")
         if not isinstance(widths, (tuple, list)) or not widths:
             raise ValueError(f"TextCNN: widths must be a non-empty tuple of filter widths, got {widths!r}")
         self.widths = tuple(_count("TextCNN width", k) for k in widths)
-        self.pad_id = pad_id
-        self.embedding = nn.Embedding(vocab_size, _count("TextCNN embed_dim", embed_dim), padding_idx=pad_id)
+        self.pad_id = check_pad_id(pad_id, self.vocab_size, "TextCNN")
+        self.embedding = nn.Embedding(vocab_size, _count("TextCNN embed_dim", embed_dim), padding_idx=self.pad_id)
         num_filters = _count("TextCNN num_filters", num_filters)
         self.convs = nn.ModuleList([nn.Conv1d(embed_dim, num_filters, k) for k in self.widths])
         self.dropout = nn.Dropout(dropout)

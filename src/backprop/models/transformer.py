@@ -19,7 +19,7 @@ the classes. Padding thus changes nothing: neither attention nor the mean sees i
 """
 from backprop import creation, nn
 from backprop.data.datasets.synthetic import _count
-from backprop.data.text import check_ids
+from backprop.data.text import check_ids, check_pad_id
 
 __all__ = ["TransformerClassifier"]
 
@@ -36,10 +36,8 @@ class TransformerClassifier(nn.Module):
         super().__init__()
         self.vocab_size = _count("TransformerClassifier vocab_size", vocab_size)
         self.max_len = _count("TransformerClassifier max_len", max_len)
-        if not 0 <= pad_id < vocab_size:
-            raise ValueError(f"TransformerClassifier: pad_id must be in [0, {vocab_size - 1}], got {pad_id!r}")
-        self.pad_id = pad_id
-        self.embedding = nn.Embedding(vocab_size, d_model, padding_idx=pad_id)
+        self.pad_id = check_pad_id(pad_id, self.vocab_size, "TransformerClassifier")
+        self.embedding = nn.Embedding(vocab_size, d_model, padding_idx=self.pad_id)
         self.position = nn.Embedding(max_len, d_model)
         self.dropout = nn.Dropout(dropout)
         self.layers = nn.ModuleList([
