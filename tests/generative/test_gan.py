@@ -14,13 +14,6 @@ from nn.twin import assert_close
 LATENT, HIDDEN = 8, (32,)
 
 
-@pytest.fixture(scope="module")
-def digits():
-    """The training digits flattened, (1437, 64) float32 in [0, 1]."""
-    images, _ = next(iter(bp.data.DataLoader(bp.data.digits(train=True), batch_size=2000)))
-    return images.reshape(len(images), 64)
-
-
 def descend(loss, module, lr):
     """w <- w - lr dloss/dw for the parameters of ``module`` (SGD by hand: torch.optim's first step takes 2 s to
     import torch._dynamo)."""

@@ -14,13 +14,6 @@ from nn.twin import assert_close
 LATENT, HIDDEN = 4, (32,)
 
 
-@pytest.fixture(scope="module")
-def digits():
-    """The training digits flattened, (1437, 64) float32 in [0, 1]."""
-    images, _ = next(iter(bp.data.DataLoader(bp.data.digits(train=True), batch_size=2000)))
-    return images.reshape(len(images), 64)
-
-
 def twins(seed=0):
     """(ours, torch encoder, torch decoder): a float64 VAE and torch MLPs with the same weights."""
     ours = VAE(64, hidden=HIDDEN, latent_dim=LATENT)
