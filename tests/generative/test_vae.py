@@ -147,6 +147,8 @@ def test_images_are_flattened_and_samples_are_probabilities():
     (lambda: VAE(64).fit(bp.rand(10, 64), batch_size=0), "batch_size must be a positive int"),
     (lambda: VAE(64).fit(bp.rand(0, 64)), "no examples to train on"),
     (lambda: VAE(64).sample(0), "n must be a positive int"),
+    (lambda: VAE(4).loss(bp.tensor([[0.0, 0.5, 1.0, 255.0]])), r"expected data in \[0, 1\] .* from 0 to 255"),
+    (lambda: VAE(4).fit(bp.full((3, 4), -0.5)), r"expected data in \[0, 1\] .* from -0.5 to -0.5"),
 ])
 def test_bad_arguments_are_refused_with_a_clear_message(make, message):
     with pytest.raises(ValueError, match=message):

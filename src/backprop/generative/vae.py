@@ -87,6 +87,9 @@ class VAE(nn.Module):
     def loss(self, x, eps=None):
         """(-ELBO, reconstruction, KL): Tensors, per example averaged over the batch; -ELBO = reconstruction + KL."""
         x = as_rows(x, self.input_dim, "VAE.loss")
+        if x.numel() and (x.min().item() < 0 or x.max().item() > 1):  # BCE is -log p(x|z) only for x in [0, 1]
+            raise ValueError(f"VAE.loss: expected data in [0, 1] (the Bernoulli pixels' means), got values from "
+                             f"{x.min().item():g} to {x.max().item():g}; scale it first")
         mu, logvar = self.encode(x)
         logits = self.decode(self.reparameterize(mu, logvar, eps))
         reconstruction = F.binary_cross_entropy_with_logits(logits, x, reduction="sum") / x.shape[0]
