@@ -14,7 +14,7 @@ from backprop.data import datasets, transforms
 from backprop.tensor import Tensor
 from backprop.train.trainer import evaluating
 
-__all__ = ["digits", "fit", "predict", "accuracy", "evaluate", "gradient_norms", "he_init_", "log_slope"]
+__all__ = ["digits", "fit", "predict", "accuracy", "evaluate", "gradient_norms", "he_init_", "glorot_", "log_slope"]
 
 
 @functools.lru_cache(maxsize=8)
@@ -118,16 +118,31 @@ def gradient_norms(model, x, y):
     return norms
 
 
-def he_init_(model):
-    """He's initialisation for ReLU nets: every Linear weight ~ N(0, 2 / fan_in), every bias 0; returns ``model``."""
+def _init_linear_(model, weight_init):
+    """``weight_init`` on every Linear weight, 0 on every bias; returns ``model``."""
     from backprop.nn import Linear, init
 
     for layer in model.modules():
         if isinstance(layer, Linear):
-            init.kaiming_normal_(layer.weight, nonlinearity="relu")
+            weight_init(layer.weight)
             if layer.bias is not None:
                 init.zeros_(layer.bias)
     return model
+
+
+def he_init_(model):
+    """He's initialisation for ReLU nets: every Linear weight ~ N(0, 2 / fan_in), every bias 0; returns ``model``."""
+    from backprop.nn import init
+
+    return _init_linear_(model, lambda weight: init.kaiming_normal_(weight, nonlinearity="relu"))
+
+
+def glorot_(model):
+    """Glorot and Bengio's (2010) initialisation: every Linear weight ~ U(-a, a), a = sqrt(6 / (fan_in + fan_out)),
+    every bias 0; returns ``model``."""
+    from backprop.nn import init
+
+    return _init_linear_(model, init.xavier_uniform_)
 
 
 def log_slope(x, y):

@@ -51,16 +51,6 @@ def hidden_layers(sizes=SIZES, activation=nn.Sigmoid):
     return layers
 
 
-def glorot_(model):
-    """Glorot and Bengio's (2010) initialisation: every Linear weight ~ U(-a, a), a = sqrt(6 / (fan_in + fan_out)),
-    every bias 0; returns ``model``."""
-    for layer in model.modules():
-        if isinstance(layer, nn.Linear):
-            nn.init.xavier_uniform_(layer.weight)
-            nn.init.zeros_(layer.bias)
-    return model
-
-
 def pretrain(images, sizes, epochs, seed):
     """The two pretrained stacks on the unlabelled ``images``: {"autoencoders": Sequential of encoders,
     "dbn": DBN}, each trained greedily for ``epochs`` epochs per layer, and the seconds each took."""
@@ -96,7 +86,7 @@ def classifier(init, stacks, sizes=SIZES, num_classes=CLASSES):
         raise ValueError(f"classifier: init must be one of {INITS + [MODERN]}, got {init!r}")
     net = nn.Sequential(*hidden, output)
     if init == "glorot":
-        glorot_(net)
+        common.glorot_(net)
     elif init == MODERN:
         common.he_init_(net)
     return net
