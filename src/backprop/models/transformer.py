@@ -7,8 +7,9 @@ attend to every other non-padding position,
 
     A = softmax(Q K^T / sqrt(d) + M),   M = -inf on padding keys, 0 elsewhere,
 
-followed by a position-wise feed-forward net, each with a residual connection
-and layer norm. The sentence is the mean of its non-padding outputs,
+in ``nhead`` heads of width d = d_model / nhead, whose outputs A V are
+concatenated, followed by a position-wise feed-forward net; attention and the
+feed-forward net each have a residual connection and layer norm. The sentence is the mean of its non-padding outputs,
 s = (1 / |{t : w_t != pad}|) sum_{t : w_t != pad} h_t, and a linear head scores
 the classes. Padding thus changes nothing: neither attention nor the mean sees it.
 
