@@ -19,7 +19,7 @@ the classes. Padding thus changes nothing: neither attention nor the mean sees i
 (2, 2)
 """
 from backprop import creation, nn
-from backprop.data.datasets.synthetic import _count
+from backprop.data.datasets.synthetic import check_count
 from backprop.data.text import check_ids, check_pad_id
 
 __all__ = ["TransformerClassifier"]
@@ -35,8 +35,8 @@ class TransformerClassifier(nn.Module):
     def __init__(self, vocab_size, d_model=64, nhead=4, num_layers=2, num_classes=2, max_len=64,
                  dim_feedforward=128, dropout=0.1, pad_id=0):
         super().__init__()
-        self.vocab_size = _count("TransformerClassifier vocab_size", vocab_size)
-        self.max_len = _count("TransformerClassifier max_len", max_len)
+        self.vocab_size = check_count("TransformerClassifier vocab_size", vocab_size)
+        self.max_len = check_count("TransformerClassifier max_len", max_len)
         self.pad_id = check_pad_id(pad_id, self.vocab_size, "TransformerClassifier")
         self.embedding = nn.Embedding(vocab_size, d_model, padding_idx=self.pad_id)
         self.position = nn.Embedding(max_len, d_model)
@@ -44,8 +44,8 @@ class TransformerClassifier(nn.Module):
         self.layers = nn.ModuleList([
             nn.TransformerEncoderLayer(d_model, nhead, dim_feedforward=dim_feedforward, dropout=dropout,
                                        batch_first=True)
-            for _ in range(_count("TransformerClassifier num_layers", num_layers))])
-        self.head = nn.Linear(d_model, _count("TransformerClassifier num_classes", num_classes))
+            for _ in range(check_count("TransformerClassifier num_layers", num_layers))])
+        self.head = nn.Linear(d_model, check_count("TransformerClassifier num_classes", num_classes))
 
     def forward(self, ids):
         check_ids(ids, self.vocab_size, "TransformerClassifier")
