@@ -1,0 +1,77 @@
+"""Environments: gymnasium's, made and seeded in one place, and the agents' common evaluation.
+
+gymnasium is an optional extra (``pip install backprop[rl]``); it is imported
+here only, with a clear message when missing. An environment gives an
+observation s_t, takes an action a_t and returns the reward r_{t+1}, the next
+observation and whether the episode ended (terminated: a terminal state;
+truncated: a time limit). The return of an episode is G = sum_t r_{t+1}.
+"""
+import numpy
+
+__all__ = ["make", "evaluate", "run_episode", "space_sizes"]
+
+
+def _gymnasium():
+    try:
+        import gymnasium
+    except ImportError as error:
+        raise ImportError("backprop.rl needs gymnasium for its environments: pip install gymnasium "
+                          "(or 'backprop[rl]')") from error
+    return gymnasium
+
+
+def make(name, seed=None, **options):
+    """``gymnasium.make(name, **options)``, its action space seeded with ``seed`` (the first reset is seeded by
+    ``run_episode``), e.g. ``make("FrozenLake-v1", is_slippery=True)``.
+
+    >>> env = make("CartPole-v1", seed=0)
+    >>> space_sizes(env)
+    (4, 2)
+    """
+    gymnasium = _gymnasium()
+    try:
+        env = gymnasium.make(name, **options)
+    except gymnasium.error.Error as error:
+        raise ValueError(f"unknown or unusable environment {name!r}: {error}") from error
+    if seed is not None:
+        env.action_space.seed(int(seed))
+    return env
+
+
+def space_sizes(env):
+    """(number of states or observation size, number of actions): a Discrete observation space has n states, a Box
+    one a flat vector of its size; the actions must be Discrete (the agents here choose among n actions)."""
+    gymnasium = _gymnasium()
+    spaces = gymnasium.spaces
+    if not isinstance(env.action_space, spaces.Discrete):
+        raise ValueError(f"expected an environment with discrete actions, got action space {env.action_space}")
+    observation = env.observation_space
+    if isinstance(observation, spaces.Discrete):
+        size = int(observation.n)
+    elif isinstance(observation, spaces.Box):
+        size = int(numpy.prod(observation.shape))
+    else:
+        raise ValueError(f"expected a Discrete or Box observation space, got {observation}")
+    return size, int(env.action_space.n)
+
+
+def run_episode(env, policy, seed=None, max_steps=None):
+    """Play one episode with ``policy(observation) -> action``; returns (return G, number of steps).
+    ``seed`` seeds the reset (gymnasium's way to make an episode repeatable)."""
+    observation, _ = env.reset(seed=None if seed is None else int(seed))
+    total, steps, done = 0.0, 0, False
+    while not done and (max_steps is None or steps < max_steps):
+        observation, reward, terminated, truncated, _ = env.step(policy(observation))
+        total += float(reward)
+        steps += 1
+        done = terminated or truncated
+    return total, steps
+
+
+def evaluate(agent, env, episodes=100, seed=0):
+    """The returns of ``episodes`` greedy episodes of ``agent`` (``agent.act(observation, greedy=True)``), the
+    i-th reset seeded with seed + i, as a NumPy array; its mean is the usual score (CartPole-v1: 500 at best)."""
+    if episodes < 1:
+        raise ValueError(f"evaluate: episodes must be >= 1, got {episodes}")
+    returns = [run_episode(env, lambda s: agent.act(s, greedy=True), seed=seed + i)[0] for i in range(episodes)]
+    return numpy.array(returns)
