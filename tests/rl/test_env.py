@@ -62,3 +62,16 @@ def test_evaluate_is_seeded_episode_by_episode():
     assert np.array_equal(evaluate(agent, env, episodes=10, seed=7), first[2:12])   # episode i: seed + i
     with pytest.raises(ValueError, match="episodes"):
         evaluate(agent, env, episodes=0)
+
+
+def test_evaluate_stops_a_greedy_policy_that_walks_in_circles_at_max_steps():
+    from backprop import rl
+
+    env = rl.make("CliffWalking-v1")  # no time limit: always moving up from the start never ends
+
+    class Up:
+        def act(self, observation, greedy=False):
+            return 0
+
+    returns = rl.evaluate(Up(), env, episodes=2, max_steps=25)
+    assert returns.tolist() == [-25.0, -25.0]  # -1 per step

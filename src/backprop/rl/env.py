@@ -68,10 +68,13 @@ def run_episode(env, policy, seed=None, max_steps=None):
     return total, steps
 
 
-def evaluate(agent, env, episodes=100, seed=0):
+def evaluate(agent, env, episodes=100, seed=0, max_steps=None):
     """The returns of ``episodes`` greedy episodes of ``agent`` (``agent.act(observation, greedy=True)``), the
-    i-th reset seeded with seed + i, as a NumPy array; its mean is the usual score (CartPole-v1: 500 at best)."""
+    i-th reset seeded with seed + i, as a NumPy array; its mean is the usual score (CartPole-v1: 500 at best).
+    ``max_steps`` ends an episode early, for environments without a time limit where a greedy policy can
+    walk in circles for ever."""
     if episodes < 1:
         raise ValueError(f"evaluate: episodes must be >= 1, got {episodes}")
-    returns = [run_episode(env, lambda s: agent.act(s, greedy=True), seed=seed + i)[0] for i in range(episodes)]
+    returns = [run_episode(env, lambda s: agent.act(s, greedy=True), seed=seed + i, max_steps=max_steps)[0]
+               for i in range(episodes)]
     return numpy.array(returns)
