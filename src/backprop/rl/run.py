@@ -1,0 +1,209 @@
+"""What ``backprop rl`` does: train an agent, chosen by name, on a gymnasium environment; save it; plot its returns;
+evaluate a saved agent.
+
+A run writes to its output directory:
+
+- ``checkpoint.safetensors``: the agent's name, ``config`` and ``state_dict()``, the environment's name and
+  options, the seed and the return of every episode so far; written atomically (``save_checkpoint``) every
+  ``checkpoint_every`` episodes and at the end;
+- ``returns.json``: the return G = sum_t r_{t+1} of each episode and their moving average;
+- ``returns.png``: both as curves (needs matplotlib).
+
+The moving average over the last 100 episodes is the usual score of a run
+(CartPole-v1 counts as solved when it reaches 475); ``evaluate`` plays greedy
+episodes instead, the agent's exploration switched off.
+"""
+import json
+import os
+import time
+
+import numpy
+
+from backprop.rl.dqn import DQN
+from backprop.rl.env import evaluate as greedy_returns
+from backprop.rl.env import make, space_sizes
+from backprop.rl.reinforce import Reinforce
+from backprop.rl.tabular import QLearning, Sarsa
+from backprop.train import plots
+from backprop.train.checkpoint import load_checkpoint, save_checkpoint
+from backprop.train.trainer import _write_atomic
+
+__all__ = ["AGENTS", "BadSetting", "train", "evaluate", "load_agent", "build_agent", "build_env", "moving_average",
+           "plot_returns", "EpisodeBar", "EpisodeLines"]
+
+AGENTS = {"dqn": DQN, "q_learning": QLearning, "sarsa": Sarsa, "reinforce": Reinforce}
+TABULAR = ("q_learning", "sarsa")     # one row per state: only a Discrete observation space has rows to give
+DEFAULT_EPISODES = 500
+WINDOW = 100                          # episodes in the moving average
+CHECKPOINT = "checkpoint.safetensors"
+
+
+class BadSetting(ValueError):
+    """A wrong argument: an unknown agent or environment, an option the agent refuses, a table for a continuous
+    state. Raised before anything is trained or written."""
+
+
+def moving_average(returns, window=WINDOW):
+    """The mean of the last ``window`` returns (fewer at the start) after each episode.
+
+    >>> moving_average([1, 2, 3, 4], window=2).tolist()
+    [1.0, 1.5, 2.5, 3.5]
+    """
+    returns = numpy.asarray(returns, dtype=numpy.float64)
+    sums = numpy.concatenate([[0.0], numpy.cumsum(returns)])
+    ends = numpy.arange(1, len(returns) + 1)
+    counts = numpy.minimum(ends, window)
+    return (sums[ends] - sums[ends - counts]) / counts
+
+
+def build_env(env_name, env_options=None, seed=None):
+    """``rl.make(env_name, seed, **env_options)``, its errors as ``BadSetting``."""
+    try:
+        return make(env_name, seed=seed, **(env_options or {}))
+    except (ValueError, TypeError) as error:
+        raise BadSetting(str(error).splitlines()[0]) from error
+
+
+def build_agent(agent_name, env, options=None, seed=0):
+    """``AGENTS[agent_name](states or observation size, actions, seed=seed, **options)`` for ``env``."""
+    if agent_name not in AGENTS:
+        raise BadSetting(f"unknown agent {agent_name!r}; known: {', '.join(AGENTS)}")
+    options = dict(options or {})
+    if "seed" in options:
+        raise BadSetting("the seed is not an option: give it as the seed of the run (--seed)")
+    try:
+        size, n_actions = space_sizes(env)
+    except ValueError as error:
+        raise BadSetting(f"{agent_name}: {error}") from error
+    if agent_name in TABULAR and not hasattr(env.observation_space, "n"):
+        raise BadSetting(f"{agent_name} is tabular: it needs a Discrete observation space (a finite number of "
+                         f"states), got a {type(env.observation_space).__name__} of shape "
+                         f"{env.observation_space.shape}; use dqn or reinforce")
+    try:
+        return AGENTS[agent_name](size, n_actions, seed=seed, **options)
+    except (TypeError, ValueError) as error:
+        raise BadSetting(f"{agent_name}: {error}") from error
+
+
+def _checkpoint(agent_name, env_name, env_options, agent, returns, seed):
+    return {"agent": agent_name, "env": env_name, "env_options": env_options, "config": agent.config,
+            "state": agent.state_dict(), "returns": list(returns), "seed": seed}
+
+
+def train(agent_name, env_name, *, episodes=None, minutes=None, seed=0, out=None, options=None, env_options=None,
+          checkpoint_every=100, progress=()):
+    """Train ``agent_name`` on ``env_name`` for ``episodes`` episodes (default 500; with only ``minutes``, as many as
+    fit in that time) or until ``minutes`` have passed, whichever comes first.
+
+    ``seed`` draws the agent's initial weights, its exploration and the first
+    reset of the environment. ``progress``: objects with ``episode(n, episode_return, average)`` and ``close()``
+    (``EpisodeBar``, ``EpisodeLines``). Writes checkpoint.safetensors, returns.json and returns.png to ``out``
+    (default runs/rl/AGENT-ENV); returns a dict of the agent, the returns, the seconds taken and the file paths.
+    """
+    if episodes is None:
+        episodes = DEFAULT_EPISODES if minutes is None else 10 ** 9
+    env_options = dict(env_options or {})
+    env = build_env(env_name, env_options, seed=seed)
+    agent = build_agent(agent_name, env, options, seed=seed)
+    out = out or os.path.join("runs", "rl", f"{agent_name}-{env_name}")
+    os.makedirs(out, exist_ok=True)
+    path = os.path.join(out, CHECKPOINT)
+    returns, started = [], time.monotonic()
+
+    def after_episode(episode, episode_return):
+        returns.append(float(episode_return))
+        for shown in progress:
+            shown.episode(len(returns), returns[-1], float(numpy.mean(returns[-WINDOW:])))
+        if checkpoint_every and len(returns) % checkpoint_every == 0:
+            save_checkpoint(_checkpoint(agent_name, env_name, env_options, agent, returns, seed), path)
+        return minutes is not None and time.monotonic() - started >= 60 * minutes
+
+    try:
+        agent.train(env, episodes, seed=seed, callback=after_episode)
+    finally:
+        for shown in progress:
+            shown.close()
+    seconds = time.monotonic() - started
+    save_checkpoint(_checkpoint(agent_name, env_name, env_options, agent, returns, seed), path)
+    average = moving_average(returns)
+    summary = {"agent": agent_name, "env": env_name, "env_options": env_options, "seed": seed,
+               "episodes": len(returns), "seconds": seconds, "last_100_mean": float(average[-1]),
+               "returns": returns, "moving_average": average.tolist()}
+    _write_atomic(os.path.join(out, "returns.json"), json.dumps(summary, indent=1))
+    try:
+        figure = plot_returns(returns, os.path.join(out, "returns.png"), title=f"{agent_name} on {env_name}")
+    except ImportError:
+        figure = None
+    return {**summary, "agent": agent, "checkpoint": path, "figure": figure, "out": out}
+
+
+def plot_returns(returns, path, window=WINDOW, title=None):
+    """The return of each episode and the mean of the last ``window``, saved as a PNG at ``path``."""
+    figure, axis = plots._pyplot().subplots(figsize=(6, 3.5))
+    episodes = numpy.arange(1, len(returns) + 1)
+    axis.plot(episodes, returns, linewidth=0.8, alpha=0.4, label="return of the episode")
+    axis.plot(episodes, moving_average(returns, window), linewidth=1.5, label=f"mean of the last {window}")
+    axis.set_xlabel("episode")
+    axis.set_ylabel("return")
+    axis.grid(alpha=0.3)
+    axis.legend()
+    if title:
+        axis.set_title(title)
+    return plots._save(figure, path)
+
+
+def load_agent(path):
+    """The agent of a checkpoint written by ``train``, with its weights, its environment, and the checkpoint."""
+    state = load_checkpoint(path)
+    if not {"agent", "env", "config", "state"} <= set(state):
+        raise ValueError(f"{path!r} is not a checkpoint of `backprop rl train` (expected the keys agent, env, "
+                         f"config and state, got {', '.join(sorted(state))})")
+    if state["agent"] not in AGENTS:
+        raise ValueError(f"{path!r}: unknown agent {state['agent']!r}; known: {', '.join(AGENTS)}")
+    env = make(state["env"], **state.get("env_options", {}))
+    size, n_actions = space_sizes(env)
+    agent = AGENTS[state["agent"]](size, n_actions, **state["config"])
+    agent.load_state_dict(state["state"])
+    return agent, env, state
+
+
+def evaluate(checkpoint, episodes=100, seed=0):
+    """The greedy returns of ``episodes`` episodes of a checkpoint's agent (reset i seeded with seed + i), their
+    mean and standard deviation."""
+    agent, env, state = load_agent(checkpoint)
+    returns = greedy_returns(agent, env, episodes, seed=seed)
+    return {"agent": state["agent"], "env": state["env"], "returns": returns, "mean": float(returns.mean()),
+            "std": float(returns.std()), "episodes": episodes}
+
+
+class EpisodeBar:
+    """A tqdm bar of episodes with the last return and the moving average (needs ``tqdm``)."""
+
+    def __init__(self, total=None, file=None):
+        try:
+            import tqdm
+        except ImportError as error:
+            raise ImportError("EpisodeBar needs tqdm: pip install tqdm (or 'backprop[progress]')") from error
+        self.bar = tqdm.tqdm(total=total, file=file, desc="episodes", unit="ep", dynamic_ncols=True)
+
+    def episode(self, n, episode_return, average):
+        self.bar.set_postfix_str(f"return {episode_return:.1f}, mean of last {WINDOW} {average:.1f}", refresh=False)
+        self.bar.update(1)
+
+    def close(self):
+        self.bar.close()
+
+
+class EpisodeLines:
+    """One line every ``every`` episodes: the episode, its return and the moving average."""
+
+    def __init__(self, every=10, file=None):
+        self.every, self.file = every, file
+
+    def episode(self, n, episode_return, average):
+        if n % self.every == 0:
+            print(f"episode {n}: return {episode_return:.1f}, mean of the last {WINDOW} {average:.1f}",
+                  file=self.file, flush=True)
+
+    def close(self):
+        pass
