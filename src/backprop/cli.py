@@ -8,6 +8,8 @@
     backprop models                                                       the model zoo
     backprop datasets                                                     the datasets
     backprop reproduce NAME... | all | --list [--quick]                    the lectures' experiments
+    backprop rl train [--agent dqn] [--env CartPole-v1] [--episodes N]     train an agent, checkpoint, plot returns
+    backprop rl evaluate CHECKPOINT [--episodes 100]                      mean and std of its greedy returns
 
 A wrong argument gets one line on stderr and exit code 2, never a traceback
 (set BACKPROP_DEBUG=1 to see the traceback of an unexpected error).
@@ -153,6 +155,37 @@ def _attack_parser(commands):
     p.add_argument("--download", action="store_true")
 
 
+def _rl_parser(commands):
+    from backprop.rl.run import AGENTS, DEFAULT_EPISODES
+
+    rl = commands.add_parser("rl", help="reinforcement learning: train an agent on a gymnasium environment",
+                             description="Train an agent on a gymnasium environment or evaluate a saved one.")
+    verbs = rl.add_subparsers(dest="rl_command", metavar="COMMAND", parser_class=_Parser)
+    p = verbs.add_parser("train", help="train an agent; write checkpoint, returns.json and returns.png",
+                         description="Train an agent on an environment; write checkpoint.safetensors, returns.json "
+                                     "and returns.png (return per episode, moving average) to the output directory.")
+    p.add_argument("--agent", choices=AGENTS, default="dqn", help="(default: %(default)s)")
+    p.add_argument("--env", default="CartPole-v1", help="a gymnasium environment with discrete actions "
+                                                        "(default: %(default)s)")
+    p.add_argument("--episodes", type=_positive(int),
+                   help=f"episodes to train (default: {DEFAULT_EPISODES}, or as many as fit in --minutes)")
+    p.add_argument("--minutes", type=_positive(float), help="stop after this many minutes of training")
+    p.add_argument("--seed", type=int, default=0, help="initial weights, exploration, first reset")
+    p.add_argument("--out", help="output directory (default: runs/rl/AGENT-ENV)")
+    p.add_argument("--option", action="append", type=_option, default=[], metavar="KEY=VALUE",
+                   help="a hyperparameter of the agent, e.g. lr=0.0005 or hidden=[64,64] (repeatable)")
+    p.add_argument("--env-option", action="append", type=_option, default=[], metavar="KEY=VALUE",
+                   help="an argument of the environment, e.g. is_slippery=false (repeatable)")
+    p.add_argument("--checkpoint-every", type=_positive(int), default=100, metavar="EPISODES",
+                   help="write the checkpoint every so many episodes (default: %(default)s)")
+    p.add_argument("--progress", choices=("auto", "bar", "lines", "none"), default="auto",
+                   help="a progress bar, a line every 10 episodes, or nothing (auto: a bar on a terminal)")
+    p = verbs.add_parser("evaluate", help="mean and standard deviation of a checkpoint's greedy returns")
+    p.add_argument("checkpoint")
+    p.add_argument("--episodes", type=_positive(int), default=100, help="(default: %(default)s)")
+    p.add_argument("--seed", type=int, default=0, help="episode i is reset with seed + i (default: %(default)s)")
+
+
 def build_parser():
     parser = _Parser(prog="backprop", description="backprop: train, evaluate and use neural networks.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -179,20 +212,26 @@ def build_parser():
     p.add_argument("--quick", action="store_true", help="the small version (seconds; fewer seeds and epochs)")
     p.add_argument("--out", default="runs/reproduce", help="output directory (default: %(default)s)")
     p.add_argument("--seed", type=int, default=0)
+    _rl_parser(commands)
     return parser
+
+
+def _progress(progress, bar, lines):
+    """[bar()], [lines()] or [] as --progress says; auto: a bar on a terminal, lines elsewhere or without tqdm."""
+    if progress == "auto":
+        progress = "bar" if sys.stderr.isatty() else "lines"
+    if progress == "bar":
+        try:
+            return [bar()]
+        except ImportError:
+            return [lines()]
+    return [lines()] if progress == "lines" else []
 
 
 def _callbacks(progress):
     from backprop.train import PrintLogger, ProgressBar
 
-    if progress == "auto":
-        progress = "bar" if sys.stderr.isatty() else "lines"
-    if progress == "bar":
-        try:
-            return [ProgressBar()]
-        except ImportError:
-            return [PrintLogger()]
-    return [PrintLogger()] if progress == "lines" else []
+    return _progress(progress, ProgressBar, PrintLogger)
 
 
 def _check_names(args):
@@ -319,8 +358,45 @@ def _reproduce(args):
         print(f"{name}: report: {os.path.join(report.out_dir, 'report.md')}", flush=True)
 
 
+def _rl_train(args):
+    from backprop.rl import run
+
+    options, env_options = dict(args.option), dict(args.env_option)
+    try:
+        env = run.build_env(args.env, env_options)
+        run.build_agent(args.agent, env, options, seed=args.seed)  # refuses a bad setting before the bar starts
+    except run.BadSetting as error:
+        raise UsageError(f"backprop rl train: {error}") from None
+    total = args.episodes or (None if args.minutes else run.DEFAULT_EPISODES)
+    progress = _progress(args.progress, lambda: run.EpisodeBar(total), run.EpisodeLines)
+    result = run.train(args.agent, args.env, episodes=args.episodes, minutes=args.minutes, seed=args.seed,
+                       out=args.out, options=options, env_options=env_options,
+                       checkpoint_every=args.checkpoint_every, progress=progress)
+    print(f"{result['episodes']} episodes in {result['seconds']:.0f} s; mean return of the last "
+          f"{min(run.WINDOW, result['episodes'])}: {result['last_100_mean']:.1f}")
+    plot = result["figure"] or "not drawn (needs matplotlib)"
+    print(f"checkpoint: {result['checkpoint']}; returns: {os.path.join(result['out'], 'returns.json')}; "
+          f"plot: {plot}")
+
+
+def _rl_evaluate(args):
+    from backprop.rl import run
+
+    _need_file("rl evaluate", args.checkpoint)
+    result = run.evaluate(args.checkpoint, args.episodes, seed=args.seed)
+    print(f"{result['agent']} on {result['env']}: greedy return {result['mean']:.1f} ± {result['std']:.1f} over "
+          f"{result['episodes']} episodes")
+
+
+def _rl(args):
+    if args.rl_command is None:
+        raise UsageError("backprop rl: name a command: train or evaluate")
+    {"train": _rl_train, "evaluate": _rl_evaluate}[args.rl_command](args)
+
+
 COMMANDS = {"train": _train, "evaluate": _evaluate, "predict": _predict, "explain": _explain, "attack": _attack,
-            "models": _models, "datasets": _datasets, "reproduce": _reproduce}
+            "models": _models, "datasets": _datasets, "reproduce": _reproduce,
+            "rl": _rl}
 
 
 def main(argv=None):
