@@ -140,8 +140,8 @@ class Boxes:
 
 
 class Observed:
-    """``env`` whose observations pass through ``encode`` (``Boxes`` for a table on CartPole), counting the steps of every episode
-    (``lengths``): an agent trains on it as on the environment itself."""
+    """``env`` whose observations pass through ``encode`` (``Boxes`` for a table on CartPole), counting the steps
+    of every episode (``lengths``): an agent trains on it as on the environment itself."""
 
     def __init__(self, env, encode=None):
         self.env, self.encode, self.lengths = env, encode or (lambda observation: observation), []
@@ -192,7 +192,8 @@ def network_q_values(agent, n_states):
 # (rad: 0, +-1, +-6 degrees) and angular velocity (+-50 degrees/s): 3 x 3 x 6 x 3 = 162 boxes
 BOXES = [[-0.8, 0.8], [-0.5, 0.5], [math.radians(d) for d in (-6, -1, 0, 1, 6)], [math.radians(-50), math.radians(50)]]
 # budgets: the table trains for episodes (cheap: microseconds a step), DQN and the CartPole boxes for env steps
-FULL = {"table_episodes": {FROZEN_LAKE: 5000, TAXI: 3000}, "steps": {FROZEN_LAKE: 10_000, TAXI: 80_000, CART_POLE: 25_000},
+FULL = {"table_episodes": {FROZEN_LAKE: 5000, TAXI: 3000},
+        "steps": {FROZEN_LAKE: 10_000, TAXI: 80_000, CART_POLE: 25_000},
         "eval_episodes": {FROZEN_LAKE: 1000, TAXI: 1000, CART_POLE: 100}}
 QUICK = {"table_episodes": {FROZEN_LAKE: 1000, TAXI: 500}, "steps": {FROZEN_LAKE: 1500, TAXI: 3000, CART_POLE: 2000},
          "eval_episodes": {FROZEN_LAKE: 100, TAXI: 20, CART_POLE: 20}}
@@ -286,20 +287,22 @@ def run(report, quick, seed):
     found[CART_POLE] = cart_pole_trials(budget, seed)
     rows = []
     for name, trials in found.items():
-        rows.append([name, "random policy", "-", "-", "-", _plus_minus(trials["random"]), "-", trials["best"]])
+        rows.append([name, "random policy", "-", "-", "-", "-", _plus_minus(trials["random"]), "-", trials["best"]])
         for agent in ("table", "network"):
             trial = trials[agent]
             rows.append([name, _AGENT[name, agent], trial["size"], len(trial["returns"]), sum(trial["lengths"]),
-                         _plus_minus(trial), trial.get("exact", "-"), trials["best"]])
+                         f"{trial['seconds']:.1f}", _plus_minus(trial), trial.get("exact", "-"), trials["best"]])
             report.result(f"{name}/{agent}", {k: v for k, v in trial.items() if k not in ("returns", "lengths")})
         report.result(f"{name}/random", trials["random"])
         report.result(f"{name}/best", trials["best"])
     report.table(["environment", "agent", "parameters (table entries or weights)", "training episodes",
-                  "training steps", "greedy return (mean ± s.e.)", "exact expected return", "best possible"], rows,
+                  "training steps", "training seconds", "greedy return (mean ± s.e.)", "exact expected return",
+                  "best possible"], rows,
                  caption="greedy return: mean ± standard error over the evaluation episodes; exact: the greedy "
                          "policy's expected return computed from the environment's model (FrozenLake: the success "
                          "probability within 100 steps); best possible: finite-horizon value iteration (CartPole: "
                          "500, the time limit)")
+    report.text(_steps_and_seconds(found))
     _draw(report, found)
     passed, words = _judge(found, quick)
     report.verdict(passed, words)
@@ -312,6 +315,16 @@ _AGENT = {(FROZEN_LAKE, "table"): "Q-learning, table 16 x 4", (FROZEN_LAKE, "net
 
 def _plus_minus(score):
     return f"{score['mean']:.3g} ± {score['error']:.2g} ({score['episodes']})"
+
+
+def _steps_and_seconds(found):
+    """A sentence per environment: the environment steps and the seconds each agent trained for."""
+    parts = []
+    for name, trials in found.items():
+        table, network = trials["table"], trials["network"]
+        parts.append(f"{name}: the table {sum(table['lengths'])} steps in {table['seconds']:.1f} s, DQN "
+                     f"{sum(network['lengths'])} steps in {network['seconds']:.1f} s")
+    return "Training: " + "; ".join(parts) + "."
 
 
 def _judge(found, quick):
@@ -346,14 +359,14 @@ or drop-off, 200 steps at most) and {CART_POLE} (4 real numbers, 2 actions, +1 a
 {TABLE[CART_POLE]['alpha']} on CartPole; gamma 0.99; epsilon falling linearly from 1 to 0.01 over half the episodes),
 {episodes[FROZEN_LAKE]} episodes of FrozenLake and {episodes[TAXI]} of Taxi. On CartPole the table needs a finite
 state: Barto, Sutton and Anderson's (1983) 162 boxes (cart position cut at +-0.8 m, its velocity at +-0.5 m/s, the
-angle at 0, +-1, +-6 degrees, the angular velocity at +-50 degrees/s), trained for the same environment steps as
-DQN.
+angle at 0, +-1, +-6 degrees, the angular velocity at +-50 degrees/s), trained for as many environment steps as DQN,
+epsilon falling over the first {max(1, steps[CART_POLE] // 100)} episodes.
 
 *Network*: `rl.DQN` (ReLU MLP, Adam, replay buffer of 50 000, Huber loss, target network averaged after each
 update with weight tau, gradient norm clipped at 10, gamma 0.99, epsilon falling linearly from 1 to 0.05 over half
-the steps on FrozenLake and Taxi, a fifth on CartPole; discrete states one-hot): FrozenLake {_shape(NETWORK[FROZEN_LAKE])}, Taxi
-{_shape(NETWORK[TAXI])}, CartPole {_shape(NETWORK[CART_POLE])}; {steps[FROZEN_LAKE]}, {steps[TAXI]} and
-{steps[CART_POLE]} environment steps.
+the steps on FrozenLake and Taxi, a fifth on CartPole; discrete states one-hot): FrozenLake
+{_shape(NETWORK[FROZEN_LAKE])}, Taxi {_shape(NETWORK[TAXI])}, CartPole {_shape(NETWORK[CART_POLE])};
+{steps[FROZEN_LAKE]}, {steps[TAXI]} and {steps[CART_POLE]} environment steps.
 
 Evaluation: greedy play (epsilon = 0) for {evaluations[FROZEN_LAKE]}, {evaluations[TAXI]} and
 {evaluations[CART_POLE]} episodes, resets seeded {EVALUATION_SEED} + {seed} + i (training uses seed {seed});
@@ -363,29 +376,33 @@ the best possible one (finite-horizon value iteration). A random policy for comp
 
 def _shape(config):
     widths = " -> ".join(str(w) for w in config["hidden"])
-    return (f"(hidden {widths}, lr {config['lr']:g}, batches of {config['batch_size']}, an update every "
-            f"{config['train_every']} steps from step {config['learning_starts']} on, tau {config['tau']:g})")
+    every = "every step" if config["train_every"] == 1 else f"every {config['train_every']} steps"
+    return (f"(hidden {widths}, lr {config['lr']:g}, batches of {config['batch_size']}, an update {every} from "
+            f"step {config['learning_starts']} on, tau {config['tau']:g})")
 
 
 def _draw(report, found):
     with report.figure("function_approximation.png", "Training return (moving average of 100 episodes, exploring) "
-                       "against environment steps for the table and the network; dashed: the best possible, dotted: "
-                       "a random policy. Right: what each agent has to learn, table entries or network weights",
+                       "against environment steps for the table and the network, and the greedy return after training "
+                       "(dots); dashed: the best possible, dotted: a random policy. Right: what each agent has to learn, table entries or network weights",
                        ncols=4, figsize=(17, 3.6)) as axes:
         if axes is None:  # no matplotlib: the report says so
             return
         for axis, (name, trials) in zip(axes, found.items()):
             for agent, colour in (("table", "C0"), ("network", "C1")):
                 trial = trials[agent]
-                axis.plot(numpy.cumsum(trial["lengths"]), moving_average(trial["returns"], 100), color=colour,
-                          label=_AGENT[name, agent])
+                steps = numpy.cumsum(trial["lengths"])
+                axis.plot(steps, moving_average(trial["returns"], 100), color=colour, label=_AGENT[name, agent])
+                axis.plot(steps[-1], trial["mean"], "o", color=colour, markersize=5)  # greedy, after training
             axis.axhline(trials["best"], color="grey", linestyle="--", linewidth=0.8)
             axis.axhline(trials["random"]["mean"], color="grey", linestyle=":", linewidth=0.8)
             axis.set(title=name, xlabel="environment steps", ylabel="return", xscale="log")
             axis.legend(fontsize=7)
         sizes = axes[3]
-        labels = [f"{name.split('-')[0]}\n{agent}" for name in found for agent in ("table", "network")]
+        labels = [f"{name.split('-')[0]} {'table' if agent == 'table' else 'DQN'}" for name in found
+                  for agent in ("table", "network")]
         counts = [found[name][agent]["size"] for name in found for agent in ("table", "network")]
-        sizes.bar(range(len(counts)), counts, color=["C0", "C1"] * 3, log=True)
-        sizes.set_xticks(range(len(counts)), labels, fontsize=7)
-        sizes.set(ylabel="entries or weights", title="size of Q")
+        bars = sizes.bar(range(len(counts)), counts, color=["C0", "C1"] * 3, log=True)
+        sizes.bar_label(bars, fontsize=7)
+        sizes.set_xticks(range(len(counts)), labels, fontsize=7, rotation=30, ha="right")
+        sizes.set(ylabel="table entries or network weights", title="the size of Q", ylim=(10, 3e5))
