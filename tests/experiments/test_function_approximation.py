@@ -85,6 +85,18 @@ def test_observed_encodes_and_counts_steps():
     assert env.action_space.n == 2  # the rest is the environment's
 
 
+def test_train_stops_once_the_steps_are_used_up():
+    boxes = F.Boxes(F.BOXES)
+    env = F.Observed(rl.make(F.CART_POLE, seed=0), boxes)
+    rl.run_episode(env, lambda s: 0)   # an earlier episode is not counted
+    table = rl.QLearning(boxes.n_states, 2, seed=0)
+    returns, lengths, seconds = F.train(table, env, steps=300, seed=0)
+    assert len(returns) == len(lengths) and returns == lengths   # CartPole: +1 a step
+    assert sum(lengths) >= 300 > sum(lengths[:-1]) and seconds > 0
+    returns, lengths, _ = F.train(table, env, episodes=3, seed=0)
+    assert len(lengths) == 3
+
+
 def test_mean_and_error_by_hand():
     assert F.mean_and_error([1.0, 3.0]) == pytest.approx((2.0, 1.0))   # s = sqrt(2), n = 2
     assert F.mean_and_error([4.0]) == (4.0, 0.0)

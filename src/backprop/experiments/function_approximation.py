@@ -10,7 +10,7 @@ which needs S x A numbers: FrozenLake's 16 x 4 = 64, Taxi's 500 x 6 = 3000.
 CartPole's state (cart position and velocity, pole angle and angular
 velocity) is a vector of four real numbers: infinitely many states, no
 table, unless the state space is cut into boxes first (a discretised table,
-whose boxes lump together states that need different actions). DQN replaces
+whose boxes lump together states that may need different actions). DQN replaces
 the table by a network Q(s, .; theta) with one output per action, trained on
 the same target computed by a lagging copy theta^- (the target network):
 
@@ -37,10 +37,10 @@ import time
 
 import numpy
 
+import backprop as bp
 from backprop import autograd, models, rl
 from backprop.experiments.registry import experiment
 from backprop.rl.run import moving_average
-from backprop.tensor import Tensor
 
 FROZEN_LAKE, TAXI, CART_POLE = "FrozenLake-v1", "Taxi-v4", "CartPole-v1"
 # gymnasium 1.4 refuses Taxi-v3 as deprecated; v4 (its defaults: no rain, no fickle passenger) is the same task
@@ -182,7 +182,7 @@ def mean_and_error(returns):
 def network_q_values(agent, n_states):
     """The DQN's Q-values of every discrete state, Q(e_s, .; theta) for s = 0 .. n_states - 1, as an (S, A) array."""
     with autograd.no_grad():
-        states = Tensor._make(numpy.eye(n_states, dtype=numpy.float32))
+        states = bp.from_numpy(numpy.eye(n_states, dtype=numpy.float32))
         return agent.q_network(states).numpy().astype(float)
 
 
