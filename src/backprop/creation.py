@@ -3,6 +3,8 @@
 Defaults follow torch: float32 unless the values say otherwise (``full`` with
 an int fill and ``arange`` with int arguments give int64).
 """
+import contextlib
+
 import numpy
 
 from backprop import backend
@@ -42,6 +44,30 @@ def set_rng_state(state):
     if not isinstance(state, dict) or "bit_generator" not in state:
         raise TypeError(f"set_rng_state() expected the dict get_rng_state() returns, got {type(state).__name__}")
     _generator.bit_generator.state = state
+
+
+@contextlib.contextmanager
+def fork_rng(seed=None):
+    """Draws inside the ``with`` block come from a generator of their own (seeded with ``seed``, or a copy of the
+    current state); afterwards backprop's generator is the one from before, untouched (like ``torch.random.fork_rng``).
+
+    >>> state = get_rng_state()
+    >>> with fork_rng(0):
+    ...     a = rand(2)
+    >>> with fork_rng(0):
+    ...     b = rand(2)
+    >>> bool((a == b).all()), get_rng_state() == state
+    (True, True)
+    """
+    global _generator
+    saved = _generator
+    _generator = numpy.random.default_rng(seed)
+    if seed is None:
+        _generator.bit_generator.state = saved.bit_generator.state
+    try:
+        yield _generator
+    finally:
+        _generator = saved
 
 
 def _finish(array, dtype, device, requires_grad):

@@ -232,3 +232,13 @@ def test_training_keeps_the_best_evaluated_weights():
     for key, value in agent._best_weights.items():
         np.testing.assert_array_equal(online[key], value)
         np.testing.assert_array_equal(target[key], value)
+
+
+@pytest.mark.parametrize("agent", [rl.DQN, rl.Reinforce])
+def test_making_an_agent_leaves_backprops_generator_alone(agent):
+    before = bp.get_rng_state()
+    first = agent(4, 2, hidden=(8,), seed=3).state_dict()
+    assert bp.get_rng_state() == before
+    second = agent(4, 2, hidden=(8,), seed=3).state_dict()
+    network = "q_network" if agent is rl.DQN else "policy"
+    assert all(np.array_equal(first[network][k].numpy(), second[network][k].numpy()) for k in first[network])

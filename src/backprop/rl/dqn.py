@@ -63,17 +63,6 @@ def huber(error):
     return 0.5 * inside * inside + (size - inside)
 
 
-def seeded(seed, build):
-    """``build()`` with backprop's generator seeded by ``seed`` (the layers' initial weights), the generator's state
-    restored afterwards, so that making an agent does not change other draws."""
-    state = creation.get_rng_state()
-    creation.manual_seed(seed)
-    try:
-        return build()
-    finally:
-        creation.set_rng_state(state)
-
-
 COUNTS = {"buffer_size": 1, "batch_size": 1, "learning_starts": 0, "train_every": 1, "target_update": 1,
           "epsilon_decay_steps": 1, "eval_every": 0, "eval_episodes": 1, "seed": 0}   # name: the least value
 
@@ -121,7 +110,8 @@ class DQN:
             epsilon_decay_steps=epsilon_decay_steps, eval_every=eval_every, eval_episodes=eval_episodes, seed=seed))
         config = self.config
         hidden = tuple(config["hidden"])
-        self.q_network, self.target_network = seeded(seed, lambda: (self._network(hidden), self._network(hidden)))
+        with creation.fork_rng(seed):   # the initial weights, without moving backprop's generator
+            self.q_network, self.target_network = self._network(hidden), self._network(hidden)
         self.target_network.load_state_dict(self.q_network.state_dict())
         for parameter in self.target_network.parameters():
             parameter.requires_grad_(False)

@@ -31,7 +31,6 @@ from backprop.autograd import no_grad
 from backprop.data.datasets.synthetic import check_count
 from backprop.models.mlp import mlp
 from backprop.nn import functional as F
-from backprop.rl.dqn import seeded
 from backprop.rl.schedules import check_number
 from backprop.tensor import Tensor
 from backprop.train.minibatch import check_positive_float, check_positive_int
@@ -68,8 +67,9 @@ class Reinforce:
                        "gamma": check_number("Reinforce", "gamma", gamma, 0.0, 1.0), "baseline": bool(baseline),
                        "seed": check_count("Reinforce seed", seed, low=0)}
         self.gamma = self.config["gamma"]
-        self.policy, self.value = seeded(seed, lambda: (self._network(hidden, self.n_actions),
-                                                        self._network(hidden, 1) if baseline else None))
+        with creation.fork_rng(seed):   # the initial weights, without moving backprop's generator
+            self.policy = self._network(hidden, self.n_actions)
+            self.value = self._network(hidden, 1) if baseline else None
         self.policy_optimizer = optim.Adam(self.policy.parameters(), lr=lr)
         self.value_optimizer = optim.Adam(self.value.parameters(), lr=lr) if baseline else None
         self.rng = None  # the generator of the exploring actions: set by train, backprop's until then
