@@ -75,3 +75,20 @@ def test_evaluate_stops_a_greedy_policy_that_walks_in_circles_at_max_steps():
 
     returns = rl.evaluate(Up(), env, episodes=2, max_steps=25)
     assert returns.tolist() == [-25.0, -25.0]  # -1 per step
+
+
+def test_one_hot_rows_and_refused_states():
+    from backprop.rl.env import one_hot
+    np.testing.assert_array_equal(one_hot(np.int64(1), 3, "x"), [0.0, 1.0, 0.0])
+    np.testing.assert_array_equal(one_hot([2, 0], 3, "x"), [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]])
+    for bad in (-1, 3, [0, 3], 1.0):     # -1 must not wrap round to the last state
+        with pytest.raises(ValueError, match=r"x: expected each state in \[0, 3\)"):
+            one_hot(bad, 3, "x")
+
+
+def test_copy_env_is_a_new_env_with_the_same_options():
+    from backprop.rl.env import copy_env
+    env = make("FrozenLake-v1", is_slippery=False)
+    copy = copy_env(env)
+    assert copy is not env and copy.spec.id == "FrozenLake-v1" and copy.spec.kwargs["is_slippery"] is False
+    assert run_episode(copy, lambda s: SAFE_PATH[s], seed=0) == (1.0, 6)    # not slippery: the safe path reaches G

@@ -126,6 +126,9 @@ def test_discrete_states_are_one_hot():
     agent = Reinforce(16, 4, hidden=(8,))
     np.testing.assert_array_equal(agent.features(np.int64(5)).numpy(), np.eye(16, dtype=np.float32)[[5]])
     np.testing.assert_array_equal(agent.features([2, 0]).numpy(), np.eye(16, dtype=np.float32)[[2, 0]])
+    for bad in (-1, 16):       # -1 would otherwise index the last row of the identity
+        with pytest.raises(ValueError, match=r"Reinforce: expected each state in \[0, 16\)"):
+            agent.features(bad)
     returns = agent.train(make("FrozenLake-v1"), 3, seed=0)
     assert all(g in (0.0, 1.0) for g in returns)
 

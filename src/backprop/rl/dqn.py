@@ -43,7 +43,7 @@ import numpy
 import backprop as bp
 from backprop import creation, models, nn, optim
 from backprop.data.datasets.synthetic import check_count
-from backprop.rl.env import evaluate, make
+from backprop.rl.env import copy_env, evaluate, one_hot
 from backprop.rl.replay import ReplayBuffer
 from backprop.rl.schedules import LinearDecay, check_number
 
@@ -131,11 +131,7 @@ class DQN:
         """The network's input for one observation: a float32 vector; an integer state of a Discrete space one-hot."""
         array = numpy.asarray(observation)
         if array.ndim == 0 and array.dtype.kind in "iu":
-            if not 0 <= array < self.observation_size:
-                raise ValueError(f"DQN: expected a state in [0, {self.observation_size}), got {observation!r}")
-            one_hot = numpy.zeros(self.observation_size, dtype=numpy.float32)
-            one_hot[array] = 1.0
-            return one_hot
+            return one_hot(array, self.observation_size, "DQN")
         if array.size != self.observation_size:
             raise ValueError(f"DQN: expected an observation of {self.observation_size} values, "
                              f"got shape {array.shape}")
@@ -201,7 +197,7 @@ class DQN:
         episodes = check_count("DQN.train episodes", episodes)
         self.generator = numpy.random.default_rng(seed)
         self.buffer.generator = self.generator
-        evaluation_env = self._evaluation_env(env)
+        evaluation_env = copy_env(env) if self.config["eval_every"] else None
         last_evaluation, returns = self.steps, []
         for episode in range(episodes):
             returns.append(self._episode(env, seed if episode == 0 else None))
@@ -230,12 +226,6 @@ class DQN:
             state, total, done = next_state, total + float(reward), terminated or truncated
         return total
 
-    def _evaluation_env(self, env):
-        if self.config["eval_every"] == 0:
-            return None
-        if env.spec is None:
-            raise ValueError("DQN eval_every needs an environment made by rl.make (one with a spec to copy)")
-        return make(env.spec.id, **env.spec.kwargs)
 
     def _evaluate(self, env):
         """Greedy returns on ``eval_episodes`` fresh episodes (seeds from the agent's generator, so not the seeds

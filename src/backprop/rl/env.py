@@ -8,7 +8,7 @@ truncated: a time limit). The return of an episode is G = sum_t r_{t+1}.
 """
 import numpy
 
-__all__ = ["make", "evaluate", "run_episode", "space_sizes"]
+__all__ = ["make", "copy_env", "evaluate", "run_episode", "space_sizes", "one_hot"]
 
 
 def _gymnasium():
@@ -36,6 +36,29 @@ def make(name, seed=None, **options):
     if seed is not None:
         env.action_space.seed(int(seed))
     return env
+
+
+def copy_env(env):
+    """A new environment like ``env`` (same name and options, its own generator), e.g. to evaluate an agent during
+    training without disturbing the episodes it learns from."""
+    if env.spec is None:
+        raise ValueError("copy_env: expected an environment made by rl.make (one with a spec to copy), "
+                         f"got {type(env).__name__} without a spec")
+    return make(env.spec.id, **env.spec.kwargs)
+
+
+def one_hot(states, n_states, owner):
+    """e_s for each integer state s in [0, n_states): the float32 input of a network for a Discrete space's states
+    (a state's index says nothing about its neighbours, so it is not fed as a number). An array of shape
+    states.shape + (n_states,).
+
+    >>> one_hot([2, 0], 3, "agent").tolist()
+    [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
+    """
+    states = numpy.asarray(states)
+    if states.dtype.kind not in "iu" or states.size and not (0 <= states.min() and states.max() < n_states):
+        raise ValueError(f"{owner}: expected each state in [0, {n_states}), got {states.tolist()!r}")
+    return numpy.eye(n_states, dtype=numpy.float32)[states]
 
 
 def space_sizes(env):

@@ -31,6 +31,7 @@ from backprop.autograd import no_grad
 from backprop.data.datasets.synthetic import check_count
 from backprop.models.mlp import mlp
 from backprop.nn import functional as F
+from backprop.rl.env import one_hot
 from backprop.rl.schedules import check_number
 from backprop.tensor import Tensor
 from backprop.train.minibatch import check_positive_float, check_positive_int
@@ -82,7 +83,7 @@ class Reinforce:
         """A batch of observations as a float32 Tensor (T, observation_size); Discrete states one-hot."""
         array = numpy.asarray(observations)
         if numpy.issubdtype(array.dtype, numpy.integer) and array.ndim <= 1 and self.observation_size > 1:
-            array = numpy.eye(self.observation_size, dtype=numpy.float32)[array.reshape(-1)]
+            array = one_hot(array.reshape(-1), self.observation_size, "Reinforce")
         array = array.astype(numpy.float32).reshape(-1, self.observation_size)
         return Tensor._make(array)
 
