@@ -75,6 +75,9 @@ def test_evaluate_stops_a_greedy_policy_that_walks_in_circles_at_max_steps():
 
     returns = rl.evaluate(Up(), env, episodes=2, max_steps=25)
     assert returns.tolist() == [-25.0, -25.0]  # -1 per step
+    # without max_steps an environment with no time limit still ends: the greedy evaluation of the CLI and of DQN's
+    # eval_every never hangs
+    assert rl.evaluate(Up(), env, episodes=1).tolist() == [-float(rl.env.UNLIMITED_MAX_STEPS)]
 
 
 def test_one_hot_rows_and_refused_states():

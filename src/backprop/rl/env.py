@@ -8,6 +8,8 @@ truncated: a time limit). The return of an episode is G = sum_t r_{t+1}.
 """
 import numpy
 
+UNLIMITED_MAX_STEPS = 10_000  # evaluate's steps per episode where the environment has no time limit
+
 __all__ = ["make", "copy_env", "evaluate", "run_episode", "space_sizes", "one_hot"]
 
 
@@ -94,10 +96,12 @@ def run_episode(env, policy, seed=None, max_steps=None):
 def evaluate(agent, env, episodes=100, seed=0, max_steps=None):
     """The returns of ``episodes`` greedy episodes of ``agent`` (``agent.act(observation, greedy=True)``), the
     i-th reset seeded with seed + i, as a NumPy array; its mean is the usual score (CartPole-v1: 500 at best).
-    ``max_steps`` ends an episode early, for environments without a time limit where a greedy policy can
-    walk in circles for ever."""
+    ``max_steps`` ends an episode early; by default an environment without a time limit (CliffWalking), where a
+    greedy policy can walk in circles for ever, stops after ``UNLIMITED_MAX_STEPS`` steps."""
     if episodes < 1:
         raise ValueError(f"evaluate: episodes must be >= 1, got {episodes}")
+    if max_steps is None and (env.spec is None or env.spec.max_episode_steps is None):
+        max_steps = UNLIMITED_MAX_STEPS
     returns = [run_episode(env, lambda s: agent.act(s, greedy=True), seed=seed + i, max_steps=max_steps)[0]
                for i in range(episodes)]
     return numpy.array(returns)
