@@ -12,6 +12,17 @@ TINY = {"reinforce": {"hidden": [8]}, "dqn": {"hidden": [8], "learning_starts": 
 ENV = {"reinforce": "CartPole-v1", "dqn": "CartPole-v1", "q_learning": "FrozenLake-v1", "sarsa": "FrozenLake-v1"}
 
 
+def _plain(state):
+    """A state dict with its Tensors and arrays as lists, to compare two with ==."""
+    if isinstance(state, dict):
+        return {key: _plain(value) for key, value in state.items()}
+    if isinstance(state, (list, tuple)):
+        return [_plain(value) for value in state]
+    if isinstance(state, bp.Tensor):
+        state = state.detach().numpy()
+    return state.tolist() if isinstance(state, np.ndarray) else state
+
+
 def test_moving_average_by_hand():
     np.testing.assert_allclose(run.moving_average([2, 4, 6, 8, 10], window=3), [2, 3, 4, 6, 8])
     np.testing.assert_allclose(run.moving_average([5.0], window=100), [5.0])
@@ -29,6 +40,10 @@ def test_a_tiny_run_writes_its_files_and_the_checkpoint_gives_the_same_agent(nam
     checkpoint = bp.load(str(tmp_path / "checkpoint.safetensors"))
     assert (checkpoint["agent"], checkpoint["env"], checkpoint["seed"]) == (name, ENV[name], 1)
     assert checkpoint["returns"] == result["returns"] and checkpoint["config"]["seed"] == 1
+    # the same state (a tiny run's greedy returns alone could agree by chance: FrozenLake's table is still 0 after 6
+    # episodes), then the same greedy returns
+    agent, _, _ = run.load_agent(str(tmp_path / "checkpoint.safetensors"))
+    assert _plain(agent.state_dict()) == _plain(result["agent"].state_dict())
     before = evaluate(result["agent"], make(ENV[name]), episodes=4, seed=10)
     after = run.evaluate(str(tmp_path / "checkpoint.safetensors"), episodes=4, seed=10)
     np.testing.assert_array_equal(after["returns"], before)
