@@ -86,3 +86,12 @@ def test_int_keys_are_stored_as_strings(tmp_path):
     assert loaded["state"]["0"]["step"] == 3.0 and loaded["state"]["0"]["buf"].tolist() == [1.0, 1.0]
     with pytest.raises(TypeError, match="strings or ints, got"):
         bp.save({(1, 2): 1}, path)
+
+
+def test_a_corrupt_or_missing_file_is_a_clear_error(tmp_path):
+    path = tmp_path / "broken.safetensors"
+    path.write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{not json")
+    with pytest.raises(ValueError, match="is not a readable safetensors file"):
+        bp.load(str(path))
+    with pytest.raises(FileNotFoundError, match="no such file"):
+        bp.load(str(tmp_path / "missing.safetensors"))

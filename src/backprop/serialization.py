@@ -104,9 +104,14 @@ def load(path):
     st_numpy = _safetensors()
     from safetensors import safe_open
 
-    with safe_open(path, framework="numpy") as handle:
-        metadata = handle.metadata() or {}
-    arrays = st_numpy.load_file(path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"no such file {path!r}")
+    try:
+        with safe_open(path, framework="numpy") as handle:
+            metadata = handle.metadata() or {}
+        arrays = st_numpy.load_file(path)
+    except Exception as error:  # safetensors' own error type for a truncated or foreign file
+        raise ValueError(f"{path!r} is not a readable safetensors file ({error})") from error
     if _META_KEY not in metadata:  # a plain safetensors file from elsewhere: its tensors by name
         return {key: Tensor._make(array) for key, array in arrays.items()}
     return _join(json.loads(metadata[_META_KEY]), arrays)
