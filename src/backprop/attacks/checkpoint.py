@@ -34,16 +34,12 @@ def attack_checkpoint(checkpoint, method="fgsm", eps=0.1, *, alpha=None, steps=1
     model, config, info = run.load_model(checkpoint)
     loader = run.load_test_set(config, root, download)
     attack = run.attack(config, method, eps, alpha, steps)
-    state = creation.get_rng_state()
-    creation.manual_seed(seed)  # PGD's random start
-    try:
+    with creation.fork_rng(seed):  # PGD's random start, leaving the caller's generator alone
         clean = robust_accuracy(model, loader)
         attacked = robust_accuracy(model, loader, attack)
         x, y = next(iter(loader))
         x, y = x[:examples], y[:examples]
         x_adv = attack(model, x, y)
-    finally:
-        creation.set_rng_state(state)
     path = out or os.path.join(os.path.dirname(os.path.abspath(checkpoint)), f"attack-{method}-eps{eps:g}.png")
     scale, _, _ = run.pixel_space(config)
     mean = numpy.asarray(config["mean"], dtype=numpy.float32).reshape(-1, 1, 1)

@@ -74,13 +74,9 @@ def run(name, out="runs/reproduce", quick=False, seed=0):
     """
     entry = get(name)
     report = Report(name, entry.title, entry.claim, os.path.join(out, name), quick=quick)
-    state = creation.get_rng_state()
     start = time.perf_counter()
-    try:
-        creation.manual_seed(seed)
+    with creation.fork_rng(seed):
         entry.function(report, quick=quick, seed=seed)
-    finally:
-        creation.set_rng_state(state)
     report.seconds = time.perf_counter() - start
     report.write()
     return report
