@@ -26,12 +26,18 @@ Accumulation, as in PyTorch:
   ``.grad`` is reset (``zero_grad`` sets it to None);
 - a non-leaf tensor keeps no ``.grad`` unless ``retain_grad()`` was called.
 
+A leaf's post-accumulate-grad hooks (``Tensor.register_post_accumulate_grad_hook``)
+run once per backward pass, after the whole pass, in the order the leaves
+first received a gradient; by then each ``.grad`` holds everything this
+pass adds to it (data-parallel training averages the gradients there).
+
 After a backward pass the graph is freed (each Function drops its inputs and
 saved arrays) unless ``retain_graph=True``; a second pass through a freed
 graph raises RuntimeError.
 """
 import functools
 import threading
+import weakref
 
 from backprop import backend
 from backprop import dtypes
@@ -277,15 +283,17 @@ def backward(tensor, gradient=None, retain_graph=False):
         grad = grad.astype(tensor.dtype, copy=False)
     # arrays already owned by someone, copied before use as .grad; kept alive here so that no id is reused
     handed_out = {id(grad): grad}
+    touched = {}  # id -> leaf, in the order the leaves first got a gradient: for the post-accumulate hooks
     if tensor.grad_fn is None:
-        _accumulate(tensor, grad, handed_out)
+        _accumulate(tensor, grad, handed_out, touched)
+        _run_post_accumulate_hooks(touched)
         return
 
     grads = {tensor.grad_fn: grad}
     for fn in topological_order(tensor.grad_fn):
         grad = grads.pop(fn)
         if fn._retained is not None and fn._retained() is not None:
-            _accumulate(fn._retained(), grad, handed_out)
+            _accumulate(fn._retained(), grad, handed_out, touched)
         if fn._versions:
             _check_versions(fn)
         input_grads = fn.backward(grad)
@@ -301,16 +309,18 @@ def backward(tensor, gradient=None, retain_graph=False):
                 g = g.astype(data.dtype)
             parent = t.grad_fn
             if parent is None:
-                _accumulate(t, g, handed_out)
+                _accumulate(t, g, handed_out, touched)
             elif parent in grads:
                 grads[parent] = grads[parent] + g  # out of place: g may be shared
             else:
                 grads[parent] = g
         if not retain_graph:
             _free(fn)
+    _run_post_accumulate_hooks(touched)
 
 
-def _accumulate(leaf, grad, handed_out):
+def _accumulate(leaf, grad, handed_out, touched):
+    touched.setdefault(id(leaf), leaf)
     if leaf.grad is None:
         if grad.base is not None or id(grad) in handed_out or not getattr(grad.flags, "writeable", True):
             grad = grad.copy(order="K")  # in the gradient's memory order (a column-major weight's stays so)
@@ -318,6 +328,41 @@ def _accumulate(leaf, grad, handed_out):
         leaf.grad = _tensor.Tensor._make(grad)
     else:
         leaf.grad._data = leaf.grad._data + grad
+
+
+# id(leaf) -> (weak reference to the leaf, {handle id: hook}); weak, so that a hook never keeps a tensor alive
+_post_accumulate_hooks = {}
+
+
+def register_post_accumulate_grad_hook(leaf, hook):
+    """Run ``hook(leaf)`` after each backward pass that gave ``leaf`` a gradient; returns a RemovableHandle."""
+    from backprop.hooks import RemovableHandle
+
+    if not callable(hook):
+        raise TypeError(f"a hook must be callable, got {type(hook).__name__}")
+    if leaf.grad_fn is not None or not leaf.requires_grad:
+        raise RuntimeError("post-accumulate-grad hooks can only be registered on a leaf tensor that requires grad "
+                           f"(got one with requires_grad={leaf.requires_grad}, grad_fn={leaf.grad_fn})")
+    key = id(leaf)
+    entry = _post_accumulate_hooks.get(key)
+    if entry is None or entry[0]() is not leaf:
+        def forget(reference, key=key):
+            if key in _post_accumulate_hooks and _post_accumulate_hooks[key][0] is reference:
+                del _post_accumulate_hooks[key]
+        entry = _post_accumulate_hooks[key] = (weakref.ref(leaf, forget), {})
+    handle = RemovableHandle(entry[1])
+    entry[1][handle.id] = hook
+    return handle
+
+
+def _run_post_accumulate_hooks(touched):
+    if not _post_accumulate_hooks:
+        return
+    for key, leaf in touched.items():
+        entry = _post_accumulate_hooks.get(key)
+        if entry is not None and entry[0]() is leaf:
+            for hook in list(entry[1].values()):
+                hook(leaf)
 
 
 def _free(fn):

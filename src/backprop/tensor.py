@@ -118,6 +118,20 @@ class Tensor:
         """
         autograd.backward(self, gradient, retain_graph)
 
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call ``hook(self)`` after every backward pass that adds to this leaf's ``.grad`` (once per pass, when the
+        pass is done); returns a handle whose ``remove()`` unregisters it, as in torch.
+
+        >>> import backprop as bp
+        >>> w = bp.tensor([1.0, 2.0], requires_grad=True)
+        >>> handle = w.register_post_accumulate_grad_hook(lambda t: print("grad", t.grad))
+        >>> (w * w).sum().backward()
+        grad tensor([2., 4.])
+        >>> handle.remove()
+        >>> (w * w).sum().backward()
+        """
+        return autograd.register_post_accumulate_grad_hook(self, hook)
+
     def requires_grad_(self, requires_grad=True):
         if requires_grad and not dtypes.is_floating(self.dtype):
             raise RuntimeError(

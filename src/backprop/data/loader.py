@@ -73,11 +73,24 @@ class DataLoader:
     generator once, here (so ``bp.manual_seed`` makes it reproducible too).
     ``loader.epoch`` is the epoch the next ``iter(loader)`` runs; each
     ``iter`` starts the next one.
+
+    ``sampler``: the indices to visit instead of 0 .. n-1 or a shuffle of
+    them, any iterable of ints with ``len``, e.g. a
+    ``distributed.DistributedSampler`` (one rank's share). The loader calls
+    its ``set_epoch(e)``, if it has one, before each epoch. It cannot be
+    combined with ``shuffle`` (the sampler decides the order).
     """
 
-    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, seed=None, collate_fn=None):
+    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, seed=None, collate_fn=None,
+                 sampler=None):
         if not (hasattr(dataset, "__getitem__") and hasattr(dataset, "__len__")):
             raise TypeError(f"DataLoader expects a dataset with __getitem__ and __len__, got {type(dataset).__name__}")
+        if sampler is not None and shuffle:
+            raise ValueError("DataLoader: sampler and shuffle=True cannot be combined (the sampler sets the order)")
+        if sampler is not None and not (hasattr(sampler, "__iter__") and hasattr(sampler, "__len__")):
+            raise TypeError(f"DataLoader: sampler must be an iterable of indices with __len__, "
+                            f"got {type(sampler).__name__}")
+        self.sampler = sampler
         self.dataset = dataset
         self.batch_size = _check_int("batch_size", batch_size, 1)
         self.shuffle = bool(shuffle)
@@ -89,11 +102,15 @@ class DataLoader:
         self.epoch = 0
 
     def __len__(self):
-        n = len(self.dataset)
+        n = len(self.dataset) if self.sampler is None else len(self.sampler)
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
     def order(self, epoch):
         """The sample indices of ``epoch`` in the order they are visited."""
+        if self.sampler is not None:
+            if hasattr(self.sampler, "set_epoch"):
+                self.sampler.set_epoch(epoch)
+            return numpy.fromiter(self.sampler, dtype=numpy.int64)
         n = len(self.dataset)
         if not self.shuffle:
             return numpy.arange(n)
@@ -129,6 +146,7 @@ class DataLoader:
         self.set_epoch(state["epoch"])
 
     def __repr__(self):
+        sampler = "" if self.sampler is None else f", sampler={self.sampler!r}"
         return (f"DataLoader({type(self.dataset).__name__} of {len(self.dataset)}, batch_size={self.batch_size}, "
-                f"shuffle={self.shuffle}, drop_last={self.drop_last}, seed={self.seed})")
+                f"shuffle={self.shuffle}, drop_last={self.drop_last}, seed={self.seed}{sampler})")
 
