@@ -1,6 +1,7 @@
 """The ``backprop`` command: argument parsing and printing only; the work is done by ``backprop.train.run``.
 
     backprop train [--model cnn] [--dataset digits] [--epochs 30] ...   train, checkpoint, report
+    mpirun -n N backprop train --distributed ...                          the same, data-parallel on N processes
     backprop evaluate CHECKPOINT                                          test-set loss and accuracy
     backprop predict CHECKPOINT IMAGE...                                  the classes of image files
     backprop explain CHECKPOINT IMAGE [--method lrp]                      a heat map of what the model looks at
@@ -115,6 +116,9 @@ def _train_parser(commands):
     p.add_argument("--out", help="output directory (default: runs/NAME)")
     p.add_argument("--device", help="cpu or cuda[:N]")
     p.add_argument("--resume", action="store_true", help="go on from the checkpoint in the output directory")
+    p.add_argument("--distributed", action="store_true",
+                   help="data-parallel training on the processes of `mpirun -n N backprop train --distributed`; "
+                        "--batch-size is per process, rank 0 prints and writes the checkpoints")
     p.add_argument("--progress", choices=("auto", "bar", "lines", "none"), default="auto",
                    help="a progress bar, one line per epoch, or nothing (auto: a bar on a terminal)")
 
@@ -254,7 +258,19 @@ def _train(args):
     if not args.resume:
         _check_names(args)
     config = run.make_config(**settings)
-    result = run.train(config, callbacks=_callbacks(args.progress), resume=args.resume)
+    if args.distributed:
+        from backprop import distributed
+        from backprop.distributed import run as distributed_run
+
+        world = distributed.init()
+        callbacks = _callbacks(args.progress) if world.rank == 0 else []
+        result = distributed_run.train(config, callbacks=callbacks, resume=args.resume, world=world)
+        if result is None:  # ranks other than 0 report nothing
+            return
+        print(f"trained on {world.size} processes (batch {config['batch_size']} each, "
+              f"{world.size * config['batch_size']} in all)")
+    else:
+        result = run.train(config, callbacks=_callbacks(args.progress), resume=args.resume)
     print(f"test accuracy {result['test_accuracy']:.2%} (loss {result['test_loss']:.4f}) after {result['epochs']} "
           f"epochs; {result['parameters']:,} parameters")
     print(f"report: {os.path.join(result['out'], 'report.md')}; checkpoint: "
@@ -411,15 +427,23 @@ def main(argv=None):
         return 0
     except UsageError as error:
         print(error, file=sys.stderr)
-        return 2
+        return _end_job(2)
     except KeyboardInterrupt:
         print("backprop: interrupted", file=sys.stderr)
-        return 130
+        return _end_job(130)
     except (OSError, ValueError, ImportError, RuntimeError) as error:
         if os.environ.get("BACKPROP_DEBUG"):
             raise
         print(f"backprop: error: {error}", file=sys.stderr)
-        return 1
+        return _end_job(1)
+
+
+def _end_job(code):
+    """In a job of several processes a failing one ends them all (the others would wait for it in vain)."""
+    distributed = sys.modules.get("backprop.distributed")
+    if distributed is not None and distributed.is_initialized() and distributed.get_world_size() > 1:
+        distributed.abort(code)
+    return code
 
 
 if __name__ == "__main__":

@@ -16,7 +16,8 @@ from backprop.train.callbacks import EarlyStopping
 from backprop.train.checkpoint import load_checkpoint
 from backprop.train.trainer import CHECKPOINT, Trainer
 
-__all__ = ["DEFAULTS", "OPTIMIZERS", "SCHEDULES", "ATTACKS", "train", "evaluate", "predict", "build_model",
+__all__ = ["DEFAULTS", "OPTIMIZERS", "SCHEDULES", "ATTACKS", "train", "resume_point", "finish", "build_trainer",
+           "evaluate", "predict", "build_model",
            "make_config", "load_model", "load_image", "load_test_set", "normalizer", "pixel_space", "attack"]
 
 DEFAULTS = {
@@ -26,6 +27,7 @@ DEFAULTS = {
     "val_fraction": 0.1, "augment": True, "clip_grad_norm": None, "max_norm": None, "early_stopping": None,
     "seed": 0, "out": None, "name": None, "device": None,
     "adversarial": None, "adversarial_eps": 0.1, "adversarial_weight": 0.5,
+    "world_size": 1,  # processes of a data-parallel run (backprop.distributed); batch_size is per process
 }
 OPTIMIZERS = ("sgd", "adam", "adamw", "adagrad", "rmsprop")
 SCHEDULES = ("none", "step", "multistep", "exponential", "cosine", "warmup", "plateau")
@@ -163,8 +165,9 @@ def attack(config, method, eps, alpha=None, steps=10):
     return functools.partial(attacks.pgd, eps=eps * scale, alpha=alpha, steps=steps, clip=(low, high))
 
 
-def build_trainer(config, callbacks=()):
-    """Everything of a run, from its config: model, data, optimiser, schedule, Trainer."""
+def build_trainer(config, callbacks=(), trainer_class=Trainer, **trainer_options):
+    """Everything of a run, from its config: model, data, optimiser, schedule, Trainer (or ``trainer_class``, given
+    ``trainer_options`` besides)."""
     creation.manual_seed(config["seed"])
     train_loader, val_loader, test_loader, info = build_data(config)
     model = build_model(config, info)
@@ -177,32 +180,45 @@ def build_trainer(config, callbacks=()):
     adversary = None
     if config["adversarial"]:
         adversary = attack(config, config["adversarial"], config["adversarial_eps"])
-    trainer = Trainer(model, optimizer, nn.CrossEntropyLoss(), train_loader, val_loader, epochs=config["epochs"],
-                      scheduler=scheduler, clip_grad_norm=config["clip_grad_norm"], max_norm=config["max_norm"],
-                      callbacks=callbacks, out_dir=config["out"], device=config["device"], config=config,
-                      adversary=adversary, adversarial_weight=config["adversarial_weight"])
+    trainer = trainer_class(model, optimizer, nn.CrossEntropyLoss(), train_loader, val_loader,
+                            epochs=config["epochs"], scheduler=scheduler, clip_grad_norm=config["clip_grad_norm"],
+                            max_norm=config["max_norm"], callbacks=callbacks, out_dir=config["out"],
+                            device=config["device"], config=config, adversary=adversary,
+                            adversarial_weight=config["adversarial_weight"], **trainer_options)
     return trainer, test_loader, info
+
+
+def resume_point(config):
+    """(config, state) of the checkpoint in ``config["out"]`` to resume from; ``config["epochs"]``, when set, is the
+    new total. Settings added since the checkpoint was written take their defaults (adversarial training: off)."""
+    path = os.path.join(config["out"], CHECKPOINT)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"--resume: no checkpoint at {path!r} to resume from")
+    state = load_checkpoint(path)
+    config = {**DEFAULTS, **state["config"], "epochs": config["epochs"] or state["config"]["epochs"]}
+    return config, state
+
+
+def finish(trainer, test_loader, info):
+    """Write the report of a trained run; returns its test results, output directory and parameter count."""
+    from backprop.train.report import write_report
+
+    config = trainer.config
+    title = f"{config['model']} on {config['dataset']}"
+    summary = write_report(trainer, test_loader, info.classes, info.input_shape, title=title)
+    return {**summary, "out": config["out"], "parameters": sum(p.numel() for p in trainer.model.parameters())}
 
 
 def train(config, callbacks=(), resume=False):
     """Train (or go on training, with ``resume``) and write the report; returns the test results."""
-    from backprop.train.report import write_report
-
-    path = os.path.join(config["out"], CHECKPOINT)
+    state = None
     if resume:
-        if not os.path.isfile(path):
-            raise FileNotFoundError(f"--resume: no checkpoint at {path!r} to resume from")
-        state = load_checkpoint(path)
-        # settings added since the checkpoint was written take their defaults (adversarial training: off)
-        config = {**DEFAULTS, **state["config"], "epochs": config["epochs"] or state["config"]["epochs"]}
-        trainer, test_loader, info = build_trainer(config, callbacks)
+        config, state = resume_point(config)
+    trainer, test_loader, info = build_trainer(config, callbacks)
+    if state is not None:
         trainer.load_state_dict(state)
-    else:
-        trainer, test_loader, info = build_trainer(config, callbacks)
     trainer.fit()
-    title = f"{config['model']} on {config['dataset']}"
-    summary = write_report(trainer, test_loader, info.classes, info.input_shape, title=title)
-    return {**summary, "out": config["out"], "parameters": sum(p.numel() for p in trainer.model.parameters())}
+    return finish(trainer, test_loader, info)
 
 
 def load_model(path):

@@ -144,7 +144,7 @@ class Trainer:
         logs = {"loss": loss_mean.value, "time": seconds, "samples_per_s": seen / seconds if seconds else 0.0}
         if classify:
             logs["accuracy"] = right / seen
-        return logs
+        return self.merge_logs(logs, seen)
 
     def evaluate(self, loader):
         """Mean loss (and accuracy, for class targets) over ``loader`` in eval mode, without a graph."""
@@ -162,6 +162,11 @@ class Trainer:
         logs = {"loss": loss_mean.value}
         if classify:
             logs["accuracy"] = right / seen
+        return self.merge_logs(logs, seen)
+
+    def merge_logs(self, logs, seen):
+        """The metrics of an epoch or an evaluation on ``seen`` examples, as reported: here as they are; a
+        ``distributed.DistributedTrainer`` averages them over its ranks."""
         return logs
 
     def predict(self, loader):
