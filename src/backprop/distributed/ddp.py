@@ -17,7 +17,10 @@ reverse order of ``parameters()`` (the order backward produces them), into
 flat buffers of about ``bucket_cap_mb`` MB, and each buffer is reduced in
 one call, since each call pays a latency that does not depend on its size.
 A bucket is reduced when the last of its gradients has been accumulated
-(``Tensor.register_post_accumulate_grad_hook``), once per backward pass.
+(``Tensor.register_post_accumulate_grad_hook``), once per backward pass in
+training mode (an attack's or an explanation's backward pass in eval mode is
+not averaged), and always in bucket order, so that every rank makes the same
+calls in the same order even if its graph was walked in another.
 
 At construction, rank 0's parameters and buffers are broadcast to every
 rank; in training mode each forward pass broadcasts rank 0's buffers again
@@ -114,6 +117,7 @@ class DistributedDataParallel(Module):
         trainable = [p for p in module.parameters() if p.requires_grad]
         self._buckets = [_Bucket(ps) for ps in buckets(list(reversed(trainable)), bucket_cap_mb * 2**20)]
         self._bucket_of = {id(p): bucket for bucket in self._buckets for p in bucket.parameters}
+        self._next = 0  # the bucket to reduce next
         self._handles = [p.register_post_accumulate_grad_hook(self._gradient_ready) for p in trainable]
 
     @property
@@ -147,11 +151,15 @@ class DistributedDataParallel(Module):
     def _gradient_ready(self, parameter):
         if not (self._sync and self.training):  # eval mode: e.g. an attack's gradient, not a training step
             return
-        bucket = self._bucket_of[id(parameter)]
-        bucket.pending -= 1
-        if bucket.pending == 0:
+        self._bucket_of[id(parameter)].pending -= 1
+        # in bucket order whatever order the gradients came in: every rank must make the same calls in the same order
+        while self._next < len(self._buckets) and self._buckets[self._next].pending == 0:
+            bucket = self._buckets[self._next]
             self._reduce(bucket)
             bucket.pending = len(bucket.parameters)
+            self._next += 1
+        if self._next == len(self._buckets):
+            self._next = 0
 
     def _reduce(self, bucket):
         started = time.perf_counter()
