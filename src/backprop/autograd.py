@@ -346,9 +346,9 @@ def register_post_accumulate_grad_hook(leaf, hook):
     key = id(leaf)
     entry = _post_accumulate_hooks.get(key)
     if entry is None or entry[0]() is not leaf:
-        def forget(reference, key=key):
-            if key in _post_accumulate_hooks and _post_accumulate_hooks[key][0] is reference:
-                del _post_accumulate_hooks[key]
+        def forget(reference, key=key, hooks=_post_accumulate_hooks):  # the dict bound: globals are None at exit
+            if key in hooks and hooks[key][0] is reference:
+                del hooks[key]
         entry = _post_accumulate_hooks[key] = (weakref.ref(leaf, forget), {})
     handle = RemovableHandle(entry[1])
     entry[1][handle.id] = hook

@@ -351,9 +351,6 @@ def test_constructor_errors():
             DistributedDataParallel(bp.nn.Linear(2, 2), bucket_cap_mb=bad, world=World(None))
 
 
-@pytest.mark.xfail(strict=True, reason="the global post-accumulate-hook registry holds DDP's bound method, so a "
-                                       "deleted DistributedDataParallel (and its module) is never freed and its hooks "
-                                       "keep running on the module's parameters (torch's DDP is freed)")
 def test_a_deleted_wrapper_is_freed():
     module = bp.nn.Linear(3, 2)
     ddp = DistributedDataParallel(module, world=World(None))
@@ -361,4 +358,6 @@ def test_a_deleted_wrapper_is_freed():
     del ddp
     gc.collect()
     assert alive() is None
+    from backprop import autograd
+    assert not any(autograd._post_accumulate_hooks.get(id(p), (None, {}))[1] for p in module.parameters())
 

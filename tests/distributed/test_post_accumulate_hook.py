@@ -98,9 +98,6 @@ def test_the_hook_does_not_keep_the_tensor_alive():
         del v
 
 
-@pytest.mark.xfail(strict=True, reason="autograd's weakref callback `forget` reads the module global "
-                                       "_post_accumulate_hooks, which is None at interpreter exit: a hooked tensor "
-                                       "freed then prints 'Exception ignored ... TypeError' on stderr")
 def test_a_tensor_freed_at_interpreter_exit_is_quiet(monkeypatch):
     from backprop import autograd
 

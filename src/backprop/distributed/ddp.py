@@ -40,6 +40,7 @@ tensor([[4., 4., 4.],
 """
 import contextlib
 import time
+import weakref
 
 from backprop import backend
 from backprop.distributed.comm import init
@@ -118,7 +119,16 @@ class DistributedDataParallel(Module):
         self._buckets = [_Bucket(ps) for ps in buckets(list(reversed(trainable)), bucket_cap_mb * 2**20)]
         self._bucket_of = {id(p): bucket for bucket in self._buckets for p in bucket.parameters}
         self._next = 0  # the bucket to reduce next
-        self._handles = [p.register_post_accumulate_grad_hook(self._gradient_ready) for p in trainable]
+        # the hooks hold the wrapper weakly: a deleted wrapper is freed, and its hooks removed with it
+        this = weakref.ref(self)
+
+        def gradient_ready(parameter):
+            wrapper = this()
+            if wrapper is not None:
+                wrapper._gradient_ready(parameter)
+
+        self._handles = [p.register_post_accumulate_grad_hook(gradient_ready) for p in trainable]
+        weakref.finalize(self, _remove, list(self._handles))
 
     @property
     def bucket_sizes(self):
@@ -172,12 +182,15 @@ class DistributedDataParallel(Module):
 
     def remove_hooks(self):
         """Stop averaging (the wrapped module's parameters go back to plain local gradients)."""
-        for handle in self._handles:
-            handle.remove()
-        self._handles = []
+        _remove(self._handles)
 
     def extra_repr(self):
         return f"world_size={self.world.size}, buckets={len(self._buckets)}, bucket_cap_mb={self.bucket_cap_mb}"
+
+
+def _remove(handles):
+    for handle in handles:
+        handle.remove()
 
 
 def _contiguous(tensor):
