@@ -21,9 +21,9 @@ pytestmark = requires_mpi
 
 BACKPROP = os.path.join(os.path.dirname(sys.executable), "backprop")
 # a small model, per-rank batch 16, augmentation on (it draws from each rank's own random stream), no schedule
-# (cosine's T_max depends on --epochs, which a resume changes)
+# (cosine's T_max depends on --epochs, which a resume changes); early stopping that does not stop, for its state
 ARGS = ["train", "--model", "mlp", "--model-option", "hidden=[32]", "--schedule", "none", "--batch-size", "16",
-        "--progress", "lines", "--seed", "2"]
+        "--progress", "lines", "--seed", "2", "--early-stopping", "5"]
 TIMEOUT = 120  # a job that hangs fails here, killed (they take a few seconds)
 TIMING_KEYS = ("time", "samples_per_s")
 
@@ -104,6 +104,22 @@ def test_two_ranks_print_once_and_write_one_run(runs, capsys):
 
 
 # ------------------------------------------------------------------------------------------------------ resume
+def test_a_checkpoint_of_two_ranks_resumes_on_one_process(runs, tmp_path):
+    """Its weights, early stopping's best weights and its loader's state are those of a one-process run."""
+    import shutil
+
+    copy = tmp_path / "crossed"
+    shutil.copytree(runs["two"][0], copy)
+    state = load_checkpoint(str(copy / "checkpoint.safetensors"))
+    (name, early), = state["callbacks"]
+    assert name == "EarlyStopping" and list(early["best_state"]) == list(state["model"])
+    assert state["train_loader"]["seed"] == 2
+    assert main([*ARGS, "--resume", "--epochs", "3", "--out", str(copy)]) == 0
+    history = json.loads((copy / "history.json").read_text())
+    assert [row["epoch"] for row in history] == [1, 2, 3]
+    assert without_timing(history[:2]) == without_timing(state["history"])
+
+
 def test_resume_on_two_ranks_is_exact(runs):
     (whole, _), (resumed, printed) = runs["two"], runs["resumed"]
     assert [line.split(":")[0] for line in printed.splitlines() if line.startswith("epoch ")] \

@@ -7,8 +7,9 @@ ranks, weighted by their numbers of examples, so every rank sees the same
 history and callbacks such as early stopping decide the same on all of them.
 Only rank 0 writes the checkpoint and the history (atomically); the
 checkpoint holds the random state of every rank, so a resumed run on as many
-ranks goes on exactly as the one that stopped. The model in it is the bare
-model's (no ``module.`` prefix): it loads as a one-process checkpoint does.
+ranks goes on exactly as the one that stopped. The weights in it, and early
+stopping's best weights, are the bare model's (no ``module.`` prefix): the
+checkpoint loads, and resumes, as a one-process checkpoint does.
 
 The random generators: every rank starts from the same seed (the same
 model, the same shuffles); after the model is built, ranks above 0 reseed
@@ -59,8 +60,9 @@ class DistributedTrainer(Trainer):
                             f"shards, got {loader!r}")
         sampler = DistributedSampler(loader.dataset, self.world.size, self.world.rank, shuffle=loader.shuffle,
                                      seed=loader.seed or 0, even=even)
+        # the seed kept too, so that the loader's state_dict resumes a one-process run as well
         return DataLoader(loader.dataset, batch_size=loader.batch_size, drop_last=loader.drop_last,
-                          collate_fn=loader.collate_fn, sampler=sampler)
+                          collate_fn=loader.collate_fn, sampler=sampler, seed=loader.seed)
 
     # --- the job's metrics ---------------------------------------------------------------------------------------
     def merge_logs(self, logs, seen):
@@ -78,15 +80,19 @@ class DistributedTrainer(Trainer):
         return merged
 
     # --- checkpoints ------------------------------------------------------------------------------------------------
+    def model_state_dict(self):
+        return self.model.module.state_dict()
+
+    def load_model_state_dict(self, state):
+        self.model.module.load_state_dict(state)
+
     def state_dict(self):
         state = super().state_dict()
-        state["model"] = self.model.module.state_dict()
         state["rng_ranks"] = self.world.all_gather_object(creation.get_rng_state())
         return state
 
     def load_state_dict(self, state):
-        prefixed = {f"module.{name}": value for name, value in state["model"].items()}
-        super().load_state_dict({**state, "model": prefixed})
+        super().load_state_dict(state)
         ranks = state.get("rng_ranks") or [state["rng"]]
         if len(ranks) == self.world.size:
             creation.set_rng_state(ranks[self.world.rank])

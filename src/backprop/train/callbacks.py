@@ -85,7 +85,7 @@ class EarlyStopping(Callback):
         if self.improved(value):
             self.best, self.best_epoch, self.wait = value, trainer.epoch, 0
             if self.restore_best:
-                self.best_state = {k: v.detach().clone() for k, v in trainer.model.state_dict().items()}
+                self.best_state = {k: v.detach().clone() for k, v in _model_state_dict(trainer).items()}
         else:
             self.wait += 1
             if self.wait >= self.patience:
@@ -94,7 +94,7 @@ class EarlyStopping(Callback):
 
     def on_train_end(self, trainer):
         if self.restore_best and self.best_state is not None and self.stopped_epoch is not None:
-            trainer.model.load_state_dict(self.best_state)
+            _load_model_state_dict(trainer, self.best_state)
 
     def state_dict(self):
         return {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait,
@@ -103,6 +103,21 @@ class EarlyStopping(Callback):
     def load_state_dict(self, state):
         self.best, self.best_epoch, self.wait = state["best"], state["best_epoch"], state["wait"]
         self.stopped_epoch, self.best_state = state["stopped_epoch"], state["best_state"]
+
+
+def _model_state_dict(trainer):
+    """The weights as the trainer's checkpoints hold them (a distributed run's: the bare model's), for any object
+    with a ``model`` that stands in for a Trainer."""
+    if hasattr(trainer, "model_state_dict"):
+        return trainer.model_state_dict()
+    return trainer.model.state_dict()
+
+
+def _load_model_state_dict(trainer, state):
+    if hasattr(trainer, "load_model_state_dict"):
+        trainer.load_model_state_dict(state)
+    else:
+        trainer.model.load_state_dict(state)
 
 
 def _format(logs, keys=("loss", "accuracy", "val_loss", "val_accuracy")):

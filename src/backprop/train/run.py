@@ -190,12 +190,15 @@ def build_trainer(config, callbacks=(), trainer_class=Trainer, **trainer_options
 
 def resume_point(config):
     """(config, state) of the checkpoint in ``config["out"]`` to resume from; ``config["epochs"]``, when set, is the
-    new total. Settings added since the checkpoint was written take their defaults (adversarial training: off)."""
+    new total. The run goes on in ``config["out"]``, where its checkpoint is, even if it was written elsewhere (a
+    moved or copied directory). Settings added since the checkpoint was written take their defaults (adversarial
+    training: off)."""
     path = os.path.join(config["out"], CHECKPOINT)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"--resume: no checkpoint at {path!r} to resume from")
     state = load_checkpoint(path)
-    config = {**DEFAULTS, **state["config"], "epochs": config["epochs"] or state["config"]["epochs"]}
+    config = {**DEFAULTS, **state["config"], "epochs": config["epochs"] or state["config"]["epochs"],
+              "out": config["out"]}
     return config, state
 
 

@@ -220,7 +220,7 @@ class Trainer:
             "config": self.config,
             "epoch": self.epoch,
             "step": self.step,
-            "model": self.model.state_dict(),
+            "model": self.model_state_dict(),
             "optimizer": self.optimizer.state_dict(),
             "rng": creation.get_rng_state(),
             "train_loader": _loader_state(self.train_loader),
@@ -231,11 +231,18 @@ class Trainer:
             state["scheduler"] = self.scheduler.state_dict()
         return state
 
+    def model_state_dict(self):
+        """The model's weights as checkpoints hold them (a ``DistributedTrainer``: the wrapped model's)."""
+        return self.model.state_dict()
+
+    def load_model_state_dict(self, state):
+        self.model.load_state_dict(state)
+
     def _stateful_callbacks(self):
         return [callback for callback in self.callbacks if getattr(callback, "stateful", False)]
 
     def load_state_dict(self, state):
-        self.model.load_state_dict(state["model"])
+        self.load_model_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         if self.scheduler is not None:
             if "scheduler" not in state:
