@@ -100,8 +100,21 @@ trainer.fit()
 stopping = {"epochs": world.all_gather_object(trainer.epoch), "stopped": world.all_gather_object(stopper.stopped_epoch),
             "history": trainer.history, "gathered": gather.epochs}
 
+# --- 3. one validation example on two ranks: rank 1's shard is empty (no target seen, so no accuracy of its own)
+bp.manual_seed(0)
+model = nn.Linear(5, 3)
+trainer = DistributedTrainer(model, bp.optim.SGD(model.parameters(), lr=0.1), nn.CrossEntropyLoss(),
+                             DataLoader(TensorDataset(x[:8], y[:8]), batch_size=2),
+                             DataLoader(TensorDataset(x_val[:1], y_val[:1]), batch_size=4), epochs=1, world=world)
+trainer.fit()
+with bp.no_grad():  # one process, on the final weights
+    output = trainer.model.module.eval()(x_val[:1])
+empty = {"shards": world.all_gather_object(len(trainer.val_loader.sampler)), "logged": trainer.history[-1],
+         "loss": float(nn.CrossEntropyLoss()(output, y_val[:1]).item()),
+         "right": int(output.numpy().argmax(axis=1)[0] == y_val.numpy()[0])}
+
 if world.rank == 0:
-    print(json.dumps({"metrics": metrics, "stopping": stopping}))
+    print(json.dumps({"metrics": metrics, "stopping": stopping, "empty": empty}))
 """
 
 
@@ -164,6 +177,14 @@ def test_early_stopping_stops_every_rank_at_the_same_epoch(job):
     logged = [row["val_loss"] for row in stopping["history"]]
     assert logged == pytest.approx([(a + b) / 2 for a, b in zip(*local)], rel=1e-12)  # 2 examples each
     assert logged[1] > logged[0]
+
+
+@requires_mpi
+def test_an_empty_validation_shard_counts_for_nothing(job):
+    empty = job["empty"]
+    assert empty["shards"] == [1, 0]
+    assert empty["logged"]["val_loss"] == pytest.approx(empty["loss"], rel=1e-6)
+    assert empty["logged"]["val_accuracy"] == empty["right"]
 
 
 # ------------------------------------------------------------------------------------------------ a world of one

@@ -16,7 +16,10 @@ model, the same shuffles); after the model is built, ranks above 0 reseed
 from ([draw, rank]) so their augmentation and dropout differ, while rank 0
 keeps the stream a one-process run would have.
 """
+import math
 import warnings
+
+import numpy
 
 from backprop import creation
 from backprop.data.loader import DataLoader
@@ -68,16 +71,20 @@ class DistributedTrainer(Trainer):
     def merge_logs(self, logs, seen):
         """Loss and accuracy averaged over the ranks' examples; an epoch's time is the slowest rank's and its
         throughput the job's (all the ranks' samples per second)."""
-        merged = {**logs, **average({k: logs[k] for k in ("loss", "accuracy") if k in logs}, weight=seen,
-                                    world=self.world)}
+        merged = {**logs, **average(self._metrics(logs), weight=seen, world=self.world)}
         if "time" in logs:
-            import numpy
-
             totals = self.world.all_reduce_(numpy.array([float(seen)]))
             slowest = self.world.all_reduce_(numpy.array([logs["time"]]), "max")
             merged["time"] = float(slowest[0])
             merged["samples_per_s"] = float(totals[0] / slowest[0]) if slowest[0] else 0.0
         return merged
+
+    def _metrics(self, logs):
+        """{"loss": ..., "accuracy": ...} on every rank alike: a rank whose shard is empty (fewer validation examples
+        than ranks) saw no target and has no accuracy, but must pass the same names as the others to ``average``
+        (its weight is 0, so its values count for nothing)."""
+        classify = self.world.all_reduce_(numpy.array([float("accuracy" in logs)]), "max")[0] > 0
+        return {"loss": logs["loss"], **({"accuracy": logs.get("accuracy", math.nan)} if classify else {})}
 
     # --- checkpoints ------------------------------------------------------------------------------------------------
     def model_state_dict(self):
