@@ -213,6 +213,12 @@ def alone():
     return plain, distributed
 
 
+def test_exported_as_docs_distributed_md_names_it():
+    from backprop import distributed
+
+    assert distributed.DistributedTrainer is DistributedTrainer and "DistributedTrainer" in distributed.__all__
+
+
 def test_world_of_one_trains_as_a_trainer(alone):
     plain, distributed = alone
     a, b = plain.state_dict(), distributed.state_dict()

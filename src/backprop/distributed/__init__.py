@@ -16,7 +16,8 @@ from backprop.distributed.comm import (DEFAULT_TIMEOUT, World, abort, all_gather
 from backprop.distributed.ddp import DistributedDataParallel
 from backprop.distributed.metrics import average
 from backprop.distributed.sampler import DistributedSampler
+from backprop.distributed.trainer import DistributedTrainer
 
 __all__ = ["init", "is_initialized", "get_rank", "get_world_size", "local_rank", "all_reduce", "broadcast", "barrier",
            "broadcast_object", "all_gather_object", "abort", "average", "World", "DEFAULT_TIMEOUT",
-           "DistributedDataParallel", "DistributedSampler"]
+           "DistributedDataParallel", "DistributedSampler", "DistributedTrainer"]
