@@ -63,6 +63,9 @@ def test_bad_arguments_raise_clear_errors(no_mpi4py):
         world.all_reduce_(np.ones(3, np.float32), op="prod")
     with pytest.raises(TypeError, match="floating-point"):
         world.all_reduce_(np.ones(3, np.int64), op="mean")
+    for op in comm.OPS:  # refused on one process too, as MPI refuses it on several
+        with pytest.raises(TypeError, match="numeric array, got bool"):
+            world.all_reduce_(np.ones(3, bool), op=op)
     for src in (1, -1, True, 0.0, "0"):
         with pytest.raises(ValueError, match="src must be a rank in"):
             world.broadcast_(np.ones(3, np.float32), src=src)

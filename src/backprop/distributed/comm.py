@@ -121,6 +121,9 @@ class World:
         """``array`` <- op over ranks of ``array``, in place (a contiguous NumPy or CuPy array)."""
         if op not in OPS:
             raise ValueError(f"all_reduce: op must be one of {OPS}, got {op!r}")
+        if array.dtype.kind not in "iufc":  # MPI has no sum, max or min of bools (MPI_ERR_OP, only with 2+ ranks)
+            raise TypeError(f"all_reduce needs a numeric array, got {array.dtype} (reduce flags as uint8: "
+                            f"op='max' is any, 'min' all)")
         if op == "mean" and array.dtype.kind not in "fc":
             raise TypeError(f"all_reduce(op='mean') needs a floating-point array, got {array.dtype}")
         if self.size == 1:
