@@ -88,14 +88,18 @@ def test_the_hook_does_not_keep_the_tensor_alive():
     gc.collect()
     assert alive() is None
     handle.remove()  # removing after the tensor is gone is harmless
-    # a new tensor that happens to reuse the dead one's id does not inherit its hooks
+    # a new tensor that reuses a dead one's id does not inherit its hooks (the dead one's are never removed here)
+    stale, ids = [], []
     for _ in range(20):
         v = bp.tensor([1.0, 2.0], requires_grad=True)
+        ids.append(id(v))
         calls = []
         v.register_post_accumulate_grad_hook(lambda t, calls=calls: calls.append(1))
         (v * 2).sum().backward()
-        assert calls == [1]
+        assert calls == [1] and stale == []
+        v.register_post_accumulate_grad_hook(lambda t: stale.append(1))  # would run for the next tensor of this id
         del v
+    assert len(set(ids)) < len(ids)  # an id was reused: the case above did happen
 
 
 def test_a_tensor_freed_at_interpreter_exit_is_quiet(monkeypatch):
