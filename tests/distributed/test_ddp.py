@@ -330,12 +330,15 @@ def test_world_of_one_gradient_is_the_local_gradient():
     assert_all_equal(gradients(ddp.module), gradients(local))
 
 
-def test_world_of_one_unused_parameter_raises_naming_it():
-    ddp = DistributedDataParallel(WithUnused(), world=World(None))
+@pytest.mark.parametrize("cap", [25, 1e-9])  # one bucket; one bucket a tensor (the used ones complete, unreduced)
+def test_world_of_one_unused_parameter_raises_naming_it_and_only_it(cap):
+    ddp = DistributedDataParallel(WithUnused(), bucket_cap_mb=cap, world=World(None))
     x = bp.tensor(arrays("mlp")[0][:4])
     ddp(x).sum().backward()
-    with pytest.raises(RuntimeError, match=r"unused\.weight.*unused\.bias|unused\.bias.*unused\.weight"):
+    with pytest.raises(RuntimeError, match="without a gradient") as raised:
         ddp(x)
+    named = str(raised.value).rsplit(":", 1)[1]
+    assert "unused.weight" in named and "unused.bias" in named and "'used." not in named, named
     frozen = WithUnused()
     frozen.unused.requires_grad_(False)
     ddp = DistributedDataParallel(frozen, world=World(None))

@@ -76,7 +76,11 @@ def buckets(parameters, cap_bytes):
 class _Bucket:
     def __init__(self, parameters):
         self.parameters = parameters
-        self.pending = len(parameters)
+        self.ready = set()  # ids of the parameters whose gradient this backward pass has completed
+
+    @property
+    def complete(self):
+        return len(self.ready) == len(self.parameters)
 
     def flat_gradient(self):
         xp = backend.array_module(self.parameters[0]._data)
@@ -136,14 +140,11 @@ class DistributedDataParallel(Module):
         return [len(bucket.parameters) for bucket in self._buckets]
 
     def forward(self, *args, **kwargs):
-        unfinished = [bucket for bucket in self._buckets if bucket.pending != len(bucket.parameters)]
-        if unfinished and self._sync:
-            names = {id(p): name for name, p in self.module.named_parameters()}
-            missing = [names.get(id(p), "?") for bucket in unfinished for p in bucket.parameters]
+        if self._sync and any(bucket.ready for bucket in self._buckets):
             raise RuntimeError(
                 "DistributedDataParallel: the last backward pass gave gradients to only some parameters, so their "
                 "average was never taken; every parameter that requires grad must be used in the loss (or set "
-                f"requires_grad=False before wrapping). Parameters in the unfinished buckets: {missing}")
+                f"requires_grad=False before wrapping). Parameters without a gradient: {self._missing()}")
         if self.training and self.broadcast_buffers and self.world.size > 1:
             for buffer in self.module.buffers():
                 self.world.broadcast_(_contiguous(buffer), src=0)
@@ -161,15 +162,22 @@ class DistributedDataParallel(Module):
     def _gradient_ready(self, parameter):
         if not (self._sync and self.training):  # eval mode: e.g. an attack's gradient, not a training step
             return
-        self._bucket_of[id(parameter)].pending -= 1
+        self._bucket_of[id(parameter)].ready.add(id(parameter))
         # in bucket order whatever order the gradients came in: every rank must make the same calls in the same order
-        while self._next < len(self._buckets) and self._buckets[self._next].pending == 0:
+        while self._next < len(self._buckets) and self._buckets[self._next].complete:
             bucket = self._buckets[self._next]
             self._reduce(bucket)
-            bucket.pending = len(bucket.parameters)
+            bucket.ready.clear()
             self._next += 1
         if self._next == len(self._buckets):
             self._next = 0
+
+    def _missing(self):
+        """The names of the parameters that the backward pass under way has not given a gradient (in any bucket: a
+        complete bucket after an incomplete one waits, unreduced)."""
+        names = {id(p): name for name, p in self.module.named_parameters()}
+        return [names.get(id(p), "?") for bucket in self._buckets for p in bucket.parameters
+                if id(p) not in bucket.ready]
 
     def _reduce(self, bucket):
         started = time.perf_counter()
