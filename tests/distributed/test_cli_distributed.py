@@ -117,6 +117,7 @@ def test_a_checkpoint_of_two_ranks_resumes_on_one_process(runs, tmp_path):
     assert main([*ARGS, "--resume", "--epochs", "3", "--out", str(copy)]) == 0
     history = json.loads((copy / "history.json").read_text())
     assert [row["epoch"] for row in history] == [1, 2, 3]
+    assert load_checkpoint(str(copy / "checkpoint.safetensors"))["config"]["world_size"] == 1  # as it went on
     assert without_timing(history[:2]) == without_timing(state["history"])
 
 

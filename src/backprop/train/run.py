@@ -217,6 +217,7 @@ def train(config, callbacks=(), resume=False):
     state = None
     if resume:
         config, state = resume_point(config)
+        config = {**config, "world_size": 1}  # a data-parallel run's checkpoint goes on here on one process
     trainer, test_loader, info = build_trainer(config, callbacks)
     if state is not None:
         trainer.load_state_dict(state)
