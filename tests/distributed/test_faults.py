@@ -1,7 +1,7 @@
 """A rank that fails ends the whole job, non-zero and soon (the issue: within 30 s), with the reason on stderr.
 
 Each case is one ``mpirun -n 2`` job in which rank 1 fails after a first collective while rank 0 waits in a second
-one. The four jobs run at the same time (each under a hard timeout, so that a hang fails the test instead of
+one. The five jobs run at the same time (each under a hard timeout, so that a hang fails the test instead of
 hanging the run).
 """
 import pytest
@@ -26,11 +26,16 @@ if world.rank == 1:
         os.kill(os.getpid(), signal.SIGKILL)
     if mode == "sleep":
         time.sleep(40)
-world.all_reduce_(values)  # rank 0 waits here for a rank that will never come
+    if mode == "local_rank":
+        sys.exit(0)
+if mode == "local_rank":
+    distributed.local_rank()  # a collective too: rank 0 waits here, with the same deadline
+else:
+    world.all_reduce_(values)  # rank 0 waits here for a rank that will never come
 print(f"rank {world.rank} finished", flush=True)
 """
 
-MODES = ("raise", "exit", "kill", "sleep")
+MODES = ("raise", "exit", "kill", "sleep", "local_rank")
 HARD_TIMEOUT = 90  # seconds: past it the job is killed and the test fails
 
 
@@ -47,6 +52,7 @@ def jobs(tmp_path_factory):
     ("exit", 30, "rank 1 has exited"),
     ("kill", 30, None),
     ("sleep", 15, "did not complete within 2 s"),
+    ("local_rank", 30, "rank 1 has exited"),
 ])
 def test_a_failing_rank_ends_the_job(jobs, mode, limit, message):
     code, stdout, stderr, seconds = jobs[mode]

@@ -277,17 +277,18 @@ def get_world_size():
 
 
 def local_rank():
-    """This rank's index among the ranks on the same machine (to pick its GPU: cuda:local_rank)."""
+    """This rank's index among the ranks on the same machine (to pick its GPU: cuda:local_rank): the number of
+    lower ranks whose machine has this rank's name.
+
+    A collective (the names are gathered): every rank must call it; it waits with the deadline of the others.
+    """
     world = _get()
     if world.comm is None or world.size == 1:
         return 0
     from mpi4py import MPI
 
-    node = world.comm.Split_type(MPI.COMM_TYPE_SHARED)
-    try:
-        return node.Get_rank()
-    finally:
-        node.Free()
+    machines = world.all_gather_object(MPI.Get_processor_name())
+    return machines[:world.rank].count(machines[world.rank])
 
 
 def _array(value, what):
