@@ -267,8 +267,8 @@ def _train(args):
         result = distributed_run.train(config, callbacks=callbacks, resume=args.resume, world=world)
         if result is None:  # ranks other than 0 report nothing
             return
-        print(f"trained on {world.size} processes (batch {config['batch_size']} each, "
-              f"{world.size * config['batch_size']} in all)")
+        print(f"trained on {result['world_size']} processes (batch {result['batch_size']} each, "
+              f"{result['world_size'] * result['batch_size']} in all)")
     else:
         result = run.train(config, callbacks=_callbacks(args.progress), resume=args.resume)
     print(f"test accuracy {result['test_accuracy']:.2%} (loss {result['test_loss']:.4f}) after {result['epochs']} "

@@ -125,6 +125,9 @@ def test_resume_on_two_ranks_is_exact(runs):
     (whole, _), (resumed, printed) = runs["two"], runs["resumed"]
     assert [line.split(":")[0] for line in printed.splitlines() if line.startswith("epoch ")] \
         == ["epoch 1/1", "epoch 2/2"]
+    # the resumed run names the checkpoint's batch size (16), not the command line's default
+    assert [line for line in printed.splitlines() if line.startswith("trained on")] \
+        == ["trained on 2 processes (batch 16 each, 32 in all)"] * 2
     a = load_checkpoint(str(whole / "checkpoint.safetensors"))
     b = load_checkpoint(str(resumed / "checkpoint.safetensors"))
     assert_identical(a["model"], b["model"], "model")

@@ -14,7 +14,8 @@ __all__ = ["train"]
 
 
 def train(config, callbacks=(), resume=False, world=None):
-    """Train on every rank of the job; returns the test results on rank 0 and None on the others.
+    """Train on every rank of the job; returns the test results on rank 0 (with the run's ``world_size`` and per-rank
+    ``batch_size``, a resumed run's from its checkpoint) and None on the others.
 
     ``callbacks`` (e.g. a progress bar) run on rank 0 only; callbacks the config asks for (early stopping) run on
     every rank, on the averaged metrics.
@@ -32,4 +33,6 @@ def train(config, callbacks=(), resume=False, world=None):
     if state is not None:
         trainer.load_state_dict(state)
     trainer.fit()
-    return run.finish(trainer, test_loader, info) if world.rank == 0 else None
+    if world.rank != 0:
+        return None
+    return {**run.finish(trainer, test_loader, info), "world_size": world.size, "batch_size": config["batch_size"]}
