@@ -63,6 +63,12 @@ def test_bad_arguments_raise_clear_errors(no_mpi4py):
         world.all_reduce_(np.ones(3, np.float32), op="prod")
     with pytest.raises(TypeError, match="floating-point"):
         world.all_reduce_(np.ones(3, np.int64), op="mean")
+    strided = np.ones(8, np.float32)[::2]  # MPI refuses it on several processes, NCCL would misread it
+    with pytest.raises(ValueError, match=r"all_reduce_ needs a contiguous array.*shape \(4,\) with strides \(8,\)"):
+        world.all_reduce_(strided)
+    with pytest.raises(ValueError, match=r"broadcast_ needs a contiguous array"):
+        world.broadcast_(strided)
+    world.all_reduce_(np.asfortranarray(np.ones((3, 4), np.float32)))  # contiguous in column order: fine
     for op in comm.OPS:  # refused on one process too, as MPI refuses it on several
         with pytest.raises(TypeError, match="numeric array, got bool"):
             world.all_reduce_(np.ones(3, bool), op=op)

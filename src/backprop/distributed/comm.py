@@ -121,6 +121,7 @@ class World:
         """``array`` <- op over ranks of ``array``, in place (a contiguous NumPy or CuPy array)."""
         if op not in OPS:
             raise ValueError(f"all_reduce: op must be one of {OPS}, got {op!r}")
+        _check_contiguous(array, "all_reduce_")
         if array.dtype.kind not in "iufc":  # MPI has no sum, max or min of bools (MPI_ERR_OP, only with 2+ ranks)
             raise TypeError(f"all_reduce needs a numeric array, got {array.dtype} (reduce flags as uint8: "
                             f"op='max' is any, 'min' all)")
@@ -155,8 +156,9 @@ class World:
         return array
 
     def broadcast_(self, array, src=0):
-        """``array`` <- rank ``src``'s ``array``, in place."""
+        """``array`` <- rank ``src``'s ``array``, in place (a contiguous NumPy or CuPy array)."""
         self._check_src(src)
+        _check_contiguous(array, "broadcast_")
         if self.size == 1:
             return array
         if backend.array_module(array) is not numpy:
@@ -213,6 +215,14 @@ class World:
         if self.comm is not None and self.size > 1:
             self.comm.Abort(code)
         os._exit(code)
+
+
+def _check_contiguous(array, what):
+    """MPI refuses a strided array (BufferError) and NCCL would read the memory under it as if it were contiguous;
+    on one process, nothing would be noticed: refused here on any number of ranks."""
+    if not (array.flags.c_contiguous or array.flags.f_contiguous):
+        raise ValueError(f"World.{what} needs a contiguous array (distributed.{what[:-1]} copies one), got shape "
+                         f"{array.shape} with strides {array.strides}")
 
 
 def _mpi_comm():
