@@ -92,6 +92,7 @@ def test_two_ranks_print_once_and_write_one_run(runs, capsys):
     state = load_checkpoint(str(out / "checkpoint.safetensors"))
     assert state["config"]["world_size"] == 2 and state["config"]["batch_size"] == 16  # per rank
     assert not any(name.startswith("module.") for name in state["model"])
+    assert "filters (`1.weight`)" in (out / "report.md").read_text()  # the bare model's names in the report too
     assert [row["epoch"] for row in json.loads((out / "history.json").read_text())] == [1, 2]
 
     # the checkpoint loads in one process, as any other: evaluate's accuracy is the report's

@@ -143,7 +143,7 @@ class World:
         """A GPU array: through NCCL when CuPy has it, else staged through host memory."""
         from backprop.distributed import nccl
 
-        if op in ("sum", "mean") and nccl.available():
+        if op in ("sum", "mean") and nccl.available() and nccl.supports(array.dtype):
             if self._nccl is None:
                 self._nccl = nccl.Communicator(self)
             self._nccl.all_reduce_(array)

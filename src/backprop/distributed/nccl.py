@@ -24,6 +24,16 @@ def available():
     return _nccl() is not None
 
 
+def supports(dtype):
+    """True for the dtypes NCCL sums here (float16/32/64, int32/64); others go through host memory."""
+    return numpy.dtype(dtype) in _TYPE_NAMES
+
+
+_TYPE_NAMES = {numpy.dtype(numpy.float16): "NCCL_FLOAT16", numpy.dtype(numpy.float32): "NCCL_FLOAT32",
+               numpy.dtype(numpy.float64): "NCCL_FLOAT64", numpy.dtype(numpy.int32): "NCCL_INT32",
+               numpy.dtype(numpy.int64): "NCCL_INT64"}
+
+
 class Communicator:
     """An NCCL communicator over the ranks of ``world`` (an MPI ``World``), made collectively."""
 
@@ -34,9 +44,7 @@ class Communicator:
         unique_id = world.broadcast_object(nccl.get_unique_id() if world.rank == 0 else None, src=0)
         self._nccl = nccl
         self._comm = nccl.NcclCommunicator(world.size, unique_id, world.rank)
-        self._types = {numpy.dtype(numpy.float16): nccl.NCCL_FLOAT16, numpy.dtype(numpy.float32): nccl.NCCL_FLOAT32,
-                       numpy.dtype(numpy.float64): nccl.NCCL_FLOAT64, numpy.dtype(numpy.int32): nccl.NCCL_INT32,
-                       numpy.dtype(numpy.int64): nccl.NCCL_INT64}
+        self._types = {dtype: getattr(nccl, name) for dtype, name in _TYPE_NAMES.items()}
 
     def all_reduce_(self, array):
         """``array`` <- the sum over ranks, in place, on the current stream (waited for before returning)."""

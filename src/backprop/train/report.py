@@ -30,10 +30,11 @@ def test_results(model, loss_fn, loader, device=None, keep_images=32):
             "targets": targets, "predicted": predicted, "images": numpy.concatenate(images)[:keep_images]}
 
 
-def _first_weight(model):
-    for name, parameter in model.named_parameters():
-        if name.endswith("weight") and parameter.ndim in (2, 4):
-            return name, backend.to_numpy(parameter._data)
+def _first_weight(trainer):
+    """(name, array) of the first 2-D or 4-D weight, named as in the checkpoint (a distributed run's bare model)."""
+    for name, tensor in trainer.model_state_dict().items():
+        if name.endswith("weight") and tensor.ndim in (2, 4):
+            return name, backend.to_numpy(tensor._data)
     return None, None
 
 
@@ -52,7 +53,7 @@ def write_report(trainer, test_loader, classes, input_shape=None, title="Trainin
     plots.prediction_grid(results["images"], results["targets"][:n], results["predicted"][:n], confidence, classes,
                           os.path.join(out, "predictions.png"))
     figures["predictions.png"] = "Test images with the predicted class and its probability (wrong in red)"
-    name, weight = _first_weight(trainer.model)
+    name, weight = _first_weight(trainer)
     if weight is not None and (weight.ndim == 4 or input_shape is not None):
         try:
             plots.filters(weight, os.path.join(out, "filters.png"), input_shape)
