@@ -27,6 +27,7 @@ test: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	$(PY) benchmarks/overhead.py
 	$(PY) benchmarks/workloads.py
+	$(PY) benchmarks/distributed.py
 
 reproduce: $(VENV)/.installed
 	$(VENV)/bin/backprop reproduce all
