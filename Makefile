@@ -28,6 +28,7 @@ bench: $(VENV)/.installed-dev
 	$(PY) benchmarks/overhead.py
 	$(PY) benchmarks/workloads.py
 	$(PY) benchmarks/distributed.py
+	$(PY) benchmarks/distributed_equivalence.py
 
 reproduce: $(VENV)/.installed
 	$(VENV)/bin/backprop reproduce all

@@ -43,7 +43,7 @@ program took a core, and the figures are not to be trusted).
 
 Run: ``python benchmarks/distributed.py [--batches 64,256] [--rounds 3]
 [--repeats 3] [--block 0.4] [--no-torch] [--json]``; it starts its own mpirun
-and torch processes (about 1.5 minutes). Not part of ``make test`` or ``make bench``.
+and torch processes (about 1.5 minutes). Part of ``make bench``, not of ``make test``.
 """
 import argparse
 import contextlib
