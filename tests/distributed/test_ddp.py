@@ -90,6 +90,14 @@ class WithUnused(bp.nn.Module):
         return self.used(x)
 
 
+class UnusedFirst(WithUnused):
+    """The unused layer registered first: its buckets come last (reverse order), after the used ones are reduced."""
+
+    def __init__(self):
+        bp.nn.Module.__init__(self)
+        self.unused, self.used = bp.nn.Linear(8, 3), bp.nn.Linear(8, 3)
+
+
 def rank_main(out):
     """The body of each rank: every check, its observations pickled to ``out/rank{r}.pkl``."""
     from backprop import distributed
@@ -330,9 +338,11 @@ def test_world_of_one_gradient_is_the_local_gradient():
     assert_all_equal(gradients(ddp.module), gradients(local))
 
 
-@pytest.mark.parametrize("cap", [25, 1e-9])  # one bucket; one bucket a tensor (the used ones complete, unreduced)
-def test_world_of_one_unused_parameter_raises_naming_it_and_only_it(cap):
-    ddp = DistributedDataParallel(WithUnused(), bucket_cap_mb=cap, world=World(None))
+# one bucket; one bucket a tensor, the used ones complete but unreduced (WithUnused) or already reduced (UnusedFirst)
+@pytest.mark.parametrize("cap", [25, 1e-9])
+@pytest.mark.parametrize("model", [WithUnused, UnusedFirst])
+def test_world_of_one_unused_parameter_raises_naming_it_and_only_it(cap, model):
+    ddp = DistributedDataParallel(model(), bucket_cap_mb=cap, world=World(None))
     x = bp.tensor(arrays("mlp")[0][:4])
     ddp(x).sum().backward()
     with pytest.raises(RuntimeError, match="without a gradient") as raised:

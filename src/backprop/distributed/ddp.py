@@ -140,7 +140,7 @@ class DistributedDataParallel(Module):
         return [len(bucket.parameters) for bucket in self._buckets]
 
     def forward(self, *args, **kwargs):
-        if self._sync and any(bucket.ready for bucket in self._buckets):
+        if self._sync and (self._next or any(bucket.ready for bucket in self._buckets)):
             raise RuntimeError(
                 "DistributedDataParallel: the last backward pass gave gradients to only some parameters, so their "
                 "average was never taken; every parameter that requires grad must be used in the loss (or set "
@@ -173,10 +173,10 @@ class DistributedDataParallel(Module):
             self._next = 0
 
     def _missing(self):
-        """The names of the parameters that the backward pass under way has not given a gradient (in any bucket: a
-        complete bucket after an incomplete one waits, unreduced)."""
+        """The names of the parameters that the backward pass under way has not given a gradient: those of the
+        buckets not yet reduced (a complete bucket after an incomplete one waits, unreduced) that are not ready."""
         names = {id(p): name for name, p in self.module.named_parameters()}
-        return [names.get(id(p), "?") for bucket in self._buckets for p in bucket.parameters
+        return [names.get(id(p), "?") for bucket in self._buckets[self._next:] for p in bucket.parameters
                 if id(p) not in bucket.ready]
 
     def _reduce(self, bucket):
