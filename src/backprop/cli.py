@@ -74,12 +74,13 @@ def _option(text):
 
 
 def _train_parser(commands):
-    from backprop.train.run import ATTACKS, DEFAULTS, OPTIMIZERS, SCHEDULES
+    from backprop.train.run import ATTACKS, DEFAULTS, FEATURE_MODELS, OPTIMIZERS, SCHEDULES
 
     p = commands.add_parser("train", help="train a model; with no arguments the default CNN on digits",
                             description="Train a model from the zoo on a dataset; write checkpoints, the history, "
                                         "figures and report.md to the output directory.")
-    p.add_argument("--model", default=DEFAULTS["model"], help="a name from `backprop models` (default: %(default)s)")
+    p.add_argument("--model", help=f"a name from `backprop models` (default: {DEFAULTS['model']} on images, "
+                                   f"{FEATURE_MODELS[0]} on feature vectors)")
     p.add_argument("--model-option", action="append", type=_option, default=[], metavar="KEY=VALUE",
                    help="an argument of the model's factory, e.g. hidden=[128,64] (repeatable)")
     p.add_argument("--dataset", default=DEFAULTS["dataset"], help="a name from `backprop datasets` (%(default)s)")
@@ -238,14 +239,19 @@ def _callbacks(progress):
     return _progress(progress, ProgressBar, PrintLogger)
 
 
-def _check_names(args):
+def _check_names(config):
     from backprop import models
     from backprop.data import datasets
+    from backprop.train import run
 
-    if args.model not in models.names():
-        raise UsageError(f"backprop train: unknown model {args.model!r}; known: {', '.join(models.names())}")
-    if args.dataset not in datasets.names():
-        raise UsageError(f"backprop train: unknown dataset {args.dataset!r}; known: {', '.join(datasets.names())}")
+    if config["model"] not in models.names():
+        raise UsageError(f"backprop train: unknown model {config['model']!r}; known: {', '.join(models.names())}")
+    if config["dataset"] not in datasets.names():
+        raise UsageError(f"backprop train: unknown dataset {config['dataset']!r}; known: {', '.join(datasets.names())}")
+    try:
+        run.check_task(config, datasets.info(config["dataset"]))
+    except ValueError as error:
+        raise UsageError(f"backprop train: {error}") from None
 
 
 def _train(args):
@@ -255,9 +261,9 @@ def _train(args):
     settings["model_options"] = dict(args.model_option)
     if args.epochs is None:
         settings["epochs"] = None if args.resume else run.DEFAULTS["epochs"]
+    config = run.make_config(**settings)  # no --model: the dataset's default
     if not args.resume:
-        _check_names(args)
-    config = run.make_config(**settings)
+        _check_names(config)
     if args.distributed:
         from backprop import distributed
         from backprop.distributed import run as distributed_run

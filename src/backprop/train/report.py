@@ -39,7 +39,8 @@ def _first_weight(trainer):
 
 
 def write_report(trainer, test_loader, classes, input_shape=None, title="Training run"):
-    """Figures and ``report.md`` in ``trainer.out_dir``; returns the test loss and accuracy."""
+    """Figures and ``report.md`` in ``trainer.out_dir``; returns the test loss and accuracy. ``input_shape`` of
+    one axis (feature vectors): learning curves and confusion matrix only, no images of predictions or filters."""
     out = trainer.out_dir
     os.makedirs(out, exist_ok=True)
     results = test_results(trainer.model, trainer.loss_fn, test_loader, trainer.device)
@@ -48,6 +49,19 @@ def write_report(trainer, test_loader, classes, input_shape=None, title="Trainin
     matrix = metrics.confusion_matrix(results["predicted"], results["targets"], len(classes))
     plots.confusion_matrix(matrix, classes, os.path.join(out, "confusion_matrix.png"))
     figures["confusion_matrix.png"] = "Confusion matrix (test set)"
+    if input_shape is None or len(input_shape) == 3:  # images (feature vectors get neither figure)
+        figures.update(_image_figures(trainer, results, classes, input_shape))
+    summary = {"test_loss": results["loss"], "test_accuracy": results["accuracy"], "epochs": trainer.epoch,
+               "confusion_matrix": matrix.tolist()}
+    with open(os.path.join(out, "test.json"), "w") as handle:
+        json.dump(summary, handle, indent=1)
+    _write_markdown(out, title, trainer, summary, figures)
+    return summary
+
+
+def _image_figures(trainer, results, classes, input_shape):
+    """The figures of a run on images: test images with their predictions, and the first layer's filters."""
+    out, figures = trainer.out_dir, {}
     n = len(results["images"])
     confidence = metrics.probabilities(results["outputs"][:n]).max(axis=1)
     plots.prediction_grid(results["images"], results["targets"][:n], results["predicted"][:n], confidence, classes,
@@ -60,12 +74,7 @@ def write_report(trainer, test_loader, classes, input_shape=None, title="Trainin
             figures["filters.png"] = f"First layer's filters (`{name}`)"
         except ValueError:
             pass
-    summary = {"test_loss": results["loss"], "test_accuracy": results["accuracy"], "epochs": trainer.epoch,
-               "confusion_matrix": matrix.tolist()}
-    with open(os.path.join(out, "test.json"), "w") as handle:
-        json.dump(summary, handle, indent=1)
-    _write_markdown(out, title, trainer, summary, figures)
-    return summary
+    return figures
 
 
 def _write_markdown(out, title, trainer, summary, figures):

@@ -10,15 +10,16 @@ import os
 
 import numpy
 
-from backprop import autograd, creation, data, nn, optim
+from backprop import autograd, backend, creation, data, nn, optim
 from backprop.train import metrics
 from backprop.train.callbacks import EarlyStopping
 from backprop.train.checkpoint import load_checkpoint
 from backprop.train.trainer import CHECKPOINT, Trainer
 
-__all__ = ["DEFAULTS", "OPTIMIZERS", "SCHEDULES", "ATTACKS", "train", "resume_point", "finish", "build_trainer",
-           "evaluate", "predict", "build_model",
-           "make_config", "load_model", "load_image", "load_test_set", "normalizer", "pixel_space", "attack"]
+__all__ = ["DEFAULTS", "OPTIMIZERS", "SCHEDULES", "ATTACKS", "FEATURE_MODELS", "train", "resume_point", "finish",
+           "build_trainer", "evaluate", "predict", "build_model", "check_task", "default_model", "is_images",
+           "FeatureNormalize", "make_config", "load_model", "load_image", "load_test_set", "normalizer",
+           "pixel_space", "attack"]
 
 DEFAULTS = {
     "model": "cnn", "model_options": {}, "dataset": "digits", "root": None, "download": False,
@@ -32,14 +33,49 @@ DEFAULTS = {
 OPTIMIZERS = ("sgd", "adam", "adamw", "adagrad", "rmsprop")
 SCHEDULES = ("none", "step", "multistep", "exponential", "cosine", "warmup", "plateau")
 ATTACKS = ("fgsm", "pgd")
+FEATURE_MODELS = ("mlp",)  # the models of the zoo that take a feature vector (the others want images)
+
+
+def is_images(info):
+    """Whether a dataset's samples are images (C, H, W) rather than feature vectors (D,)."""
+    return len(info.input_shape) == 3
+
+
+def default_model(dataset):
+    """The model a run gets when none is named: DEFAULTS["model"] (the CNN) for images, an MLP for feature vectors.
+
+    >>> default_model("digits"), default_model("spirals")
+    ('cnn', 'mlp')
+    """
+    if dataset in data.datasets.names() and not is_images(data.datasets.info(dataset)):
+        return FEATURE_MODELS[0]
+    return DEFAULTS["model"]
+
+
+def check_task(config, info):
+    """A ValueError when the run cannot be trained: a regression dataset (runs here train classifiers), an image
+    model, or adversarial training (which attacks pixels in [0, 1]), on feature vectors."""
+    name, model = info.name, config["model"]
+    if not info.num_classes:
+        raise ValueError(f"{name} is a regression dataset; backprop train trains classifiers (see docs/train.md "
+                         f"for training a regression model in Python)")
+    if is_images(info):
+        return
+    if model not in FEATURE_MODELS:
+        raise ValueError(f"model {model!r} takes images (C, H, W), but {name}'s samples are vectors of "
+                         f"{info.input_shape[0]} features: use --model {' or '.join(FEATURE_MODELS)}")
+    if config["adversarial"]:
+        raise ValueError(f"adversarial training attacks images in [0, 1], but {name}'s samples are feature vectors")
 
 
 def make_config(**overrides):
-    """DEFAULTS updated by ``overrides``; unknown keys are an error (a typo must not pass silently)."""
+    """DEFAULTS updated by ``overrides``; unknown keys are an error (a typo must not pass silently). With no model
+    (or None) the dataset's default: the CNN for images, an MLP for feature vectors."""
     unknown = sorted(set(overrides) - set(DEFAULTS))
     if unknown:
         raise ValueError(f"unknown setting(s) {unknown}; known: {sorted(DEFAULTS)}")
     config = {**DEFAULTS, **overrides}
+    config["model"] = overrides.get("model") or default_model(config["dataset"])
     config["name"] = config["name"] or f"{config['model']}-{config['dataset']}"
     config["out"] = config["out"] or os.path.join("runs", config["name"])
     return config
@@ -48,8 +84,11 @@ def make_config(**overrides):
 def build_model(config, info):
     from backprop import models
 
+    check_task(config, info)
+    # an MLP flattens its input: a vector (D,) is built as the image (D, 1, 1), which is flattened to the same D
+    shape = tuple(info.input_shape) if is_images(info) else (*info.input_shape, 1, 1)
     try:
-        return models.get(config["model"], input_shape=tuple(info.input_shape), num_classes=info.num_classes,
+        return models.get(config["model"], input_shape=shape, num_classes=info.num_classes,
                           **config["model_options"])
     except TypeError as error:  # an option the model's factory does not take
         raise ValueError(f"model {config['model']!r}: {error}") from error
@@ -88,39 +127,78 @@ def build_scheduler(config, optimizer):
 
 
 def _statistics(dataset):
-    """Per-channel mean and standard deviation of a dataset's images (for Normalize)."""
+    """Mean and standard deviation of a dataset's samples per channel of its images (over N, H, W), or per feature
+    of its vectors (over N): the statistics of Normalize or FeatureNormalize."""
     total, total_sq, count = 0.0, 0.0, 0
-    for images, _ in data.DataLoader(dataset, batch_size=1024):
-        array = images.numpy().astype(numpy.float64)
-        total = total + array.sum(axis=(0, 2, 3))
-        total_sq = total_sq + (array ** 2).sum(axis=(0, 2, 3))
-        count += array.shape[0] * array.shape[2] * array.shape[3]
+    for inputs, _ in data.DataLoader(dataset, batch_size=1024):
+        array = inputs.numpy().astype(numpy.float64)
+        axes = (0, *range(2, array.ndim))
+        total = total + array.sum(axis=axes)
+        total_sq = total_sq + (array ** 2).sum(axis=axes)
+        count += array.size // array.shape[1]
     mean = total / count
     std = numpy.sqrt(numpy.maximum(total_sq / count - mean ** 2, 1e-12))
     return mean.tolist(), std.tolist()
 
 
-def _transforms(config, mean, std, train):
+class FeatureNormalize(data.transforms.Transform):
+    """Per feature j of vectors (D,) or a batch (N, D): x_j <- (x_j - mean_j) / std_j.
+
+    >>> FeatureNormalize([1.0, -1.0], [2.0, 0.5])(numpy.array([[3.0, 0.0]], dtype=numpy.float32)).tolist()
+    [[1.0, 2.0]]
+    """
+
+    def __init__(self, mean, std):
+        self.mean = tuple(float(m) for m in mean)
+        self.std = tuple(float(s) for s in std)
+        if len(self.mean) != len(self.std) or 0.0 in self.std:
+            raise ValueError(f"FeatureNormalize needs as many means as non-zero stds, got {self.mean}, {self.std}")
+
+    def apply(self, array):
+        if array.ndim not in (1, 2) or array.shape[-1] != len(self.mean):
+            raise ValueError(f"FeatureNormalize has statistics of {len(self.mean)} features, got an array of shape "
+                             f"{tuple(array.shape)}")
+        xp = backend.array_module(array)
+        return (array - xp.asarray(self.mean, dtype=array.dtype)) / xp.asarray(self.std, dtype=array.dtype)
+
+
+def _transforms(config, info, train):
+    """What a run applies to its samples: images normalised per channel (and shifted at random in training, with
+    augment); feature vectors normalised per feature."""
+    if not is_images(info):
+        return FeatureNormalize(config["mean"], config["std"])
     steps = []
     if train and config["augment"]:
         steps.append(data.transforms.RandomShift(1))
-    steps.append(data.transforms.Normalize(mean, std))
+    steps.append(data.transforms.Normalize(config["mean"], config["std"]))
     return data.transforms.Compose(steps)
+
+
+def _transformed(dataset, transform, info):
+    """``dataset`` seen through ``transform``: an image dataset's copy with the transform; a set of feature vectors
+    (a TensorDataset, which takes no transform) with its features transformed once."""
+    if is_images(info):
+        dataset = copy.copy(dataset)
+        dataset.transform = transform
+        return dataset
+    features, *rest = dataset.tensors
+    return data.TensorDataset(creation.from_numpy(transform(features.numpy())), *rest)
+
+
+def _load(config, train, root, download):
+    return data.datasets.get(config["dataset"], train=train, root=root, download=download)
 
 
 def build_data(config):
     """(train, validation, test) loaders and the dataset's info; normalisation stats go into the config."""
-    datasets = data.datasets
-    info = datasets.info(config["dataset"])
-    source = dict(root=config["root"], download=config["download"])
-    loaded = datasets.get(config["dataset"], train=True, **source)  # read once, seen through two transforms
+    info = data.datasets.info(config["dataset"])
+    source = config["root"], config["download"]
+    loaded = _load(config, True, *source)  # read once, seen through two transforms
     if "mean" not in config:
         config["mean"], config["std"] = _statistics(loaded)
-    mean, std = config["mean"], config["std"]
-    train_set, plain_set = copy.copy(loaded), copy.copy(loaded)
-    train_set.transform = _transforms(config, mean, std, True)
-    plain_set.transform = _transforms(config, mean, std, False)
-    test_set = datasets.get(config["dataset"], train=False, transform=_transforms(config, mean, std, False), **source)
+    train_set = _transformed(loaded, _transforms(config, info, True), info)
+    plain_set = _transformed(loaded, _transforms(config, info, False), info)
+    test_set = _transformed(_load(config, False, *source), _transforms(config, info, False), info)
     order = numpy.random.default_rng([config["seed"], 1]).permutation(len(train_set))
     n_val = int(round(config["val_fraction"] * len(train_set)))
     batch = config["batch_size"]
@@ -239,15 +317,14 @@ def load_model(path):
 
 def normalizer(config):
     """The transform a run applies to an image in [0, 1] before its model sees it (Normalize by the training set's
-    per-channel mean and std)."""
-    return _transforms(config, config["mean"], config["std"], False)
+    per-channel mean and std), or to a feature vector (FeatureNormalize by its per-feature mean and std)."""
+    return _transforms(config, data.datasets.info(config["dataset"]), False)
 
 
 def load_test_set(config, root=None, download=False, batch_size=256):
     """The test set of a run's dataset, normalised as in training, in batches."""
-    root = root or config["root"]
-    test_set = data.datasets.get(config["dataset"], train=False, root=root, download=download,
-                                 transform=normalizer(config))
+    info = data.datasets.info(config["dataset"])
+    test_set = _transformed(_load(config, False, root or config["root"], download), normalizer(config), info)
     return data.DataLoader(test_set, batch_size=batch_size)
 
 
@@ -286,6 +363,8 @@ def load_image(path, input_shape, invert=None):
 def predict(path, images, invert=None, top=3):
     """For each image file: the ``top`` classes with their probabilities."""
     model, config, info = load_model(path)
+    if not is_images(info):
+        raise ValueError(f"predict classifies image files, but {config['dataset']}'s samples are feature vectors")
     normalize = normalizer(config)
     batch = numpy.stack([normalize(load_image(image, info.input_shape, invert)) for image in images])
     with autograd.no_grad():
