@@ -105,7 +105,8 @@ def test_default_input_and_classes():
     (lambda: models.vgg((3, 4, 4)), r"vgg: input_shape \(3, 4, 4\) is too small"),
     (lambda: models.cnn((1, 1, 8)), "too small for the 2x2 max pooling"),
     (lambda: models.resnet(depth=9), r"depth must be 6n \+ 2"),
-    (lambda: models.mlp((28, 28)), r"mlp: input_shape must be \(C, H, W\), three positive ints, got \(28, 28\)"),
+    (lambda: models.mlp((28, 28)), r"mlp: input_shape must be \(C, H, W\) or \(D,\), got \(28, 28\)"),
+    (lambda: models.cnn((2,)), r"cnn: input_shape must be \(C, H, W\), three positive ints, got \(2,\)"),
     (lambda: models.cnn(num_classes=0), "cnn: num_classes must be a positive int, got 0"),
     (lambda: models.mlp(activation="swish"), r"activation must be one of \['elu', 'gelu'"),
     (lambda: models.lenet5(pool="sum"), r"pool must be one of \['avg', 'max'\], got 'sum'"),
@@ -120,3 +121,14 @@ def test_lstm_rejects_images_of_another_width():
     with pytest.raises(ValueError, match=r"RowLSTM expects images \(N, 1, H, 28\), got \(2, 1, 28, 27\)"):
         models.lstm()(bp.zeros(2, 1, 28, 27))
     assert models.lstm()(bp.zeros(2, 1, 5, 28)).shape == (2, 10)  # any number of rows
+
+
+def test_mlp_takes_feature_vectors():
+    """(D,) is a vector of D features: the first layer has D inputs, and the net is the same as on (D, 1, 1)."""
+    bp.manual_seed(0)
+    on_vectors = models.mlp((2,), 3, hidden=(5,))
+    bp.manual_seed(0)
+    on_images = models.mlp((2, 1, 1), 3, hidden=(5,))
+    assert on_vectors[1].in_features == 2
+    x = bp.randn(4, 2)
+    np.testing.assert_array_equal(on_vectors(x).detach().numpy(), on_images(x.reshape(4, 2, 1, 1)).detach().numpy())

@@ -7,15 +7,18 @@ _ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "gelu":
                 "leaky_relu": nn.LeakyReLU, "elu": nn.ELU}
 
 
-def check_input_shape(input_shape, model):
-    """``input_shape`` as a tuple (C, H, W) of positive ints, or a clear error naming ``model``.
+def check_input_shape(input_shape, model, vector=False):
+    """``input_shape`` as a tuple (C, H, W) of positive ints (or, with ``vector``, also (D,): a model that flattens
+    its input takes feature vectors too), or a clear error naming ``model``.
 
-    >>> check_input_shape([1, 8, 8], "cnn")
-    (1, 8, 8)
+    >>> check_input_shape([1, 8, 8], "cnn"), check_input_shape([2], "mlp", vector=True)
+    ((1, 8, 8), (2,))
     """
-    if (not isinstance(input_shape, (tuple, list)) or len(input_shape) != 3
+    lengths = (1, 3) if vector else (3,)
+    if (not isinstance(input_shape, (tuple, list)) or len(input_shape) not in lengths
             or not all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in input_shape)):
-        raise ValueError(f"{model}: input_shape must be (C, H, W), three positive ints, got {input_shape!r}")
+        expected = "(C, H, W) or (D,)" if vector else "(C, H, W), three positive ints"
+        raise ValueError(f"{model}: input_shape must be {expected}, got {input_shape!r}")
     return tuple(input_shape)
 
 
@@ -25,14 +28,14 @@ def check_num_classes(num_classes, model):
     return num_classes
 
 
-def check_arguments(input_shape, num_classes, model):
-    """The two arguments every factory takes, checked; returns (C, H, W).
+def check_arguments(input_shape, num_classes, model, vector=False):
+    """The two arguments every factory takes, checked; returns (C, H, W) (or (D,), with ``vector``).
 
     >>> check_arguments((3, 32, 32), 10, "vgg")
     (3, 32, 32)
     """
     check_num_classes(num_classes, model)
-    return check_input_shape(input_shape, model)
+    return check_input_shape(input_shape, model, vector)
 
 
 def activation(name, model):

@@ -14,7 +14,7 @@ def mlp(input_shape=(1, 28, 28), num_classes=10, hidden=(256, 256), activation="
     ``Flatten``, then for each width in ``hidden``: ``Linear``, the activation
     (relu, tanh, sigmoid, gelu, leaky_relu, elu) and, when ``dropout > 0``,
     ``Dropout(dropout)``; a last ``Linear`` to ``num_classes`` logits. Works on any
-    (C, H, W); ``hidden=()`` is multinomial logistic regression.
+    (C, H, W), and on feature vectors (D,); ``hidden=()`` is multinomial logistic regression.
 
     >>> import backprop as bp
     >>> net = mlp((1, 8, 8), 10, hidden=(32,))
@@ -28,7 +28,7 @@ def mlp(input_shape=(1, 28, 28), num_classes=10, hidden=(256, 256), activation="
     >>> net(bp.zeros(2, 1, 8, 8)).shape
     (2, 10)
     """
-    input_shape = check_arguments(input_shape, num_classes, "mlp")
+    input_shape = check_arguments(input_shape, num_classes, "mlp", vector=True)
     if isinstance(hidden, int):
         hidden = (hidden,)
     if not all(isinstance(h, int) and h > 0 for h in hidden):

@@ -85,10 +85,8 @@ def build_model(config, info):
     from backprop import models
 
     check_task(config, info)
-    # an MLP flattens its input: a vector (D,) is built as the image (D, 1, 1), which is flattened to the same D
-    shape = tuple(info.input_shape) if is_images(info) else (*info.input_shape, 1, 1)
     try:
-        return models.get(config["model"], input_shape=shape, num_classes=info.num_classes,
+        return models.get(config["model"], input_shape=tuple(info.input_shape), num_classes=info.num_classes,
                           **config["model_options"])
     except TypeError as error:  # an option the model's factory does not take
         raise ValueError(f"model {config['model']!r}: {error}") from error
