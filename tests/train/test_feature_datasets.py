@@ -95,12 +95,15 @@ def test_resume_ends_with_the_weights_of_an_uninterrupted_run(tmp_path):
     assert not np.array_equal(halfway, resumed["model"]["1.weight"].numpy())  # the resumed run did train
 
 
-def test_predict_refuses_a_feature_checkpoint_in_one_line(spirals_run, tmp_path, capsys):
+@pytest.mark.parametrize("command, says", [("predict", "classifies image files"), ("explain", "heat map over an image"),
+                                           ("attack", "perturbs pixels")])
+def test_image_commands_refuse_a_feature_checkpoint_in_one_line(spirals_run, tmp_path, capsys, command, says):
     image = tmp_path / "x.png"
     image.write_bytes(b"not read")
-    assert main(["predict", str(spirals_run / "checkpoint.safetensors"), str(image)]) == 1
+    arguments = [str(image)] if command != "attack" else ["--out", str(tmp_path / "grid.png")]
+    assert main([command, str(spirals_run / "checkpoint.safetensors"), *arguments]) == 1
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "feature vectors" in err
+    assert err.count("\n") == 1 and says in err and "the samples of spirals are vectors of 2 features" in err, err
 
 
 def test_image_datasets_are_unchanged(tmp_path):

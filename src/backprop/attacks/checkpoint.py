@@ -32,6 +32,7 @@ def attack_checkpoint(checkpoint, method="fgsm", eps=0.1, *, alpha=None, steps=1
     if examples < 1:
         raise ValueError(f"examples (images in the grid) must be >= 1, got {examples}")
     model, config, info = run.load_model(checkpoint)
+    run.require_images(info, "attack perturbs pixels in [0, 1]")
     loader = run.load_test_set(config, root, download)
     attack = run.attack(config, method, eps, alpha, steps)
     with creation.fork_rng(seed):  # PGD's random start, leaving the caller's generator alone

@@ -35,6 +35,7 @@ def explain_image(checkpoint, image, method="lrp", *, rule="epsilon", target=Non
     if rule not in RULES:
         raise ValueError(f"unknown LRP rule {rule!r}; known: {', '.join(RULES)}")
     model, config, info = run.load_model(checkpoint)
+    run.require_images(info, "explain draws a heat map over an image")
     if target is not None and not 0 <= target < info.num_classes:
         raise ValueError(f"--target must be a class index in [0, {info.num_classes}), got {target}")
     pixels = run.load_image(image, info.input_shape, invert)

@@ -17,7 +17,7 @@ from backprop.train.checkpoint import load_checkpoint
 from backprop.train.trainer import CHECKPOINT, Trainer
 
 __all__ = ["DEFAULTS", "OPTIMIZERS", "SCHEDULES", "ATTACKS", "FEATURE_MODELS", "train", "resume_point", "finish",
-           "build_trainer", "evaluate", "predict", "build_model", "check_task", "default_model", "is_images",
+           "build_trainer", "evaluate", "predict", "build_model", "check_task", "default_model", "is_images", "require_images",
            "FeatureNormalize", "make_config", "load_model", "load_image", "load_test_set", "normalizer",
            "pixel_space", "attack"]
 
@@ -39,6 +39,13 @@ FEATURE_MODELS = ("mlp",)  # the models of the zoo that take a feature vector (t
 def is_images(info):
     """Whether a dataset's samples are images (C, H, W) rather than feature vectors (D,)."""
     return len(info.input_shape) == 3
+
+
+def require_images(info, what):
+    """A ValueError unless the dataset's samples are images: ``what`` (e.g. "explain draws a heat map over an
+    image") cannot be done with feature vectors."""
+    if not is_images(info):
+        raise ValueError(f"{what}, but the samples of {info.name} are vectors of {info.input_shape[0]} features")
 
 
 def default_model(dataset):
@@ -361,8 +368,7 @@ def load_image(path, input_shape, invert=None):
 def predict(path, images, invert=None, top=3):
     """For each image file: the ``top`` classes with their probabilities."""
     model, config, info = load_model(path)
-    if not is_images(info):
-        raise ValueError(f"predict classifies image files, but {config['dataset']}'s samples are feature vectors")
+    require_images(info, "predict classifies image files")
     normalize = normalizer(config)
     batch = numpy.stack([normalize(load_image(image, info.input_shape, invert)) for image in images])
     with autograd.no_grad():
