@@ -37,13 +37,13 @@ def _files(function):
                                                              transform=transform)
 
 
-def _synthetic(function):
-    """Synthetic sets take no files; the test split is drawn with another seed."""
+def _synthetic(function, **options):
+    """Synthetic sets take no files; the test split is drawn with another seed (so it needs noise, or other points)."""
 
     def load(train, root, download, transform):
         if transform is not None:
             raise ValueError(f"{function.__name__} takes no transform (its samples are feature vectors)")
-        return function(seed=0 if train else 1)
+        return function(seed=0 if train else 1, **options)
 
     return load
 
@@ -58,8 +58,9 @@ _REGISTRY = {
                                   10, tuple(FASHION_CLASSES), False), _files(fashion_mnist)),
     "cifar10": (DatasetInfo("cifar10", "CIFAR-10 colour images (50,000 + 10,000)", (3, 32, 32), 10,
                             tuple(CIFAR10_CLASSES), False), _files(cifar10)),
-    "spirals": (DatasetInfo("spirals", "two interleaved spirals in the plane (200 points)", (2,), 2, ("0", "1"), True),
-                _synthetic(spirals)),
+    # noise, so that the test split (seed 1) is not the training points again
+    "spirals": (DatasetInfo("spirals", "two interleaved spirals in the plane (200 points, noise 0.03)", (2,), 2,
+                            ("0", "1"), True), _synthetic(spirals, noise=0.03)),
     "sine": (DatasetInfo("sine", "y = sin x on [-pi, pi] (256 points, regression)", (1,), None, (), True),
              _synthetic(sine)),
 }
