@@ -76,8 +76,10 @@ def test_registry_names_info_and_get():
             assert tuple(x.shape) == info.input_shape, name
             if info.num_classes:
                 assert 0 <= y.item() < info.num_classes and len(info.classes) == info.num_classes
-    train, test = datasets.get("spirals"), datasets.get("spirals", train=False)
-    assert len(train) == len(test)
+    for name in ("spirals", "sine"):  # the test split is other points than the training split
+        train, test = datasets.get(name), datasets.get(name, train=False)
+        assert len(train) == len(test)
+        assert not np.isin(test.tensors[0].numpy(), train.tensors[0].numpy()).any(), name
     with pytest.raises(ValueError, match="unknown dataset 'imagenet'; expected one of digits"):
         datasets.get("imagenet")
 
