@@ -56,6 +56,15 @@ def test_normalize_per_channel_by_hand():
         Normalize([0.0], [0.0])
 
 
+def test_normalize_per_feature_by_hand():
+    normalize = Normalize([1.0, -1.0, 0.0], [2.0, 0.5, 4.0])
+    vectors = np.array([[3.0, 0.0, 2.0], [1.0, -2.0, -4.0]], dtype=np.float32)
+    np.testing.assert_array_equal(normalize(vectors), [[1.0, 2.0, 0.5], [0.0, -2.0, -1.0]])
+    np.testing.assert_array_equal(normalize(vectors[1]), [0.0, -2.0, -1.0])  # one vector (D,)
+    with pytest.raises(ValueError, match="3 feature statistics, the vector has 2 features"):
+        normalize(np.zeros((4, 2), np.float32))
+
+
 def test_random_shift_gives_each_sample_its_own_shift():
     image = np.arange(1, 2 * 6 * 7 + 1, dtype=np.float32).reshape(2, 6, 7)
     out = RandomShift(2)(np.stack([image] * 64))
@@ -141,3 +150,10 @@ def test_normalization_is_the_per_channel_mean_and_std():
     np.testing.assert_allclose(mean, images.mean(axis=(0, 2, 3)), rtol=1e-6)
     np.testing.assert_allclose(std, images.std(axis=(0, 2, 3)), rtol=1e-5)
     assert len(mean) == 3 and all(isinstance(m, float) for m in mean)
+
+
+def test_normalization_of_feature_vectors_is_per_feature():
+    vectors = np.random.default_rng(4).normal([1.0, -2.0], [0.5, 3.0], size=(70, 2)).astype(np.float32)
+    mean, std = normalization(TensorDataset(bp.tensor(vectors), bp.zeros(70)), batch_size=16)
+    np.testing.assert_allclose(mean, vectors.astype(np.float64).mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(std, vectors.astype(np.float64).std(axis=0), rtol=1e-12)

@@ -101,7 +101,12 @@ class ToTensor(Transform):
 
 
 class Normalize(Transform):
-    """Per channel c: x_c <- (x_c - mean_c) / std_c."""
+    """Per channel c of an image: x_c <- (x_c - mean_c) / std_c; per feature j of a feature vector (D,) or a batch
+    of them (N, D) alike: x_j <- (x_j - mean_j) / std_j.
+
+    >>> Normalize([1.0, -1.0], [2.0, 0.5])(numpy.array([[3.0, 0.0]], dtype=numpy.float32)).tolist()
+    [[1.0, 2.0]]
+    """
 
     def __init__(self, mean, std):
         self.mean = tuple(float(m) for m in numpy.atleast_1d(mean))
@@ -112,13 +117,16 @@ class Normalize(Transform):
             raise ValueError(f"Normalize needs non-zero stds, got {self.std}")
 
     def apply(self, array):
-        _check_image(array, "Normalize")
-        channels = array.shape[-3]
-        if len(self.mean) not in (1, channels):
-            raise ValueError(f"Normalize has {len(self.mean)} channel statistics, the image has {channels} channels")
+        if array.ndim in (1, 2):  # feature vectors: the statistics run along the last axis
+            sample, kind, count, shape = "vector", "feature", array.shape[-1], (-1,)
+        else:
+            _check_image(array, "Normalize")
+            sample, kind, count, shape = "image", "channel", array.shape[-3], (-1, 1, 1)
+        if len(self.mean) not in (1, count):
+            raise ValueError(f"Normalize has {len(self.mean)} {kind} statistics, the {sample} has {count} {kind}s")
         xp = backend.array_module(array)
-        mean = xp.asarray(self.mean, dtype=array.dtype).reshape(-1, 1, 1)
-        std = xp.asarray(self.std, dtype=array.dtype).reshape(-1, 1, 1)
+        mean = xp.asarray(self.mean, dtype=array.dtype).reshape(shape)
+        std = xp.asarray(self.std, dtype=array.dtype).reshape(shape)
         return (array - mean) / std
 
 
@@ -217,10 +225,12 @@ class Flatten(Transform):
 
 
 def normalization(dataset, batch_size=1024):
-    """Per-channel (mean, std) of a dataset's images, for ``Normalize(*normalization(train))``.
+    """Per-channel (mean, std) of a dataset's images, or per-feature of its feature vectors, for
+    ``Normalize(*normalization(train))``.
 
-    mean_c = average of x_c over all images and pixels; std_c the population
-    standard deviation, sqrt(E[x_c^2] - mean_c^2) (accumulated in float64).
+    mean_c = average of x_c over all images and pixels (or all vectors); std_c
+    the population standard deviation, sqrt(E[x_c^2] - mean_c^2) (accumulated
+    in float64).
     """
     from backprop.data.loader import DataLoader
 
@@ -228,12 +238,14 @@ def normalization(dataset, batch_size=1024):
     count = 0
     for batch in DataLoader(dataset, batch_size=batch_size):
         images = _array(batch[0] if isinstance(batch, tuple) else batch)
-        _check_image(images[0], "normalization")
+        if images.ndim != 2:  # a batch of feature vectors (N, D) needs no check
+            _check_image(images[0], "normalization")
         images = images.astype(numpy.float64)
-        sums, sum_squares = images.sum(axis=(0, 2, 3)), (images * images).sum(axis=(0, 2, 3))
+        axes = (0, *range(2, images.ndim))  # all but the channel (or feature) axis
+        sums, sum_squares = images.sum(axis=axes), (images * images).sum(axis=axes)
         total = sums if total is None else total + sums
         squares = sum_squares if squares is None else squares + sum_squares
-        count += images.shape[0] * images.shape[2] * images.shape[3]
+        count += images.size // images.shape[1]
     mean = total / count
     xp = backend.array_module(mean)
     std = xp.sqrt(xp.maximum(squares / count - mean * mean, 0.0))

@@ -10,7 +10,7 @@ import os
 
 import numpy
 
-from backprop import autograd, backend, creation, data, nn, optim
+from backprop import autograd, creation, data, nn, optim
 from backprop.train import metrics
 from backprop.train.callbacks import EarlyStopping
 from backprop.train.checkpoint import load_checkpoint
@@ -18,7 +18,7 @@ from backprop.train.trainer import CHECKPOINT, Trainer
 
 __all__ = ["DEFAULTS", "OPTIMIZERS", "SCHEDULES", "ATTACKS", "FEATURE_MODELS", "train", "resume_point", "finish",
            "build_trainer", "evaluate", "predict", "build_model", "check_task", "default_model", "is_images", "require_images",
-           "FeatureNormalize", "make_config", "load_model", "load_image", "load_test_set", "normalizer",
+           "make_config", "load_model", "load_image", "load_test_set", "normalizer",
            "pixel_space", "attack"]
 
 DEFAULTS = {
@@ -131,47 +131,11 @@ def build_scheduler(config, optimizer):
     raise ValueError(f"unknown schedule {name!r}; known: {', '.join(SCHEDULES)}")
 
 
-def _statistics(dataset):
-    """Mean and standard deviation of a dataset's samples per channel of its images (over N, H, W), or per feature
-    of its vectors (over N): the statistics of Normalize or FeatureNormalize."""
-    total, total_sq, count = 0.0, 0.0, 0
-    for inputs, _ in data.DataLoader(dataset, batch_size=1024):
-        array = inputs.numpy().astype(numpy.float64)
-        axes = (0, *range(2, array.ndim))
-        total = total + array.sum(axis=axes)
-        total_sq = total_sq + (array ** 2).sum(axis=axes)
-        count += array.size // array.shape[1]
-    mean = total / count
-    std = numpy.sqrt(numpy.maximum(total_sq / count - mean ** 2, 1e-12))
-    return mean.tolist(), std.tolist()
-
-
-class FeatureNormalize(data.transforms.Transform):
-    """Per feature j of vectors (D,) or a batch (N, D): x_j <- (x_j - mean_j) / std_j.
-
-    >>> FeatureNormalize([1.0, -1.0], [2.0, 0.5])(numpy.array([[3.0, 0.0]], dtype=numpy.float32)).tolist()
-    [[1.0, 2.0]]
-    """
-
-    def __init__(self, mean, std):
-        self.mean = tuple(float(m) for m in mean)
-        self.std = tuple(float(s) for s in std)
-        if len(self.mean) != len(self.std) or 0.0 in self.std:
-            raise ValueError(f"FeatureNormalize needs as many means as non-zero stds, got {self.mean}, {self.std}")
-
-    def apply(self, array):
-        if array.ndim not in (1, 2) or array.shape[-1] != len(self.mean):
-            raise ValueError(f"FeatureNormalize has statistics of {len(self.mean)} features, got an array of shape "
-                             f"{tuple(array.shape)}")
-        xp = backend.array_module(array)
-        return (array - xp.asarray(self.mean, dtype=array.dtype)) / xp.asarray(self.std, dtype=array.dtype)
-
-
 def _transforms(config, info, train):
     """What a run applies to its samples: images normalised per channel (and shifted at random in training, with
     augment); feature vectors normalised per feature."""
     if not is_images(info):
-        return FeatureNormalize(config["mean"], config["std"])
+        return data.transforms.Normalize(config["mean"], config["std"])
     steps = []
     if train and config["augment"]:
         steps.append(data.transforms.RandomShift(1))
@@ -200,7 +164,7 @@ def build_data(config):
     source = config["root"], config["download"]
     loaded = _load(config, True, *source)  # read once, seen through two transforms
     if "mean" not in config:
-        config["mean"], config["std"] = _statistics(loaded)
+        config["mean"], config["std"] = map(list, data.transforms.normalization(loaded))
     train_set = _transformed(loaded, _transforms(config, info, True), info)
     plain_set = _transformed(loaded, _transforms(config, info, False), info)
     test_set = _transformed(_load(config, False, *source), _transforms(config, info, False), info)
@@ -322,7 +286,7 @@ def load_model(path):
 
 def normalizer(config):
     """The transform a run applies to an image in [0, 1] before its model sees it (Normalize by the training set's
-    per-channel mean and std), or to a feature vector (FeatureNormalize by its per-feature mean and std)."""
+    per-channel mean and std), or to a feature vector (Normalize by its per-feature mean and std)."""
     return _transforms(config, data.datasets.info(config["dataset"]), False)
 
 
