@@ -150,10 +150,7 @@ class World:
             if op == "mean":
                 array /= self.size
             return array
-        host = numpy.ascontiguousarray(backend.to_numpy(array))
-        self.all_reduce_(host, op)
-        array[...] = backend.array_module(array).asarray(host)
-        return array
+        return _through_host(array, lambda host: self.all_reduce_(host, op))
 
     def broadcast_(self, array, src=0):
         """``array`` <- rank ``src``'s ``array``, in place (a contiguous NumPy or CuPy array)."""
@@ -162,10 +159,7 @@ class World:
         if self.size == 1:
             return array
         if backend.array_module(array) is not numpy:
-            host = numpy.ascontiguousarray(backend.to_numpy(array))
-            self.broadcast_(host, src)
-            array[...] = backend.array_module(array).asarray(host)
-            return array
+            return _through_host(array, lambda host: self.broadcast_(host, src))
         self._wait(self.comm.Ibcast(array, root=src), f"broadcast of {array.size} values from rank {src}")
         return array
 
@@ -215,6 +209,15 @@ class World:
         if self.comm is not None and self.size > 1:
             self.comm.Abort(code)
         os._exit(code)
+
+
+def _through_host(array, collective):
+    """Run ``collective`` (in place, on a NumPy array) on a copy of the GPU array ``array`` in host memory; copy the
+    result back into ``array``."""
+    host = numpy.ascontiguousarray(backend.to_numpy(array))
+    collective(host)
+    array[...] = backend.array_module(array).asarray(host)
+    return array
 
 
 def _check_contiguous(array, what):
