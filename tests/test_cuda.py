@@ -53,7 +53,7 @@ def test_moving_between_devices_is_differentiable():
 def test_factories_on_cuda():
     assert bp.zeros(2, 3, device="cuda").device == "cuda:0"
     assert bp.randn(4, device="cuda").device == "cuda:0"
-    assert isinstance(bp.ones(2, device="cuda").data, cupy.ndarray)
+    assert isinstance(bp.ones(2, device="cuda").array, cupy.ndarray)
 
 
 def test_nn_layers_agree_between_cpu_and_cuda():

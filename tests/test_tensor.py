@@ -90,7 +90,8 @@ def test_attributes():
     assert str(t.device) == "cpu" and t.device == "cpu" and t.device == bp.device("cpu")
     assert t.is_leaf and t.grad is None and t.grad_fn is None and not t.requires_grad
     assert t.T.shape == (4, 3, 2)
-    assert isinstance(t.data, np.ndarray)
+    assert isinstance(t.array, np.ndarray)  # the raw array; t.data is a Tensor, as in torch
+    assert isinstance(t.data, bp.Tensor) and np.shares_memory(t.data.array, t.array)
 
 
 def test_device_strings():
@@ -125,7 +126,7 @@ def test_numpy_refuses_a_tensor_that_requires_grad():
     with pytest.raises(RuntimeError, match="detach"):
         w.numpy()
     d = w.detach()
-    assert not d.requires_grad and d.data is w.data
+    assert not d.requires_grad and d.array is w.array
 
 
 def test_repr_looks_like_torchs():
@@ -133,7 +134,7 @@ def test_repr_looks_like_torchs():
     assert repr(bp.tensor([1, 2])) == "tensor([1, 2])"
     assert repr(bp.tensor([1.0], requires_grad=True)) == "tensor([1.], requires_grad=True)"
     assert repr(bp.tensor([1.0], dtype=bp.float64)) == "tensor([1.], dtype=float64)"
-    assert "grad_fn=<MulBackward>" in repr(bp.tensor([1.0], requires_grad=True) * 2)
+    assert "grad_fn=<MulBackward0>" in repr(bp.tensor([1.0], requires_grad=True) * 2)
 
 
 def test_numpy_array_on_the_left_gives_a_tensor():

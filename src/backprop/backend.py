@@ -77,9 +77,18 @@ def _import_cupy():
 
 
 def array_module(array):
-    """The namespace (numpy or cupy) whose functions operate on ``array``."""
+    """The namespace (numpy or cupy) whose functions operate on ``array``.
+
+    Any other object that offers the array API's ``__array_namespace__`` gets its own: a backprop
+    Tensor gets differentiable ops of the same names (how one backward formula also records its graph).
+    """
+    if type(array) is numpy.ndarray:
+        return numpy
     if cupy is not None and isinstance(array, cupy.ndarray):
         return cupy
+    space = getattr(array, "__array_namespace__", None)
+    if space is not None and not isinstance(array, numpy.ndarray):
+        return space()
     return numpy
 
 

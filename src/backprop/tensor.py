@@ -8,8 +8,6 @@ and leaves dL/dt in ``t.grad`` for every leaf ``t``.
 Operators and methods only translate arguments and call the ops in
 ``backprop.ops``, where each op's forward and backward live side by side.
 """
-import weakref
-
 import numpy
 
 from backprop import autograd
@@ -29,7 +27,8 @@ class Tensor:
     tensor([3., 4.])
     """
 
-    __slots__ = ("_data", "grad", "requires_grad", "grad_fn", "_version", "__weakref__")
+    __slots__ = ("_data", "grad", "requires_grad", "grad_fn", "_version", "_output_nr", "_base", "_view_op",
+                 "__weakref__")
     __array_ufunc__ = None  # NumPy defers to us: array + tensor calls Tensor.__radd__
     __array_priority__ = 1000
 
@@ -38,6 +37,8 @@ class Tensor:
         self.grad = None
         self.grad_fn = None
         self._version = [0]
+        self._output_nr = 0
+        self._base = None
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -51,21 +52,36 @@ class Tensor:
         t.grad_fn = grad_fn
         t.requires_grad = requires_grad or grad_fn is not None
         t._version = [0]
+        t._output_nr = 0
+        t._base = None
         return t
+
+    def __array_namespace__(self, api_version=None):
+        """NumPy's function names as differentiable ops on Tensors (``backprop.ops.namespace``): what a
+        backward formula's ``xp`` is when the gradient's graph is recorded (``create_graph=True``)."""
+        from backprop.ops import namespace
+
+        return namespace
 
     # ------------------------------------------------------------ attributes
     @property
     def data(self):
-        """The raw array (no copy). Assigning replaces the values, not the graph."""
-        return self._data
+        """A Tensor sharing this one's memory that does not require grad, as torch's ``.data`` (changes made
+        through it are not seen by the version counter: prefer ``detach()``). Assigning replaces the values."""
+        return Tensor._make(self._data)
 
     @data.setter
     def data(self, value):
         if isinstance(value, Tensor):
             value = value._data
         if not backend.is_array(value):
-            raise TypeError(f"Tensor.data expects an array or a Tensor, got {type(value).__name__}")
+            raise TypeError(f"Tensor.data expects a Tensor, got {type(value).__name__}")
         self._data = value
+
+    @property
+    def array(self):
+        """The backend array holding the values, no copy: a NumPy array on the CPU, a CuPy array on a GPU."""
+        return self._data
 
     @property
     def shape(self):
@@ -110,13 +126,35 @@ class Tensor:
         return self.shape[0]
 
     # ------------------------------------------------------------- autograd
-    def backward(self, gradient=None, retain_graph=False):
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Compute d self / d leaf for every leaf and add it to ``leaf.grad``.
 
         ``gradient`` is dL/dself when self is not a scalar. The graph is freed
-        afterwards unless ``retain_graph=True``.
+        afterwards unless ``retain_graph=True`` (the default with
+        ``create_graph=True``, which records the gradients' own graph so that
+        they can be differentiated again). ``inputs``: only these tensors get
+        a gradient.
         """
-        autograd.backward(self, gradient, retain_graph)
+        autograd.backward(self, gradient, retain_graph, create_graph, inputs)
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` when this tensor's gradient is computed; a Tensor it returns replaces the
+        gradient. Returns a handle whose ``remove()`` unregisters it.
+
+        >>> import backprop as bp
+        >>> x = bp.tensor([1.0, 2.0], requires_grad=True)
+        >>> handle = x.register_hook(lambda g: g * 10)
+        >>> (x * x).sum().backward()
+        >>> x.grad
+        tensor([20., 40.])
+        """
+        return autograd.register_hook(self, hook)
+
+    @property
+    def retains_grad(self):
+        fn = self.grad_fn
+        return fn is not None and fn._retained is not None and self._output_nr in fn._retained and \
+            fn._retained[self._output_nr]() is self
 
     def register_post_accumulate_grad_hook(self, hook):
         """Call ``hook(self)`` after every backward pass that adds to this leaf's ``.grad`` (once per pass, when the
@@ -149,7 +187,7 @@ class Tensor:
         if not self.requires_grad:
             raise RuntimeError("retain_grad() needs a tensor that requires grad")
         if self.grad_fn is not None:
-            self.grad_fn._retained = weakref.ref(self)
+            autograd.retain_grad(self)
 
     def detach(self):
         """The same array, cut off from the graph (shares memory and version)."""
@@ -263,13 +301,34 @@ class Tensor:
         return "tensor(" + ", ".join([body] + extras) + ")"
 
     # ------------------------------------------------------------- in place
+    # An in-place op computes its result out of place (recorded as usual), writes the values into this
+    # tensor's memory (so views see them) and moves the tensor to the result's node: its old value's
+    # gradient still flows through the node that used it (edges are fixed when an op runs). A change made
+    # through a view moves the view's base too (``CopySlices``). See docs/autograd.md.
     def _check_inplace(self, what):
-        if self.requires_grad and autograd.is_grad_enabled():
-            kind = "a leaf tensor that requires grad" if self.is_leaf else "a tensor that requires grad"
+        """torch's rule: outside no_grad, a leaf that requires grad (or a view of one) may not change in place."""
+        if not autograd.is_grad_enabled():
+            return
+        root = self._view_root()
+        if root.requires_grad and root.grad_fn is None:
+            kind = "a leaf Variable that requires grad" if root is self else "a view of a leaf Variable that requires grad"
             raise RuntimeError(
-                f"{what} changes {kind} in place, which would corrupt its gradient; "
-                "do it inside bp.no_grad(), or on .detach() / .data"
-            )
+                f"{kind} is being used in an in-place operation ({what}); do it inside bp.no_grad(), "
+                "or on .detach() / .data")
+
+    def _view_root(self):
+        t = self
+        while t._base is not None:
+            t = t._base
+        return t
+
+    def _view_chain(self):
+        """(root base, the view ops from it to this tensor, in order)."""
+        chain, t = [], self
+        while t._base is not None:
+            chain.append(t._view_op)
+            t = t._base
+        return t, tuple(reversed(chain))
 
     def _write(self, values, key=Ellipsis):
         """Write ``values`` (an array or number) into ``self`` and bump the version."""
@@ -277,64 +336,156 @@ class Tensor:
         self._version[0] += 1
         return self
 
+    def _inplace(self, name, compute):
+        """``self = compute(self)`` in place: the values written into this tensor, the graph moved to the result."""
+        self._check_inplace(name)
+        if not autograd.is_grad_enabled():
+            result = compute(self)
+            _check_castable(name, result.dtype, self.dtype)
+            return self._write(result._data)
+        result = compute(self)
+        _check_castable(name, result.dtype, self.dtype)
+        if result.dtype != self.dtype:
+            result = result.to(self.dtype)
+        if not result.requires_grad:
+            return self._write(result._data)
+        _keep_old_values(result.grad_fn, self)
+        self._write(result._data)
+        self._move_to(result, None)
+        return self
+
+    def _move_to(self, source, key):
+        """After an in-place change: this tensor (or its region ``key``) now holds ``source``'s value."""
+        if self._base is None and key is None:
+            self.grad_fn, self._output_nr, self.requires_grad = source.grad_fn, source._output_nr, True
+            return
+        root, chain = self._view_chain()
+        moved = ops.indexing.CopySlices.apply(root, source, chain=chain, key=key)
+        root.grad_fn, root._output_nr, root.requires_grad = moved.grad_fn, 0, True
+        if root is not self:  # the view itself: the same view of the moved base
+            view = root
+            for cls, params in chain:
+                view = cls.apply(view, **params)
+            self.grad_fn, self._output_nr, self.requires_grad = view.grad_fn, 0, True
+
     def __setitem__(self, key, value):
+        key = ops.indexing.array_key(key)
+        tracked = autograd.is_grad_enabled() and (self.requires_grad or getattr(value, "requires_grad", False))
+        if not tracked:
+            if autograd.is_grad_enabled():
+                self._check_inplace("assignment to an element")
+            if isinstance(value, Tensor):
+                value = backend.to_device(value._data, self.device)
+            return self._write(value, key)
         self._check_inplace("assignment to an element")
-        if isinstance(value, Tensor):
-            value = value._data
-        self._write(value, ops.indexing.array_key(key))
+        source = value if isinstance(value, Tensor) else Tensor._make(
+            backend.array_module(self._data).asarray(value, dtype=self.dtype))
+        if source.device != self.device:
+            source = source.to(self.device)
+        if source.dtype != self.dtype:
+            source = source.to(self.dtype)
+        self._write(source._data, key)
+        self._move_to(source, key)
 
     def zero_(self):
-        self._check_inplace("zero_()")
-        return self._write(0)
+        return self._inplace("zero_()", lambda t: ops.overwrite(t, 0))
 
     def fill_(self, value):
-        self._check_inplace("fill_()")
-        return self._write(value._data if isinstance(value, Tensor) else value)
+        return self._inplace("fill_()", lambda t: ops.overwrite(t, value))
 
-    def copy_(self, source):
-        self._check_inplace("copy_()")
-        source = source._data if isinstance(source, Tensor) else source
-        return self._write(backend.to_device(source, self.device) if backend.is_array(source) else source)
+    def copy_(self, source, non_blocking=False):
+        return self._inplace("copy_()", lambda t: ops.overwrite(t, source))
 
-    def _inplace(self, op, other, name):
-        if self.requires_grad and autograd.is_grad_enabled() and not self.is_leaf:
-            return op(self, other)  # recorded out of place; the name is rebound to the result
-        self._check_inplace(name)
-        result = op(self.detach(), other)._data
-        if dtypes.category(result.dtype) > dtypes.category(self.dtype):
-            raise TypeError(f"{name}: the result of type {result.dtype} can't be cast to {self.dtype} in place")
-        return self._write(result)
+    def normal_(self, mean=0.0, std=1.0, generator=None):
+        from backprop import creation
+
+        return self._inplace("normal_()", lambda t: ops.overwrite(
+            t, creation.randn(*t.shape, dtype=t.dtype, device=t.device, generator=generator) * std + mean))
+
+    def uniform_(self, a=0.0, b=1.0, generator=None):
+        from backprop import creation
+
+        return self._inplace("uniform_()", lambda t: ops.overwrite(
+            t, creation.rand(*t.shape, dtype=t.dtype, device=t.device, generator=generator) * (b - a) + a))
+
+    def masked_fill_(self, mask, value):
+        return self._inplace("masked_fill_()", lambda t: t.masked_fill(mask, value))
+
+    def masked_fill(self, mask, value):
+        """``value`` where ``mask`` is True, this tensor's values elsewhere."""
+        return ops.where(mask, value, self)
 
     def __iadd__(self, other):
-        return self._inplace(ops.add, other, "+=")
+        return self._inplace("+=", lambda t: ops.add(t, other))
 
     def __isub__(self, other):
-        return self._inplace(ops.sub, other, "-=")
+        return self._inplace("-=", lambda t: ops.sub(t, other))
 
     def __imul__(self, other):
-        return self._inplace(ops.mul, other, "*=")
+        return self._inplace("*=", lambda t: ops.mul(t, other))
 
     def __itruediv__(self, other):
-        return self._inplace(ops.div, other, "/=")
+        return self._inplace("/=", lambda t: ops.div(t, other))
+
+    def __ipow__(self, other):
+        return self._inplace("**=", lambda t: ops.pow(t, other))
 
     def add_(self, other, alpha=1):
-        return self._inplace(ops.add, other if alpha == 1 else other * alpha, "add_()")
+        return self._inplace("add_()", lambda t: ops.add(t, other, alpha=alpha))
 
     def sub_(self, other, alpha=1):
-        return self._inplace(ops.sub, other if alpha == 1 else other * alpha, "sub_()")
+        return self._inplace("sub_()", lambda t: ops.sub(t, other, alpha=alpha))
 
     def mul_(self, other):
-        return self._inplace(ops.mul, other, "mul_()")
+        return self._inplace("mul_()", lambda t: ops.mul(t, other))
 
     def div_(self, other):
-        return self._inplace(ops.div, other, "div_()")
+        return self._inplace("div_()", lambda t: ops.div(t, other))
+
+    def pow_(self, exponent):
+        return self._inplace("pow_()", lambda t: ops.pow(t, exponent))
+
+    def neg_(self):
+        return self._inplace("neg_()", ops.neg)
+
+    def abs_(self):
+        return self._inplace("abs_()", ops.abs)
+
+    def exp_(self):
+        return self._inplace("exp_()", ops.exp)
+
+    def log_(self):
+        return self._inplace("log_()", ops.log)
+
+    def sqrt_(self):
+        return self._inplace("sqrt_()", ops.sqrt)
+
+    def sin_(self):
+        return self._inplace("sin_()", ops.sin)
+
+    def cos_(self):
+        return self._inplace("cos_()", ops.cos)
+
+    def tanh_(self):
+        return self._inplace("tanh_()", ops.tanh)
+
+    def sigmoid_(self):
+        return self._inplace("sigmoid_()", ops.sigmoid)
+
+    def relu_(self):
+        return self._inplace("relu_()", ops.relu)
+
+    def clamp_(self, min=None, max=None):
+        return self._inplace("clamp_()", lambda t: ops.clamp(t, min, max))
+
+    clip_ = clamp_
 
     # ------------------------------------------------------------ operators
     def __add__(self, other):
         return ops.add(self, other)
 
     def __radd__(self, other):
-        return ops.add(other, self)
+        return ops.add(self, other)  # self first, as torch: ``2 + x`` records x as the first operand
 
     def __sub__(self, other):
         return ops.sub(self, other)
@@ -346,7 +497,7 @@ class Tensor:
         return ops.mul(self, other)
 
     def __rmul__(self, other):
-        return ops.mul(other, self)
+        return ops.mul(self, other)
 
     def __truediv__(self, other):
         return ops.div(self, other)
@@ -392,6 +543,24 @@ class Tensor:
 
     def __ne__(self, other):
         return ops.compare(self, other, "not_equal")
+
+    def __and__(self, other):
+        return ops.logical(self, other, "bitwise_and")
+
+    __rand__ = __and__
+
+    def __or__(self, other):
+        return ops.logical(self, other, "bitwise_or")
+
+    __ror__ = __or__
+
+    def __xor__(self, other):
+        return ops.logical(self, other, "bitwise_xor")
+
+    __rxor__ = __xor__
+
+    def __invert__(self):
+        return Tensor._make(backend.array_module(self._data).invert(self._data))
 
     def __getitem__(self, key):
         return ops.getitem(self, key)
@@ -446,11 +615,12 @@ class Tensor:
     def pow(self, exponent):
         return ops.pow(self, exponent)
 
-    def sum(self, dim=None, keepdim=False, dtype=None):
-        return ops.sum(self, dim, keepdim, dtype=dtype)
+    def sum(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
+        """sum over ``dim``; ``axis``/``keepdims`` are NumPy's names for ``dim``/``keepdim``, as torch accepts."""
+        return ops.sum(self, dim if axis is None else axis, keepdim if keepdims is None else keepdims, dtype=dtype)
 
-    def mean(self, dim=None, keepdim=False, dtype=None):
-        return ops.mean(self, dim, keepdim, dtype=dtype)
+    def mean(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
+        return ops.mean(self, dim if axis is None else axis, keepdim if keepdims is None else keepdims, dtype=dtype)
 
     def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
         return ops.var(self, dim, unbiased, keepdim, correction=correction)
@@ -523,6 +693,37 @@ class Tensor:
 
     def any(self):
         return Tensor._make(backend.array_module(self._data).asarray(self._data.any()))
+
+
+def _check_castable(name, result, target):
+    if dtypes.category(result) > dtypes.category(target):
+        raise TypeError(f"{name}: the result of type {result} can't be cast to {target} in place")
+
+
+def _keep_old_values(fn, t):
+    """Before ``t`` is overwritten in place: a node that saved ``t``'s values (or will recompute from them)
+    keeps a private copy of them, so that its backward still sees the value it was given."""
+    if fn is None or fn.inputs is None:
+        return
+    saved = [entry for entry in fn._saved if entry[0] == "input" and fn.inputs[entry[1]] is t]
+    if not saved and type(fn).decompose is None:
+        return
+    if not any(x is t for x in fn.inputs):
+        return
+    old = Tensor._make(t._data.copy(), grad_fn=t.grad_fn)
+    old._output_nr, old.requires_grad = t._output_nr, t.requires_grad
+    fn.inputs = tuple(old if x is t else x for x in fn.inputs)
+    fn.saved_tensors = tuple(old._data if a is t._data else a for a in fn.saved_tensors)
+    fn._saved = tuple((source, i, old._version, old._version[0], shape) if source == "input" and fn.inputs[i] is old
+                      else (source, i, counter, version, shape)
+                      for source, i, counter, version, shape in fn._saved)
+
+
+def mark_view(result, base, cls, params):
+    """``result`` is a view of ``base`` made by op ``cls`` (shares its memory and version counter)."""
+    result._version = base._version
+    result._base = base
+    result._view_op = (cls, params)
 
 
 def _to_array(data, dtype=None, device=None):

@@ -178,9 +178,9 @@ def test_batchnorm_is_folded_into_the_conv_before(rule):
     folded = nn.Sequential(nn.Conv2d(2, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(64, 32), nn.ReLU(),
                            nn.Linear(32, 3)).double()
     for layer, norm, twin in ((net[0], net[1], folded[0]), (net[4], net[5], folded[3])):
-        k = norm.weight.data / np.sqrt(norm.running_var.data + norm.eps)  # gamma / sqrt(var + eps)
-        twin.weight.data[:] = layer.weight.data * k.reshape(-1, *[1] * (layer.weight.ndim - 1))
-        twin.bias.data[:] = (layer.bias.data - norm.running_mean.data) * k + norm.bias.data
+        k = norm.weight.array / np.sqrt(norm.running_var.array + norm.eps)  # gamma / sqrt(var + eps)
+        twin.weight.data[:] = layer.weight.array * k.reshape(-1, *[1] * (layer.weight.ndim - 1))
+        twin.bias.data[:] = (layer.bias.array - norm.running_mean.array) * k + norm.bias.array
     folded[5].weight.data[:], folded[5].bias.data[:] = net[7].weight.data, net[7].bias.data
     x = np.random.randn(3, 2, 6, 6)
     np.testing.assert_allclose(_scores(folded, x), _scores(net, x), rtol=1e-12)
@@ -235,7 +235,7 @@ def test_rejects_subclasses_that_compute_something_else():
 
 def test_restores_the_mode_and_leaves_parameters_alone():
     net, x = _net_and_input("cnn")
-    weights = [p.data.copy() for p in net.parameters()]
+    weights = [p.array.copy() for p in net.parameters()]
     net.train()
     lrp(net, x, rule="alpha_beta")
     assert net.training and all(m.training for m in net.modules())

@@ -67,8 +67,8 @@ class GAN(nn.Module):
         real_logits, fake_logits = self.discriminator(real), self.discriminator(fake)
         loss = (F.binary_cross_entropy_with_logits(real_logits, creation.ones_like(real_logits))
                 + F.binary_cross_entropy_with_logits(fake_logits, creation.zeros_like(fake_logits)))
-        real_accuracy = float((real_logits.data > 0).mean())
-        fake_accuracy = float((fake_logits.data < 0).mean())
+        real_accuracy = float((real_logits.array > 0).mean())
+        fake_accuracy = float((fake_logits.array < 0).mean())
         return loss, real_accuracy, fake_accuracy
 
     def generator_loss(self, fake):

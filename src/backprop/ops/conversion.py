@@ -21,7 +21,7 @@ class ToDevice(Function):
         return backend.to_device(x, device)
 
     def backward(self, grad):
-        return backend.to_device(grad, self.source)
+        return ToDevice.call(grad, device=self.source)
 
 
 class Clone(Function):

@@ -1,4 +1,6 @@
-"""Indexing: ``x[key]`` (basic slicing, integer arrays, boolean masks) and gather."""
+"""Indexing: ``x[key]`` (basic slicing, integer arrays, boolean masks) and gather; their adjoints,
+which place values into zeros (the gradients of indexing, and indexing is theirs); and the nodes of
+in-place writes (``CopySlices``, ``Overwrite``)."""
 from backprop import backend
 from backprop.autograd import Function
 from backprop.ops.util import check_tensor, dim_index
@@ -32,9 +34,20 @@ class Slice(Function):
         return x[key]
 
     def backward(self, grad):
-        result = backend.array_module(grad).zeros(self.shape, dtype=grad.dtype)
-        result[self.key] = grad
+        return SliceScatter.call(grad, key=self.key, shape=self.shape)
+
+
+class SliceScatter(Function):
+    """y = zeros(shape) with y[key] = x (a basic key): the adjoint of ``Slice``; dL/dx = dL/dy[key]."""
+
+    def forward(self, x, key, shape):
+        self.key = key
+        result = backend.array_module(x).zeros(shape, dtype=x.dtype)
+        result[key] = x
         return result
+
+    def backward(self, grad):
+        return grad[self.key]
 
 
 class Index(Function):
@@ -46,10 +59,83 @@ class Index(Function):
         return x[key]
 
     def backward(self, grad):
-        xp = backend.array_module(grad)
-        result = xp.zeros(self.shape, dtype=grad.dtype)
-        xp.add.at(result, self.key, grad)
+        return IndexPut.call(grad, key=self.key, shape=self.shape)
+
+
+class IndexPut(Function):
+    """y = zeros(shape) with x added at y[key] (a repeated position collects every value): the adjoint
+    of ``Index`` (and of ``Gather``); dL/dx = dL/dy[key]. ``unique=True``: no position repeats, a plain write."""
+
+    def forward(self, x, key, shape, unique=False):
+        xp = backend.array_module(x)
+        self.key = key
+        result = xp.zeros(shape, dtype=x.dtype)
+        if unique:
+            result[key] = x
+        else:
+            xp.add.at(result, key, x)
         return result
+
+    def backward(self, grad):
+        return grad[self.key]
+
+
+class CopySlices(Function):
+    """The base of an in-place write: y = b with the region ``view(b)[key]`` replaced by s.
+
+    The write itself is done (forward returns b's array, already holding s); the node routes the gradient:
+    dL/db = dL/dy with the region zeroed, dL/ds = view(dL/dy)[key] (``chain``: the view ops from b to the
+    region's tensor, each (Function, params); ``key``: an indexing key, or None for the whole view).
+    """
+
+    def forward(self, base, source, chain, key):
+        xp = backend.array_module(base)
+        self.chain, self.key = chain, key
+        keep = xp.ones(base.shape, dtype=base.dtype)
+        region = keep
+        for cls, params in chain:
+            region = cls().forward(region, **params)
+        region[Ellipsis if key is None else key] = 0
+        self.keep = keep
+        return base
+
+    def backward(self, grad):
+        region = grad
+        for cls, params in self.chain:
+            region = cls.call(region, **params)
+        if self.key is not None:
+            region = region[self.key]
+        return grad * self.keep, region
+
+
+class Overwrite(Function):
+    """y = s broadcast to x's shape (``fill_``, ``copy_``, ``zero_``, ``normal_``): x's old value is gone,
+    so dL/dx = 0 (as torch); dL/ds = dL/dy (summed back to s's shape by the engine)."""
+
+    def forward(self, x, source):
+        xp = backend.array_module(x)
+        return xp.array(xp.broadcast_to(source, x.shape), dtype=x.dtype)
+
+    def backward(self, grad):
+        needs_x, needs_source = self.needs_input_grad
+        return (grad * 0 if needs_x else None), (grad if needs_source else None)
+
+
+def overwrite(input, value):
+    """The values ``value`` (a number or Tensor, broadcast) in place of ``input``'s: the node of fill_/copy_."""
+    xp = backend.array_module(input._data)
+    if isinstance(value, Tensor):
+        if value.device != input.device:
+            value = value.to(input.device)
+        if value.dtype != input.dtype:
+            value = value.to(input.dtype)
+    else:
+        value = Tensor._make(xp.asarray(value, dtype=input.dtype))
+    try:
+        return Overwrite.apply(input, value)
+    except ValueError as error:
+        raise RuntimeError(f"the values of shape {value.shape} cannot be broadcast to the tensor's shape "
+                           f"{input.shape}: {error}") from None
 
 
 class Gather(Function):
@@ -69,16 +155,18 @@ class Gather(Function):
         return x[self.key]
 
     def backward(self, grad):
-        xp = backend.array_module(grad)
-        result = xp.zeros(self.shape, dtype=grad.dtype)
-        xp.add.at(result, self.key, grad)
-        return result
+        return IndexPut.call(grad, key=self.key, shape=self.shape)
 
 
 def getitem(input, key):
     """``input[key]``, as NumPy indexes (and torch: same rules for these keys)."""
     key = array_key(key)
-    function = Slice if is_basic(key) else Index
+    function = Index
+    if is_basic(key):
+        function = Slice
+        key = key if isinstance(key, tuple) else (key,)
+        if not any(k is Ellipsis for k in key):
+            key = key + (Ellipsis,)  # NumPy then returns a 0-d view, not a scalar, for a single element
     try:
         return function.apply(input, key=key)
     except IndexError as error:

@@ -2,8 +2,9 @@
 from backprop import backend
 from backprop import dtypes
 from backprop.autograd import Function
-from backprop.ops.indexing import getitem
+from backprop.ops.indexing import IndexPut, getitem
 from backprop.ops.util import check_tensor, dim_index, to_dtype
+from backprop.tensor import Tensor
 
 
 class Cat(Function):
@@ -43,15 +44,16 @@ class Pad(Function):
         return xp.pad(x, widths, mode=_NUMPY_MODES[mode])
 
     def backward(self, grad):
-        xp = backend.array_module(grad)
         if self.mode == "constant":
             return grad[tuple(slice(lo, lo + n) for (lo, _), n in zip(self.widths, self.shape))]
         size = 1
         for n in self.shape:
             size *= n
-        source = xp.pad(xp.arange(size).reshape(self.shape), self.widths, mode=_NUMPY_MODES[self.mode])
-        summed = xp.bincount(source.ravel(), weights=grad.ravel(), minlength=size)
-        return summed.reshape(self.shape).astype(grad.dtype)
+        numpy = backend.numpy  # where each padded element came from, then moved to the gradient's device
+        source = numpy.pad(numpy.arange(size).reshape(self.shape), self.widths, mode=_NUMPY_MODES[self.mode])
+        device = grad.device if isinstance(grad, Tensor) else backend.device_of(grad)
+        source = backend.to_device(source, device)
+        return IndexPut.call(grad.reshape(-1), key=source.reshape(-1), shape=(size,)).reshape(self.shape)
 
 
 _NUMPY_MODES = {"constant": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}

@@ -109,6 +109,11 @@ class Linear(Function):
             y += bias
         return y
 
+    @staticmethod
+    def decompose(x, weight, bias=None):
+        y = matmul(x, weight.transpose(0, 1))
+        return y if bias is None else y + bias
+
     def backward(self, grad):
         x, weight = self.saved_tensors
         xp = backend.array_module(grad)

@@ -11,6 +11,7 @@ import collections
 from backprop import backend
 from backprop import dtypes
 from backprop.autograd import Function
+from backprop.ops.indexing import IndexPut
 from backprop.ops.util import check_tensor, dim_index, dims, floating, keep_shape, require_floating
 from backprop.tensor import Tensor
 
@@ -47,16 +48,18 @@ class Var(Function):
 
     def forward(self, x, axes, keepdim, correction):
         centred = x - x.mean(axis=axes, keepdims=True)
-        self.centred, self.axes = centred, axes
+        self.save_for_backward(x)
+        self.axes = axes
         self.divisor = builtins.max(_count(x.shape, axes) - correction, 0)
         with backend.errstate():
             return (centred * centred).sum(axis=axes, keepdims=keepdim) / self.divisor
 
     def backward(self, grad):
-        grad = grad.reshape(keep_shape(self.centred.shape, self.axes))
+        (x,) = self.saved_tensors
+        grad = grad.reshape(keep_shape(x.shape, self.axes))
         scale = 2 / self.divisor if self.divisor else float("inf")  # N <= correction: nan, as torch
         with backend.errstate():
-            return grad * scale * self.centred
+            return grad * scale * (x - x.mean(axis=self.axes, keepdims=True))
 
 
 class MaxAll(Function):
@@ -86,10 +89,11 @@ class MaxDim(Function):
         return values if keepdim else values.squeeze(axis)
 
     def backward(self, grad):
-        xp = backend.array_module(grad)
-        result = xp.zeros(self.shape, dtype=grad.dtype)
-        xp.put_along_axis(result, self.indices, grad.reshape(self.indices.shape), self.axis)
-        return result
+        xp = backend.array_module(self.indices)
+        key = tuple(self.indices if i == self.axis else
+                    xp.arange(n).reshape((1,) * i + (n,) + (1,) * (len(self.shape) - i - 1))
+                    for i, n in enumerate(self.shape))
+        return IndexPut.call(grad.reshape(self.indices.shape), key=key, shape=self.shape, unique=True)
 
 
 class Prod(Function):
@@ -99,6 +103,19 @@ class Prod(Function):
         self.save_for_backward(x)
         self.axis = axis
         return x.prod(axis=axis, keepdims=keepdim)
+
+    @staticmethod
+    def decompose(x, axis, keepdim):
+        """The product as a chain of multiplications (exact where some x_j = 0)."""
+        if axis is None:
+            x, axis = x.reshape(-1), 0
+        if x.shape[axis] == 0:
+            return x.sum(axis, keepdim) * 0 + 1
+        lead = (slice(None),) * axis
+        result = x[lead + (slice(0, 1),)]
+        for i in range(1, x.shape[axis]):
+            result = result * x[lead + (slice(i, i + 1),)]
+        return result if keepdim else result.squeeze(axis)
 
     def backward(self, grad):
         (x,) = self.saved_tensors
@@ -132,20 +149,21 @@ class LogSumExp(Function):
         self.axes = axes
         if x.size == 0:
             with backend.errstate(divide="ignore"):
-                self.y = xp.log(xp.exp(x).sum(axis=axes, keepdims=True))
-            return self.y if keepdim else self.y.reshape(_reduced(x.shape, axes))
-        top = x.max(axis=axes, keepdims=True)
-        top = xp.where(xp.isfinite(top), top, 0)
-        with backend.errstate(divide="ignore"):
-            y = xp.log(xp.exp(x - top).sum(axis=axes, keepdims=True)) + top
-        self.y = y
-        return y if keepdim else y.reshape(_reduced(x.shape, axes))
+                y = xp.log(xp.exp(x).sum(axis=axes, keepdims=True))
+        else:
+            top = x.max(axis=axes, keepdims=True)
+            top = xp.where(xp.isfinite(top), top, 0)
+            with backend.errstate(divide="ignore"):
+                y = xp.log(xp.exp(x - top).sum(axis=axes, keepdims=True)) + top
+        self.kept = y.shape
+        y = y if keepdim else y.reshape(_reduced(x.shape, axes))
+        self.save_for_backward(x, y)
+        return y
 
     def backward(self, grad):
-        (x,) = self.saved_tensors
+        x, y = self.saved_tensors
         xp = backend.array_module(x)
-        grad = grad.reshape(self.y.shape)
-        return grad * xp.exp(x - self.y)
+        return grad.reshape(self.kept) * xp.exp(x - y.reshape(self.kept))
 
 
 def _count(shape, axes):

@@ -31,8 +31,9 @@ class Minimum(Function):
 
 def _split_ties(grad, a_wins, tie, needs):
     xp = backend.array_module(grad)
-    share = xp.where(tie, 0.5, a_wins).astype(grad.dtype)
-    return (grad * share if needs[0] else None), (grad * (1 - share) if needs[1] else None)
+    half = grad * 0.5
+    return (xp.where(tie, half, xp.where(a_wins, grad, 0)) if needs[0] else None), \
+        (xp.where(tie, half, xp.where(a_wins, 0, grad)) if needs[1] else None)
 
 
 class Where(Function):
@@ -44,11 +45,10 @@ class Where(Function):
 
     def backward(self, grad):
         xp = backend.array_module(grad)
-        zero = xp.zeros((), dtype=grad.dtype)
         needs_a, needs_b = self.needs_input_grad
         return (
-            xp.where(self.condition, grad, zero) if needs_a else None,
-            xp.where(self.condition, zero, grad) if needs_b else None,
+            xp.where(self.condition, grad, 0) if needs_a else None,
+            xp.where(self.condition, 0, grad) if needs_b else None,
         )
 
 

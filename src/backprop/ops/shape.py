@@ -32,7 +32,7 @@ class Permute(Function):
         inverse = [0] * len(self.axes)
         for i, axis in enumerate(self.axes):
             inverse[axis] = i
-        return grad.transpose(inverse)
+        return backend.array_module(grad).transpose(grad, inverse)
 
 
 class Expand(Function):

@@ -70,8 +70,8 @@ class DBN(Module):
         layers = [Flatten()]
         for rbm in self.rbms:
             linear = Linear(rbm.n_visible, rbm.n_hidden, **like)
-            linear.weight.data = rbm.weight.data.copy()
-            linear.bias.data = rbm.hidden_bias.data.copy()
+            linear.weight.data = rbm.weight.data.clone()
+            linear.bias.data = rbm.hidden_bias.data.clone()
             layers += [linear, Sigmoid()]
         layers.append(Linear(self.sizes[-1], num_classes, **like))
         return Sequential(*layers)

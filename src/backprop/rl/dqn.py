@@ -187,7 +187,7 @@ class DQN:
     def update_target(self, tau=1.0):
         """theta^- <- tau theta + (1 - tau) theta^-; tau = 1 is the hard copy theta^- <- theta."""
         for target, online in zip(self.target_network.parameters(), self.q_network.parameters()):
-            target.data = online.data.copy() if tau == 1.0 else tau * online.data + (1.0 - tau) * target.data
+            target.data = online.data.clone() if tau == 1.0 else tau * online.data + (1.0 - tau) * target.data
 
     def train(self, env, episodes, *, seed=0, callback=None):
         """Play ``episodes`` episodes, storing every transition and, from ``learning_starts`` steps on, taking one

@@ -1,0 +1,155 @@
+"""NumPy's names as differentiable ops on Tensors: the ``xp`` of a recorded backward formula.
+
+An op's backward is written once, on arrays, with operators and
+``xp = backend.array_module(grad)``. When the gradient's own graph is recorded
+(``create_graph=True``) the engine hands the formula Tensors instead, and
+``backend.array_module`` returns this module (``Tensor.__array_namespace__``):
+the same names, each a recorded op, so the formula builds the graph of the
+gradient. Only the names backward formulas use are here; arguments may mix
+Tensors with arrays and numbers (constants). Functions whose derivative is
+zero almost everywhere (``sign``, comparisons, ``isnan``) return constants.
+"""
+import builtins
+
+from backprop import backend
+from backprop.tensor import Tensor
+
+__all__ = ["abs", "broadcast_to", "concatenate", "cos", "exp", "expand_dims", "isfinite", "isnan", "log", "log1p",
+           "matmul", "maximum", "minimum", "reshape", "sign", "sin", "split", "sqrt", "squeeze", "stack", "sum",
+           "swapaxes", "tanh", "transpose", "where", "zeros_like", "ones_like"]
+
+
+def _ops():
+    from backprop import ops
+
+    return ops
+
+
+def _tensor(x, like=None):
+    if isinstance(x, Tensor):
+        return x
+    xp = backend.array_module(like._data) if like is not None else backend.numpy
+    return Tensor._make(xp.asarray(x))
+
+
+def _raw(x):
+    return x._data if isinstance(x, Tensor) else x
+
+
+def exp(x):
+    return _ops().exp(_tensor(x))
+
+
+def log(x):
+    return _ops().log(_tensor(x))
+
+
+def log1p(x):
+    return _ops().log(1 + _tensor(x))
+
+
+def sqrt(x):
+    return _ops().sqrt(_tensor(x))
+
+
+def sin(x):
+    return _ops().sin(_tensor(x))
+
+
+def cos(x):
+    return _ops().cos(_tensor(x))
+
+
+def tanh(x):
+    return _ops().tanh(_tensor(x))
+
+
+def abs(x):
+    return _ops().abs(_tensor(x))
+
+
+def sign(x):
+    """sign(x), a constant: its derivative is 0 wherever it exists."""
+    return Tensor._make(backend.array_module(_raw(x)).sign(_raw(x)))
+
+
+def isnan(x):
+    return Tensor._make(backend.array_module(_raw(x)).isnan(_raw(x)))
+
+
+def isfinite(x):
+    return Tensor._make(backend.array_module(_raw(x)).isfinite(_raw(x)))
+
+
+def where(condition, a, b):
+    like = next((v for v in (a, b, condition) if isinstance(v, Tensor)), None)
+    return _ops().where(_tensor(condition, like), a, b)
+
+
+def maximum(a, b):
+    return _ops().maximum(a, b)
+
+
+def minimum(a, b):
+    return _ops().minimum(a, b)
+
+
+def matmul(a, b):
+    return _ops().matmul(a, b)
+
+
+def sum(x, axis=None, keepdims=False, dtype=None):
+    return _ops().sum(_tensor(x), axis, keepdims, dtype=dtype)
+
+
+def reshape(x, shape):
+    return _ops().reshape(_tensor(x), shape)
+
+
+def transpose(x, axes=None):
+    x = _tensor(x)
+    return _ops().permute(x, *(range(x.ndim - 1, -1, -1) if axes is None else axes))
+
+
+def swapaxes(x, axis1, axis2):
+    return _ops().transpose(_tensor(x), axis1, axis2)
+
+
+def broadcast_to(x, shape):
+    return _ops().expand(_tensor(x), *shape)
+
+
+def expand_dims(x, axis):
+    return _ops().unsqueeze(_tensor(x), axis)
+
+
+def squeeze(x, axis=None):
+    return _ops().squeeze(_tensor(x), axis)
+
+
+def concatenate(arrays, axis=0):
+    like = next(a for a in arrays if isinstance(a, Tensor))
+    return _ops().cat([_tensor(a, like) for a in arrays], axis)
+
+
+def stack(arrays, axis=0):
+    like = next(a for a in arrays if isinstance(a, Tensor))
+    return _ops().stack([_tensor(a, like) for a in arrays], axis)
+
+
+def split(x, indices, axis=0):
+    """NumPy's split at ``indices`` (the positions where pieces start), as a list of views."""
+    x = _tensor(x)
+    bounds = [0] + list(indices) + [x.shape[axis]]
+    lead = (builtins.slice(None),) * (axis % x.ndim)
+    return [x[lead + (builtins.slice(start, end),)] for start, end in zip(bounds[:-1], bounds[1:])]
+
+
+def zeros_like(x, dtype=None):
+    data = _raw(x)
+    return Tensor._make(backend.array_module(data).zeros_like(data, dtype=dtype))
+
+
+def ones_like(x, dtype=None):
+    data = _raw(x)
+    return Tensor._make(backend.array_module(data).ones_like(data, dtype=dtype))
