@@ -82,7 +82,9 @@ def isfinite(x):
 
 
 def where(condition, a, b):
-    like = next((v for v in (a, b, condition) if isinstance(v, Tensor)), None)
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):  # two constants: a constant
+        return Tensor._make(backend.array_module(_raw(condition)).where(_raw(condition), a, b))
+    like = next(v for v in (a, b) if isinstance(v, Tensor))
     return _ops().where(_tensor(condition, like), a, b)
 
 
