@@ -27,6 +27,7 @@ test: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	$(PY) benchmarks/overhead.py
 	$(PY) benchmarks/workloads.py
+	$(PY) benchmarks/higher_order.py
 	$(PY) benchmarks/distributed.py
 	$(PY) benchmarks/distributed_equivalence.py
 
