@@ -57,9 +57,14 @@ class Var(Function):
     def backward(self, grad):
         (x,) = self.saved_tensors
         grad = grad.reshape(keep_shape(x.shape, self.axes))
-        scale = 2 / self.divisor if self.divisor else float("inf")  # N <= correction: nan, as torch
+        mean = x.mean(axis=self.axes, keepdims=True)
         with backend.errstate():
-            return grad * scale * (x - x.mean(axis=self.axes, keepdims=True))
+            if not self.divisor and (self.axes is None or x.ndim == 0):
+                # N <= correction over all dims: torch's dL/dy * (nan where x_i = mean, else inf), a constant
+                # factor (so the second derivative in x is 0, as torch's)
+                return backend.array_module(grad).where(x == mean, grad * float("nan"), grad * float("inf"))
+            scale = 2 / self.divisor if self.divisor else float("inf")  # N <= correction: nan, as torch
+            return grad * scale * (x - mean)
 
 
 class MaxAll(Function):
