@@ -1,4 +1,5 @@
-"""One shared helper for testing ops against PyTorch: ``compare``.
+"""The shared helpers for testing ops against PyTorch: ``compare`` (values and gradients),
+``compare_double_backward`` (second derivatives), ``gradcheck`` and ``gradgradcheck``.
 
 ``compare(bp_fn, torch_fn, args)`` builds the same inputs in both
 frameworks from one NumPy array each, runs the forward pass, checks that
@@ -19,6 +20,9 @@ compared with |bp - torch| <= atol + rtol |torch|.
   that cancel to ~0, e.g. the centred terms of a variance).
 - float16 (u = 4.9e-4): rtol 2e-3, atol 1e-4 (one or two roundings apart).
 - integers and bools: exact.
+- second derivatives in float32: where roundoff in cancelling terms exceeds
+  these, backprop must be no further from torch's float64 value than
+  torch's float32 value is (``compare_double_backward``).
 """
 import numpy as np
 import torch
@@ -234,8 +238,7 @@ def compare(bp_fn, torch_fn, args, kwargs=None, *, dtype=np.float32, domain=None
         b.backward(bp.tensor(g), retain_graph=k < len(pairs) - 1)
     # A gradient is no more precise than the least precise floating dtype it flowed through
     # (the gradient of a float64 0-d tensor added to a float32 tensor is a float32 sum).
-    floating = [t.dtype for t in torch_outs] + [t.dtype for _, t in inputs.grad_pairs]
-    least = max((np.dtype(torch_dtype_name(d)) for d in floating if d.is_floating_point), key=lambda d: tolerance(d))
+    least = _least_precise([t.dtype for t in torch_outs] + [t.dtype for _, t in inputs.grad_pairs])
     for i, (b, t) in enumerate(inputs.grad_pairs):
         if t.grad is None:
             assert b.grad is None, f"input {i}: backprop has a gradient, torch has None"
@@ -245,9 +248,11 @@ def compare(bp_fn, torch_fn, args, kwargs=None, *, dtype=np.float32, domain=None
     return inputs
 
 
-def gradcheck(bp_fn, args, kwargs=None, domain=None, seed=0):
+def gradcheck(bp_fn, args, kwargs=None, domain=None, seed=0, check=None):
     """``bp.autograd.gradcheck`` of ``bp_fn`` at float64 inputs built from the specs (tensor kwargs
-    included: they are differentiated too). False when no input is floating."""
+    included: they are differentiated too). None when no input is floating. ``check``: another
+    checker of the same signature (``bp.autograd.gradgradcheck``, see ``gradgradcheck``)."""
+    check = check or bp.autograd.gradcheck
     inputs = Inputs(args, kwargs, dtype=np.float64, domain=domain, seed=seed)
     names = list(inputs.bp_kwargs)
     values = [inputs.bp_kwargs[n] for n in names]
@@ -261,4 +266,124 @@ def gradcheck(bp_fn, args, kwargs=None, domain=None, seed=0):
     # gradcheck passes vacuously where values are nan (nan > tolerance is False): demand finite outputs
     for out in outputs_of(fn(*inputs.bp, *values)):
         assert np.isfinite(np.asarray(out.detach().numpy(), dtype=float)).all(), "gradcheck sample has non-finite outputs"
-    return bp.autograd.gradcheck(fn, tuple(inputs.bp) + tuple(values))
+    return check(fn, tuple(inputs.bp) + tuple(values))
+
+
+def gradgradcheck(bp_fn, args, kwargs=None, domain=None, seed=0):
+    """``bp.autograd.gradgradcheck`` (second derivatives by ``create_graph=True`` against finite
+    differences of the first) of ``bp_fn`` at float64 inputs built from the specs, as ``gradcheck``."""
+    return gradcheck(bp_fn, args, kwargs, domain=domain, seed=seed, check=bp.autograd.gradgradcheck)
+
+
+def compare_double_backward(bp_fn, torch_fn, args, kwargs=None, *, dtype=np.float32, domain=None, seed=0):
+    """Second derivatives against torch's: a Hessian-vector product through both frameworks.
+
+    With the same random upstream v (itself requiring grad) for every differentiable output y_k,
+    the first gradients g_i = sum_k v_k . dy_k/dx_i are computed with ``create_graph=True``; then,
+    for fixed random w_i, the gradient of s = sum_i <g_i, w_i> with respect to every input x_i
+    (sum_k v_k . d2y_k/dx_i dx_j w_j) and to every v_k (dy_k/dx w, a Jacobian-vector product). The
+    first gradients and all these second gradients must match torch's (a None counts as zeros on
+    either side: torch leaves out what does not depend on the input, backprop may give zeros).
+
+    float32: a second derivative is often a sum of large terms that cancel (std over two elements
+    is piecewise linear: its Hessian, 0, is the difference of two terms ~ 1/std). Where the two
+    frameworks differ by more than the tolerance, backprop's value must then be as close to the
+    exact one (torch's, in float64, from the same inputs) as torch's float32 value is: within twice
+    torch's own error, plus the tolerance.
+
+    Returns False when there is nothing to compare (no output, or no first gradient, requires grad).
+    """
+    inputs = Inputs(args, kwargs, dtype=dtype, domain=domain, seed=seed)
+    bp_outs = outputs_of(bp_fn(*inputs.bp, **inputs.bp_kwargs))
+    torch_outs = outputs_of(torch_fn(*inputs.torch, **inputs.torch_kwargs))
+    chosen = [k for k, t in enumerate(torch_outs) if t.requires_grad]
+    if not inputs.grad_pairs or not chosen:
+        return False
+    xs_bp, xs_torch = [b for b, _ in inputs.grad_pairs], [t for _, t in inputs.grad_pairs]
+    v = [inputs.rng.standard_normal(tuple(torch_outs[k].shape)).astype(torch_dtype_name(torch_outs[k].dtype))
+         for k in chosen]
+    w = [inputs.rng.standard_normal(tuple(x.shape)).astype(torch_dtype_name(x.dtype)) for x in xs_torch]
+    expected = hessian_vector_product(torch, [torch_outs[k] for k in chosen], xs_torch, v, w)
+    if expected is None:
+        return False
+    actual = hessian_vector_product(bp, [bp_outs[k] for k in chosen], xs_bp, v, w)
+    assert actual is not None, "torch's first gradients require grad (create_graph=True), backprop's do not"
+    least = _least_precise([t.dtype for t in torch_outs] + [t.dtype for t in xs_torch])
+    like = xs_torch + xs_torch + [torch.from_numpy(a) for a in v]
+    names = ([f"first gradient of input {i}" for i in range(len(xs_torch))]
+             + [f"second gradient with respect to input {i}" for i in range(len(xs_torch))]
+             + [f"second gradient with respect to the upstream gradient of output {k}" for k in range(len(v))])
+    exact = None
+    for j, (a, e, x, what) in enumerate(zip(actual, expected, like, names)):
+        try:
+            _assert_close_or_zero(a, e, x, what, least)
+        except AssertionError:
+            if least != np.float32:
+                raise
+            if exact is None:
+                exact = _float64_hessian_vector_product(torch_fn, inputs, chosen, v, w)
+            a, e, x64 = (_materialize(t, x) for t in (a, e, exact[j]))
+            rtol, atol = tolerance(least)
+            excess = np.abs(a - x64) - (2 * np.abs(e - x64) + atol + rtol * np.abs(x64))
+            excess[np.isnan(a) != np.isnan(e)] = np.inf  # nan where torch has nan, and only there
+            assert not (excess > 0).any(), (
+                f"{what}: backprop {a.ravel()[np.argmax(excess)]} and torch {e.ravel()[np.argmax(excess)]} differ, "
+                f"and backprop is further from the float64 value {x64.ravel()[np.argmax(excess)]} than torch")
+    return True
+
+
+def hessian_vector_product(lib, outputs, inputs, v, w):
+    """In ``lib`` (torch or backprop): the first gradients g_i = autograd.grad(outputs, inputs, v)
+    with ``create_graph=True``, then the gradients of sum_i <g_i, w_i> with respect to the inputs
+    and to v (``v``, ``w``: NumPy arrays). A list: the g_i, then those second gradients (None where
+    unused); None when no g_i depends on an input or on v."""
+    v = [lib.tensor(a, requires_grad=True) for a in v]
+    first = list(lib.autograd.grad(outputs, inputs, v, create_graph=True, allow_unused=True))
+    terms = [(g * lib.tensor(wi)).sum() for g, wi in zip(first, w) if g is not None and g.requires_grad]
+    if not terms:
+        return None
+    second = lib.autograd.grad(sum(terms), list(inputs) + v, allow_unused=True)
+    return first + list(second)
+
+
+def _float64_hessian_vector_product(torch_fn, inputs, chosen, v, w):
+    """torch's ``hessian_vector_product`` with every floating tensor of ``inputs`` in float64."""
+    up = {}
+
+    def double(t):
+        if isinstance(t, torch.Tensor) and t.is_floating_point():
+            up[id(t)] = t.detach().double().requires_grad_(t.requires_grad)
+            return up[id(t)]
+        return t
+
+    args = [double(t) for t in inputs.torch]
+    kwargs = {key: double(t) for key, t in inputs.torch_kwargs.items()}
+    outs = outputs_of(torch_fn(*args, **kwargs))
+    xs = [up[id(t)] for _, t in inputs.grad_pairs]
+    return hessian_vector_product(torch, [outs[k] for k in chosen], xs, [a.astype(np.float64) for a in v],
+                                  [a.astype(np.float64) for a in w])
+
+
+def _materialize(t, like):
+    """A gradient (backprop or torch Tensor, ZeroTensor or None for zeros) as a float64 NumPy array."""
+    if t is None or (isinstance(t, torch.Tensor) and t._is_zerotensor()):
+        return np.zeros(tuple(like.shape))
+    return np.asarray(t.detach().numpy(), dtype=np.float64)
+
+
+def _least_precise(torch_dtypes):
+    """The floating dtype with the widest tolerance among ``torch_dtypes``: a gradient is no more
+    precise than the least precise floating dtype it flowed through."""
+    return max((np.dtype(torch_dtype_name(d)) for d in torch_dtypes if d.is_floating_point), key=tolerance)
+
+
+def _assert_close_or_zero(actual, expected, like, what, dtype):
+    """``assert_close`` where a None on either side stands for zeros of ``like``'s shape and dtype
+    (and so does torch's ZeroTensor, its symbolic zeros, e.g. the second derivative of abs)."""
+    if expected is None and actual is None:
+        return
+    if expected is None or expected._is_zerotensor():
+        expected = torch.zeros_like(like)
+    if actual is None:
+        actual = bp.zeros(tuple(like.shape), dtype=getattr(bp, torch_dtype_name(like.dtype)))
+    assert_close(actual, expected, what, dtype=dtype)

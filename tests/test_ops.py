@@ -8,13 +8,16 @@ For every registered op and sample:
    (comparisons, argmax, ...) inputs that require grad give outputs that
    do not, as in torch;
 3. ``bp.autograd.gradcheck`` (central finite differences, float64) passes
-   for every differentiable op, except at samples placed on kinks and ties.
+   for every differentiable op, except at samples placed on kinks and ties;
+4. second derivatives: ``bp.autograd.gradgradcheck`` passes where gradcheck
+   runs, and Hessian-vector products (through ``create_graph=True``) agree
+   with torch's wherever the gradients are compared (float32 and float64).
 """
 import numpy as np
 import pytest
 
 import backprop as bp
-from helpers import compare, gradcheck
+from helpers import compare, compare_double_backward, gradcheck, gradgradcheck
 from op_registry import REGISTRY
 
 
@@ -34,6 +37,10 @@ def _cases(kind):
                         yield pytest.param(entry, sample, dtype, id=f"{entry.name}-{i}:{sample!r}-{dtype}")
             elif kind == "gradcheck" and entry.differentiable and sample.gradcheck and _floating(entry):
                 yield pytest.param(entry, sample, id=f"{entry.name}-{i}:{sample!r}")
+            elif kind == "double_backward" and entry.differentiable and sample.grad and sample.double_backward:
+                for dtype in entry.dtypes:
+                    if np.dtype(dtype).kind == "f":
+                        yield pytest.param(entry, sample, dtype, id=f"{entry.name}-{i}:{sample!r}-{dtype}")
 
 
 @pytest.mark.parametrize("entry,sample,dtype", list(_cases("forward")))
@@ -48,12 +55,29 @@ def test_grad(entry, sample, dtype):
             check_grad=True)
 
 
-@pytest.mark.parametrize("entry,sample", list(_cases("gradcheck")))
-def test_gradcheck(entry, sample):
-    result = gradcheck(entry.bp_fn, sample.args, sample.kwargs, domain=entry.domain)
+def _passes_finite_differences(check, entry, sample):
+    """``check`` (helpers.gradcheck or helpers.gradgradcheck) passes, or the test skips (no floating input)."""
+    result = check(entry.bp_fn, sample.args, sample.kwargs, domain=entry.domain)
     if result is None:
         pytest.skip("no floating input to differentiate (integer or bool operands only)")
     assert result is True
+
+
+@pytest.mark.parametrize("entry,sample", list(_cases("gradcheck")))
+def test_gradcheck(entry, sample):
+    _passes_finite_differences(gradcheck, entry, sample)
+
+
+@pytest.mark.parametrize("entry,sample", list(_cases("gradcheck")))
+def test_gradgradcheck(entry, sample):
+    _passes_finite_differences(gradgradcheck, entry, sample)
+
+
+@pytest.mark.parametrize("entry,sample,dtype", list(_cases("double_backward")))
+def test_double_backward_matches_torch(entry, sample, dtype):
+    if not compare_double_backward(entry.bp_fn, entry.torch_fn, sample.args, sample.kwargs, dtype=dtype,
+                                   domain=entry.domain):
+        pytest.skip("no first gradient that depends on an input or on the upstream gradient")
 
 
 def test_non_differentiable_ops_give_no_graph():
