@@ -1291,3 +1291,4 @@ def _analytic_jacobian(outputs, x):
 
 
 from backprop import tensor as _tensor  # noqa: E402  (Tensor and the engine use each other)
+from backprop.autograd import functional  # noqa: E402
