@@ -8,6 +8,8 @@ and leaves dL/dt in ``t.grad`` for every leaf ``t``.
 Operators and methods only translate arguments and call the ops in
 ``backprop.ops``, where each op's forward and backward live side by side.
 """
+import weakref
+
 import numpy
 
 from backprop import autograd
@@ -28,7 +30,7 @@ class Tensor:
     """
 
     __slots__ = ("_data", "grad", "requires_grad", "grad_fn", "_version", "_output_nr", "_base", "_view_op",
-                 "__weakref__")
+                 "_views", "__weakref__")
     __array_ufunc__ = None  # NumPy defers to us: array + tensor calls Tensor.__radd__
     __array_priority__ = 1000
 
@@ -55,6 +57,13 @@ class Tensor:
         t._output_nr = 0
         t._base = None
         return t
+
+    def __getattr__(self, name):
+        """Defaults of the graph slots for a subclass whose ``__init__`` does not set them (called only when the
+        attribute is not found: no cost otherwise)."""
+        if name in _SLOT_DEFAULTS:
+            return _SLOT_DEFAULTS[name]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __array_namespace__(self, api_version=None):
         """NumPy's function names as differentiable ops on Tensors (``backprop.ops.namespace``): what a
@@ -106,6 +115,12 @@ class Tensor:
     @property
     def T(self):
         return self.permute(*range(self.ndim - 1, -1, -1))
+
+    def t(self):
+        """The transpose of a tensor of at most 2 dimensions (a view), as torch.Tensor.t."""
+        if self.ndim > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D")
+        return self.transpose(0, 1) if self.ndim == 2 else self
 
     @property
     def mT(self):
@@ -307,7 +322,7 @@ class Tensor:
     # through a view moves the view's base too (``CopySlices``). See docs/autograd.md.
     def _check_inplace(self, what):
         """torch's rule: outside no_grad, a leaf that requires grad (or a view of one) may not change in place."""
-        if not autograd.is_grad_enabled():
+        if not autograd._grad_mode.enabled:
             return
         root = self._view_root()
         if root.requires_grad and root.grad_fn is None:
@@ -338,45 +353,51 @@ class Tensor:
 
     def _inplace(self, name, compute):
         """``self = compute(self)`` in place: the values written into this tensor, the graph moved to the result."""
-        self._check_inplace(name)
-        if not autograd.is_grad_enabled():
-            result = compute(self)
-            _check_castable(name, result.dtype, self.dtype)
-            return self._write(result._data)
+        recording = autograd._grad_mode.enabled
+        if recording:
+            self._check_inplace(name)
         result = compute(self)
         _check_castable(name, result.dtype, self.dtype)
+        if not recording or not result.requires_grad:
+            return self._write(result._data)
         if result.dtype != self.dtype:
             result = result.to(self.dtype)
-        if not result.requires_grad:
-            return self._write(result._data)
         _keep_old_values(result.grad_fn, self)
         self._write(result._data)
+        _alias_saved_output(result, self)
         self._move_to(result, None)
         return self
 
     def _move_to(self, source, key):
-        """After an in-place change: this tensor (or its region ``key``) now holds ``source``'s value."""
+        """After an in-place change: this tensor (or its region ``key``) now holds ``source``'s value. The
+        tensor moves to ``source``'s node; through a view, its base moves to a ``CopySlices`` node and the
+        view to that view of the moved base; every other live view of the base follows (as torch
+        regenerates a view's grad_fn once its base changed in place)."""
         if self._base is None and key is None:
+            _move_retained(self, source.grad_fn, source._output_nr)
             self.grad_fn, self._output_nr, self.requires_grad = source.grad_fn, source._output_nr, True
+            _refresh_views(self, None)
             return
         root, chain = self._view_chain()
         moved = ops.indexing.CopySlices.apply(root, source, chain=chain, key=key)
+        _move_retained(root, moved.grad_fn, 0)
         root.grad_fn, root._output_nr, root.requires_grad = moved.grad_fn, 0, True
         if root is not self:  # the view itself: the same view of the moved base
-            view = root
-            for cls, params in chain:
-                view = cls.apply(view, **params)
+            view = _replay(root, chain)
+            _move_retained(self, view.grad_fn, 0)
             self.grad_fn, self._output_nr, self.requires_grad = view.grad_fn, 0, True
+        _refresh_views(root, self)
 
     def __setitem__(self, key, value):
         key = ops.indexing.array_key(key)
-        tracked = autograd.is_grad_enabled() and (self.requires_grad or getattr(value, "requires_grad", False))
+        recording = autograd._grad_mode.enabled
+        tracked = recording and (self.requires_grad or getattr(value, "requires_grad", False))
         if not tracked:
-            if autograd.is_grad_enabled():
+            if recording:
                 self._check_inplace("assignment to an element")
             if isinstance(value, Tensor):
                 value = backend.to_device(value._data, self.device)
-            return self._write(value, key)
+            return self._write_checked(value, key)
         self._check_inplace("assignment to an element")
         source = value if isinstance(value, Tensor) else Tensor._make(
             backend.array_module(self._data).asarray(value, dtype=self.dtype))
@@ -384,8 +405,17 @@ class Tensor:
             source = source.to(self.device)
         if source.dtype != self.dtype:
             source = source.to(self.dtype)
-        self._write(source._data, key)
+        self._write_checked(source._data, key)
         self._move_to(source, key)
+
+    def _write_checked(self, values, key):
+        """``_write`` of ``t[key] = values``, with torch's RuntimeError when the shapes do not broadcast."""
+        try:
+            return self._write(values, key)
+        except ValueError as error:
+            shape = getattr(values, "shape", ())
+            raise RuntimeError(f"t[key] = value: the value of shape {tuple(shape)} cannot be broadcast to the "
+                               f"shape of the region it is assigned to: {error}") from None
 
     def zero_(self):
         return self._inplace("zero_()", lambda t: ops.overwrite(t, 0))
@@ -397,16 +427,19 @@ class Tensor:
         return self._inplace("copy_()", lambda t: ops.overwrite(t, source))
 
     def normal_(self, mean=0.0, std=1.0, generator=None):
-        from backprop import creation
-
-        return self._inplace("normal_()", lambda t: ops.overwrite(
-            t, creation.randn(*t.shape, dtype=t.dtype, device=t.device, generator=generator) * std + mean))
+        return self._inplace("normal_()", lambda t: ops.overwrite(t, t._random("normal", generator) * std + mean))
 
     def uniform_(self, a=0.0, b=1.0, generator=None):
+        return self._inplace("uniform_()", lambda t: ops.overwrite(t, t._random("uniform", generator) * (b - a) + a))
+
+    def _random(self, kind, generator):
+        """Values of this tensor's shape, dtype and device from backprop's generator (or ``generator``, a NumPy
+        Generator): the numbers ``randn``/``rand`` would draw."""
         from backprop import creation
 
-        return self._inplace("uniform_()", lambda t: ops.overwrite(
-            t, creation.rand(*t.shape, dtype=t.dtype, device=t.device, generator=generator) * (b - a) + a))
+        rng = creation.generator() if generator is None else generator
+        array = rng.standard_normal(self.shape) if kind == "normal" else rng.random(self.shape)
+        return Tensor._make(backend.to_device(array.astype(self.dtype), self.device))
 
     def masked_fill_(self, mask, value):
         return self._inplace("masked_fill_()", lambda t: t.masked_fill(mask, value))
@@ -695,9 +728,102 @@ class Tensor:
         return Tensor._make(backend.array_module(self._data).asarray(self._data.any()))
 
 
+class _InPlaceCastError(RuntimeError, TypeError):
+    """torch raises RuntimeError when an in-place result cannot be cast to the tensor's dtype; backprop raised
+    TypeError before: the error is both."""
+
+
+_SLOT_DEFAULTS = {"_base": None, "_output_nr": 0, "_view_op": None, "_views": None}
+
+
 def _check_castable(name, result, target):
     if dtypes.category(result) > dtypes.category(target):
-        raise TypeError(f"{name}: the result of type {result} can't be cast to {target} in place")
+        raise _InPlaceCastError(f"{name}: result type {result} can't be cast to the desired output type {target}: "
+                                f"the result of type {result} can't be cast to {target} in place")
+
+
+def _alias_saved_output(result, t):
+    """After ``result``'s values were written into ``t`` (an in-place op): a node that saved its output keeps
+    ``t``'s memory instead, under ``t``'s version counter, so that a later in-place change of ``t`` is refused
+    at backward (torch's in-place ops save ``self`` as their output); the result's own array is released."""
+    fn = result.grad_fn
+    if fn is None or not fn._saved:
+        return
+    entries = list(fn._saved)
+    changed = False
+    for j, (source, k, counter, version, shape) in enumerate(entries):
+        if source == "output" and k == result._output_nr and counter is result._version:
+            entries[j] = (source, k, t._version, t._version[0], shape)
+            changed = True
+            if fn._tensor_backward:
+                values = list(fn._saved_values)
+                values[j] = t._data
+                fn._saved_values = tuple(values)
+            else:
+                arrays = list(fn.saved_tensors)
+                if arrays[j] is result._data:
+                    arrays[j] = t._data
+                fn.saved_tensors = tuple(arrays)
+    if changed:
+        fn._saved = tuple(entries)
+
+
+def _move_retained(t, fn, output_nr):
+    """``t.retain_grad()`` follows ``t`` to its new node after an in-place change, as torch."""
+    old = t.grad_fn
+    if old is None or old._retained is None:
+        return
+    reference = old._retained.get(t._output_nr)
+    if reference is None or reference() is not t:
+        return
+    del old._retained[t._output_nr]
+    if fn is not None:
+        if fn._retained is None:
+            fn._retained = {}
+        fn._retained[output_nr] = reference
+
+
+class _Views(list):
+    """Weak references to the live views of a base tensor (pruned of dead ones as it grows)."""
+
+    limit = 64
+
+
+_replaying = [False]  # True while _replay rebuilds views: its intermediate views are not registered
+
+
+def _replay(root, chain):
+    """The view ``chain`` (from ``_view_chain``) applied again to ``root``: a view of root's current graph."""
+    _replaying[0] = True
+    try:
+        view = root
+        for cls, params in chain:
+            view = cls.apply(view, **params)
+    finally:
+        _replaying[0] = False
+    return view
+
+
+def _refresh_views(root, done):
+    """``root`` changed in place through the graph: every live view of it (but ``done``) becomes that view of
+    root's new value (a view made under no_grad is not tracked, and keeps no graph)."""
+    views = root._views
+    if not views:
+        return
+    alive = []
+    for reference in views:
+        view = reference()
+        if view is None:
+            continue
+        alive.append(reference)
+        if view is done:
+            continue
+        _, chain = view._view_chain()
+        fresh = _replay(root, chain)
+        _move_retained(view, fresh.grad_fn, 0)
+        view.grad_fn, view._output_nr, view.requires_grad = fresh.grad_fn, 0, fresh.requires_grad
+    views[:] = alive
+    views.limit = max(64, 2 * len(alive))
 
 
 def _keep_old_values(fn, t):
@@ -719,11 +845,34 @@ def _keep_old_values(fn, t):
                       for source, i, counter, version, shape in fn._saved)
 
 
-def mark_view(result, base, cls, params):
-    """``result`` is a view of ``base`` made by op ``cls`` (shares its memory and version counter)."""
+def mark_view(result, base, cls, params, recording):
+    """``result`` is a view of ``base`` made by op ``cls`` (shares its memory and version counter), unless its
+    array is a copy (a reshape of a non-contiguous tensor, as torch's). Made while the graph is recorded
+    (``recording``), it is registered with its root base, whose in-place changes it follows
+    (``_refresh_views``); not needed for the views of a leaf that requires grad, which changes in place
+    only under no_grad (its graph stays)."""
+    array, of = result._data, base._data
+    owner = array.base
+    if owner is None or (owner is not of and owner is not of.base
+                         and not backend.array_module(array).may_share_memory(array, of)):
+        return
     result._version = base._version
     result._base = base
     result._view_op = (cls, params)
+    if recording and not _replaying[0]:
+        root = base if base._base is None else base._view_root()
+        if root.requires_grad and root.grad_fn is None:
+            return
+        views = root._views
+        if views is None:
+            views = root._views = _Views()
+        views.append(_weak(result))
+        if len(views) >= views.limit:
+            views[:] = [reference for reference in views if reference() is not None]
+            views.limit = max(64, 2 * len(views))
+
+
+_weak = weakref.ref
 
 
 def _to_array(data, dtype=None, device=None):

@@ -67,34 +67,84 @@ from backprop import dtypes
 
 # ----------------------------------------------------------------- grad mode
 class _GradMode(threading.local):
-    enabled = True
-    inference = False
+    grad = True  # the grad mode a program sets (is_grad_enabled)
+    inference = False  # inside inference_mode
+    enabled = True  # ops record the graph: grad and not inference (the one flag the ops read)
 
 
 _grad_mode = _GradMode()
 
 
+def _set_mode(grad, inference):
+    _grad_mode.grad, _grad_mode.inference = grad, inference
+    _grad_mode.enabled = grad and not inference
+
+
 def is_grad_enabled():
-    """True when ops record the graph (the default; False inside ``no_grad``)."""
-    return _grad_mode.enabled
+    """True when grad mode is on (the default; False inside ``no_grad``)."""
+    return _grad_mode.grad
 
 
-class set_grad_enabled:
-    """Context manager and decorator that turns graph recording on or off."""
+class _ModeContext:
+    """A context manager and decorator that sets the grad mode (and the inference mode) and restores it;
+    usable as a bare decorator too (``@bp.no_grad``), as torch's."""
 
-    def __init__(self, mode):
-        self.mode = bool(mode)
-        self.previous = []
+    def __new__(cls, *args, **kwargs):
+        if cls is not set_grad_enabled and len(args) == 1 and not kwargs and callable(args[0]) \
+                and not isinstance(args[0], bool):  # ``@no_grad`` without parentheses
+            return cls()(args[0])
+        return super().__new__(cls)
+
+    def _mode(self):
+        """(grad, inference) inside the block."""
+        raise NotImplementedError
 
     def __enter__(self):
-        self.previous.append(_grad_mode.enabled)
-        _grad_mode.enabled = self.mode
+        if "previous" not in self.__dict__:
+            self.previous = []
+        self.previous.append((_grad_mode.grad, _grad_mode.inference))
+        _set_mode(*self._mode())
+        return None
 
     def __exit__(self, *exc):
-        _grad_mode.enabled = self.previous.pop()
+        _set_mode(*self.previous.pop())
         return False
 
     def __call__(self, func):
+        make = self._fresh
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with make():
+                return func(*args, **kwargs)
+
+        return wrapper
+
+    def _fresh(self):
+        return self
+
+
+class set_grad_enabled(_ModeContext):
+    """Turn graph recording on or off: a context manager, a decorator, or a plain call, as torch's
+    (``bp.set_grad_enabled(False)`` takes effect at once, until ``set_grad_enabled(True)``)."""
+
+    def __init__(self, mode):
+        self.mode = bool(mode)
+        self.previous = [(_grad_mode.grad, _grad_mode.inference)]
+        _set_mode(self.mode, _grad_mode.inference)  # a plain call sets the mode (torch does the same)
+
+    def _mode(self):
+        return self.mode, _grad_mode.inference
+
+    def __enter__(self):
+        return None  # the mode was set when the object was made
+
+    def __exit__(self, *exc):
+        _set_mode(*self.previous[0])
+        return False
+
+    def __call__(self, func):
+        _set_mode(*self.previous[0])  # as a decorator: the mode applies only while func runs
         mode = self.mode
 
         @functools.wraps(func)
@@ -105,7 +155,7 @@ class set_grad_enabled:
         return wrapper
 
 
-class no_grad(set_grad_enabled):
+class no_grad(_ModeContext):
     """Run without recording the graph (inference, weight updates).
 
     >>> import backprop as bp
@@ -116,19 +166,27 @@ class no_grad(set_grad_enabled):
     False
     """
 
-    def __init__(self):
-        super().__init__(False)
+    def _mode(self):
+        return False, _grad_mode.inference
+
+    def _fresh(self):
+        return no_grad()
 
 
-class enable_grad(set_grad_enabled):
-    """Record the graph again, e.g. inside a ``no_grad`` block."""
+class enable_grad(_ModeContext):
+    """Record the graph again, e.g. inside a ``no_grad`` block (inside ``inference_mode`` nothing is
+    recorded all the same, as torch)."""
 
-    def __init__(self):
-        super().__init__(True)
+    def _mode(self):
+        return True, _grad_mode.inference
+
+    def _fresh(self):
+        return enable_grad()
 
 
-class inference_mode(set_grad_enabled):
-    """``no_grad`` for inference, as torch.inference_mode (``mode=False`` records as usual).
+class inference_mode(_ModeContext):
+    """``no_grad`` for inference, as torch.inference_mode: nothing is recorded inside, even under
+    ``enable_grad``; ``mode=False`` turns grad mode on and inference mode off.
 
     >>> import backprop as bp
     >>> with bp.inference_mode():
@@ -138,11 +196,17 @@ class inference_mode(set_grad_enabled):
     """
 
     def __init__(self, mode=True):
-        super().__init__(not mode)
+        self.mode = bool(mode)
+
+    def _mode(self):
+        return (False, True) if self.mode else (True, False)
+
+    def _fresh(self):
+        return inference_mode(self.mode)
 
 
 def is_inference_mode_enabled():
-    return not _grad_mode.enabled
+    return _grad_mode.inference
 
 
 # ---------------------------------------------------------- anomaly detection
@@ -193,6 +257,10 @@ class detect_anomaly(set_detect_anomaly):
 
 def is_anomaly_enabled():
     return _anomaly.enabled
+
+
+def is_anomaly_check_nan_enabled():
+    return _anomaly.check_nan
 
 
 # ------------------------------------------------------------------ Function
@@ -246,14 +314,15 @@ class Function:
         fn = cls()
         if backend.cupy is not None and len(inputs) > 1:  # only once a GPU is in use can devices differ
             _check_same_device(cls, inputs)
-        if _grad_mode.enabled:
+        recording = _grad_mode.enabled
+        if recording:
             needs = tuple([t.requires_grad for t in inputs])
             if True in needs:  # set before forward: non-empty tells forward that backward may follow
                 fn.needs_input_grad = needs
         out = fn.forward(*[t._data for t in inputs], **params)
         result = _tensor.Tensor._make(out)
         if cls.is_view:
-            _tensor.mark_view(result, inputs[0], cls, params)
+            _tensor.mark_view(result, inputs[0], cls, params, recording)
         if fn.needs_input_grad and out.dtype.kind == "f":  # integer results carry no gradient
             fn.inputs = inputs
             fn._edges = tuple([
@@ -287,17 +356,29 @@ class Function:
 
     # ------------------------------------------------------- introspection
     def name(self):
-        """PyTorch's name of this node, e.g. ``MulBackward0``."""
-        return type(self).__name__ + "Backward0" if not self._tensor_backward else type(self).__name__ + "Backward"
+        """PyTorch's name of this node, e.g. ``MulBackward0`` (``MyFunctionBackward`` for a custom Function)."""
+        named = self.__dict__.get("_name")
+        if named is not None:
+            return named
+        cls = type(self).__name__
+        if self._tensor_backward:
+            return cls + "Backward"
+        variant = _TORCH_NAMES.get(cls)
+        if variant is None:
+            return cls + "Backward0"
+        return variant if isinstance(variant, str) else variant(self)
 
     @property
     def next_functions(self):
         """Per input, ``(node, output_nr)``: the node that made it, an ``AccumulateGrad`` for a leaf,
-        ``(None, 0)`` for a constant."""
+        ``(None, 0)`` for a constant (a custom Function's non-Tensor arguments have none, as torch)."""
         if self._edges is None:
             return ()
+        shown = self.__dict__.get("_tensor_args")
         result = []
-        for edge in self._edges:
+        for i, edge in enumerate(self._edges):
+            if shown is not None and i not in shown:
+                continue
             if edge is None:
                 result.append((None, 0))
             elif isinstance(edge[0], Function):
@@ -345,6 +426,51 @@ class Function:
             else:
                 result.append(array if isinstance(array, _tensor.Tensor) else _tensor.Tensor._make(array))
         return tuple(result)
+
+
+def _by_params(fn, name):
+    """A name that depends on the op's arguments, read from ``_params`` while the node is alive (``_free`` keeps
+    the name it gives)."""
+    params = fn.__dict__.get("_params") or {}
+    return name(params)
+
+
+def _pow_name(fn):
+    edges = fn._edges or (None, None)
+    if edges[1] is None:
+        return "PowBackward0"  # tensor ** constant
+    return "PowBackward2" if edges[0] is None else "PowBackward1"
+
+
+def _matmul_name(fn):
+    inputs = fn.__dict__.get("inputs")
+    if not inputs:
+        return "MatMulBackward0"
+    return {(2, 2): "MmBackward0", (1, 1): "DotBackward0", (2, 1): "MvBackward0"}.get(
+        (inputs[0].ndim, inputs[1].ndim), "MatMulBackward0")
+
+
+def _slice_name(params):
+    key = [k for k in params.get("key", ()) if k is not Ellipsis]
+    return "SelectBackward0" if key and isinstance(key[-1], int) else "SliceBackward0"
+
+
+# backprop's op class -> torch's node name where the two differ: a name, or a function of the node (for the
+# names that depend on the arguments, kept by ``_free`` as ``_name``)
+_TORCH_NAMES = {
+    "ReLU": "ReluBackward0",
+    "Cast": "ToCopyBackward0",
+    "Reshape": "ViewBackward0",
+    "CopySlices": "torch::autograd::CopySlices",
+    "Pow": _pow_name,
+    "MatMul": _matmul_name,
+    "MaxAll": lambda fn: _by_params(fn, lambda p: "MaxBackward1" if p.get("largest", True) else "MinBackward1"),
+    "Sum": lambda fn: _by_params(fn, lambda p: "SumBackward0" if p.get("axes") is None else "SumBackward1"),
+    "Mean": lambda fn: _by_params(fn, lambda p: "MeanBackward0" if p.get("axes") is None else "MeanBackward1"),
+    "Slice": lambda fn: _by_params(fn, _slice_name),
+    "Clamp": "ClampBackward1",
+}
+_NAMED_BY_ARGUMENTS = {"MatMul", "MaxAll", "Sum", "Mean", "Slice"}
 
 
 def _stand_in(array, node, nr):
@@ -514,7 +640,11 @@ def _ctx_apply(cls, *args, **kwargs):
     record = _grad_mode.enabled and True in needs
     edges = tuple(_edge_of(a) if isinstance(a, Tensor) else None for a in args)
     with no_grad():
-        outputs = cls.forward(ctx, *args, **kwargs)
+        if getattr(cls, "setup_context", None) is not None:  # torch 2's form: forward without ctx
+            outputs = cls.forward(*args, **kwargs)
+            cls.setup_context(ctx, args, outputs)
+        else:
+            outputs = cls.forward(ctx, *args, **kwargs)
     single = not isinstance(outputs, tuple)
     outs = (outputs,) if single else outputs
     dirty = [t for t in ctx.__dict__.get("dirty", ())]
@@ -540,6 +670,8 @@ def _ctx_apply(cls, *args, **kwargs):
     if record:
         ctx.inputs = args
         ctx._edges = edges
+        if not all(isinstance(a, Tensor) for a in args):
+            ctx._tensor_args = frozenset(i for i, a in enumerate(args) if isinstance(a, Tensor))
         ctx._n_outputs = len(outs)
         ctx._output_meta = tuple((o.shape, o.dtype) if isinstance(o, Tensor) else None for o in results)
         to_save = ctx.__dict__.pop("to_save", ())
@@ -746,7 +878,7 @@ def _run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, acc
             results[position] = g
     if accumulate:
         for t, g in zip(inputs, results):
-            if g is not None:
+            if g is not None and not (t.grad_fn is not None and t.retains_grad):  # retain_grad() added it
                 _accumulate(t, g, graph, handed_out)
         _run_post_accumulate_hooks([t for t, g in zip(inputs, results) if g is not None and t.grad_fn is None])
         return None
@@ -1102,7 +1234,10 @@ def _run_post_accumulate_hooks(touched):
 def _free(fn):
     """Drop the inputs and everything saved; keep the edges (``next_functions``), hooks and retain_grad()."""
     keep = {k: fn.__dict__[k] for k in ("_edges", "_retained", "_tensor_hooks", "_pre_hooks", "_post_hooks",
-                                        "_metadata", "_n_outputs", "materialize_grads") if k in fn.__dict__}
+                                        "_metadata", "_n_outputs", "materialize_grads", "_tensor_args")
+            if k in fn.__dict__}
+    if type(fn).__name__ in _NAMED_BY_ARGUMENTS:
+        keep["_name"] = fn.name()
     fn.__dict__.clear()
     fn.__dict__.update(keep)
     if fn._tensor_backward:
