@@ -9,7 +9,7 @@ import math
 from backprop import backend
 from backprop.autograd import Function
 from backprop.ops.activation import log_softmax, softmax
-from backprop.ops.elementwise import relu, sigmoid, tanh
+from backprop.ops.elementwise import Sigmoid, relu, sigmoid, tanh
 from backprop.ops.util import floating, require_floating
 
 __all__ = ["leaky_relu", "gelu", "softplus", "elu", "step", "arctan", "relu", "sigmoid", "tanh", "softmax",
@@ -85,14 +85,13 @@ class LeakyReLU(Function):
 
     def forward(self, x, negative_slope):
         xp = backend.array_module(x)
-        self.save_for_backward(x)
-        self.negative_slope = negative_slope
-        return xp.where(x > 0, x, x * negative_slope).astype(x.dtype, copy=False)
+        positive = x > 0
+        if self.needs_input_grad:  # the slope is a constant of x (f'' = 0): kept as it is, not as x
+            self.slope = xp.where(positive, 1, negative_slope).astype(x.dtype, copy=False)
+        return xp.where(positive, x, x * negative_slope).astype(x.dtype, copy=False)
 
     def backward(self, grad):
-        (x,) = self.saved_tensors
-        xp = backend.array_module(x)
-        return grad * xp.where(x > 0, 1, self.negative_slope).astype(grad.dtype, copy=False)
+        return grad * self.slope
 
 
 _GELU_C = math.sqrt(2 / math.pi)
@@ -118,12 +117,34 @@ class GELU(Function):
 
     def backward(self, grad):
         (x,) = self.saved_tensors
-        xp = backend.array_module(x)
         if self.approximate == "tanh":
             t = self.t
             return grad * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _GELU_C * (1 + 3 * 0.044715 * x * x))
-        pdf = xp.exp(-0.5 * x * x) * (1 / math.sqrt(2 * math.pi))
-        return grad * (self.cdf + x * pdf)
+        return grad * (self.cdf + x * _normal_pdf(x))
+
+    @staticmethod
+    def decompose(x, approximate):
+        """z Phi(z), or z (1 + tanh(sqrt(2/pi) (z + 0.044715 z^3))) / 2, from differentiable ops."""
+        if approximate == "tanh":
+            return 0.5 * x * (1 + tanh(_GELU_C * (x + 0.044715 * x * x * x)))
+        return x * NormalCDF.apply(x)
+
+
+class NormalCDF(Function):
+    """y = Phi(z), the standard normal CDF (the factor of GELU);  dy/dz = phi(z) = e^{-z^2/2} / sqrt(2 pi)."""
+
+    def forward(self, x):
+        self.save_for_backward(x)
+        return _normal_cdf(x)
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        return grad * _normal_pdf(x)
+
+
+def _normal_pdf(x):
+    """phi(z) = e^{-z^2/2} / sqrt(2 pi), on arrays or Tensors."""
+    return backend.array_module(x).exp(-0.5 * x * x) * (1 / math.sqrt(2 * math.pi))
 
 
 class Softplus(Function):
@@ -140,8 +161,8 @@ class Softplus(Function):
         (x,) = self.saved_tensors
         xp = backend.array_module(x)
         bx = x * self.beta
-        slope = xp.exp(-xp.logaddexp(0, -bx))  # sigmoid(beta z), without overflow
-        return grad * xp.where(bx > self.threshold, 1, slope).astype(grad.dtype, copy=False)
+        slope = Sigmoid.call(bx)  # sigmoid(beta z), without overflow
+        return xp.where(bx > self.threshold, grad, grad * slope)
 
 
 class ELU(Function):
@@ -156,7 +177,8 @@ class ELU(Function):
     def backward(self, grad):
         (x,) = self.saved_tensors
         xp = backend.array_module(x)
-        return grad * xp.where(x > 0, 1, self.alpha * xp.exp(xp.minimum(x, 0))).astype(grad.dtype, copy=False)
+        positive = x > 0
+        return xp.where(positive, grad, grad * (self.alpha * xp.exp(xp.where(positive, 0, x))))
 
 
 class Step(Function):
