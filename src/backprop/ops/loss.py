@@ -144,6 +144,17 @@ def _reduce_weighted(fn, loss, w_n, reduction, dtype):
     return backend.array_module(loss).asarray(total, dtype=dtype)
 
 
+def _reduce_weighted_tensor(loss, w_n, reduction):
+    """``_reduce_weighted`` of a loss Tensor (the decompositions): 'mean' divides by sum_n w_{y_n}."""
+    if reduction == "none":
+        return loss
+    total = loss.sum()
+    if reduction == "mean":
+        with backend.errstate(invalid="ignore", divide="ignore"):
+            total = total / w_n.sum()
+    return total
+
+
 class SoftmaxCrossEntropy(Function):
     """Cross entropy of a batch of logits z (N, C) with class indices y, the common case
     (no class weights, no label smoothing, no ignored target):
@@ -181,6 +192,12 @@ class SoftmaxCrossEntropy(Function):
         result = self.e * (per_row / self.total)
         result[self.rows, self.target] -= per_row[:, 0] if self.reduction == "none" else per_row
         return result
+
+    @staticmethod
+    def decompose(x, target, reduction):
+        """l_n = -log softmax(z_n)_{y_n}, reduced."""
+        rows = backend.array_module(target).arange(x.shape[0])
+        return _reduce(-log_softmax(x, 1)[rows, target], reduction)
 
 
 class CrossEntropy(Function):
@@ -223,6 +240,19 @@ class CrossEntropy(Function):
             result -= (eps / n_classes) * w * xp.expand_dims(valid, 1)
         return (g * result).astype(logp.dtype, copy=False)
 
+    @staticmethod
+    def decompose(x, safe, valid, w, w_n, label_smoothing, reduction):
+        """l_n = (1 - eps) w_{y_n} (-log p_{n,y_n}) - (eps / C) sum_c w_c log p_{n,c} (0 where ignored), reduced."""
+        xp = backend.array_module(safe)
+        n_classes, eps = x.shape[1], label_smoothing
+        logp = log_softmax(x, 1)
+        nll = -indexing.gather(logp, 1, _constant(xp.expand_dims(safe, 1))).squeeze(1)
+        loss = nll * ((1 - eps) * w_n)
+        if eps:
+            weighted = logp if w is None else logp * w.reshape((1, n_classes) + (1,) * (x.ndim - 2))
+            loss = loss - weighted.sum(1) * (valid * (eps / n_classes)).astype(w_n.dtype, copy=False)
+        return _reduce_weighted_tensor(loss, w_n, reduction)
+
 
 class NLL(Function):
     """Negative log likelihood of log-probabilities x: l_n = -w_{y_n} x_{n, y_n} (0 where ignored).
@@ -241,7 +271,8 @@ class NLL(Function):
         if self.reduction == "mean":
             grad = grad / self.denominator
         g = xp.broadcast_to(grad, self.w_n.shape) * -self.w_n
-        return xp.expand_dims(g, 1) * _onehot(xp, self.safe, self.n_classes, g.ndim + 1, grad.dtype)
+        onehot = _onehot(backend.array_module(self.safe), self.safe, self.n_classes, g.ndim + 1, self.w_n.dtype)
+        return xp.expand_dims(g, 1) * onehot
 
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
