@@ -5,8 +5,8 @@ building the one-hot vectors: y[...] = W[idx[...]]. The gradient adds dL/dy
 into the rows that were looked up, so an index used k times collects the sum
 of its k gradients; the ``padding_idx`` row gets none.
 """
-from backprop import backend
 from backprop.autograd import Function
+from backprop.ops.indexing import IndexPut
 from backprop.ops.util import check_tensor, require_floating
 
 __all__ = ["embedding"]
@@ -20,12 +20,12 @@ class Embedding(Function):
         return weight[indices]
 
     def backward(self, grad):
-        xp = backend.array_module(grad)
-        result = xp.zeros(self.shape, dtype=grad.dtype)
-        xp.add.at(result, self.indices.reshape(-1), grad.reshape(-1, self.shape[1]))
-        if self.padding_idx is not None:
-            result[self.padding_idx] = 0
-        return result
+        indices = self.indices.reshape(-1)
+        grad = grad.reshape(-1, self.shape[1])
+        if self.padding_idx is not None:  # its uses add nothing
+            keep = indices != self.padding_idx
+            indices, grad = indices[keep], grad[keep]
+        return IndexPut.call(grad, key=indices, shape=self.shape)
 
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
