@@ -71,6 +71,20 @@ class BatchNorm(Function):
             grads.append(grad.sum(axis=axes))
         return tuple(grads)
 
+    @staticmethod
+    def decompose(x, *affine, mean, var, eps, training, has_weight, has_bias):
+        """gamma (z - mu) / sqrt(sigma^2 + eps) + beta per channel: mu and sigma^2 computed from z (training)
+        or the running statistics given (constants)."""
+        shape = _channel_shape(x.ndim)
+        if training:
+            axes = (0,) + tuple(range(2, x.ndim))
+            centred = x - x.mean(axes, keepdim=True)
+            var = (centred * centred).mean(axes, keepdim=True)
+        else:
+            centred = x - mean.astype(x.dtype, copy=False).reshape(shape)
+            var = var.astype(x.dtype, copy=False).reshape(shape)
+        return _scale_shift(centred / (var + eps) ** 0.5, affine, has_weight, has_bias, shape)
+
 
 class LayerNorm(Function):
     """y = gamma (z - mu) / sqrt(sigma^2 + eps) + beta, statistics over the last k axes.
@@ -109,6 +123,23 @@ class LayerNorm(Function):
         if self.has_bias:
             grads.append(grad.sum(axis=lead))
         return tuple(grads)
+
+    @staticmethod
+    def decompose(x, *affine, axes, eps, has_weight, has_bias):
+        """gamma (z - mu) / sqrt(sigma^2 + eps) + beta, mu and sigma^2 over ``axes`` of each example."""
+        centred = x - x.mean(axes, keepdim=True)
+        var = (centred * centred).mean(axes, keepdim=True)
+        return _scale_shift(centred / (var + eps) ** 0.5, affine, has_weight, has_bias, None)
+
+
+def _scale_shift(xhat, affine, has_weight, has_bias, shape):
+    """gamma z~ + beta (gamma and beta reshaped to ``shape`` when given)."""
+    y = xhat
+    if has_weight:
+        y = y * (affine[0] if shape is None else affine[0].reshape(shape))
+    if has_bias:
+        y = y + (affine[-1] if shape is None else affine[-1].reshape(shape))
+    return y
 
 
 def _affine(weight, bias):
