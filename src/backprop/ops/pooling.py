@@ -16,7 +16,9 @@ import itertools
 from backprop import backend
 from backprop import dtypes
 from backprop.autograd import Function
+from backprop.ops.join import Pad
 from backprop.ops.linalg import matmul
+from backprop.ops.selection import where
 from backprop.ops.util import check_tensor, ntuple
 from backprop.tensor import Tensor
 
@@ -80,45 +82,70 @@ def _disjoint(kernel, stride, dilation):
     return all(s >= d * (k - 1) + 1 for k, s, d in zip(kernel, stride, dilation))
 
 
+def _lowest(xp, dtype):
+    return -xp.inf if dtype.kind == "f" else xp.iinfo(dtype).min
+
+
+def _winners(xp, xpad, taps):
+    """(max, index) over the windows: index[p] = the offset whose value is the window's maximum."""
+    # index[p] = the last offset i whose value beat the running maximum (a tied window keeps its
+    # first maximiser, as in torch). Offsets grow, so that is max_i(i * beat_i): a multiply and a
+    # maximum on small integers, much faster than a masked write (index[beat] = i).
+    best = xpad[taps[0]].copy()
+    index = xp.zeros(best.shape, dtype=xp.uint8 if len(taps) <= 256 else xp.int32)
+    for i, tap in enumerate(taps[1:], 1):
+        window = xpad[tap]
+        beat = (window > best).view(xp.uint8)
+        xp.maximum(index, beat * index.dtype.type(i), out=index)
+        xp.maximum(best, window, out=best)
+    if xpad.dtype.kind == "f" and xp.isnan(best).any():
+        index = _nan_index(xp, xpad, taps)
+    return best, index
+
+
+def _nan_index(xp, xpad, taps):
+    """Winner indices where windows hold NaN: the first NaN wins (the maximum is NaN, as in torch)."""
+    best, index = xpad[taps[0]].copy(), xp.zeros(xpad[taps[0]].shape, dtype=xp.int32)
+    for i, tap in enumerate(taps[1:], 1):
+        window = xpad[tap]
+        wins = (window > best) | (xp.isnan(window) & ~xp.isnan(best))
+        best = xp.where(wins, window, best)
+        xp.copyto(index, i, where=wins)
+    return index
+
+
+def _pad_tensor(x, padding, extra):
+    """x zero-padded like ``_pad_last``, as a recorded op (the decompositions)."""
+    widths = ((0, 0),) * (x.ndim - len(padding)) + tuple((p, p + e) for p, e in zip(padding, extra))
+    return Pad.apply(x, widths=widths, mode="constant", value=0.0)
+
+
 class MaxPoolNd(Function):
     """y[p] = max_k x_pad[p s + k d] over the last len(kernel) dims;
     dL/dx[p s + k* d] += dL/dy[p] at the first maximiser k* of each window."""
 
     def forward(self, x, *, kernel, stride, padding, dilation, out, extra):
         xp = backend.array_module(x)
-        low = -xp.inf if x.dtype.kind == "f" else xp.iinfo(x.dtype).min
-        xpad = _pad_last(xp, x, padding, extra, low)
+        xpad = _pad_last(xp, x, padding, extra, _lowest(xp, x.dtype))
         taps = list(_taps(kernel, stride, dilation, out))
-        best = xpad[taps[0]].copy()
         self.geometry = (xpad.shape, x.shape, kernel, stride, padding, dilation, out)
         if not self.needs_input_grad:  # no backward will follow: the maximum only, no winner indices
+            best = xpad[taps[0]].copy()
             for tap in taps[1:]:
                 xp.maximum(best, xpad[tap], out=best)
             return best
-        # index[p] = the last offset i whose value beat the running maximum (a tied window keeps its
-        # first maximiser, as in torch). Offsets grow, so that is max_i(i * beat_i): a multiply and a
-        # maximum on small integers, much faster than a masked write (index[beat] = i).
-        index = xp.zeros(best.shape, dtype=xp.uint8 if len(taps) <= 256 else xp.int32)
-        for i, tap in enumerate(taps[1:], 1):
-            window = xpad[tap]
-            beat = (window > best).view(xp.uint8)
-            xp.maximum(index, beat * index.dtype.type(i), out=index)
-            xp.maximum(best, window, out=best)
-        if x.dtype.kind == "f" and xp.isnan(best).any():
-            index = self._nan_index(xp, xpad, taps)
-        self.index = index
+        best, self.index = _winners(xp, xpad, taps)
         return best
 
     @staticmethod
-    def _nan_index(xp, xpad, taps):
-        """Winner indices where windows hold NaN: the first NaN wins (the maximum is NaN, as in torch)."""
-        best, index = xpad[taps[0]].copy(), xp.zeros(xpad[taps[0]].shape, dtype=xp.int32)
-        for i, tap in enumerate(taps[1:], 1):
-            window = xpad[tap]
-            wins = (window > best) | (xp.isnan(window) & ~xp.isnan(best))
-            best = xp.where(wins, window, best)
-            xp.copyto(index, i, where=wins)
-        return index
+    def decompose(x, *, kernel, stride, padding, dilation, out, extra):
+        """y[p] = x_pad[p s + k* d], the window's winner k* (found on the values, a constant) picked by ``where``."""
+        xp = backend.array_module(x._data)
+        taps = list(_taps(kernel, stride, dilation, out))
+        _, index = _winners(xp, _pad_last(xp, x._data, padding, extra, _lowest(xp, x.dtype)), taps)
+        xpad = _pad_tensor(x, padding, extra)
+        picked = [where(Tensor._make(index == i), xpad[tap], 0.0) for i, tap in enumerate(taps)]
+        return sum(picked[1:], picked[0])
 
     def backward(self, grad):
         xp = backend.array_module(grad)
@@ -161,6 +188,13 @@ class AvgPoolNd(Function):
             else:
                 dx[tap] += share
         return _crop_last(dx, padding, shape[-len(kernel):])
+
+    @staticmethod
+    def decompose(x, *, kernel, stride, padding, out, extra, divisor):
+        """y[p] = sum_k x_pad[p s + k] / m[p]: a sum of strided slices."""
+        xpad = _pad_tensor(x, padding, extra)
+        slices = [xpad[tap] for tap in _taps(kernel, stride, (1,) * len(kernel), out)]
+        return sum(slices[1:], slices[0]) / divisor
 
 
 def _avg_divisor(xp, size, kernel, stride, padding, out, count_include_pad, divisor_override, dtype):
