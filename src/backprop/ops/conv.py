@@ -34,6 +34,8 @@ import math
 
 from backprop import backend
 from backprop.autograd import Function
+from backprop.ops.join import Pad, stack
+from backprop.ops.linalg import matmul
 from backprop.ops.util import check_tensor, ntuple
 
 __all__ = ["conv1d", "conv2d", "locally_connected2d"]
@@ -226,6 +228,29 @@ class ConvNd(Function):
             grad_b = grad.sum(axis=(0,) + tuple(range(2, grad.ndim)))
         return grad_x, grad_w, grad_b
 
+    @staticmethod
+    def decompose(x, weight, bias=None, *, stride, pairs, dilation, groups, batched):
+        """im2col written with differentiable ops: the columns (N, g, C/g * K, L) stacked from one strided
+        slice of the padded input per kernel offset, then Y = W_mat X_col (one matmul per group) + b."""
+        if not batched:
+            x = x.unsqueeze(0)
+        (n, c), o, kernel = x.shape[:2], weight.shape[0], weight.shape[2:]
+        out = _out_size(x.shape[2:], kernel, stride, dilation, pairs)
+        cols = _columns(x, kernel, stride, dilation, pairs, out)  # (N, C, K, *out)
+        cols = cols.reshape(n, groups, -1, math.prod(out))
+        y = matmul(weight.reshape(groups, o // groups, -1), cols).reshape((n, o) + out)
+        if bias is not None:
+            y = y + bias.reshape((o,) + (1,) * len(out))
+        return y if batched else y[0]
+
+
+def _columns(x, kernel, stride, dilation, pairs, out):
+    """The receptive fields of x (N, C, *S) as a Tensor (N, C, K, *out), a recorded op (the decompositions)."""
+    if any(p for pair in pairs for p in pair):
+        x = Pad.apply(x, widths=((0, 0), (0, 0)) + tuple(pairs), mode="constant", value=0.0)
+    taps = _col2im_taps(tuple(kernel), tuple(stride), tuple(dilation), tuple(out))
+    return stack([x[index] for _, index in taps], 2)
+
 
 def _conv(input, weight, bias, stride, padding, dilation, groups, dims, op):
     check_tensor(input, op)
@@ -351,6 +376,19 @@ class LocallyConnected2d(Function):
         if len(needs) > 2 and needs[2]:
             grad_b = grad.sum(axis=0)
         return grad_x, grad_w, grad_b
+
+    @staticmethod
+    def decompose(x, weight, bias=None, *, stride, pairs, batched):
+        """The columns (L, C*K, N) of ``_columns``, then y = W X_col per position (one batched matmul) + b."""
+        if not batched:
+            x = x.unsqueeze(0)
+        oh, ow, o = weight.shape[:3]
+        cols = _columns(x, weight.shape[4:], stride, (1, 1), pairs, (oh, ow))  # (N, C, K, oh, ow)
+        cols = cols.reshape(x.shape[0], -1, oh * ow).permute(2, 1, 0)
+        y = matmul(weight.reshape(oh * ow, o, -1), cols).permute(2, 1, 0).reshape(x.shape[0], o, oh, ow)
+        if bias is not None:
+            y = y + bias
+        return y if batched else y[0]
 
 
 def locally_connected2d(input, weight, bias=None, stride=1, padding=0):
