@@ -16,6 +16,9 @@ Shapes: x (T, B, I), h0 and c0 (B, H), W_ih (G*H, I), W_hh (G*H, H), biases
 """
 from backprop import backend
 from backprop.autograd import Function
+from backprop.ops.elementwise import relu, sigmoid, tanh
+from backprop.ops.join import stack
+from backprop.ops.linalg import matmul
 
 __all__ = ["rnn_tanh_sequence", "rnn_relu_sequence", "lstm_sequence", "gru_sequence"]
 
@@ -83,6 +86,23 @@ class RNNSequence(Function):
         bias_count = len(self.needs_input_grad) - 4
         grad_x, grad_w_ih, grad_w_hh, biases = _weight_grads(self, dpre, dpre, x, h_prev, w_ih, w_hh, bias_count)
         return (grad_x, dh, grad_w_ih, grad_w_hh) + biases
+
+    @staticmethod
+    def decompose(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity="tanh", reverse=False):
+        """h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh), one step at a time."""
+        act = tanh if nonlinearity == "tanh" else relu
+        states, h = [None] * x.shape[0], h0
+        for t in _steps(x.shape[0], reverse):
+            h = states[t] = act(_affine(x[t], w_ih, b_ih) + _affine(h, w_hh, b_hh))
+        return stack(states)
+
+
+def _affine(x, w, b):
+    """x W^T + b as matmul and add. Not ``linear``: h_{t-1} depends on W_hh, and with create_graph the engine
+    differentiates Linear's decomposition with respect to h_{t-1} through the path back into W_hh as well
+    (a second derivative counted twice)."""
+    y = matmul(x, w.transpose(0, 1))
+    return y if b is None else y + b
 
 
 def _previous(xp, states, first, reverse):
@@ -227,6 +247,18 @@ class LSTMSequence(Function):
         weights = tuple(xp.ascontiguousarray(w) if need else None for w, need in zip(weights, needs[3:]))
         return (grad_x, xp.ascontiguousarray(dh.T), xp.ascontiguousarray(dc.T)) + weights
 
+    @staticmethod
+    def decompose(x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False):
+        """The LSTM equations of the docstring, one step at a time: every h_t, then the final c."""
+        hidden = h0.shape[-1]
+        states, h, c = [None] * x.shape[0], h0, c0
+        for t in _steps(x.shape[0], reverse):
+            gates = _affine(x[t], w_ih, b_ih) + _affine(h, w_hh, b_hh)  # i, f, g, o
+            i, f, g, o = (gates[:, k * hidden:(k + 1) * hidden] for k in range(4))
+            c = sigmoid(f) * c + sigmoid(i) * tanh(g)
+            h = states[t] = sigmoid(o) * tanh(c)
+        return stack(states + [c])
+
 
 class GRUSequence(Function):
     """GRU over a sequence (Cho et al. 2014, torch's form):
@@ -300,6 +332,19 @@ class GRUSequence(Function):
         bias_count = len(self.needs_input_grad) - 4
         grad_x, grad_w_ih, grad_w_hh, biases = _weight_grads(self, dx_pre, dh_pre, x, h_prev, w_ih, w_hh, bias_count)
         return (grad_x, dh, grad_w_ih, grad_w_hh) + biases
+
+    @staticmethod
+    def decompose(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False):
+        """The GRU equations of the docstring, one step at a time."""
+        hidden = h0.shape[-1]
+        states, h = [None] * x.shape[0], h0
+        for t in _steps(x.shape[0], reverse):
+            gi, gh = _affine(x[t], w_ih, b_ih), _affine(h, w_hh, b_hh)  # r, z, n
+            r = sigmoid(gi[:, :hidden] + gh[:, :hidden])
+            z = sigmoid(gi[:, hidden:2 * hidden] + gh[:, hidden:2 * hidden])
+            n = tanh(gi[:, 2 * hidden:] + r * gh[:, 2 * hidden:])
+            h = states[t] = (1 - z) * n + z * h
+        return stack(states)
 
 
 def _weights(w_ih, w_hh, b_ih, b_hh):
