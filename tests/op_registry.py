@@ -473,3 +473,192 @@ for _name, _fn, _samples in PROMOTION:
 
 def by_name(name):
     return next(o for o in REGISTRY if o.name == name)
+
+
+# =====================================================================================================
+# nn.functional: every differentiable op of backprop.nn.functional, against torch.nn.functional
+# (one entry per op, named "nn.functional.<name>"; the recurrent sequences have no functional form in
+# torch: tests/nn/test_double_backward.py compares them through nn.RNN/LSTM/GRU). Targets, class
+# weights and running statistics never require grad (torch does not differentiate them). Random ops
+# (dropout) appear with p=0 or training=False only; a fixed mask is checked in test_double_backward.py.
+# =====================================================================================================
+def _F(lib):
+    return lib.nn.functional
+
+
+def _functional(name, samples, torch_fn=None, **options):
+    """Register ``nn.functional.<name>(*args, **kwargs)``, the same call in both frameworks."""
+    return op(f"nn.functional.{name}", lambda lib, *a, _n=name, **k: getattr(_F(lib), _n)(*a, **k), samples,
+              torch_fn=torch_fn, **options)
+
+
+def _classes(values):
+    """Class indices (int64, never differentiated)."""
+    return T(values=values, dtype=INT64)
+
+
+def _fixed(shape, domain=None):
+    """A floating argument that does not require grad (a target, class weights, running statistics)."""
+    return T(shape, domain=domain, grad=False)
+
+
+# ------------------------------------------------------------- linear, convolutions
+_functional("linear", [S(T((3, 4)), T((2, 4)), T((2,))), S(T((4,)), T((2, 4))), S(T((2, 3, 4)), T((5, 4)), T((5,)))])
+_functional("conv1d", [
+    S(T((2, 2, 5)), T((3, 2, 3)), T((3,))), S(T((1, 3, 7)), T((2, 3, 3)), stride=2, padding=1),
+    S(T((1, 2, 8)), T((3, 2, 2)), T((3,)), padding="same", dilation=2), S(T((2, 4, 6)), T((4, 2, 3)), groups=2),
+    S(T((3, 6)), T((2, 3, 3)), T((2,)), padding="valid"), S(T((1, 3, 5)), T((6, 1, 2)), stride=2, padding=1, groups=3)])
+_functional("conv2d", [
+    S(T((1, 2, 4, 4)), T((2, 2, 3, 3)), T((2,)), padding=1),
+    S(T((1, 1, 5, 6)), T((2, 1, 3, 2)), T((2,)), stride=(2, 1), padding=(1, 2), dilation=(1, 2)),
+    S(T((1, 4, 3, 4)), T((4, 2, 2, 2)), groups=2), S(T((2, 1, 3, 3)), T((1, 1, 2, 2)), padding="same"),
+    S(T((2, 3, 3)), T((2, 2, 2, 2)), T((2,)), stride=2)])
+
+
+def _torch_locally_connected2d(lib, x, weight, bias=None, stride=1, padding=0):
+    """torch has no locally connected layer: the definition, from F.unfold's columns and one einsum."""
+    oh, ow, o = weight.shape[:3]
+    batched = x.ndim == 4
+    cols = F.unfold(x if batched else x[None], weight.shape[4:], stride=stride, padding=padding)  # (N, C*K, L)
+    y = torch.einsum("lok,nkl->nol", weight.reshape(oh * ow, o, -1), cols).reshape(cols.shape[0], o, oh, ow)
+    y = y if bias is None else y + bias
+    return y if batched else y[0]
+
+
+_functional("locally_connected2d", [
+    S(T((2, 2, 3, 3)), T((2, 2, 2, 2, 2, 2)), T((2, 2, 2))),
+    S(T((1, 1, 4, 4)), T((2, 2, 2, 1, 3, 3)), T((2, 2, 2)), stride=2, padding=1),
+    S(T((2, 4, 3)), T((3, 2, 1, 2, 2, 2)))],
+    torch_fn=_torch_locally_connected2d)
+
+# ------------------------------------------------------------- pooling (distinct values: no tied windows)
+_functional("max_pool1d", [
+    S(T((2, 3, 8)), 2), S(T((2, 2, 7)), 3, stride=1, padding=1), S(T((1, 2, 9)), 2, stride=2, dilation=2),
+    S(T((1, 2, 8)), 3, stride=2, padding=1, ceil_mode=True), S(T((2, 7)), 3, 2),
+    kink(T(values=[[[1.0, 1.0, 0.0, 2.0, 2.0, 2.0]]]), 3, 1)],
+    domain=DISTINCT)
+_functional("max_pool2d", [
+    S(T((2, 2, 4, 4)), 2), S(T((1, 2, 4, 5)), 3, stride=1, padding=1),
+    S(T((1, 1, 6, 7)), (2, 3), stride=(1, 2), dilation=(2, 1)), S(T((1, 2, 5, 5)), 2, ceil_mode=True),
+    S(T((2, 4, 4)), 2, 1)],
+    domain=DISTINCT)
+_functional("avg_pool1d", [
+    S(T((2, 3, 8)), 2), S(T((2, 2, 7)), 3, stride=1, padding=1),
+    S(T((1, 2, 8)), 3, stride=2, padding=1, ceil_mode=True, count_include_pad=False), S(T((2, 7)), 3, 2)])
+_functional("avg_pool2d", [
+    S(T((2, 2, 4, 4)), 2), S(T((1, 2, 4, 5)), 3, stride=1, padding=1, count_include_pad=False),
+    S(T((1, 1, 5, 5)), 2, ceil_mode=True), S(T((1, 2, 4, 5)), (2, 3), stride=1, divisor_override=4),
+    S(T((2, 4, 4)), 3, 2, 1)])
+_functional("adaptive_avg_pool1d", [S(T((2, 3, 7)), 3), S(T((2, 5)), 5), S(T((1, 2, 4)), 1)])
+_functional("adaptive_avg_pool2d", [S(T((2, 2, 5, 7)), (2, 3)), S(T((2, 4, 5)), 1), S(T((1, 2, 5, 4)), (3, None))])
+
+# ------------------------------------------------------------- normalisation
+_batch_norm = lambda lib, x, rm, rv, *a, **k: _F(lib).batch_norm(x, rm, rv, *a, **k)  # noqa: E731
+_POSITIVE_VAR = Uniform(0.5, 2.0)
+op("nn.functional.batch_norm", _batch_norm, [
+    S(T((4, 3)), None, None, T((3,)), T((3,)), training=True),
+    S(T((2, 3, 4)), None, None, T((3,)), T((3,)), training=True, eps=1e-3),
+    S(T((2, 3, 2, 2)), None, None, training=True),
+    S(T((3, 2)), _fixed((2,)), _fixed((2,), _POSITIVE_VAR), T((2,)), T((2,)), training=True, momentum=0.3),
+    S(T((4, 3)), _fixed((3,)), _fixed((3,), _POSITIVE_VAR), T((3,)), T((3,))),
+    S(T((2, 3, 2, 2)), _fixed((3,)), _fixed((3,), _POSITIVE_VAR), T((3,)), T((3,)), training=False),
+    S(T((2, 3)), _fixed((3,)), _fixed((3,), _POSITIVE_VAR), None, None)])  # (torch's double backward fails with only a bias)
+_functional("layer_norm", [
+    S(T((4, 3)), (3,), T((3,)), T((3,))), S(T((2, 2, 3)), (2, 3), T((2, 3))), S(T((2, 5)), (5,), T((5,)), None, 1e-3),
+    S(T((3, 4)), [4])])
+
+# ------------------------------------------------------------- activations
+_functional("leaky_relu", [S(T((2, 3))), S(T((2, 3)), 0.2), S(T(())), kink(T(values=[-1.0, 0.0, 2.0]), 0.3)],
+            domain=AwayFrom(0))
+_functional("gelu", [S(T((2, 3))), S(T((2, 3)), approximate="tanh"), S(T(values=[-8.0, -3.0, 0.0, 3.0, 8.0]))])
+_functional("softplus", [S(T((2, 3))), S(T((2, 3)), beta=2.0), S(T(values=[-3.0, -0.5, 0.5, 1.5, 2.5]), 1.5, 1.0)],
+            domain=AwayFrom(0))
+_functional("elu", [S(T((2, 3))), S(T((2, 3)), 0.7), S(T(values=[-40.0, -2.0, 0.5, 40.0]), 1.3)],
+            domain=AwayFrom(0))
+op("nn.functional.step", lambda lib, x: _F(lib).step(x), [S(T((2, 3))), kink(T(values=[-1.0, 0.0, 2.0]))],
+   torch_fn=lambda lib, x: torch.sign(x).clamp(min=0),  # the step, with torch's zero derivative
+   domain=AwayFrom(0))
+op("nn.functional.arctan", lambda lib, x: _F(lib).arctan(x), [S(T((2, 3))), S(T(values=[-50.0, 0.0, 50.0]))],
+   torch_fn=lambda lib, x: torch.arctan(x))
+for _name in ["relu", "sigmoid", "tanh"]:
+    _functional(_name, [S(T((2, 3)))], domain=AwayFrom(0))
+_functional("softmax", [S(T((2, 3)), 1), S(T((2, 3, 2)), dim=0)])
+_functional("log_softmax", [S(T((2, 3)), 1), S(T((2, 3, 2)), dim=-1)])
+_functional("pad", [S(T((2, 3)), (1, 2), value=0.5), S(T((1, 2, 3)), (1, 1, 2, 0), mode="replicate")])
+
+# ------------------------------------------------------------- losses
+_ce_logits = T((4, 5))
+_ce_targets = _classes([0, 2, 4, 1])
+_ce_ignored = _classes([0, 2, -100, 1])
+_class_weight = _fixed((5,), POSITIVE)
+_functional("cross_entropy", [
+    S(_ce_logits, _ce_targets), S(_ce_logits, _ce_targets, reduction="sum"), S(_ce_logits, _ce_targets, reduction="none"),
+    S(_ce_logits, _ce_targets, weight=_class_weight), S(_ce_logits, _ce_ignored),
+    S(_ce_logits, _classes([0, 2, 3, 3]), ignore_index=3, reduction="sum"),
+    S(_ce_logits, _ce_targets, label_smoothing=0.2),
+    S(_ce_logits, _ce_ignored, weight=_class_weight, label_smoothing=0.1),
+    S(_ce_logits, _ce_ignored, weight=_class_weight, label_smoothing=0.1, reduction="none"),
+    S(T((2, 3, 4)), _classes([[0, 1, 2, 1], [2, 2, 0, 1]])), S(T((5,)), _classes(3)),
+    S(_ce_logits, T((4, 5), domain=Uniform(0.0, 1.0))),
+    S(_ce_logits, T((4, 5), domain=Uniform(0.0, 1.0)), weight=_class_weight, label_smoothing=0.3),
+    S(T((2, 3, 2)), T((2, 3, 2), domain=Uniform(0.0, 1.0)), reduction="none")])
+_functional("nll_loss", [
+    S(_ce_logits, _ce_targets), S(_ce_logits, _ce_targets, reduction="sum"), S(_ce_logits, _ce_ignored, reduction="none"),
+    S(_ce_logits, _ce_ignored, weight=_class_weight), S(T((2, 3, 4)), _classes([[0, 1, 2, 1], [2, 2, 0, 1]])),
+    S(T((5,)), _classes(1))])
+# Probabilities away from 0 and 1. The target requires grad in one sample only: where the second
+# derivatives through x and through the target nearly cancel, torch's sum loses digits (checked in long
+# double: 1e-10 off at two elements, where backprop's is exact), beyond float64's tolerance here.
+_PROBABILITY = Uniform(0.2, 0.8)
+_functional("binary_cross_entropy", [
+    S(T((2, 3)), _fixed((2, 3))), S(T((4,)), T((4,)), reduction="sum"), S(T((2, 3)), _fixed((2, 3)), reduction="none"),
+    S(T((2, 3)), _fixed((2, 3)), weight=_fixed((3,), POSITIVE))],
+    domain=_PROBABILITY)
+_functional("binary_cross_entropy_with_logits", [
+    S(T((2, 3)), T((2, 3), domain=_PROBABILITY)), S(T((4,)), T((4,), domain=_PROBABILITY), reduction="none"),
+    S(T((2, 3)), T((2, 3), domain=_PROBABILITY), weight=_fixed((2, 1), POSITIVE), reduction="sum"),
+    S(T((2, 3)), T((2, 3), domain=_PROBABILITY), pos_weight=_fixed((3,), POSITIVE))])
+_functional("hinge_embedding_loss", [
+    S(T((6,)), T(values=[1.0, -1.0, 1.0, -1.0, -1.0, 1.0], grad=False)),
+    S(T((2, 3)), T(values=[[1.0, -1.0, -1.0], [-1.0, 1.0, -1.0]], grad=False), margin=0.5, reduction="none")],
+    domain=AwayFrom(1.0, 0.5))
+
+
+def _torch_multi_margin_loss(lib, x, target, p=1, margin=1.0, weight=None, reduction="mean"):
+    """torch's multi_margin_loss written out: its own has no second derivative (torch 2.13:
+    'derivative for aten::multi_margin_loss_backward is not implemented'); first derivatives and
+    values are compared with F.multi_margin_loss itself in tests/nn/test_loss.py."""
+    batched = x.ndim == 2
+    x, target = (x, target) if batched else (x[None], target[None])
+    z = (margin - x.gather(1, target[:, None]) + x).clamp(min=0) ** p
+    others = 1 - F.one_hot(target, x.shape[1]).to(x.dtype)
+    if weight is not None:
+        others = others * weight[target][:, None]
+    loss = (z * others).sum(1) / x.shape[1]
+    loss = loss if batched else loss[0]
+    return loss if reduction == "none" else (loss.sum() if reduction == "sum" else loss.mean())
+
+
+_functional("multi_margin_loss", [
+    S(_ce_logits, _ce_targets), S(_ce_logits, _ce_targets, p=2, margin=0.5), S(T((5,)), _classes(2)),
+    S(_ce_logits, _ce_targets, weight=_class_weight, reduction="none")],
+    torch_fn=_torch_multi_margin_loss)
+_functional("kl_div", [
+    S(T((2, 3)), T((2, 3), domain=_PROBABILITY)), S(T((2, 3)), T((2, 3), domain=_PROBABILITY), reduction="batchmean"),
+    S(T((2, 3)), T((2, 3)), reduction="sum", log_target=True), S(T((4,)), T((4,), domain=_PROBABILITY), reduction="none")])
+_functional("mse_loss", [S(T((2, 3)), T((2, 3))), S(T((4,)), T((4,)), reduction="sum"), S(T((2, 3)), T((3,), grad=False))])
+_functional("l1_loss", [S(T((2, 3)), T((2, 3))), S(T((4,)), T((4,)), reduction="none")])
+
+# ------------------------------------------------------------- embedding, dropout, attention
+_indices = _classes([[0, 2, 2], [4, 1, 0]])
+op("nn.functional.embedding", lambda lib, weight, indices, **k: _F(lib).embedding(indices, weight, **k),
+   [S(T((5, 3)), _indices),
+    # the padding row's uses give it no gradient, by definition: finite differences see them, so no gradcheck
+    Sample((T((5, 3)), _indices), dict(padding_idx=2), gradcheck=False),
+    Sample((T((5, 3)), _classes(4)), dict(padding_idx=-1), gradcheck=False)])
+_functional("dropout", [S(T((2, 3)), 0.0), S(T((2, 3)), 0.5, training=False), S(T((2, 3)), p=0.0, training=True)])
+_causal = T(values=np.tril(np.ones((3, 3), dtype=bool)))
+_functional("scaled_dot_product_attention", [
+    S(T((2, 3, 4)), T((2, 3, 4)), T((2, 3, 4))), S(T((3, 4)), T((2, 4)), T((2, 3))),
+    S(T((2, 3, 4)), T((2, 3, 4)), T((2, 3, 2)), is_causal=True), S(T((1, 3, 4)), T((1, 3, 4)), T((1, 3, 4)), _causal),
+    S(T((2, 3, 4)), T((2, 3, 4)), T((2, 3, 4)), T((3, 3)), scale=0.3)])
