@@ -262,3 +262,17 @@ def test_weights_shared_with_the_input(name):
         found.append(_second_derivatives(lib, [calls[name](lib.nn.functional, *xs)], xs, np.random.default_rng(9)))
     _assert_same(found[0][0], found[1][0], ["first gradient of x", "first gradient of W"])
     _assert_same(found[0][1], found[1][1], ["second gradient with respect to x", "... W", "... v"])
+
+
+def test_the_registry_has_every_op_of_nn_functional():
+    """Every function of backprop.nn.functional has its registry entry "nn.functional.<name>" (values, gradients,
+    gradcheck, gradgradcheck and second derivatives against torch), but the recurrent sequences (above)."""
+    import inspect
+
+    from op_registry import REGISTRY
+
+    names = {entry.name for entry in REGISTRY}
+    functions = [name for name, value in vars(nn.functional).items() if inspect.isfunction(value)]
+    missing = [name for name in functions if f"nn.functional.{name}" not in names and not name.endswith("_sequence")]
+    assert not missing, f"nn.functional ops without a registry entry: {missing}"
+    assert {"rnn_tanh_sequence", "rnn_relu_sequence", "lstm_sequence", "gru_sequence"} <= set(functions)
