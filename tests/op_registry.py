@@ -573,7 +573,8 @@ _functional("leaky_relu", [S(T((2, 3))), S(T((2, 3)), 0.2), S(T(())), kink(T(val
 _functional("gelu", [S(T((2, 3))), S(T((2, 3)), approximate="tanh"), S(T(values=[-8.0, -3.0, 0.0, 3.0, 8.0]))])
 _functional("softplus", [S(T((2, 3))), S(T((2, 3)), beta=2.0), S(T(values=[-3.0, -0.5, 0.5, 1.5, 2.5]), 1.5, 1.0)],
             domain=AwayFrom(0))
-_functional("elu", [S(T((2, 3))), S(T((2, 3)), 0.7), S(T(values=[-40.0, -2.0, 0.5, 40.0]), 1.3)],
+_functional("elu", [S(T((2, 3))), S(T((2, 3)), 0.7), S(T(values=[-40.0, -2.0, 0.5, 40.0]), 1.3),
+                    kink(T(values=[-1.0, 0.0, 0.0, 2.0]), 0.5)],  # exact zeros (after a relu): the left branch
             domain=AwayFrom(0))
 op("nn.functional.step", lambda lib, x: _F(lib).step(x), [S(T((2, 3))), kink(T(values=[-1.0, 0.0, 2.0]))],
    torch_fn=lambda lib, x: torch.sign(x).clamp(min=0),  # the step, with torch's zero derivative

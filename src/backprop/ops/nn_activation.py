@@ -177,8 +177,10 @@ class ELU(Function):
     def backward(self, grad):
         (x,) = self.saved_tensors
         xp = backend.array_module(x)
-        positive = x > 0
-        return xp.where(positive, grad, grad * (self.alpha * xp.exp(xp.where(positive, 0, x))))
+        # e^{x [x < 0]}: e^x, or 1 at x = 0, whose own derivative there is 0 (as torch's second derivative);
+        # its value where x > 0 is not taken (nan at x = inf)
+        with backend.errstate(invalid="ignore"):
+            return xp.where(x > 0, grad, grad * (self.alpha * xp.exp(x * (x < 0))))
 
 
 class Step(Function):
