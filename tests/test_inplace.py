@@ -411,9 +411,6 @@ def test_self_operand_in_place_ops_match_torch_where_torch_allows_them():
     assert_same(scenario)
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "ops bug, reported: Mul, Div and Pow (src/backprop/ops/arithmetic.py) save both operands (Pow its output too) "
-    "whatever needs_input_grad says; torch saves only what the wanted gradients use, so it accepts these"))
 @pytest.mark.parametrize("case", ["mul_by_constant", "div_by_constant", "pow_output", "pow_in_place_then_changed"])
 def test_a_value_that_the_wanted_gradients_do_not_use_may_change(case):
     def scenario(lib):

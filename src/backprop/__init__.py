@@ -7,7 +7,10 @@
 tensor([2., 4., 6.])
 """
 from backprop import autograd
-from backprop.autograd import enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad, set_grad_enabled
+from backprop.autograd import (
+    enable_grad, inference_mode, is_anomaly_check_nan_enabled, is_anomaly_enabled, is_grad_enabled,
+    is_inference_mode_enabled, no_grad, set_grad_enabled,
+)
 from backprop.backend import device
 from backprop.creation import (
     arange, as_tensor, eye, from_numpy, full, full_like, get_rng_state, linspace, manual_seed, set_rng_state, ones, ones_like, rand, randint,

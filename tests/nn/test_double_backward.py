@@ -241,12 +241,6 @@ def test_gradient_penalty_through_a_network_matches_torch():
 
 
 # ---------------------------------------------------------------- an input that depends on another input
-ENGINE_ISSUE = ("engine: a decomposed op's create_graph gradient with respect to an input that depends on another "
-                "of its inputs also follows that dependency (autograd._node_backward runs run_backward with inputs=, "
-                "a total derivative, where the partial one is wanted)")
-
-
-@pytest.mark.xfail(strict=True, reason=ENGINE_ISSUE)
 @pytest.mark.parametrize("name", ["conv1d", "layer_norm", "linear"])
 def test_weights_shared_with_the_input(name):
     """f(f(x, W), W): the second application's input depends on its own weight (weight tying, recurrence)."""

@@ -299,6 +299,7 @@ class Function:
     _retained = None  # output_nr -> weak reference of an output that called retain_grad()
     _tensor_hooks = None  # output_nr -> {handle id: hook}, from Tensor.register_hook on a non-leaf
     _trace = None  # where forward was called, under detect_anomaly
+    _pre_hooks = _post_hooks = None  # Function.register_prehook / register_hook: {handle id: hook}
     _n_outputs = 1
     _tensor_backward = False  # True for PyTorch-style Functions: backward takes and returns Tensors
     decompose = None  # optional staticmethod(*tensors, **params) -> Tensor: the op written with other ops
@@ -419,7 +420,9 @@ class Function:
         """The saved arrays as Tensors: inputs and outputs connected to the graph, the rest constants."""
         result = []
         for array, (source, index, _, _, _) in zip(self.saved_tensors, self._saved):
-            if source == "input":
+            if array is None:
+                result.append(None)
+            elif source == "input":
                 result.append(self._input_tensor(index))
             elif source == "output":
                 result.append(_stand_in(array, self, index))
@@ -658,11 +661,12 @@ def _ctx_apply(cls, *args, **kwargs):
         if is_dirty and record and out.requires_grad and out.grad_fn is None:
             raise RuntimeError(f"{cls.__name__}: a leaf tensor that requires grad is being used in an in-place "
                                "operation (mark_dirty)")
+        differentiable = not any(out is t for t in non_differentiable)
         if not is_dirty and any(out is a for a in args):  # an input returned as it is: a new tensor, as torch
             alias = Tensor._make(out._data)
             alias._version = out._version
             out = alias
-        if record and dtypes.is_floating(out.dtype) and not any(out is t for t in non_differentiable):
+        if record and dtypes.is_floating(out.dtype) and differentiable:
             out.grad_fn, out._output_nr, out.requires_grad = ctx, k, True
         elif not is_dirty:
             out.requires_grad = False
@@ -835,11 +839,13 @@ def _run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, acc
                     run.add(fn)
                     break
 
+    fast = not graph and not _anomaly.enabled  # arrays, no checks: the common first-order pass
     for fn in order:
         g = grads.pop(fn, None)
         if g is None:
             continue
-        g = _output_hooks(fn, g, graph, handed_out)
+        if fn._tensor_hooks is not None or fn._retained is not None:
+            g = _output_hooks(fn, g, graph, handed_out)
         if targets is not None:
             for nr in range(fn._n_outputs):
                 positions = targets.get((id(fn), nr))
@@ -851,11 +857,28 @@ def _run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, acc
                 continue
         if fn._saved:
             _check_versions(fn)
-        input_grads = _node_backward(fn, g, graph)
+        if fn._pre_hooks:
+            g = _node_hooks(fn, "_pre_hooks", g, None, graph)
+        if fast and not fn._tensor_backward:
+            input_grads = fn.backward(g)
+            if type(input_grads) is not tuple:
+                input_grads = (input_grads,)
+        else:
+            input_grads = _node_backward(fn, g, graph)
+        if fn._post_hooks:
+            input_grads = _node_hooks(fn, "_post_hooks", g, input_grads, graph)
+        node_inputs = fn.inputs
         for i, (edge, gi) in enumerate(zip(fn._edges, input_grads)):
             if gi is None or edge is None:
                 continue
-            gi = _fit(gi, fn.inputs[i], graph)
+            if graph:
+                gi = _fit(gi, node_inputs[i], True)
+            else:  # _fit inlined: the hot path of every first-order pass
+                data = node_inputs[i]._data
+                if gi.shape != data.shape:
+                    gi = sum_to(gi, data.shape)
+                if gi.dtype != data.dtype:
+                    gi = gi.astype(data.dtype)
             deliver(edge, gi)
         if not retain_graph:
             _free(fn)
@@ -927,6 +950,8 @@ def _node_backward(fn, g, graph):
         if type(fn).decompose is not None:
             ins = [fn._input_tensor(i) for i in range(len(fn.inputs))]
             wanted = [i for i, t in enumerate(ins) if t.requires_grad and fn.needs_input_grad[i]]
+            for i in wanted:  # a node of its own per input: a tensor passed twice gets each partial derivative
+                ins[i] = _Alias.apply(ins[i])
             out = type(fn).decompose(*ins, **fn._params)
             found = run_backward([out], [g], retain_graph=True, create_graph=True,
                                  inputs=[ins[i] for i in wanted], accumulate=False)
@@ -946,6 +971,16 @@ def _node_backward(fn, g, graph):
     if _anomaly.enabled:
         _check_nan(fn, result)
     return result
+
+
+class _Alias(Function):
+    """y = x (the same array); dL/dx = dL/dy: a separate node for one use of a tensor."""
+
+    def forward(self, x):
+        return x
+
+    def backward(self, grad):
+        return grad
 
 
 def _ctx_backward(fn, g, graph):
@@ -1033,6 +1068,34 @@ def _output_hooks(fn, g, graph, handed_out):
                 _accumulate(t, gk, graph, handed_out)
         slots[nr] = gk
     return slots[0] if single else slots
+
+
+def _node_hooks(fn, kind, g, input_grads, graph):
+    """``Function.register_prehook`` hooks (kind "_pre_hooks": ``hook(grad_outputs)``, may return new
+    grad_outputs) or ``register_hook`` hooks ("_post_hooks": ``hook(grad_inputs, grad_outputs)``, may return
+    new grad_inputs), on tuples of Tensors as torch."""
+    Tensor = _tensor.Tensor
+
+    def tensors(values):
+        return tuple(v if v is None or isinstance(v, Tensor) else Tensor._make(v) for v in values)
+
+    def back(values):
+        return tuple(v if v is None or graph or not isinstance(v, Tensor) else v._data for v in values)
+
+    outputs = tensors([g] if fn._n_outputs == 1 else g)
+    if kind == "_pre_hooks":
+        for hook in list(fn._pre_hooks.values()):
+            new = hook(outputs)
+            if new is not None:
+                outputs = tensors(new)
+        outputs = back(outputs)
+        return outputs[0] if fn._n_outputs == 1 else list(outputs)
+    found = tensors(input_grads)
+    for hook in list(fn._post_hooks.values()):
+        new = hook(found, outputs)
+        if new is not None:
+            found = tensors(new)
+    return back(found)
 
 
 def _leaf_hooks(leaf, g, graph):

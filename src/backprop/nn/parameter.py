@@ -18,6 +18,7 @@ class Parameter(Tensor):
         self._data = data._data  # shares memory with the tensor it wraps, as torch.nn.Parameter
         self.grad = None
         self.grad_fn = None
+        self._output_nr, self._base = 0, None
         self._version = data._version
         self.requires_grad = False
         if requires_grad:

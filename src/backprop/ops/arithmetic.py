@@ -33,7 +33,9 @@ class Mul(Function):
     """y = a * b;  dL/da = dL/dy * b,  dL/db = dL/dy * a."""
 
     def forward(self, a, b):
-        self.save_for_backward(a, b)
+        if self.needs_input_grad:  # each factor only where the other's gradient needs it
+            needs_a, needs_b = self.needs_input_grad
+            self.save_for_backward(a if needs_b else None, b if needs_a else None)
         return a * b
 
     def backward(self, grad):
@@ -46,7 +48,8 @@ class Div(Function):
     """y = a / b;  dL/da = dL/dy / b,  dL/db = -dL/dy * a / b^2."""
 
     def forward(self, a, b):
-        self.save_for_backward(a, b)
+        if self.needs_input_grad:  # b always, a only for dL/db
+            self.save_for_backward(a if self.needs_input_grad[1] else None, b)
         return a / b
 
     def backward(self, grad):
@@ -76,7 +79,8 @@ class Pow(Function):
 
     def forward(self, a, b):
         y = a ** b
-        self.save_for_backward(a, b, y)
+        if self.needs_input_grad:  # the output only for dL/db
+            self.save_for_backward(a, b, y if self.needs_input_grad[1] else None)
         return y
 
     def backward(self, grad):
