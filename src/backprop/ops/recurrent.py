@@ -18,7 +18,7 @@ from backprop import backend
 from backprop.autograd import Function
 from backprop.ops.elementwise import relu, sigmoid, tanh
 from backprop.ops.join import stack
-from backprop.ops.linalg import matmul
+from backprop.ops.linalg import linear
 
 __all__ = ["rnn_tanh_sequence", "rnn_relu_sequence", "lstm_sequence", "gru_sequence"]
 
@@ -93,16 +93,8 @@ class RNNSequence(Function):
         act = tanh if nonlinearity == "tanh" else relu
         states, h = [None] * x.shape[0], h0
         for t in _steps(x.shape[0], reverse):
-            h = states[t] = act(_affine(x[t], w_ih, b_ih) + _affine(h, w_hh, b_hh))
+            h = states[t] = act(linear(x[t], w_ih, b_ih) + linear(h, w_hh, b_hh))
         return stack(states)
-
-
-def _affine(x, w, b):
-    """x W^T + b as matmul and add. Not ``linear``: h_{t-1} depends on W_hh, and with create_graph the engine
-    differentiates Linear's decomposition with respect to h_{t-1} through the path back into W_hh as well
-    (a second derivative counted twice)."""
-    y = matmul(x, w.transpose(0, 1))
-    return y if b is None else y + b
 
 
 def _previous(xp, states, first, reverse):
@@ -253,7 +245,7 @@ class LSTMSequence(Function):
         hidden = h0.shape[-1]
         states, h, c = [None] * x.shape[0], h0, c0
         for t in _steps(x.shape[0], reverse):
-            gates = _affine(x[t], w_ih, b_ih) + _affine(h, w_hh, b_hh)  # i, f, g, o
+            gates = linear(x[t], w_ih, b_ih) + linear(h, w_hh, b_hh)  # i, f, g, o
             i, f, g, o = (gates[:, k * hidden:(k + 1) * hidden] for k in range(4))
             c = sigmoid(f) * c + sigmoid(i) * tanh(g)
             h = states[t] = sigmoid(o) * tanh(c)
@@ -339,7 +331,7 @@ class GRUSequence(Function):
         hidden = h0.shape[-1]
         states, h = [None] * x.shape[0], h0
         for t in _steps(x.shape[0], reverse):
-            gi, gh = _affine(x[t], w_ih, b_ih), _affine(h, w_hh, b_hh)  # r, z, n
+            gi, gh = linear(x[t], w_ih, b_ih), linear(h, w_hh, b_hh)  # r, z, n
             r = sigmoid(gi[:, :hidden] + gh[:, :hidden])
             z = sigmoid(gi[:, hidden:2 * hidden] + gh[:, hidden:2 * hidden])
             n = tanh(gi[:, 2 * hidden:] + r * gh[:, 2 * hidden:])
