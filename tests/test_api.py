@@ -3,16 +3,15 @@ import numpy as np
 import pytest
 
 import backprop as bp
+from backprop.ops import manifest
 
 FACTORIES = "zeros ones full zeros_like ones_like rand randn randint arange linspace eye from_numpy".split()
 ATTRIBUTES = "data grad requires_grad shape ndim dtype device T is_leaf grad_fn".split()
 METHODS = "backward detach numpy item tolist to float requires_grad_ zero_ size numel".split()
-FUNCTIONS = (
-    "exp log sqrt abs sin cos tanh sigmoid relu clamp maximum minimum where sum mean var std max min argmax "
-    "argmin prod matmul reshape view flatten transpose permute squeeze unsqueeze expand cat stack split chunk "
-    "gather pad softmax log_softmax logsumexp"
-).split()
-FUNCTION_ONLY = {"cat", "stack", "pad", "where"}  # torch has these as functions (where also as a method)
+# the ops' names come from their one manifest (each op's @export): bp.NAME, Tensor.NAME, Tensor.NAME_
+FUNCTIONS = [entry.name for entry in manifest.entries() if entry.function_export]
+OP_METHODS = [entry.name for entry in manifest.entries() if entry.method] + [
+    entry.name + "_" for entry in manifest.entries() if entry.inplace]
 
 
 @pytest.mark.parametrize("name", ["Tensor", "tensor", "no_grad", "enable_grad", "manual_seed", "save", "load",
@@ -32,9 +31,28 @@ def test_tensor_attributes(name):
     getattr(t, name)  # exists (a property that may be None, as grad and grad_fn are here)
 
 
-@pytest.mark.parametrize("name", METHODS + [f for f in FUNCTIONS if f not in FUNCTION_ONLY] + ["where"])
+@pytest.mark.parametrize("name", METHODS + OP_METHODS + ["where"])
 def test_tensor_methods(name):
     assert callable(getattr(bp.Tensor, name))
+
+
+def test_the_manifest_holds_the_ops_of_the_api():
+    """API.md's first section, as torch names them: each is a declared op (so a function and a method)."""
+    names = {entry.name for entry in manifest.entries()}
+    api = ("exp log sqrt abs sin cos tanh sigmoid relu clamp clip maximum minimum where sum mean var std max min "
+           "argmax argmin prod matmul reshape view flatten transpose permute squeeze unsqueeze expand cat stack split "
+           "chunk gather pad softmax log_softmax logsumexp add sub mul div neg pow clone").split()
+    assert not [name for name in api if name not in names]
+
+
+def test_a_declared_op_is_a_function_a_method_and_an_in_place_method():
+    x = bp.tensor([-1.0, 0.5])
+    assert bp.exp is bp.ops.exp and bp.Tensor.exp is bp.ops.exp
+    y = x.clone()
+    assert y.exp_() is y and y.tolist() == bp.exp(x).tolist()
+    assert not hasattr(bp.Tensor, "cat") and callable(bp.cat)  # method=False: torch has no Tensor.cat
+    with pytest.raises(ValueError, match="declared twice"):
+        manifest.export(name="exp")(lambda input: input)  # another function under a taken name
 
 
 def test_gradcheck_and_its_error():

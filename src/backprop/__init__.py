@@ -18,18 +18,13 @@ from backprop.creation import (
 )
 from backprop.dtypes import float16, float32, float64, int8, int16, int32, int64, uint8, result_type
 from backprop.dtypes import bool_ as bool  # noqa: A001  (torch's name; shadows the builtin only here)
-from backprop.ops import (
-    abs, argmax, argmin, cat, chunk, clamp, cos, exp, expand, flatten, gather, log, log_softmax, logsumexp,
-    matmul, max, maximum, mean, min, minimum, pad, permute, prod, relu, reshape, sigmoid, sin, softmax, split,
-    sqrt, squeeze, stack, std, sum, tanh, transpose, unsqueeze, var, view, where,
-)
-from backprop.ops import add, clone, div, mul, neg, pow, sub
+from backprop.ops import manifest as _manifest
 from backprop.serialization import load, save
 from backprop import nn  # noqa: E402,F401  (after the core it builds on)
 from backprop import cuda, data, optim  # noqa: E402,F401
 from backprop.tensor import Tensor
 
-clip = clamp
+globals().update({entry.name: entry.function for entry in _manifest.entries() if entry.function_export})
 
 __version__ = "0.1.0"
 

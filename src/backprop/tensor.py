@@ -273,9 +273,6 @@ class Tensor:
     def cuda(self, index=0):
         return self.to(backend.device("cuda", index))
 
-    def clone(self):
-        return ops.clone(self)
-
     def contiguous(self):
         return self
 
@@ -463,56 +460,6 @@ class Tensor:
     def __ipow__(self, other):
         return self._inplace("**=", lambda t: ops.pow(t, other))
 
-    def add_(self, other, alpha=1):
-        return self._inplace("add_()", lambda t: ops.add(t, other, alpha=alpha))
-
-    def sub_(self, other, alpha=1):
-        return self._inplace("sub_()", lambda t: ops.sub(t, other, alpha=alpha))
-
-    def mul_(self, other):
-        return self._inplace("mul_()", lambda t: ops.mul(t, other))
-
-    def div_(self, other):
-        return self._inplace("div_()", lambda t: ops.div(t, other))
-
-    def pow_(self, exponent):
-        return self._inplace("pow_()", lambda t: ops.pow(t, exponent))
-
-    def neg_(self):
-        return self._inplace("neg_()", ops.neg)
-
-    def abs_(self):
-        return self._inplace("abs_()", ops.abs)
-
-    def exp_(self):
-        return self._inplace("exp_()", ops.exp)
-
-    def log_(self):
-        return self._inplace("log_()", ops.log)
-
-    def sqrt_(self):
-        return self._inplace("sqrt_()", ops.sqrt)
-
-    def sin_(self):
-        return self._inplace("sin_()", ops.sin)
-
-    def cos_(self):
-        return self._inplace("cos_()", ops.cos)
-
-    def tanh_(self):
-        return self._inplace("tanh_()", ops.tanh)
-
-    def sigmoid_(self):
-        return self._inplace("sigmoid_()", ops.sigmoid)
-
-    def relu_(self):
-        return self._inplace("relu_()", ops.relu)
-
-    def clamp_(self, min=None, max=None):
-        return self._inplace("clamp_()", lambda t: ops.clamp(t, min, max))
-
-    clip_ = clamp_
-
     # ------------------------------------------------------------ operators
     def __add__(self, other):
         return ops.add(self, other)
@@ -604,122 +551,10 @@ class Tensor:
         return (self[i] for i in range(self.shape[0]))
 
     # --------------------------------------------------------------- methods
-    def exp(self):
-        return ops.exp(self)
-
-    def log(self):
-        return ops.log(self)
-
-    def sqrt(self):
-        return ops.sqrt(self)
-
-    def abs(self):
-        return ops.abs(self)
-
-    def sin(self):
-        return ops.sin(self)
-
-    def cos(self):
-        return ops.cos(self)
-
-    def tanh(self):
-        return ops.tanh(self)
-
-    def sigmoid(self):
-        return ops.sigmoid(self)
-
-    def relu(self):
-        return ops.relu(self)
-
-    def clamp(self, min=None, max=None):
-        return ops.clamp(self, min, max)
-
-    clip = clamp
-
-    def maximum(self, other):
-        return ops.maximum(self, other)
-
-    def minimum(self, other):
-        return ops.minimum(self, other)
-
+    # exp, sum, reshape, ... (and exp_, add_, ...) come from the ops' manifest (backprop.ops.manifest):
+    # ops/__init__.py attaches every declared op here. Written by hand: what has a signature of its own.
     def where(self, condition, other):
         return ops.where(condition, self, other)
-
-    def pow(self, exponent):
-        return ops.pow(self, exponent)
-
-    def sum(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
-        """sum over ``dim``; ``axis``/``keepdims`` are NumPy's names for ``dim``/``keepdim``, as torch accepts."""
-        return ops.sum(self, dim if axis is None else axis, keepdim if keepdims is None else keepdims, dtype=dtype)
-
-    def mean(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
-        return ops.mean(self, dim if axis is None else axis, keepdim if keepdims is None else keepdims, dtype=dtype)
-
-    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-        return ops.var(self, dim, unbiased, keepdim, correction=correction)
-
-    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-        return ops.std(self, dim, unbiased, keepdim, correction=correction)
-
-    def max(self, dim=None, keepdim=False):
-        return ops.max(self, dim, keepdim)
-
-    def min(self, dim=None, keepdim=False):
-        return ops.min(self, dim, keepdim)
-
-    def argmax(self, dim=None, keepdim=False):
-        return ops.argmax(self, dim, keepdim)
-
-    def argmin(self, dim=None, keepdim=False):
-        return ops.argmin(self, dim, keepdim)
-
-    def prod(self, dim=None, keepdim=False):
-        return ops.prod(self, dim, keepdim)
-
-    def logsumexp(self, dim, keepdim=False):
-        return ops.logsumexp(self, dim, keepdim)
-
-    def softmax(self, dim):
-        return ops.softmax(self, dim)
-
-    def log_softmax(self, dim):
-        return ops.log_softmax(self, dim)
-
-    def matmul(self, other):
-        return ops.matmul(self, other)
-
-    def reshape(self, *shape):
-        return ops.reshape(self, *shape)
-
-    def view(self, *shape):
-        return ops.view(self, *shape)
-
-    def flatten(self, start_dim=0, end_dim=-1):
-        return ops.flatten(self, start_dim, end_dim)
-
-    def transpose(self, dim0, dim1):
-        return ops.transpose(self, dim0, dim1)
-
-    def permute(self, *dims):
-        return ops.permute(self, *dims)
-
-    def squeeze(self, dim=None):
-        return ops.squeeze(self, dim)
-
-    def unsqueeze(self, dim):
-        return ops.unsqueeze(self, dim)
-
-    def expand(self, *sizes):
-        return ops.expand(self, *sizes)
-
-    def split(self, split_size_or_sections, dim=0):
-        return ops.split(self, split_size_or_sections, dim)
-
-    def chunk(self, chunks, dim=0):
-        return ops.chunk(self, chunks, dim)
-
-    def gather(self, dim, index):
-        return ops.gather(self, dim, index)
 
     def all(self):
         return Tensor._make(backend.array_module(self._data).asarray(self._data.all()))

@@ -1,21 +1,28 @@
 """Differentiable ops, one module per family; each op is a Function subclass
 with its forward and backward side by side, plus a lowercase function.
+
+The public functions are declared where they are written (``@export`` of
+``backprop.ops.manifest``); importing this package imports every family and
+makes each declared op an attribute of it (``ops.exp``), a Tensor method
+(``Tensor.exp``, ``Tensor.exp_``) and, through ``backprop/__init__.py``, a
+top-level name (``bp.exp``).
 """
+import importlib as _importlib
+import pkgutil as _pkgutil
+
 from backprop import backend as _backend
-from backprop.ops import activation, arithmetic, conversion, elementwise, indexing, join, linalg, reduction
-from backprop.ops import selection, shape
-from backprop.ops.activation import log_softmax, softmax
-from backprop.ops.arithmetic import add, div, mul, neg, pow, sub
-from backprop.ops.conversion import cast, clone, to_device
-from backprop.ops.elementwise import abs, clamp, cos, exp, log, relu, sigmoid, sin, sqrt, tanh
-from backprop.ops.indexing import gather, getitem, overwrite
-from backprop.ops.join import cat, chunk, pad, split, stack
-from backprop.ops.linalg import matmul
-from backprop.ops.reduction import argmax, argmin, logsumexp, max, mean, min, prod, std, sum, var
-from backprop.ops.selection import maximum, minimum, where
-from backprop.ops.shape import expand, flatten, permute, reshape, squeeze, transpose, unsqueeze, view
+from backprop.ops import manifest
 from backprop.ops.util import as_operand
 from backprop.tensor import Tensor as _Tensor
+
+for _module in sorted(m.name for m in _pkgutil.iter_modules(__path__)):
+    _importlib.import_module(f"{__name__}.{_module}")
+for _entry in manifest.entries():
+    globals()[_entry.name] = _entry.function
+manifest.install_methods(_Tensor)
+
+from backprop.ops.conversion import cast, to_device  # noqa: E402  (the engine's own, not public ops)
+from backprop.ops.indexing import getitem, overwrite  # noqa: E402
 
 
 def compare(a, b, name):

@@ -7,6 +7,7 @@ overflowing.
 from backprop import backend
 from backprop.autograd import Function
 from backprop.ops.util import dim_index, require_floating
+from backprop.ops.manifest import export
 
 
 class Softmax(Function):
@@ -41,6 +42,7 @@ class LogSoftmax(Function):
         return grad - backend.array_module(y).exp(y) * grad.sum(axis=self.axis, keepdims=True)
 
 
+@export()
 def softmax(input, dim):
     """softmax(z)_i = e^{z_i} / sum_j e^{z_j} along ``dim``.
 
@@ -54,6 +56,7 @@ def softmax(input, dim):
     return Softmax.apply(input, axis=dim_index(dim, input.ndim, "softmax"))
 
 
+@export()
 def log_softmax(input, dim):
     """log softmax(z)_i = z_i - log sum_j e^{z_j} along ``dim``, without overflow."""
     require_floating(input, "log_softmax")

@@ -7,6 +7,7 @@ from backprop import backend
 from backprop import dtypes
 from backprop.autograd import Function
 from backprop.ops.util import operands, to_dtype
+from backprop.ops.manifest import export
 
 
 class Add(Function):
@@ -110,18 +111,22 @@ def binary_op(function, a, b, name):
         raise
 
 
+@export(inplace=True)
 def add(input, other, alpha=1):
     return binary_op(Add, input, other if alpha == 1 else other * alpha, "add")
 
 
+@export(inplace=True)
 def sub(input, other, alpha=1):
     return binary_op(Sub, input, other if alpha == 1 else other * alpha, "sub")
 
 
+@export(inplace=True)
 def mul(input, other):
     return binary_op(Mul, input, other, "mul")
 
 
+@export(inplace=True)
 def div(input, other):
     """True division: integer operands give a float32 result, as in torch."""
     a, b = operands(input, other)
@@ -130,10 +135,12 @@ def div(input, other):
     return binary_op(Div, a, b, "div")
 
 
+@export(inplace=True)
 def neg(input):
     return Neg.apply(input)
 
 
+@export(inplace=True)
 def pow(input, exponent):
     return binary_op(Pow, input, exponent, "pow")
 

@@ -1,6 +1,7 @@
 """Conversions that keep the gradient flowing: dtype casts, device moves, copies."""
 from backprop import backend
 from backprop.autograd import Function
+from backprop.ops.manifest import export
 
 
 class Cast(Function):
@@ -44,5 +45,6 @@ def to_device(x, device):
     return ToDevice.apply(x, device=device)
 
 
+@export()
 def clone(x):
     return Clone.apply(x)

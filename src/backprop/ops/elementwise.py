@@ -8,6 +8,7 @@ from backprop import backend
 from backprop import dtypes
 from backprop.autograd import Function
 from backprop.ops.util import check_tensor, floating, to_dtype
+from backprop.ops.manifest import export
 
 
 class Exp(Function):
@@ -152,34 +153,42 @@ class Clamp(Function):
         return grad * inside
 
 
+@export(inplace=True)
 def exp(input):
     return Exp.apply(floating(input, "exp"))
 
 
+@export(inplace=True)
 def log(input):
     return Log.apply(floating(input, "log"))
 
 
+@export(inplace=True)
 def sqrt(input):
     return Sqrt.apply(floating(input, "sqrt"))
 
 
+@export(inplace=True)
 def abs(input):
     return Abs.apply(check_tensor(input, "abs"))
 
 
+@export(inplace=True)
 def sin(input):
     return Sin.apply(floating(input, "sin"))
 
 
+@export(inplace=True)
 def cos(input):
     return Cos.apply(floating(input, "cos"))
 
 
+@export(inplace=True)
 def tanh(input):
     return Tanh.apply(floating(input, "tanh"))
 
 
+@export(inplace=True)
 def sigmoid(input):
     """sigmoid(z) = 1 / (1 + e^-z), from (-inf, inf) to (0, 1).
 
@@ -190,10 +199,12 @@ def sigmoid(input):
     return Sigmoid.apply(floating(input, "sigmoid"))
 
 
+@export(inplace=True)
 def relu(input):
     return ReLU.apply(check_tensor(input, "relu"))
 
 
+@export(inplace=True)
 def clamp(input, min=None, max=None):
     """Limit every element to [min, max] (numbers or tensors; either may be None)."""
     from backprop.ops import selection
@@ -207,3 +218,6 @@ def clamp(input, min=None, max=None):
         result = input if min is None else selection.maximum(input, min)
         return result if max is None else selection.minimum(result, max)
     return Clamp.apply(input, lo=min, hi=max)
+
+
+clip = export(name="clip", inplace=True)(clamp)  # torch's other name for clamp

@@ -5,6 +5,7 @@ from backprop import backend
 from backprop.autograd import Function
 from backprop.ops.util import check_tensor, dim_index
 from backprop.tensor import Tensor
+from backprop.ops.manifest import export
 
 _BASIC = (int, slice, type(None), type(Ellipsis))
 
@@ -173,6 +174,7 @@ def getitem(input, key):
         raise IndexError(f"index out of range for a tensor of shape {input.shape}: {error}") from None
 
 
+@export()
 def gather(input, dim, index):
     """Values of ``input`` along ``dim`` at the positions in ``index`` (int64, same ndim)."""
     check_tensor(input, "gather")

@@ -5,6 +5,7 @@ from backprop.autograd import Function
 from backprop.ops.indexing import IndexPut, getitem
 from backprop.ops.util import check_tensor, dim_index, to_dtype
 from backprop.tensor import Tensor
+from backprop.ops.manifest import export
 
 
 class Cat(Function):
@@ -69,6 +70,7 @@ def _joinable(tensors, op):
     return [to_dtype(t, dtype, t) for t in tensors]
 
 
+@export(method=False)
 def cat(tensors, dim=0):
     """Concatenate tensors along an existing dim; all other dims must agree."""
     tensors = _joinable(tensors, "cat")
@@ -83,6 +85,7 @@ def cat(tensors, dim=0):
     return Cat.apply(*tensors, axis=axis)
 
 
+@export(method=False)
 def stack(tensors, dim=0):
     """Join tensors of one shape along a new dim."""
     tensors = _joinable(tensors, "stack")
@@ -93,6 +96,7 @@ def stack(tensors, dim=0):
     return Stack.apply(*tensors, axis=dim_index(dim, first.ndim + 1, "stack"))
 
 
+@export()
 def split(tensor, split_size_or_sections, dim=0):
     """Pieces of ``split_size`` along ``dim`` (the last may be smaller), or of the given sizes."""
     check_tensor(tensor, "split")
@@ -115,6 +119,7 @@ def split(tensor, split_size_or_sections, dim=0):
     return tuple(pieces)
 
 
+@export()
 def chunk(tensor, chunks, dim=0):
     """Split into ``chunks`` pieces of ceil(n / chunks) (possibly fewer pieces), as torch.chunk."""
     check_tensor(tensor, "chunk")
@@ -126,6 +131,7 @@ def chunk(tensor, chunks, dim=0):
     return split(tensor, -(-length // chunks), dim)
 
 
+@export(method=False)
 def pad(input, pad, mode="constant", value=0.0):
     """Pad the last dims: ``pad = (left, right, top, bottom, ...)``, the last dim first, as torch.
 

@@ -2,6 +2,7 @@
 from backprop import backend
 from backprop.autograd import Function
 from backprop.ops.util import check_tensor, operands
+from backprop.ops.manifest import export
 
 
 class MatMul(Function):
@@ -39,6 +40,7 @@ class MatMul(Function):
         return grad_a, grad_b
 
 
+@export()
 def matmul(input, other):
     """Matrix product with torch.matmul's rules for 1-D and batched operands.
 

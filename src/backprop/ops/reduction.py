@@ -14,6 +14,7 @@ from backprop.autograd import Function
 from backprop.ops.indexing import IndexPut
 from backprop.ops.util import check_tensor, dim_index, dims, floating, keep_shape, require_floating
 from backprop.tensor import Tensor
+from backprop.ops.manifest import export
 
 values_indices = collections.namedtuple("values_indices", ["values", "indices"])
 
@@ -183,9 +184,12 @@ def _reduced(shape, axes):
     return tuple(s for i, s in enumerate(shape) if axes is not None and i not in axes)
 
 
-def sum(input, dim=None, keepdim=False, *, dtype=None):
-    """sum_i x_i over ``dim``; bool and integer tensors sum to int64, as in torch."""
+@export()
+def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+    """sum_i x_i over ``dim``; bool and integer tensors sum to int64, as in torch (``axis``/``keepdims``:
+    NumPy's names, which torch accepts too)."""
     check_tensor(input, "sum")
+    dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
     if dtype is not None:
         input = input.to(dtype)
     elif input.dtype.kind in "biu":
@@ -193,9 +197,11 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
     return Sum.apply(input, axes=dims(dim, input.ndim, "sum"), keepdim=keepdim)
 
 
-def mean(input, dim=None, keepdim=False, *, dtype=None):
+@export()
+def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
     """(1/N) sum_i x_i over ``dim``; needs a floating point tensor (or a dtype=)."""
     check_tensor(input, "mean")
+    dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
     if dtype is not None:
         input = input.to(dtype)
     require_floating(input, "mean")
@@ -208,6 +214,7 @@ def _correction(unbiased, correction):
     return 1 if unbiased is None or unbiased else 0
 
 
+@export()
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Variance, unbiased (divides by N - 1) unless ``unbiased=False`` or ``correction=0``."""
     require_floating(input, "var")
@@ -218,6 +225,7 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     )
 
 
+@export()
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Standard deviation sqrt(var), unbiased by default."""
     from backprop.ops.elementwise import sqrt
@@ -254,11 +262,13 @@ def _arg(input, axis, largest):
     return index.astype(dtypes.int64, copy=False)
 
 
+@export()
 def max(input, dim=None, keepdim=False):
     """The largest element; with ``dim``, a (values, indices) pair; ``max(a, b)`` is ``maximum``."""
     return _extremum(input, dim, keepdim, largest=True)
 
 
+@export()
 def min(input, dim=None, keepdim=False):
     """The smallest element; with ``dim``, a (values, indices) pair; ``min(a, b)`` is ``minimum``."""
     return _extremum(input, dim, keepdim, largest=False)
@@ -279,16 +289,19 @@ def _argextremum(input, dim, keepdim, largest):
     return Tensor._make(index)
 
 
+@export()
 def argmax(input, dim=None, keepdim=False):
     """Index of the largest element (of the flattened tensor when dim is None)."""
     return _argextremum(input, dim, keepdim, largest=True)
 
 
+@export()
 def argmin(input, dim=None, keepdim=False):
     """Index of the smallest element (of the flattened tensor when dim is None)."""
     return _argextremum(input, dim, keepdim, largest=False)
 
 
+@export()
 def prod(input, dim=None, keepdim=False):
     """prod_i x_i over one dim or all; integer tensors give int64, as in torch."""
     check_tensor(input, "prod")
@@ -298,6 +311,7 @@ def prod(input, dim=None, keepdim=False):
     return Prod.apply(input, axis=axis, keepdim=keepdim)
 
 
+@export()
 def logsumexp(input, dim, keepdim=False):
     """log sum_i e^{x_i} over ``dim``, computed without overflow (integers give float32, as torch)."""
     input = floating(input, "logsumexp")

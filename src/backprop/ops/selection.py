@@ -3,6 +3,7 @@ from backprop import backend
 from backprop.autograd import Function
 from backprop.ops.util import check_tensor, operands
 from backprop.ops.arithmetic import binary_op
+from backprop.ops.manifest import export
 
 
 class Maximum(Function):
@@ -52,14 +53,17 @@ class Where(Function):
         )
 
 
+@export()
 def maximum(input, other):
     return binary_op(Maximum, input, other, "maximum")
 
 
+@export()
 def minimum(input, other):
     return binary_op(Minimum, input, other, "minimum")
 
 
+@export(method=False)
 def where(condition, input, other):
     """Elementwise ``input if condition else other``; the condition is a bool tensor."""
     check_tensor(condition, "where")

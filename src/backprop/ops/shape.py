@@ -4,6 +4,7 @@ transpose/permute, expand. Their backward undoes the change on dL/dy.
 from backprop import backend
 from backprop.autograd import Function
 from backprop.ops.util import check_tensor, dim_index, shape_arg
+from backprop.ops.manifest import export
 
 
 class Reshape(Function):
@@ -65,16 +66,19 @@ def _reshape(input, shape, op):
     return Reshape.apply(input, shape=shape)
 
 
+@export()
 def reshape(input, *shape):
     """The same elements in a new shape; one size may be -1 (inferred)."""
     return _reshape(input, shape, "reshape")
 
 
+@export()
 def view(input, *shape):
     """As ``reshape`` (backprop's arrays may always be viewed or copied)."""
     return _reshape(input, shape, "view")
 
 
+@export()
 def flatten(input, start_dim=0, end_dim=-1):
     """Merge dims start_dim..end_dim into one."""
     check_tensor(input, "flatten")
@@ -91,6 +95,7 @@ def flatten(input, start_dim=0, end_dim=-1):
     return _reshape(input, shape[:start] + (merged,) + shape[end + 1:], "flatten")
 
 
+@export()
 def squeeze(input, dim=None):
     """Remove dims of size 1 (all of them, or those named by ``dim``)."""
     check_tensor(input, "squeeze")
@@ -102,6 +107,7 @@ def squeeze(input, dim=None):
     return _reshape(input, tuple(s for i, s in enumerate(input.shape) if i not in drop), "squeeze")
 
 
+@export()
 def unsqueeze(input, dim):
     """Insert a dim of size 1 at position ``dim`` (negative counts from the end)."""
     check_tensor(input, "unsqueeze")
@@ -110,6 +116,7 @@ def unsqueeze(input, dim):
     return _reshape(input, shape[:axis] + (1,) + shape[axis:], "unsqueeze")
 
 
+@export()
 def permute(input, *dims):
     """Reorder the dims: ``x.permute(2, 0, 1)`` makes dim 2 the first."""
     check_tensor(input, "permute")
@@ -122,6 +129,7 @@ def permute(input, *dims):
     return Permute.apply(input, axes=axes)
 
 
+@export()
 def transpose(input, dim0, dim1):
     """Swap two dims."""
     check_tensor(input, "transpose")
@@ -131,6 +139,7 @@ def transpose(input, dim0, dim1):
     return permute(input, *axes)
 
 
+@export()
 def expand(input, *sizes):
     """Broadcast to ``sizes`` without copying; -1 keeps a dim, new dims go in front."""
     check_tensor(input, "expand")
