@@ -725,13 +725,14 @@ def _edges_of(fn):
     return fn._edges
 
 
-def topological_order(roots):
+def topological_order(roots, stop=()):
     """The Functions reachable from ``roots`` (a node or a list), each before the ones it depends on.
 
     Iterative depth-first search (no recursion, so a chain of 100,000 ops
     works), visiting inputs in order, so the order is deterministic. A node is
     emitted after all its inputs (post-order); reversed, every node comes
-    before the nodes that produced its inputs.
+    before the nodes that produced its inputs. Nodes in ``stop`` are emitted
+    but not walked through (the boundary of a sub-graph).
     """
     if isinstance(roots, Function):
         roots = [roots]
@@ -747,7 +748,7 @@ def topological_order(roots):
             for parent in pending:
                 if parent not in visited:
                     visited.add(parent)
-                    stack.append((parent, _nodes_of(_edges_of(parent))))
+                    stack.append((parent, iter(()) if parent in stop else _nodes_of(_edges_of(parent))))
                     break
             else:
                 stack.pop()
@@ -768,19 +769,21 @@ def _key(edge):
 
 
 def run_backward(outputs, grad_outputs, retain_graph=False, create_graph=False, inputs=None, accumulate=True,
-                 allow_unused=True):
+                 allow_unused=True, boundary=False):
     """The backward pass from ``outputs`` (with dL/doutput ``grad_outputs``, arrays or Tensors).
 
     ``inputs=None``: every leaf reached adds its gradient to ``.grad``. Otherwise only the
     tensors in ``inputs`` get one: added to their ``.grad`` (``accumulate``, Tensor.backward's
     ``inputs=``) or returned, one per input (``autograd.grad``); the walk then skips the nodes
-    that lead to none of them.
+    that lead to none of them. ``boundary``: no input lies upstream of another, so the walk
+    need not go past them (a decomposed op's sub-graph: its cost stays that of the op).
     """
     with set_grad_enabled(create_graph):  # the gradient's own graph is recorded only with create_graph
-        return _run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, accumulate, allow_unused)
+        return _run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, accumulate, allow_unused,
+                             boundary)
 
 
-def _run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, accumulate, allow_unused):
+def _run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, accumulate, allow_unused, boundary):
     Tensor = _tensor.Tensor
     graph = create_graph
     grads = {}  # node -> gradient of its output (a list when it has several)
@@ -829,7 +832,8 @@ def _run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, acc
         if isinstance(edge[0], Function):
             roots.append(edge[0])
 
-    order = topological_order(roots) if roots else []
+    stop = {t.grad_fn for t in inputs if t.grad_fn is not None} if boundary else ()
+    order = topological_order(roots, stop) if roots else []
     run = None  # the nodes to execute, when only some inputs want a gradient
     if targets is not None:
         run = set()
@@ -954,7 +958,7 @@ def _node_backward(fn, g, graph):
                 ins[i] = _Alias.apply(ins[i])
             out = type(fn).decompose(*ins, **fn._params)
             found = run_backward([out], [g], retain_graph=True, create_graph=True,
-                                 inputs=[ins[i] for i in wanted], accumulate=False)
+                                 inputs=[ins[i] for i in wanted], accumulate=False, boundary=True)
             result = [None] * len(ins)
             for i, gi in zip(wanted, found):
                 result[i] = gi
