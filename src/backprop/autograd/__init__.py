@@ -333,7 +333,7 @@ class Function:
             result.grad_fn = fn
             result.requires_grad = True
             if fn.saved_tensors:
-                fn._saved = _saved_sources(fn.saved_tensors, inputs, (result,))
+                fn._saved = _saved_arrays(fn.saved_tensors, inputs, result)
             if _anomaly.enabled:
                 fn._trace = traceback.format_stack()[:-1]
         return result
@@ -577,6 +577,27 @@ def _saved_sources(saved, inputs, outputs):
                     entry = ("other", None, value._version, value._version[0], array.shape)
         result.append(entry)
     return tuple(result)
+
+
+def _saved_arrays(saved, inputs, output):
+    """``_saved_sources`` for the library's ops (saved arrays, one output): the same entries, fewer checks."""
+    result = []
+    for array in saved:
+        if array is None:
+            result.append(_NOT_TRACKED)
+        elif array is output._data:
+            result.append(("output", 0, output._version, output._version[0], array.shape))
+        else:
+            for i, t in enumerate(inputs):
+                if t._data is array:
+                    result.append(("input", i, t._version, t._version[0], array.shape))
+                    break
+            else:
+                result.append(_NOT_TRACKED)
+    return tuple(result)
+
+
+_NOT_TRACKED = ("other", None, None, 0, None)
 
 
 def _check_versions(fn):
@@ -883,7 +904,12 @@ def _run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, acc
                     gi = sum_to(gi, data.shape)
                 if gi.dtype != data.dtype:
                     gi = gi.astype(data.dtype)
-            deliver(edge, gi)
+            target = edge[0]
+            if isinstance(target, Function) and target._n_outputs == 1:  # deliver() inlined, its common case
+                old = grads.get(target)
+                grads[target] = gi if old is None else old + gi
+            else:
+                deliver(edge, gi)
         if not retain_graph:
             _free(fn)
 
@@ -940,7 +966,6 @@ def _fit(g, t, graph):
 
 def _node_backward(fn, g, graph):
     """One node's input gradients, as arrays (``graph`` False) or recorded Tensors."""
-    Tensor = _tensor.Tensor
     if fn._tensor_backward:
         return _ctx_backward(fn, g, graph)
     if not graph:
@@ -1298,15 +1323,18 @@ def _run_post_accumulate_hooks(touched):
                 hook(leaf)
 
 
+_KEPT = frozenset(("_edges", "_retained", "_tensor_hooks", "_pre_hooks", "_post_hooks", "_metadata", "_n_outputs",
+                   "materialize_grads", "_tensor_args"))
+
+
 def _free(fn):
     """Drop the inputs and everything saved; keep the edges (``next_functions``), hooks and retain_grad()."""
-    keep = {k: fn.__dict__[k] for k in ("_edges", "_retained", "_tensor_hooks", "_pre_hooks", "_post_hooks",
-                                        "_metadata", "_n_outputs", "materialize_grads", "_tensor_args")
-            if k in fn.__dict__}
+    attributes = fn.__dict__
+    keep = {k: attributes[k] for k in _KEPT.intersection(attributes)}
     if type(fn).__name__ in _NAMED_BY_ARGUMENTS:
         keep["_name"] = fn.name()
-    fn.__dict__.clear()
-    fn.__dict__.update(keep)
+    attributes.clear()
+    attributes.update(keep)
     if fn._tensor_backward:
         fn._freed = True
 
@@ -1348,15 +1376,18 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
     >>> bp.autograd.gradcheck(lambda x: (x * x).sum(), (x,))
     True
     """
-    Tensor = _tensor.Tensor
     inputs, wrt = _float64_inputs(inputs, "gradcheck")
 
     def outputs():
-        out = fn(*inputs)
-        out = out if isinstance(out, (tuple, list)) else (out,)
-        return [o for o in out if isinstance(o, Tensor) and dtypes.is_floating(o.dtype)]
+        return _floating_outputs(fn(*inputs))
 
     return _compare_jacobians(outputs, wrt, eps, atol, rtol, raise_exception, "gradcheck")
+
+
+def _floating_outputs(result):
+    """The floating-point Tensors among what a checked function returned (one value, a tuple or a list)."""
+    result = result if isinstance(result, (tuple, list)) else (result,)
+    return [o for o in result if isinstance(o, _tensor.Tensor) and dtypes.is_floating(o.dtype)]
 
 
 def _float64_inputs(inputs, what):
@@ -1415,9 +1446,7 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
     Tensor = _tensor.Tensor
     inputs, wrt = _float64_inputs(inputs, "gradgradcheck")
     with no_grad():
-        first = fn(*inputs)
-    first = first if isinstance(first, (tuple, list)) else (first,)
-    first = [o for o in first if isinstance(o, Tensor) and dtypes.is_floating(o.dtype)]
+        first = _floating_outputs(fn(*inputs))
     if grad_outputs is None:
         rng = backend.numpy.random.default_rng(0)
         grad_outputs = [Tensor._make(backend.array_module(o._data).asarray(rng.standard_normal(o.shape)),
@@ -1431,9 +1460,7 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
             return _first_derivatives()
 
     def _first_derivatives():
-        outs = fn(*inputs)
-        outs = outs if isinstance(outs, (tuple, list)) else (outs,)
-        outs = [o for o in outs if isinstance(o, Tensor) and dtypes.is_floating(o.dtype)]
+        outs = _floating_outputs(fn(*inputs))
         pairs = [(o, v) for o, v in zip(outs, grad_outputs) if o.requires_grad]
         if not pairs:
             return []

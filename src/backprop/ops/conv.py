@@ -234,7 +234,7 @@ class ConvNd(Function):
         slice of the padded input per kernel offset, then Y = W_mat X_col (one matmul per group) + b."""
         if not batched:
             x = x.unsqueeze(0)
-        (n, c), o, kernel = x.shape[:2], weight.shape[0], weight.shape[2:]
+        n, o, kernel = x.shape[0], weight.shape[0], weight.shape[2:]
         out = _out_size(x.shape[2:], kernel, stride, dilation, pairs)
         cols = _columns(x, kernel, stride, dilation, pairs, out)  # (N, C, K, *out)
         cols = cols.reshape(n, groups, -1, math.prod(out))
