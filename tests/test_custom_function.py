@@ -107,6 +107,17 @@ def functions(lib):
         def backward(ctx, grad):
             return grad
 
+    class DoubleInPlace(Function):
+        @staticmethod
+        def forward(ctx, x):
+            x.mul_(2)
+            ctx.mark_dirty(x)
+            return x
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * 2
+
     class Product(Function):
         @staticmethod
         def forward(ctx, a, b):
@@ -291,6 +302,39 @@ def test_mark_dirty_changes_the_input_in_place():
         return [z is y, y, x.grad, y.grad_fn.name()]
 
     assert_same(scenario)
+
+
+def test_mark_dirty_moves_views_base_and_retained_grad():
+    """A tensor changed in place by a custom Function (mark_dirty) moves as an in-place op moves it: a view
+    taken before sees the Function's backward, a dirty view moves its base (found by comparing with torch:
+    the view and the base kept their old nodes, so the gradient skipped the Function's factor 2, and a
+    retained grad stayed on the old node)."""
+    def view_taken_before(lib):
+        f, x = functions(lib), leaf(lib)
+        y = x * 1
+        v = y[2:]
+        f["DoubleInPlace"].apply(y)
+        (v * v).sum().backward()
+        return [v, x.grad]
+
+    def dirty_view(lib):
+        f, x = functions(lib), leaf(lib)
+        y = x * 1
+        v = y[1:4]
+        z = f["DoubleInPlace"].apply(v)
+        (y * y).sum().backward()
+        return [z is v, y, x.grad]
+
+    def retained(lib):
+        f, x = functions(lib), leaf(lib)
+        y = x * 1
+        y.retain_grad()
+        f["DoubleInPlace"].apply(y)
+        (y * y).sum().backward()
+        return [x.grad, y.grad]
+
+    for scenario in (view_taken_before, dirty_view, retained):
+        assert_same(scenario)
 
 
 def test_mark_dirty_on_a_leaf_that_requires_grad_is_refused():

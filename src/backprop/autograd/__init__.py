@@ -688,7 +688,13 @@ def _ctx_apply(cls, *args, **kwargs):
             alias._version = out._version
             out = alias
         if record and dtypes.is_floating(out.dtype) and differentiable:
-            out.grad_fn, out._output_nr, out.requires_grad = ctx, k, True
+            if is_dirty:  # changed in place: moved to this node as an in-place op moves it (its base, its
+                # other views and a retained grad follow)
+                source = Tensor._make(out._data, grad_fn=ctx)
+                source._output_nr, source.requires_grad = k, True
+                out._move_to(source, None)
+            else:
+                out.grad_fn, out._output_nr, out.requires_grad = ctx, k, True
         elif not is_dirty:
             out.requires_grad = False
         results.append(out)
