@@ -628,6 +628,16 @@ def test_data_assignment_replaces_the_values_and_shares_them():
     assert_same(scenario)
 
 
+def test_data_assignment_of_integers_to_a_tensor_that_requires_grad_is_refused():
+    """torch refuses it (found by trying it on both): backprop took the integers, leaving an integer tensor that
+    requires grad."""
+    def scenario(lib):
+        p = leaf(lib)
+        p.data = lib.tensor([[1, 2, 3], [4, 5, 6]])
+
+    assert_both_raise(scenario, RuntimeError, "floating point")
+
+
 def test_data_of_a_non_leaf():
     def scenario(lib):
         x = leaf(lib)

@@ -85,6 +85,8 @@ class Tensor:
             value = value._data
         if not backend.is_array(value):
             raise TypeError(f"Tensor.data expects a Tensor, got {type(value).__name__}")
+        if self.requires_grad and not dtypes.is_floating(value.dtype):
+            raise RuntimeError(f"data set to a tensor that requires gradients must be floating point, got {value.dtype}")
         self._data = value
 
     @property
