@@ -417,6 +417,27 @@ def test_a_wrong_number_of_gradients_is_refused():
                       RuntimeError, "incorrect number of gradients")
 
 
+def test_a_gradient_of_the_wrong_shape_is_refused():
+    """torch raises RuntimeError naming the Function (found trying it on both: backprop raised NumPy's
+    ValueError from its broadcast); a gradient that sums back to the input's shape is still accepted."""
+    def scenario(lib, shape):
+        class Scale(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2
+
+            @staticmethod
+            def backward(ctx, grad):
+                return lib.ones(shape)
+
+        x = leaf(lib)
+        Scale.apply(x).sum().backward()
+        return [x.grad]
+
+    assert_both_raise(lambda lib: scenario(lib, (4,)), RuntimeError, "invalid gradient at index 0")
+    assert_same(lambda lib: scenario(lib, (2,) + X.shape))
+
+
 def test_a_second_backward_through_a_freed_node_is_refused():
     def scenario(lib):
         f, x = functions(lib), leaf(lib)

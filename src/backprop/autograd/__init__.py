@@ -1059,11 +1059,22 @@ def _ctx_backward(fn, g, graph):
             if fn._edges[i] is not None:
                 raise TypeError(f"{type(fn).__name__}.backward returned {type(r).__name__} for input {i}; "
                                 "expected a Tensor or None")
+        elif r is not None and fn._edges[i] is not None and r.shape != fn.inputs[i].shape \
+                and not _expandable(fn.inputs[i].shape, r.shape):
+            raise RuntimeError(f"Function {type(fn).__name__}Backward returned an invalid gradient at index {i} - "
+                               f"got {list(r.shape)} but expected shape compatible with {list(fn.inputs[i].shape)}")
     if _anomaly.enabled:
         _check_nan(fn, result)
     if graph:
         return result
     return tuple(r._data if isinstance(r, Tensor) else None for r in result)
+
+
+def _expandable(shape, to):
+    """``shape`` broadcasts to ``to`` (torch's test of a custom Function's gradient, summed back to ``shape``)."""
+    if len(shape) > len(to):
+        return False
+    return all(a == b or a == 1 for a, b in zip(reversed(shape), reversed(to)))
 
 
 def _check_nan(fn, grads):
