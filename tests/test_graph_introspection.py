@@ -249,6 +249,16 @@ def test_a_hook_on_a_tensor_that_does_not_require_grad_is_refused():
                       "doesn't require gradient")
 
 
+def test_a_post_accumulate_grad_hook_that_returns_a_value_is_refused():
+    """torch raises (found trying ``lambda p: p.grad.mul_(2)`` on both: backprop ignored the returned value)."""
+    def scenario(lib):
+        a = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        a.register_post_accumulate_grad_hook(lambda p: p.grad.mul_(2))
+        (a * a).sum().backward()
+
+    assert_both_raise(scenario, RuntimeError, "should return None")
+
+
 def test_a_hook_runs_once_per_backward_with_the_summed_gradient():
     def scenario(lib):
         x, seen = leaf(lib, V), []

@@ -1337,7 +1337,8 @@ def _run_post_accumulate_hooks(touched):
         hooks = _post_accumulate_hooks.get(leaf)
         if hooks:
             for hook in list(hooks.values()):
-                hook(leaf)
+                if hook(leaf) is not None:
+                    raise RuntimeError("Tensor post accumulate grad hooks should return None.")
 
 
 _KEPT = frozenset(("_edges", "_retained", "_tensor_hooks", "_pre_hooks", "_post_hooks", "_metadata", "_n_outputs",
