@@ -286,7 +286,7 @@ class Function:
 
     PyTorch's form works too: a subclass whose ``forward(ctx, ...)`` and
     ``backward(ctx, ...)`` are static methods on Tensors, called through
-    ``apply`` (see ``_CtxFunction``): one engine for both.
+    ``apply`` (see ``_ctx_apply``): one engine for both.
     """
 
     inputs = None  # the input Tensors while the graph is alive
@@ -412,8 +412,10 @@ class Function:
         if edge is None:
             return _tensor.Tensor._make(t._data)
         target, nr = edge
-        if not isinstance(target, Function) or (t.grad_fn is target and t._output_nr == nr):
-            return target if not isinstance(target, Function) else t
+        if not isinstance(target, Function):  # a leaf
+            return target
+        if t.grad_fn is target and t._output_nr == nr:  # still where it was
+            return t
         return _stand_in(t._data, target, nr)
 
     def _saved_as_tensors(self):
@@ -482,18 +484,23 @@ def _stand_in(array, node, nr):
     return t
 
 
-def _add_hook(owner, attribute, hook):
+def _register(hooks, hook):
+    """Put ``hook`` into ``hooks`` ({handle id: hook}); the handle whose ``remove()`` takes it out."""
     from backprop.hooks import RemovableHandle
 
     if not callable(hook):
         raise TypeError(f"a hook must be callable, got {type(hook).__name__}")
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = hook
+    return handle
+
+
+def _add_hook(owner, attribute, hook):
     hooks = owner.__dict__.get(attribute)
     if hooks is None:
         hooks = {}
         setattr(owner, attribute, hooks)
-    handle = RemovableHandle(hooks)
-    hooks[handle.id] = hook
-    return handle
+    return _register(hooks, hook)
 
 
 class AccumulateGrad:
@@ -559,10 +566,10 @@ def _saved_sources(saved, inputs, outputs):
     result = []
     for value in saved:
         if value is None:
-            result.append(("other", None, None, 0, None))
+            result.append(_NOT_TRACKED)
             continue
         array = value._data if isinstance(value, Tensor) else value
-        entry = ("other", None, None, 0, None)
+        entry = _NOT_TRACKED
         for k, out in enumerate(outputs):
             if isinstance(out, Tensor) and (out is value or out._data is array):
                 entry = ("output", k, out._version, out._version[0], array.shape)
@@ -633,9 +640,6 @@ class FunctionCtx:
 
 def _make_ctx_function(cls):
     """Give a PyTorch-style subclass its own apply and node behaviour."""
-    for base in reversed(cls.__mro__):
-        if base is not Function and issubclass(base, Function) and base.__dict__.get("_tensor_backward"):
-            break
     cls._tensor_backward = True
     cls.apply = classmethod(_ctx_apply)
     cls.saved_tensors = property(_ctx_saved_tensors)
@@ -903,8 +907,8 @@ def _run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, acc
             if gi is None or edge is None:
                 continue
             if graph:
-                gi = _fit(gi, node_inputs[i], True)
-            else:  # _fit inlined: the hot path of every first-order pass
+                gi = _fit_tensor(gi, node_inputs[i])
+            else:  # the same on arrays, inlined: the hot path of every first-order pass
                 data = node_inputs[i]._data
                 if gi.shape != data.shape:
                     gi = sum_to(gi, data.shape)
@@ -949,24 +953,15 @@ def _run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, acc
     return results
 
 
-def _fit(g, t, graph):
-    """The gradient of input ``t``: summed back to its shape, cast to its dtype, a Tensor when recording."""
+def _fit_tensor(g, t):
+    """The recorded gradient of input ``t`` (create_graph): a Tensor summed back to its shape, cast to its dtype."""
     Tensor = _tensor.Tensor
-    if graph:
-        if not isinstance(g, Tensor):
-            g = Tensor._make(backend.array_module(t._data).asarray(g))
-        if g.shape != t.shape:
-            g = sum_to(g, t.shape)
-        if g.dtype != t.dtype:
-            g = g.to(t.dtype)
-        return g
-    if isinstance(g, Tensor):
-        g = g._data
-    data = t._data
-    if g.shape != data.shape:
-        g = sum_to(g, data.shape)
-    if g.dtype != data.dtype:
-        g = g.astype(data.dtype)
+    if not isinstance(g, Tensor):
+        g = Tensor._make(backend.array_module(t._data).asarray(g))
+    if g.shape != t.shape:
+        g = sum_to(g, t.shape)
+    if g.dtype != t.dtype:
+        g = g.to(t.dtype)
     return g
 
 
@@ -1026,10 +1021,8 @@ def _ctx_backward(fn, g, graph):
     for k, gk in enumerate(grads):
         if gk is None and fn.materialize_grads and fn._output_meta[k] is not None:
             shape, dtype = fn._output_meta[k]
-            gk = backend.numpy.zeros(shape, dtype=dtype) if backend.cupy is None else None
-            if gk is None:  # the device of an input
-                like = next(a for a in fn.inputs if isinstance(a, Tensor))
-                gk = backend.array_module(like._data).zeros(shape, dtype=dtype)
+            like = next(a for a in fn.inputs if isinstance(a, Tensor))  # zeros on the inputs' device
+            gk = backend.array_module(like._data).zeros(shape, dtype=dtype)
         if gk is not None and not isinstance(gk, Tensor):
             gk = Tensor._make(gk)
         tensors.append(gk)
@@ -1092,22 +1085,16 @@ def _check_nan(fn, grads):
 
 
 def _output_hooks(fn, g, graph, handed_out):
-    """Tensor hooks of the node's outputs (may replace the gradient), then retain_grad."""
+    """Tensor hooks of the node's outputs (may replace the gradient), then retain_grad (the caller checked that
+    the node has one or the other)."""
     hooks, retained = fn._tensor_hooks, fn._retained
-    if hooks is None and retained is None:
-        return g
-    Tensor = _tensor.Tensor
     single = fn._n_outputs == 1
     slots = [g] if single else list(g)
     for nr, gk in enumerate(slots):
         if gk is None:
             continue
         if hooks and nr in hooks:
-            for hook in list(hooks[nr].values()):
-                value = gk if isinstance(gk, Tensor) else Tensor._make(gk)
-                new = hook(value)
-                if new is not None:
-                    gk = new if graph else new._data
+            gk = _apply_tensor_hooks(hooks[nr], gk, graph)
         if retained and nr in retained:
             t = retained[nr]()
             if t is not None:
@@ -1148,8 +1135,11 @@ def _leaf_hooks(leaf, g, graph):
     if not _tensor_hooks:
         return g
     hooks = _tensor_hooks.get(leaf)
-    if not hooks:
-        return g
+    return _apply_tensor_hooks(hooks, g, graph) if hooks else g
+
+
+def _apply_tensor_hooks(hooks, g, graph):
+    """``Tensor.register_hook`` hooks in turn on the gradient ``g`` (shown as a Tensor); a returned Tensor replaces it."""
     Tensor = _tensor.Tensor
     for hook in list(hooks.values()):
         new = hook(g if isinstance(g, Tensor) else Tensor._make(g))
@@ -1164,8 +1154,6 @@ _tensor_hooks = _WeakIdMap()
 
 def register_hook(t, hook):
     """``hook(grad)`` when the gradient of ``t`` has been computed; a returned Tensor replaces it."""
-    from backprop.hooks import RemovableHandle
-
     if not callable(hook):
         raise TypeError(f"a hook must be callable, got {type(hook).__name__}")
     if not t.requires_grad:
@@ -1179,9 +1167,7 @@ def register_hook(t, hook):
         if fn._tensor_hooks is None:
             fn._tensor_hooks = {}
         hooks = fn._tensor_hooks.setdefault(t._output_nr, {})
-    handle = RemovableHandle(hooks)
-    hooks[handle.id] = hook
-    return handle
+    return _register(hooks, hook)
 
 
 def retain_grad(t):
@@ -1268,13 +1254,12 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         retain_graph = create_graph
     if allow_unused is None:
         allow_unused = materialize_grads
-    used_outputs, seeds = [], []
+    seeds = []
     for out, g in zip(outputs, grad_outputs):
         if not out.requires_grad:
             raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
-        used_outputs.append(out)
         seeds.append(_seed(out, g, "grad()", create_graph))
-    results = run_backward(used_outputs, seeds, retain_graph, create_graph, inputs=inputs, accumulate=False,
+    results = run_backward(outputs, seeds, retain_graph, create_graph, inputs=inputs, accumulate=False,
                            allow_unused=allow_unused)
     final = []
     for t, g in zip(inputs, results):
@@ -1315,8 +1300,6 @@ _post_accumulate_hooks = _WeakIdMap()
 
 def register_post_accumulate_grad_hook(leaf, hook):
     """Run ``hook(leaf)`` after each backward pass that gave ``leaf`` a gradient; returns a RemovableHandle."""
-    from backprop.hooks import RemovableHandle
-
     if not callable(hook):
         raise TypeError(f"a hook must be callable, got {type(hook).__name__}")
     if leaf.grad_fn is not None or not leaf.requires_grad:
@@ -1325,9 +1308,7 @@ def register_post_accumulate_grad_hook(leaf, hook):
     hooks = _post_accumulate_hooks.get(leaf)
     if hooks is None:
         hooks = _post_accumulate_hooks.set(leaf, {})
-    handle = RemovableHandle(hooks)
-    hooks[handle.id] = hook
-    return handle
+    return _register(hooks, hook)
 
 
 def _run_post_accumulate_hooks(touched):
@@ -1475,16 +1456,12 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
 
     def first_derivatives():
         with enable_grad():
-            return _first_derivatives()
-
-    def _first_derivatives():
-        outs = _floating_outputs(fn(*inputs))
-        pairs = [(o, v) for o, v in zip(outs, grad_outputs) if o.requires_grad]
-        if not pairs:
-            return []
-        found = grad([o for o, _ in pairs], wrt, [v for _, v in pairs], create_graph=True, allow_unused=True)
-        return [g for g in found if g is not None and g.requires_grad] + [
-            Tensor._make(g._data) for g in found if g is not None and not g.requires_grad]
+            outs = _floating_outputs(fn(*inputs))
+            pairs = [(o, v) for o, v in zip(outs, grad_outputs) if o.requires_grad]
+            if not pairs:
+                return []
+            found = grad([o for o, _ in pairs], wrt, [v for _, v in pairs], create_graph=True, allow_unused=True)
+        return [g for g in found if g is not None]
 
     return _compare_jacobians(first_derivatives, wrt + grad_outputs, eps, atol, rtol, raise_exception,
                               "gradgradcheck")
