@@ -128,15 +128,15 @@ def full_like(input, fill_value, dtype=None, device=None, requires_grad=False):
     return full(input.shape, fill_value, dtype or input.dtype, device or input.device, requires_grad)
 
 
-def rand(*size, dtype=None, device=None, requires_grad=False):
-    """Uniform on [0, 1)."""
-    array = _generator.random(shape_arg(size), dtype=numpy.float64)
+def rand(*size, dtype=None, device=None, requires_grad=False, generator=None):
+    """Uniform on [0, 1) (``generator``: a NumPy Generator to draw from instead of backprop's)."""
+    array = (generator or _generator).random(shape_arg(size), dtype=numpy.float64)
     return _finish(array.astype(dtypes.as_dtype(dtype) or dtypes.default_float), None, device, requires_grad)
 
 
-def randn(*size, dtype=None, device=None, requires_grad=False):
-    """Standard normal N(0, 1)."""
-    array = _generator.standard_normal(shape_arg(size))
+def randn(*size, dtype=None, device=None, requires_grad=False, generator=None):
+    """Standard normal N(0, 1) (``generator``: a NumPy Generator to draw from instead of backprop's)."""
+    array = (generator or _generator).standard_normal(shape_arg(size))
     return _finish(array.astype(dtypes.as_dtype(dtype) or dtypes.default_float), None, device, requires_grad)
 
 

@@ -373,18 +373,13 @@ class Tensor:
         view to that view of the moved base; every other live view of the base follows (as torch
         regenerates a view's grad_fn once its base changed in place)."""
         if self._base is None and key is None:
-            _move_retained(self, source.grad_fn, source._output_nr)
-            self.grad_fn, self._output_nr, self.requires_grad = source.grad_fn, source._output_nr, True
+            _rebase(self, source)
             _refresh_views(self, None)
             return
         root, chain = self._view_chain()
-        moved = ops.indexing.CopySlices.apply(root, source, chain=chain, key=key)
-        _move_retained(root, moved.grad_fn, 0)
-        root.grad_fn, root._output_nr, root.requires_grad = moved.grad_fn, 0, True
+        _rebase(root, ops.indexing.CopySlices.apply(root, source, chain=chain, key=key))
         if root is not self:  # the view itself: the same view of the moved base
-            view = _replay(root, chain)
-            _move_retained(self, view.grad_fn, 0)
-            self.grad_fn, self._output_nr, self.requires_grad = view.grad_fn, 0, True
+            _rebase(self, _replay(root, chain))
         _refresh_views(root, self)
 
     def __setitem__(self, key, value):
@@ -398,12 +393,7 @@ class Tensor:
                 value = backend.to_device(value._data, self.device)
             return self._write_checked(value, key)
         self._check_inplace("assignment to an element")
-        source = value if isinstance(value, Tensor) else Tensor._make(
-            backend.array_module(self._data).asarray(value, dtype=self.dtype))
-        if source.device != self.device:
-            source = source.to(self.device)
-        if source.dtype != self.dtype:
-            source = source.to(self.dtype)
+        source = ops.indexing.values_for(self, value)
         self._write_checked(source._data, key)
         self._move_to(source, key)
 
@@ -426,19 +416,16 @@ class Tensor:
         return self._inplace("copy_()", lambda t: ops.overwrite(t, source))
 
     def normal_(self, mean=0.0, std=1.0, generator=None):
-        return self._inplace("normal_()", lambda t: ops.overwrite(t, t._random("normal", generator) * std + mean))
+        from backprop.creation import randn
+
+        values = randn(*self.shape, dtype=self.dtype, device=self.device, generator=generator) * std + mean
+        return self._inplace("normal_()", lambda t: ops.overwrite(t, values))
 
     def uniform_(self, a=0.0, b=1.0, generator=None):
-        return self._inplace("uniform_()", lambda t: ops.overwrite(t, t._random("uniform", generator) * (b - a) + a))
+        from backprop.creation import rand
 
-    def _random(self, kind, generator):
-        """Values of this tensor's shape, dtype and device from backprop's generator (or ``generator``, a NumPy
-        Generator): the numbers ``randn``/``rand`` would draw."""
-        from backprop import creation
-
-        rng = creation.generator() if generator is None else generator
-        array = rng.standard_normal(self.shape) if kind == "normal" else rng.random(self.shape)
-        return Tensor._make(backend.to_device(array.astype(self.dtype), self.device))
+        values = rand(*self.shape, dtype=self.dtype, device=self.device, generator=generator) * (b - a) + a
+        return self._inplace("uniform_()", lambda t: ops.overwrite(t, values))
 
     def masked_fill_(self, mask, value):
         return self._inplace("masked_fill_()", lambda t: t.masked_fill(mask, value))
@@ -605,6 +592,12 @@ def _alias_saved_output(result, t):
         fn._saved = tuple(entries)
 
 
+def _rebase(t, source):
+    """``t`` now stands where ``source`` does in the graph (after an in-place change); a retain_grad() follows."""
+    _move_retained(t, source.grad_fn, source._output_nr)
+    t.grad_fn, t._output_nr, t.requires_grad = source.grad_fn, source._output_nr, source.requires_grad
+
+
 def _move_retained(t, fn, output_nr):
     """``t.retain_grad()`` follows ``t`` to its new node after an in-place change, as torch."""
     old = t.grad_fn
@@ -624,6 +617,16 @@ class _Views(list):
     """Weak references to the live views of a base tensor (pruned of dead ones as it grows)."""
 
     limit = 64
+
+    def add(self, view):
+        self.append(_weak(view))
+        if len(self) >= self.limit:
+            self.keep([reference for reference in self if reference() is not None])
+
+    def keep(self, alive):
+        """Only the references ``alive`` from now on; room to grow to twice as many before the next pruning."""
+        self[:] = alive
+        self.limit = max(64, 2 * len(alive))
 
 
 _replaying = [False]  # True while _replay rebuilds views: its intermediate views are not registered
@@ -655,12 +658,8 @@ def _refresh_views(root, done):
         alive.append(reference)
         if view is done:
             continue
-        _, chain = view._view_chain()
-        fresh = _replay(root, chain)
-        _move_retained(view, fresh.grad_fn, 0)
-        view.grad_fn, view._output_nr, view.requires_grad = fresh.grad_fn, 0, fresh.requires_grad
-    views[:] = alive
-    views.limit = max(64, 2 * len(alive))
+        _rebase(view, _replay(root, view._view_chain()[1]))
+    views.keep(alive)
 
 
 def _keep_old_values(fn, t):
@@ -703,10 +702,7 @@ def mark_view(result, base, cls, params, recording):
         views = root._views
         if views is None:
             views = root._views = _Views()
-        views.append(_weak(result))
-        if len(views) >= views.limit:
-            views[:] = [reference for reference in views if reference() is not None]
-            views.limit = max(64, 2 * len(views))
+        views.add(result)
 
 
 _weak = weakref.ref

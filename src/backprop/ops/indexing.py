@@ -122,16 +122,19 @@ class Overwrite(Function):
         return (grad * 0 if needs_x else None), (grad if needs_source else None)
 
 
+def values_for(input, value):
+    """``value`` (a number, array or Tensor) as a Tensor of ``input``'s dtype on its device, to be written
+    into it (the cast and the move are recorded: the gradient flows back to a Tensor value)."""
+    if not isinstance(value, Tensor):
+        return Tensor._make(backend.array_module(input._data).asarray(value, dtype=input.dtype))
+    if value.device != input.device:
+        value = value.to(input.device)
+    return value if value.dtype == input.dtype else value.to(input.dtype)
+
+
 def overwrite(input, value):
     """The values ``value`` (a number or Tensor, broadcast) in place of ``input``'s: the node of fill_/copy_."""
-    xp = backend.array_module(input._data)
-    if isinstance(value, Tensor):
-        if value.device != input.device:
-            value = value.to(input.device)
-        if value.dtype != input.dtype:
-            value = value.to(input.dtype)
-    else:
-        value = Tensor._make(xp.asarray(value, dtype=input.dtype))
+    value = values_for(input, value)
     try:
         return Overwrite.apply(input, value)
     except ValueError as error:
