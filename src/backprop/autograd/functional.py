@@ -154,6 +154,7 @@ def _require_grad(tensors, kind, strict):
 
 
 _MISSING = {
+    "jacobian": "Output {output} of the user-provided function is independent of input {i}",
     "back": "The output of the user-provided function is independent of input {i}",
     "back_trick": ("The gradient with respect to the inputs is independent of entry {i} of the auxiliary "
                    "grad_outputs of the double-backward trick (output {i} does not depend on the inputs)"),
@@ -163,8 +164,9 @@ _MISSING = {
 }
 
 
-def _zeros_where_missing(grads, refs, strict, create_graph, stage):
-    """Gradients with None (no path) replaced by zeros shaped like ``refs``; RuntimeError in strict mode.
+def _zeros_where_missing(grads, refs, strict, create_graph, stage, output=None):
+    """Gradients with None (no path) replaced by zeros shaped like ``refs``; RuntimeError in strict mode
+    (the message of ``stage``, naming the input and, for a Jacobian's row, the ``output``).
 
     With ``strict`` and ``create_graph`` a gradient that does not require grad (constant in the inputs)
     is refused as well: it could not be differentiated again.
@@ -173,7 +175,7 @@ def _zeros_where_missing(grads, refs, strict, create_graph, stage):
     for i, (g, ref) in enumerate(zip(grads, refs)):
         if g is None:
             if strict:
-                raise RuntimeError(_MISSING[stage].format(i=i) + ", which strict mode does not allow")
+                raise RuntimeError(_MISSING[stage].format(i=i, output=output) + ", which strict mode does not allow")
             g = bp.zeros_like(ref)
         elif strict and create_graph and not g.requires_grad:
             which = "hessian" if stage.startswith("double") else "jacobian"
@@ -247,16 +249,8 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, st
             for k in range(n):
                 seed = identity[k].reshape(out.shape)
                 grads = _grads((out,), inputs, (seed,), create_graph)
-                for j, (g, x) in enumerate(zip(grads, inputs)):
-                    if g is None:
-                        if strict:
-                            raise RuntimeError(f"Output {i} of the user-provided function is independent "
-                                               f"of input {j}, which strict mode does not allow")
-                        g = bp.zeros_like(x)
-                    elif strict and create_graph and not g.requires_grad:
-                        raise RuntimeError(f"The jacobian of the user-provided function is independent of "
-                                           f"input {j}, which strict mode does not allow with "
-                                           f"create_graph=True")
+                grads = _zeros_where_missing(grads, inputs, strict, create_graph, "jacobian", output=i)
+                for j, g in enumerate(grads):
                     rows[j].append(g)
             row = tuple(
                 bp.stack(r).reshape(out.shape + x.shape) if r

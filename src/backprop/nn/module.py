@@ -486,11 +486,9 @@ class BackwardHookFunction(autograd.Function):
     def forward(ctx, on_backward, materialize, *tensors):
         ctx.on_backward = on_backward
         ctx.set_materialize_grads(materialize)
-        # new Tensors sharing memory and version (torch returns views): an input returned as it is would ignore
-        # mark_non_differentiable in this engine's Function.apply
-        outputs = tuple(t.detach() for t in tensors)
-        ctx.mark_non_differentiable(*[out for out, t in zip(outputs, tensors) if not t.requires_grad])
-        return outputs
+        # returned as they are: the engine gives each a new Tensor sharing its memory and version (torch a view)
+        ctx.mark_non_differentiable(*[t for t in tensors if not t.requires_grad])
+        return tensors
 
     @staticmethod
     def backward(ctx, *grads):

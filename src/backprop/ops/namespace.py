@@ -12,17 +12,12 @@ zero almost everywhere (``sign``, comparisons, ``isnan``) return constants.
 import builtins
 
 from backprop import backend
+from backprop import ops  # this package, still being imported: its names are looked up at call time
 from backprop.tensor import Tensor
 
 __all__ = ["abs", "broadcast_to", "concatenate", "cos", "exp", "expand_dims", "isfinite", "isnan", "log", "log1p",
            "matmul", "maximum", "minimum", "reshape", "sign", "sin", "split", "sqrt", "squeeze", "stack", "sum",
            "swapaxes", "tanh", "transpose", "where", "zeros_like", "ones_like"]
-
-
-def _ops():
-    from backprop import ops
-
-    return ops
 
 
 def _tensor(x, like=None):
@@ -37,35 +32,35 @@ def _raw(x):
 
 
 def exp(x):
-    return _ops().exp(_tensor(x))
+    return ops.exp(_tensor(x))
 
 
 def log(x):
-    return _ops().log(_tensor(x))
+    return ops.log(_tensor(x))
 
 
 def log1p(x):
-    return _ops().log(1 + _tensor(x))
+    return ops.log(1 + _tensor(x))
 
 
 def sqrt(x):
-    return _ops().sqrt(_tensor(x))
+    return ops.sqrt(_tensor(x))
 
 
 def sin(x):
-    return _ops().sin(_tensor(x))
+    return ops.sin(_tensor(x))
 
 
 def cos(x):
-    return _ops().cos(_tensor(x))
+    return ops.cos(_tensor(x))
 
 
 def tanh(x):
-    return _ops().tanh(_tensor(x))
+    return ops.tanh(_tensor(x))
 
 
 def abs(x):
-    return _ops().abs(_tensor(x))
+    return ops.abs(_tensor(x))
 
 
 def sign(x):
@@ -85,58 +80,58 @@ def where(condition, a, b):
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):  # two constants: a constant
         return Tensor._make(backend.array_module(_raw(condition)).where(_raw(condition), a, b))
     like = next(v for v in (a, b) if isinstance(v, Tensor))
-    return _ops().where(_tensor(condition, like), a, b)
+    return ops.where(_tensor(condition, like), a, b)
 
 
 def maximum(a, b):
-    return _ops().maximum(a, b)
+    return ops.maximum(a, b)
 
 
 def minimum(a, b):
-    return _ops().minimum(a, b)
+    return ops.minimum(a, b)
 
 
 def matmul(a, b):
-    return _ops().matmul(a, b)
+    return ops.matmul(a, b)
 
 
 def sum(x, axis=None, keepdims=False, dtype=None):
-    return _ops().sum(_tensor(x), axis, keepdims, dtype=dtype)
+    return ops.sum(_tensor(x), axis, keepdims, dtype=dtype)
 
 
 def reshape(x, shape):
-    return _ops().reshape(_tensor(x), shape)
+    return ops.reshape(_tensor(x), shape)
 
 
 def transpose(x, axes=None):
     x = _tensor(x)
-    return _ops().permute(x, *(range(x.ndim - 1, -1, -1) if axes is None else axes))
+    return ops.permute(x, *(range(x.ndim - 1, -1, -1) if axes is None else axes))
 
 
 def swapaxes(x, axis1, axis2):
-    return _ops().transpose(_tensor(x), axis1, axis2)
+    return ops.transpose(_tensor(x), axis1, axis2)
 
 
 def broadcast_to(x, shape):
-    return _ops().expand(_tensor(x), *shape)
+    return ops.expand(_tensor(x), *shape)
 
 
 def expand_dims(x, axis):
-    return _ops().unsqueeze(_tensor(x), axis)
+    return ops.unsqueeze(_tensor(x), axis)
 
 
 def squeeze(x, axis=None):
-    return _ops().squeeze(_tensor(x), axis)
+    return ops.squeeze(_tensor(x), axis)
 
 
 def concatenate(arrays, axis=0):
     like = next(a for a in arrays if isinstance(a, Tensor))
-    return _ops().cat([_tensor(a, like) for a in arrays], axis)
+    return ops.cat([_tensor(a, like) for a in arrays], axis)
 
 
 def stack(arrays, axis=0):
     like = next(a for a in arrays if isinstance(a, Tensor))
-    return _ops().stack([_tensor(a, like) for a in arrays], axis)
+    return ops.stack([_tensor(a, like) for a in arrays], axis)
 
 
 def split(x, indices, axis=0):

@@ -65,8 +65,14 @@ def _taps(kernel, stride, dilation, out):
         )
 
 
+def _widths(ndim, padding, extra):
+    """Padding (before, after) per dim of an ndim input: ``padding`` on both sides of the last dims, plus the
+    ``extra`` that ceil_mode's last windows reach past the end."""
+    return ((0, 0),) * (ndim - len(padding)) + tuple((p, p + e) for p, e in zip(padding, extra))
+
+
 def _pad_last(xp, x, padding, extra, value):
-    widths = [(0, 0)] * (x.ndim - len(padding)) + [(p, p + e) for p, e in zip(padding, extra)]
+    widths = _widths(x.ndim, padding, extra)
     if any(w for pair in widths for w in pair):
         return xp.pad(x, widths, constant_values=value)
     return x
@@ -116,8 +122,7 @@ def _nan_index(xp, xpad, taps):
 
 def _pad_tensor(x, padding, extra):
     """x zero-padded like ``_pad_last``, as a recorded op (the decompositions)."""
-    widths = ((0, 0),) * (x.ndim - len(padding)) + tuple((p, p + e) for p, e in zip(padding, extra))
-    return Pad.apply(x, widths=widths, mode="constant", value=0.0)
+    return Pad.apply(x, widths=_widths(x.ndim, padding, extra), mode="constant", value=0.0)
 
 
 class MaxPoolNd(Function):
