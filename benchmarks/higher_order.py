@@ -27,7 +27,7 @@ except ImportError:  # run from a checkout without installing
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src"))
     import backprop as bp
 
-from workloads import time_pair  # noqa: E402
+from workloads import check_same, time_pair  # noqa: E402
 
 BATCH, FEATURES, PENALTY = 64, 784, 10.0
 TARGET = 2.0  # the target: backprop within 2x of torch on the gradient-penalty step
@@ -87,15 +87,6 @@ def make_batches(count=8, seed=0):
              rng.random((BATCH, 1), dtype=np.float32)) for _ in range(count)]
 
 
-def check_same(ours, theirs):
-    ours.i = theirs.i = 0
-    a, b = float(ours.penalty_step().item()), float(theirs.penalty_step().item())
-    if not np.isclose(a, b, rtol=1e-4, atol=1e-5):
-        raise AssertionError(f"first-step loss differs: backprop {a} vs torch {b}")
-    for (key, x), y in zip(ours.state().items(), theirs.state().values()):
-        np.testing.assert_allclose(x, y, rtol=1e-3, atol=1e-5, err_msg=f"weights {key} after one step")
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
@@ -108,7 +99,7 @@ def main(argv=None):
     batches = make_batches()
     theirs = Runner(torch, batches, threads=args.torch_threads)
     ours = Runner(bp, batches, state=theirs.state())
-    check_same(ours, theirs)
+    check_same(ours, theirs, "penalty_step")
     rows = {}
     for name in ("penalty_step", "plain_step"):
         b, t = time_pair(getattr(ours, name), getattr(theirs, name), args.repeats, args.target)

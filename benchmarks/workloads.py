@@ -165,10 +165,11 @@ def make_batches(name, count=8, seed=0):
             for _ in range(count)]
 
 
-def check_same(ours, theirs):
-    """One training step from the same weights on the same batch gives the same loss and weights."""
+def check_same(ours, theirs, step="train_step"):
+    """One training step (the runners' method ``step``) from the same weights on the same batch gives the same
+    loss and weights."""
     ours.i = theirs.i = 0
-    loss_bp, loss_torch = float(ours.train_step().item()), float(theirs.train_step().item())
+    loss_bp, loss_torch = float(getattr(ours, step)().item()), float(getattr(theirs, step)().item())
     if not np.isclose(loss_bp, loss_torch, rtol=1e-4, atol=1e-5):
         raise AssertionError(f"first-step loss differs: backprop {loss_bp} vs torch {loss_torch}")
     for (key, a), b in zip(ours.state().items(), theirs.state().values()):
