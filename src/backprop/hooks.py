@@ -1,7 +1,7 @@
 """Hook handles, shared by ``nn.Module``'s forward hooks and the optimisers' step hooks (torch.utils.hooks)."""
 import itertools
 
-__all__ = ["RemovableHandle"]
+__all__ = ["RemovableHandle", "register"]
 
 _ids = itertools.count()
 
@@ -31,3 +31,12 @@ class RemovableHandle:
 
     def __exit__(self, *exc):
         self.remove()
+
+
+def register(hooks, hook):
+    """Put ``hook`` into ``hooks`` ({handle id: hook}); returns the handle whose ``remove()`` takes it out."""
+    if not callable(hook):
+        raise TypeError(f"a hook must be callable, got {type(hook).__name__}")
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = hook
+    return handle

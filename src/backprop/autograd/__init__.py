@@ -63,6 +63,7 @@ import weakref
 
 from backprop import backend
 from backprop import dtypes
+from backprop import hooks as hooks_module
 
 
 # ----------------------------------------------------------------- grad mode
@@ -484,23 +485,12 @@ def _stand_in(array, node, nr):
     return t
 
 
-def _register(hooks, hook):
-    """Put ``hook`` into ``hooks`` ({handle id: hook}); the handle whose ``remove()`` takes it out."""
-    from backprop.hooks import RemovableHandle
-
-    if not callable(hook):
-        raise TypeError(f"a hook must be callable, got {type(hook).__name__}")
-    handle = RemovableHandle(hooks)
-    hooks[handle.id] = hook
-    return handle
-
-
 def _add_hook(owner, attribute, hook):
     hooks = owner.__dict__.get(attribute)
     if hooks is None:
         hooks = {}
         setattr(owner, attribute, hooks)
-    return _register(hooks, hook)
+    return hooks_module.register(hooks, hook)
 
 
 class AccumulateGrad:
@@ -1167,7 +1157,7 @@ def register_hook(t, hook):
         if fn._tensor_hooks is None:
             fn._tensor_hooks = {}
         hooks = fn._tensor_hooks.setdefault(t._output_nr, {})
-    return _register(hooks, hook)
+    return hooks_module.register(hooks, hook)
 
 
 def retain_grad(t):
@@ -1308,7 +1298,7 @@ def register_post_accumulate_grad_hook(leaf, hook):
     hooks = _post_accumulate_hooks.get(leaf)
     if hooks is None:
         hooks = _post_accumulate_hooks.set(leaf, {})
-    return _register(hooks, hook)
+    return hooks_module.register(hooks, hook)
 
 
 def _run_post_accumulate_hooks(touched):

@@ -10,7 +10,7 @@ import numbers
 from collections import OrderedDict, defaultdict
 
 from backprop import autograd, backend
-from backprop.hooks import RemovableHandle
+from backprop.hooks import register
 from backprop.tensor import Tensor
 
 __all__ = ["Optimizer"]
@@ -160,19 +160,11 @@ class Optimizer:
 
     def register_step_pre_hook(self, hook):
         """``hook(optimizer, args, kwargs)`` runs before each ``step``; it may return new ``(args, kwargs)``."""
-        return self._register(self._step_pre_hooks, hook)
+        return register(self._step_pre_hooks, hook)
 
     def register_step_post_hook(self, hook):
         """``hook(optimizer, args, kwargs)`` runs after each ``step`` (e.g. a max-norm constraint)."""
-        return self._register(self._step_post_hooks, hook)
-
-    @staticmethod
-    def _register(hooks, hook):
-        if not callable(hook):
-            raise TypeError(f"a hook must be callable, got {type(hook).__name__}")
-        handle = RemovableHandle(hooks)
-        hooks[handle.id] = hook
-        return handle
+        return register(self._step_post_hooks, hook)
 
     # ------------------------------------------------------- state dicts
     def state_dict(self):
