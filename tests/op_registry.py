@@ -663,3 +663,17 @@ _functional("scaled_dot_product_attention", [
     S(T((2, 3, 4)), T((2, 3, 4)), T((2, 3, 4))), S(T((3, 4)), T((2, 4)), T((2, 3))),
     S(T((2, 3, 4)), T((2, 3, 4)), T((2, 3, 2)), is_causal=True), S(T((1, 3, 4)), T((1, 3, 4)), T((1, 3, 4)), _causal),
     S(T((2, 3, 4)), T((2, 3, 4)), T((2, 3, 4)), T((3, 3)), scale=0.3)])
+
+
+# =====================================================================================================
+# The op families added for PyTorch's tensor API (issue 19) register themselves from files of their own,
+# ``tests/op_registry_<family>.py`` (one registry, one file a family, so that a family is added in one place).
+def _load_families():
+    import importlib
+    import pathlib
+
+    for path in sorted(pathlib.Path(__file__).parent.glob("op_registry_*.py")):
+        importlib.import_module(path.stem)
+
+
+_load_families()

@@ -21,7 +21,7 @@ from backprop.dtypes import bool_ as bool  # noqa: A001  (torch's name; shadows 
 from backprop.ops import manifest as _manifest
 from backprop.serialization import load, save
 from backprop import nn  # noqa: E402,F401  (after the core it builds on)
-from backprop import cuda, data, optim  # noqa: E402,F401
+from backprop import cuda, data, linalg, optim, sparse  # noqa: E402,F401
 from backprop.tensor import Tensor
 
 globals().update({entry.name: entry.function for entry in _manifest.entries() if entry.function_export})

@@ -427,13 +427,6 @@ class Tensor:
         values = rand(*self.shape, dtype=self.dtype, device=self.device, generator=generator) * (b - a) + a
         return self._inplace("uniform_()", lambda t: ops.overwrite(t, values))
 
-    def masked_fill_(self, mask, value):
-        return self._inplace("masked_fill_()", lambda t: t.masked_fill(mask, value))
-
-    def masked_fill(self, mask, value):
-        """``value`` where ``mask`` is True, this tensor's values elsewhere."""
-        return ops.where(mask, value, self)
-
     def __iadd__(self, other):
         return self._inplace("+=", lambda t: ops.add(t, other))
 
@@ -544,12 +537,6 @@ class Tensor:
     # ops/__init__.py attaches every declared op here. Written by hand: what has a signature of its own.
     def where(self, condition, other):
         return ops.where(condition, self, other)
-
-    def all(self):
-        return Tensor._make(backend.array_module(self._data).asarray(self._data.all()))
-
-    def any(self):
-        return Tensor._make(backend.array_module(self._data).asarray(self._data.any()))
 
 
 class _InPlaceCastError(RuntimeError, TypeError):

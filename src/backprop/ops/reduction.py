@@ -316,3 +316,24 @@ def logsumexp(input, dim, keepdim=False):
     """log sum_i e^{x_i} over ``dim``, computed without overflow (integers give float32, as torch)."""
     input = floating(input, "logsumexp")
     return LogSumExp.apply(input, axes=dims(dim, input.ndim, "logsumexp"), keepdim=keepdim)
+
+
+def _truth(input, dim, keepdim, name):
+    check_tensor(input, name)
+    xp = backend.array_module(input._data)
+    axes = dims(dim, input.ndim, name)
+    result = getattr(input._data.astype(bool), name)(axis=axes, keepdims=keepdim)
+    # torch: a uint8 tensor answers in uint8, every other dtype in bool
+    return Tensor._make(xp.asarray(result, dtype=dtypes.uint8 if input.dtype == dtypes.uint8 else dtypes.bool_))
+
+
+@export()
+def all(input, dim=None, keepdim=False):
+    """True where every element along ``dim`` (all of them when None) is non-zero; not differentiable."""
+    return _truth(input, dim, keepdim, "all")
+
+
+@export()
+def any(input, dim=None, keepdim=False):
+    """True where some element along ``dim`` (any of them when None) is non-zero; not differentiable."""
+    return _truth(input, dim, keepdim, "any")

@@ -4,6 +4,7 @@ from backprop.autograd import Function
 from backprop.ops.util import check_tensor, operands
 from backprop.ops.arithmetic import binary_op
 from backprop.ops.manifest import export
+from backprop.tensor import Tensor
 
 
 class Maximum(Function):
@@ -77,3 +78,14 @@ def where(condition, input, other):
             f"where: condition {condition.shape}, input {a.shape} and other {b.shape} do not broadcast"
         ) from error
 
+
+
+@export(inplace=True)
+def masked_fill(input, mask, value):
+    """``value`` where ``mask`` is True, ``input``'s values elsewhere (the dtype stays ``input``'s, as torch)."""
+    check_tensor(input, "masked_fill")
+    if isinstance(value, Tensor):
+        value = value.to(input.dtype)
+    elif not isinstance(value, bool) and input.dtype.kind in "biu" and isinstance(value, float):
+        value = int(value)
+    return where(mask, value, input)

@@ -1,0 +1,1 @@
+"""``bp.linalg``: torch.linalg's functions (norms, inverses, decompositions, solvers)."""
