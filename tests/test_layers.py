@@ -1,0 +1,64 @@
+"""DESIGN.md's layers: a module of backprop imports from its own layer or below, never above, and within the
+nn/optim/data/distributions layer the packages stay apart. Imports inside functions count too."""
+import ast
+import pathlib
+
+import pytest
+
+# bottom to top, as DESIGN.md draws them (top-level modules and packages of src/backprop)
+LAYERS = [
+    {"backend", "dtypes", "cuda"},
+    {"tensor", "autograd", "ops", "creation", "serialization", "hooks", "linalg", "sparse", "random", "accelerator"},
+    {"nn", "optim", "data", "distributions"},
+    {"models"},
+    {"train"},
+    {"classic", "explain", "attacks", "pretrain", "generative", "rl", "distributed", "viz", "demos"},
+    {"cli", "experiments", "serve", "compat", "__main__"},
+]
+RANK = {name: i for i, layer in enumerate(LAYERS) for name in layer}
+SEPARATE = LAYERS[2]  # nn, optim, data and distributions do not import each other
+# known edges against the layers, each with its reason (remove an entry when the code moves)
+EXCEPTIONS = {
+    ("optim/constraints.py", "nn"): "MaxNorm (bp.optim.MaxNorm) constrains a Module's weights after each step",
+    ("train/run.py", "attacks"): "adversarial training in `backprop train` builds its attack from the config",
+}
+ROOT = pathlib.Path(__file__).resolve().parent.parent / "src" / "backprop"
+
+
+def _imported_packages(tree):
+    """(line, name) of every backprop top-level module or package a file imports."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            parts = node.module.split(".")
+            if parts[0] == "backprop":
+                names = parts[1:2] or [alias.name for alias in node.names]
+                yield from ((node.lineno, name) for name in names)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                parts = alias.name.split(".")
+                if parts[0] == "backprop" and len(parts) > 1:
+                    yield node.lineno, parts[1]
+
+
+FILES = sorted(p for p in ROOT.rglob("*.py") if p != ROOT / "__init__.py")
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_imports_point_down_the_layers(path):
+    relative = path.relative_to(ROOT).as_posix()
+    own = relative.split("/")[0].removesuffix(".py")
+    assert own in RANK, f"{own} is in no layer of DESIGN.md: add it to LAYERS in {__file__}"
+    wrong = []
+    for line, name in _imported_packages(ast.parse(path.read_text())):
+        if name == own or (relative, name) in EXCEPTIONS:
+            continue
+        assert name in RANK, f"{relative}:{line} imports backprop.{name}, which is in no layer"
+        if RANK[name] > RANK[own] or (own in SEPARATE and name in SEPARATE):
+            wrong.append(f"{relative}:{line} imports backprop.{name}")
+    assert not wrong, "imports against DESIGN.md's layers: " + "; ".join(wrong)
+
+
+def test_the_exceptions_are_still_needed():
+    for (relative, name), reason in EXCEPTIONS.items():
+        used = {n for _, n in _imported_packages(ast.parse((ROOT / relative).read_text()))}
+        assert name in used, f"{relative} no longer imports backprop.{name}: remove its exception ({reason})"
