@@ -1,0 +1,258 @@
+"""A corpus of complete PyTorch programs (tests/programs/), each run under real torch and under backprop.
+
+Every program runs in one interpreter per framework (tests/programs/_driver.py: runpy with ``sys.argv`` and a
+working directory of its own; the backprop side calls ``backprop.compat.install()`` first, as ``backprop run``
+does), and a handful also through the ``backprop run`` command line. Each program states in its header
+comment how its output is compared:
+
+    # compare: exact                      stdout identical (backprop's ``backprop.float32`` read as ``torch.``)
+    # compare: close rtol=1e-4 atol=1e-6  the same text, every number within the tolerance
+    # compare: loss rel=0.1 floor=0.01    the last ``final loss: X`` within rel of torch's, or both below floor
+    # compare: none                       only that it runs (and its expectations hold)
+    # expect: accuracy >= 0.9             on each framework: the last ``accuracy: X`` line satisfies it
+    # args: --epochs 2                    the command-line arguments of the test run
+    # only: backprop                      torchvision programs: torchvision is not installed beside torch here
+    # data: mnist                         tiny idx files written to ./data/MNIST/raw (fashion: FashionMNIST)
+"""
+import gzip
+import json
+import math
+import os
+import pathlib
+import re
+import struct
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+PROGRAMS = pathlib.Path(__file__).parent / "programs"
+DRIVER = PROGRAMS / "_driver.py"
+
+# Programs that stop under backprop because it still lacks a torch name: each xfail is strict, so the day the
+# name lands the test fails until its line here is removed.
+XFAIL = {
+}
+
+
+def header(path):
+    """The ``# key: value`` lines at the top of a program (repeated keys collected in a list)."""
+    spec = {"compare": "exact", "expect": [], "args": "", "only": None, "data": None, "timeout": "60"}
+    for line in path.read_text().splitlines():
+        if not line.startswith("#"):
+            break
+        key, sep, value = line[1:].strip().partition(":")
+        if sep and key.strip() in spec:
+            key = key.strip()
+            if key == "expect":
+                spec["expect"].append(value.strip())
+            else:
+                spec[key] = value.strip()
+    mode, *options = spec["compare"].split()
+    spec["mode"] = mode
+    spec["options"] = {k: float(v) for k, v in (option.split("=") for option in options)}
+    return spec
+
+
+ALL = sorted(path for path in PROGRAMS.glob("*.py") if not path.name.startswith("_") and path.name != "conftest.py")
+SPECS = {path.stem: header(path) for path in ALL}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Data files the torchvision-style programs read: tiny idx files in torchvision's layout.
+
+def _idx(array):
+    dtype_code = {np.uint8: 0x08}[array.dtype.type]
+    return struct.pack(">BBBB", 0, 0, dtype_code, array.ndim) + struct.pack(f">{array.ndim}I", *array.shape) + \
+        array.tobytes()
+
+
+def synthetic_digits(n, seed):
+    """28x28 uint8 images whose class (0-9) is the row of a bright horizontal bar, with noise."""
+    rng = np.random.default_rng(seed)
+    labels = (np.arange(n) % 10).astype(np.uint8)
+    rng.shuffle(labels)
+    images = rng.integers(0, 60, size=(n, 28, 28)).astype(np.uint8)
+    for image, label in zip(images, labels):
+        row = 3 + 2 * int(label)
+        image[row:row + 2, 4:24] = 250
+    return images, labels
+
+
+def write_idx_dataset(root, folder, train=96, test=40):
+    raw = pathlib.Path(root) / "data" / folder / "raw"
+    raw.mkdir(parents=True, exist_ok=True)
+    for prefix, n, seed in (("train", train, 1), ("t10k", test, 2)):
+        images, labels = synthetic_digits(n, seed)
+        (raw / f"{prefix}-images-idx3-ubyte").write_bytes(_idx(images))
+        (raw / f"{prefix}-labels-idx1-ubyte").write_bytes(_idx(labels))
+
+
+DATA = {"mnist": lambda cwd: write_idx_dataset(cwd, "MNIST"),
+        "fashion": lambda cwd: write_idx_dataset(cwd, "FashionMNIST")}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Running the corpus: one interpreter per framework, started together.
+
+def _jobs(names, workdir):
+    jobs = []
+    for name in names:
+        spec = SPECS[name]
+        cwd = pathlib.Path(workdir) / name
+        cwd.mkdir(parents=True, exist_ok=True)
+        if spec["data"]:
+            DATA[spec["data"]](cwd)
+        jobs.append({"name": name, "path": str(PROGRAMS / f"{name}.py"), "args": spec["args"].split(),
+                     "cwd": str(cwd), "timeout": int(spec["timeout"])})
+    return jobs
+
+
+def _environment():
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
+               PYTHONHASHSEED="0")
+    src = str(pathlib.Path(__file__).parents[1] / "src")
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [src, env.get("PYTHONPATH")]))
+    return env
+
+
+@pytest.fixture(scope="module")
+def results(request, tmp_path_factory):
+    """{framework: {program: result}} for the programs this session selected."""
+    selected = {item.callspec.params["name"] for item in request.session.items
+                if item.module is request.module and hasattr(item, "callspec") and "name" in item.callspec.params}
+    selected = sorted(selected or SPECS)
+    runs = {}
+    for framework in ("torch", "backprop"):
+        names = [n for n in selected if framework == "backprop" or SPECS[n]["only"] != "backprop"]
+        base = tmp_path_factory.mktemp(framework)
+        jobs, out = base / "jobs.json", base / "results.json"
+        jobs.write_text(json.dumps(_jobs(names, base / "work")))
+        process = subprocess.Popen([sys.executable, str(DRIVER), f"--framework={framework}", str(jobs), str(out)],
+                                   env=_environment(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        runs[framework] = (process, out)
+    collected = {}
+    for framework, (process, out) in runs.items():
+        log, _ = process.communicate(timeout=900)
+        done = {r["name"]: r for r in json.loads(out.read_text())} if out.exists() else {}
+        collected[framework] = (done, log)
+    return collected
+
+
+def result_of(results, framework, name):
+    done, log = results[framework]
+    if name not in done:
+        pytest.fail(f"the {framework} driver never reported {name} (it crashed?):\n{log[-3000:]}")
+    return done[name]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Comparing outputs.
+
+NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?|[-+]?\b(?:nan|inf)\b")
+
+
+def normalise(text):
+    """backprop prints its own name where torch prints ``torch.`` (``torch.float32``, ``torch.Size``)."""
+    return re.sub(r"\bbackprop\.", "torch.", text)
+
+
+def first_difference(expected, got):
+    a, b = expected.splitlines(), got.splitlines()
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x != y:
+            return f"line {i + 1}:\n  torch:    {x!r}\n  backprop: {y!r}"
+    return f"torch printed {len(a)} lines, backprop {len(b)}"
+
+
+def split_numbers(text):
+    """(the text with every number replaced by #, whitespace runs collapsed; the numbers)."""
+    numbers = [float(m) for m in NUMBER.findall(text)]
+    skeleton = re.sub(r"\s+", " ", NUMBER.sub("#", text)).strip()
+    return skeleton, numbers
+
+
+def compare_close(expected, got, rtol, atol):
+    for i, (line_e, line_g) in enumerate(zip(expected.splitlines(), got.splitlines())):
+        skel_e, num_e = split_numbers(line_e)
+        skel_g, num_g = split_numbers(line_g)
+        where = f"line {i + 1}:\n  torch:    {line_e!r}\n  backprop: {line_g!r}"
+        assert skel_e == skel_g and len(num_e) == len(num_g), f"the text differs at {where}"
+        for a, b in zip(num_e, num_g):
+            same = (math.isnan(a) and math.isnan(b)) or abs(a - b) <= atol + rtol * abs(a)
+            assert same, f"{b} is not within rtol={rtol}, atol={atol} of {a} at {where}"
+    assert len(expected.splitlines()) == len(got.splitlines()), first_difference(expected, got)
+
+
+def last_value(text, key):
+    """The number on the last line that starts with ``key:``."""
+    values = re.findall(rf"^{re.escape(key)}:\s*({NUMBER.pattern})", text, flags=re.MULTILINE)
+    return float(values[-1]) if values else None
+
+
+EXPECT = re.compile(r"(.+?)\s*(<=|>=|==|<|>)\s*(\S+)$")
+OPERATORS = {"<": float.__lt__, ">": float.__gt__, "<=": float.__le__, ">=": float.__ge__, "==": float.__eq__}
+
+
+def check_expectations(spec, text, framework):
+    for expectation in spec["expect"]:
+        key, op, bound = EXPECT.match(expectation).groups()
+        value = last_value(text, key)
+        assert value is not None, f"{framework} printed no '{key}: X' line (expected {expectation})"
+        assert OPERATORS[op](value, float(bound)), f"{framework}: {key} = {value}, expected {expectation}"
+
+
+def compare(spec, torch_out, backprop_out):
+    torch_out, backprop_out = normalise(torch_out), normalise(backprop_out)
+    mode, options = spec["mode"], spec["options"]
+    if mode == "exact":
+        assert torch_out == backprop_out, first_difference(torch_out, backprop_out)
+    elif mode == "close":
+        compare_close(torch_out, backprop_out, options.get("rtol", 1e-5), options.get("atol", 1e-8))
+    elif mode == "loss":
+        a, b = last_value(torch_out, "final loss"), last_value(backprop_out, "final loss")
+        assert a is not None and b is not None, "both must print 'final loss: X'"
+        floor, rel = options.get("floor", 0.0), options.get("rel", 0.1)
+        assert (a < floor and b < floor) or abs(a - b) <= rel * abs(a), \
+            f"final loss: torch {a}, backprop {b} (rel {rel}, floor {floor})"
+    else:
+        assert mode == "none", f"unknown compare mode {mode!r}"
+
+
+def _failure(result, framework):
+    return (f"{framework} run failed (exit code {result['exit_code']}): {result['error']}\n"
+            f"{result['traceback'] or result['stderr'][-3000:]}\n--- stdout ---\n{result['stdout'][-2000:]}")
+
+
+def _params():
+    for name in SPECS:
+        marks = [pytest.mark.xfail(strict=True, reason=XFAIL[name])] if name in XFAIL else []
+        yield pytest.param(name, marks=marks, id=name)
+
+
+@pytest.mark.parametrize("name", list(_params()))
+def test_program(name, results):
+    spec = SPECS[name]
+    theirs = None
+    if spec["only"] != "backprop":
+        theirs = result_of(results, "torch", name)
+        assert theirs["exit_code"] == 0, "the program is broken under torch itself: " + _failure(theirs, "torch")
+        check_expectations(spec, theirs["stdout"], "torch")
+    ours = result_of(results, "backprop", name)
+    assert ours["exit_code"] == 0, _failure(ours, "backprop")
+    check_expectations(spec, ours["stdout"], "backprop")
+    if theirs is not None:
+        compare(spec, theirs["stdout"], ours["stdout"])
+
+
+def test_every_program_declares_a_known_comparison():
+    assert len(SPECS) >= 40
+    for name, spec in SPECS.items():
+        assert spec["mode"] in ("exact", "close", "loss", "none"), name
+        assert spec["only"] in (None, "backprop"), name
+        assert spec["data"] in (None, *DATA), name
+        for expectation in spec["expect"]:
+            assert EXPECT.match(expectation), f"{name}: bad expectation {expectation!r}"
+        source = (PROGRAMS / f"{name}.py").read_text()
+        assert 'if __name__ == "__main__":' in source and "manual_seed" in source, name
