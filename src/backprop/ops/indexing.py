@@ -1,7 +1,9 @@
 """Indexing: ``x[key]`` (basic slicing, integer arrays, boolean masks) and gather; their adjoints,
 which place values into zeros (the gradients of indexing, and indexing is theirs); and the nodes of
 in-place writes (``CopySlices``, ``Overwrite``)."""
+from backprop import autograd
 from backprop import backend
+from backprop import dtypes
 from backprop.autograd import Function
 from backprop.ops.util import check_tensor, dim_index
 from backprop.tensor import Tensor
@@ -142,20 +144,26 @@ def overwrite(input, value):
                            f"{input.shape}: {error}") from None
 
 
+def axis_key(index, axis):
+    """The NumPy key that pairs each element of ``index`` (an integer array) with the position it names along
+    ``axis``: ``x[axis_key(index, 0)][i][j] = x[index[i][j]][j]`` (gather's and scatter's positions)."""
+    xp = backend.array_module(index)
+    key = []
+    for i, size in enumerate(index.shape):
+        if i == axis:
+            key.append(index)
+        else:
+            shape = [1] * index.ndim
+            shape[i] = size
+            key.append(xp.arange(size).reshape(shape))
+    return tuple(key)
+
+
 class Gather(Function):
     """y[i][j][k] = x[index[i][j][k]][j][k] (for dim 0); dL/dx adds dL/dy at the gathered positions."""
 
     def forward(self, x, index, axis):
-        xp = backend.array_module(x)
-        key = []
-        for i, size in enumerate(index.shape):
-            if i == axis:
-                key.append(index)
-            else:
-                shape = [1] * index.ndim
-                shape[i] = size
-                key.append(xp.arange(size).reshape(shape))
-        self.shape, self.key = x.shape, tuple(key)
+        self.shape, self.key = x.shape, axis_key(index, axis)
         return x[self.key]
 
     def backward(self, grad):
@@ -177,22 +185,151 @@ def getitem(input, key):
         raise IndexError(f"index out of range for a tensor of shape {input.shape}: {error}") from None
 
 
+def check_index(index, op, allow_bool=False):
+    """``index`` as an integer (or, with ``allow_bool``, bool) Tensor; torch's errors otherwise."""
+    check_tensor(index, op)
+    kinds = "iub" if allow_bool else "iu"
+    if index.dtype.kind not in kinds:
+        raise IndexError(f"{op}(): expected an int64 index tensor{' or a bool mask' if allow_bool else ''}, "
+                         f"got {index.dtype}")
+    return index
+
+
+def check_range(index, size, op, negative=False):
+    """Every element of the integer array ``index`` names one of ``size`` positions (``negative``: counting
+    from the end is allowed, as ``take`` and ``x[i]`` allow it): torch's IndexError otherwise."""
+    if index.size == 0:
+        return
+    low, high = int(index.min()), int(index.max())
+    if high >= size or low < (-size if negative else 0):
+        bad = high if high >= size else low
+        raise IndexError(f"{op}(): index {bad} is out of range for a dimension of size {size}")
+
+
+def write_out(result, out, op):
+    """``op(..., out=out)``: ``result``'s values written into ``out`` (resized when its shape differs, as torch
+    resizes it), which is returned; as torch, refused while the graph is recorded for a tensor that needs
+    gradients."""
+    if out is None:
+        return result
+    check_tensor(out, op)
+    if autograd.is_grad_enabled() and (result.requires_grad or out.requires_grad):
+        raise RuntimeError(f"{op}(): functions with out=... arguments don't support automatic differentiation, "
+                           "but one of the arguments requires grad")
+    if dtypes.category(result.dtype) > dtypes.category(out.dtype):
+        raise RuntimeError(f"{op}(): the result type {result.dtype} can't be cast to the desired output type "
+                           f"{out.dtype}")
+    if out.shape != result.shape:
+        out.data = backend.array_module(result._data).empty(result.shape, dtype=out.dtype)
+    out._write(result._data)
+    return out
+
+
+def dim_key(axis, index):
+    """The key that indexes with ``index`` along ``axis``: ``(:, ..., :, index)``."""
+    return (slice(None),) * axis + (index,)
+
+
 @export()
-def gather(input, dim, index):
+def gather(input, dim, index, *, sparse_grad=False, out=None):
     """Values of ``input`` along ``dim`` at the positions in ``index`` (int64, same ndim)."""
     check_tensor(input, "gather")
-    check_tensor(index, "gather")
+    check_index(index, "gather")
     axis = dim_index(dim, input.ndim, "gather")
-    if index.dtype.kind not in "iu":
-        raise TypeError(f"gather(): index must be an integer tensor, got {index.dtype}")
-    if index.ndim != input.ndim:
-        raise ValueError(f"gather(): index has {index.ndim} dimensions but input has {input.ndim}")
+    if index.ndim != input.ndim and not (index.ndim <= 1 and input.ndim <= 1):
+        raise RuntimeError(f"gather(): index has {index.ndim} dimensions but input has {input.ndim}")
     for d, (n_index, n_input) in enumerate(zip(index.shape, input.shape)):
         if d != axis and n_index > n_input:
-            raise ValueError(
+            raise RuntimeError(
                 f"gather(): index shape {index.shape} exceeds input shape {input.shape} in dim {d}"
             )
+    check_range(index._data, input.shape[axis] if input.ndim else 1, "gather")
+    if input.ndim == 0:
+        return write_out(input.reshape(index.shape), out, "gather")
+    return write_out(Gather.apply(input, index=index._data, axis=axis), out, "gather")
+
+
+@export()
+def index_select(input, dim, index, *, out=None):
+    """The slices of ``input`` along ``dim`` at the positions in ``index`` (1-D int64), in that order;
+    dL/dinput adds dL/dy into each selected slice (a repeated index collects every use)."""
+    check_tensor(input, "index_select")
+    check_index(index, "index_select")
+    if index.ndim > 1:
+        raise IndexError(f"index_select(): index must be 0-d or 1-d, got {index.ndim} dimensions")
+    if input.ndim == 0:
+        check_range(index._data, 1, "index_select")
+        return write_out(input.reshape(index.shape), out, "index_select")
+    axis = dim_index(dim, input.ndim, "index_select")
+    check_range(index._data, input.shape[axis], "index_select")
+    return write_out(Index.apply(input, key=dim_key(axis, index._data.reshape(-1))), out, "index_select")
+
+
+@export()
+def masked_select(input, mask, *, out=None):
+    """The elements of ``input`` where ``mask`` (bool, broadcast with input) is True, as a 1-D tensor."""
+    check_tensor(input, "masked_select")
+    check_tensor(mask, "masked_select")
+    if mask.dtype.kind != "b":
+        raise RuntimeError(f"masked_select(): expected a bool mask, got {mask.dtype}")
+    shape = broadcast_shape(input.shape, mask.shape, "masked_select")
+    xp = backend.array_module(mask._data)
+    key = xp.broadcast_to(mask._data, shape)
+    return write_out(Index.apply(input.expand(*shape), key=key), out, "masked_select")
+
+
+@export()
+def take(input, index, *, out=None):
+    """``input`` as if flattened, read at ``index`` (any shape; negative counts from the end)."""
+    check_tensor(input, "take")
+    check_index(index, "take")
+    check_range(index._data, input.numel(), "take", negative=True)
+    return write_out(Index.apply(input.reshape(-1), key=index._data), out, "take")
+
+
+@export()
+def take_along_dim(input, indices, dim=None, *, out=None):
+    """``gather`` with ``indices`` broadcast against ``input`` (all dims but ``dim``); ``dim=None``: both
+    flattened."""
+    check_tensor(input, "take_along_dim")
+    check_index(indices, "take_along_dim")
+    if dim is None:
+        return write_out(gather(input.reshape(-1), 0, indices.reshape(-1)), out, "take_along_dim")
+    axis = dim_index(dim, input.ndim, "take_along_dim")
+    if indices.ndim != input.ndim:
+        raise RuntimeError(f"take_along_dim(): input and indices should have the same number of dimensions, "
+                           f"got {input.ndim} and {indices.ndim}")
+    shape = list(broadcast_shape(tuple(n for d, n in enumerate(input.shape) if d != axis),
+                                 tuple(n for d, n in enumerate(indices.shape) if d != axis), "take_along_dim"))
+    input = input.expand(*shape[:axis], input.shape[axis], *shape[axis:])
+    indices = indices.expand(*shape[:axis], indices.shape[axis], *shape[axis:])
+    return write_out(gather(input, axis, indices), out, "take_along_dim")
+
+
+def broadcast_shape(a, b, op):
+    """The shape ``a`` and ``b`` broadcast to; torch's RuntimeError when they do not."""
     try:
-        return Gather.apply(input, index=index._data, axis=axis)
-    except IndexError as error:
-        raise IndexError(f"gather(): an index is out of range for dim {dim} of size {input.shape[axis]}: {error}") from None
+        return tuple(backend.numpy.broadcast_shapes(tuple(a), tuple(b)))
+    except ValueError:
+        raise RuntimeError(f"{op}(): the shapes {tuple(a)} and {tuple(b)} do not broadcast") from None
+
+
+@export()
+def nonzero(input, *, out=None, as_tuple=False):
+    """The positions of the non-zero elements: an int64 tensor (n, ndim), or (``as_tuple``) one 1-D tensor
+    per dim (a 0-d input counts as 1-d)."""
+    check_tensor(input, "nonzero")
+    data = input._data
+    xp = backend.array_module(data)
+    if as_tuple:
+        if out is not None:
+            raise RuntimeError("nonzero(): out= is not supported with as_tuple=True")
+        return tuple(Tensor._make(p.astype(dtypes.int64)) for p in xp.nonzero(data.reshape(1) if data.ndim == 0 else data))
+    positions = xp.stack(xp.nonzero(data), axis=-1) if data.ndim else xp.zeros((int(data != 0), 0))
+    return write_out(Tensor._make(positions.astype(dtypes.int64)), out, "nonzero")
+
+
+@export()
+def argwhere(input):
+    """``nonzero(input)``: the positions of the non-zero elements, one row each."""
+    return nonzero(input)

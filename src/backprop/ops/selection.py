@@ -3,6 +3,7 @@ from backprop import backend
 from backprop.autograd import Function
 from backprop.ops.util import check_tensor, operands
 from backprop.ops.arithmetic import binary_op
+from backprop.ops.indexing import nonzero, write_out
 from backprop.ops.manifest import export
 from backprop.tensor import Tensor
 
@@ -65,19 +66,22 @@ def minimum(input, other):
 
 
 @export(method=False)
-def where(condition, input, other):
-    """Elementwise ``input if condition else other``; the condition is a bool tensor."""
+def where(condition, input=None, other=None, *, out=None):
+    """Elementwise ``input if condition else other``; the condition is a bool tensor. ``where(condition)``
+    alone is ``nonzero(condition, as_tuple=True)``: one tensor of positions per dim."""
     check_tensor(condition, "where")
+    if input is None and other is None:
+        return nonzero(condition, as_tuple=True)
     if condition.dtype.kind != "b":
         raise TypeError(f"where() expected a bool condition, got {condition.dtype}")
     a, b = operands(input, other)
     try:
-        return Where.apply(a, b, condition=condition._data)
+        result = Where.apply(a, b, condition=condition._data)
     except ValueError as error:
         raise ValueError(
             f"where: condition {condition.shape}, input {a.shape} and other {b.shape} do not broadcast"
         ) from error
-
+    return write_out(result, out, "where")
 
 
 @export(inplace=True)
