@@ -63,12 +63,12 @@ def main():
     out = net(inp)
     out.pow(2).sum().backward()
     print("fc1 output:", activations["fc1"])
-    print("output:", out)
+    print("output:", out.detach())
     print("grad at fc2 output:", grads["fc2_out"])
     print("fc1.weight.grad:", net.fc1.weight.grad)
     for h in (h1, h2, h3):
         h.remove()
-    print("without hooks:", net(inp))
+    print("without hooks:", net(inp).detach())
 
 
 if __name__ == "__main__":
