@@ -1,8 +1,10 @@
-"""Joining and splitting: cat, stack, split, chunk; and pad."""
+"""Joining and splitting: cat (concat, concatenate, hstack, vstack, dstack, column_stack), stack; split,
+tensor_split (hsplit, vsplit, dsplit), chunk, unbind (views); and pad."""
 from backprop import backend
 from backprop import dtypes
 from backprop.autograd import Function
-from backprop.ops.indexing import IndexPut, getitem
+from backprop.ops.indexing import IndexPut, getitem, write_out
+from backprop.ops.shape import atleast_1d, atleast_2d, atleast_3d
 from backprop.ops.util import check_tensor, dim_index, to_dtype
 from backprop.tensor import Tensor
 from backprop.ops.manifest import export
@@ -71,9 +73,16 @@ def _joinable(tensors, op):
 
 
 @export(method=False)
-def cat(tensors, dim=0):
-    """Concatenate tensors along an existing dim; all other dims must agree."""
+def cat(tensors, dim=0, *, out=None):
+    """Concatenate tensors along an existing dim; all other dims must agree (1-d empty tensors are skipped,
+    as torch's legacy rule)."""
+    return write_out(_cat(tensors, dim), out, "cat")
+
+
+def _cat(tensors, dim):
     tensors = _joinable(tensors, "cat")
+    if len(tensors) > 1:
+        tensors = [t for t in tensors if t.shape != (0,)] or tensors[:1]
     first = tensors[0]
     axis = dim_index(dim, first.ndim, "cat")
     for i, t in enumerate(tensors):
@@ -86,8 +95,56 @@ def cat(tensors, dim=0):
 
 
 @export(method=False)
-def stack(tensors, dim=0):
+def concat(tensors, dim=0, *, out=None):
+    """``cat``."""
+    return cat(tensors, dim, out=out)
+
+
+@export(method=False)
+def concatenate(tensors, axis=0, out=None):
+    """``cat`` (NumPy's name and ``axis``)."""
+    return cat(tensors, axis, out=out)
+
+
+@export(method=False)
+def hstack(tensors, *, out=None):
+    """Join along dim 1 (dim 0 for 1-d tensors), after ``atleast_1d``."""
+    tensors = atleast_1d(list(tensors))
+    return cat(tensors, 0 if tensors[0].ndim == 1 else 1, out=out)
+
+
+@export(method=False)
+def vstack(tensors, *, out=None):
+    """Join along dim 0, after ``atleast_2d`` ((n,) rows become (1, n))."""
+    return cat(atleast_2d(list(tensors)), 0, out=out)
+
+
+@export(method=False)
+def row_stack(tensors, *, out=None):
+    """``vstack``."""
+    return vstack(tensors, out=out)
+
+
+@export(method=False)
+def dstack(tensors, *, out=None):
+    """Join along dim 2, after ``atleast_3d``."""
+    return cat(atleast_3d(list(tensors)), 2, out=out)
+
+
+@export(method=False)
+def column_stack(tensors, *, out=None):
+    """Join as columns (dim 1): 0-d and 1-d tensors become (n, 1) columns first."""
+    tensors = [t.reshape(t.numel(), 1) if check_tensor(t, "column_stack").ndim <= 1 else t for t in tensors]
+    return cat(tensors, 1, out=out)
+
+
+@export(method=False)
+def stack(tensors, dim=0, *, out=None):
     """Join tensors of one shape along a new dim."""
+    return write_out(_stack(tensors, dim), out, "stack")
+
+
+def _stack(tensors, dim):
     tensors = _joinable(tensors, "stack")
     first = tensors[0]
     for i, t in enumerate(tensors):
@@ -111,12 +168,109 @@ def split(tensor, split_size_or_sections, dim=0):
         sizes = list(split_size_or_sections)
         if sum(sizes) != length:
             raise ValueError(f"split(): sections {sizes} sum to {sum(sizes)}, but dim {dim} has size {length}")
+    return _pieces(tensor, axis, sizes)
+
+
+def _pieces(tensor, axis, sizes):
+    """Views of consecutive pieces of the given sizes along ``axis``."""
     pieces, start = [], 0
     lead = (slice(None),) * axis
     for size in sizes:
         pieces.append(getitem(tensor, lead + (slice(start, start + size),)))
         start += size
     return tuple(pieces)
+
+
+@export()
+def tensor_split(input, indices_or_sections, dim=0):
+    """Views split along ``dim``: into n pieces as equal as can be (an int or a 0-d tensor; the first
+    size % n pieces one longer), or at the given indices (a sequence or 1-d tensor; an index past the end
+    gives empty pieces)."""
+    check_tensor(input, "tensor_split")
+    axis = dim_index(dim, input.ndim, "tensor_split")
+    length = input.shape[axis]
+    if isinstance(indices_or_sections, Tensor):
+        if indices_or_sections.dtype.kind not in "iu" or indices_or_sections.ndim > 1:
+            raise RuntimeError("tensor_split(): indices_or_sections must be a 0-d or 1-d int64 tensor, "
+                               f"got {indices_or_sections.dtype} of {indices_or_sections.ndim} dims")
+        indices_or_sections = indices_or_sections.tolist()
+    if isinstance(indices_or_sections, int):
+        n = indices_or_sections
+        if n <= 0:
+            raise RuntimeError(f"tensor_split(): number of sections must be larger than 0, got {n}")
+        sizes = [length // n + (i < length % n) for i in range(n)]
+        return _pieces(input, axis, sizes)
+    bounds = [min(max(i if i >= 0 else i + length, 0), length) for i in indices_or_sections]
+    starts = [0] + bounds
+    ends = bounds + [length]
+    lead = (slice(None),) * axis
+    return tuple(getitem(input, lead + (slice(a, max(a, b)),)) for a, b in zip(starts, ends))
+
+
+def _split_along(input, indices_or_sections, dim, op):
+    """hsplit/vsplit/dsplit: ``tensor_split``, except that a number of sections must divide the dim."""
+    if isinstance(indices_or_sections, int):
+        size = input.shape[dim]
+        if indices_or_sections == 0 or size % indices_or_sections:
+            raise RuntimeError(f"torch.{op} attempted to split along dimension {dim}, but the size of the dimension "
+                               f"{size} is not divisible by the split_size {indices_or_sections}!")
+    return tensor_split(input, indices_or_sections, dim)
+
+
+@export()
+def hsplit(input, indices_or_sections):
+    """``tensor_split`` along dim 1 (dim 0 for a 1-d tensor)."""
+    if check_tensor(input, "hsplit").ndim < 1:
+        raise RuntimeError("torch.hsplit requires a tensor with at least 1 dimension, but got a tensor with 0")
+    return _split_along(input, indices_or_sections, 1 if input.ndim > 1 else 0, "hsplit")
+
+
+@export()
+def vsplit(input, indices_or_sections):
+    """``tensor_split`` along dim 0, for tensors of at least 2 dims."""
+    if check_tensor(input, "vsplit").ndim < 2:
+        raise RuntimeError(f"torch.vsplit requires a tensor with at least 2 dimension, but got a tensor with "
+                           f"{input.ndim} dimensions!")
+    return _split_along(input, indices_or_sections, 0, "vsplit")
+
+
+@export()
+def dsplit(input, indices_or_sections):
+    """``tensor_split`` along dim 2, for tensors of at least 3 dims."""
+    if check_tensor(input, "dsplit").ndim < 3:
+        raise RuntimeError(f"torch.dsplit requires a tensor with at least 3 dimension, but got a tensor with "
+                           f"{input.ndim} dimensions!")
+    return _split_along(input, indices_or_sections, 2, "dsplit")
+
+
+@export()
+def unbind(input, dim=0):
+    """The slices along ``dim``, each without that dim (views)."""
+    check_tensor(input, "unbind")
+    axis = dim_index(dim, input.ndim, "unbind")
+    lead = (slice(None),) * axis
+    return tuple(getitem(input, lead + (i,)) for i in range(input.shape[axis]))
+
+
+@export()
+def narrow(input, dim, start, length):
+    """The ``length`` elements from ``start`` along ``dim`` (a view; a negative start counts from the end)."""
+    check_tensor(input, "narrow")
+    axis = dim_index(dim, input.ndim, "narrow")
+    size, start, length = input.shape[axis], int(start), int(length)
+    if not -size <= start <= size:
+        raise IndexError(f"narrow(): start out of range (expected to be in range of [{-size}, {size}], but got "
+                         f"{start})")
+    start %= size if size else 1
+    if length < 0 or start + length > size:
+        raise RuntimeError(f"narrow(): start ({start}) + length ({length}) exceeds dimension size ({size}).")
+    return getitem(input, (slice(None),) * axis + (slice(start, start + length),))
+
+
+@export()
+def narrow_copy(input, dim, start, length, *, out=None):
+    """``narrow``, copied."""
+    return write_out(narrow(input, dim, start, length).clone(), out, "narrow_copy")
 
 
 @export()
