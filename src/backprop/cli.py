@@ -11,9 +11,13 @@
     backprop reproduce NAME... | all | --list [--quick]                    the lectures' experiments
     backprop rl train [--agent dqn] [--env CartPole-v1] [--episodes N]     train an agent, checkpoint, plot returns
     backprop rl evaluate CHECKPOINT [--episodes 100]                      mean and std of its greedy returns
+    backprop run PROGRAM.py [ARGS...]                                     a PyTorch program, torch resolved to backprop
+    backprop run --list-missing PROGRAM.py                                the torch names it uses that backprop lacks
 
 A wrong argument gets one line on stderr and exit code 2, never a traceback
-(set BACKPROP_DEBUG=1 to see the traceback of an unexpected error).
+(set BACKPROP_DEBUG=1 to see the traceback of an unexpected error). A program
+run by ``backprop run`` that fails gets one line ``PROGRAM.py:LINE: ErrorType:
+message`` and exit code 1 (``--traceback``: Python's traceback instead).
 """
 import argparse
 import json
@@ -191,6 +195,18 @@ def _rl_parser(commands):
     p.add_argument("--seed", type=int, default=0, help="episode i is reset with seed + i (default: %(default)s)")
 
 
+def _run_parser(commands):
+    p = commands.add_parser("run", help="run a PyTorch program with torch resolved to backprop",
+                            description="Run PROGRAM.py as `python PROGRAM.py ARGS` would, with `import torch` "
+                                        "(and torchvision's basics) resolved to backprop. See docs/run.md.")
+    p.add_argument("--traceback", action="store_true",
+                   help="on an uncaught error print Python's traceback, not one line")
+    p.add_argument("--list-missing", action="store_true",
+                   help="do not run: list the torch names the program uses that backprop lacks (exit 1 if any)")
+    p.add_argument("program", metavar="PROGRAM.py")
+    p.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS", help="the program's own arguments")
+
+
 def build_parser():
     parser = _Parser(prog="backprop", description="backprop: train, evaluate and use neural networks.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -218,6 +234,7 @@ def build_parser():
     p.add_argument("--out", default="runs/reproduce", help="output directory (default: %(default)s)")
     p.add_argument("--seed", type=int, default=0)
     _rl_parser(commands)
+    _run_parser(commands)
     return parser
 
 
@@ -416,9 +433,54 @@ def _rl(args):
     {"train": _rl_train, "evaluate": _rl_evaluate}[args.rl_command](args)
 
 
+def _list_missing(program):
+    from backprop.compat.missing import missing_names
+
+    with open(program, encoding="utf-8") as file:
+        source = file.read()
+    try:
+        missing = missing_names(source, program)
+    except SyntaxError as error:
+        print(f"{program}:{error.lineno}: SyntaxError: {error.msg}", file=sys.stderr)
+        return 1
+    for line, name, why in missing:
+        print(f"{program}:{line}: {name} {why}")
+    return 1 if missing else 0
+
+
+def _run(args):
+    """Returns the program's exit code: its SystemExit's, 1 after an uncaught error (one line on stderr), or 0."""
+    from backprop.compat import runner
+
+    if not os.path.exists(args.program):
+        raise UsageError(f"backprop run: no such file {args.program!r}")
+    if args.list_missing:
+        if args.args:
+            raise UsageError("backprop run --list-missing: takes the program alone, not its arguments")
+        return _list_missing(args.program)
+    try:
+        runner.run_program(args.program, args.args)
+    except SystemExit as end:
+        code, message = runner.exit_code(end)
+        if message is not None:
+            print(message, file=sys.stderr)
+        return code
+    except KeyboardInterrupt:
+        raise
+    except BaseException as error:  # noqa: BLE001  (whatever the program raises ends it with one line)
+        if args.traceback or os.environ.get("BACKPROP_DEBUG"):
+            import traceback
+
+            traceback.print_exception(error)
+        else:
+            print(runner.error_line(error, args.program), file=sys.stderr)
+        return 1
+    return 0
+
+
 COMMANDS = {"train": _train, "evaluate": _evaluate, "predict": _predict, "explain": _explain, "attack": _attack,
             "models": _models, "datasets": _datasets, "reproduce": _reproduce,
-            "rl": _rl}
+            "rl": _rl, "run": _run}
 
 
 def main(argv=None):
@@ -429,8 +491,7 @@ def main(argv=None):
         if args.command is None:
             build_parser().print_help()
             return 2
-        COMMANDS[args.command](args)
-        return 0
+        return COMMANDS[args.command](args) or 0
     except UsageError as error:
         print(error, file=sys.stderr)
         return _end_job(2)
