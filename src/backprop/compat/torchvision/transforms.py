@@ -166,7 +166,8 @@ class ToPILImage(_Transform):
             array = (array * 255).astype(numpy.uint8)  # torchvision: pic.mul(255).byte(), truncating
         if array.shape[2] == 1:
             array = array[:, :, 0]
-        return _pil().fromarray(array, mode=self.mode) if self.mode else _pil().fromarray(array)
+        image = _pil().fromarray(array)  # L, RGB or RGBA from the array's shape
+        return image.convert(self.mode) if self.mode and self.mode != image.mode else image
 
 
 class ConvertImageDtype(_Transform):
@@ -328,7 +329,7 @@ def _pad(img, padding, fill, mode):
     options = {"constant_values": fill} if mode == "constant" else {}
     padded = numpy.pad(array, widths, mode=mode, **options)
     if _is_pil(img):
-        return _pil().fromarray(padded[:, :, 0] if padded.shape[2] == 1 else padded, mode=img.mode)
+        return _pil().fromarray(padded[:, :, 0] if padded.shape[2] == 1 else padded)
     return _tensor(padded, like=img)
 
 
@@ -400,7 +401,7 @@ class Grayscale(_Transform):
             if self.num_output_channels == 1:
                 return grey
             array = numpy.array(grey)
-            return _pil().fromarray(numpy.dstack([array] * 3), mode="RGB")
+            return _pil().fromarray(numpy.dstack([array] * 3))
         array = _array(img)
         if array.shape[-3] == 1:
             grey = array
