@@ -1,5 +1,6 @@
 """Reductions over dimensions: sum, mean, var, std, max, min, argmax, argmin,
-prod, logsumexp.
+prod, logsumexp, nansum, nanmean, amax, amin, aminmax, count_nonzero, norm,
+std_mean, var_mean.
 
 ``dim`` is None (all dimensions), an int, or (where torch allows) a tuple;
 ``keepdim=True`` keeps the reduced dimensions with size 1. Each backward
@@ -7,6 +8,9 @@ reshapes dL/dy to the kept shape so that it broadcasts over the reduced axes.
 """
 import builtins
 import collections
+import math
+import types
+import warnings
 
 from backprop import backend
 from backprop import dtypes
@@ -16,7 +20,46 @@ from backprop.ops.util import check_tensor, dim_index, dims, floating, keep_shap
 from backprop.tensor import Tensor
 from backprop.ops.manifest import export
 
-values_indices = collections.namedtuple("values_indices", ["values", "indices"])
+
+def _return_type(name, fields=("values", "indices")):
+    cls = collections.namedtuple(name, fields)
+    cls.__module__ = "backprop.return_types"
+    return cls
+
+
+# torch.return_types: an op's (values, indices) result, a named tuple named after the op
+return_types = types.SimpleNamespace(**{
+    name: _return_type(name) for name in
+    ["max", "min", "sort", "topk", "kthvalue", "median", "nanmedian", "mode", "cummax", "cummin"]})
+return_types.aminmax = _return_type("aminmax", ("min", "max"))
+
+
+def write_out(out, result, op, same_dtype=False):
+    """torch's ``out=``: ``result`` (a Tensor, or a tuple of them) written into ``out`` (resized when its shape
+    differs, as torch does, with its warning when it had elements); returns ``out``. Not differentiable, as in
+    torch; ``same_dtype``: ops that refuse an ``out`` of another dtype (others cast into it)."""
+    if out is None:
+        return result
+    if isinstance(result, tuple):
+        if not isinstance(out, (tuple, list)) or len(out) != len(result):
+            raise TypeError(f"{op}(): out= expected a tuple of {len(result)} tensors, got {type(out).__name__}")
+        written = [write_out(o, r, op, same_dtype) for o, r in zip(out, result)]
+        return type(result)(*written) if hasattr(result, "_fields") else tuple(written)
+    check_tensor(out, op)
+    from backprop import autograd
+
+    if autograd.is_grad_enabled() and (result.requires_grad or out.requires_grad):
+        raise RuntimeError(f"{op}(): functions with out=... arguments don't support automatic differentiation, "
+                           "but one of the arguments requires grad.")
+    if same_dtype and out.dtype != result.dtype:
+        raise RuntimeError(f"{op}(): expected out to have dtype {result.dtype}, got {out.dtype}")
+    if out.shape != result.shape:
+        if out.numel():
+            warnings.warn(f"{op}(): an output with one or more elements was resized since it had shape "
+                          f"{tuple(out.shape)}, which does not match the required output shape {tuple(result.shape)}",
+                          UserWarning, stacklevel=3)
+        out._data = backend.array_module(out._data).empty(result.shape, dtype=out.dtype)
+    return out._write(result._data.astype(out.dtype, copy=False))
 
 
 class Sum(Function):
@@ -180,32 +223,69 @@ def _count(shape, axes):
     return count
 
 
+def _empty_reduction(shape, axes):
+    """True when some reduced dim (all of them for None) has size 0: a max or min has no value there."""
+    return 0 in (shape if axes is None else [shape[a] for a in axes])
+
+
 def _reduced(shape, axes):
     return tuple(s for i, s in enumerate(shape) if axes is not None and i not in axes)
 
 
 @export()
-def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+def sum(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None, keepdims=None):
     """sum_i x_i over ``dim``; bool and integer tensors sum to int64, as in torch (``axis``/``keepdims``:
     NumPy's names, which torch accepts too)."""
     check_tensor(input, "sum")
     dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
+    input = _accumulated(input, dtype)
+    return write_out(out, Sum.apply(input, axes=dims(dim, input.ndim, "sum"), keepdim=keepdim), "sum")
+
+
+def _accumulated(input, dtype):
+    """``input`` in the dtype a sum accumulates in: ``dtype`` when given, int64 for bool and integers (torch)."""
     if dtype is not None:
-        input = input.to(dtype)
-    elif input.dtype.kind in "biu":
-        input = input.to(dtypes.int64)
-    return Sum.apply(input, axes=dims(dim, input.ndim, "sum"), keepdim=keepdim)
+        return input.to(dtype)
+    if input.dtype.kind in "biu":
+        return input.to(dtypes.int64)
+    return input
 
 
 @export()
-def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+def mean(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None, keepdims=None):
     """(1/N) sum_i x_i over ``dim``; needs a floating point tensor (or a dtype=)."""
     check_tensor(input, "mean")
     dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
     if dtype is not None:
         input = input.to(dtype)
     require_floating(input, "mean")
-    return Mean.apply(input, axes=dims(dim, input.ndim, "mean"), keepdim=keepdim)
+    return write_out(out, Mean.apply(input, axes=dims(dim, input.ndim, "mean"), keepdim=keepdim), "mean")
+
+
+def _not_nan(input):
+    return Tensor._make(~backend.array_module(input._data).isnan(input._data))
+
+
+@export()
+def nansum(input, dim=None, keepdim=False, *, dtype=None, out=None):
+    """sum_i x_i over ``dim`` with nan counted as 0 (no gradient reaches a nan)."""
+    check_tensor(input, "nansum")
+    if input.dtype.kind == "f":
+        from backprop.ops.selection import masked_fill
+
+        input = masked_fill(input, ~_not_nan(input), 0)
+    return sum(input, dim, keepdim, dtype=dtype, out=out)
+
+
+@export()
+def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None):
+    """The mean of the elements that are not nan over ``dim`` (nan where all are)."""
+    check_tensor(input, "nanmean")
+    if dtype is not None:
+        input = input.to(dtype)
+    require_floating(input, "nanmean")
+    count = sum(_not_nan(input), dim, keepdim)
+    return write_out(out, nansum(input, dim, keepdim) / count, "nanmean")
 
 
 def _correction(unbiased, correction):
@@ -233,8 +313,25 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return sqrt(var(input, dim, unbiased, keepdim, correction=correction))
 
 
+@export(method=False)
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(var, mean) over ``dim``: a tuple, as torch (unbiased unless ``correction=0``)."""
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
+    return var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
+
+
+@export(method=False)
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(std, mean) over ``dim``: a tuple, as torch (unbiased unless ``correction=0``)."""
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
+    return std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
+
+
 def _extremum(input, dim, keepdim, largest):
     name = "max" if largest else "min"
+    result = return_types.max if largest else return_types.min
     check_tensor(input, name)
     if isinstance(dim, Tensor):  # max(a, b) is maximum(a, b)
         from backprop.ops import selection
@@ -247,11 +344,11 @@ def _extremum(input, dim, keepdim, largest):
         raise IndexError(f"{name}(): dim {dim} has size 0, so it has no {name}imum")
     indices = _arg(input, axis, largest)
     if input.ndim == 0:
-        return values_indices(input, Tensor._make(indices))
+        return result(input, Tensor._make(indices))
     values = MaxDim.apply(input, indices=indices, axis=axis, keepdim=keepdim)
     if keepdim:
         indices = backend.array_module(indices).expand_dims(indices, axis)
-    return values_indices(values, Tensor._make(indices))
+    return result(values, Tensor._make(indices))
 
 
 def _arg(input, axis, largest):
@@ -263,15 +360,93 @@ def _arg(input, axis, largest):
 
 
 @export()
-def max(input, dim=None, keepdim=False):
+def max(input, dim=None, keepdim=False, *, out=None):
     """The largest element; with ``dim``, a (values, indices) pair; ``max(a, b)`` is ``maximum``."""
-    return _extremum(input, dim, keepdim, largest=True)
+    return write_out(out, _extremum(input, dim, keepdim, largest=True), "max", same_dtype=True)
 
 
 @export()
-def min(input, dim=None, keepdim=False):
+def min(input, dim=None, keepdim=False, *, out=None):
     """The smallest element; with ``dim``, a (values, indices) pair; ``min(a, b)`` is ``minimum``."""
-    return _extremum(input, dim, keepdim, largest=False)
+    return write_out(out, _extremum(input, dim, keepdim, largest=False), "min", same_dtype=True)
+
+
+class Amax(Function):
+    """y = max_i x_i over ``axes`` (given as ``value``, kept dims); dL/dx_i = dL/dy / (number of ties) where
+    x_i = y, else 0: torch's even split among ties (a nan y sends nan, as torch's amax)."""
+
+    nan_ties = False  # True: a nan y is the value of the nan elements, which share dL/dy (torch's median)
+
+    def forward(self, x, value, axes, keepdim):
+        self.kept, self.axes = value.shape, axes
+        y = value if keepdim else value.reshape(_reduced(x.shape, axes))
+        self.save_for_backward(x, y)
+        return y
+
+    def backward(self, grad):
+        x, y = self.saved_tensors
+        xp = backend.array_module(x)
+        y, grad = y.reshape(self.kept), grad.reshape(self.kept)
+        chosen = x == y
+        if self.nan_ties:
+            chosen = chosen | (xp.isnan(x) & xp.isnan(y))
+        with backend.errstate():
+            return grad * chosen / chosen.sum(axis=self.axes, keepdims=True)
+
+
+class Amin(Amax):
+    """y = min_i x_i over ``axes``; dL/dy shared equally by the elements equal to y (as ``Amax``)."""
+
+
+class Median(Amax):
+    """y = the median of all elements; dL/dy shared equally by the elements equal to y (nan: by the nans)."""
+
+    nan_ties = True
+
+
+class Nanmedian(Median):
+    """y = the median of the elements that are not nan; dL/dy shared by the elements equal to y."""
+
+
+def _amax(input, dim, keepdim, largest, op):
+    check_tensor(input, op)
+    axes = dims(dim, input.ndim, op)
+    data = input._data
+    if _empty_reduction(data.shape, axes):
+        raise IndexError(f"{op}(): the reduced dims of a tensor of shape {tuple(input.shape)} are empty, "
+                         "so there is no value to give")
+    value = data.max(axis=axes, keepdims=True) if largest else data.min(axis=axes, keepdims=True)
+    return (Amax if largest else Amin).apply(input, value=value, axes=axes, keepdim=keepdim)
+
+
+@export()
+def amax(input, dim=(), keepdim=False, *, out=None):
+    """max_i x_i over ``dim`` (every dim by default); the gradient is shared equally among ties, as torch."""
+    return write_out(out, _amax(input, dim, keepdim, True, "amax"), "amax", same_dtype=True)
+
+
+@export()
+def amin(input, dim=(), keepdim=False, *, out=None):
+    """min_i x_i over ``dim`` (every dim by default); the gradient is shared equally among ties, as torch."""
+    return write_out(out, _amax(input, dim, keepdim, False, "amin"), "amin", same_dtype=True)
+
+
+@export()
+def aminmax(input, *, dim=None, keepdim=False, out=None):
+    """(min, max) over ``dim`` (every dim when None): ``torch.return_types.aminmax(min, max)``."""
+    if dim is not None and not isinstance(dim, int):
+        raise TypeError(f"aminmax(): dim must be an int or None, got {type(dim).__name__}")
+    result = return_types.aminmax(_amax(input, dim, keepdim, False, "aminmax"), _amax(input, dim, keepdim, True, "aminmax"))
+    return write_out(out, result, "aminmax", same_dtype=True)
+
+
+@export()
+def count_nonzero(input, dim=None):
+    """The number of elements that are not zero over ``dim`` (an int, a tuple, or None: all), as int64."""
+    check_tensor(input, "count_nonzero")
+    axes = dims(dim, input.ndim, "count_nonzero")
+    return Tensor._make(backend.array_module(input._data).asarray(
+        (input._data != 0).sum(axis=axes), dtype=dtypes.int64))
 
 
 def _argextremum(input, dim, keepdim, largest):
@@ -337,3 +512,84 @@ def all(input, dim=None, keepdim=False):
 def any(input, dim=None, keepdim=False):
     """True where some element along ``dim`` (any of them when None) is non-zero; not differentiable."""
     return _truth(input, dim, keepdim, "any")
+
+
+class VectorNorm(Function):
+    """y = ||x||_p = (sum_i |x_i|^p)^{1/p} over ``axes`` (p = inf: max_i |x_i|, -inf: min_i |x_i|, 0: the
+    number of x_i != 0);  dL/dx_i = dL/dy sgn(x_i) |x_i|^{p-1} / y^{p-1} (0 where y = 0), and for p = +-inf
+    dL/dy sgn(x_i) shared equally among the x_i with |x_i| = y, as torch."""
+
+    def forward(self, x, p, axes, keepdim):
+        xp = backend.array_module(x)
+        self.p, self.axes = p, axes
+        size = xp.abs(x)
+        with backend.errstate():
+            if p == math.inf:
+                y = size.max(axis=axes, keepdims=True)
+            elif p == -math.inf:
+                y = size.min(axis=axes, keepdims=True)
+            elif p == 0:
+                y = (x != 0).sum(axis=axes, keepdims=True).astype(x.dtype)
+            elif p == 1:
+                y = size.sum(axis=axes, keepdims=True)
+            elif p == 2:
+                y = xp.sqrt((x * x).sum(axis=axes, keepdims=True))
+            else:
+                y = (size ** p).sum(axis=axes, keepdims=True) ** (1 / p)
+        self.kept = y.shape
+        y = y if keepdim else y.reshape(_reduced(x.shape, axes))
+        self.save_for_backward(x, y)
+        return y
+
+    def backward(self, grad):
+        x, y = self.saved_tensors
+        xp = backend.array_module(x)
+        p = self.p
+        y, grad = y.reshape(self.kept), grad.reshape(self.kept)
+        with backend.errstate():
+            if p == 0:
+                return grad * (x * 0)
+            if p == 1:
+                return grad * xp.sign(x)
+            if math.isinf(p):
+                chosen = xp.abs(x) == y
+                return grad * xp.sign(x) * chosen / chosen.sum(axis=self.axes, keepdims=True)
+            scale = xp.where(y == 0, 0, grad / y ** (p - 1))
+            if p == 2:
+                return x * scale
+            power = xp.abs(x) ** (p - 1)
+            if p < 1:
+                power = xp.where(x == 0, 0, power)
+            return xp.sign(x) * power * scale
+
+
+def vector_norm(input, ord=2, dim=None, keepdim=False, *, dtype=None, op="vector_norm"):
+    """||x||_ord over ``dim`` (all dims when None) of a floating point tensor (``dtype``: cast first)."""
+    check_tensor(input, op)
+    if dtype is not None:
+        input = input.to(dtype)
+    require_floating(input, op)
+    if isinstance(ord, bool) or not isinstance(ord, (int, float)):
+        raise TypeError(f"{op}(): the order p must be a number, got {ord!r}")
+    axes = dims(dim, input.ndim, op)
+    if math.isinf(ord) and _empty_reduction(input.shape, axes):
+        raise RuntimeError(f"{op}(): cannot compute the {ord} norm over empty dims: the max/min has no identity")
+    return VectorNorm.apply(input, p=float(ord), axes=axes, keepdim=keepdim)
+
+
+@export()
+def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
+    """torch.norm: the vector p-norm over ``dim`` (all elements when None) for a number p ('fro': p = 2;
+    inf, -inf, 0 as ``vector_norm``); p='nuc' and other matrix norms go to ``backprop.linalg.matrix_norm``."""
+    if isinstance(dim, int) and not isinstance(dim, bool):
+        dim = (dim,)
+    if isinstance(p, str):
+        if p == "fro" and (dim is None or len(dim) <= 2):
+            return write_out(out, vector_norm(input, 2, dim, keepdim, dtype=dtype, op="norm"), "norm")
+        from backprop import linalg
+
+        if not hasattr(linalg, "matrix_norm"):
+            raise NotImplementedError(f"norm(): p={p!r} (a matrix norm) is not provided by backprop yet")
+        dim = tuple(range(input.ndim)) if dim is None else dim
+        return write_out(out, linalg.matrix_norm(input, p, dim, keepdim, dtype=dtype), "norm")
+    return write_out(out, vector_norm(input, 2.0 if p is None else p, dim, keepdim, dtype=dtype, op="norm"), "norm")
