@@ -1,6 +1,7 @@
 """Matrix products."""
 from backprop import backend
 from backprop.autograd import Function
+from backprop.ops.indexing import write_out
 from backprop.ops.util import check_tensor, operands
 from backprop.ops.manifest import export
 
@@ -49,6 +50,8 @@ def matmul(input, other):
     >>> (w @ bp.tensor([1.0, -1.0]) + bp.tensor([1.0, 0.0])).tolist()
     [4.0, -2.0]
     """
+    if _sparse(input) or _sparse(other):
+        return mm(input, other)
     check_tensor(input if hasattr(input, "_data") else other, "matmul")
     a, b = operands(input, other)
     if a.ndim == 0 or b.ndim == 0:
@@ -145,3 +148,159 @@ def linear(input, weight, bias=None):
     if bias is None:
         return Linear.apply(input, weight)
     return Linear.apply(input, weight, bias)
+
+
+# ------------------------------------------------------------------ products with torch's checks
+# Each is matmul (or a sum of products) with the shape rules of its torch name: written with other ops,
+# so its gradients (and theirs) come from those ops.
+def _sparse(x):
+    from backprop.ops.sparse import SparseTensor
+
+    return isinstance(x, SparseTensor)
+
+
+def _need(x, ndim, op, what):
+    check_tensor(x, op)
+    if x.ndim != ndim:
+        raise RuntimeError(f"{op}: {what} must be a {ndim}-D tensor, got {x.ndim}-D of shape {tuple(x.shape)}")
+
+
+@export()
+def mm(input, mat2, *, out=None):
+    """The matrix product of (n, m) and (m, p) matrices (a sparse COO ``input`` too: ``torch.sparse.mm``)."""
+    if _sparse(input) or _sparse(mat2):
+        from backprop.ops.sparse import sparse_mm
+
+        return write_out(sparse_mm(input, mat2), out, "mm")
+    _need(input, 2, "mm", "self")
+    _need(mat2, 2, "mm", "mat2")
+    return write_out(matmul(input, mat2), out, "mm")
+
+
+@export()
+def bmm(input, mat2, *, out=None):
+    """Batched matrix products of (b, n, m) and (b, m, p) tensors."""
+    _need(input, 3, "bmm", "batch1")
+    _need(mat2, 3, "bmm", "batch2")
+    if input.shape[0] != mat2.shape[0]:
+        raise RuntimeError(f"bmm: batch sizes differ: {input.shape[0]} and {mat2.shape[0]}")
+    return write_out(matmul(input, mat2), out, "bmm")
+
+
+@export()
+def mv(input, vec, *, out=None):
+    """The product of an (n, m) matrix and an (m,) vector."""
+    _need(input, 2, "mv", "input")
+    _need(vec, 1, "mv", "vec")
+    return write_out(matmul(input, vec), out, "mv")
+
+
+@export()
+def dot(input, tensor, *, out=None):
+    """sum_i x_i y_i of two 1-D tensors of one size and dtype."""
+    _need(input, 1, "dot", "input")
+    _need(tensor, 1, "dot", "tensor")
+    if input.dtype != tensor.dtype:
+        raise RuntimeError(f"dot: expected both vectors to have same dtype, but found {input.dtype} and {tensor.dtype}")
+    if input.shape != tensor.shape:
+        raise RuntimeError(f"inconsistent tensor size, expected tensor {list(input.shape)} and src "
+                           f"{list(tensor.shape)} to have the same number of elements")
+    return write_out(matmul(input, tensor), out, "dot")
+
+
+@export()
+def vdot(input, other, *, out=None):
+    """sum_i conj(x_i) y_i: ``dot`` for real tensors."""
+    return dot(input, other, out=out)
+
+
+@export()
+def outer(input, vec2, *, out=None):
+    """(x y^T)_ij = x_i y_j of two 1-D tensors."""
+    _need(input, 1, "outer", "input")
+    _need(vec2, 1, "outer", "vec2")
+    return write_out(input.unsqueeze(1) * vec2.unsqueeze(0), out, "outer")
+
+
+@export()
+def ger(input, vec2, *, out=None):
+    """``outer`` (torch's older name)."""
+    return outer(input, vec2, out=out)
+
+
+@export()
+def inner(input, other, *, out=None):
+    """sum over the last dimension of both: shape input.shape[:-1] + other.shape[:-1] (a product for 0-d)."""
+    check_tensor(input, "inner")
+    if input.ndim == 0 or other.ndim == 0:
+        return write_out(input * other, out, "inner")
+    from backprop.ops.einsum import tensordot
+
+    return write_out(tensordot(input, other, dims=([-1], [-1])), out, "inner")
+
+
+def _scaled_sum(input, product, beta, alpha):
+    """beta input + alpha product, as torch's addmm family: input ignored (nan and inf too) when beta = 0."""
+    if alpha != 1:
+        product = product * alpha
+    if beta == 0:
+        return product
+    return product + (input if beta == 1 else input * beta)
+
+
+@export(inplace=True)
+def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
+    """beta input + alpha (mat1 @ mat2)."""
+    return write_out(_scaled_sum(input, mm(mat1, mat2), beta, alpha), out, "addmm")
+
+
+@export(inplace=True)
+def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
+    """beta input + alpha (mat @ vec)."""
+    return write_out(_scaled_sum(input, mv(mat, vec), beta, alpha), out, "addmv")
+
+
+@export(inplace=True)
+def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
+    """beta input + alpha outer(vec1, vec2)."""
+    return write_out(_scaled_sum(input, outer(vec1, vec2), beta, alpha), out, "addr")
+
+
+@export(inplace=True)
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
+    """beta input + alpha (batch1 @ batch2), batch by batch."""
+    return write_out(_scaled_sum(input, bmm(batch1, batch2), beta, alpha), out, "baddbmm")
+
+
+@export(inplace=True)
+def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
+    """beta input + alpha sum_b batch1[b] @ batch2[b]."""
+    return write_out(_scaled_sum(input, bmm(batch1, batch2).sum(0), beta, alpha), out, "addbmm")
+
+
+@export(method=False)
+def chain_matmul(*matrices, out=None):
+    """The product of 2-D matrices, left to right (torch's deprecated name of ``linalg.multi_dot``)."""
+    if not matrices:
+        raise RuntimeError("chain_matmul(): Expected one or more matrices")
+    if len(matrices) == 1:
+        _need(matrices[0], 2, "chain_matmul", "each matrix")
+        return write_out(matrices[0].clone(), out, "chain_matmul")
+    return multi_dot(matrices, out=out)
+
+
+def multi_dot(tensors, *, out=None):
+    """The product of 2-D matrices, left to right; the first may be 1-D (a row), the last 1-D (a column)."""
+    tensors = list(tensors)
+    if len(tensors) < 2:
+        raise RuntimeError(f"multi_dot(): expected at least 2 tensors but got {len(tensors)}")
+    for i, t in enumerate(tensors):
+        check_tensor(t, "multi_dot")
+        allowed = (1, 2) if i in (0, len(tensors) - 1) else (2,)
+        if t.ndim not in allowed:
+            raise RuntimeError(f"multi_dot(): tensor {i} must be {' or '.join(f'{d}D' for d in allowed)}, "
+                               f"got {t.ndim}D")
+    result = tensors[0]
+    for t in tensors[1:]:
+        result = matmul(result, t)
+    return write_out(result, out, "multi_dot")
