@@ -1,5 +1,6 @@
 """Elementwise functions of one tensor: exp, log, sqrt, abs, sin, cos, and the
-activations tanh, sigmoid, relu, with clamp.
+activations tanh, sigmoid, relu, with clamp (the rest of torch's pointwise
+maths is in pointwise.py).
 
 Integer inputs to the float-valued functions are first converted to float32,
 as in PyTorch.
@@ -7,6 +8,7 @@ as in PyTorch.
 from backprop import backend
 from backprop import dtypes
 from backprop.autograd import Function
+from backprop.ops.indexing import write_out
 from backprop.ops.util import check_tensor, floating, to_dtype
 from backprop.ops.manifest import export
 
@@ -153,50 +155,43 @@ class Clamp(Function):
         return grad * inside
 
 
-@export(inplace=True)
-def exp(input):
-    return Exp.apply(floating(input, "exp"))
+def float_unary(cls, name):
+    """Declare ``name(input, *, out=None)``: ``cls`` applied to ``input`` (integers and bools first converted
+    to float32, as torch), with its method, in-place method and ``out=``; the docstring is ``cls``'s formula."""
+
+    def function(input, *, out=None):
+        return write_out(cls.apply(floating(input, name)), out, name)
+
+    function.__name__ = function.__qualname__ = name
+    function.__module__, function.__doc__ = cls.__module__, cls.__doc__
+    return export(name=name, inplace=True)(function)
+
+
+exp = float_unary(Exp, "exp")
+log = float_unary(Log, "log")
+sqrt = float_unary(Sqrt, "sqrt")
+sin = float_unary(Sin, "sin")
+cos = float_unary(Cos, "cos")
+tanh = float_unary(Tanh, "tanh")
 
 
 @export(inplace=True)
-def log(input):
-    return Log.apply(floating(input, "log"))
+def abs(input, *, out=None):
+    return write_out(Abs.apply(check_tensor(input, "abs")), out, "abs")
+
+
+absolute = export(name="absolute", inplace=True)(abs)  # torch's other name
 
 
 @export(inplace=True)
-def sqrt(input):
-    return Sqrt.apply(floating(input, "sqrt"))
-
-
-@export(inplace=True)
-def abs(input):
-    return Abs.apply(check_tensor(input, "abs"))
-
-
-@export(inplace=True)
-def sin(input):
-    return Sin.apply(floating(input, "sin"))
-
-
-@export(inplace=True)
-def cos(input):
-    return Cos.apply(floating(input, "cos"))
-
-
-@export(inplace=True)
-def tanh(input):
-    return Tanh.apply(floating(input, "tanh"))
-
-
-@export(inplace=True)
-def sigmoid(input):
+def sigmoid(input, *, out=None):
     """sigmoid(z) = 1 / (1 + e^-z), from (-inf, inf) to (0, 1).
 
     >>> import backprop as bp
     >>> bp.sigmoid(bp.tensor([0.0])).tolist()
     [0.5]
     """
-    return Sigmoid.apply(floating(input, "sigmoid"))
+    return write_out(Sigmoid.apply(floating(input, "sigmoid")), out, "sigmoid")
 
 
 @export(inplace=True)
@@ -205,7 +200,7 @@ def relu(input):
 
 
 @export(inplace=True)
-def clamp(input, min=None, max=None):
+def clamp(input, min=None, max=None, *, out=None):
     """Limit every element to [min, max] (numbers or tensors; either may be None)."""
     from backprop.ops import selection
 
@@ -216,8 +211,22 @@ def clamp(input, min=None, max=None):
     input = to_dtype(input, dtype, input)  # clamp(int_tensor, 0.5) is float32, as in torch
     if hasattr(min, "shape") or hasattr(max, "shape"):  # tensor bounds: composed of maximum/minimum
         result = input if min is None else selection.maximum(input, min)
-        return result if max is None else selection.minimum(result, max)
-    return Clamp.apply(input, lo=min, hi=max)
+        result = result if max is None else selection.minimum(result, max)
+    else:
+        result = Clamp.apply(input, lo=min, hi=max)
+    return write_out(result, out, "clamp")
 
 
 clip = export(name="clip", inplace=True)(clamp)  # torch's other name for clamp
+
+
+@export(inplace=True)
+def clamp_min(input, min, *, out=None):
+    """max(input, min): ``clamp`` with a lower bound only."""
+    return clamp(input, min=min, out=out)
+
+
+@export(inplace=True)
+def clamp_max(input, max, *, out=None):
+    """min(input, max): ``clamp`` with an upper bound only."""
+    return clamp(input, max=max, out=out)
