@@ -3,7 +3,7 @@ import pytest
 import torch
 
 import backprop as bp
-from backprop.data import ConcatDataset, Dataset, Subset, TensorDataset, random_split
+from backprop.data import ConcatDataset, DataLoader, Dataset, Subset, TensorDataset, random_split
 
 
 def make(n=10):
@@ -66,10 +66,12 @@ class Squares(Dataset):
         return 5
 
 
-def test_subset_of_a_plain_dataset_collates_samples():
-    batch = Subset(Squares(), [4, 2]).__getitems__(np.array([0, 1]))
+def test_subset_of_a_plain_dataset_gives_its_samples_and_the_loader_collates_them():
+    subset = Subset(Squares(), [4, 2])
+    assert subset.__getitems__([0, 1]) == [16, 4]  # torch's __getitems__: the list of samples
+    batch = next(iter(DataLoader(subset, batch_size=2)))
     np.testing.assert_array_equal(batch.numpy(), [16, 4])
-    assert batch.dtype == np.int64
+    assert batch.dtype == bp.int64
 
 
 def test_concat_dataset_and_add():

@@ -1,12 +1,14 @@
 """Datasets: indexable collections of samples, as ``torch.utils.data``.
 
 A ``Dataset`` answers ``len(dataset)`` and ``dataset[i]`` (one sample, usually
-a tuple such as ``(image, label)``). An array-backed dataset may also define
-``__getitems__(indices)`` returning the whole batch at once, already
-collated (a tuple of Tensors whose first dimension is ``len(indices)``): the
-``DataLoader`` then fetches a mini-batch with one fancy-indexing call instead
-of a Python loop over its samples. (torch's hook of the same name returns a
-list of samples; here it returns the collated batch.)
+a tuple such as ``(image, label)``); an ``IterableDataset`` is a stream of
+samples (``iter(dataset)``). A dataset may also define
+``__getitems__(indices)``: either torch's hook, the list of the samples at
+``indices`` (the ``DataLoader`` collates them), or backprop's fast path, the
+whole batch already collated (a tuple of Tensors whose first dimension is
+``len(indices)``): the ``DataLoader`` then fetches a mini-batch with one
+fancy-indexing call instead of a Python loop over its samples (with the
+default ``collate_fn``).
 
 >>> import backprop as bp
 >>> ds = TensorDataset(bp.arange(10).float().reshape(5, 2), bp.arange(5))
@@ -18,18 +20,20 @@ list of samples; here it returns the collated batch.)
 (3, 2)
 """
 import bisect
+import itertools
 import math
 import operator
+import warnings
 
 import numpy
 
 from backprop import backend
-from backprop import creation
+from backprop.data.sampler import numpy_generator
 from backprop.tensor import Tensor
 
 
 class Dataset:
-    """Base class: subclasses define ``__getitem__`` and ``__len__``."""
+    """Base class: subclasses define ``__getitem__`` and ``__len__``; ``a + b`` is their ``ConcatDataset``."""
 
     def __getitem__(self, index):
         raise NotImplementedError(f"{type(self).__name__} must define __getitem__")
@@ -41,15 +45,30 @@ class Dataset:
         return ConcatDataset([self, other])
 
 
-def fetch_batch(dataset, indices, collate_fn=None):
-    """The batch of ``dataset`` at ``indices`` (1-D int array).
+class IterableDataset(Dataset):
+    """Base class of a stream of samples: subclasses define ``__iter__`` (``__len__`` is optional); ``a + b`` is
+    their ``ChainDataset``. In a DataLoader with workers every worker iterates its own copy:
+    ``get_worker_info()`` tells it which share to yield."""
 
-    From ``__getitems__`` when the dataset has one, else its samples collated.
+    def __iter__(self):
+        raise NotImplementedError(f"{type(self).__name__} must define __iter__")
+
+    def __add__(self, other):
+        return ChainDataset([self, other])
+
+
+def fetch_batch(dataset, indices, collate_fn=None):
+    """The batch of ``dataset`` at ``indices`` (ints).
+
+    With the default collation, from ``__getitems__`` when the dataset has one (collated here when it returns
+    the list of samples, torch's way), else its samples collated by ``collate_fn``.
     """
-    if collate_fn is None and hasattr(dataset, "__getitems__"):
-        return dataset.__getitems__(indices)
-    if collate_fn is None:
-        from backprop.data.loader import default_collate as collate_fn
+    from backprop.data.collate import default_collate
+
+    collate_fn = default_collate if collate_fn is None else collate_fn
+    if collate_fn is default_collate and callable(getattr(dataset, "__getitems__", None)):
+        batch = dataset.__getitems__(indices)
+        return collate_fn(batch) if isinstance(batch, list) else batch
     return collate_fn([dataset[int(i)] for i in indices])
 
 
@@ -92,18 +111,48 @@ class TensorDataset(Dataset):
         return self.tensors[0].shape[0]
 
 
+class StackDataset(Dataset):
+    """Several datasets of one length side by side: sample i is ``(d[i] for d in args)`` or ``{k: d[i]}``."""
+
+    def __init__(self, *args, **kwargs):
+        if args and kwargs:
+            raise ValueError("Supported either ``tuple``- (via ``args``) or``dict``- (via ``kwargs``) like "
+                             "input/output, but both types are given.")
+        if not args and not kwargs:
+            raise ValueError("At least one dataset should be passed")
+        self.datasets = args or kwargs
+        parts = list(args or kwargs.values())
+        self._length = len(parts[0])
+        if any(len(d) != self._length for d in parts):
+            raise ValueError(f"Size mismatch between datasets: lengths {[len(d) for d in parts]}")
+
+    def __getitem__(self, index):
+        if isinstance(self.datasets, dict):
+            return {key: d[index] for key, d in self.datasets.items()}
+        return tuple(d[index] for d in self.datasets)
+
+    def __len__(self):
+        return self._length
+
+
 class Subset(Dataset):
-    """The samples of ``dataset`` at ``indices``, in that order."""
+    """The samples of ``dataset`` at ``indices``, in that order (``indices`` kept as given)."""
 
     def __init__(self, dataset, indices):
         self.dataset = dataset
-        self.indices = numpy.asarray(indices, dtype=numpy.int64).reshape(-1)
+        self.indices = indices
 
     def __getitem__(self, index):
-        return self.dataset[int(self.indices[operator.index(index)])]
+        if isinstance(index, list):
+            return self.dataset[[self.indices[i] for i in index]]
+        return self.dataset[self.indices[index]]
 
     def __getitems__(self, indices):
-        return fetch_batch(self.dataset, self.indices[numpy.asarray(indices)])
+        """The underlying dataset's ``__getitems__`` at the mapped indices, else the list of samples (torch's)."""
+        mapped = [self.indices[int(i)] for i in indices]
+        if callable(getattr(self.dataset, "__getitems__", None)):
+            return self.dataset.__getitems__(mapped)
+        return [self.dataset[i] for i in mapped]
 
     def __len__(self):
         return len(self.indices)
@@ -115,21 +164,45 @@ class ConcatDataset(Dataset):
     def __init__(self, datasets):
         self.datasets = list(datasets)
         if not self.datasets:
-            raise ValueError("ConcatDataset needs at least one dataset")
-        self.cumulative_sizes = list(numpy.cumsum([len(d) for d in self.datasets]))
+            raise AssertionError("datasets should not be an empty iterable")
+        for d in self.datasets:
+            if isinstance(d, IterableDataset):
+                raise AssertionError("ConcatDataset does not support IterableDataset")
+        self.cumulative_sizes = numpy.cumsum([len(d) for d in self.datasets]).tolist()
 
     def __getitem__(self, index):
         index = operator.index(index)
         if index < 0:
+            if -index > len(self):
+                raise ValueError("absolute value of index should not exceed dataset length")
             index += len(self)
-        if not 0 <= index < len(self):
-            raise IndexError(f"index out of range for a ConcatDataset of {len(self)} samples")
+        if index >= len(self):
+            raise IndexError(f"index {index} is out of range for a ConcatDataset of {len(self)} samples")
         which = bisect.bisect_right(self.cumulative_sizes, index)
         start = self.cumulative_sizes[which - 1] if which else 0
         return self.datasets[which][index - start]
 
     def __len__(self):
-        return int(self.cumulative_sizes[-1])
+        return self.cumulative_sizes[-1]
+
+
+class ChainDataset(IterableDataset):
+    """Several IterableDatasets, one stream after the other."""
+
+    def __init__(self, datasets):
+        self.datasets = datasets
+
+    def _parts(self):
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):
+                raise AssertionError("ChainDataset only supports IterableDataset")
+            yield d
+
+    def __iter__(self):
+        return itertools.chain.from_iterable(self._parts())
+
+    def __len__(self):
+        return sum(len(d) for d in self._parts())
 
 
 def _split_lengths(lengths, n):
@@ -139,11 +212,15 @@ def _split_lengths(lengths, n):
     turn until all n samples are placed.
     """
     lengths = list(lengths)
-    if lengths and all(isinstance(x, float) for x in lengths) and math.isclose(sum(lengths), 1.0) \
-            and all(0 <= x <= 1 for x in lengths):
+    if lengths and math.isclose(sum(lengths), 1.0) and sum(lengths) <= 1 and all(
+            isinstance(x, (int, float)) and 0 <= x <= 1 for x in lengths):
         counts = [int(math.floor(n * x)) for x in lengths]
         for i in range(n - sum(counts)):
             counts[i % len(counts)] += 1
+        for i, count in enumerate(counts):
+            if count == 0:
+                warnings.warn(f"Length of split at index {i} is 0. This might result in an empty dataset.",
+                              stacklevel=3)
         return counts
     if not all(isinstance(x, int) and x >= 0 for x in lengths):
         raise ValueError(f"random_split lengths must be non-negative ints or fractions summing to 1, got {lengths}")
@@ -154,14 +231,16 @@ def _split_lengths(lengths, n):
     return lengths
 
 
-def random_split(dataset, lengths, seed=None):
+def random_split(dataset, lengths, generator=None, *, seed=None):
     """Disjoint random ``Subset``s of the given lengths (ints, or fractions summing to 1).
 
-    The permutation comes from ``numpy.random.default_rng(seed)``; with
-    ``seed=None`` from backprop's global generator (``bp.manual_seed``).
+    The permutation is drawn from ``generator`` (a ``bp.Generator``, NumPy Generator or int seed), from
+    ``numpy.random.default_rng(seed)``, or else from backprop's global generator (``bp.manual_seed``).
     """
+    if generator is not None and seed is not None:
+        raise ValueError("random_split takes a generator or a seed, not both")
     counts = _split_lengths(lengths, len(dataset))
-    rng = creation.generator() if seed is None else numpy.random.default_rng(seed)
-    order = rng.permutation(len(dataset))
-    bounds = numpy.cumsum([0] + counts)
+    rng = numpy.random.default_rng(seed) if seed is not None else numpy_generator(generator)
+    order = rng.permutation(sum(counts)).tolist()
+    bounds = list(itertools.accumulate(counts, initial=0))
     return [Subset(dataset, order[start:stop]) for start, stop in zip(bounds[:-1], bounds[1:])]
