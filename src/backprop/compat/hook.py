@@ -37,7 +37,7 @@ _VISION = "backprop.compat.torchvision"
 # torch's module -> where its names come from, searched in order
 MODULES = {
     "torch": ("backprop",),
-    "torch.nn": ("backprop.nn",),
+    "torch.nn": ("backprop.nn", f"{_SHIMS}:nn"),
     "torch.nn.functional": ("backprop.nn.functional",),
     "torch.nn.init": ("backprop.nn.init",),
     "torch.nn.utils": ("backprop.nn.utils",),
@@ -155,6 +155,8 @@ class TorchModule(types.ModuleType):
                     return getattr(source, attribute)
                 except AttributeError:
                     continue
+                except NotImplementedError as error:  # a source that refuses its missing names (backprop.sparse)
+                    raise AttributeError(str(error)) from None
         if not self._sources() and self._backprop_sources:
             missing = ", ".join(s.partition(":")[0] for s in self._backprop_sources)
             raise AttributeError(not_provided(name, f"backprop has no {missing} yet"))

@@ -116,6 +116,11 @@ class DataParallel(Module):
 
 
 @_namespace
+class nn:  # noqa: N801  (fallbacks for names torch.nn has and backprop.nn lacks)
+    DataParallel = DataParallel
+
+
+@_namespace
 class parallel:  # noqa: N801  (torch.nn.parallel)
     DataParallel = DataParallel
     DistributedDataParallel = refusal(
