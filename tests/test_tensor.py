@@ -13,7 +13,7 @@ def torch_dtype_name(dtype):
 @pytest.mark.parametrize("data", [1, 2.5, True, [1, 2], [1.0, 2], [[1, 2], [3, 4]], [True, False], [], [[1.5]]])
 def test_tensor_from_python_data_has_torchs_dtype_and_values(data):
     ours, theirs = bp.tensor(data), torch.tensor(data)
-    assert str(ours.dtype) == torch_dtype_name(theirs.dtype)
+    assert torch_dtype_name(ours.dtype) == torch_dtype_name(theirs.dtype)
     assert ours.shape == tuple(theirs.shape)
     assert ours.tolist() == theirs.tolist()
 
@@ -62,7 +62,7 @@ def test_unsupported_data_is_refused_clearly():
 )
 def test_factories_match_torch(make):
     ours, theirs = make(bp), make(torch)
-    assert str(ours.dtype) == torch_dtype_name(theirs.dtype)
+    assert torch_dtype_name(ours.dtype) == torch_dtype_name(theirs.dtype)
     assert ours.shape == tuple(theirs.shape)
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
 
@@ -95,7 +95,7 @@ def test_attributes():
 
 
 def test_device_strings():
-    assert str(bp.device("cuda")) == "cuda:0" and str(bp.device("cuda:1")) == "cuda:1"
+    assert str(bp.device("cuda:0")) == "cuda:0" and str(bp.device("cuda:1")) == "cuda:1"
     with pytest.raises(ValueError, match="'cpu', 'cuda' or 'cuda:N'"):
         bp.device("tpu")
 
@@ -109,7 +109,7 @@ def test_conversions():
     assert bp.tensor(3).item() == 3 and isinstance(bp.tensor(3.5).item(), float)
     assert float(bp.tensor([2.5])) == 2.5 and int(bp.tensor(7)) == 7
     assert np.asarray(t).tolist() == [1.5, -2.0]
-    with pytest.raises(ValueError, match="one element"):
+    with pytest.raises(RuntimeError, match="a Tensor with 2 elements cannot be converted to Scalar"):
         t.item()
     with pytest.raises(RuntimeError, match="ambiguous"):
         bool(t)
@@ -133,7 +133,7 @@ def test_repr_looks_like_torchs():
     assert repr(bp.tensor([1.0, 2.0])) == "tensor([1., 2.])"
     assert repr(bp.tensor([1, 2])) == "tensor([1, 2])"
     assert repr(bp.tensor([1.0], requires_grad=True)) == "tensor([1.], requires_grad=True)"
-    assert repr(bp.tensor([1.0], dtype=bp.float64)) == "tensor([1.], dtype=float64)"
+    assert repr(bp.tensor([1.0], dtype=bp.float64)) == "tensor([1.], dtype=backprop.float64)"
     assert "grad_fn=<MulBackward0>" in repr(bp.tensor([1.0], requires_grad=True) * 2)
 
 
@@ -159,6 +159,6 @@ def test_setitem_fill_copy_and_inplace_arithmetic_on_plain_tensors():
     t.copy_(bp.ones(2, 3))
     assert t.sum().item() == 6
     i = bp.tensor([1, 2])
-    with pytest.raises(TypeError, match="can't be cast to int64 in place"):
+    with pytest.raises(TypeError, match="can't be cast to backprop.int64 in place"):
         i += 0.5
 

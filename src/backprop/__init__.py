@@ -11,24 +11,50 @@ from backprop.autograd import (
     enable_grad, inference_mode, is_anomaly_check_nan_enabled, is_anomaly_enabled, is_grad_enabled,
     is_inference_mode_enabled, no_grad, set_grad_enabled,
 )
-from backprop.backend import device
+from backprop.backend import device, get_default_device, get_num_threads, set_default_device, set_num_threads
 from backprop.creation import (
-    arange, as_tensor, eye, from_numpy, full, full_like, get_rng_state, linspace, manual_seed, set_rng_state, ones, ones_like, rand, randint,
-    randn, tensor, zeros, zeros_like,
+    arange, as_tensor, bernoulli, complex, empty, empty_like, eye, from_numpy, full, full_like, linspace, logspace,
+    meshgrid, multinomial, normal, ones, ones_like, poisson, rand, rand_like, randint, randint_like, randn,
+    randn_like, randperm, tensor, tril_indices, triu_indices, zeros, zeros_like,
 )
-from backprop.dtypes import float16, float32, float64, int8, int16, int32, int64, uint8, result_type
-from backprop.dtypes import bool_ as bool  # noqa: A001  (torch's name; shadows the builtin only here)
+from backprop.dtypes import (
+    DType as dtype, float16, float32, float64, get_default_dtype, int8, int16, int32, int64, result_type,
+    set_default_dtype, uint8,
+)
+from backprop.dtypes import bool_ as bool  # noqa: A001  (torch's names; they shadow the builtins only here)
+from backprop.dtypes import float32 as float, float64 as double, float16 as half  # noqa: A001
+from backprop.dtypes import int64 as long, int32 as int, int16 as short  # noqa: A001
 from backprop.ops import manifest as _manifest
+from backprop.random import (
+    Generator, default_generator, fork_rng, get_rng_state, initial_seed, manual_seed, seed, set_rng_state,
+)
 from backprop.serialization import load, save
 from backprop import nn  # noqa: E402,F401  (after the core it builds on)
-from backprop import cuda, data, linalg, optim, sparse  # noqa: E402,F401
-from backprop.tensor import Tensor
+from backprop import accelerator, cuda, data, linalg, optim, random, sparse  # noqa: E402,F401
+from backprop.tensor import (
+    Size, Tensor, channels_last, channels_last_3d, contiguous_format, get_printoptions, legacy_types, memory_format,
+    preserve_format, set_printoptions,
+)
 
 globals().update({entry.name: entry.function for entry in _manifest.entries() if entry.function_export})
+globals().update(legacy_types("cpu"))  # FloatTensor, LongTensor ...
 
 __version__ = "0.1.0"
 
 _LAZY = ("attacks", "classic", "distributed", "explain", "generative", "models", "pretrain", "rl", "train")  # imported on first use: they pull in more than `import backprop` needs
+
+
+def is_tensor(obj):
+    """True when ``obj`` is a backprop Tensor (or a Parameter)."""
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(input):
+    return input.is_floating_point()
+
+
+def numel(input):
+    return input.numel()
 
 
 def __getattr__(name):

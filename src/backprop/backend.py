@@ -60,6 +60,24 @@ class device:
 
 
 CPU = device("cpu")
+_default_device = CPU  # where factories put a tensor when no device= is given (set_default_device)
+
+
+def set_default_device(dev):
+    """Make ``dev`` (``"cuda"``, ``"cpu"``, a ``device``; None for the CPU) where factories and ``tensor()`` put
+    new tensors when no ``device=`` is given, as torch.set_default_device."""
+    global _default_device
+    _default_device = CPU if dev is None else device(dev)
+
+
+def get_default_device():
+    """The device of new tensors when none is given (the CPU unless ``set_default_device`` changed it)."""
+    return _default_device
+
+
+def placed(dev):
+    """``dev`` as a device, the default device when None."""
+    return _default_device if dev is None else device(dev)
 
 
 def _import_cupy():
@@ -175,3 +193,26 @@ def tune_allocator(mmap_threshold=32 << 20, trim_threshold=256 << 20):
 
 
 tune_allocator()
+
+
+def _threadpoolctl():
+    try:
+        import threadpoolctl
+    except ImportError as error:
+        raise RuntimeError("set_num_threads/get_num_threads need threadpoolctl, which is not installed: "
+                           "pip install threadpoolctl (it comes with 'backprop[train]')") from error
+    return threadpoolctl
+
+
+def set_num_threads(n):
+    """How many threads NumPy's BLAS (matrix products, convolutions) may use, as torch.set_num_threads
+    (through threadpoolctl; the rest of NumPy runs on one thread)."""
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"set_num_threads expects a positive integer, got {n!r}")
+    _threadpoolctl().threadpool_limits(limits=n, user_api="blas")
+
+
+def get_num_threads():
+    """How many threads NumPy's BLAS uses (the CPUs' count when no BLAS library is loaded)."""
+    counts = [pool["num_threads"] for pool in _threadpoolctl().threadpool_info() if pool["user_api"] == "blas"]
+    return max(counts) if counts else (os.cpu_count() or 1)

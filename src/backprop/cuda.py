@@ -12,8 +12,12 @@ CuPy or a driver is missing rather than raising.
 True
 """
 from backprop import backend
+from backprop.tensor import legacy_types
 
-__all__ = ["is_available", "device_count", "current_device", "synchronize", "get_device_name"]
+__all__ = ["is_available", "device_count", "current_device", "set_device", "synchronize", "get_device_name",
+           "manual_seed", "manual_seed_all", "seed", "seed_all", "empty_cache", "is_initialized"]
+
+globals().update(legacy_types("cuda"))  # bp.cuda.FloatTensor ...: torch's legacy constructors of CUDA tensors
 
 
 def _cupy():
@@ -63,3 +67,38 @@ def synchronize(device=None):
     cupy = _require()
     index = 0 if device is None else (device if isinstance(device, int) else backend.device(device).index)
     cupy.cuda.Device(index).synchronize()
+
+
+def set_device(device):
+    """Make GPU ``device`` (an index, 'cuda:N' or a device) the one new CUDA tensors go to."""
+    index = device if isinstance(device, int) else backend.device(device).index
+    _require().cuda.Device(index).use()
+
+
+def is_initialized():
+    """True once CuPy has been loaded for a GPU."""
+    return backend.cupy is not None
+
+
+# Random draws on a GPU come from backprop's default generator (drawn on the host, then moved), which
+# bp.manual_seed seeds: these are accepted, and change nothing, with or without a GPU.
+def manual_seed(seed):
+    """Accepted as torch.cuda.manual_seed; GPU draws follow ``bp.manual_seed`` (the one generator)."""
+
+
+def manual_seed_all(seed):
+    """Accepted as torch.cuda.manual_seed_all; GPU draws follow ``bp.manual_seed``."""
+
+
+def seed():
+    """Accepted as torch.cuda.seed."""
+
+
+def seed_all():
+    """Accepted as torch.cuda.seed_all."""
+
+
+def empty_cache():
+    """Hand the GPU memory CuPy keeps for reuse back to the driver (nothing to do without a GPU)."""
+    if backend.cupy is not None:
+        backend.cupy.get_default_memory_pool().free_all_blocks()

@@ -1,30 +1,154 @@
 """Data types and PyTorch's type-promotion rules.
 
-The dtypes are plain NumPy dtypes, so ``t.dtype == bp.float32`` and
-``t.dtype == numpy.float32`` both hold.
+A dtype is a ``DType``: printed as torch prints its dtypes (``backprop.float32``), equal to and hashed as the
+NumPy dtype it stands for, so ``t.dtype == bp.float32``, ``t.dtype == numpy.float32`` and
+``numpy.zeros(2, dtype=bp.float32)`` all work (NumPy takes any object with a ``.dtype`` as a dtype).
 
 Promotion follows ``torch.result_type``. Operands are ranked in three
 levels: tensors with dimensions, 0-d tensors, and Python numbers. Within a
 level dtypes promote as usual (a float beats an int, a wider type beats a
 narrower one). A lower level only changes the result when it is of a
 higher *category* (bool < integer < floating): ``int64_tensor * 2.5`` is
-float32 (the default float), ``float16_tensor * 2.0`` stays float16, and
-``float32_tensor + float64_0d_tensor`` stays float32.
+the default float dtype (float32 unless ``set_default_dtype`` changed it), ``float16_tensor * 2.0`` stays
+float16, and ``float32_tensor + float64_0d_tensor`` stays float32.
 """
 import numpy
 
-float16 = numpy.dtype("float16")
-float32 = numpy.dtype("float32")
-float64 = numpy.dtype("float64")
-int8 = numpy.dtype("int8")
-int16 = numpy.dtype("int16")
-int32 = numpy.dtype("int32")
-int64 = numpy.dtype("int64")
-uint8 = numpy.dtype("uint8")
-bool_ = numpy.dtype("bool")
+display_prefix = "backprop"  # how a dtype and a Size print: backprop.float32, backprop.Size([2, 3])
 
-default_float = float32
+
+class DType:
+    """One of backprop's dtypes: torch's attributes (``is_floating_point``, ``is_signed``, ``itemsize``) and, for
+    the code that treats it as one, every attribute of the NumPy dtype it stands for (``kind``, ``name`` ...).
+
+    >>> import backprop as bp, numpy
+    >>> bp.float32, bp.float32 == numpy.float32, numpy.dtype(bp.long)
+    (backprop.float32, True, dtype('int64'))
+    """
+
+    __slots__ = ("dtype", "_torch_name")
+
+    def __init__(self, name):
+        self.dtype = numpy.dtype("bool" if name == "bool" else name)
+        self._torch_name = name
+
+    def __repr__(self):
+        return f"{display_prefix}.{self._torch_name}"
+
+    __str__ = __repr__
+
+    def __eq__(self, other):
+        if isinstance(other, DType):
+            return self.dtype == other.dtype
+        if isinstance(other, numpy.dtype):
+            return self.dtype == other
+        if other is None or other is float or other is int or other is bool or other is complex:
+            return False
+        try:
+            return self.dtype == numpy.dtype(other)
+        except (TypeError, ValueError):
+            return NotImplemented
+
+    def __ne__(self, other):
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    def __hash__(self):
+        return hash(self.dtype)
+
+    def __reduce__(self):
+        return _by_name, (self._torch_name,)
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+    @property
+    def is_floating_point(self):
+        return self.dtype.kind == "f"
+
+    @property
+    def is_complex(self):
+        return self.dtype.kind == "c"
+
+    @property
+    def is_signed(self):
+        return self.dtype.kind in "fic"
+
+    @property
+    def itemsize(self):
+        return self.dtype.itemsize
+
+    @property
+    def kind(self):
+        return self.dtype.kind
+
+    @property
+    def name(self):
+        return self.dtype.name
+
+    @property
+    def type(self):
+        return self.dtype.type
+
+    @property
+    def char(self):
+        return self.dtype.char
+
+    def __getattr__(self, name):  # the rest of numpy.dtype's attributes: str, num, byteorder, descr ...
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self.dtype, name)
+
+
+float16 = DType("float16")
+float32 = DType("float32")
+float64 = DType("float64")
+int8 = DType("int8")
+int16 = DType("int16")
+int32 = DType("int32")
+int64 = DType("int64")
+uint8 = DType("uint8")
+bool_ = DType("bool")
+
 SUPPORTED = (float16, float32, float64, int8, int16, int32, int64, uint8, bool_)
+_BY_NUMPY = {d.dtype: d for d in SUPPORTED}
+_BY_NAME = {d._torch_name: d for d in SUPPORTED}
+default_float = float32
+
+
+def _by_name(name):
+    return _BY_NAME[name]
+
+
+def of(numpy_dtype):
+    """The DType of a NumPy dtype (of an array); a dtype backprop does not know comes back as it is."""
+    return _BY_NUMPY.get(numpy_dtype, numpy_dtype)
+
+
+def get_default_dtype():
+    """The dtype of floats made from Python numbers and of the float factories (``rand``, ``zeros`` ...)."""
+    return default_float
+
+
+def set_default_dtype(d):
+    """Make ``d`` (a floating dtype: float32, float64 or float16) the default float dtype, as
+    ``torch.set_default_dtype``: factories, ``tensor([1.0])`` and int-with-Python-float promotion use it.
+
+    >>> import backprop as bp
+    >>> bp.set_default_dtype(bp.float64); bp.tensor([1.5]).dtype
+    backprop.float64
+    >>> bp.set_default_dtype(bp.float32)
+    """
+    global default_float
+    known = isinstance(d, (DType, numpy.dtype)) or (isinstance(d, type) and issubclass(d, numpy.generic))
+    resolved = _BY_NUMPY.get(numpy.dtype(d)) if known else None
+    if resolved is None or not resolved.is_floating_point:
+        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+    default_float = resolved
+
 
 _BOOL, _INT, _FLOAT = 0, 1, 2
 
@@ -46,16 +170,19 @@ def is_floating(dtype):
 
 
 def as_dtype(dtype):
-    """Normalise ``float``, ``"float32"``, ``numpy.float32`` ... to a NumPy dtype."""
-    if dtype is None:
-        return None
+    """Normalise ``bp.float32``, ``float``, ``"float32"``, ``numpy.float32`` ... to backprop's DType."""
+    if dtype is None or type(dtype) is DType:
+        return dtype
     if dtype is float:
         return default_float
     if dtype is int:
         return int64
-    resolved = numpy.dtype(dtype)
-    if resolved not in SUPPORTED:
-        raise TypeError(f"unsupported dtype {resolved}; expected one of {', '.join(map(str, SUPPORTED))}")
+    try:
+        resolved = _BY_NUMPY.get(numpy.dtype(dtype))
+    except TypeError:
+        raise TypeError(f"expected a dtype such as backprop.float32, got {dtype!r}") from None
+    if resolved is None:
+        raise TypeError(f"unsupported dtype {numpy.dtype(dtype)}; expected one of {', '.join(map(str, SUPPORTED))}")
     return resolved
 
 
@@ -84,7 +211,7 @@ def result_type(*operands):
 
     >>> import backprop as bp
     >>> result_type(bp.tensor([1, 2]), 2.5)
-    dtype('float32')
+    backprop.float32
     """
     dims = zero_dims = scalars = None
     for x in operands:
@@ -99,4 +226,4 @@ def result_type(*operands):
     for level in (dims, zero_dims, scalars):
         if level is not None and (result is None or category(level) > category(result)):
             result = level
-    return result
+    return _BY_NUMPY.get(result, result)

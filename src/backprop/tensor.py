@@ -8,6 +8,7 @@ and leaves dL/dt in ``t.grad`` for every leaf ``t``.
 Operators and methods only translate arguments and call the ops in
 ``backprop.ops``, where each op's forward and backward live side by side.
 """
+import math
 import weakref
 
 import numpy
@@ -34,8 +35,11 @@ class Tensor:
     __array_ufunc__ = None  # NumPy defers to us: array + tensor calls Tensor.__radd__
     __array_priority__ = 1000
 
-    def __init__(self, data, dtype=None, requires_grad=False, device=None):
-        self._data = _to_array(data, dtype, device)
+    def __init__(self, *args, dtype=None, requires_grad=False, device=None):
+        """torch's legacy constructor: ``Tensor(2, 3)`` (sizes: uninitialised), ``Tensor([1, 2])`` (data, as the
+        default float dtype), ``Tensor(other)`` (shares ``other``'s memory), ``Tensor()`` (empty). ``dtype=``
+        and ``requires_grad=`` are backprop's additions; prefer ``bp.tensor(data)``."""
+        self._data = _legacy_array(args, dtypes.as_dtype(dtype), device, "Tensor")
         self.grad = None
         self.grad_fn = None
         self._version = [0]
@@ -96,7 +100,7 @@ class Tensor:
 
     @property
     def shape(self):
-        return self._data.shape
+        return Size(self._data.shape)
 
     @property
     def ndim(self):
@@ -104,11 +108,52 @@ class Tensor:
 
     @property
     def dtype(self):
-        return self._data.dtype
+        dtype = self._data.dtype
+        return _DTYPES.get(dtype, dtype)
 
     @property
     def device(self):
         return backend.device_of(self._data)
+
+    @property
+    def is_cuda(self):
+        return self.device.type == "cuda"
+
+    @property
+    def itemsize(self):
+        return self._data.itemsize
+
+    @property
+    def nbytes(self):
+        return int(self._data.size) * self._data.itemsize
+
+    def element_size(self):
+        return self._data.itemsize
+
+    def is_floating_point(self):
+        return self._data.dtype.kind == "f"
+
+    def is_complex(self):
+        return self._data.dtype.kind == "c"
+
+    def stride(self, dim=None):
+        """Steps in elements between neighbours along each dimension (of the NumPy/CuPy array underneath)."""
+        strides = tuple(step // self._data.itemsize for step in self._data.strides)
+        return strides if dim is None else strides[dim]
+
+    def data_ptr(self):
+        """The address of the first element."""
+        return _address(self._data)
+
+    def storage_offset(self):
+        """How many elements after the start of the memory it shares (its base array's) this tensor starts."""
+        root = self._data
+        while backend.is_array(root.base):
+            root = root.base
+        return (_address(self._data) - _address(root)) // self._data.itemsize
+
+    def is_contiguous(self, memory_format=None):
+        return bool(self._data.flags.c_contiguous)
 
     @property
     def is_leaf(self):
@@ -129,13 +174,17 @@ class Tensor:
         return self.transpose(-2, -1)
 
     def size(self, dim=None):
-        return self.shape if dim is None else self.shape[dim]
+        return Size(self._data.shape) if dim is None else self._data.shape[dim]
 
     def dim(self):
         return self._data.ndim
 
+    ndimension = dim
+
     def numel(self):
         return int(self._data.size)
+
+    nelement = numel
 
     def __len__(self):
         if self.ndim == 0:
@@ -212,15 +261,23 @@ class Tensor:
         t._version = self._version
         return t
 
+    def detach_(self):
+        """Cut this tensor off the graph in place: it becomes a leaf that does not require grad."""
+        if self._base is not None and self._base.requires_grad:
+            raise RuntimeError("detach_() of a view is not allowed: use detach(), which returns a new tensor")
+        self.grad_fn, self.requires_grad = None, False
+        return self
+
     # -------------------------------------------------------------- convert
-    def numpy(self):
-        if self.requires_grad:
+    def numpy(self, force=False):
+        if self.requires_grad and not force:
             raise RuntimeError("can't call numpy() on a tensor that requires grad; use .detach().numpy()")
         return backend.to_numpy(self._data)
 
     def item(self):
         if self._data.size != 1:
-            raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar "
+                               "(item() needs a tensor with one element)")
         return self._data.item()
 
     def tolist(self):
@@ -230,59 +287,116 @@ class Tensor:
         array = backend.to_numpy(self._data)
         return array if dtype is None else array.astype(dtype)
 
-    def to(self, *args, dtype=None, device=None, copy=False):
-        """``t.to("cuda")``, ``t.to(bp.float64)``, ``t.to(other_tensor)``, or both."""
+    def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False, memory_format=None):
+        """torch's forms: ``t.to(dtype)``, ``t.to(device)``, ``t.to(device, dtype)``, ``t.to(other_tensor)``,
+        with ``non_blocking`` (accepted; NumPy and CuPy copies are synchronous here) and ``copy``."""
+        flags = []
         for arg in args:
             if isinstance(arg, Tensor):
                 dtype, device = arg.dtype, arg.device
-            elif isinstance(arg, (str, backend.device)):
+            elif isinstance(arg, bool):
+                flags.append(arg)
+            elif isinstance(arg, (str, backend.device, int)):
                 device = arg
             else:
                 dtype = arg
+        if len(flags) > 1:
+            copy = flags[1]
         result = self
-        if dtype is not None and dtypes.as_dtype(dtype) != self.dtype:
-            result = ops.cast(result, dtypes.as_dtype(dtype))
-        if device is not None and backend.device(device) != self.device:
-            result = ops.to_device(result, backend.device(device))
+        if dtype is not None:
+            dtype = dtypes.as_dtype(dtype)
+            if dtype != self._data.dtype:
+                result = ops.cast(result, dtype)
+        if device is not None:
+            device = backend.device("cuda", device) if isinstance(device, int) else backend.device(device)
+            if device != self.device:
+                result = ops.to_device(result, device)
         if copy and result is self:
             result = self.clone()
         return result
 
-    def float(self):
+    def float(self, memory_format=None):
         return self.to(dtypes.float32)
 
-    def double(self):
+    def double(self, memory_format=None):
         return self.to(dtypes.float64)
 
-    def half(self):
+    def half(self, memory_format=None):
         return self.to(dtypes.float16)
 
-    def long(self):
+    def long(self, memory_format=None):
         return self.to(dtypes.int64)
 
-    def int(self):
+    def int(self, memory_format=None):
         return self.to(dtypes.int32)
 
-    def bool(self):
+    def short(self, memory_format=None):
+        return self.to(dtypes.int16)
+
+    def char(self, memory_format=None):
+        return self.to(dtypes.int8)
+
+    def byte(self, memory_format=None):
+        return self.to(dtypes.uint8)
+
+    def bool(self, memory_format=None):
         return self.to(dtypes.bool_)
+
+    def type(self, dtype=None, non_blocking=False, **kwargs):
+        """Without an argument, torch's name of this tensor's type ('torch.FloatTensor', 'torch.cuda.LongTensor'
+        ...); with a dtype, a legacy type (``bp.DoubleTensor``) or such a name, this tensor cast to it."""
+        if dtype is None:
+            return _legacy_name(self.dtype, self.device.type)
+        device = None
+        if isinstance(dtype, str) and dtype.endswith("Tensor"):
+            dtype, device = _legacy_type_of_name(dtype)
+        elif isinstance(dtype, _LegacyType):
+            dtype, device = dtype.dtype, dtype.device_type
+        return self.to(dtype=dtype, device=device if device != self.device.type else None)
 
     def type_as(self, other):
         return self.to(other.dtype)
 
-    def cpu(self):
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        """A new tensor (a copy) of ``data``, with this tensor's dtype and device unless given."""
+        t = Tensor._make(_to_array(data, dtype or self.dtype, device or self.device))
+        return t.requires_grad_(True) if requires_grad else t
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        return self._new("empty", size, dtype, device, requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        return self._new("zeros", size, dtype, device, requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        return self._new("ones", size, dtype, device, requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+        return self._new("full", (size,), dtype, device, requires_grad, fill_value)
+
+    def _new(self, name, size, dtype, device, requires_grad, *fill):
+        """``new_NAME``: an array of ``xp.NAME`` with this tensor's dtype and device unless given."""
+        xp = backend.namespace(self.device if device is None else device)
+        dtype = dtypes.as_dtype(dtype) or self.dtype
+        t = Tensor._make(getattr(xp, name)(ops.util.shape_arg(size), *fill, dtype=dtype.dtype))
+        return t.requires_grad_(True) if requires_grad else t
+
+    def cpu(self, memory_format=None):
         return self.to("cpu")
 
-    def cuda(self, index=0):
-        return self.to(backend.device("cuda", index))
+    def cuda(self, device=None, non_blocking=False, memory_format=None):
+        if device is None or isinstance(device, int):
+            device = backend.device("cuda", device or 0)
+        return self.to(device)
 
-    def contiguous(self):
-        return self
+    def contiguous(self, memory_format=None):
+        """This tensor when its elements lie in row-major order (``is_contiguous()``), else a copy that does."""
+        return self if self._data.flags.c_contiguous else ops.clone(self)
 
     def __bool__(self):
         if self._data.size != 1:
-            raise RuntimeError(
-                f"the truth value of a tensor with {self._data.size} elements is ambiguous; use .any() or .all()"
-            )
+            amount = "no values" if self._data.size == 0 else "more than one value"
+            raise RuntimeError(f"Boolean value of Tensor with {amount} is ambiguous; use .any() or .all()")
         return bool(self._data)
 
     def __float__(self):
@@ -293,26 +407,21 @@ class Tensor:
 
     def __index__(self):
         if dtypes.category(self.dtype) == 2 or self._data.size != 1:
-            raise TypeError(f"only integer tensors of a single element can be an index, got {self.dtype} {self.shape}")
+            raise TypeError(f"only integer tensors of a single element can be converted to an index, got "
+                            f"{self.dtype} of shape {tuple(self.shape)}")
         return int(self.item())
 
     __hash__ = object.__hash__
 
     def __repr__(self):
-        body = numpy.array2string(
-            backend.to_numpy(self._data), separator=", ", prefix="tensor(", precision=4,
-            floatmode="maxprec_equal" if dtypes.is_floating(self.dtype) else "maxprec",
-        )
-        extras = []
-        if self.dtype not in (dtypes.float32, dtypes.int64, dtypes.bool_):
-            extras.append(f"dtype={self.dtype}")
-        if self.device != backend.CPU:
-            extras.append(f"device='{self.device}'")
-        if self.grad_fn is not None:
-            extras.append(f"grad_fn={self.grad_fn!r}")
-        elif self.requires_grad:
-            extras.append("requires_grad=True")
-        return "tensor(" + ", ".join([body] + extras) + ")"
+        return _tensor_repr(self)
+
+    def __format__(self, spec):
+        """A 0-d tensor formats as its number (``f"{loss:.4f}"``); any other as its repr (a format spec raises
+        TypeError, as in torch)."""
+        if self._data.ndim == 0:
+            return self.item().__format__(spec)
+        return object.__format__(self, spec)
 
     # ------------------------------------------------------------- in place
     # An in-place op computes its result out of place (recorded as usual), writes the values into this
@@ -415,17 +524,66 @@ class Tensor:
     def copy_(self, source, non_blocking=False):
         return self._inplace("copy_()", lambda t: ops.overwrite(t, source))
 
-    def normal_(self, mean=0.0, std=1.0, generator=None):
+    # random fills: the values drawn on the host by backprop.creation, then written in as fill_ writes
+    def _fill_random(self, name, values):
+        return self._inplace(name, lambda t: ops.overwrite(t, values))
+
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
         from backprop.creation import randn
 
-        values = randn(*self.shape, dtype=self.dtype, device=self.device, generator=generator) * std + mean
-        return self._inplace("normal_()", lambda t: ops.overwrite(t, values))
+        values = randn(*self.shape, dtype=self._floating_or_default(), generator=generator) * std + mean
+        return self._fill_random("normal_()", values)
 
-    def uniform_(self, a=0.0, b=1.0, generator=None):
+    def uniform_(self, a=0.0, b=1.0, *, generator=None):
         from backprop.creation import rand
 
-        values = rand(*self.shape, dtype=self.dtype, device=self.device, generator=generator) * (b - a) + a
-        return self._inplace("uniform_()", lambda t: ops.overwrite(t, values))
+        values = rand(*self.shape, dtype=self._floating_or_default(), generator=generator) * (b - a) + a
+        return self._fill_random("uniform_()", values)
+
+    def _floating_or_default(self):
+        return self.dtype if self.is_floating_point() else dtypes.default_float
+
+    def _draw(self, name, kind, generator, *parameters):
+        from backprop.creation import draw
+
+        return self._fill_random(name, draw(kind, self._data.shape, self.dtype, generator, *parameters))
+
+    def random_(self, from_=0, to=None, *, generator=None):
+        """Integers uniform on [from_, to) (``random_(to)``: [0, to); no bound: [0, 2^mantissa] for floats,
+        the dtype's range for integers), as torch's ``random_(from, to)``."""
+        if to is None and from_ != 0:
+            from_, to = 0, from_
+        return self._draw("random_()", "random", generator, from_, to)
+
+    def exponential_(self, lambd=1.0, *, generator=None):
+        return self._draw("exponential_()", "exponential", generator, lambd)
+
+    def geometric_(self, p, *, generator=None):
+        return self._draw("geometric_()", "geometric", generator, p)
+
+    def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
+        return self._draw("log_normal_()", "log_normal", generator, mean, std)
+
+    def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
+        return self._draw("cauchy_()", "cauchy", generator, median, sigma)
+
+    def bernoulli_(self, p=0.5, *, generator=None):
+        from backprop.creation import bernoulli
+
+        probability = p.to(self.device) if isinstance(p, Tensor) else p
+        like = probability if isinstance(probability, Tensor) else self
+        return self._fill_random("bernoulli_()", bernoulli(like, None if like is probability else probability,
+                                                           generator=generator).expand(*self.shape))
+
+    def bernoulli(self, p=None, *, generator=None):
+        from backprop.creation import bernoulli
+
+        return bernoulli(self, p, generator=generator)
+
+    def multinomial(self, num_samples, replacement=False, *, generator=None):
+        from backprop.creation import multinomial
+
+        return multinomial(self, num_samples, replacement, generator=generator)
 
     def __iadd__(self, other):
         return self._inplace("+=", lambda t: ops.add(t, other))
@@ -506,23 +664,72 @@ class Tensor:
     def __ne__(self, other):
         return ops.compare(self, other, "not_equal")
 
+    # & | ^ ~ // % << >>: torch's functions of the same meaning, looked up when called
     def __and__(self, other):
-        return ops.logical(self, other, "bitwise_and")
+        return _bitwise("bitwise_and", self, other)
 
     __rand__ = __and__
 
     def __or__(self, other):
-        return ops.logical(self, other, "bitwise_or")
+        return _bitwise("bitwise_or", self, other)
 
     __ror__ = __or__
 
     def __xor__(self, other):
-        return ops.logical(self, other, "bitwise_xor")
+        return _bitwise("bitwise_xor", self, other)
 
     __rxor__ = __xor__
 
     def __invert__(self):
-        return Tensor._make(backend.array_module(self._data).invert(self._data))
+        bitwise_not = getattr(ops, "bitwise_not", None)
+        if bitwise_not is None:
+            return Tensor._make(backend.array_module(self._data).invert(self._data))
+        return bitwise_not(self)
+
+    def __floordiv__(self, other):
+        return ops.floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return ops.floor_divide(other, self)
+
+    def __mod__(self, other):
+        return ops.remainder(self, other)
+
+    def __rmod__(self, other):
+        return ops.remainder(other, self)
+
+    def __lshift__(self, other):
+        return ops.bitwise_left_shift(self, other)
+
+    def __rlshift__(self, other):
+        return ops.bitwise_left_shift(other, self)
+
+    def __rshift__(self, other):
+        return ops.bitwise_right_shift(self, other)
+
+    def __rrshift__(self, other):
+        return ops.bitwise_right_shift(other, self)
+
+    def __ifloordiv__(self, other):
+        return self._inplace("//=", lambda t: ops.floor_divide(t, other))
+
+    def __imod__(self, other):
+        return self._inplace("%=", lambda t: ops.remainder(t, other))
+
+    def __ilshift__(self, other):
+        return self._inplace("<<=", lambda t: ops.bitwise_left_shift(t, other))
+
+    def __irshift__(self, other):
+        return self._inplace(">>=", lambda t: ops.bitwise_right_shift(t, other))
+
+    def __iand__(self, other):
+        return self._inplace("&=", lambda t: _bitwise("bitwise_and", t, other))
+
+    def __ior__(self, other):
+        return self._inplace("|=", lambda t: _bitwise("bitwise_or", t, other))
+
+    def __ixor__(self, other):
+        return self._inplace("^=", lambda t: _bitwise("bitwise_xor", t, other))
 
     def __getitem__(self, key):
         return ops.getitem(self, key)
@@ -695,16 +902,324 @@ def mark_view(result, base, cls, params, recording):
 _weak = weakref.ref
 
 
+_DTYPES = dtypes._BY_NUMPY  # a NumPy dtype -> backprop's DType (Tensor.dtype)
+
+
+class Size(tuple):
+    """The shape of a tensor: a tuple of ints, printed as torch prints its Size.
+
+    >>> import backprop as bp
+    >>> bp.zeros(2, 3).shape
+    backprop.Size([2, 3])
+    >>> bp.Size([2, 3]).numel(), bp.zeros(2, 3).shape == (2, 3)
+    (6, True)
+    """
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return f"{dtypes.display_prefix}.Size({list(self)})"
+
+    __str__ = __repr__
+
+    def numel(self):
+        return math.prod(self)
+
+    def __getitem__(self, key):
+        item = tuple.__getitem__(self, key)
+        return Size(item) if isinstance(key, slice) else item
+
+    def __add__(self, other):
+        return Size(tuple(self) + tuple(other))
+
+    def __radd__(self, other):
+        return Size(tuple(other) + tuple(self))
+
+    def __mul__(self, times):
+        return Size(tuple(self) * times)
+
+    __rmul__ = __mul__
+
+    def __reduce__(self):
+        return Size, (tuple(self),)
+
+
+class memory_format:
+    """How a tensor's elements are laid out in memory: ``bp.contiguous_format``, ``bp.preserve_format``,
+    ``bp.channels_last``. Accepted where torch takes ``memory_format=``; backprop's tensors are row-major."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return f"{dtypes.display_prefix}.{self.name}"
+
+
+contiguous_format = memory_format("contiguous_format")
+preserve_format = memory_format("preserve_format")
+channels_last = memory_format("channels_last")
+channels_last_3d = memory_format("channels_last_3d")
+
+
+def _address(array):
+    """The address of an array's first element (NumPy or CuPy)."""
+    if isinstance(array, numpy.ndarray):
+        return array.__array_interface__["data"][0]
+    return array.data.ptr
+
+
+# ----------------------------------------------------------------- legacy types
+_LEGACY = {dtypes.float32: "Float", dtypes.float64: "Double", dtypes.float16: "Half", dtypes.int64: "Long",
+           dtypes.int32: "Int", dtypes.int16: "Short", dtypes.int8: "Char", dtypes.uint8: "Byte",
+           dtypes.bool_: "Bool"}
+_LEGACY_DTYPES = {name: dtype for dtype, name in _LEGACY.items()}
+
+
+def _legacy_name(dtype, device_type="cpu"):
+    """torch's name of a tensor type: 'torch.FloatTensor', 'torch.cuda.LongTensor' ..."""
+    return ("torch.cuda." if device_type == "cuda" else "torch.") + _LEGACY[dtype] + "Tensor"
+
+
+def _legacy_type_of_name(name):
+    """(dtype, device type) of a name as 'torch.FloatTensor' or 'torch.cuda.DoubleTensor'."""
+    parts = name.split(".")
+    kind = parts[-1][:-len("Tensor")]
+    if kind not in _LEGACY_DTYPES or parts[0] not in ("torch", "backprop") or len(parts) > 3 or (
+            len(parts) == 3 and parts[1] != "cuda"):
+        raise ValueError(f"invalid type: {name!r}; expected a name such as 'torch.FloatTensor'")
+    return _LEGACY_DTYPES[kind], "cuda" if len(parts) == 3 else "cpu"
+
+
+def _legacy_array(args, dtype, device, who):
+    """The array of a legacy constructor ``who(*args)``: sizes give an uninitialised tensor, one sequence of
+    numbers or an array gives its values as ``dtype`` (the default float dtype when None), a Tensor its memory."""
+    if len(args) == 1 and isinstance(args[0], Tensor):
+        source = args[0]
+        if dtype is not None and dtype != source._data.dtype:
+            raise TypeError(f"{who}(tensor) expected a tensor of dtype {dtype}, got {source.dtype}")
+        return source._data if device is None else backend.to_device(source._data, device)
+    if dtype is None:
+        dtype = dtypes.default_float
+    if not args or isinstance(args[0], Size) and len(args) == 1 or all(
+            isinstance(n, (int, numpy.integer)) and not isinstance(n, bool) for n in args):
+        shape = tuple(args[0]) if args and isinstance(args[0], Size) else tuple(int(n) for n in args) or (0,)
+        if any(n < 0 for n in shape):
+            raise RuntimeError(f"{who}(): negative dimension in size {shape}")
+        xp = backend.namespace(backend.placed(device))
+        return xp.empty(shape, dtype=dtype.dtype)
+    if len(args) > 1:
+        raise TypeError(f"{who}() expected sizes (ints) or one sequence of data, got {len(args)} arguments")
+    data = args[0]
+    if isinstance(data, (str, bytes)) or isinstance(data, bool):
+        raise TypeError(f"{who}(): data must be a sequence of numbers, got {type(data).__name__}")
+    return _to_array(data, dtype, device)
+
+
+class _LegacyType(type):
+    """The metaclass of ``bp.FloatTensor`` and its kin: calling one makes a tensor of its dtype (from sizes or
+    data, as torch's legacy constructors), and ``isinstance(t, bp.FloatTensor)`` checks a tensor's dtype."""
+
+    def __call__(cls, *args, device=None):
+        if device is not None and backend.device(device).type != cls.device_type:
+            raise RuntimeError(f"{cls.__name__} lives on {cls.device_type}, got device={device!r}")
+        return Tensor._make(_legacy_array(args, cls.dtype, device or cls.device_type, cls.__name__))
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, Tensor) and obj.dtype == cls.dtype and obj.device.type == cls.device_type
+
+    def __repr__(cls):
+        return f"<class '{_legacy_name(cls.dtype, cls.device_type).replace('torch', dtypes.display_prefix)}'>"
+
+
+def legacy_types(device_type):
+    """{'FloatTensor': the legacy type of float32 on ``device_type`` ('cpu' or 'cuda'), 'LongTensor': ...}."""
+    return {f"{name}Tensor": _LegacyType(f"{name}Tensor", (), {"dtype": dtype, "device_type": device_type,
+                                                               "__module__": "backprop"})
+            for dtype, name in _LEGACY.items()}
+
+
+def _bitwise(name, a, b):
+    """``a & b``, ``a | b``, ``a ^ b``: ``ops.bitwise_and`` ... where that op is provided, else the comparison
+    helper of ops (bool and integer tensors)."""
+    function = getattr(ops, name, None)
+    if function is None:
+        return ops.logical(a, b, name)
+    return function(a, b)
+
+
+# ---------------------------------------------------------------------- printing
+class _PrintOptions:
+    precision = 4
+    threshold = 1000
+    edgeitems = 3
+    linewidth = 80
+    sci_mode = None
+
+
+PRINT_OPTS = _PrintOptions()
+_PROFILES = {"default": (4, 1000, 3, 80), "short": (2, 1000, 2, 80), "full": (4, math.inf, 3, 80)}
+
+
+def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None, sci_mode=None):
+    """How tensors print, as torch.set_printoptions: ``precision`` digits after the point (4), ``threshold``
+    elements above which a tensor is summarised with '...' (1000), ``edgeitems`` shown at each end then (3),
+    ``linewidth`` (80), ``sci_mode`` (True/False; None: chosen from the values), ``profile`` 'default',
+    'short' or 'full'."""
+    if profile is not None:
+        PRINT_OPTS.precision, PRINT_OPTS.threshold, PRINT_OPTS.edgeitems, PRINT_OPTS.linewidth = _PROFILES[profile]
+    for name, value in (("precision", precision), ("threshold", threshold), ("edgeitems", edgeitems),
+                        ("linewidth", linewidth)):
+        if value is not None:
+            setattr(PRINT_OPTS, name, value)
+    PRINT_OPTS.sci_mode = sci_mode
+
+
+def get_printoptions():
+    return {name: getattr(PRINT_OPTS, name) for name in ("precision", "threshold", "edgeitems", "linewidth",
+                                                           "sci_mode")}
+
+
+class _Formatter:
+    """torch's _Formatter (torch/_tensor_str.py): one width and one notation for all the values printed."""
+
+    def __init__(self, values, floating):
+        self.floating, self.int_mode, self.sci_mode, self.max_width = floating, True, False, 1
+        precision = PRINT_OPTS.precision
+        if not floating:
+            self.max_width = max([len(str(v)) for v in values.tolist()] or [1])
+            return
+        finite = values[numpy.isfinite(values) & (values != 0)]
+        if finite.size == 0:
+            return
+        magnitude = numpy.abs(finite).astype(numpy.float64)
+        low, high = magnitude.min(), magnitude.max()
+        self.int_mode = bool((finite == numpy.ceil(finite)).all())
+        if PRINT_OPTS.sci_mode is None:
+            self.sci_mode = bool(high / low > 1000.0 or high > 1.0e8 or low < 1.0e-4)
+        else:
+            self.sci_mode = PRINT_OPTS.sci_mode
+        numbers = finite.tolist()
+        if self.sci_mode:
+            widths = [len(f"{v:.{precision}e}") for v in numbers]
+        elif self.int_mode:
+            widths = [len(f"{v:.0f}") + 1 for v in numbers]
+        else:
+            widths = [len(f"{v:.{precision}f}") for v in numbers]
+        self.max_width = max(widths)
+
+    def format(self, value):
+        if self.floating:
+            if self.sci_mode:
+                text = f"{value:{self.max_width}.{PRINT_OPTS.precision}e}"
+            elif self.int_mode:
+                text = f"{value:.0f}" + ("" if math.isinf(value) or math.isnan(value) else ".")
+            else:
+                text = f"{value:.{PRINT_OPTS.precision}f}"
+        else:
+            text = f"{value}"
+        return (self.max_width - len(text)) * " " + text
+
+
+def _summarized(array):
+    """The elements a summarised print shows (edgeitems at each end of each dimension)."""
+    edge = PRINT_OPTS.edgeitems
+    if array.ndim == 0:
+        return array
+    if array.ndim == 1:
+        return numpy.concatenate([array[:edge], array[-edge:]]) if array.shape[0] > 2 * edge else array
+    if not edge:
+        return array[(slice(0, 0),) * array.ndim]
+    rows = list(range(edge)) + list(range(array.shape[0] - edge, array.shape[0])) if array.shape[0] > 2 * edge \
+        else range(array.shape[0])
+    return numpy.stack([_summarized(array[i]) for i in rows])
+
+
+def _vector_str(array, indent, summarize, formatter):
+    element_length = formatter.max_width + 2
+    per_line = max(1, math.floor((PRINT_OPTS.linewidth - indent) / element_length))
+    edge = PRINT_OPTS.edgeitems
+    if summarize and not edge:
+        data = ["..."]
+    elif summarize and array.shape[0] > 2 * edge:
+        data = [formatter.format(v) for v in array[:edge].tolist()] + [" ..."] + [
+            formatter.format(v) for v in array[-edge:].tolist()]
+    else:
+        data = [formatter.format(v) for v in array.tolist()]
+    lines = [", ".join(data[i:i + per_line]) for i in range(0, len(data), per_line)]
+    return "[" + ("," + "\n" + " " * (indent + 1)).join(lines) + "]"
+
+
+def _array_str(array, indent, summarize, formatter):
+    if array.ndim == 0:
+        return formatter.format(array.item())
+    if array.ndim == 1:
+        return _vector_str(array, indent, summarize, formatter)
+    edge, n = PRINT_OPTS.edgeitems, array.shape[0]
+    if summarize and n > 2 * edge:
+        slices = [_array_str(array[i], indent + 1, summarize, formatter) for i in range(edge)] + ["..."] + [
+            _array_str(array[i], indent + 1, summarize, formatter) for i in range(n - edge, n)]
+    else:
+        slices = [_array_str(array[i], indent + 1, summarize, formatter) for i in range(n)]
+    return "[" + ("," + "\n" * (array.ndim - 1) + " " * (indent + 1)).join(slices) + "]"
+
+
+def _add_suffixes(text, suffixes, indent):
+    parts = [text]
+    last_line_len = len(text) - text.rfind("\n") + 1
+    for suffix in suffixes:
+        if last_line_len + len(suffix) + 2 > PRINT_OPTS.linewidth:
+            parts.append(",\n" + " " * indent + suffix)
+            last_line_len = indent + len(suffix)
+        else:
+            parts.append(", " + suffix)
+            last_line_len += len(suffix) + 2
+    return "".join(parts) + ")"
+
+
+def _tensor_repr(t):
+    """``repr(t)`` by torch's rules (torch/_tensor_str.py's _str_intern for a dense tensor)."""
+    prefix = "tensor("
+    indent = len(prefix)
+    array = backend.to_numpy(t._data)
+    dtype, suffixes = t.dtype, []
+    if t.device != backend.get_default_device():
+        suffixes.append(f"device='{t.device}'")
+    if array.size == 0:
+        if array.ndim != 1:
+            suffixes.append(f"size={tuple(array.shape)}")
+        if dtype != dtypes.default_float:
+            suffixes.append(f"dtype={dtype}")
+        body = "[]"
+    else:
+        if not PRINT_OPTS.edgeitems:
+            suffixes.append(f"size={tuple(array.shape)}")
+        if dtype not in (dtypes.default_float, dtypes.int64, dtypes.bool_):
+            suffixes.append(f"dtype={dtype}")
+        summarize = array.size > PRINT_OPTS.threshold
+        formatter = _Formatter((_summarized(array) if summarize else array).reshape(-1), dtype.is_floating_point)
+        body = _array_str(array, indent, summarize, formatter)
+    if t.grad_fn is not None:
+        suffixes.append(f"grad_fn={t.grad_fn!r}")
+    elif t.requires_grad:
+        suffixes.append("requires_grad=True")
+    return _add_suffixes(prefix + body, suffixes, indent)
+
+
 def _to_array(data, dtype=None, device=None):
-    """An array of the backend from a number, nested list, array or Tensor (always a copy)."""
+    """An array of the backend from a number, nested list, array or Tensor (always a copy), on ``device``: when
+    None, an array's or Tensor's own device, the default device for Python data."""
     dtype = dtypes.as_dtype(dtype)
     if isinstance(data, Tensor):
-        array = data._data.copy()
-    elif backend.is_array(data):
+        data = data._data
+    if backend.is_array(data):
         array = data.copy()
+        if device is None:
+            device = backend.device_of(array)
     else:
         try:
-            array = numpy.array(data)
+            array = numpy.array(_numbers(data))
         except ValueError:  # ragged nested lists
             array = numpy.array(None)
         if array.dtype == object or array.dtype.kind not in "biuf":
@@ -712,17 +1227,27 @@ def _to_array(data, dtype=None, device=None):
                 f"tensor() expects a number, a nested list of numbers, an array or a Tensor, "
                 f"got {type(data).__name__} holding {array.dtype}"
             )
-        if dtype is None and not isinstance(data, numpy.ndarray | numpy.generic):
+        if dtype is None and not isinstance(data, numpy.generic):
             if array.dtype.kind == "f":
-                array = array.astype(dtypes.default_float)
+                array = array.astype(dtypes.default_float.dtype)
             elif array.dtype.kind in "iu":
-                array = array.astype(dtypes.int64)
-    if dtype is not None and array.dtype != dtype:
-        array = array.astype(dtype)
+                array = array.astype(numpy.int64)
+    if dtype is not None and array.dtype != dtype.dtype:
+        array = array.astype(dtype.dtype)
     dtypes.as_dtype(array.dtype)  # reject complex, strings, ...
-    if device is not None:
+    device = backend.placed(device)
+    if device is not backend.CPU or not isinstance(array, numpy.ndarray):
         array = backend.to_device(array, device)
     return array
+
+
+def _numbers(data):
+    """Nested lists that hold Tensors (``[t1, t2]`` of 0-d tensors, as torch.tensor accepts) as plain numbers."""
+    if isinstance(data, Tensor):
+        return data.tolist()
+    if isinstance(data, (list, tuple)) and data and any(isinstance(x, (Tensor, list, tuple)) for x in data):
+        return [_numbers(x) for x in data]
+    return data
 
 
 from backprop import ops  # noqa: E402  (the ops wrap their results in Tensor)
