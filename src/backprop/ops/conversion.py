@@ -46,5 +46,7 @@ def to_device(x, device):
 
 
 @export()
-def clone(x):
-    return Clone.apply(x)
+def clone(input, *, memory_format=None):
+    """A copy of ``input`` (row-major: ``memory_format`` is accepted, every layout is torch's contiguous one here),
+    differentiable."""
+    return Clone.apply(input)
