@@ -205,3 +205,15 @@ def test_importing_backprop_or_compat_never_imports_torch():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_recurrent_sequence_helpers_are_backprops_or_name_themselves(hooked):
+    import torch.nn.utils.rnn as rnn
+
+    for name in ("pad_sequence", "pack_padded_sequence"):
+        try:
+            getattr(rnn, name)
+        except AttributeError as error:
+            assert str(error) == f"torch.nn.utils.rnn.{name} is not provided by backprop"
+    with pytest.raises(AttributeError, match=r"torch\.nn\.utils\.rnn\.clip_grad_norm_ is not provided"):
+        rnn.clip_grad_norm_  # a name of backprop.nn.utils, but not of torch.nn.utils.rnn

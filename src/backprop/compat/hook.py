@@ -41,7 +41,7 @@ MODULES = {
     "torch.nn.functional": ("backprop.nn.functional",),
     "torch.nn.init": ("backprop.nn.init",),
     "torch.nn.utils": ("backprop.nn.utils",),
-    "torch.nn.utils.rnn": ("backprop.nn.rnn", "backprop.nn.utils.rnn"),
+    "torch.nn.utils.rnn": ("backprop.nn.utils.rnn", "backprop.nn.utils", "backprop.nn"),
     "torch.nn.modules": ("backprop.nn",),
     "torch.nn.parameter": ("backprop.nn.parameter",),
     "torch.nn.parallel": (f"{_SHIMS}:parallel",),
@@ -78,13 +78,17 @@ MODULES = {
     "torchvision.utils": (f"{_VISION}.utils",),
 }
 
-# modules that show only some names of their source (torch.functional is a handful of torch's functions)
+# modules that show only some names of their sources (torch.functional is a handful of torch's functions; the
+# recurrent-sequence helpers may live in backprop.nn.utils or backprop.nn)
 ONLY = {
     "torch.functional": frozenset({
         "atleast_1d", "atleast_2d", "atleast_3d", "align_tensors", "broadcast_shapes", "broadcast_tensors",
         "cartesian_prod", "block_diag", "cdist", "chain_matmul", "einsum", "istft", "lu", "norm", "meshgrid",
         "pca_lowrank", "split", "stft", "svd_lowrank", "tensordot", "unique", "unique_consecutive",
         "unravel_index"}),
+    "torch.nn.utils.rnn": frozenset({
+        "PackedSequence", "invert_permutation", "pack_padded_sequence", "pad_packed_sequence", "pad_sequence",
+        "unpad_sequence", "pack_sequence", "unpack_sequence"}),
 }
 
 _EXTRAS = {"torch": {"__version__": TORCH_VERSION}, "torchvision": {"__version__": TORCHVISION_VERSION}}

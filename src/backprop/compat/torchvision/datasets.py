@@ -36,8 +36,11 @@ class _VisionDataset(Dataset):
     def _pixels(self, index):
         raise NotImplementedError
 
+    def _label(self, index):
+        return int(self.targets[index])
+
     def __getitem__(self, index):
-        img, target = _image(self._pixels(index)), int(self.targets[index])
+        img, target = _image(self._pixels(index)), self._label(index)
         if self.transform is not None:
             img = self.transform(img)
         if self.target_transform is not None:
@@ -66,15 +69,19 @@ class MNIST(_VisionDataset):
         super().__init__(root, transform, target_transform)
         self.train = bool(train)
         loaded = self._load(root=self.raw_folder, train=self.train, download=download)
-        self.data = creation.from_numpy(numpy.ascontiguousarray(loaded.data[:, 0]))
-        self.targets = creation.from_numpy(numpy.asarray(loaded.targets, dtype=numpy.int64))
+        self._images = numpy.ascontiguousarray(loaded.data[:, 0])
+        self._labels = numpy.asarray(loaded.targets, dtype=numpy.int64)
+        self.data, self.targets = creation.from_numpy(self._images), creation.from_numpy(self._labels)
 
     @property
     def raw_folder(self):
         return os.path.join(self.root, type(self).__name__, "raw")
 
     def _pixels(self, index):
-        return self.data[index].numpy()
+        return self._images[index]
+
+    def _label(self, index):
+        return int(self._labels[index])
 
 
 class FashionMNIST(MNIST):
