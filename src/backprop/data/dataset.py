@@ -33,13 +33,11 @@ from backprop.tensor import Tensor
 
 
 class Dataset:
-    """Base class: subclasses define ``__getitem__`` and ``__len__``; ``a + b`` is their ``ConcatDataset``."""
+    """Base class: subclasses define ``__getitem__`` and usually ``__len__`` (the default samplers need it);
+    ``a + b`` is their ``ConcatDataset``."""
 
     def __getitem__(self, index):
         raise NotImplementedError(f"{type(self).__name__} must define __getitem__")
-
-    def __len__(self):
-        raise NotImplementedError(f"{type(self).__name__} must define __len__")
 
     def __add__(self, other):
         return ConcatDataset([self, other])

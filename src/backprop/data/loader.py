@@ -423,11 +423,11 @@ class _WorkerPool:
                 waited += time.monotonic() - start
                 dead = [w.pid for w in self.workers if not w.is_alive()]
                 if dead:
-                    self.shut_down()
+                    self.shut_down(wait=False)
                     raise RuntimeError(f"DataLoader worker (pid(s) {', '.join(map(str, dead))}) exited "
                                        f"unexpectedly") from None
                 if 0 < self.timeout <= waited:
-                    self.shut_down()
+                    self.shut_down(wait=False)
                     raise RuntimeError(f"DataLoader timed out after {self.timeout} seconds") from None
 
     def epoch(self, loader, shut_down_after):
@@ -476,7 +476,8 @@ class _WorkerPool:
             if shut_down_after:
                 self.shut_down()
 
-    def shut_down(self):
+    def shut_down(self, wait=True):
+        """Stop the workers: each is asked to end and given 5 s (``wait=False``: none), then terminated."""
         workers, self.workers = self.workers, []
         for tasks in self.queues:
             try:
@@ -484,7 +485,7 @@ class _WorkerPool:
             except (OSError, ValueError):
                 pass
         for worker in workers:
-            worker.join(timeout=5)
+            worker.join(timeout=5 if wait else 0)
             if worker.is_alive():
                 worker.terminate()
         for q in [*self.queues, self.results]:

@@ -149,17 +149,21 @@ class WeightedRandomSampler(Sampler):
         self.generator = generator
 
     def __iter__(self):
-        w = self.weights
+        w, rng = self.weights, numpy_generator(self.generator)
         if not numpy.all(numpy.isfinite(w)) or (w < 0).any():
             raise RuntimeError("invalid multinomial distribution: weights must be finite and >= 0")
         if w.sum() <= 0:
             raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-        if not self.replacement and self.num_samples > numpy.count_nonzero(w):
-            raise RuntimeError(f"cannot sample {self.num_samples} samples without replacement from "
-                               f"{numpy.count_nonzero(w)} categories of non-zero weight")
-        draw = numpy_generator(self.generator).choice(len(w), size=self.num_samples, replace=self.replacement,
-                                                      p=w / w.sum())
-        return iter(draw.tolist())
+        if self.replacement:
+            return iter(rng.choice(len(w), size=self.num_samples, p=w / w.sum()).tolist())
+        if self.num_samples > len(w):
+            raise RuntimeError(f"cannot sample n_sample > prob_dist.size(-1) samples without replacement "
+                               f"({self.num_samples} > {len(w)})")
+        # the order of w_i / E_i, E_i ~ Exp(1), largest first, draws without replacement in proportion to w (torch's
+        # way); the indices of weight 0 come after all others, in a random order
+        keys = w / rng.exponential(size=len(w))
+        order = numpy.lexsort((rng.random(len(w)), -keys))
+        return iter(order[:self.num_samples].tolist())
 
     def __len__(self):
         return self.num_samples
