@@ -455,9 +455,8 @@ def matrix_power(input, n):
     A = _square(input, "linalg.matrix_power") if n < 0 else input
     if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
         raise RuntimeError(f"linalg.matrix_power: A must be batches of square matrices, got shape {tuple(A.shape)}")
-    if n == 0:
-        xp = backend.array_module(A._data)
-        return Tensor._make(xp.broadcast_to(_eye(A.shape[-1], A), A.shape).copy())
+    if n == 0:  # the identity, connected to A as torch's (a zero gradient)
+        return A * 0 + _eye(A.shape[-1], A)
     if n < 0:
         A, n = inv(A), -n
     result = None
