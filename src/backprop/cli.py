@@ -452,8 +452,7 @@ def _run(args):
     """Returns the program's exit code: its SystemExit's, 1 after an uncaught error (one line on stderr), or 0."""
     from backprop.compat import runner
 
-    if not os.path.exists(args.program):
-        raise UsageError(f"backprop run: no such file {args.program!r}")
+    _need_file("run", args.program)
     if args.list_missing:
         if args.args:
             raise UsageError("backprop run --list-missing: takes the program alone, not its arguments")

@@ -13,9 +13,12 @@ in that module (the shims, for torch modules that have no backprop
 counterpart: ``torch.backends.cudnn``'s flags, ``torch.jit``). A source that
 does not exist (yet) is skipped, so ``torch.distributions`` imports before
 ``backprop.distributions`` exists and its names raise the clear error.
-Nothing is cached: the proxy always shows what backprop has now. Assigning
-an attribute (``torch.backends.cudnn.benchmark = True``) sets it on the proxy,
-never on backprop.
+A name, once found, is kept on the proxy: later uses are plain attribute
+lookups (a miss costs ~10 us, as much as a small op; a loop says
+``torch.tensor`` and ``F.relu`` often). backprop rebinds none of torch's names
+at run time (``default_generator`` changes in place), so the kept value stays
+backprop's. Assigning an attribute (``torch.backends.cudnn.benchmark = True``)
+sets it on the proxy, never on backprop.
 """
 import importlib
 import importlib.abc
@@ -140,7 +143,12 @@ class TorchModule(types.ModuleType):
         self.__dict__.update(_EXTRAS.get(name, {}))
 
     def _sources(self):
-        return [s for s in map(_source, self._backprop_sources) if s is not None]
+        found = self.__dict__.get("_backprop_found")
+        if found is None:
+            found = [s for s in map(_source, self._backprop_sources) if s is not None]
+            if len(found) == len(self._backprop_sources):  # all there; a missing one is looked for again next time
+                self.__dict__["_backprop_found"] = found
+        return found
 
     def __getattr__(self, attribute):
         name = f"{self.__name__}.{attribute}"
@@ -156,11 +164,13 @@ class TorchModule(types.ModuleType):
         if only is None or attribute in only:
             for source in self._sources():
                 try:
-                    return getattr(source, attribute)
+                    value = getattr(source, attribute)
                 except AttributeError:
                     continue
                 except NotImplementedError as error:  # a source that refuses its missing names (backprop.sparse)
                     raise AttributeError(str(error)) from None
+                self.__dict__[attribute] = value
+                return value
         if not self._sources() and self._backprop_sources:
             missing = ", ".join(s.partition(":")[0] for s in self._backprop_sources)
             raise AttributeError(not_provided(name, f"backprop has no {missing} yet"))
