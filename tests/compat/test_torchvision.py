@@ -2,6 +2,7 @@
 layouts, make_grid and save_image. torchvision cannot be installed beside torch 2.13 here, so the expected
 values are worked out from its documented algorithms (and torch's interpolate for the antialiased resize)."""
 import gzip
+import hashlib
 import pickle
 import struct
 
@@ -153,6 +154,25 @@ def test_mnist_reads_torchvisions_layout_and_gives_pil_images(tmp_path, cls, fol
     assert xs.shape == (3, 1, 28, 28) and ys.tolist() == [107, 102, 101]
     with pytest.raises(Exception, match="train-images"):  # the training files are not there
         cls(str(tmp_path), train=True)
+
+
+def test_mnist_download_lands_in_torchvisions_layout_after_the_checksum(tmp_path, monkeypatch):
+    from backprop.data import download
+
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    files = {"t10k-images-idx3-ubyte.gz": _idx(np.zeros((2, 28, 28)), True),
+             "t10k-labels-idx1-ubyte.gz": _idx([5, 6], True)}
+    for name, content in files.items():
+        (mirror / name).write_bytes(content)
+    monkeypatch.setitem(download.MIRRORS, "mnist", [mirror.as_uri() + "/"])
+    monkeypatch.setitem(download.SHA256, "mnist", {n: hashlib.sha256(c).hexdigest() for n, c in files.items()})
+    test = datasets.MNIST(str(tmp_path / "data"), train=False, download=True)
+    assert test.targets.tolist() == [5, 6]
+    assert sorted(p.name for p in (tmp_path / "data" / "MNIST" / "raw").iterdir()) == sorted(files)
+    monkeypatch.setitem(download.SHA256, "mnist", {n: "0" * 64 for n in files})
+    with pytest.raises(OSError, match="corrupted"):
+        datasets.MNIST(str(tmp_path / "other"), train=False, download=True)
 
 
 def test_cifar10_reads_the_python_batches(tmp_path):
