@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from helpers import DISTINCT, AwayFrom, Uniform
+from helpers import DISTINCT, Uniform
 from op_registry import BOOL, FLOATS, INT32, INT64, S, T, forward_only, kink, op
 
 _R = T((2, 3, 4))
@@ -50,9 +50,9 @@ _INF = math.inf
 _reduce("norm", [S(_R), S(_R, 1), S(_R, 3, 1), S(_R, _INF, (0, 2)), S(_R, -_INF, -1, True), S(_R, 0, 1), S(_R, 0.5, 2),
                  S(_R, "fro", (1, 2), True), S(_R, 2, None, False, dtype=None), S(T(()), 3), S(T((0, 3)), 2, 0),
                  kink(_zeros, 2, 1), kink(_zeros, 1), kink(T(values=[[3.0, -3.0, 1.0]]), _INF, 1)],
-        domain=AwayFrom(0, margin=0.3))
+        domain=DISTINCT)
 op("norm.dtype", lambda lib, x, **k: lib.norm(x, dtype=lib.float64, **k), [S(_R, dim=1)])
-_method("norm", [S(_R, 1.5, 0)], domain=AwayFrom(0, margin=0.3))
+_method("norm", [S(_R, 1.5, 0)], domain=DISTINCT)
 _reduce("count_nonzero", [S(_zeros), S(_zeros, 0), S(_zeros, (0, 1)), S(T(())), S(T((0, 3)), 1)],
         dtypes=FLOATS + (INT64, BOOL), domain=Uniform(-1, 1), differentiable=False)
 
@@ -129,3 +129,11 @@ _reduce("searchsorted", [S(_sorted, T(values=[[0.0, 2.5], [3.0, -2.0]])), S(_sor
 _reduce("bucketize", [S(T((2, 3)), T(values=[-1.0, 0.0, 0.0, 2.0])), S(T(values=[0.0, 2.0, 5.0]), T(values=[0.0, 2.0]), right=True),
                       S(T(()), T(values=[0.0, 1.0]), out_int32=True), S(1.5, T(values=[0.0, 1.0, 2.0]))],
         dtypes=FLOATS + (INT64,), differentiable=False)
+
+# ------------------------------------------------------------- truth
+for _name in ["all", "any"]:
+    _reduce(_name, [S(_zeros), S(_zeros, 1), S(_zeros, 0, True), S(T(())), S(T((0, 3))), S(T((0, 3)), 1)],
+            dtypes=FLOATS + (INT64, BOOL), domain=Uniform(-1, 1), differentiable=False)
+    _method(_name, [S(_zeros, dim=1)], dtypes=(BOOL, INT64), differentiable=False)
+op("all.uint8", lambda lib, x: lib.all(x, 1), [S(T(values=[[0, 1], [2, 3]], dtype="uint8"))], dtypes=(INT64,),
+   differentiable=False)

@@ -8,14 +8,13 @@ reshapes dL/dy to the kept shape so that it broadcasts over the reduced axes.
 """
 import builtins
 import collections
-import math
 import types
 import warnings
 
 from backprop import backend
 from backprop import dtypes
 from backprop.autograd import Function
-from backprop.ops.indexing import IndexPut
+from backprop.ops.indexing import IndexPut, write_out
 from backprop.ops.util import check_tensor, dim_index, dims, floating, keep_shape, require_floating
 from backprop.tensor import Tensor
 from backprop.ops.manifest import export
@@ -34,32 +33,14 @@ return_types = types.SimpleNamespace(**{
 return_types.aminmax = _return_type("aminmax", ("min", "max"))
 
 
-def write_out(out, result, op, same_dtype=False):
-    """torch's ``out=``: ``result`` (a Tensor, or a tuple of them) written into ``out`` (resized when its shape
-    differs, as torch does, with its warning when it had elements); returns ``out``. Not differentiable, as in
-    torch; ``same_dtype``: ops that refuse an ``out`` of another dtype (others cast into it)."""
-    if out is None:
-        return result
-    if isinstance(result, tuple):
-        if not isinstance(out, (tuple, list)) or len(out) != len(result):
-            raise TypeError(f"{op}(): out= expected a tuple of {len(result)} tensors, got {type(out).__name__}")
-        written = [write_out(o, r, op, same_dtype) for o, r in zip(out, result)]
-        return type(result)(*written) if hasattr(result, "_fields") else tuple(written)
-    check_tensor(out, op)
-    from backprop import autograd
-
-    if autograd.is_grad_enabled() and (result.requires_grad or out.requires_grad):
-        raise RuntimeError(f"{op}(): functions with out=... arguments don't support automatic differentiation, "
-                           "but one of the arguments requires grad.")
-    if same_dtype and out.dtype != result.dtype:
-        raise RuntimeError(f"{op}(): expected out to have dtype {result.dtype}, got {out.dtype}")
-    if out.shape != result.shape:
-        if out.numel():
-            warnings.warn(f"{op}(): an output with one or more elements was resized since it had shape "
-                          f"{tuple(out.shape)}, which does not match the required output shape {tuple(result.shape)}",
-                          UserWarning, stacklevel=3)
-        out._data = backend.array_module(out._data).empty(result.shape, dtype=out.dtype)
-    return out._write(result._data.astype(out.dtype, copy=False))
+def write_outs(result, out, op):
+    """``write_out`` (torch's ``out=``) of one result or of a tuple of them (``out=(values, indices)``);
+    returns ``out``, a named tuple like ``result``."""
+    if out is None or not isinstance(result, tuple):
+        return write_out(result, out, op)
+    if not isinstance(out, (tuple, list)) or len(out) != len(result):
+        raise TypeError(f"{op}(): out= expected a tuple of {len(result)} tensors, got {type(out).__name__}")
+    return type(result)(*[write_out(r, o, op) for r, o in zip(result, out)])
 
 
 class Sum(Function):
@@ -239,7 +220,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None, keep
     check_tensor(input, "sum")
     dim, keepdim = (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
     input = _accumulated(input, dtype)
-    return write_out(out, Sum.apply(input, axes=dims(dim, input.ndim, "sum"), keepdim=keepdim), "sum")
+    return write_out(Sum.apply(input, axes=dims(dim, input.ndim, "sum"), keepdim=keepdim), out, "sum")
 
 
 def _accumulated(input, dtype):
@@ -259,7 +240,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None, kee
     if dtype is not None:
         input = input.to(dtype)
     require_floating(input, "mean")
-    return write_out(out, Mean.apply(input, axes=dims(dim, input.ndim, "mean"), keepdim=keepdim), "mean")
+    return write_out(Mean.apply(input, axes=dims(dim, input.ndim, "mean"), keepdim=keepdim), out, "mean")
 
 
 def _not_nan(input):
@@ -285,7 +266,7 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None):
         input = input.to(dtype)
     require_floating(input, "nanmean")
     count = sum(_not_nan(input), dim, keepdim)
-    return write_out(out, nansum(input, dim, keepdim) / count, "nanmean")
+    return write_out(nansum(input, dim, keepdim) / count, out, "nanmean")
 
 
 def _correction(unbiased, correction):
@@ -362,13 +343,13 @@ def _arg(input, axis, largest):
 @export()
 def max(input, dim=None, keepdim=False, *, out=None):
     """The largest element; with ``dim``, a (values, indices) pair; ``max(a, b)`` is ``maximum``."""
-    return write_out(out, _extremum(input, dim, keepdim, largest=True), "max", same_dtype=True)
+    return write_outs(_extremum(input, dim, keepdim, largest=True), out, "max")
 
 
 @export()
 def min(input, dim=None, keepdim=False, *, out=None):
     """The smallest element; with ``dim``, a (values, indices) pair; ``min(a, b)`` is ``minimum``."""
-    return write_out(out, _extremum(input, dim, keepdim, largest=False), "min", same_dtype=True)
+    return write_outs(_extremum(input, dim, keepdim, largest=False), out, "min")
 
 
 class Amax(Function):
@@ -422,13 +403,13 @@ def _amax(input, dim, keepdim, largest, op):
 @export()
 def amax(input, dim=(), keepdim=False, *, out=None):
     """max_i x_i over ``dim`` (every dim by default); the gradient is shared equally among ties, as torch."""
-    return write_out(out, _amax(input, dim, keepdim, True, "amax"), "amax", same_dtype=True)
+    return write_out(_amax(input, dim, keepdim, True, "amax"), out, "amax")
 
 
 @export()
 def amin(input, dim=(), keepdim=False, *, out=None):
     """min_i x_i over ``dim`` (every dim by default); the gradient is shared equally among ties, as torch."""
-    return write_out(out, _amax(input, dim, keepdim, False, "amin"), "amin", same_dtype=True)
+    return write_out(_amax(input, dim, keepdim, False, "amin"), out, "amin")
 
 
 @export()
@@ -437,7 +418,7 @@ def aminmax(input, *, dim=None, keepdim=False, out=None):
     if dim is not None and not isinstance(dim, int):
         raise TypeError(f"aminmax(): dim must be an int or None, got {type(dim).__name__}")
     result = return_types.aminmax(_amax(input, dim, keepdim, False, "aminmax"), _amax(input, dim, keepdim, True, "aminmax"))
-    return write_out(out, result, "aminmax", same_dtype=True)
+    return write_outs(result, out, "aminmax")
 
 
 @export()
@@ -514,82 +495,16 @@ def any(input, dim=None, keepdim=False):
     return _truth(input, dim, keepdim, "any")
 
 
-class VectorNorm(Function):
-    """y = ||x||_p = (sum_i |x_i|^p)^{1/p} over ``axes`` (p = inf: max_i |x_i|, -inf: min_i |x_i|, 0: the
-    number of x_i != 0);  dL/dx_i = dL/dy sgn(x_i) |x_i|^{p-1} / y^{p-1} (0 where y = 0), and for p = +-inf
-    dL/dy sgn(x_i) shared equally among the x_i with |x_i| = y, as torch."""
-
-    def forward(self, x, p, axes, keepdim):
-        xp = backend.array_module(x)
-        self.p, self.axes = p, axes
-        size = xp.abs(x)
-        with backend.errstate():
-            if p == math.inf:
-                y = size.max(axis=axes, keepdims=True)
-            elif p == -math.inf:
-                y = size.min(axis=axes, keepdims=True)
-            elif p == 0:
-                y = (x != 0).sum(axis=axes, keepdims=True).astype(x.dtype)
-            elif p == 1:
-                y = size.sum(axis=axes, keepdims=True)
-            elif p == 2:
-                y = xp.sqrt((x * x).sum(axis=axes, keepdims=True))
-            else:
-                y = (size ** p).sum(axis=axes, keepdims=True) ** (1 / p)
-        self.kept = y.shape
-        y = y if keepdim else y.reshape(_reduced(x.shape, axes))
-        self.save_for_backward(x, y)
-        return y
-
-    def backward(self, grad):
-        x, y = self.saved_tensors
-        xp = backend.array_module(x)
-        p = self.p
-        y, grad = y.reshape(self.kept), grad.reshape(self.kept)
-        with backend.errstate():
-            if p == 0:
-                return grad * (x * 0)
-            if p == 1:
-                return grad * xp.sign(x)
-            if math.isinf(p):
-                chosen = xp.abs(x) == y
-                return grad * xp.sign(x) * chosen / chosen.sum(axis=self.axes, keepdims=True)
-            scale = xp.where(y == 0, 0, grad / y ** (p - 1))
-            if p == 2:
-                return x * scale
-            power = xp.abs(x) ** (p - 1)
-            if p < 1:
-                power = xp.where(x == 0, 0, power)
-            return xp.sign(x) * power * scale
-
-
-def vector_norm(input, ord=2, dim=None, keepdim=False, *, dtype=None, op="vector_norm"):
-    """||x||_ord over ``dim`` (all dims when None) of a floating point tensor (``dtype``: cast first)."""
-    check_tensor(input, op)
-    if dtype is not None:
-        input = input.to(dtype)
-    require_floating(input, op)
-    if isinstance(ord, bool) or not isinstance(ord, (int, float)):
-        raise TypeError(f"{op}(): the order p must be a number, got {ord!r}")
-    axes = dims(dim, input.ndim, op)
-    if math.isinf(ord) and _empty_reduction(input.shape, axes):
-        raise RuntimeError(f"{op}(): cannot compute the {ord} norm over empty dims: the max/min has no identity")
-    return VectorNorm.apply(input, p=float(ord), axes=axes, keepdim=keepdim)
-
-
 @export()
 def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
-    """torch.norm: the vector p-norm over ``dim`` (all elements when None) for a number p ('fro': p = 2;
-    inf, -inf, 0 as ``vector_norm``); p='nuc' and other matrix norms go to ``backprop.linalg.matrix_norm``."""
+    """torch.norm: the vector p-norm over ``dim`` (all elements when None) for a number p (``'fro'``: p = 2; inf,
+    -inf and 0 as ``linalg.vector_norm``); ``'nuc'`` and the other matrix norms: ``linalg.matrix_norm``."""
+    from backprop.ops.norm import matrix_norm, vector_norm
+
+    check_tensor(input, "norm")
     if isinstance(dim, int) and not isinstance(dim, bool):
         dim = (dim,)
-    if isinstance(p, str):
-        if p == "fro" and (dim is None or len(dim) <= 2):
-            return write_out(out, vector_norm(input, 2, dim, keepdim, dtype=dtype, op="norm"), "norm")
-        from backprop import linalg
-
-        if not hasattr(linalg, "matrix_norm"):
-            raise NotImplementedError(f"norm(): p={p!r} (a matrix norm) is not provided by backprop yet")
-        dim = tuple(range(input.ndim)) if dim is None else dim
-        return write_out(out, linalg.matrix_norm(input, p, dim, keepdim, dtype=dtype), "norm")
-    return write_out(out, vector_norm(input, 2.0 if p is None else p, dim, keepdim, dtype=dtype, op="norm"), "norm")
+    if isinstance(p, str) and not (p == "fro" and (dim is None or len(dim) <= 2)):
+        return matrix_norm(input, p, tuple(range(input.ndim)) if dim is None else dim, keepdim, dtype=dtype, out=out)
+    order = 2 if p is None or isinstance(p, str) else p
+    return vector_norm(input, order, dim, keepdim, dtype=dtype, out=out)

@@ -8,7 +8,7 @@ from backprop import backend
 from backprop import dtypes
 from backprop.autograd import Function
 from backprop.ops.manifest import export
-from backprop.ops.reduction import return_types, write_out
+from backprop.ops.reduction import return_types, write_outs
 from backprop.ops.sorting import take_along
 from backprop.ops.util import check_tensor, dim_index
 from backprop.tensor import Tensor
@@ -117,14 +117,14 @@ def _accumulating(input, dtype):
 def cumsum(input, dim, *, dtype=None, out=None):
     """y_k = sum_{j<=k} x_j along ``dim``; bool and integers give int64, as torch."""
     axis = _axis(input, dim, "cumsum")
-    return write_out(out, Cumsum.apply(_accumulating(input, dtype), axis=axis), "cumsum")
+    return write_outs(Cumsum.apply(_accumulating(input, dtype), axis=axis), out, "cumsum")
 
 
 @export(inplace=True)
 def cumprod(input, dim, *, dtype=None, out=None):
     """y_k = prod_{j<=k} x_j along ``dim``; bool and integers give int64, as torch; exact gradients with zeros."""
     axis = _axis(input, dim, "cumprod")
-    return write_out(out, Cumprod.apply(_accumulating(input, dtype), axis=axis), "cumprod")
+    return write_outs(Cumprod.apply(_accumulating(input, dtype), axis=axis), out, "cumprod")
 
 
 @export()
@@ -133,7 +133,7 @@ def logcumsumexp(input, dim, *, out=None):
     axis = _axis(input, dim, "logcumsumexp")
     if not dtypes.is_floating(input.dtype):
         raise NotImplementedError(f"logcumsumexp() is not implemented for {input.dtype}; convert with .float()")
-    return write_out(out, LogCumSumExp.apply(input, axis=axis), "logcumsumexp", same_dtype=True)
+    return write_outs(LogCumSumExp.apply(input, axis=axis), out, "logcumsumexp")
 
 
 def _running_extremum(input, dim, largest, op):
@@ -162,10 +162,10 @@ def _running_extremum(input, dim, largest, op):
 def cummax(input, dim, *, out=None):
     """(values, indices): the running maximum along ``dim`` and where it was; dL/dx collects dL/dy at those
     indices, as torch."""
-    return write_out(out, _running_extremum(input, dim, True, "cummax"), "cummax", same_dtype=True)
+    return write_outs(_running_extremum(input, dim, True, "cummax"), out, "cummax")
 
 
 @export()
 def cummin(input, dim, *, out=None):
     """(values, indices): the running minimum along ``dim`` and where it was (see ``cummax``)."""
-    return write_out(out, _running_extremum(input, dim, False, "cummin"), "cummin", same_dtype=True)
+    return write_outs(_running_extremum(input, dim, False, "cummin"), out, "cummin")

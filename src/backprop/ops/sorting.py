@@ -8,9 +8,9 @@ Sorting is stable: ties keep their order (nan sorts as the largest value, as tor
 """
 from backprop import backend
 from backprop import dtypes
-from backprop.ops.indexing import Gather
 from backprop.ops.manifest import export
-from backprop.ops.reduction import Median, Nanmedian, return_types, write_out
+from backprop.ops.indexing import Gather
+from backprop.ops.reduction import Median, Nanmedian, return_types, write_outs
 from backprop.ops.util import check_tensor, dim_index, require_floating
 from backprop.tensor import Tensor
 
@@ -48,7 +48,7 @@ def sort(input, dim=-1, descending=False, *, stable=False, out=None):
     axis = _axis(input, dim, "sort")
     index = _order(input._data, axis, descending)
     result = return_types.sort(take_along(input, index, axis), Tensor._make(index))
-    return write_out(out, result, "sort", same_dtype=True)
+    return write_outs(result, out, "sort")
 
 
 @export()
@@ -60,7 +60,7 @@ def argsort(input, dim=-1, descending=False, *, stable=False):
 @export()
 def msort(input, *, out=None):
     """``input`` sorted along its first dim (``sort(input, 0).values``)."""
-    return write_out(out, sort(input, 0).values, "msort", same_dtype=True)
+    return write_outs(sort(input, 0).values, out, "msort")
 
 
 def _positions(index, axis, chosen):
@@ -92,7 +92,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
     if input.ndim:
         index = backend.array_module(index).take(index, range(k), axis=axis)
     result = return_types.topk(take_along(input, index, axis), Tensor._make(index))
-    return write_out(out, result, "topk", same_dtype=True)
+    return write_outs(result, out, "topk")
 
 
 @export()
@@ -103,7 +103,7 @@ def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
     if not 1 <= k <= size:
         raise RuntimeError(f"kthvalue(): k ({k}) is out of range for dim {dim} of size {size}")
     index = _positions(_order(input._data, axis), axis, k - 1)
-    return write_out(out, _selected(input, index, axis, keepdim, "kthvalue"), "kthvalue", same_dtype=True)
+    return write_outs(_selected(input, index, axis, keepdim, "kthvalue"), out, "kthvalue")
 
 
 def _median(input, dim, keepdim, ignore_nan, op):
@@ -141,13 +141,13 @@ def _median(input, dim, keepdim, ignore_nan, op):
 @export()
 def median(input, dim=None, keepdim=False, *, out=None):
     """The lower median: of all elements (a tensor; nan if one is nan), or (values, indices) along ``dim``."""
-    return write_out(out, _median(input, dim, keepdim, False, "median"), "median", same_dtype=True)
+    return write_outs(_median(input, dim, keepdim, False, "median"), out, "median")
 
 
 @export()
 def nanmedian(input, dim=None, keepdim=False, *, out=None):
     """``median`` of the elements that are not nan (nan where all are)."""
-    return write_out(out, _median(input, dim, keepdim, True, "nanmedian"), "nanmedian", same_dtype=True)
+    return write_outs(_median(input, dim, keepdim, True, "nanmedian"), out, "nanmedian")
 
 
 @export()
@@ -161,7 +161,7 @@ def mode(input, dim=-1, keepdim=False, *, out=None):
         raise IndexError(f"mode(): dim {dim} has size 0, so there is no mode")
     order = _order(data, axis)
     if data.ndim == 0:
-        return write_out(out, _selected(input, order, axis, keepdim, "mode"), "mode", same_dtype=True)
+        return write_outs(_selected(input, order, axis, keepdim, "mode"), out, "mode")
     ranked = xp.take_along_axis(data, order, axis)
     n = data.shape[axis]
     positions = xp.arange(n).reshape([n if i == axis else 1 for i in range(data.ndim)])
@@ -175,7 +175,7 @@ def mode(input, dim=-1, keepdim=False, *, out=None):
     # value's run, whose stable order puts its last occurrence there
     end = xp.expand_dims(xp.argmax(positions - run_start, axis=axis), axis)
     index = xp.take_along_axis(order, end, axis)
-    return write_out(out, _selected(input, index, axis, keepdim, "mode"), "mode", same_dtype=True)
+    return write_outs(_selected(input, index, axis, keepdim, "mode"), out, "mode")
 
 
 _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
@@ -242,13 +242,13 @@ def _quantile(input, q, dim, keepdim, interpolation, ignore_nan, op):
 def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
     """The q-th quantiles along ``dim`` (all elements when None); q a number or a 1-D tensor (a leading dim of
     the result); ``interpolation``: linear, lower, higher, midpoint, nearest. A nan makes its slice nan."""
-    return write_out(out, _quantile(input, q, dim, keepdim, interpolation, False, "quantile"), "quantile", True)
+    return write_outs(_quantile(input, q, dim, keepdim, interpolation, False, "quantile"), out, "quantile")
 
 
 @export()
 def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
     """``quantile`` of the elements that are not nan (nan where all are)."""
-    return write_out(out, _quantile(input, q, dim, keepdim, interpolation, True, "nanquantile"), "nanquantile", True)
+    return write_outs(_quantile(input, q, dim, keepdim, interpolation, True, "nanquantile"), out, "nanquantile")
 
 
 def _unique_result(values, inverse, counts, return_inverse, return_counts, shape):
@@ -344,7 +344,7 @@ def histc(input, bins=100, min=0, max=0, *, out=None):
     position = xp.where(inside < edges[position], position - 1, position)
     position = xp.where((position + 1 < bins) & (inside >= edges[xp.minimum(position + 1, bins)]), position + 1, position)
     counts = xp.bincount(xp.clip(position, 0, bins - 1), minlength=bins).astype(data.dtype)
-    return write_out(out, Tensor._make(counts), "histc", same_dtype=True)
+    return write_outs(Tensor._make(counts), out, "histc")
 
 
 def _search(sequence, values, right, side, out_int32, sorter, op):
@@ -381,7 +381,7 @@ def searchsorted(sorted_sequence, values, *, out_int32=False, right=False, side=
     """For each value, the index in the sorted last dim of ``sorted_sequence`` where it would go
     (``right``/``side='right'``: after the equal ones); ``sorter``: the indices that sort the sequence."""
     result = _search(sorted_sequence, values, right, side, out_int32, sorter, "searchsorted")
-    return write_out(out, result, "searchsorted")
+    return write_outs(result, out, "searchsorted")
 
 
 @export(method=False)
@@ -391,4 +391,4 @@ def bucketize(input, boundaries, *, out_int32=False, right=False, out=None):
     check_tensor(boundaries, "bucketize")
     if boundaries.ndim != 1:
         raise RuntimeError(f"bucketize(): boundaries must be 1-D, got {boundaries.ndim} dimensions")
-    return write_out(out, _search(boundaries, input, right, None, out_int32, None, "bucketize"), "bucketize")
+    return write_outs(_search(boundaries, input, right, None, out_int32, None, "bucketize"), out, "bucketize")
