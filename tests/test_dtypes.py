@@ -111,3 +111,28 @@ def test_the_tensor_class_as_a_constructor():
 def test_backprops_own_keywords_of_the_class_constructor():
     t = bp.Tensor(2.5, dtype=bp.float64, requires_grad=True)
     assert t.shape == () and t.dtype == bp.float64 and t.requires_grad and t.item() == 2.5
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64", None])
+def test_finfo_as_torchs(dtype):
+    ours, theirs = (bp.finfo(getattr(bp, dtype)), torch.finfo(getattr(torch, dtype))) if dtype else (bp.finfo(), torch.finfo())
+    assert repr(ours) == repr(theirs)
+    for attribute in ("bits", "eps", "max", "min", "tiny", "smallest_normal", "resolution", "dtype"):
+        assert getattr(ours, attribute) == getattr(theirs, attribute), attribute
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "int8", "int16", "int32", "int64"])
+def test_iinfo_as_torchs(dtype):
+    ours, theirs = bp.iinfo(getattr(bp, dtype)), torch.iinfo(getattr(torch, dtype))
+    assert repr(ours) == repr(theirs) and (ours.bits, ours.min, ours.max, ours.dtype) == (
+        theirs.bits, theirs.min, theirs.max, theirs.dtype)
+
+
+def test_set_default_tensor_type_sets_the_default_dtype():
+    try:
+        bp.set_default_tensor_type(bp.DoubleTensor)
+        assert bp.get_default_dtype() is bp.float64
+        bp.set_default_tensor_type("torch.FloatTensor")
+        assert bp.get_default_dtype() is bp.float32
+    finally:
+        bp.set_default_dtype(bp.float32)

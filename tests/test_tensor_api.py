@@ -181,3 +181,33 @@ def test_operators_delegate_to_the_ops_by_name():
     c ^= 1
     tc ^= 1
     assert c.tolist() == tc.tolist()
+
+
+def test_small_module_functions_as_torchs():
+    for m in (bp, torch):
+        assert m.is_nonzero(m.tensor([1.5])) and not m.is_nonzero(m.tensor(0))
+        with pytest.raises(RuntimeError, match="ambiguous"):
+            m.is_nonzero(m.tensor([1, 2]))
+        assert not m.is_complex(m.zeros(1)) and not m.is_storage(m.zeros(1))
+        assert m.zeros(1).get_device() == -1 and not m.zeros(1).is_pinned()
+    t = bp.zeros(1)
+    assert t.pin_memory() is t  # torch needs an accelerator for it; NumPy's arrays stay as they are
+    assert repr(bp.zeros(1).layout) == repr(torch.zeros(1).layout).replace("torch", "backprop") == "backprop.strided"
+    assert bp.zeros(2, layout=bp.strided).shape == (2,)
+    before = bp.get_num_interop_threads()
+    bp.set_num_interop_threads(3)
+    assert bp.get_num_interop_threads() == 3
+    bp.set_num_interop_threads(before)
+
+
+def test_asarray_shares_memory_where_torch_does():
+    array = np.zeros(3)
+    ours, theirs = bp.asarray(array), torch.asarray(array)
+    assert name(ours.dtype) == name(theirs.dtype) and np.shares_memory(ours.numpy(), array)
+    t = bp.ones(2)
+    assert bp.asarray(t) is t and bp.asarray(t, dtype=bp.float32) is t
+    assert bp.asarray(t, copy=True) is not t and bp.asarray(t, dtype=bp.float64).dtype == bp.float64
+    assert name(bp.asarray([1, 2]).dtype) == name(torch.asarray([1, 2]).dtype)
+    assert bp.asarray([1.0], requires_grad=True).requires_grad
+    with pytest.raises(ValueError, match="needs a copy"):
+        bp.asarray(t, dtype=bp.float64, copy=False)

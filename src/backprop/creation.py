@@ -371,9 +371,23 @@ def complex(real, imag, *, out=None):
     raise NotImplementedError("torch.complex is not provided by backprop: it has no complex dtypes")
 
 
+def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
+    """``obj`` as a tensor: shares memory with a Tensor or a NumPy array when dtype and device allow it (always with
+    ``copy=False``, which raises where a copy is needed), copies with ``copy=True``."""
+    if copy:
+        t = tensor(obj, dtype=dtype, device=device)
+    else:
+        t = as_tensor(obj, dtype=dtype, device=device)
+        shared = t is obj or (isinstance(obj, numpy.ndarray) and t._data is obj)
+        if copy is False and not shared and (isinstance(obj, Tensor) or backend.is_array(obj)):
+            raise ValueError("asarray(copy=False): the dtype or device asked for needs a copy")
+    return t.requires_grad_(True) if requires_grad else t
+
+
 def as_tensor(data, dtype=None, device=None):
     """A tensor from ``data``, sharing memory when it already is a suitable array or Tensor."""
-    if isinstance(data, Tensor) and dtype is None and device is None:
+    if isinstance(data, Tensor) and (dtype is None or dtypes.as_dtype(dtype) == data.dtype) and (
+            device is None or backend.device(device) == data.device):
         return data
     if isinstance(data, numpy.ndarray) and device is None and (dtype is None or numpy.dtype(dtype) == data.dtype):
         return from_numpy(data)

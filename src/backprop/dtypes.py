@@ -150,6 +150,46 @@ def set_default_dtype(d):
     default_float = resolved
 
 
+class finfo:
+    """Machine limits of a floating dtype (the default one when None), as Python numbers: torch.finfo.
+
+    >>> finfo(float16)
+    finfo(resolution=0.001, min=-65504, max=65504, eps=0.000976562, smallest_normal=6.10352e-05, tiny=6.10352e-05, dtype=float16)
+    """
+
+    def __init__(self, type=None):  # noqa: A002  (torch's name)
+        resolved = as_dtype(type) or default_float
+        if not resolved.is_floating_point:
+            raise TypeError(f"finfo expects a floating point dtype, got {resolved}")
+        info = numpy.finfo(resolved.dtype)
+        self.bits, self.dtype = int(info.bits), resolved.name
+        for name in ("eps", "max", "min", "tiny", "smallest_normal"):
+            setattr(self, name, float(getattr(info, name)))
+        self.resolution = 10.0 ** -int(info.precision)
+
+    def __repr__(self):
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, eps={self.eps:g}, "
+                f"smallest_normal={self.smallest_normal:g}, tiny={self.tiny:g}, dtype={self.dtype})")
+
+
+class iinfo:
+    """Machine limits of an integer dtype, as Python ints: torch.iinfo.
+
+    >>> iinfo(int8)
+    iinfo(min=-128, max=127, dtype=int8)
+    """
+
+    def __init__(self, type):  # noqa: A002
+        resolved = as_dtype(type)
+        if resolved.kind not in "iu":
+            raise TypeError(f"iinfo expects an integer dtype, got {resolved}")
+        info = numpy.iinfo(resolved.dtype)
+        self.bits, self.min, self.max, self.dtype = int(info.bits), int(info.min), int(info.max), resolved.name
+
+    def __repr__(self):
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"
+
+
 _BOOL, _INT, _FLOAT = 0, 1, 2
 
 

@@ -156,6 +156,21 @@ class Tensor:
         return bool(self._data.flags.c_contiguous)
 
     @property
+    def layout(self):
+        return strided
+
+    def get_device(self):
+        """The GPU's index for a CUDA tensor, -1 on the CPU."""
+        return -1 if self.device.type == "cpu" else self.device.index
+
+    def pin_memory(self, device=None):
+        """This tensor (page-locked memory is CUDA's business: NumPy's arrays are copied as they are)."""
+        return self
+
+    def is_pinned(self, device=None):
+        return False
+
+    @property
     def is_leaf(self):
         return self.grad_fn is None
 
@@ -955,6 +970,16 @@ class memory_format:
 
     def __repr__(self):
         return f"{dtypes.display_prefix}.{self.name}"
+
+
+class layout(memory_format):
+    """A tensor's kind of storage: ``bp.strided`` (dense), the only one of backprop's Tensor (``layout=``
+    accepted where torch takes it)."""
+
+    __slots__ = ()
+
+
+strided = layout("strided")
 
 
 contiguous_format = memory_format("contiguous_format")
