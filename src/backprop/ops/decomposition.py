@@ -399,7 +399,7 @@ def qr(A, mode="reduced", *, out=None):
                            "'r', or 'complete'")
     if mode == "r":
         R = backend.array_module(A._data).linalg.qr(A._data, mode="r")
-        return QrResult(Tensor._make(A._data[..., :0, :0].copy()), Tensor._make(R))
+        return QrResult(_zeros(A, (0,)), Tensor._make(R))
     return QrResult(*Qr.apply(A, mode=mode))
 
 
@@ -412,7 +412,7 @@ def torch_qr(input, some=True, *, out=None):
 def lstsq(A, B, rcond=None, *, driver=None):
     """The least-squares solution of A X = B: a named tuple (solution, residuals, rank, singular_values) with
     torch's CPU fields for its ``driver`` ('gelsy' by default: no residuals and no singular values; 'gelsd' and
-    'gelss' give both, residuals only for tall full-rank A). The solution is pinv(A) B: differentiable."""
+    'gelss' give singular values; all but 'gelsy' residuals for a tall full-rank A; 'gels' no rank). The solution is pinv(A) B: differentiable."""
     _matrices(A, "linalg.lstsq")
     check_tensor(B, "linalg.lstsq")
     driver = driver or "gelsy"
@@ -431,8 +431,8 @@ def lstsq(A, B, rcond=None, *, driver=None):
     m, n = A.shape[-2:]
     if driver in ("gelsd", "gelss"):
         singular_values = s
-        if m > n and bool((rank == n).all()):
-            residuals = ((A._data @ solution._data - matrix_B._data) ** 2).sum(-2)
+    if driver != "gelsy" and m > n and bool((rank == n).all()):
+        residuals = ((A._data @ solution._data - matrix_B._data) ** 2).sum(-2)
     rank = xp.asarray(rank, dtype=xp.int64) if driver != "gels" else xp.zeros((0,), dtype=xp.int64)
     if vector:
         solution = solution.squeeze(-1)
