@@ -14,8 +14,8 @@ def main():
     b = torch.tensor([0.1, -0.2, 0.3], requires_grad=True)
     z = torch.matmul(x, w) + b
     loss = torch.nn.functional.binary_cross_entropy_with_logits(z, y)
-    print(f"Gradient function for z = {type(z.grad_fn).__name__}")
-    print(f"Gradient function for loss = {loss.grad_fn is not None}")
+    print(f"Gradient function for z = {z.grad_fn}")
+    print(f"Gradient function for loss = {loss.grad_fn}")
     loss.backward()
     print(w.grad)
     print(b.grad)

@@ -42,7 +42,7 @@ def main():
     pred_probab = nn.Softmax(dim=1)(logits)
     y_pred = pred_probab.argmax(1)
     print(f"Predicted class: {y_pred}")
-    print("logits:", logits)
+    print("logits:", logits.detach())
     print(f"Model structure: {model}\n\n")
     for name, param in model.named_parameters():
         print(f"Layer: {name} | Size: {param.size()} | Values : {param[:2].shape}")
