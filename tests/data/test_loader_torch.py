@@ -169,9 +169,10 @@ def test_a_generator_makes_the_shuffle_reproducible():
         loader = DataLoader(TensorDataset(bp.arange(12)), batch_size=5, shuffle=True, generator=generator)
         return [sum([y.tolist() for y, in loader], []) for _ in range(3)]
 
-    first = epochs(np.random.default_rng(8))
-    assert first == epochs(np.random.default_rng(8)) and first != epochs(np.random.default_rng(9))
+    first = epochs(bp.Generator().manual_seed(8))
+    assert first == epochs(bp.Generator().manual_seed(8)) and first != epochs(bp.Generator().manual_seed(9))
     assert all(sorted(epoch) == list(range(12)) for epoch in first) and first[0] != first[1] != first[2]
+    assert epochs(np.random.default_rng(8)) == epochs(np.random.default_rng(8))  # a NumPy Generator serves too
 
 
 def test_dataset_addition_and_concat_as_torch():
@@ -233,8 +234,8 @@ def test_random_split_with_a_generator():
     def split(generator):
         return [part.indices for part in random_split(range(10), [0.3, 0.7], generator=generator)]
 
-    first = split(np.random.default_rng(0))
-    assert first == split(np.random.default_rng(0)) and first != split(np.random.default_rng(1))
+    first = split(bp.Generator().manual_seed(0))
+    assert first == split(bp.Generator().manual_seed(0)) and first != split(bp.Generator().manual_seed(1))
     assert [len(p) for p in first] == [len(p) for p in tud.random_split(range(10), [0.3, 0.7])] == [3, 7]
     assert all(type(p) is list for p in first)
     assert sorted(sum(first, [])) == list(range(10))

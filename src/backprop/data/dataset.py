@@ -28,7 +28,7 @@ import warnings
 import numpy
 
 from backprop import backend
-from backprop.data.sampler import numpy_generator
+from backprop.random import numpy_generator
 from backprop.tensor import Tensor
 
 
@@ -232,7 +232,7 @@ def _split_lengths(lengths, n):
 def random_split(dataset, lengths, generator=None, *, seed=None):
     """Disjoint random ``Subset``s of the given lengths (ints, or fractions summing to 1).
 
-    The permutation is drawn from ``generator`` (a ``bp.Generator``, NumPy Generator or int seed), from
+    The permutation is drawn from ``generator`` (a ``bp.Generator`` or a NumPy Generator), from
     ``numpy.random.default_rng(seed)``, or else from backprop's global generator (``bp.manual_seed``).
     """
     if generator is not None and seed is not None:

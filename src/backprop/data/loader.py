@@ -42,10 +42,11 @@ import traceback
 
 import numpy
 
-from backprop import creation
+from backprop import random as bp_random
 from backprop.data.collate import default_collate, default_convert
 from backprop.data.dataset import IterableDataset, fetch_batch
-from backprop.data.sampler import BatchSampler, RandomSampler, SequentialSampler, numpy_generator
+from backprop.data.sampler import BatchSampler, RandomSampler, SequentialSampler
+from backprop.random import numpy_generator
 
 __all__ = ["DataLoader", "get_worker_info", "WorkerInfo", "default_collate", "default_convert"]
 
@@ -352,7 +353,7 @@ def _worker_loop(fetcher_args, index_queue, results, worker_id, num_workers, see
     parent = os.getppid()
     random.seed(seed)
     numpy.random.seed(seed % 2**32)
-    creation.manual_seed(seed)
+    bp_random.manual_seed(seed)
     dataset = fetcher_args[0]
     _worker_info = WorkerInfo(id=worker_id, num_workers=num_workers, seed=seed, dataset=dataset)
     failure, fetcher = None, None

@@ -2,7 +2,7 @@
 
 A sampler is an iterable of dataset indices (a ``BatchSampler``: of lists of
 them) with ``len``. The random ones draw from ``generator`` (a
-``bp.Generator``, a NumPy ``Generator`` or an int seed) or, without one,
+``bp.Generator`` or a NumPy ``Generator``) or, without one,
 from backprop's global generator (``bp.manual_seed``), a fresh draw each
 time they are iterated, as torch's. ``RandomSampler(..., seed=s)`` (beyond
 torch) instead visits epoch e in an order that depends only on s and e,
@@ -21,27 +21,10 @@ import numbers
 
 import numpy
 
-from backprop import creation
+from backprop.random import numpy_generator
 
 __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler",
            "BatchSampler"]
-
-
-def numpy_generator(generator):
-    """The NumPy Generator to draw from for a ``generator=`` argument: backprop's global one for None, a new one
-    seeded with an int, the generator itself for a NumPy Generator, or the NumPy Generator inside a ``bp.Generator``
-    (any object that offers ``integers`` and ``permutation``, NumPy's way, is used as it is)."""
-    if generator is None:
-        return creation.generator()
-    if isinstance(generator, numbers.Integral) and not isinstance(generator, bool):
-        return numpy.random.default_rng(int(generator))
-    if hasattr(generator, "integers") and hasattr(generator, "permutation"):
-        return generator
-    inner = [value for value in vars(generator).values() if isinstance(value, numpy.random.Generator)] \
-        if hasattr(generator, "__dict__") else []
-    if len(inner) == 1:
-        return inner[0]
-    raise TypeError(f"generator must be a bp.Generator, a NumPy Generator or an int seed, got {type(generator).__name__}")
 
 
 def _positive_int(name, value):

@@ -23,7 +23,7 @@ bad < 0 and not + bad > 0 at once.
 >>> vocab.decode(vocab.encode(text)) == text
 True
 >>> texts, labels = sentences(4, seed=0)
->>> len(texts), labels.shape
+>>> len(texts), tuple(labels.shape)
 (4, (4,))
 """
 import functools
@@ -274,9 +274,10 @@ def sentences(n, seed=0):
     "dull but lovely" and "lovely but dull", and cannot weigh "not" against both "good" and "bad".
     ``seed``: an int, a NumPy Generator, or None to draw from backprop's generator (``bp.manual_seed``).
 
+    >>> import backprop as bp
     >>> texts, labels = sentences(3, seed=1)
-    >>> all(isinstance(t, str) for t in texts), labels.dtype
-    (True, dtype('int64'))
+    >>> all(isinstance(t, str) for t in texts), labels.dtype == bp.int64
+    (True, True)
     """
     n = check_count("sentences n", n)
     rng = numpy_generator(seed)
