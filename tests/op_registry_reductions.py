@@ -87,7 +87,7 @@ _reduce("kthvalue", [S(_R, 2), S(_R, 1, 0), S(_R, 3, 1, True), S(T(()), 1)], dty
 _reduce("median", [S(_R), S(_R, 1), S(_R, -1, True), S(T((2, 5)), 0), S(T(())), S(T(()), 0), kink(_ties),
                    kink(T(values=[1.0, 1.0, 2.0]))],
         dtypes=FLOATS + (INT64,), domain=DISTINCT)
-op("median.nan", lambda lib, x, *a: lib.median(x, *a), [kink(_nans), forward_only(_nans, 1)])
+op("median.nan", lambda lib, x, *a: lib.median(x, *a), [kink(_nans), forward_only(_nans, 1), forward_only(T((0,)))])
 _method("median", [S(_R, 0)], domain=DISTINCT)
 _reduce("nanmedian", [S(_R), S(_R, 1, True), kink(_nans), kink(_nans, 1), kink(_nans, 0),
                       forward_only(T(values=[_NAN, _NAN]))],

@@ -264,7 +264,8 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     check_tensor(input, "nanmean")
     if dtype is not None:
         input = input.to(dtype)
-    require_floating(input, "nanmean")
+    if input.dtype.kind != "f":
+        raise RuntimeError(f"nanmean(): expected input to have floating point dtype but got {input.dtype}")
     count = sum(_not_nan(input), dim, keepdim)
     return write_out(nansum(input, dim, keepdim) / count, out, "nanmean")
 

@@ -11,7 +11,7 @@ from backprop import dtypes
 from backprop.ops.manifest import export
 from backprop.ops.indexing import Gather
 from backprop.ops.reduction import Median, Nanmedian, return_types, write_outs
-from backprop.ops.util import check_tensor, dim_index, require_floating
+from backprop.ops.util import check_tensor, dim_index
 from backprop.tensor import Tensor
 
 _int64 = dtypes.int64
@@ -111,12 +111,11 @@ def _median(input, dim, keepdim, ignore_nan, op):
     data = input._data
     xp = backend.array_module(data)
     if dim is None:  # one value; dL/dy is shared by the elements equal to it, as torch
-        if data.size == 0:
-            raise IndexError(f"{op}() of an empty tensor has no value")
         flat = data.reshape(-1)
         valid = int((~xp.isnan(flat)).sum()) if ignore_nan else flat.size
-        if not ignore_nan and valid and xp.isnan(flat).any():
-            value = xp.asarray(float("nan"), dtype=data.dtype)
+        if not valid or not ignore_nan and xp.isnan(flat).any():  # nan, as torch (empty: nan too)
+            with backend.errstate():  # an integer tensor: nan cast, as torch's (the smallest int64)
+                value = xp.asarray(float("nan")).astype(data.dtype)
         else:
             value = xp.sort(flat)[max(valid - 1, 0) // 2]
         return (Nanmedian if ignore_nan else Median).apply(input, value=value.reshape((1,) * data.ndim), axes=None,
@@ -183,7 +182,9 @@ _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
 def _quantile(input, q, dim, keepdim, interpolation, ignore_nan, op):
     """torch's quantile: sort, then interpolate between the two values around rank q (n - 1)."""
-    require_floating(input, op)
+    check_tensor(input, op)
+    if input.dtype.kind != "f":
+        raise RuntimeError(f"{op}() input tensor must be either float or double dtype, got {input.dtype}")
     xp = backend.array_module(input._data)
     if interpolation not in _INTERPOLATIONS:
         raise ValueError(f"{op}(): interpolation must be one of {', '.join(_INTERPOLATIONS)}, got {interpolation!r}")
