@@ -80,9 +80,28 @@ class SparseTensor:
 
     @property
     def grad(self):
-        """The gradient of a sparse leaf: sparse, with the leaf's pattern."""
+        """The gradient of a sparse leaf, dL/dS at the leaf's (coalesced) pattern: a stored value's gradient is
+        dL/dS at its index, the same for every copy of a repeated index, so each index is kept once."""
         g = self._values.grad
-        return None if g is None else SparseTensor(self._indices, g, self._size, self._coalesced)
+        if g is None:
+            return None
+        if self._coalesced:
+            return SparseTensor(self._indices, g, self._size, coalesced=True)
+        unique, first, _ = self._unique()
+        return SparseTensor(self._unraveled(unique), g[first], self._size, coalesced=True)
+
+    def _unique(self):
+        """The sorted unique flat indices of the stored values, where each first occurs, and each one's place."""
+        xp = backend.array_module(self._indices)
+        sparse_size = self._size[:self.sparse_dim()]
+        flat = xp.ravel_multi_index(tuple(self._indices), sparse_size) if self._nnz() else self._indices[0]
+        unique, first, inverse = xp.unique(flat, return_index=True, return_inverse=True)
+        return unique, first, inverse.reshape(-1)
+
+    def _unraveled(self, flat):
+        xp = backend.array_module(flat)
+        sparse_size = self._size[:self.sparse_dim()]
+        return xp.stack(xp.unravel_index(flat, sparse_size)).astype(xp.int64).reshape(len(sparse_size), -1)
 
     def requires_grad_(self, requires_grad=True):
         self._values.requires_grad_(requires_grad)
@@ -109,14 +128,9 @@ class SparseTensor:
         """The same tensor with sorted, unique indices (values at repeated indices added)."""
         if self._coalesced:
             return self
-        xp = backend.array_module(self._indices)
-        sparse_size = self._size[:self.sparse_dim()]
-        flat = xp.ravel_multi_index(tuple(self._indices), sparse_size) if self._nnz() else self._indices[0]
-        unique, inverse = xp.unique(flat, return_inverse=True)
-        indices = xp.stack(xp.unravel_index(unique, sparse_size)).astype(xp.int64).reshape(len(sparse_size), -1)
-        values = ScatterAdd.apply(self._values, index=(inverse.reshape(-1),),
-                                  shape=(len(unique),) + tuple(self._values.shape[1:]))
-        return SparseTensor(indices, values, self._size, coalesced=True)
+        unique, _, inverse = self._unique()
+        values = ScatterAdd.apply(self._values, index=(inverse,), shape=(len(unique),) + tuple(self._values.shape[1:]))
+        return SparseTensor(self._unraveled(unique), values, self._size, coalesced=True)
 
     def to_dense(self, dtype=None, *, masked_grad=None):
         """The dense tensor (differentiable with respect to the values)."""
