@@ -61,10 +61,22 @@ PLAIN = {
 }
 
 
+def test_a_device_comes_back_as_a_device():
+    back = round_trip({"device": bp.device("cuda", 1)})["device"]
+    assert isinstance(back, bp.device) and back == "cuda:1"
+    assert torch_round_trip({"device": torch.device("cuda", 1)})["device"] == torch.device("cuda:1")
+
+
 def test_plain_values_come_back_as_torch_gives_them():
     ours, theirs = round_trip(PLAIN), torch_round_trip(PLAIN)
     assert_same(ours, PLAIN)
     assert_same(ours, theirs)
+
+
+def test_a_shape_comes_back_as_a_size():
+    shape = bp.ones(2, 3).shape
+    back = round_trip({"shape": shape})["shape"]
+    assert type(back) is type(shape) and back == (2, 3)
 
 
 def test_lone_tensor_round_trip(tmp_path):

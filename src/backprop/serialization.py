@@ -102,6 +102,8 @@ class _Writer:
             return {_TAG: "numpy_scalar", "key": self.key(numpy.asarray(obj), path or _SINGLE)}
         if obj is None or type(obj) in (bool, int, float, str):
             return obj
+        if isinstance(obj, backend.device):
+            return {_TAG: "device", "value": str(obj)}
         if type(obj) is complex:
             return {_TAG: "complex", "value": [obj.real, obj.imag]}
         if type(obj) is bytes:
@@ -322,6 +324,8 @@ class _Reader:
         if tag in ("dict", "OrderedDict"):
             kind = dict if tag == "dict" else collections.OrderedDict
             return kind((self.value(key), self.value(value)) for key, value in layout["items"])
+        if tag == "device":
+            return backend.device(layout["value"])
         if tag == "complex":
             return complex(*layout["value"])
         if tag == "bytes":

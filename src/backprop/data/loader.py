@@ -227,7 +227,10 @@ class DataLoader:
     def __del__(self):
         pool = getattr(self, "_pool", None)
         if pool is not None:
-            pool.shut_down()
+            try:
+                pool.shut_down()
+            except Exception:  # noqa: BLE001  (at interpreter exit the modules it needs may be gone already)
+                pass
 
     def __repr__(self):
         size = len(self.dataset) if hasattr(self.dataset, "__len__") else "?"

@@ -237,7 +237,7 @@ def normalization(dataset, batch_size=1024):
     total = squares = None
     count = 0
     for batch in DataLoader(dataset, batch_size=batch_size):
-        images = _array(batch[0] if isinstance(batch, tuple) else batch)
+        images = _array(batch[0] if isinstance(batch, (tuple, list)) else batch)  # a list: default_collate's
         if images.ndim != 2:  # a batch of feature vectors (N, D) needs no check
             _check_image(images[0], "normalization")
         images = images.astype(numpy.float64)
