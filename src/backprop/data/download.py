@@ -17,7 +17,8 @@ and Keras' ``cifar10.load_data`` (CIFAR-10).
 import hashlib
 import os
 import pathlib
-import tempfile
+
+from backprop import serialization
 
 MIRRORS = {
     "mnist": [
@@ -107,21 +108,14 @@ def fetch(filename, directory, mirrors, sha256=None, progress=True):
 
 def _download_verified(url, target, sha256, progress):
     """Stream ``url`` to a temporary file next to ``target``; rename it into place if the hash matches."""
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as file:
+    with serialization.atomic_path(target, suffix=".part") as temporary:
+        with open(temporary, "wb") as file:
             actual = _stream(url, file, target.name, progress)
-            file.flush()
-            os.fsync(file.fileno())
         if sha256 is not None and actual != sha256:
             raise ChecksumError(
                 f"{target.name} from {url} is corrupted: SHA-256 expected {sha256}, got {actual}; "
                 f"the download was deleted"
             )
-        os.replace(temporary, target)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
 
 
 def _stream(url, file, name, progress):
