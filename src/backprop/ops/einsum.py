@@ -146,7 +146,7 @@ def einsum(equation, *operands):
     return Einsum.apply(*operands, equation=parse(equation, [x.shape for x in operands]))
 
 
-@export()
+@export(method=False)
 def tensordot(a, b, dims=2, out=None):
     """Sum of products over the last ``dims`` dimensions of ``a`` and the first ``dims`` of ``b`` (or over the
     dimensions listed in ``dims = (dims_a, dims_b)``)."""
