@@ -37,7 +37,7 @@ class ScaledSquare(torch.autograd.Function):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--steps", type=int, default=600)
+    parser.add_argument("--steps", type=int, default=400)
     parser.add_argument("--lr", type=float, default=5e-6)
     args = parser.parse_args()
     torch.manual_seed(0)

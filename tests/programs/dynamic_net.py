@@ -25,7 +25,7 @@ class DynamicNet(torch.nn.Module):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--steps", type=int, default=900)
+    parser.add_argument("--steps", type=int, default=600)
     args = parser.parse_args()
     torch.manual_seed(0)
     rng = random.Random(0)

@@ -23,7 +23,7 @@ class Polynomial3(torch.nn.Module):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--steps", type=int, default=1000)
+    parser.add_argument("--steps", type=int, default=500)
     args = parser.parse_args()
     torch.manual_seed(0)
     x = torch.linspace(-math.pi, math.pi, 2000)
@@ -34,7 +34,7 @@ def main():
     optimizer = torch.optim.SGD(model.parameters(), lr=1e-6)
     for t in range(args.steps):
         loss = criterion(model(x), y)
-        if t % 200 == 199:
+        if t % 100 == 99:
             print(t, round(loss.item(), 3))
         optimizer.zero_grad()
         loss.backward()

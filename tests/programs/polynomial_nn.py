@@ -8,7 +8,7 @@ import torch
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--steps", type=int, default=1000)
+    parser.add_argument("--steps", type=int, default=500)
     parser.add_argument("--lr", type=float, default=1e-6)
     args = parser.parse_args()
     torch.manual_seed(0)
@@ -25,7 +25,7 @@ def main():
     for t in range(args.steps):
         y_pred = model(xx)
         loss = loss_fn(y_pred, y)
-        if t % 200 == 199:
+        if t % 100 == 99:
             print(t, round(loss.item(), 3))
         model.zero_grad()
         loss.backward()

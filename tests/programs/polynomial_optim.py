@@ -8,7 +8,7 @@ import torch
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--steps", type=int, default=500)
+    parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--optimizer", default="rmsprop", choices=["rmsprop", "adam", "sgd"])
     args = parser.parse_args()
     torch.manual_seed(0)

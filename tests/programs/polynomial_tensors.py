@@ -8,7 +8,7 @@ import torch
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--steps", type=int, default=1000)
+    parser.add_argument("--steps", type=int, default=500)
     parser.add_argument("--lr", type=float, default=1e-6)
     args = parser.parse_args()
     torch.manual_seed(0)
@@ -23,7 +23,7 @@ def main():
     for t in range(args.steps):
         y_pred = a + b * x + c * x ** 2 + d * x ** 3
         loss = (y_pred - y).pow(2).sum().item()
-        if t % 200 == 199:
+        if t % 100 == 99:
             print(t, round(loss, 3))
         grad_y_pred = 2.0 * (y_pred - y)
         grad_a = grad_y_pred.sum()
