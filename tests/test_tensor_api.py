@@ -103,6 +103,7 @@ def test_conversions_to_python():
     assert np.array_equal(np.asarray(ours), np.asarray(theirs)) and np.asarray(ours, dtype=np.float64).dtype == np.float64
     assert ours[0, 0].item() == theirs[0, 0].item() and float(ours[1, 1]) == 4.0
     assert [10, 20, 30][bp.tensor(2)] == 30 and range(5)[bp.tensor([3])] == 3
+    assert (3.0 in ours) == (3.0 in theirs) is True and (7 in ours) == (7 in theirs) is False
     with pytest.raises(TypeError, match="only integer tensors of a single element"):
         [1, 2][bp.tensor(1.0)]
     for t in (bp.tensor([]), bp.tensor([1, 2])):

@@ -39,6 +39,7 @@ from backprop.tensor import _legacy_type_of_name
 
 globals().update({entry.name: entry.function for entry in _manifest.entries() if entry.function_export})
 globals().update(legacy_types("cpu"))  # FloatTensor, LongTensor ...
+vars(cuda).update(legacy_types("cuda"))  # cuda.FloatTensor ...
 
 __version__ = "0.1.0"
 

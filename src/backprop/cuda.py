@@ -12,12 +12,11 @@ CuPy or a driver is missing rather than raising.
 True
 """
 from backprop import backend
-from backprop.tensor import legacy_types
 
 __all__ = ["is_available", "device_count", "current_device", "set_device", "synchronize", "get_device_name",
            "manual_seed", "manual_seed_all", "seed", "seed_all", "empty_cache", "is_initialized"]
-
-globals().update(legacy_types("cuda"))  # bp.cuda.FloatTensor ...: torch's legacy constructors of CUDA tensors
+# FloatTensor, LongTensor ...: torch's legacy constructors of CUDA tensors, added by backprop/__init__.py (they
+# are Tensor's, a layer above this module)
 
 
 def _cupy():

@@ -749,6 +749,13 @@ class Tensor:
     def __getitem__(self, key):
         return ops.getitem(self, key)
 
+    def __contains__(self, element):
+        """``element in t``: some entry equals ``element`` (a number or a tensor), as torch."""
+        if not isinstance(element, (Tensor, int, float, bool)):
+            raise RuntimeError(f"Tensor.__contains__ only supports Tensor or scalar, but you passed in a "
+                               f"{type(element).__name__}")
+        return bool((self == element).any())
+
     def __iter__(self):
         if self.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
