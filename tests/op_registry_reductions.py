@@ -7,8 +7,6 @@ unspecified (topk, kthvalue, median along a dim) the samples have distinct value
 """
 import math
 
-import numpy as np
-
 from helpers import DISTINCT, Uniform
 from op_registry import BOOL, FLOATS, INT32, INT64, S, T, forward_only, kink, op
 
@@ -68,7 +66,8 @@ _reduce("logcumsumexp", _scan + [S(T(values=[[1000.0, -1000.0, 0.0], [-50.0, 50.
 _running = [S(_R, 1), S(_R, -1), S(T(()), 0), S(T((0, 3)), 1), kink(_ties, 1), kink(_ties, 0)]
 _reduce("cummax", _running, dtypes=FLOATS + (INT64,), domain=DISTINCT)
 _reduce("cummin", _running, dtypes=FLOATS + (INT64,), domain=DISTINCT)
-op("cummax.nan", lambda lib, x: lib.cummax(x, 1), [kink(T(values=[[1.0, _NAN, 3.0, _NAN, 0.0], [2.0, 1.0, 2.0, 0.0, _NAN]]))])
+op("cummax.nan", lambda lib, x: lib.cummax(x, 1),
+   [kink(T(values=[[1.0, _NAN, 3.0, _NAN, 0.0], [2.0, 1.0, 2.0, 0.0, _NAN]]))])
 
 # ------------------------------------------------------------- order statistics
 _reduce("sort", [S(_R), S(_R, 0), S(_R, -2, True), S(T(())), S(T((0, 3)), 0), kink(_ties, stable=True),
@@ -76,7 +75,8 @@ _reduce("sort", [S(_R), S(_R, 0), S(_R, -2, True), S(T(())), S(T((0, 3)), 0), ki
                  forward_only(T(values=[_NAN, 1.0, -2.0, _NAN]), descending=True)],
         dtypes=FLOATS + (INT64, BOOL), domain=DISTINCT)
 _method("sort", [S(_R, 1, True)], domain=DISTINCT)
-_reduce("argsort", [S(_R), S(_R, 0, True), S(_ties, stable=True), S(_ties, dim=0, descending=True, stable=True), S(T(()))],
+_reduce("argsort", [S(_R), S(_R, 0, True), S(_ties, stable=True), S(_ties, dim=0, descending=True, stable=True),
+                    S(T(()))],
         dtypes=FLOATS + (INT64,), domain=DISTINCT, differentiable=False)
 _reduce("msort", [S(T((4, 3))), S(T((3,)))], dtypes=FLOATS + (INT64,), domain=DISTINCT)
 _reduce("topk", [S(_R, 2), S(_R, 1, 0), S(_R, 3, 1, False), S(_R, 4, -1, True, True), S(T((5,)), 5), S(T(()), 1),
@@ -92,7 +92,8 @@ _method("median", [S(_R, 0)], domain=DISTINCT)
 _reduce("nanmedian", [S(_R), S(_R, 1, True), kink(_nans), kink(_nans, 1), kink(_nans, 0),
                       forward_only(T(values=[_NAN, _NAN]))],
         domain=DISTINCT)
-_reduce("mode", [S(_R), S(_R, 0, True), S(T(())), kink(T(values=[[1.0, 3.0, 3.0, 2.0, 3.0], [2.0, 2.0, 0.0, 0.0, 5.0]])),
+_reduce("mode", [S(_R), S(_R, 0, True), S(T(())),
+                 kink(T(values=[[1.0, 3.0, 3.0, 2.0, 3.0], [2.0, 2.0, 0.0, 0.0, 5.0]])),
                  kink(T(values=[[3.0, 1.0], [1.0, 1.0], [3.0, 2.0]]), 0)],
         dtypes=FLOATS + (INT64,), domain=DISTINCT)
 _q = T(values=[0.0, 0.25, 1.0], grad=False)
@@ -121,12 +122,15 @@ _reduce("histc", [S(T((20,))), S(T((4, 5)), bins=4, min=-1, max=1), S(T((7,)), 3
                   S(T(values=[0.0, 0.25, 0.5, 1.0, 1.5]), 4, 0, 1), S(T(values=[1.0, 1.0])), S(T((0,)), 5)],
         differentiable=False)
 _sorted = T(values=[[-1.0, 0.0, 0.0, 2.0], [0.5, 1.0, 3.0, 4.0]])
-_reduce("searchsorted", [S(_sorted, T(values=[[0.0, 2.5], [3.0, -2.0]])), S(_sorted, T(values=[[0.0], [3.0]]), right=True),
+_reduce("searchsorted", [S(_sorted, T(values=[[0.0, 2.5], [3.0, -2.0]])),
+                         S(_sorted, T(values=[[0.0], [3.0]]), right=True),
                          S(T(values=[-1.0, 0.0, 0.0, 2.0]), T((2, 3)), side="right"),
-                         S(T(values=[-1.0, 0.0, 0.0, 2.0]), 0.0), S(T(values=[-1.0, 0.0, 2.0]), T((2,)), out_int32=True),
+                         S(T(values=[-1.0, 0.0, 0.0, 2.0]), 0.0),
+                         S(T(values=[-1.0, 0.0, 2.0]), T((2,)), out_int32=True),
                          S(T(values=[2.0, -1.0, 0.0]), T(values=[0.0, 3.0]), sorter=T(values=[1, 2, 0], dtype=INT64))],
         dtypes=FLOATS + (INT64,), differentiable=False)
-_reduce("bucketize", [S(T((2, 3)), T(values=[-1.0, 0.0, 0.0, 2.0])), S(T(values=[0.0, 2.0, 5.0]), T(values=[0.0, 2.0]), right=True),
+_reduce("bucketize", [S(T((2, 3)), T(values=[-1.0, 0.0, 0.0, 2.0])),
+                      S(T(values=[0.0, 2.0, 5.0]), T(values=[0.0, 2.0]), right=True),
                       S(T(()), T(values=[0.0, 1.0]), out_int32=True), S(1.5, T(values=[0.0, 1.0, 2.0]))],
         dtypes=FLOATS + (INT64,), differentiable=False)
 

@@ -9,7 +9,6 @@ reshapes dL/dy to the kept shape so that it broadcasts over the reduced axes.
 import builtins
 import collections
 import types
-import warnings
 
 from backprop import backend
 from backprop import dtypes
@@ -418,7 +417,7 @@ def aminmax(input, *, dim=None, keepdim=False, out=None):
     """(min, max) over ``dim`` (every dim when None): ``torch.return_types.aminmax(min, max)``."""
     if dim is not None and not isinstance(dim, int):
         raise TypeError(f"aminmax(): dim must be an int or None, got {type(dim).__name__}")
-    result = return_types.aminmax(_amax(input, dim, keepdim, False, "aminmax"), _amax(input, dim, keepdim, True, "aminmax"))
+    result = return_types.aminmax(*(_amax(input, dim, keepdim, largest, "aminmax") for largest in (False, True)))
     return write_outs(result, out, "aminmax")
 
 

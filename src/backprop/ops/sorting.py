@@ -192,7 +192,8 @@ def _quantile(input, q, dim, keepdim, interpolation, ignore_nan, op):
         if q.ndim > 1:
             raise RuntimeError(f"{op}(): q must be a scalar or a 1D tensor, got {q.ndim} dimensions")
         if q.dtype != input.dtype:
-            raise RuntimeError(f"{op}(): q tensor must be the same dtype as the input tensor ({input.dtype}), got {q.dtype}")
+            raise RuntimeError(f"{op}(): q tensor must be the same dtype as the input tensor ({input.dtype}), "
+                               f"got {q.dtype}")
         scalar, qs = q.ndim == 0, q._data.reshape(-1)
     else:
         scalar, qs = not isinstance(q, (list, tuple)), xp.asarray(q, dtype=input.dtype).reshape(-1)
@@ -225,7 +226,8 @@ def _quantile(input, q, dim, keepdim, interpolation, ignore_nan, op):
         result = at(rounded.astype(_int64))
     else:
         low, high = at(below), at(xp.ceil(ranks).astype(_int64))
-        weight = Tensor._make((ranks - below).astype(data.dtype) if interpolation == "linear" else xp.full_like(ranks, 0.5))
+        weight = (ranks - below).astype(data.dtype) if interpolation == "linear" else xp.full_like(ranks, 0.5)
+        weight = Tensor._make(weight)
         from backprop.ops.selection import where
 
         # torch's lerp: from the nearer end, so that weight 1 gives the high value exactly
@@ -343,7 +345,8 @@ def histc(input, bins=100, min=0, max=0, *, out=None):
     position = ((inside - data.dtype.type(low)) * data.dtype.type(bins) / data.dtype.type(high - low)).astype(_int64)
     position = xp.clip(position, 0, bins - 1)
     position = xp.where(inside < edges[position], position - 1, position)
-    position = xp.where((position + 1 < bins) & (inside >= edges[xp.minimum(position + 1, bins)]), position + 1, position)
+    above = (position + 1 < bins) & (inside >= edges[xp.minimum(position + 1, bins)])
+    position = xp.where(above, position + 1, position)
     counts = xp.bincount(xp.clip(position, 0, bins - 1), minlength=bins).astype(data.dtype)
     return write_outs(Tensor._make(counts), out, "histc")
 
@@ -356,7 +359,8 @@ def _search(sequence, values, right, side, out_int32, sorter, op):
         if side not in ("left", "right"):
             raise RuntimeError(f"{op}(): side can only be 'left' or 'right', got {side!r}")
         if right and side == "left":
-            raise RuntimeError(f"{op}(): side and right can't be set to opposites, got side of left while right was True")
+            raise RuntimeError(f"{op}(): side and right can't be set to opposites, got side of left while right "
+                               "was True")
         right = side == "right"
     seq = sequence._data
     xp = backend.array_module(seq)
