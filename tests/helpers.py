@@ -43,7 +43,7 @@ def tolerance(dtype):
 
 
 def torch_dtype_name(dtype):
-    """``torch.float32`` -> ``"float32"`` (backprop's dtypes are NumPy dtypes of the same name)."""
+    """``torch.float32`` (or ``backprop.float32``) -> ``"float32"``."""
     return str(dtype).split(".")[-1]
 
 
@@ -188,7 +188,7 @@ def assert_close(actual, expected, what="value", dtype=None):
     """``actual`` (a backprop Tensor) equals ``expected`` (a torch Tensor) in shape, dtype and value."""
     assert isinstance(actual, bp.Tensor), f"{what}: expected a backprop Tensor, got {type(actual).__name__}"
     expected_dtype = torch_dtype_name(expected.dtype)
-    assert str(actual.dtype) == expected_dtype, f"{what}: dtype {actual.dtype}, torch has {expected_dtype}"
+    assert torch_dtype_name(actual.dtype) == expected_dtype, f"{what}: dtype {actual.dtype}, torch has {expected_dtype}"
     assert tuple(actual.shape) == tuple(expected.shape), f"{what}: shape {actual.shape}, torch has {tuple(expected.shape)}"
     a = np.asarray(actual.detach().numpy())
     e = expected.detach().numpy()

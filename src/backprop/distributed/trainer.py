@@ -36,7 +36,8 @@ __all__ = ["DistributedTrainer"]
 def _seed_rank(rank):
     """Give ranks above 0 a generator of their own, derived from the shared one (rank 0 keeps it)."""
     if rank > 0:
-        creation.manual_seed([int(creation.generator().integers(2**63 - 1)), rank])
+        draw = int(creation.generator().integers(2**63 - 1))
+        creation.manual_seed(int(numpy.random.SeedSequence([draw, rank]).generate_state(1, numpy.uint64)[0]))
 
 
 class DistributedTrainer(Trainer):
