@@ -212,3 +212,27 @@ def test_asarray_shares_memory_where_torch_does():
     assert bp.asarray([1.0], requires_grad=True).requires_grad
     with pytest.raises(ValueError, match="needs a copy"):
         bp.asarray(t, dtype=bp.float64, copy=False)
+
+
+@pytest.mark.parametrize("op", [
+    lambda a, b: a // b, lambda a, b: a % b, lambda a, b: 10 // a, lambda a, b: 10 % a, lambda a, b: a // 2,
+    lambda a, b: a % -3, lambda a, b: -a % b,
+])
+@pytest.mark.parametrize("dtype", ["float32", "int64"])
+def test_floor_division_and_remainder_operators(op, dtype):
+    a, b = np.array([7, -7, 5, 9], dtype=dtype), np.array([2, 3, -4, 9], dtype=dtype)
+    ours, theirs = op(bp.tensor(a), bp.tensor(b)), op(torch.tensor(a), torch.tensor(b))
+    assert ours.tolist() == theirs.tolist() and name(ours.dtype) == name(theirs.dtype)
+
+
+def test_in_place_floor_division_and_remainder():
+    ours, theirs = bp.tensor([7, -7, 5]), torch.tensor([7, -7, 5])
+    for t in (ours, theirs):
+        t //= 2
+        t %= 3
+    assert ours.tolist() == theirs.tolist()
+    x = bp.tensor([1.0, 2.5], requires_grad=True)
+    (x % 1.5).sum().backward()
+    tx = torch.tensor([1.0, 2.5], requires_grad=True)
+    (tx % 1.5).sum().backward()
+    assert x.grad.tolist() == tx.grad.tolist()
