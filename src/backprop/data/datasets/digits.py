@@ -11,7 +11,7 @@ class, fixed by ``seed``. ``Resize(16)`` makes 16x16 digits as in LeCun 1989.
 (1437, 360)
 >>> image, label = train[0]
 >>> image.shape, label.dtype
-((1, 8, 8), dtype('int64'))
+(backprop.Size([1, 8, 8]), backprop.int64)
 """
 import functools
 import importlib.util

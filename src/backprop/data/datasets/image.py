@@ -10,7 +10,7 @@ batch at once.
 >>> ds = ImageDataset("toy", np.full((3, 1, 2, 2), 255, np.uint8), np.arange(3), ["a", "b", "c"])
 >>> image, label = ds[2]
 >>> image.shape, image.dtype, label.item()
-((1, 2, 2), dtype('float32'), 2)
+(backprop.Size([1, 2, 2]), backprop.float32, 2)
 """
 import operator
 
