@@ -145,6 +145,8 @@ op("to_sparse", lambda lib, x: x.to_sparse().to_dense(),
 op("to_dense", lambda lib, x: x.to_dense(), [S(T((2, 3)))])
 op("sparse.mm", lambda lib, v, d: lib.sparse.mm(lib.sparse_coo_tensor(_INDICES, v, (3, 4)), d),
    [no_torch_double_backward(T((5,)), T((4, 2)))])
+op("spmm", lambda lib, v, d: lib.spmm(lib.sparse_coo_tensor(_INDICES, v, (3, 4)), d),
+   [no_torch_double_backward(T((5,)), T((4, 2)))])
 op("sparse.matmul", lambda lib, v, d: lib.sparse_coo_tensor(_INDICES, v, (3, 4)) @ d,
    [no_torch_double_backward(T((5,)), T((4, 3)))])
 op("sparse.sum", lambda lib, v: lib.sparse.sum(lib.sparse_coo_tensor(_INDICES, v, (3, 4))),

@@ -29,6 +29,10 @@ def test_construction_and_attributes():
     same(s.to_dense(), t.to_dense())
     with pytest.raises(RuntimeError):
         s.indices()  # uncoalesced: torch refuses too
+    assert s._indices().tolist() == t._indices().tolist()  # as stored
+    same(s._values(), t._values())
+    legacy = bp.sparse.FloatTensor(bp.tensor(INDICES), bp.tensor(VALUES, dtype=bp.float64), bp.Size([3, 4]))
+    assert legacy.dtype == bp.float32 and tuple(legacy.shape) == (3, 4)
     with pytest.raises(RuntimeError, match="size is inconsistent"):
         bp.sparse_coo_tensor(INDICES, bp.tensor(VALUES), (2, 4))
 

@@ -30,12 +30,12 @@ class ScatterAdd(Function):
 class SparseTensor:
     """A sparse COO tensor: ``values[k]`` sits at ``indices[:, k]`` of a tensor of ``size``; the rest are zeros."""
 
-    __slots__ = ("_indices", "_values", "_size", "_coalesced")
+    __slots__ = ("_index", "_vals", "_size", "_coalesced")
     is_sparse = True
     layout = "sparse_coo"
 
     def __init__(self, indices, values, size, coalesced=False):
-        self._indices, self._values, self._size, self._coalesced = indices, values, tuple(size), coalesced
+        self._index, self._vals, self._size, self._coalesced = indices, values, tuple(size), coalesced
 
     # ------------------------------------------------------------ attributes
     @property
@@ -53,48 +53,48 @@ class SparseTensor:
         return len(self._size)
 
     def sparse_dim(self):
-        return self._indices.shape[0]
+        return self._index.shape[0]
 
     def dense_dim(self):
-        return len(self._size) - self._indices.shape[0]
+        return len(self._size) - self._index.shape[0]
 
     @property
     def dtype(self):
-        return self._values.dtype
+        return self._vals.dtype
 
     @property
     def device(self):
-        return self._values.device
+        return self._vals.device
 
     @property
     def requires_grad(self):
-        return self._values.requires_grad
+        return self._vals.requires_grad
 
     @property
     def grad_fn(self):
-        return self._values.grad_fn
+        return self._vals.grad_fn
 
     @property
     def is_leaf(self):
-        return self._values.is_leaf
+        return self._vals.is_leaf
 
     @property
     def grad(self):
         """The gradient of a sparse leaf, dL/dS at the leaf's (coalesced) pattern: a stored value's gradient is
         dL/dS at its index, the same for every copy of a repeated index, so each index is kept once."""
-        g = self._values.grad
+        g = self._vals.grad
         if g is None:
             return None
         if self._coalesced:
-            return SparseTensor(self._indices, g, self._size, coalesced=True)
+            return SparseTensor(self._index, g, self._size, coalesced=True)
         unique, first, _ = self._unique()
         return SparseTensor(self._unraveled(unique), g[first], self._size, coalesced=True)
 
     def _unique(self):
         """The sorted unique flat indices of the stored values, where each first occurs, and each one's place."""
-        xp = backend.array_module(self._indices)
+        xp = backend.array_module(self._index)
         sparse_size = self._size[:self.sparse_dim()]
-        flat = xp.ravel_multi_index(tuple(self._indices), sparse_size) if self._nnz() else self._indices[0]
+        flat = xp.ravel_multi_index(tuple(self._index), sparse_size) if self._nnz() else self._index[0]
         unique, first, inverse = xp.unique(flat, return_index=True, return_inverse=True)
         return unique, first, inverse.reshape(-1)
 
@@ -104,21 +104,29 @@ class SparseTensor:
         return xp.stack(xp.unravel_index(flat, sparse_size)).astype(xp.int64).reshape(len(sparse_size), -1)
 
     def requires_grad_(self, requires_grad=True):
-        self._values.requires_grad_(requires_grad)
+        self._vals.requires_grad_(requires_grad)
         return self
 
     def _nnz(self):
-        return self._indices.shape[1]
+        return self._index.shape[1]
 
     def indices(self):
         if not self._coalesced:
             raise RuntimeError("Cannot get indices on an uncoalesced tensor, please call .coalesce() first")
-        return Tensor._make(self._indices)
+        return Tensor._make(self._index)
 
     def values(self):
         if not self._coalesced:
             raise RuntimeError("Cannot get values on an uncoalesced tensor, please call .coalesce() first")
-        return self._values
+        return self._vals
+
+    def _indices(self):
+        """The stored indices as they are (coalesced or not), as torch's ``_indices()``."""
+        return Tensor._make(self._index)
+
+    def _values(self):
+        """The stored values as they are (coalesced or not; differentiable), as torch's ``_values()``."""
+        return self._vals
 
     def is_coalesced(self):
         return self._coalesced
@@ -129,25 +137,25 @@ class SparseTensor:
         if self._coalesced:
             return self
         unique, _, inverse = self._unique()
-        values = ScatterAdd.apply(self._values, index=(inverse,), shape=(len(unique),) + tuple(self._values.shape[1:]))
+        values = ScatterAdd.apply(self._vals, index=(inverse,), shape=(len(unique),) + tuple(self._vals.shape[1:]))
         return SparseTensor(self._unraveled(unique), values, self._size, coalesced=True)
 
     def to_dense(self, dtype=None, *, masked_grad=None):
         """The dense tensor (differentiable with respect to the values)."""
-        dense = ScatterAdd.apply(self._values, index=tuple(self._indices), shape=self._size)
+        dense = ScatterAdd.apply(self._vals, index=tuple(self._index), shape=self._size)
         return dense if dtype is None else dense.to(dtype)
 
     def to_sparse(self, *args, **kwargs):
         return self
 
     def detach(self):
-        return SparseTensor(self._indices, self._values.detach(), self._size, self._coalesced)
+        return SparseTensor(self._index, self._vals.detach(), self._size, self._coalesced)
 
     def t(self):
         """The transpose of a 2-D sparse tensor."""
         if self.ndim != 2 or self.sparse_dim() != 2:
             raise RuntimeError(f"t() expects a 2-D sparse tensor, got {self.ndim} dimensions")
-        return SparseTensor(self._indices[::-1].copy(), self._values, self._size[::-1])
+        return SparseTensor(self._index[::-1].copy(), self._vals, self._size[::-1])
 
     # ------------------------------------------------------------ products
     def mm(self, mat2):
@@ -159,7 +167,7 @@ class SparseTensor:
     __matmul__ = matmul
 
     def __repr__(self):
-        return (f"tensor(indices={Tensor._make(self._indices)!r}, values={self._values!r}, size={self._size}, "
+        return (f"tensor(indices={Tensor._make(self._index)!r}, values={self._vals!r}, size={self._size}, "
                 f"nnz={self._nnz()}, layout=torch.sparse_coo)").replace("tensor(tensor(", "tensor(")
 
     def __getattr__(self, name):
@@ -255,10 +263,16 @@ def sparse_mm(sparse, dense):
     if dense.dtype != sparse.dtype:
         raise RuntimeError(f"sparse.mm: expected both operands to have the same dtype, got {sparse.dtype} and "
                            f"{dense.dtype}")
-    rows, cols = sparse._indices
-    values = sparse._values if dense.ndim == 1 else sparse._values.unsqueeze(-1)
+    rows, cols = sparse._index
+    values = sparse._vals if dense.ndim == 1 else sparse._vals.unsqueeze(-1)
     products = values * dense[cols]
     return ScatterAdd.apply(products, index=(rows,), shape=(sparse.shape[0],) + tuple(dense.shape[1:]))
+
+
+@export(method=False)
+def spmm(input, mat2):
+    """torch.spmm: a sparse COO matrix times a dense one (``sparse.mm``)."""
+    return sparse_mm(input, mat2)
 
 
 def sparse_sum(input, dim=None, dtype=None):
@@ -267,7 +281,7 @@ def sparse_sum(input, dim=None, dtype=None):
     if not isinstance(input, SparseTensor):
         raise TypeError(f"sparse.sum: expected a sparse tensor, got {type(input).__name__}")
     if dim is None:
-        total = input._values.sum()
+        total = input._vals.sum()
         return total if dtype is None else total.to(dtype)
     dims = [d % input.ndim for d in (dim if isinstance(dim, (tuple, list)) else (dim,))]
     result = input.to_dense(dtype).sum(tuple(dims))
