@@ -236,3 +236,13 @@ def test_in_place_floor_division_and_remainder():
     tx = torch.tensor([1.0, 2.5], requires_grad=True)
     (tx % 1.5).sum().backward()
     assert x.grad.tolist() == tx.grad.tolist()
+
+
+@pytest.mark.parametrize("make", [
+    lambda m: m.zeros(size=(2, 3)), lambda m: m.ones(size=[4]), lambda m: m.empty(size=(1, 2)),
+    lambda m: m.rand(size=(3,)), lambda m: m.randn(size=(2, 2), dtype=m.float64), lambda m: m.zeros(m.Size([2, 1])),
+    lambda m: m.ones(()), lambda m: m.full(size=(2,), fill_value=3), lambda m: m.randint(5, size=(3,)),
+])
+def test_factories_take_sizes_as_torch(make):
+    ours, theirs = make(bp), make(torch)
+    assert ours.shape == tuple(theirs.shape) and name(ours.dtype) == name(theirs.dtype)

@@ -76,12 +76,21 @@ def _filled(shape, value, dtype, device, requires_grad, out=None):
     return _into(_finish(array, None, backend.CPU, requires_grad), out)
 
 
-def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
-    return _filled(size, 0.0 if dtype is None else 0, dtype, device, requires_grad, out)
+def _size(sizes, size):
+    """``zeros(2, 3)``, ``zeros((2, 3))`` and ``zeros(size=(2, 3))`` alike: the shape as a tuple."""
+    if size is not None:
+        if sizes:
+            raise TypeError("expected the size either positionally or as size=, not both")
+        return shape_arg((size,))
+    return shape_arg(sizes)
 
 
-def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
-    return _filled(size, 1.0 if dtype is None else 1, dtype, device, requires_grad, out)
+def zeros(*sizes, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    return _filled(_size(sizes, size), 0.0 if dtype is None else 0, dtype, device, requires_grad, out)
+
+
+def ones(*sizes, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    return _filled(_size(sizes, size), 1.0 if dtype is None else 1, dtype, device, requires_grad, out)
 
 
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False,
@@ -89,10 +98,10 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, re
     return _filled((size,) if isinstance(size, int) else size, fill_value, dtype, device, requires_grad, out)
 
 
-def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
+def empty(*sizes, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
           memory_format=None):
     """A tensor of the given size whose values are whatever was in memory (here: zeros)."""
-    return _filled(size, 0.0 if dtype is None else 0, dtype, device, requires_grad, out)
+    return _filled(_size(sizes, size), 0.0 if dtype is None else 0, dtype, device, requires_grad, out)
 
 
 def _like(input, dtype, device):
@@ -124,29 +133,29 @@ def _floating(dtype, what):
 
 
 # ------------------------------------------------------------------ random
-def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+def rand(*sizes, size=None, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
          pin_memory=False):
     """Uniform on [0, 1)."""
-    array = numpy_generator(generator).random(shape_arg(size), dtype=numpy.float64)
+    array = numpy_generator(generator).random(_size(sizes, size), dtype=numpy.float64)
     return _into(_finish(array, _floating(dtype, "rand()"), device, requires_grad), out)
 
 
-def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+def randn(*sizes, size=None, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False):
     """Standard normal N(0, 1)."""
-    array = numpy_generator(generator).standard_normal(shape_arg(size))
+    array = numpy_generator(generator).standard_normal(_size(sizes, size))
     return _into(_finish(array, _floating(dtype, "randn()"), device, requires_grad), out)
 
 
 def randint(low, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None,
             requires_grad=False, pin_memory=False):
     """Integers uniform on [low, high), int64; ``randint(high, size)`` starts at 0."""
+    if size is None and high is not None and not isinstance(high, (int, numpy.integer)):
+        low, high, size = 0, low, high  # randint(high, size)
+    elif high is None:
+        low, high = 0, low  # randint(high, size=...)
     if size is None:
-        if high is None:
-            raise TypeError("randint() expected a size, e.g. randint(10, (3,))")
-        low, high, size = 0, low, high
-    if high is None:
-        raise TypeError("randint() expected high, e.g. randint(0, 10, (3,))")
+        raise TypeError("randint() expected a size, e.g. randint(10, (3,)) or randint(0, 10, (3,))")
     array = numpy_generator(generator).integers(low, high, size=shape_arg((size,)))
     return _into(_finish(array, dtypes.as_dtype(dtype) or dtypes.int64, device, requires_grad), out)
 
