@@ -2,6 +2,7 @@
 # on a tiny built-in word list.
 # compare: loss rel=0.5 floor=0.3
 # expect: train accuracy >= 0.7
+# free: yamada is
 import argparse
 import random
 import string
