@@ -4,6 +4,7 @@ from backprop.autograd import Function
 from backprop.ops.indexing import write_out
 from backprop.ops.util import check_tensor, operands
 from backprop.ops.manifest import export
+from backprop.tensor import Tensor
 
 
 class MatMul(Function):
@@ -50,7 +51,7 @@ def matmul(input, other):
     >>> (w @ bp.tensor([1.0, -1.0]) + bp.tensor([1.0, 0.0])).tolist()
     [4.0, -2.0]
     """
-    if _sparse(input) or _sparse(other):
+    if _sparse(input, other):
         return mm(input, other)
     check_tensor(input if hasattr(input, "_data") else other, "matmul")
     a, b = operands(input, other)
@@ -153,10 +154,13 @@ def linear(input, weight, bias=None):
 # ------------------------------------------------------------------ products with torch's checks
 # Each is matmul (or a sum of products) with the shape rules of its torch name: written with other ops,
 # so its gradients (and theirs) come from those ops.
-def _sparse(x):
+def _sparse(a, b):
+    """Either operand a sparse COO tensor (checked only when one is not a Tensor: matmul's hot path pays nothing)."""
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        return False
     from backprop.ops.sparse import SparseTensor
 
-    return isinstance(x, SparseTensor)
+    return isinstance(a, SparseTensor) or isinstance(b, SparseTensor)
 
 
 def _need(x, ndim, op, what):
@@ -168,7 +172,7 @@ def _need(x, ndim, op, what):
 @export()
 def mm(input, mat2, *, out=None):
     """The matrix product of (n, m) and (m, p) matrices (a sparse COO ``input`` too: ``torch.sparse.mm``)."""
-    if _sparse(input) or _sparse(mat2):
+    if _sparse(input, mat2):
         from backprop.ops.sparse import sparse_mm
 
         return write_out(sparse_mm(input, mat2), out, "mm")
