@@ -31,6 +31,8 @@ class device:
     def __init__(self, spec="cpu", index=None):
         if isinstance(spec, device):
             spec, index = spec.type, spec.index
+        elif isinstance(spec, int) and not isinstance(spec, bool) and spec >= 0:  # device(0): the GPU of index 0
+            spec, index = "cuda", spec
         if not isinstance(spec, str):
             raise TypeError(f"device expected a string like 'cpu' or 'cuda:0', got {spec!r}")
         kind, _, number = spec.partition(":")

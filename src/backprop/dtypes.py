@@ -42,12 +42,12 @@ class DType:
             return self.dtype == other.dtype
         if isinstance(other, numpy.dtype):
             return self.dtype == other
-        if other is None or other is float or other is int or other is bool or other is complex:
-            return False
+        if other is float or other is int or other is bool or other is complex or not isinstance(other, (str, type)):
+            return False  # torch: a dtype equals only dtypes (and here NumPy's names of them)
         try:
             return self.dtype == numpy.dtype(other)
         except (TypeError, ValueError):
-            return NotImplemented
+            return False
 
     def __ne__(self, other):
         equal = self.__eq__(other)
