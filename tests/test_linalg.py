@@ -149,3 +149,13 @@ def test_vector_norm_of_integers_is_refused_and_linalg_names_say_what_is_missing
         bp.linalg.vector_norm(bp.tensor([1, 2]))
     with pytest.raises(AttributeError, match="torch.linalg.eigvals is not provided"):
         bp.linalg.eigvals
+
+
+def test_det_gradient_of_a_singular_matrix_is_the_adjugate():
+    """Finite differences agree with adj(A)^T at a rank-deficient A (torch 2.13 returns zeros here and fails its
+    own gradcheck: a deliberate difference)."""
+    a = bp.tensor([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1.0, 0.0, 1.0]], dtype=bp.float64, requires_grad=True)
+    assert bp.autograd.gradcheck(bp.det, (a,))
+    b = bp.tensor([[1.0, 2.0], [2.0, 4.0]], requires_grad=True)
+    bp.det(b).backward()
+    assert b.grad.tolist() == [[4.0, -2.0], [-2.0, 1.0]]

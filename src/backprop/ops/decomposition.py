@@ -8,11 +8,12 @@ Tensors with operators and ``xp``, so they are differentiable again.
 from collections import namedtuple
 
 from backprop import backend
+from backprop import dtypes
 from backprop.autograd import Function
 from backprop.ops.indexing import write_out
 from backprop.ops.manifest import export
 from backprop.ops.matrix import Triangle
-from backprop.ops.util import check_tensor, require_floating
+from backprop.ops.util import check_tensor
 from backprop.tensor import Tensor
 
 
@@ -36,19 +37,22 @@ def _eye(n, like):
     return backend.array_module(data).eye(n, dtype=data.dtype)
 
 
-def _square(A, op):
-    require_floating(A, op)
-    if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
-        raise RuntimeError(f"{op}: A must be batches of square matrices, but they are "
-                           f"{' by '.join(map(str, A.shape[-2:]))} matrices" if A.ndim >= 2 else
-                           f"{op}: The input tensor A must have at least 2 dimensions.")
+def _matrices(A, op):
+    """A floating point tensor of matrices (at least 2-D), with torch's errors."""
+    check_tensor(A, op)
+    if not dtypes.is_floating(A.dtype):
+        raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. Got {A.dtype}")
+    if A.ndim < 2:
+        raise RuntimeError(f"{op}: The input tensor A must have at least 2 dimensions.")
     return A
 
 
-def _matrices(A, op):
-    require_floating(A, op)
-    if A.ndim < 2:
-        raise RuntimeError(f"{op}: The input tensor A must have at least 2 dimensions.")
+def _square(A, op):
+    """``_matrices`` that are square."""
+    _matrices(A, op)
+    if A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"{op}: A must be batches of square matrices, but they are {A.shape[-2]} by "
+                           f"{A.shape[-1]} matrices")
     return A
 
 
@@ -71,7 +75,8 @@ class Inv(Function):
 
 
 class Det(Function):
-    """d = det A;  dL/dA = dL/dd d A^-T (A invertible)."""
+    """d = det A;  dL/dA = dL/dd adj(A)^T: dL/dd d A^-T where A is invertible; for a singular A (first order),
+    from A = U diag(S) V^T, dL/dA = U diag(dL/dd det(U V^T) prod_{j != i} S_j) V^T, as torch."""
 
     def forward(self, a):
         d = backend.array_module(a).linalg.det(a)
@@ -81,7 +86,19 @@ class Det(Function):
 
     def backward(self, grad):
         a, d = self.saved_tensors
+        if not isinstance(a, Tensor) and (d == 0).any():
+            return _singular_det_grad(grad, a)
         return (grad * d)[..., None, None] * _mT(Inv.call(a))
+
+
+def _singular_det_grad(grad, a):
+    xp = backend.array_module(a)
+    u, s, vh = xp.linalg.svd(a)
+    ones = xp.ones_like(s[..., :1])
+    before = xp.cumprod(xp.concatenate([ones, s[..., :-1]], axis=-1), axis=-1)  # prod_{j < i} S_j
+    after = xp.flip(xp.cumprod(xp.concatenate([ones, xp.flip(s[..., 1:], -1)], axis=-1), axis=-1), -1)
+    alpha = xp.linalg.det(u) * xp.linalg.det(vh) * grad
+    return (u * (alpha[..., None] * before * after)[..., None, :]) @ vh
 
 
 class Slogdet(Function):
