@@ -138,6 +138,8 @@ def fork_rng(seed=None, enabled=True, devices=None, device_type="cuda"):
     >>> bool((a == b).all()), get_rng_state() == state
     (True, True)
     """
+    if isinstance(seed, (list, tuple)):  # torch's first argument: the CUDA devices to fork (all draws are the host's)
+        seed, devices = None, seed
     if not enabled:
         yield default_generator._numpy
         return
