@@ -169,9 +169,13 @@ def binary_op(function, a, b, name, **params):
         raise
 
 
+class BroadcastError(ValueError, RuntimeError):
+    """Operands whose shapes do not broadcast: torch raises RuntimeError, backprop raised ValueError before."""
+
+
 def not_broadcastable(name, *shapes):
     """The error for operands whose shapes do not broadcast."""
-    return ValueError(f"{name}: shapes {' and '.join(str(tuple(s)) for s in shapes)} do not broadcast: aligned "
+    return BroadcastError(f"{name}: shapes {' and '.join(str(tuple(s)) for s in shapes)} do not broadcast: aligned "
                       "from the right, each pair of dimensions must be equal or one of them 1")
 
 
@@ -219,7 +223,7 @@ def div(input, other, *, rounding_mode=None, out=None):
     elif rounding_mode in ("trunc", "floor"):
         result = binary_op(RoundedDiv, *_divisible(input, other, "div"), "div", mode=rounding_mode)
     else:
-        raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor', got {rounding_mode!r}")
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor', got {rounding_mode!r}")
     return write_out(result, out, "div")
 
 

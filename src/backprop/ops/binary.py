@@ -75,8 +75,9 @@ class Xlogy(Function):
         x, z = self.saved_tensors
         xp = backend.array_module(grad)
         needs_x, needs_z = self.needs_input_grad
-        grad_x = xp.where((x == 0) & (z <= 0), 0, grad * xp.log(z)) if needs_x else None
-        return grad_x, (grad * x / z if needs_z else None)
+        with backend.errstate():  # ln z at z <= 0 is replaced where x = 0; x / 0 is +-inf or nan, as torch
+            grad_x = xp.where((x == 0) & (z <= 0), 0, grad * xp.log(z)) if needs_x else None
+            return grad_x, (grad * x / z if needs_z else None)
 
 
 class Copysign(Function):
@@ -101,7 +102,8 @@ class Logaddexp(Function):
         self.save_for_backward(a, b)
         self.scale = _LN2 if base2 else 1  # 2^t = e^{t ln 2}
         xp = backend.array_module(a)
-        return (xp.logaddexp2 if base2 else xp.logaddexp)(a, b)
+        with backend.errstate():  # inf - inf inside: nan, as torch
+            return (xp.logaddexp2 if base2 else xp.logaddexp)(a, b)
 
     def backward(self, grad):
         a, b = self.saved_tensors
@@ -194,7 +196,7 @@ def lerp(input, end, weight, *, out=None):
     if input.dtype.kind != "f":
         raise NotImplementedError(f"lerp() is not implemented for {input.dtype} tensors; convert them with .float()")
     if end.dtype != input.dtype:
-        raise TypeError(f"lerp() expected end of the dtype of input, {input.dtype}, got {end.dtype}")
+        raise RuntimeError(f"lerp() expected end of the dtype of input, {input.dtype}, got {end.dtype}")
     weight = to_dtype(weight, input.dtype, input)  # a number: a constant; a tensor: converted (differentiably)
     try:
         result = Lerp.apply(input, end, weight)
@@ -211,7 +213,7 @@ def heaviside(input, values, *, out=None):
     check_tensor(input, "heaviside")
     check_tensor(values, "heaviside")
     if values.dtype != input.dtype:
-        raise TypeError(f"heaviside() expected values of the dtype of input, {input.dtype}, got {values.dtype}")
+        raise RuntimeError(f"heaviside() expected values of the dtype of input, {input.dtype}, got {values.dtype}")
     return write_out(binary_op(Heaviside, input, values, "heaviside"), out, "heaviside")
 
 

@@ -62,9 +62,9 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     check_tensor(input, "isclose")
     check_tensor(other, "isclose")
     if input.dtype != other.dtype:
-        raise TypeError(f"isclose() expected tensors of one dtype, got {input.dtype} and {other.dtype}")
+        raise RuntimeError(f"isclose() expected tensors of one dtype, got {input.dtype} and {other.dtype}")
     if rtol < 0 or atol < 0:
-        raise ValueError(f"isclose() expected rtol and atol >= 0, got rtol={rtol}, atol={atol}")
+        raise RuntimeError(f"isclose() expected rtol and atol >= 0, got rtol={rtol}, atol={atol}")
     xp, a, b = promoted(input, other, "isclose")
     if a.dtype.kind != "f":
         a, b = a.astype(dtypes.float64), b.astype(dtypes.float64)

@@ -464,7 +464,8 @@ class Logit(Function):
         (x,) = self.saved_tensors
         xp = backend.array_module(grad)
         lo, hi, fill = (0, 1, math.nan) if self.eps is None else (self.eps, 1 - self.eps, 0)
-        return xp.where((x < lo) | (x > hi), fill, grad / (x * (1 - x)))
+        with backend.errstate():  # x = 0 or 1: computed, then replaced
+            return xp.where((x < lo) | (x > hi), fill, grad / (x * (1 - x)))
 
 
 @export(inplace=True)
