@@ -11,15 +11,23 @@ from backprop.ops.manifest import export
 
 
 class Cat(Function):
-    """y = [x_1; x_2; ...] along ``axis``; dL/dx_i is the matching slice of dL/dy."""
+    """y = [x_1; x_2; ...] along ``axis``; dL/dx_i is the matching slice of dL/dy. A 1-d empty x_i beside
+    tensors of more dims is left out (torch's legacy rule) and gets an empty gradient."""
 
     def forward(self, *arrays, axis):
         self.axis = axis
-        self.ends = backend.numpy.cumsum([a.shape[axis] for a in arrays])[:-1].tolist()
-        return backend.array_module(arrays[0]).concatenate(arrays, axis=axis)
+        self.kept = [i for i, a in enumerate(arrays) if a.shape != (0,)] if len(arrays) > 1 else [0]
+        kept = [arrays[i] for i in self.kept] or [arrays[0]]
+        self.ends = backend.numpy.cumsum([a.shape[axis] for a in kept])[:-1].tolist()
+        return backend.array_module(arrays[0]).concatenate(kept, axis=axis)
 
     def backward(self, grad):
-        return tuple(backend.array_module(grad).split(grad, self.ends, axis=self.axis))
+        pieces = backend.array_module(grad).split(grad, self.ends, axis=self.axis)
+        if len(pieces) == len(self.needs_input_grad):
+            return tuple(pieces)
+        empty = grad.reshape(-1)[:0]
+        pieces = iter(pieces)
+        return tuple(next(pieces) if i in self.kept else empty for i in range(len(self.needs_input_grad)))
 
 
 class Stack(Function):
@@ -81,11 +89,10 @@ def cat(tensors, dim=0, *, out=None):
 
 def _cat(tensors, dim):
     tensors = _joinable(tensors, "cat")
-    if len(tensors) > 1:
-        tensors = [t for t in tensors if t.shape != (0,)] or tensors[:1]
-    first = tensors[0]
+    joined = [t for t in tensors if t.shape != (0,)] or tensors[:1]
+    first = joined[0]
     axis = dim_index(dim, first.ndim, "cat")
-    for i, t in enumerate(tensors):
+    for i, t in enumerate(joined):
         if t.ndim != first.ndim or any(a != b for d, (a, b) in enumerate(zip(t.shape, first.shape)) if d != axis):
             raise ValueError(
                 f"cat(): tensor {i} has shape {t.shape} but tensor 0 has {first.shape}; "
@@ -207,8 +214,12 @@ def tensor_split(input, indices_or_sections, dim=0):
     return tuple(getitem(input, lead + (slice(a, max(a, b)),)) for a, b in zip(starts, ends))
 
 
-def _split_along(input, indices_or_sections, dim, op):
-    """hsplit/vsplit/dsplit: ``tensor_split``, except that a number of sections must divide the dim."""
+def _split_along(input, indices_or_sections, dim, op, min_dims):
+    """hsplit/vsplit/dsplit: ``tensor_split`` of a tensor of at least ``min_dims`` dims, except that a number
+    of sections must divide the dim."""
+    if check_tensor(input, op).ndim < min_dims:
+        raise RuntimeError(f"torch.{op} requires a tensor with at least {min_dims} dimension, but got a tensor "
+                           f"with {input.ndim} dimensions!")
     if isinstance(indices_or_sections, int):
         size = input.shape[dim]
         if indices_or_sections == 0 or size % indices_or_sections:
@@ -220,27 +231,19 @@ def _split_along(input, indices_or_sections, dim, op):
 @export()
 def hsplit(input, indices_or_sections):
     """``tensor_split`` along dim 1 (dim 0 for a 1-d tensor)."""
-    if check_tensor(input, "hsplit").ndim < 1:
-        raise RuntimeError("torch.hsplit requires a tensor with at least 1 dimension, but got a tensor with 0")
-    return _split_along(input, indices_or_sections, 1 if input.ndim > 1 else 0, "hsplit")
+    return _split_along(input, indices_or_sections, 1 if check_tensor(input, "hsplit").ndim > 1 else 0, "hsplit", 1)
 
 
 @export()
 def vsplit(input, indices_or_sections):
     """``tensor_split`` along dim 0, for tensors of at least 2 dims."""
-    if check_tensor(input, "vsplit").ndim < 2:
-        raise RuntimeError(f"torch.vsplit requires a tensor with at least 2 dimension, but got a tensor with "
-                           f"{input.ndim} dimensions!")
-    return _split_along(input, indices_or_sections, 0, "vsplit")
+    return _split_along(input, indices_or_sections, 0, "vsplit", 2)
 
 
 @export()
 def dsplit(input, indices_or_sections):
     """``tensor_split`` along dim 2, for tensors of at least 3 dims."""
-    if check_tensor(input, "dsplit").ndim < 3:
-        raise RuntimeError(f"torch.dsplit requires a tensor with at least 3 dimension, but got a tensor with "
-                           f"{input.ndim} dimensions!")
-    return _split_along(input, indices_or_sections, 2, "dsplit")
+    return _split_along(input, indices_or_sections, 2, "dsplit", 3)
 
 
 @export()

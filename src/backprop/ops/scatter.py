@@ -14,7 +14,7 @@ from backprop.autograd import Function
 from backprop.ops.indexing import (IndexPut, axis_key, broadcast_shape, check_index, check_range, dim_key,
                                    getitem, write_out)
 from backprop.ops.manifest import export
-from backprop.ops.selection import where
+from backprop.ops.selection import masked_fill, where
 from backprop.ops.util import check_tensor, dim_index
 from backprop.tensor import Tensor
 
@@ -22,39 +22,34 @@ from backprop.tensor import Tensor
 class ScatterProd(Function):
     """y = x with y[p] = x[p] * prod of the s_k sent to p (``include_self=False``: without x[p]).
 
-    dL/ds_k = dL/dy[p] * (the product of every other factor of y[p]); likewise for x[p]. The product of
-    the others is computed without dividing by a zero factor: with Q the product of the non-zero factors
-    and Z the number of zero factors at p, it is Q / s_k when Z = 0, Q for the one zero when Z = 1, else 0.
+    dL/dx[p] = dL/dy[p] * prod_k s_k: y[p] with x[p] replaced by 1. dL/ds_k = dL/dy[p] * y[p] / s_k for a
+    non-zero s_k; for the one zero s_k at p, y[p] with s_k replaced by 1 (as torch; with two zeros at p
+    both get 0, whose own derivative torch does not offer either).
     """
 
     def forward(self, x, s, key, include_self):
         self.key, self.include_self = key, include_self
+        xp = backend.array_module(x)
+        self.touched = _touched(key, x.shape, xp)
         out = x.copy()
         if not include_self:
             out[key] = 1
-        backend.array_module(x).multiply.at(out, key, s)
-        self.save_for_backward(x, s)
+        xp.multiply.at(out, key, s)
+        self.save_for_backward(x, s, out)
         return out
 
     def backward(self, grad):
-        x, s = self.saved_tensors
+        x, s, y = self.saved_tensors
         xp = backend.array_module(grad)
         key, include_self = self.key, self.include_self
-        touched = _touched(key, x.shape, xp)
-        s_zero, x_zero = s == 0, x == 0
-        s_one = xp.where(s_zero, 1, s)
-        x_one = xp.where(x_zero, 1, x)
-        product = ScatterProd.call(x_one, s_one, key=key, include_self=include_self)  # Q
-        zeros = IndexPut.call(xp.where(s_zero, 1, 0), key=key, shape=x.shape)  # Z
-        if include_self:
-            zeros = zeros + xp.where(x_zero, 1, 0)
-        at_s, zeros_at_s = product[key], zeros[key]
-        grad_s = grad[key] * xp.where(s_zero, xp.where(zeros_at_s == 1, at_s, 0),
-                                      xp.where(zeros_at_s == 0, at_s / s_one, 0))
+        s_zero = s == 0
+        single = s_zero & (IndexPut.call(xp.where(s_zero, 1, 0), key=key, shape=x.shape)[key] == 1)
+        without = ScatterProd.call(x, xp.where(single, 1, s), key=key, include_self=include_self)
+        grad_s = xp.where(single, (grad * without)[key], (grad * y)[key] / xp.where(s_zero, 1, s))
         if not include_self:
-            return xp.where(touched, 0, grad), grad_s
-        others = xp.where(x_zero, xp.where(zeros == 1, product, 0), xp.where(zeros == 0, product / x_one, 0))
-        return grad * xp.where(touched, others, 1), grad_s
+            return xp.where(self.touched, 0, grad), grad_s
+        x_one = xp.where(x == 0, 1, x)
+        return grad * ScatterProd.call(x_one, s, key=key, include_self=True) / x_one, grad_s
 
 
 class ScatterExtremum(Function):
@@ -65,6 +60,7 @@ class ScatterExtremum(Function):
     def forward(self, x, s, key, include_self, largest):
         xp = backend.array_module(x)
         self.key, self.include_self = key, include_self
+        self.touched = _touched(key, x.shape, xp)
         out = x.copy()
         if not include_self:
             out[key] = _lowest(x.dtype, largest)
@@ -76,7 +72,7 @@ class ScatterExtremum(Function):
         x, s, y = self.saved_tensors
         xp = backend.array_module(grad)
         key = self.key
-        touched = _touched(key, x.shape, xp)
+        touched = self.touched
         s_wins = s == y[key]
         x_wins = x == y
         count = IndexPut.call(xp.where(s_wins, 1, 0), key=key, shape=x.shape) + xp.where(x_wins, 1, 0)
@@ -148,11 +144,7 @@ def _one_d(input):
 
 def _fill(input, mask, value):
     """``value`` (a number or Tensor) where ``mask`` (a bool array), ``input`` elsewhere, in input's dtype."""
-    if isinstance(value, Tensor):
-        value = value.to(input.dtype)
-    elif input.dtype.kind in "iu" and isinstance(value, float):
-        value = int(value)
-    return where(Tensor._make(mask), value, input)
+    return masked_fill(input, Tensor._make(mask), value)
 
 
 @export(inplace=True)

@@ -90,6 +90,8 @@ def masked_fill(input, mask, value):
     check_tensor(input, "masked_fill")
     if isinstance(value, Tensor):
         value = value.to(input.dtype)
-    elif not isinstance(value, bool) and input.dtype.kind in "biu" and isinstance(value, float):
+    elif input.dtype.kind == "b":
+        value = bool(value)
+    elif input.dtype.kind in "iu" and isinstance(value, float):
         value = int(value)
     return where(mask, value, input)

@@ -503,12 +503,16 @@ def _in_place_shape(input, name, compute):
     result = compute(input)
     if result is input:
         return input
+    old = Tensor._make(input._data, grad_fn=input.grad_fn)  # input as it was: the node's input, a view's base
+    old._output_nr, old.requires_grad, old._version = input._output_nr, input.requires_grad, input._version
+    fn = result.grad_fn
+    if fn is not None and fn.inputs is not None:
+        fn.inputs = tuple(old if x is input else x for x in fn.inputs)
     if input._base is not None and result._base is input:
-        old = Tensor._make(input._data)
-        old._base, old._view_op, old._version = input._base, input._view_op, input._version
+        old._base, old._view_op = input._base, input._view_op
         input._base, input._view_op = old, result._view_op
     input._data = result._data
-    if result.grad_fn is not None:
+    if fn is not None:
         _rebase(input, result)
     return input
 
