@@ -30,9 +30,9 @@ def promoted(input, other, name):
     return xp, a, b
 
 
-def _declare(name, compute, aliases=(), inplace=True, tensor_first=True):
+def _declare(name, compute, doc, aliases=(), tensor_first=True):
     """Declare ``name(input, other, *, out=None)`` = ``compute(xp, a, b)`` of the promoted arrays (and its
-    other names), with its method, in-place method and ``out=``."""
+    other names), with its method, in-place method and ``out=``; ``doc`` says what it computes."""
 
     def function(input, other, *, out=None):
         if tensor_first:
@@ -41,18 +41,23 @@ def _declare(name, compute, aliases=(), inplace=True, tensor_first=True):
         return write_out(Tensor._make(xp.asarray(compute(xp, a, b))), out, name)
 
     function.__name__ = function.__qualname__ = name
+    function.__doc__ = doc
     for key in (name, *aliases):
-        export(name=key, inplace=inplace)(function)
+        export(name=key, inplace=True)(function)
     return function
 
 
 # ------------------------------------------------------------- comparisons
-eq = _declare("eq", lambda xp, a, b: xp.equal(a, b))
-ne = _declare("ne", lambda xp, a, b: xp.not_equal(a, b), aliases=("not_equal",))
-lt = _declare("lt", lambda xp, a, b: xp.less(a, b), aliases=("less",))
-le = _declare("le", lambda xp, a, b: xp.less_equal(a, b), aliases=("less_equal",))
-gt = _declare("gt", lambda xp, a, b: xp.greater(a, b), aliases=("greater",))
-ge = _declare("ge", lambda xp, a, b: xp.greater_equal(a, b), aliases=("greater_equal",))
+eq = _declare("eq", lambda xp, a, b: xp.equal(a, b), "input == other elementwise (a bool tensor).")
+ne = _declare("ne", lambda xp, a, b: xp.not_equal(a, b), "input != other elementwise (a bool tensor).",
+              aliases=("not_equal",))
+lt = _declare("lt", lambda xp, a, b: xp.less(a, b), "input < other elementwise (a bool tensor).", aliases=("less",))
+le = _declare("le", lambda xp, a, b: xp.less_equal(a, b), "input <= other elementwise (a bool tensor).",
+              aliases=("less_equal",))
+gt = _declare("gt", lambda xp, a, b: xp.greater(a, b), "input > other elementwise (a bool tensor).",
+              aliases=("greater",))
+ge = _declare("ge", lambda xp, a, b: xp.greater_equal(a, b), "input >= other elementwise (a bool tensor).",
+              aliases=("greater_equal",))
 
 
 @export()
@@ -104,26 +109,31 @@ def _test(input, name, floating, otherwise):
 
 @export()
 def isnan(input):
+    """True where the value is nan."""
     return _test(input, "isnan", lambda xp, x: xp.isnan(x), False)
 
 
 @export()
 def isinf(input):
+    """True where the value is +inf or -inf."""
     return _test(input, "isinf", lambda xp, x: xp.isinf(x), False)
 
 
 @export()
 def isfinite(input):
+    """True where the value is neither nan nor infinite."""
     return _test(input, "isfinite", lambda xp, x: xp.isfinite(x), True)
 
 
 @export()
 def isposinf(input, *, out=None):
+    """True where the value is +inf."""
     return write_out(_test(input, "isposinf", lambda xp, x: xp.isinf(x) & (x > 0), False), out, "isposinf")
 
 
 @export()
 def isneginf(input, *, out=None):
+    """True where the value is -inf."""
     return write_out(_test(input, "isneginf", lambda xp, x: xp.isinf(x) & (x < 0), False), out, "isneginf")
 
 
@@ -134,13 +144,14 @@ def isreal(input):
 
 
 # ------------------------------------------------------------- logical: bool results
-logical_and = _declare("logical_and", lambda xp, a, b: xp.logical_and(a, b))
-logical_or = _declare("logical_or", lambda xp, a, b: xp.logical_or(a, b))
-logical_xor = _declare("logical_xor", lambda xp, a, b: xp.logical_xor(a, b))
+logical_and = _declare("logical_and", lambda xp, a, b: xp.logical_and(a, b), "Both nonzero (a bool tensor).")
+logical_or = _declare("logical_or", lambda xp, a, b: xp.logical_or(a, b), "Either nonzero (a bool tensor).")
+logical_xor = _declare("logical_xor", lambda xp, a, b: xp.logical_xor(a, b), "Exactly one nonzero (a bool tensor).")
 
 
 @export(inplace=True)
 def logical_not(input, *, out=None):
+    """True where input is zero (a bool tensor)."""
     data = check_tensor(input, "logical_not")._data
     return write_out(Tensor._make(backend.array_module(data).logical_not(data)), out, "logical_not")
 
@@ -170,15 +181,15 @@ def _right_shift(xp, a, b):
     return xp.where(inside, xp.right_shift(a, xp.where(inside, b, 0)), xp.where(a < 0, -1, 0)).astype(a.dtype)
 
 
-def _bitwise(name, compute, bools=True):
-    return _declare(name, _integers(compute, name, bools), tensor_first=False)
+def _bitwise(name, compute, doc, bools=True):
+    return _declare(name, _integers(compute, name, bools), doc, tensor_first=False)
 
 
-bitwise_and = _bitwise("bitwise_and", lambda xp, a, b: xp.bitwise_and(a, b))
-bitwise_or = _bitwise("bitwise_or", lambda xp, a, b: xp.bitwise_or(a, b))
-bitwise_xor = _bitwise("bitwise_xor", lambda xp, a, b: xp.bitwise_xor(a, b))
-bitwise_left_shift = _bitwise("bitwise_left_shift", _left_shift, bools=False)
-bitwise_right_shift = _bitwise("bitwise_right_shift", _right_shift, bools=False)
+bitwise_and = _bitwise("bitwise_and", lambda xp, a, b: xp.bitwise_and(a, b), "input & other (integers and bools).")
+bitwise_or = _bitwise("bitwise_or", lambda xp, a, b: xp.bitwise_or(a, b), "input | other (integers and bools).")
+bitwise_xor = _bitwise("bitwise_xor", lambda xp, a, b: xp.bitwise_xor(a, b), "input ^ other (integers and bools).")
+bitwise_left_shift = _bitwise("bitwise_left_shift", _left_shift, _left_shift.__doc__, bools=False)
+bitwise_right_shift = _bitwise("bitwise_right_shift", _right_shift, _right_shift.__doc__, bools=False)
 
 
 @export(inplace=True)

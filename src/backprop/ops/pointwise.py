@@ -84,6 +84,8 @@ def _rounding(cls, name, **params):
         result = cls.apply(input, **params) if kind == "f" else Tensor._make(input._data.copy())
         return write_out(result, out, name)
 
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = cls.__doc__
     return function
 
 
