@@ -273,6 +273,7 @@ def test_program(name, results):
         check_expectations(spec, theirs["stdout"], "torch")
     ours = result_of(results, "backprop", name)
     assert ours["exit_code"] == 0, _failure(ours, "backprop")
+    assert not ours["missing"], f"backprop run --list-missing reports names the program ran without: {ours['missing']}"
     check_expectations(spec, ours["stdout"], "backprop")
     if theirs is not None:
         compare(spec, theirs["stdout"], ours["stdout"])

@@ -8,7 +8,8 @@ set and the working directory ``cwd``; its stdout and stderr are captured, ``Sys
 code, any other exception its traceback. With ``--framework backprop``, ``backprop.compat.install()`` runs
 first, as ``backprop run`` does, so ``import torch`` resolves to backprop. Global state a program may change
 (the seed, the default dtype, grad mode) is reset before each program. RESULTS.json gets, per program:
-stdout, stderr, exit code, error (the exception's last line) and traceback, and seconds.
+stdout, stderr, exit code, error (the exception's last line) and traceback, seconds, and (backprop) the names
+``backprop run --list-missing`` reports.
 """
 import contextlib
 import io
@@ -48,9 +49,21 @@ def _forget_local_modules(before):
             del sys.modules[name]
 
 
+def _missing(path):
+    """What ``backprop run --list-missing`` says of the program, found without running it (backprop side only)."""
+    if "backprop" not in sys.modules:
+        return None
+    try:
+        from backprop.compat.missing import missing_names
+        with open(path) as f:
+            return [f"{line}: {name} {why}" for line, name, why in missing_names(f.read(), path)]
+    except Exception as error:  # noqa: BLE001 - reported by the test as a finding of its own
+        return [f"--list-missing itself failed: {type(error).__name__}: {error}"]
+
+
 def run_one(job):
     out, err = io.StringIO(), io.StringIO()
-    result = {"name": job["name"], "exit_code": 0, "error": None, "traceback": None}
+    result = {"name": job["name"], "exit_code": 0, "error": None, "traceback": None, "missing": _missing(job["path"])}
     old_argv, old_cwd, old_path = sys.argv, os.getcwd(), list(sys.path)
     before = set(sys.modules)
     _reset()
