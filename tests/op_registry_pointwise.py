@@ -109,6 +109,7 @@ _call("clamp_max", [S(_x, 0.5), S(_x, T((3,), domain=Uniform(1, 2))), kink(T(val
       dtypes=NUMBERS, domain=AwayFrom(0.5))
 _other_name("negative", [T(values=[-1.5, 0.0, 2.7])])
 _other_name("absolute", [T(values=[-1.5, 0.0, 2.7])])
+op("abs.special", lambda lib, x: lib.abs(x), [kink(T(values=[_NAN, -_INF, -0.0, 0.0, 2.0]))])  # torch: 0 at nan
 
 # ------------------------------------------------------------- division with rounding
 _divisor = T(values=[1.5, -2.0, 2.5])  # no zero, also as integers (1, -2, 2)

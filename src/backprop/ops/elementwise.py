@@ -52,7 +52,7 @@ class Sqrt(Function):
 
 
 class Abs(Function):
-    """y = |x|;  dL/dx = dL/dy * sign(x) (0 at x = 0, as in PyTorch)."""
+    """y = |x|;  dL/dx = dL/dy * sign(x) (0 at x = 0 and at nan, as in PyTorch)."""
 
     def forward(self, x):
         self.save_for_backward(x)
@@ -60,7 +60,8 @@ class Abs(Function):
 
     def backward(self, grad):
         (x,) = self.saved_tensors
-        return grad * backend.array_module(x).sign(x)
+        xp = backend.array_module(x)
+        return grad * xp.where(xp.isnan(x), 0, xp.sign(x))
 
 
 class Sin(Function):
