@@ -12,13 +12,113 @@ from backprop.ops.manifest import export
 _BASIC = (int, slice, type(None), type(Ellipsis))
 
 
-def array_key(key):
-    """The key with every Tensor replaced by its array (for the backend to index with)."""
-    if isinstance(key, Tensor):
-        return key._data
-    if isinstance(key, tuple):
-        return tuple(k._data if isinstance(k, Tensor) else k for k in key)
+def array_key(key, shape=None):
+    """``key`` as the backend indexes with it, meaning what it means in torch: Tensors and lists become arrays
+    (a 0-d integer tensor an int, as torch selects with it), a list that holds sequences, slices, None,
+    Ellipsis or tensors counts as a tuple (torch's rule for ``x[[0, 1], [2, 3]]``-style keys). With the
+    indexed ``shape``, a key whose ints NumPy would count as advanced indices, moving the indexed dims to the
+    front where torch keeps them in place (``x[0, :, [1, 2]]``), becomes the key that gives torch's order;
+    without it, those ints become one-element slices (the region then has their dims of size 1)."""
+    if type(key) is int or type(key) is slice:
+        return key
+    if isinstance(key, list) and any(k is None or k is Ellipsis or isinstance(k, (slice, list, tuple, Tensor))
+                                     for k in key):
+        key = tuple(key)
+    if not isinstance(key, tuple):
+        return _index_part(key)
+    key = tuple(_index_part(k) for k in key)
+    if _numpy_moves_the_block(key):
+        key = _torch_order(key, shape) if shape is not None else tuple(
+            slice(k, k + 1 or None) if _is_int(k) else k for k in key)
     return key
+
+
+def _index_part(k):
+    """One entry of a key as the backend takes it."""
+    if isinstance(k, Tensor):
+        if k.dtype.kind not in "biu":
+            raise IndexError(f"tensors used as indices must be long, int or bool tensors, got {k.dtype}")
+        return int(k._data) if k.ndim == 0 and k.dtype.kind != "b" else k._data
+    if isinstance(k, list):
+        array = backend.numpy.asarray(k)
+        if array.dtype.kind not in "biu":
+            if array.size:
+                raise IndexError(f"a list used as an index must hold ints or bools, got {array.dtype}")
+            array = array.astype(dtypes.int64)
+        return array
+    if isinstance(k, backend.numpy.integer):
+        return int(k)
+    return k
+
+
+def _is_int(k):
+    return isinstance(k, int) and not isinstance(k, bool)
+
+
+def _is_array(k):
+    return backend.is_array(k) or isinstance(k, bool)
+
+
+def _numpy_moves_the_block(key):
+    """True when NumPy, counting the ints as advanced indices, finds them apart from the arrays (by a slice,
+    None or Ellipsis) and moves the indexed dims to the front, while torch, selecting with the ints first,
+    finds the arrays together and keeps their dims in place."""
+    arrays = [i for i, k in enumerate(key) if _is_array(k)]
+    if not arrays or not any(_is_int(k) for k in key):
+        return False
+    advanced = [i for i, k in enumerate(key) if _is_array(k) or _is_int(k)]
+    together = all(_is_array(k) or _is_int(k) for k in key[arrays[0]:arrays[-1] + 1])
+    numpy_together = advanced[-1] - advanced[0] + 1 == len(advanced)
+    in_front = all(_is_int(k) for k in key[:arrays[0]])  # torch's block is in front too
+    return together and not numpy_together and not in_front
+
+
+def _torch_order(key, shape):
+    """An all-advanced key whose result is torch's ``x[key]``: each slice an arange along its own result dim,
+    the arrays broadcast together at the place of their block, None a result dim that no array spans."""
+    xp = backend.numpy
+    consumed = sum(k.ndim if backend.is_array(k) and k.dtype.kind == "b" else 1 for k in key
+                   if k is not None and k is not Ellipsis)
+    parts, dim, block, before = [], 0, None, 0
+    for k in key:
+        if k is Ellipsis:
+            for _ in range(len(shape) - consumed):
+                parts.append(("dim", xp.arange(shape[dim])))
+                dim += 1
+            before += (len(shape) - consumed) * (block is None)
+        elif k is None:
+            parts.append(("dim", None))
+            before += block is None
+        elif isinstance(k, slice):
+            parts.append(("dim", xp.arange(*k.indices(shape[dim]))))
+            before += block is None
+            dim += 1
+        elif _is_int(k):
+            parts.append(("int", k))
+            dim += 1
+        else:
+            k = backend.to_numpy(k)
+            arrays = xp.nonzero(k) if k.dtype.kind == "b" else (k,)
+            parts.extend(("array", a) for a in arrays)
+            block = before if block is None else block
+            dim += len(arrays)
+    block_shape = xp.broadcast_shapes(*(a.shape for kind, a in parts if kind == "array"))
+    n = sum(kind == "dim" for kind, _ in parts) + len(block_shape)
+    result, axis = [], 0
+    for kind, a in parts:
+        if kind == "int":
+            result.append(a)
+        elif kind == "array":
+            result.append(xp.broadcast_to(a, block_shape).reshape((1,) * block + block_shape
+                                                                  + (1,) * (n - block - len(block_shape))))
+        else:
+            axis += len(block_shape) if axis == block else 0
+            if a is not None:
+                where = [1] * n
+                where[axis] = a.size
+                result.append(a.reshape(where))
+            axis += 1
+    return tuple(result)
 
 
 def is_basic(key):
@@ -171,18 +271,20 @@ class Gather(Function):
 
 
 def getitem(input, key):
-    """``input[key]``, as NumPy indexes (and torch: same rules for these keys)."""
-    key = array_key(key)
+    """``input[key]`` as torch indexes: ints, slices, None and Ellipsis give a view; int64 and bool tensors
+    and lists a copy (see ``array_key`` for where the indexed dims go)."""
+    parts = array_key(key, input.shape)
     function = Index
-    if is_basic(key):
+    if is_basic(parts):
         function = Slice
-        key = key if isinstance(key, tuple) else (key,)
-        if not any(k is Ellipsis for k in key):
-            key = key + (Ellipsis,)  # NumPy then returns a 0-d view, not a scalar, for a single element
+        parts = parts if isinstance(parts, tuple) else (parts,)
+        if not any(k is Ellipsis for k in parts):
+            parts = parts + (Ellipsis,)  # NumPy then returns a 0-d view, not a scalar, for a single element
     try:
-        return function.apply(input, key=key)
+        result = function.apply(input, key=parts)
     except IndexError as error:
         raise IndexError(f"index out of range for a tensor of shape {input.shape}: {error}") from None
+    return result
 
 
 def check_index(index, op, allow_bool=False):

@@ -189,6 +189,7 @@ _REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
 def scatter_reduce(input, dim, index, src, reduce, *, include_self=True, out=None):
     """y = input with y[p] = reduce(input[p] (if ``include_self``), the src values sent to p), reduce one of
     sum, prod, mean, amax, amin; positions no index names keep input's value. Integer means round down."""
+    reduce = {"max": "amax", "min": "amin"}.get(reduce, reduce)  # torch's forward takes these too
     if reduce not in _REDUCTIONS:
         raise RuntimeError(f"scatter_reduce(): reduce argument must be one of {', '.join(_REDUCTIONS)}, "
                            f"got {reduce!r}")
