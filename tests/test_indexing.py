@@ -73,24 +73,28 @@ SET_KEYS = [k for k in KEYS if not (isinstance(k, tuple) and any(i is None for i
                                     and any(isinstance(i, (list, np.ndarray)) for i in k))]
 
 
+def _assign_as_torch(write, value_shape):
+    """``write(z, v, lib)`` assigns v into z = 2 x (a non-leaf made from the leaf x) in both libraries, v = 3 w
+    from a leaf w: the values, and the gradients of x and w, must be torch's."""
+    (b, t), (vb, vt) = _pair(X), _pair(rng.standard_normal(value_shape))
+    zt, zb = t * 2, b * 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        write(zt, vt * 3, torch)
+    write(zb, vb * 3, bp)
+    _close(zb, zt)
+    g = rng.standard_normal(X.shape)
+    zt.backward(torch.tensor(g))
+    zb.backward(bp.tensor(g))
+    _close(b.grad, t.grad)
+    _close(vb.grad, vt.grad)
+
+
 @pytest.mark.parametrize("key", SET_KEYS, ids=repr)
 def test_setitem_as_torch(key):
-    """The target (a non-leaf made from a leaf) and a value that requires grad: values, and the gradients of
-    both leaves."""
+    """A value of the region's shape, of its trailing dims (broadcast), and a 0-d value."""
     for shape in _region_shapes(key):
-        v = rng.standard_normal(shape)
-        (b, t), (vb, vt) = _pair(X), _pair(v)
-        zt, zb = t * 2, b * 2
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            zt[_key(key, torch)] = vt * 3
-        zb[_key(key, bp)] = vb * 3
-        _close(zb, zt)
-        g = rng.standard_normal(X.shape)
-        zt.backward(torch.tensor(g))
-        zb.backward(bp.tensor(g))
-        _close(b.grad, t.grad)
-        _close(vb.grad, vt.grad)
+        _assign_as_torch(lambda z, v, lib: z.__setitem__(_key(key, lib), v), shape)
 
 
 @pytest.mark.xfail(strict=True, reason="tensor.py's __setitem__ calls ops.indexing.array_key(key) without the "
@@ -106,28 +110,11 @@ def test_setitem_with_none_ints_and_arrays_apart():
 
 
 def test_setitem_with_repeated_indices_gives_every_copy_the_gradient():
-    (b, t), (vb, vt) = _pair(X), _pair(rng.standard_normal((3, 6)))
-    zt, zb = t + 0, b + 0
-    zt[[1, 1, 3], 2] = vt
-    zb[[1, 1, 3], 2] = vb
-    g = rng.standard_normal(X.shape)
-    zt.backward(torch.tensor(g))
-    zb.backward(bp.tensor(g))
-    _close(vb.grad, vt.grad)
-    _close(b.grad, t.grad)
+    _assign_as_torch(lambda z, v, lib: z.__setitem__(([1, 1, 3], 2), v), (3, 6))
 
 
 def test_setitem_through_a_view_reaches_the_base():
-    (b, t), (vb, vt) = _pair(X), _pair(rng.standard_normal(2))
-    zt, zb = t * 1, b * 1
-    zt.narrow(1, 1, 3)[0, [0, 2], 4] = vt
-    zb.narrow(1, 1, 3)[0, [0, 2], 4] = vb
-    _close(zb, zt)
-    g = rng.standard_normal(X.shape)
-    zt.backward(torch.tensor(g))
-    zb.backward(bp.tensor(g))
-    _close(b.grad, t.grad)
-    _close(vb.grad, vt.grad)
+    _assign_as_torch(lambda z, v, lib: z.narrow(1, 1, 3).__setitem__((0, [0, 2], 4), v), (2,))
 
 
 def test_setitem_of_a_bool_mask_with_a_tensor_of_the_selected_values():
