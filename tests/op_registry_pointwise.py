@@ -74,7 +74,8 @@ _special("erfc", [-_INF, _INF, _NAN, 26.0, 27.0])
 _call("erfinv", [S(_x), S(T(values=[-0.999, -0.3, 0.0, 0.5, 0.9999]))], dtypes=NUMBERS, domain=Uniform(-0.9, 0.9))
 _special("erfinv", [-1.0, 1.0, 1.5, -2.0, _NAN, 1 - 1e-7, -1e-30])
 op("erfinv.float64_tail", lambda lib, x: lib.erfinv(x),  # as close to 1 as float64 gets: where Newton's start is poor
-   [forward_only(T(values=[1 - 2 ** -53, 1 - 1e-15, 1 - 1e-12, -(1 - 1e-10), 0.5 + 2 ** -53]))], dtypes=(FLOAT64,))
+   [forward_only(T(values=[1 - 2 ** -53, 1 - 1e-15, 1 - 1e-12, -(1 - 1e-10), 0.5 + 2 ** -53]))], dtypes=(FLOAT64,),
+   differentiable=False)
 
 # ------------------------------------------------------------- trigonometric and hyperbolic
 _call("tan", [S(_x), S(T(()))], dtypes=NUMBERS, domain=Uniform(-1.2, 1.2))
@@ -88,6 +89,8 @@ for _name, _domain, _special_values in [("asin", _UNIT, [-1.0, 1.0, 1.5]), ("aco
     _call(_name, [S(_x), S(T(()))], dtypes=NUMBERS, domain=_domain)
     _special(_name, _special_values)
     _other_name("arc" + _name[1:], [T(values=[0.5, 0.75] if _name != "acosh" else [1.5, 2.0])])
+_call("i0", [S(_x), S(T(values=[-35.0, -0.5, 0.0, 12.0, 29.9, 30.1, 40.0]))], dtypes=NUMBERS)
+_special("i0", [_INF, -_INF, _NAN, 720.0, -700.0])
 _call("deg2rad", [S(_x)], dtypes=NUMBERS)
 _call("rad2deg", [S(_x)], dtypes=NUMBERS)
 

@@ -1,5 +1,6 @@
 """torch's pointwise maths of one tensor beyond elementwise.py: rounding, exponentials and logarithms, the error
-function and its inverse, trigonometric and hyperbolic functions and their inverses, logit, sinc, nan_to_num.
+function and its inverse, trigonometric and hyperbolic functions and their inverses, the modified Bessel
+function i0, logit, sinc, nan_to_num.
 
 Each op is one Function, its formula and derivative in the docstring. The rounding functions and sign are
 piecewise constant: their gradient is zero, also at the jumps, as torch's. Integer and bool inputs of the
@@ -448,6 +449,63 @@ def deg2rad(input, *, out=None):
 def rad2deg(input, *, out=None):
     """x 180 / pi (integers become float32)."""
     return mul(floating(input, "rad2deg"), 180 / math.pi, out=out)
+
+
+# ------------------------------------------------------------- modified Bessel functions
+class I0(Function):
+    """y = I0(x) = sum_k (x/2)^{2k} / (k!)^2, the modified Bessel function of order 0;  dL/dx = dL/dy I1(x)."""
+
+    def forward(self, x):
+        self.save_for_backward(x)
+        with backend.errstate():  # beyond the range of float32: inf, as torch
+            return _bessel_i(x.astype(dtypes.float64), 0).astype(x.dtype, copy=False)
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        return grad * I1.call(x)
+
+
+class I1(Function):
+    """y = I1(x) = sum_k (x/2)^{2k+1} / (k! (k+1)!) (I0's derivative);  dL/dx = dL/dy (I0(x) - I1(x) / x),
+    1/2 at 0."""
+
+    def forward(self, x):
+        self.save_for_backward(x)
+        with backend.errstate():  # beyond the range of float32: inf, as torch
+            return _bessel_i(x.astype(dtypes.float64), 1).astype(x.dtype, copy=False)
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        xp = backend.array_module(grad)
+        safe = xp.where(x == 0, 1, x)  # I1(x) / x -> 1/2 at 0: the formula away from 0 only
+        return grad * xp.where(x == 0, 0.5, I0.call(x) - I1.call(safe) / safe)
+
+
+def _bessel_i(x, order):
+    """I_order(x), order 0 or 1, of a float64 array: the power series (positive terms, no cancellation) for
+    |x| <= 30, Hankel's asymptotic series e^|x| / sqrt(2 pi |x|) sum_k (-1)^k a_k / |x|^k beyond (its terms
+    fall below 1e-20 before they grow); I0 is even, I1 odd. Overflows to inf beyond |x| ~ 713, as torch."""
+    xp = backend.array_module(x)
+    a = xp.abs(x)
+    small = xp.minimum(a, 30.0)
+    quarter = small * small / 4
+    term = xp.ones_like(a) if order == 0 else small / 2
+    total = term
+    for k in range(1, 64):  # the terms peak near k = |x|/2 and are below 1e-17 of the sum by k = 63
+        term = term * quarter / (k * (k + order))
+        total = total + term
+    large = xp.maximum(a, 30.0)
+    mu, coefficient, series = 4 * order * order, 1.0, xp.ones_like(a)
+    for k in range(1, 25):
+        coefficient *= -(mu - (2 * k - 1) ** 2) / (k * 8)
+        series = series + coefficient / large ** k
+    with backend.errstate():
+        asymptotic = xp.exp(large) / xp.sqrt(2 * math.pi * large) * series
+    y = xp.where(a <= 30, total, asymptotic)
+    return y if order == 0 else xp.copysign(y, x)
+
+
+float_unary(I0, "i0")
 
 
 # ------------------------------------------------------------- logit, sinc, nan_to_num
