@@ -455,24 +455,23 @@ def rad2deg(input, *, out=None):
 class I0(Function):
     """y = I0(x) = sum_k (x/2)^{2k} / (k!)^2, the modified Bessel function of order 0;  dL/dx = dL/dy I1(x)."""
 
+    order = 0
+
     def forward(self, x):
         self.save_for_backward(x)
         with backend.errstate():  # beyond the range of float32: inf, as torch
-            return _bessel_i(x.astype(dtypes.float64), 0).astype(x.dtype, copy=False)
+            return _bessel_i(x.astype(dtypes.float64), self.order).astype(x.dtype, copy=False)
 
     def backward(self, grad):
         (x,) = self.saved_tensors
         return grad * I1.call(x)
 
 
-class I1(Function):
+class I1(I0):
     """y = I1(x) = sum_k (x/2)^{2k+1} / (k! (k+1)!) (I0's derivative);  dL/dx = dL/dy (I0(x) - I1(x) / x),
     1/2 at 0."""
 
-    def forward(self, x):
-        self.save_for_backward(x)
-        with backend.errstate():  # beyond the range of float32: inf, as torch
-            return _bessel_i(x.astype(dtypes.float64), 1).astype(x.dtype, copy=False)
+    order = 1
 
     def backward(self, grad):
         (x,) = self.saved_tensors
