@@ -15,7 +15,6 @@ comment how its output is compared:
     # only: backprop                      torchvision programs: torchvision is not installed beside torch here
     # data: mnist                         tiny idx files written to ./data/MNIST/raw (fashion: FashionMNIST)
 """
-import gzip
 import json
 import math
 import os

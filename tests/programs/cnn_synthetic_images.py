@@ -1,6 +1,6 @@
 # A LeNet-style CNN that tells horizontal from vertical from diagonal strokes in small synthetic images,
 # trained with SGD and momentum on a DataLoader, evaluated with model.eval() and torch.no_grad().
-# compare: loss rel=0.5 floor=0.1
+# compare: loss rel=0.5 floor=0.3
 # expect: accuracy >= 0.9
 import argparse
 

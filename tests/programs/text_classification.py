@@ -1,7 +1,7 @@
 # Text classification with a bag of embeddings: a vocabulary built from tokens, padded batches through a
 # collate_fn, mean pooling over the non-padding tokens, a linear classifier.
-# compare: loss rel=0.3 floor=0.05
-# expect: accuracy >= 0.9
+# compare: loss rel=0.3 floor=0.5
+# expect: accuracy >= 0.75
 # free: vocabulary:
 import argparse
 
