@@ -189,3 +189,12 @@ def test_errors_as_torch(call, error):
     for lib in (bp, torch):
         with pytest.raises(error):
             call(lib, lib.ones(4, 5))
+
+
+def test_view_as_a_dtype_of_the_same_size():
+    x = np.array([1.5, -2.0, 0.0], dtype=np.float32)
+    b, t = bp.tensor(x), torch.tensor(x)
+    assert b.view(bp.int32).tolist() == t.view(torch.int32).tolist()
+    assert b.view(bp.float32) is b
+    with pytest.raises(NotImplementedError, match="same size"):
+        b.view(bp.float64)

@@ -102,6 +102,7 @@ def _torch_order(key, shape):
             parts.extend(("array", a) for a in arrays)
             block = before if block is None else block
             dim += len(arrays)
+    device = next((backend.array_module(k) for k in key if backend.is_array(k)), xp)  # where the key lives
     block_shape = xp.broadcast_shapes(*(a.shape for kind, a in parts if kind == "array"))
     n = sum(kind == "dim" for kind, _ in parts) + len(block_shape)
     result, axis = [], 0
@@ -118,7 +119,7 @@ def _torch_order(key, shape):
                 where[axis] = a.size
                 result.append(a.reshape(where))
             axis += 1
-    return tuple(result)
+    return tuple(device.asarray(a) if backend.is_array(a) else a for a in result)
 
 
 def is_basic(key):
