@@ -125,14 +125,16 @@ def test_bitwise_functions_take_a_number_on_either_side():
     for name in ["bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_left_shift", "bitwise_right_shift",
                  "floor_divide", "remainder"]:
         for a, b in ((t, 5), (5, t)):
-            expected = getattr(torch, name)(*(torch.tensor(v.tolist()) if isinstance(v, bp.Tensor) else v for v in (a, b)))
+            args = (torch.tensor(v.tolist()) if isinstance(v, bp.Tensor) else v for v in (a, b))
+            expected = getattr(torch, name)(*args)
             assert getattr(bp, name)(a, b).tolist() == expected.tolist(), (name, a, b)
 
 
 def test_erfinv_is_accurate_to_float64_round_off():
     mpmath = pytest.importorskip("mpmath")
     rng = np.random.default_rng(0)
-    x = np.concatenate([rng.uniform(-1, 1, 200), 1 - 10.0 ** -rng.uniform(1, 16, 100), 10.0 ** -rng.uniform(1, 300, 20)])
+    x = np.concatenate([rng.uniform(-1, 1, 200), 1 - 10.0 ** -rng.uniform(1, 16, 100),
+                        10.0 ** -rng.uniform(1, 300, 20)])
     with mpmath.workdps(40):
         exact = np.array([float(mpmath.erfinv(mpmath.mpf(float(v)))) for v in x])
     ulps = np.abs(bp.erfinv(bp.tensor(x)).numpy() - exact) / np.spacing(np.abs(exact))
