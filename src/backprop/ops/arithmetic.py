@@ -58,8 +58,9 @@ class Div(Function):
     def backward(self, grad):
         a, b = self.saved_tensors
         needs_a, needs_b = self.needs_input_grad
-        grad_a = grad / b
-        grad_b = -grad_a * a / b if needs_b else None
+        with backend.errstate():  # b = 0: +-inf or nan, as torch (silently)
+            grad_a = grad / b
+            grad_b = -grad_a * a / b if needs_b else None
         return (grad_a if needs_a else None), grad_b
 
 
