@@ -110,6 +110,7 @@ op("masked_scatter_", lambda lib, x, m, s: x.clone().masked_scatter_(m, s), [S(_
 # ------------------------------------------------------------- views and copies of another shape
 _x234 = T((2, 3, 4))
 op("narrow", lambda lib, x, *a: lib.narrow(x, *a), [S(_x34, 0, 1, 2), S(_x34, -1, -3, 2), S(_x34, 1, 4, 0)], dtypes=ALL)
+op("select", lambda lib, x, d, i: lib.select(x, d, i), [S(_x34, 1, -1), S(_x234, 0, 1)], dtypes=ALL)
 op("narrow_copy", lambda lib, x, *a: lib.narrow_copy(x, *a), [S(_x34, 1, 1, 2)], dtypes=NUMBERS)
 op("unbind", lambda lib, x, *d: lib.unbind(x, *d), [S(_x34), S(_x234, -1)], dtypes=ALL)
 op("movedim", lambda lib, x, s, d: lib.movedim(x, s, d), [S(_x234, 0, 2), S(_x234, (0, 1), (2, 0)), S(_x234, -1, 0)],

@@ -1,5 +1,5 @@
 """Joining and splitting: cat (concat, concatenate, hstack, vstack, dstack, column_stack), stack; split,
-tensor_split (hsplit, vsplit, dsplit), chunk, unbind (views); and pad."""
+tensor_split (hsplit, vsplit, dsplit), chunk, unbind, select, narrow (views); and pad."""
 from backprop import backend
 from backprop import dtypes
 from backprop.autograd import Function
@@ -253,6 +253,17 @@ def unbind(input, dim=0):
     axis = dim_index(dim, input.ndim, "unbind")
     lead = (slice(None),) * axis
     return tuple(getitem(input, lead + (i,)) for i in range(input.shape[axis]))
+
+
+@export()
+def select(input, dim, index):
+    """The slice at ``index`` along ``dim``, without that dim (a view): ``x.select(1, 2)`` is ``x[:, 2]``."""
+    check_tensor(input, "select")
+    axis = dim_index(dim, input.ndim, "select")
+    size, index = input.shape[axis], int(index)
+    if not -size <= index < size:
+        raise IndexError(f"select(): index {index} out of range for tensor of size {input.shape} at dimension {dim}")
+    return getitem(input, (slice(None),) * axis + (index,))
 
 
 @export()
