@@ -25,7 +25,7 @@ KEYS = [
     np.array([True, False, True, True]), (_MASK,), (_MASK, 2), (_MASK, slice(None, None, 2)), (slice(None), _MASK[0]),
     (np.array(True),), (np.array(False), 1), (1, [True, False, False, True, True]),
     ([0, 1], 2), [0, 3], ([0, 1], [1, 2]), [[0, 1], [2, 3]], [True, False, True, False],
-    (np.array([], dtype=np.int64),),
+    (np.array([], dtype=np.int64),), np.array([1, 0, 1, 1], dtype=np.uint8),
 ]
 
 

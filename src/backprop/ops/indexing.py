@@ -38,6 +38,8 @@ def _index_part(k):
     if isinstance(k, Tensor):
         if k.dtype.kind not in "biu":
             raise IndexError(f"tensors used as indices must be long, int or bool tensors, got {k.dtype}")
+        if k.dtype == dtypes.uint8:  # torch reads a uint8 index as a mask (its legacy rule)
+            return k._data.astype(dtypes.bool_)
         return int(k._data) if k.ndim == 0 and k.dtype.kind != "b" else k._data
     if isinstance(k, list):
         array = backend.numpy.asarray(k)
