@@ -70,7 +70,8 @@ def _region_shapes(key):
 
 
 SET_KEYS = [k for k in KEYS if not (isinstance(k, tuple) and any(i is None for i in k) and any(isinstance(i, int) for i in k)
-                                    and any(isinstance(i, (list, np.ndarray)) for i in k))]
+                                    and any(isinstance(i, (list, np.ndarray)) for i in k))
+            and getattr(k, "dtype", None) != np.uint8]  # torch refuses to assign through a uint8 mask
 
 
 def _assign_as_torch(write, value_shape):
