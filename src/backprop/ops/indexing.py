@@ -50,6 +50,8 @@ def _index_part(k):
         return array
     if isinstance(k, backend.numpy.integer):
         return int(k)
+    if isinstance(k, bool):
+        return backend.numpy.asarray(k)
     return k
 
 
@@ -58,7 +60,7 @@ def _is_int(k):
 
 
 def _is_array(k):
-    return backend.is_array(k) or isinstance(k, bool)
+    return backend.is_array(k)
 
 
 def _numpy_moves_the_block(key):
@@ -100,6 +102,9 @@ def _torch_order(key, shape):
             dim += 1
         else:
             k = backend.to_numpy(k)
+            if k.ndim == 0:
+                raise IndexError("a 0-d bool index together with ints and index tensors set apart by slices is not "
+                                 "provided by backprop; index in two steps")
             arrays = xp.nonzero(k) if k.dtype.kind == "b" else (k,)
             parts.extend(("array", a) for a in arrays)
             block = before if block is None else block
