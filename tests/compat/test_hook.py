@@ -7,6 +7,9 @@ import sys
 import numpy as np
 import pytest
 
+import torch.functional as real_functional  # the real torch (the oracle); ``hooked`` sets it aside in a test
+import torch.nn.utils.rnn as real_rnn
+
 import backprop as bp
 from backprop import compat
 
@@ -85,6 +88,20 @@ def test_torch_functional_shows_only_torch_functionals_names(hooked):
         torch.functional.tensor
 
 
+def test_a_name_outside_a_complete_module_is_torchs_gap_too(hooked):
+    """torch.functional and torch.nn.utils.rnn are shown with all of torch's names there: F.max_pool2d after
+    ``import torch.functional as F`` (a slip an official tutorial makes) is missing from torch as well, and the
+    error says so."""
+    import torch.functional as F
+
+    for module in (real_functional, real_rnn):
+        assert set(module.__all__) <= compat.hook.ONLY[module.__name__]
+    assert not hasattr(real_functional, "max_pool2d")
+    with pytest.raises(AttributeError, match=r"^torch\.functional\.max_pool2d is not provided by backprop "
+                                             r"\(torch has no torch\.functional\.max_pool2d either\)$"):
+        F.max_pool2d
+
+
 def test_a_source_that_does_not_exist_yet_names_itself(hooked, monkeypatch):
     monkeypatch.setitem(compat.MODULES, "torch.distributions", ("backprop.no_such_package",))
     sys.modules.pop("torch.distributions", None)
@@ -141,6 +158,29 @@ def test_jit_and_onnx_import_and_refuse_what_has_no_meaning(hooked):
         torch.onnx.export(model, torch.randn(1, 2), "model.onnx")
     with pytest.raises(NotImplementedError, match=r"torch\.jit\.save is not provided by backprop"):
         torch.jit.save(model, "model.pt")
+
+
+def test_profilers_import_label_regions_and_refuse_to_profile(hooked):
+    import torch.autograd.profiler
+    import torch.profiler
+    from torch.profiler import ProfilerActivity, record_function
+
+    with record_function("forward"):  # a label changes nothing, as torch's does when no profiler runs
+        y = bp.ones(2) * 2
+
+    @torch.autograd.profiler.record_function("double")
+    def double(x):
+        return x * 2
+
+    np.testing.assert_array_equal(double(y).numpy(), [4.0, 4.0])
+    assert ProfilerActivity.CPU is not ProfilerActivity.CUDA
+    with pytest.raises(TypeError, match="record_function expects a str name"):
+        record_function(3)
+    for module in ("torch.profiler", "torch.autograd.profiler"):
+        with pytest.raises(NotImplementedError, match=rf"^{module}\.profile is not provided by backprop "
+                                                      r"\(backprop has no operator profiler"):
+            with importlib.import_module(module).profile(activities=[ProfilerActivity.CPU]):
+                pass
 
 
 def test_variable_is_a_tensor_that_requires_grad(hooked):

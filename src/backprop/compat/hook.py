@@ -58,6 +58,8 @@ MODULES = {
     "torch.utils.data.sampler": ("backprop.data.sampler", "backprop.data"),
     "torch.autograd": ("backprop.autograd", f"{_SHIMS}:autograd"),
     "torch.autograd.functional": ("backprop.autograd.functional",),
+    "torch.autograd.profiler": (f"{_SHIMS}:autograd_profiler",),
+    "torch.profiler": (f"{_SHIMS}:profiler",),
     "torch.linalg": ("backprop.linalg",),
     "torch.sparse": ("backprop.sparse",),
     "torch.cuda": ("backprop.cuda",),
@@ -81,8 +83,9 @@ MODULES = {
     "torchvision.utils": (f"{_VISION}.utils",),
 }
 
-# modules that show only some names of their sources (torch.functional is a handful of torch's functions; the
-# recurrent-sequence helpers may live in backprop.nn.utils or backprop.nn)
+# modules that show only some names of their sources, all of torch's names there (torch.functional is a handful of
+# torch's functions; the recurrent-sequence helpers may live in backprop.nn.utils or backprop.nn): a name outside
+# the set is a name torch lacks too, and its error says so
 ONLY = {
     "torch.functional": frozenset({
         "atleast_1d", "atleast_2d", "atleast_3d", "align_tensors", "broadcast_shapes", "broadcast_tensors",
@@ -161,16 +164,17 @@ class TorchModule(types.ModuleType):
         if attribute.startswith("_"):  # torch's private names (torch._C ...) are not backprop's
             raise AttributeError(not_provided(name))
         only = ONLY.get(self.__name__)
-        if only is None or attribute in only:
-            for source in self._sources():
-                try:
-                    value = getattr(source, attribute)
-                except AttributeError:
-                    continue
-                except NotImplementedError as error:  # a source that refuses its missing names (backprop.sparse)
-                    raise AttributeError(str(error)) from None
-                self.__dict__[attribute] = value
-                return value
+        if only is not None and attribute not in only:  # ONLY lists all of torch's names there
+            raise AttributeError(not_provided(name, f"torch has no {name} either"))
+        for source in self._sources():
+            try:
+                value = getattr(source, attribute)
+            except AttributeError:
+                continue
+            except NotImplementedError as error:  # a source that refuses its missing names (backprop.sparse)
+                raise AttributeError(str(error)) from None
+            self.__dict__[attribute] = value
+            return value
         if not self._sources() and self._backprop_sources:
             missing = ", ".join(s.partition(":")[0] for s in self._backprop_sources)
             raise AttributeError(not_provided(name, f"backprop has no {missing} yet"))

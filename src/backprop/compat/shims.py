@@ -6,8 +6,11 @@ uses neither cuDNN nor TF32 nor MPS), ``DataParallel`` as the identity wrapper
 (one device), ``torch.jit.script``/``trace`` returning what they are given (the
 program runs eagerly, as it would without them), ``torch.testing.assert_close``.
 What has no meaning here (``torch.onnx.export``, ``torch.jit.save``) imports and
-raises NotImplementedError naming itself when called.
+raises NotImplementedError naming itself when called; so does ``torch.profiler.profile`` (backprop has no
+operator profiler), while ``record_function``, a label for a profiler's regions, changes nothing.
 """
+import contextlib
+import enum
 import types
 
 import numpy
@@ -158,6 +161,35 @@ class jit:  # noqa: N801  (torch.jit: the program runs eagerly, as without Torch
     save = refusal("torch.jit.save", "TorchScript has no meaning here: save the model's state_dict() "
                                      "with torch.save")
     load = refusal("torch.jit.load", "TorchScript has no meaning here: load a state_dict with torch.load")
+
+
+class record_function(contextlib.ContextDecorator):  # noqa: N801  (torch's name)
+    """``torch.profiler.record_function(name)``: a label for a region, used as a context manager or decorator.
+    It only names the region for a running profiler; backprop has none, so it changes nothing, as torch's
+    does when no profiler runs."""
+
+    def __init__(self, name, args=None):
+        if not isinstance(name, str):
+            raise TypeError(f"record_function expects a str name, got {type(name).__name__}")
+        self.name, self.args = name, args
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _profiler(module):
+    """torch.profiler or torch.autograd.profiler: ``profile`` refused, ``record_function`` changing nothing."""
+    hint = "backprop has no operator profiler: time the program with time.perf_counter or python -m cProfile"
+    return types.SimpleNamespace(profile=refusal(f"{module}.profile", hint), record_function=record_function,
+                                 ProfilerActivity=_ACTIVITIES)
+
+
+_ACTIVITIES = enum.Enum("ProfilerActivity", ["CPU", "CUDA"])
+profiler = _profiler("torch.profiler")
+autograd_profiler = _profiler("torch.autograd.profiler")
 
 
 @_namespace
