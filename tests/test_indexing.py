@@ -199,3 +199,8 @@ def test_view_as_a_dtype_of_the_same_size():
     assert b.view(bp.float32) is b
     with pytest.raises(NotImplementedError, match="same size"):
         b.view(bp.float64)
+
+
+def test_broadcast_shapes_is_a_size():
+    shape = bp.broadcast_shapes((2, 1), (3,), 1)
+    assert isinstance(shape, bp.Size) and shape == torch.broadcast_shapes((2, 1), (3,), 1)

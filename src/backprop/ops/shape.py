@@ -7,7 +7,7 @@ from backprop import dtypes
 from backprop.autograd import Function
 from backprop.ops.util import check_tensor, dim_index, shape_arg
 from backprop.ops.manifest import export
-from backprop.tensor import Tensor, _rebase
+from backprop.tensor import Size, Tensor, _rebase
 
 
 class Reshape(Function):
@@ -448,7 +448,7 @@ def broadcast_shapes(*shapes):
     """The shape that ``shapes`` (tuples or ints) broadcast to; RuntimeError when they do not."""
     shapes = [(s,) if isinstance(s, int) else tuple(s) for s in shapes]
     try:
-        return tuple(backend.numpy.broadcast_shapes(*shapes))
+        return Size(backend.numpy.broadcast_shapes(*shapes))
     except ValueError:
         raise RuntimeError(f"broadcast_shapes(): shape mismatch, the shapes {shapes} do not broadcast") from None
 
