@@ -177,7 +177,9 @@ def test_out_writes_into_the_given_tensor():
 @pytest.mark.parametrize("call, error", [
     (lambda lib, x: lib.index_select(x, 0, lib.tensor([4])), IndexError),
     (lambda lib, x: lib.index_select(x, 0, lib.tensor([0.0])), (IndexError, RuntimeError)),
-    (lambda lib, x: lib.gather(x, 1, lib.tensor([[5]])), (IndexError, RuntimeError)),
+    (lambda lib, x: lib.gather(x, 1, lib.tensor([[5]])), RuntimeError),
+    (lambda lib, x: lib.scatter_add(x, 0, lib.tensor([[4]]), x), RuntimeError),
+    (lambda lib, x: lib.take(x, lib.tensor([20])), IndexError),
     (lambda lib, x: lib.scatter(x, 0, lib.tensor([[0, 1]]), lib.ones(1, 1)), RuntimeError),
     (lambda lib, x: lib.narrow(x, 0, 5, 1), IndexError),
     (lambda lib, x: lib.narrow(x, 0, 1, 4), RuntimeError),

@@ -305,15 +305,20 @@ def check_index(index, op, allow_bool=False):
     return index
 
 
+class IndexOutOfRange(IndexError, RuntimeError):
+    """An index past the end: torch raises IndexError from some ops (index_select, take) and RuntimeError
+    from others (gather, scatter); this error is both."""
+
+
 def check_range(index, size, op, negative=False):
     """Every element of the integer array ``index`` names one of ``size`` positions (``negative``: counting
-    from the end is allowed, as ``take`` and ``x[i]`` allow it): torch's IndexError otherwise."""
+    from the end is allowed, as ``take`` and ``x[i]`` allow it): ``IndexOutOfRange`` otherwise."""
     if index.size == 0:
         return
     low, high = int(index.min()), int(index.max())
     if high >= size or low < (-size if negative else 0):
         bad = high if high >= size else low
-        raise IndexError(f"{op}(): index {bad} is out of range for a dimension of size {size}")
+        raise IndexOutOfRange(f"{op}(): index {bad} is out of range for a dimension of size {size}")
 
 
 def write_out(result, out, op):
