@@ -1192,19 +1192,19 @@ def _seed(tensor, gradient, what, graph):
         if tensor._data.size != 1:
             raise RuntimeError(
                 f"{what} without a gradient needs a scalar (one-element) tensor, got shape "
-                f"{tensor.shape}; pass gradient= a tensor of shape {tensor.shape}"
+                f"{tuple(tensor.shape)}; pass gradient= a tensor of shape {tuple(tensor.shape)}"
             )
         return xp.ones_like(tensor._data)
     if isinstance(gradient, Tensor):
         if gradient.shape != tensor.shape:
-            raise RuntimeError(f"{what}: gradient has shape {gradient.shape} but the tensor has shape {tensor.shape}")
+            raise RuntimeError(f"{what}: gradient has shape {tuple(gradient.shape)} but the tensor has shape {tuple(tensor.shape)}")
         if graph:
             return gradient if gradient.dtype == tensor.dtype else gradient.to(tensor.dtype)
         grad = gradient._data
     else:
         grad = xp.asarray(gradient)
     if grad.shape != tensor.shape:
-        raise RuntimeError(f"{what}: gradient has shape {grad.shape} but the tensor has shape {tensor.shape}")
+        raise RuntimeError(f"{what}: gradient has shape {tuple(grad.shape)} but the tensor has shape {tuple(tensor.shape)}")
     return grad.astype(tensor.dtype, copy=False)
 
 

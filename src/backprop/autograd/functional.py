@@ -92,7 +92,7 @@ def _check_v(v, refs, refs_is_tuple):
     for i, (vi, ref) in enumerate(zip(v, refs)):
         if vi.shape != ref.shape:
             where = f"entry {i} of v" if refs_is_tuple else "v"
-            raise RuntimeError(f"{where} has the wrong shape: expected {ref.shape}, got {vi.shape}")
+            raise RuntimeError(f"{where} has the wrong shape: expected {tuple(ref.shape)}, got {tuple(vi.shape)}")
 
 
 def _v_or_default(v, refs, refs_is_tuple, create_graph, fn_name, of_what):
@@ -116,7 +116,7 @@ def _single_scalar_output(out, fn_name, strict):
         raise RuntimeError(f"the function given to {fn_name}() must return a single Tensor, not a tuple")
     if out.numel() != 1:
         raise RuntimeError(f"the Tensor returned by the function given to {fn_name}() must have a single "
-                           f"element, got shape {out.shape}")
+                           f"element, got shape {tuple(out.shape)}")
     return out
 
 

@@ -63,7 +63,7 @@ class HebbianNetwork(Module):
         weight = creation.tensor(weight, dtype=dtypes.float32)
         if weight.shape != (out_features, in_features):
             raise ValueError(f"HebbianNetwork weight must have shape ({out_features}, {in_features}), "
-                             f"got {weight.shape}")
+                             f"got {tuple(weight.shape)}")
         self.in_features, self.out_features, self.rule, self.lr = in_features, out_features, rule, float(lr)
         self.register_buffer("weight", weight)
 

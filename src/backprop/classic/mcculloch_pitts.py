@@ -48,10 +48,10 @@ class McCullochPitts(Module):
         super().__init__()
         weight = creation.tensor(weights, dtype=dtypes.float32)
         if weight.ndim != 1 or weight.shape[0] == 0:
-            raise ValueError(f"McCullochPitts expects a 1-D list of weights, one per input, got shape {weight.shape}")
+            raise ValueError(f"McCullochPitts expects a 1-D list of weights, one per input, got shape {tuple(weight.shape)}")
         theta = creation.tensor(threshold, dtype=dtypes.float32)
         if theta.ndim != 0:
-            raise ValueError(f"McCullochPitts expects one number as threshold, got shape {theta.shape}")
+            raise ValueError(f"McCullochPitts expects one number as threshold, got shape {tuple(theta.shape)}")
         self.register_buffer("weight", weight)
         self.register_buffer("threshold", theta)
 

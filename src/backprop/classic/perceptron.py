@@ -154,7 +154,7 @@ def mistake_bound(x, t, weight, bias=0.0):
     x = numpy.asarray(x, dtype=numpy.float64)
     t = numpy.asarray(t, dtype=numpy.float64).reshape(-1)
     if x.ndim != 2 or t.shape != (x.shape[0],) or not numpy.isin(t, (0, 1)).all():
-        raise ValueError(f"mistake_bound expects x (N, n) and N targets in {{0, 1}}, got shapes {x.shape}, {t.shape}")
+        raise ValueError(f"mistake_bound expects x (N, n) and N targets in {{0, 1}}, got shapes {tuple(x.shape)}, {tuple(t.shape)}")
     augmented = numpy.concatenate([x, numpy.ones((len(x), 1))], axis=1)
     separator = numpy.append(numpy.asarray(weight, dtype=numpy.float64), float(bias))
     gamma = ((2 * t - 1) * (augmented @ separator)).min() / numpy.linalg.norm(separator)

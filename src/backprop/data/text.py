@@ -111,7 +111,7 @@ def as_ids(ids, name, size=None):
     """
     array = numpy.asarray(ids.numpy() if isinstance(ids, Tensor) else ids)
     if array.ndim != 1 or (array.size and array.dtype.kind not in "iu"):
-        raise ValueError(f"{name}: expected a 1-D sequence of integer ids, got shape {array.shape} of {array.dtype}")
+        raise ValueError(f"{name}: expected a 1-D sequence of integer ids, got shape {tuple(array.shape)} of {array.dtype}")
     if size is not None and array.size and (array.min() < 0 or array.max() >= size):
         raise ValueError(f"{name}: ids must be in [0, {size - 1}], got {array.min()} to {array.max()}")
     return array.astype(numpy.int64)

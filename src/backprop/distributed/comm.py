@@ -225,7 +225,7 @@ def _check_contiguous(array, what):
     on one process, nothing would be noticed: refused here on any number of ranks."""
     if not (array.flags.c_contiguous or array.flags.f_contiguous):
         raise ValueError(f"World.{what} needs a contiguous array (distributed.{what[:-1]} copies one), got shape "
-                         f"{array.shape} with strides {array.strides}")
+                         f"{tuple(array.shape)} with strides {array.strides}")
 
 
 def _mpi_comm():

@@ -59,7 +59,7 @@ def stamp(images, corner=CORNER, where=None):
     boolean ``where`` (N,) (None: every image)."""
     images = numpy.array(images, dtype=numpy.float32)
     if images.ndim != 4:
-        raise ValueError(f"expected images (N, C, H, W), got shape {images.shape}")
+        raise ValueError(f"expected images (N, C, H, W), got shape {tuple(images.shape)}")
     picked = numpy.ones(len(images), dtype=bool) if where is None else numpy.asarray(where, dtype=bool)
     images[picked] = numpy.where(region(corner, images.shape[-1]), 1.0, images[picked])
     return images

@@ -65,7 +65,7 @@ def target(x):
     """
     x = numpy.asarray(x)
     if x.ndim != 2 or x.shape[1] != INPUTS:
-        raise ValueError(f"target: x must have shape (n, {INPUTS}), got {x.shape}")
+        raise ValueError(f"target: x must have shape (n, {INPUTS}), got {tuple(x.shape)}")
     while x.shape[1] > 1:
         a, b = x[:, 0::2], x[:, 1::2]
         x = numpy.tanh(2 * a * b + a - b)

@@ -47,7 +47,7 @@ def linear_expectation(layer, x, p):
     """
     x = numpy.asarray(x, dtype=numpy.float64)
     if x.ndim != 1 or x.size > 16:
-        raise ValueError(f"linear_expectation: expected one input vector of at most 16 units, got shape {x.shape}")
+        raise ValueError(f"linear_expectation: expected one input vector of at most 16 units, got shape {tuple(x.shape)}")
     masks = numpy.array(list(itertools.product([0.0, 1.0], repeat=x.size)))
     probability = (1 - p) ** masks.sum(axis=1) * p ** (x.size - masks.sum(axis=1))
     weight, bias = (param.detach().numpy().astype(numpy.float64) for param in (layer.weight, layer.bias))

@@ -67,7 +67,7 @@ def model_arrays(transitions, n_states, n_actions):
 
 def _check_model(T, R, start, horizon):
     if T.ndim != 3 or T.shape[:2] != R.shape or T.shape[0] != T.shape[2] or start.shape != (T.shape[0],):
-        raise ValueError(f"expected T (S, A, S), R (S, A) and start (S,), got {T.shape}, {R.shape}, {start.shape}")
+        raise ValueError(f"expected T (S, A, S), R (S, A) and start (S,), got {tuple(T.shape)}, {tuple(R.shape)}, {tuple(start.shape)}")
     if not isinstance(horizon, int) or horizon < 0:
         raise ValueError(f"expected a horizon (number of steps) >= 0, got {horizon!r}")
 
@@ -89,8 +89,8 @@ def policy_return(T, R, start, horizon, policy):
     T, R, start, policy = (numpy.asarray(a, dtype=float) for a in (T, R, start, policy))
     _check_model(T, R, start, horizon)
     if policy.shape != R.shape or not numpy.allclose(policy.sum(axis=1), 1.0) or (policy < 0).any():
-        raise ValueError(f"expected a policy of shape {R.shape} whose rows are probabilities, got shape "
-                         f"{policy.shape}")
+        raise ValueError(f"expected a policy of shape {tuple(R.shape)} whose rows are probabilities, got shape "
+                         f"{tuple(policy.shape)}")
     V = numpy.zeros(T.shape[0])
     for _ in range(horizon):
         V = (policy * (R + T @ V)).sum(axis=1)
@@ -134,7 +134,7 @@ class Boxes:
         observation = numpy.asarray(observation, dtype=float).reshape(-1)
         if observation.shape != (len(self.edges),):
             raise ValueError(f"Boxes: expected an observation of {len(self.edges)} numbers, got shape "
-                             f"{observation.shape}")
+                             f"{tuple(observation.shape)}")
         index = tuple(int(numpy.searchsorted(e, x, side="right")) for e, x in zip(self.edges, observation))
         return int(numpy.ravel_multi_index(index, self.shape))
 
@@ -174,7 +174,7 @@ def mean_and_error(returns):
     """(mean, standard error s / sqrt(n)) of a sample of returns (error 0 for one return)."""
     returns = numpy.asarray(returns, dtype=float)
     if returns.ndim != 1 or returns.size == 0:
-        raise ValueError(f"expected a non-empty list of returns, got shape {returns.shape}")
+        raise ValueError(f"expected a non-empty list of returns, got shape {tuple(returns.shape)}")
     error = returns.std(ddof=1) / math.sqrt(returns.size) if returns.size > 1 else 0.0
     return float(returns.mean()), float(error)
 

@@ -31,7 +31,7 @@ def target(points):
     """f(x, y) = sin(pi x) cos(pi y) for points (N, 2); returns (N, 1)."""
     points = numpy.asarray(points)
     if points.ndim != 2 or points.shape[1] != 2:
-        raise ValueError(f"target expects points of shape (N, 2), got {points.shape}")
+        raise ValueError(f"target expects points of shape (N, 2), got {tuple(points.shape)}")
     return numpy.sin(numpy.pi * points[:, :1]) * numpy.cos(numpy.pi * points[:, 1:])
 
 

@@ -46,7 +46,7 @@ def check_targets(target, output):
         raise TypeError(f"target must be an int class index (or a sequence of them), got {target!r}")
     array = numpy.broadcast_to(array.astype(numpy.int64), (n,)) if array.ndim == 0 else array.astype(numpy.int64)
     if array.shape != (n,):
-        raise ValueError(f"expected one target per example, shape ({n},), got shape {array.shape}")
+        raise ValueError(f"expected one target per example, shape ({n},), got shape {tuple(array.shape)}")
     if array.size and (array.min() < 0 or array.max() >= k):  # an empty batch has nothing to check
         raise ValueError(f"target classes must lie in [0, {k}), got {array.tolist()}")
     return numpy.ascontiguousarray(array)

@@ -26,7 +26,7 @@ def plot(image, heatmap, path=None, *, ax=None, alpha=0.5, cmap=None):
     """
     grey, heat = _grey(image), _array(heatmap).astype(numpy.float64)
     if heat.shape != grey.shape:
-        raise ValueError(f"plot: expected a heat map of the image's shape {grey.shape}, got {heat.shape}")
+        raise ValueError(f"plot: expected a heat map of the image's shape {tuple(grey.shape)}, got {tuple(heat.shape)}")
     signed = heat.min() < 0
     limit = float(numpy.abs(heat).max()) or 1.0
     own = ax is None
@@ -54,6 +54,6 @@ def _grey(image):
     """An image (C, H, W) or (H, W) as grey values (H, W) in [0, 1]; colour channels averaged."""
     array = _array(image)
     if array.ndim not in (2, 3):
-        raise ValueError(f"plot: expected an image (C, H, W) or (H, W), got shape {array.shape}")
+        raise ValueError(f"plot: expected an image (C, H, W) or (H, W), got shape {tuple(array.shape)}")
     scaled = plots._image(array)  # (H, W) or (H, W, 3), scaled to [0, 1]
     return scaled.mean(axis=-1) if scaled.ndim == 3 else scaled

@@ -48,5 +48,5 @@ def _tiles(images):
         array = array.reshape(len(array), side, side)
     if array.ndim != 3 or len(array) == 0:
         raise ValueError(f"sample_grid: expected a non-empty batch (N, D), (N, H, W) or (N, 1, H, W), "
-                         f"got shape {array.shape}")
+                         f"got shape {tuple(array.shape)}")
     return array

@@ -172,7 +172,7 @@ def sample_next(logits, temperature=1.0, generator=None):
     _check_temperature(temperature, "sample_next")
     z = numpy.asarray(backend.to_numpy(logits._data) if isinstance(logits, Tensor) else logits, dtype=numpy.float64)
     if z.ndim not in (1, 2) or z.shape[-1] == 0:
-        raise ValueError(f"sample_next: expected logits (V,) or (N, V), got shape {z.shape}")
+        raise ValueError(f"sample_next: expected logits (V,) or (N, V), got shape {tuple(z.shape)}")
     rows = z.reshape(-1, z.shape[-1])
     if numpy.isnan(rows).any() or not numpy.isfinite(rows.max(axis=1, initial=-math.inf)).all():
         raise ValueError("sample_next: the logits hold NaN, or a row has no finite largest score (all -inf, or +inf)")

@@ -95,18 +95,18 @@ class MultiheadAttention(Module):
         E = self.embed_dim
         if query.ndim not in (2, 3):
             raise ValueError(f"MultiheadAttention: expected query of 3 dims (L, N, {E}) or 2 dims (L, {E}), "
-                             f"got shape {query.shape}")
+                             f"got shape {tuple(query.shape)}")
         for name, t in (("query", query), ("key", key), ("value", value)):
             if t.ndim != query.ndim or t.shape[-1] != E:
                 raise ValueError(f"MultiheadAttention(embed_dim={E}): expected {name} with {query.ndim} dims and "
-                                 f"last dim {E}, got shape {t.shape}")
+                                 f"last dim {E}, got shape {tuple(t.shape)}")
         if key.shape != value.shape:
-            raise ValueError(f"MultiheadAttention: key and value must have the same shape, got {key.shape} and "
-                             f"{value.shape}")
+            raise ValueError(f"MultiheadAttention: key and value must have the same shape, got {tuple(key.shape)} and "
+                             f"{tuple(value.shape)}")
         batch = (0 if self.batch_first else 1) if query.ndim == 3 else None
         if batch is not None and key.shape[batch] != query.shape[batch]:
             raise ValueError(f"MultiheadAttention: query and key must have the same batch size, got shapes "
-                             f"{query.shape} and {key.shape}")
+                             f"{tuple(query.shape)} and {tuple(key.shape)}")
 
     def forward(self, query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
                 average_attn_weights=True, is_causal=False):

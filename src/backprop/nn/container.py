@@ -17,6 +17,43 @@ class _ModuleSequence(Module):
         self.add_module(str(len(self)), module)
         return self
 
+    def extend(self, modules):
+        for module in modules:
+            self.append(module)
+        return self
+
+    def insert(self, index, module):
+        """Put ``module`` before position ``index``; the modules after it are renumbered."""
+        modules = list(self._modules.values())
+        modules.insert(_position(index, len(modules) + 1, type(self).__name__), module)
+        self._renumber(modules)
+
+    def pop(self, index=-1):
+        module = self[index]
+        del self[index]
+        return module
+
+    def __setitem__(self, index, module):
+        key = list(self._modules)[_position(index, len(self), type(self).__name__)]
+        self.add_module(key, module)
+
+    def __delitem__(self, index):
+        modules = list(self._modules.values())
+        del modules[index]
+        self._renumber(modules)
+
+    def _renumber(self, modules):
+        """torch renumbers "0", "1", ... after an insertion or a deletion."""
+        self._modules.clear()
+        for i, module in enumerate(modules):
+            self.add_module(str(i), module)
+
+
+def _position(index, length, owner):
+    if not -length <= index < length:
+        raise IndexError(f"index {index} is out of range for a {owner} of {length} modules")
+    return index % length
+
 
 class Sequential(_ModuleSequence):
     """Modules applied in order: y = f_L(... f_2(f_1(x))), the lectures' layered network.
@@ -58,14 +95,6 @@ class ModuleList(_ModuleSequence):
     def __getitem__(self, index):
         modules = list(self._modules.values())
         return ModuleList(modules[index]) if isinstance(index, slice) else modules[index]
-
-    def __setitem__(self, index, module):
-        self.add_module(list(self._modules)[index], module)
-
-    def extend(self, modules):
-        for module in modules:
-            self.append(module)
-        return self
 
 
 class Identity(Module):

@@ -48,7 +48,7 @@ class Unflatten(Module):
                 (sizes.count(-1) == 1 and (known == 0 or input.shape[axis] % known)):
             raise ValueError(f"Unflatten(dim={self.dim}, unflattened_size={self.unflattened_size}): dim {self.dim} "
                              f"of the input has size {input.shape[axis]}, which does not split into that shape "
-                             f"(input shape {input.shape})")
+                             f"(input shape {tuple(input.shape)})")
         return S.reshape(input, tuple(input.shape[:axis]) + tuple(sizes) + tuple(input.shape[axis + 1:]))
 
     def extra_repr(self):

@@ -49,7 +49,7 @@ class Linear(Module):
     def forward(self, input):
         if input.shape[-1:] != (self.in_features,):
             raise ValueError(
-                f"Linear(in_features={self.in_features}) got input of shape {input.shape}: "
+                f"Linear(in_features={self.in_features}) got input of shape {tuple(input.shape)}: "
                 f"expected (*, {self.in_features})"
             )
         return F.linear(input, self.weight, self.bias)

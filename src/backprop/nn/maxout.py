@@ -37,7 +37,7 @@ class Maxout(Module):
 
     def forward(self, input):
         if input.ndim == 0 or input.shape[-1] != self.in_features:
-            raise ValueError(f"Maxout(in_features={self.in_features}) got input of shape {input.shape}: "
+            raise ValueError(f"Maxout(in_features={self.in_features}) got input of shape {tuple(input.shape)}: "
                              f"expected (*, {self.in_features})")
         z = linalg.linear(input, self.weight, self.bias)
         z = z.reshape(tuple(input.shape[:-1]) + (self.out_features, self.pieces))

@@ -31,7 +31,17 @@ from backprop.hooks import RemovableHandle
 from backprop.nn.parameter import Parameter
 from backprop.tensor import Tensor
 
-_IncompatibleKeys = collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+class _IncompatibleKeys(collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+    """What ``load_state_dict`` returns; printed as torch prints it."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return f"_IncompatibleKeys(missing_keys={self.missing_keys}, unexpected_keys={self.unexpected_keys})"
+
+    __str__ = __repr__
 
 
 class Module:
@@ -365,7 +375,7 @@ class Module:
             if key in state_dict:
                 shape = tuple(getattr(state_dict[key], "shape", ()))
                 if shape != target.shape:
-                    mismatched.append(f"{key}: expected shape {target.shape}, got {shape}")
+                    mismatched.append(f"{key}: expected shape {tuple(target.shape)}, got {tuple(shape)}")
         problems = mismatched + ([f"missing keys: {missing}"] if strict and missing else []) + (
             [f"unexpected keys: {unexpected}"] if strict and unexpected else [])
         if problems:

@@ -61,10 +61,10 @@ class _BatchNorm(Module):
         if input.ndim not in self._dims:
             expected = " or ".join(f"{d}D" for d in self._dims)
             raise ValueError(f"{name}: expected {expected} input (N, C{', ...' if max(self._dims) > 2 else ''}), "
-                             f"got {input.ndim}D input of shape {input.shape}")
+                             f"got {input.ndim}D input of shape {tuple(input.shape)}")
         if input.shape[1] != self.num_features:
             raise ValueError(f"{name}(num_features={self.num_features}): expected input with "
-                             f"{self.num_features} channels in dim 1, got shape {input.shape}")
+                             f"{self.num_features} channels in dim 1, got shape {tuple(input.shape)}")
 
     def forward(self, input):
         self._check(input)
@@ -147,7 +147,7 @@ class LayerNorm(Module):
         k = len(self.normalized_shape)
         if input.ndim < k or tuple(input.shape[input.ndim - k:]) != self.normalized_shape:
             raise ValueError(f"LayerNorm(normalized_shape={self.normalized_shape}): expected input of shape "
-                             f"(*, {', '.join(map(str, self.normalized_shape))}), got {input.shape}")
+                             f"(*, {', '.join(map(str, self.normalized_shape))}), got {tuple(input.shape)}")
         return N.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self):

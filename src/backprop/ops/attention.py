@@ -33,10 +33,10 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         require_floating(t, "scaled_dot_product_attention")
         if t.ndim < 2:
             raise ValueError(f"scaled_dot_product_attention(): expected {name} of at least 2 dims (..., L, d), "
-                             f"got shape {t.shape}")
+                             f"got shape {tuple(t.shape)}")
     if query.shape[-1] != key.shape[-1] or key.shape[-2] != value.shape[-2]:
         raise ValueError(f"scaled_dot_product_attention(): expected query (..., L, d), key (..., S, d), value "
-                         f"(..., S, d_v), got {query.shape}, {key.shape}, {value.shape}")
+                         f"(..., S, d_v), got {tuple(query.shape)}, {tuple(key.shape)}, {tuple(value.shape)}")
     L, S = query.shape[-2], key.shape[-2]
     scale = 1 / math.sqrt(query.shape[-1]) if scale is None else scale
     scores = matmul(query * float(scale), key.transpose(-2, -1))

@@ -257,10 +257,10 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, dims, op):
     check_tensor(weight, op)
     if weight.ndim != dims + 2:
         raise ValueError(f"{op}: expected a weight of {dims + 2} dims (out_channels, in_channels/groups, *kernel), "
-                         f"got shape {weight.shape}")
+                         f"got shape {tuple(weight.shape)}")
     if input.ndim not in (dims + 1, dims + 2):
         raise ValueError(f"{op}: expected input of {dims + 2} dims (N, C, *spatial) or {dims + 1} (C, *spatial), "
-                         f"got shape {input.shape}")
+                         f"got shape {tuple(input.shape)}")
     if not isinstance(groups, int) or groups < 1:
         raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
     batched = input.ndim == dims + 2
@@ -269,11 +269,11 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, dims, op):
         raise ValueError(f"{op}: out_channels ({weight.shape[0]}) must be divisible by groups ({groups})")
     if channels != weight.shape[1] * groups:
         raise ValueError(
-            f"{op}: weight of shape {weight.shape} with groups={groups} expects input with "
-            f"{weight.shape[1] * groups} channels, got input of shape {input.shape}"
+            f"{op}: weight of shape {tuple(weight.shape)} with groups={groups} expects input with "
+            f"{weight.shape[1] * groups} channels, got input of shape {tuple(input.shape)}"
         )
     if bias is not None and bias.shape != (weight.shape[0],):
-        raise ValueError(f"{op}: expected a bias of shape ({weight.shape[0]},), got {bias.shape}")
+        raise ValueError(f"{op}: expected a bias of shape ({weight.shape[0]},), got {tuple(bias.shape)}")
     kernel = weight.shape[2:]
     stride = ntuple(stride, dims, "stride", op)
     dilation = ntuple(dilation, dims, "dilation", op)
@@ -406,9 +406,9 @@ def locally_connected2d(input, weight, bias=None, stride=1, padding=0):
     check_tensor(weight, op)
     if weight.ndim != 6:
         raise ValueError(f"{op}: expected a weight of shape (out_H, out_W, out_channels, in_channels, kH, kW), "
-                         f"got {weight.shape}")
+                         f"got {tuple(weight.shape)}")
     if input.ndim not in (3, 4):
-        raise ValueError(f"{op}: expected input (N, C, H, W) or (C, H, W), got shape {input.shape}")
+        raise ValueError(f"{op}: expected input (N, C, H, W) or (C, H, W), got shape {tuple(input.shape)}")
     batched = input.ndim == 4
     oh, ow, o, c = weight.shape[:4]
     kernel = weight.shape[4:]
@@ -419,11 +419,11 @@ def locally_connected2d(input, weight, bias=None, stride=1, padding=0):
     out = _out_size(input.shape[-2:], kernel, stride, (1, 1), pairs)
     if input.shape[-3] != c or out != (oh, ow):
         raise ValueError(
-            f"{op}: weight of shape {weight.shape} expects input with {c} channels whose output grid is "
-            f"({oh}, {ow}), got input of shape {input.shape} (output grid {out})"
+            f"{op}: weight of shape {tuple(weight.shape)} expects input with {c} channels whose output grid is "
+            f"({oh}, {ow}), got input of shape {tuple(input.shape)} (output grid {out})"
         )
     if bias is not None and bias.shape != (o, oh, ow):
-        raise ValueError(f"{op}: expected a bias of shape {(o, oh, ow)}, got {bias.shape}")
+        raise ValueError(f"{op}: expected a bias of shape {(o, oh, ow)}, got {tuple(bias.shape)}")
     if input.dtype != weight.dtype:
         input = input.to(weight.dtype)
     params = dict(stride=stride, pairs=pairs, batched=batched)

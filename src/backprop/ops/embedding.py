@@ -46,7 +46,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     if max_norm is not None or scale_grad_by_freq or sparse:
         raise NotImplementedError("embedding(): max_norm, scale_grad_by_freq and sparse are not supported")
     if weight.ndim != 2:
-        raise ValueError(f"embedding(): expected weight of shape (num_embeddings, embedding_dim), got {weight.shape}")
+        raise ValueError(f"embedding(): expected weight of shape (num_embeddings, embedding_dim), got {tuple(weight.shape)}")
     indices = input._data
     if indices.dtype.kind not in "iu":
         raise TypeError(f"embedding(): expected an integer index tensor (int64 or int32), got {input.dtype}")

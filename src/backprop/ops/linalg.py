@@ -56,12 +56,12 @@ def matmul(input, other):
     check_tensor(input if hasattr(input, "_data") else other, "matmul")
     a, b = operands(input, other)
     if a.ndim == 0 or b.ndim == 0:
-        raise ValueError(f"matmul: both operands need at least 1 dimension, got shapes {a.shape} and {b.shape}")
+        raise ValueError(f"matmul: both operands need at least 1 dimension, got shapes {tuple(a.shape)} and {tuple(b.shape)}")
     inner_a = a.shape[-1]
     inner_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
     if inner_a != inner_b:
         raise ValueError(
-            f"matmul: shapes {a.shape} and {b.shape} cannot be multiplied: "
+            f"matmul: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be multiplied: "
             f"the last dimension of the first ({inner_a}) must equal the "
             f"{'first' if b.ndim == 1 else 'second-to-last'} dimension of the second ({inner_b})"
         )
@@ -69,7 +69,7 @@ def matmul(input, other):
         return MatMul.apply(a, b)
     except ValueError as error:
         raise ValueError(
-            f"matmul: the batch dimensions of shapes {a.shape} and {b.shape} do not broadcast"
+            f"matmul: the batch dimensions of shapes {tuple(a.shape)} and {tuple(b.shape)} do not broadcast"
         ) from error
 
 
@@ -143,7 +143,7 @@ def linear(input, weight, bias=None):
         input = input.to(weight.dtype)
     if x.shape[-1:] != w.shape[-1:]:
         raise ValueError(
-            f"linear: input of shape {input.shape} does not match weight of shape {weight.shape}: "
+            f"linear: input of shape {tuple(input.shape)} does not match weight of shape {tuple(weight.shape)}: "
             f"expected (*, {weight.shape[-1]})"
         )
     if bias is None:

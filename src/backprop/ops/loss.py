@@ -45,7 +45,7 @@ def _constant(array):
 
 def _same_shape(input, target, op):
     if tuple(target.shape) != tuple(input.shape):
-        raise ValueError(f"{op}(): expected a target of the input's shape {input.shape}, got {target.shape}")
+        raise ValueError(f"{op}(): expected a target of the input's shape {tuple(input.shape)}, got {tuple(target.shape)}")
 
 
 def _arguments(op, input, target, reduction, size_average, reduce, allowed=_REDUCTIONS):
@@ -100,7 +100,7 @@ def _class_targets(input, target, weight, ignore_index, op):
     if weight is not None:
         w = (weight._data if isinstance(weight, Tensor) else xp.asarray(weight)).astype(input._data.dtype)
         if w.shape != (n_classes,):
-            raise ValueError(f"{op}(): weight must have one entry per class, shape ({n_classes},), got {w.shape}")
+            raise ValueError(f"{op}(): weight must have one entry per class, shape ({n_classes},), got {tuple(w.shape)}")
     valid = t != ignore_index
     bad = valid & ((t < 0) | (t >= n_classes))
     if bad.any():
@@ -116,7 +116,7 @@ def _unbatched(input, target, op):
     """(C,) scores with a 0-d target become a batch of one."""
     if input.ndim == 1:
         if target.ndim != 0:
-            raise ValueError(f"{op}(): an input of shape {input.shape} expects a 0-d target, got {target.shape}")
+            raise ValueError(f"{op}(): an input of shape {tuple(input.shape)} expects a 0-d target, got {tuple(target.shape)}")
         return input.reshape(1, input.shape[0]), target.reshape(1), True
     if input.ndim == 0:
         raise ValueError(f"{op}(): expected an input of shape (C,) or (N, C, ...), got a 0-d tensor")
@@ -458,7 +458,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
         raise TypeError(f"multi_margin_loss(): target must hold integer class indices, got {target.dtype}")
     if input.ndim not in (1, 2) or target.shape != input.shape[:1] * (input.ndim == 2):
         raise ValueError(f"multi_margin_loss(): expected input (N, C) with target (N,) or input (C,) with a 0-d "
-                         f"target, got input {input.shape} and target {target.shape}")
+                         f"target, got input {tuple(input.shape)} and target {tuple(target.shape)}")
     unbatched = input.ndim == 1
     if unbatched:
         input, target = input.reshape(1, input.shape[0]), target.reshape(1)

@@ -167,7 +167,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     """
     require_floating(input, "batch_norm")
     if input.ndim < 2:
-        raise ValueError(f"batch_norm(): expected an input of at least 2 dimensions (N, C, ...), got shape {input.shape}")
+        raise ValueError(f"batch_norm(): expected an input of at least 2 dimensions (N, C, ...), got shape {tuple(input.shape)}")
     channels = input.shape[1]
     for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
                     ("bias", bias)):
@@ -175,7 +175,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             check_tensor(t, "batch_norm")
             if tuple(t.shape) != (channels,):
                 raise ValueError(f"batch_norm(): expected {name} of shape ({channels},) for an input of shape "
-                                 f"{input.shape}, got {t.shape}")
+                                 f"{tuple(input.shape)}, got {tuple(t.shape)}")
     x = input._data
     xp = backend.array_module(x)
     use_batch = training or running_mean is None or running_var is None
@@ -185,7 +185,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         m = x.size // channels if channels else 0
         if training and m <= 1:
             raise ValueError(f"batch_norm(): expected more than 1 value per channel when training, got input of "
-                             f"shape {input.shape}")
+                             f"shape {tuple(input.shape)}")
         mean = x.mean(axis=axes)
         var = ((x - mean.reshape(_channel_shape(x.ndim))) ** 2).mean(axis=axes)
         if training and running_mean is not None and running_var is not None:
@@ -220,10 +220,10 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     k = len(shape)
     if k == 0 or tuple(input.shape[input.ndim - k:]) != shape or input.ndim < k:
         raise ValueError(f"layer_norm(): expected input of shape (*, {', '.join(map(str, shape))}) for "
-                         f"normalized_shape={shape}, got {input.shape}")
+                         f"normalized_shape={shape}, got {tuple(input.shape)}")
     for name, t in (("weight", weight), ("bias", bias)):
         if t is not None and tuple(t.shape) != shape:
-            raise ValueError(f"layer_norm(): expected {name} of shape {shape}, got {t.shape}")
+            raise ValueError(f"layer_norm(): expected {name} of shape {shape}, got {tuple(t.shape)}")
     tensors, flags = _affine(weight, bias)
     axes = tuple(range(input.ndim - k, input.ndim))
     return LayerNorm.apply(input, *tensors, axes=axes, eps=eps, **flags)

@@ -30,7 +30,7 @@ def _geometry(input, kernel_size, stride, padding, dilation, ceil_mode, dims, op
     check_tensor(input, op)
     if input.ndim not in (dims + 1, dims + 2):
         raise ValueError(f"{op}: expected input of {dims + 2} dims (N, C, *spatial) or {dims + 1} (C, *spatial), "
-                         f"got shape {input.shape}")
+                         f"got shape {tuple(input.shape)}")
     kernel = ntuple(kernel_size, dims, "kernel_size", op)
     stride = kernel if stride is None or (isinstance(stride, (tuple, list)) and not stride) else \
         ntuple(stride, dims, "stride", op)
@@ -289,7 +289,7 @@ def _adaptive_avg_pool(input, output_size, dims, op):
     check_tensor(input, op)
     if input.ndim not in (dims + 1, dims + 2):
         raise ValueError(f"{op}: expected input of {dims + 2} dims (N, C, *spatial) or {dims + 1} (C, *spatial), "
-                         f"got shape {input.shape}")
+                         f"got shape {tuple(input.shape)}")
     if not dtypes.is_floating(input.dtype):
         raise TypeError(f"{op}() expected a floating point tensor, got {input.dtype}")
     size = input.shape[-dims:]

@@ -259,7 +259,7 @@ def sparse_mm(sparse, dense):
         raise NotImplementedError("sparse.mm of a sparse tensor other than 2-D with two sparse dimensions is not "
                                   "provided by backprop's sparse tensors")
     if dense.ndim not in (1, 2) or dense.shape[0] != sparse.shape[1]:
-        raise RuntimeError(f"sparse.mm: shapes {sparse.shape} and {tuple(dense.shape)} cannot be multiplied")
+        raise RuntimeError(f"sparse.mm: shapes {tuple(sparse.shape)} and {tuple(dense.shape)} cannot be multiplied")
     if dense.dtype != sparse.dtype:
         raise RuntimeError(f"sparse.mm: expected both operands to have the same dtype, got {sparse.dtype} and "
                            f"{dense.dtype}")

@@ -149,8 +149,8 @@ class Optimizer:
                 if grad is None:
                     continue
                 if grad._data.shape != p._data.shape:
-                    raise ValueError(f"{type(self).__name__}.step(): a gradient has shape {grad._data.shape}, "
-                                     f"its parameter {p._data.shape}")
+                    raise ValueError(f"{type(self).__name__}.step(): a gradient has shape {tuple(grad._data.shape)}, "
+                                     f"its parameter {tuple(p._data.shape)}")
                 self._update(p, grad._data, self.state[p], group)
                 p._version[0] += 1
         return loss

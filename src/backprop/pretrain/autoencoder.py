@@ -95,7 +95,7 @@ class TiedLinear(nn.Module):
 
     def forward(self, input):
         if input.shape[-1:] != (self.in_features,):
-            raise ValueError(f"TiedLinear(in_features={self.in_features}) got input of shape {input.shape}: "
+            raise ValueError(f"TiedLinear(in_features={self.in_features}) got input of shape {tuple(input.shape)}: "
                              f"expected (*, {self.in_features})")
         return input @ self.weight + self.bias
 

@@ -134,7 +134,7 @@ class DQN:
             return one_hot(array, self.observation_size, "DQN")
         if array.size != self.observation_size:
             raise ValueError(f"DQN: expected an observation of {self.observation_size} values, "
-                             f"got shape {array.shape}")
+                             f"got shape {tuple(array.shape)}")
         return array.astype(numpy.float32).reshape(-1)
 
     def q_values(self, observation):

@@ -97,7 +97,7 @@ class LinearValue:
     def _x(self, s):
         x = numpy.asarray(self.features(s), dtype=numpy.float64)
         if x.shape != self.w.shape:
-            raise ValueError(f"LinearValue: features(s) must give a vector of shape {self.w.shape}, got {x.shape} "
+            raise ValueError(f"LinearValue: features(s) must give a vector of shape {tuple(self.w.shape)}, got {tuple(x.shape)} "
                              f"for s = {s!r}")
         return x
 

@@ -78,7 +78,7 @@ def build_agent(agent_name, env, options=None, seed=0):
     if agent_name in TABULAR and not hasattr(env.observation_space, "n"):
         raise BadSetting(f"{agent_name} is tabular: it needs a Discrete observation space (a finite number of "
                          f"states), got a {type(env.observation_space).__name__} of shape "
-                         f"{env.observation_space.shape}; use dqn or reinforce")
+                         f"{tuple(env.observation_space.shape)}; use dqn or reinforce")
     try:
         return AGENTS[agent_name](size, n_actions, seed=seed, **options)
     except (TypeError, ValueError) as error:

@@ -148,8 +148,8 @@ class _Tabular:
         q = state["q"]
         q = q.numpy() if isinstance(q, Tensor) else numpy.asarray(q)
         if q.shape != self.q.shape:
-            raise ValueError(f"{type(self).__name__}.load_state_dict: expected a table of shape {self.q.shape}, "
-                             f"got {q.shape}")
+            raise ValueError(f"{type(self).__name__}.load_state_dict: expected a table of shape {tuple(self.q.shape)}, "
+                             f"got {tuple(q.shape)}")
         self.q = q.astype(numpy.float64)
         self.episodes = check_count("load_state_dict episodes", state["episodes"], low=0)
         self.rng = numpy.random.default_rng()

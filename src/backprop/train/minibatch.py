@@ -60,12 +60,12 @@ def as_rows(x, features, owner):
     if not isinstance(x, Tensor):
         raise TypeError(f"{owner}: expected the data as a Tensor (or NumPy array), got {type(x).__name__}")
     if x.ndim < 2:
-        raise ValueError(f"{owner}: expected a batch (N, {features}) or images (N, C, H, W), got shape {x.shape}")
+        raise ValueError(f"{owner}: expected a batch (N, {features}) or images (N, C, H, W), got shape {tuple(x.shape)}")
     if not dtypes.is_floating(x.dtype):
         raise TypeError(f"{owner}: expected floating-point data, got {x.dtype}")
     per_example = math.prod(x.shape[1:])
     if per_example != features:
-        raise ValueError(f"{owner}: expected {features} features per example, got shape {x.shape} "
+        raise ValueError(f"{owner}: expected {features} features per example, got shape {tuple(x.shape)} "
                          f"({per_example} per example)")
     return x.reshape(x.shape[0], features) if x.ndim > 2 else x
 
@@ -74,7 +74,7 @@ def batches(x, batch_size, owner):
     """Shuffled mini-batches (x_batch,) of the rows of ``x``, a new order every epoch (``iter``)."""
     batch_size = check_positive_int(batch_size, "batch_size", owner)
     if x.shape[0] == 0:
-        raise ValueError(f"{owner}: got no examples to train on (shape {x.shape})")
+        raise ValueError(f"{owner}: got no examples to train on (shape {tuple(x.shape)})")
     return DataLoader(TensorDataset(x), batch_size=batch_size, shuffle=True)
 
 

@@ -97,11 +97,11 @@ def filters(weight, path, input_shape=None, columns=8):
     weight = numpy.asarray(weight)
     if weight.ndim == 2:
         if input_shape is None or math.prod(input_shape) != weight.shape[1]:
-            raise ValueError(f"filters(): a Linear weight {weight.shape} needs the input_shape whose size is "
+            raise ValueError(f"filters(): a Linear weight {tuple(weight.shape)} needs the input_shape whose size is "
                              f"{weight.shape[1]}, got {input_shape}")
         weight = weight.reshape(weight.shape[0], *input_shape)
     if weight.ndim != 4:
-        raise ValueError(f"filters(): expected a Conv (O, C, kH, kW) or Linear weight, got shape {weight.shape}")
+        raise ValueError(f"filters(): expected a Conv (O, C, kH, kW) or Linear weight, got shape {tuple(weight.shape)}")
     n = min(len(weight), 64)
     rows = max(1, math.ceil(n / columns))
     figure, axes = plt.subplots(rows, columns, figsize=(1.1 * columns, 1.1 * rows), squeeze=False)

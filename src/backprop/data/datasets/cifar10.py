@@ -65,7 +65,7 @@ def read_batch(path):
     data = numpy.asarray(batch[b"data"], dtype=numpy.uint8)
     labels = numpy.asarray(batch[b"labels"], dtype=numpy.int64)
     if data.ndim != 2 or data.shape[1] != 3 * 32 * 32 or len(data) != len(labels):
-        raise ValueError(f"{path}: expected data (N, 3072) and N labels, got {data.shape} and {labels.shape}")
+        raise ValueError(f"{path}: expected data (N, 3072) and N labels, got {tuple(data.shape)} and {tuple(labels.shape)}")
     return data.reshape(-1, 3, 32, 32), labels
 
 

@@ -86,7 +86,7 @@ def load_idx_pair(images_path, labels_path):
     images, labels = read_idx(images_path), read_idx(labels_path)
     if images.ndim != 3 or labels.ndim != 1:
         raise ValueError(f"expected images (N, H, W) in {images_path} and labels (N,) in {labels_path}, "
-                         f"got shapes {images.shape} and {labels.shape}")
+                         f"got shapes {tuple(images.shape)} and {tuple(labels.shape)}")
     if len(images) != len(labels):
         raise ValueError(f"{images_path} holds {len(images)} images but {labels_path} holds {len(labels)} labels")
     return images[:, None], labels

@@ -27,9 +27,9 @@ class ImageDataset(Dataset):
     def __init__(self, name, data, targets, classes, train=True, transform=None, scale=255):
         data, targets = numpy.asarray(data), numpy.asarray(targets)
         if data.ndim != 4:
-            raise ValueError(f"{name}: images must be shaped (N, C, H, W), got {data.shape}")
+            raise ValueError(f"{name}: images must be shaped (N, C, H, W), got {tuple(data.shape)}")
         if targets.shape != (data.shape[0],):
-            raise ValueError(f"{name}: {data.shape[0]} images but labels shaped {targets.shape}")
+            raise ValueError(f"{name}: {data.shape[0]} images but labels shaped {tuple(targets.shape)}")
         self.name = name
         self.data = data
         self.targets = targets.astype(numpy.int64, copy=False)
