@@ -126,3 +126,11 @@ def test_cumprod_second_derivative_with_zeros_matches_torch():
     (gg,) = bp.autograd.grad((g * g).sum(), x)
     (hh,) = torch.autograd.grad((h * h).sum(), y)
     np.testing.assert_allclose(gg.numpy(), hh.numpy(), rtol=1e-12)
+
+
+def test_named_results_print_as_torchs():
+    """torch prints a return type one field a line: torch.return_types.min(\\nvalues=...,\\nindices=...)."""
+    values = [[1.0, 2.0], [0.0, 5.0]]
+    for call in (lambda lib, x: x.min(0), lambda lib, x: x.sort(), lambda lib, x: lib.linalg.slogdet(x)):
+        ours, theirs = (repr(call(lib, lib.tensor(values))) for lib in (bp, torch))
+        assert ours == theirs.replace("torch.", "backprop.")

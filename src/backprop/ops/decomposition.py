@@ -5,7 +5,6 @@ on the sign (torch's formulas, which assume distinct singular values or eigenval
 several outputs are PyTorch-style Functions (one node for all outputs); their backward formulas are written on
 Tensors with operators and ``xp``, so they are differentiable again.
 """
-from collections import namedtuple
 
 from backprop import backend
 from backprop import dtypes
@@ -13,7 +12,7 @@ from backprop.autograd import Function
 from backprop.ops.indexing import write_out
 from backprop.ops.manifest import export
 from backprop.ops.matrix import Triangle
-from backprop.ops.util import check_tensor
+from backprop.ops.util import check_tensor, return_type
 from backprop.tensor import Tensor
 
 
@@ -275,13 +274,13 @@ def _zeros(like, shape):
 
 
 # ------------------------------------------------------------------ results as torch names them
-SlogdetResult = namedtuple("linalg_slogdet", ["sign", "logabsdet"])
-SvdResult = namedtuple("linalg_svd", ["U", "S", "Vh"])
-TorchSvdResult = namedtuple("svd", ["U", "S", "V"])
-EighResult = namedtuple("linalg_eigh", ["eigenvalues", "eigenvectors"])
-QrResult = namedtuple("linalg_qr", ["Q", "R"])
-TorchQrResult = namedtuple("qr", ["Q", "R"])
-LstsqResult = namedtuple("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])
+SlogdetResult = return_type("linalg_slogdet", ("sign", "logabsdet"))
+SvdResult = return_type("linalg_svd", ("U", "S", "Vh"))
+TorchSvdResult = return_type("svd", ("U", "S", "V"))
+EighResult = return_type("linalg_eigh", ("eigenvalues", "eigenvectors"))
+QrResult = return_type("linalg_qr", ("Q", "R"))
+TorchQrResult = return_type("qr", ("Q", "R"))
+LstsqResult = return_type("linalg_lstsq", ("solution", "residuals", "rank", "singular_values"))
 
 
 # ------------------------------------------------------------------ torch.linalg functions

@@ -7,29 +7,22 @@ std_mean, var_mean.
 reshapes dL/dy to the kept shape so that it broadcasts over the reduced axes.
 """
 import builtins
-import collections
 import types
 
 from backprop import backend
 from backprop import dtypes
 from backprop.autograd import Function
 from backprop.ops.indexing import IndexPut, write_out
-from backprop.ops.util import check_tensor, dim_index, dims, floating, keep_shape, require_floating
+from backprop.ops.util import check_tensor, dim_index, dims, floating, keep_shape, require_floating, return_type
 from backprop.tensor import Tensor
 from backprop.ops.manifest import export
 
 
-def _return_type(name, fields=("values", "indices")):
-    cls = collections.namedtuple(name, fields)
-    cls.__module__ = "backprop.return_types"
-    return cls
-
-
 # torch.return_types: an op's (values, indices) result, a named tuple named after the op
 return_types = types.SimpleNamespace(**{
-    name: _return_type(name) for name in
+    name: return_type(name) for name in
     ["max", "min", "sort", "topk", "kthvalue", "median", "nanmedian", "mode", "cummax", "cummin"]})
-return_types.aminmax = _return_type("aminmax", ("min", "max"))
+return_types.aminmax = return_type("aminmax", ("min", "max"))
 
 
 def write_outs(result, out, op):

@@ -1,4 +1,6 @@
-"""Argument handling shared by the ops: operands, dims, dtypes."""
+"""Argument handling shared by the ops: operands, dims, dtypes; the named tuples ops return."""
+import collections
+
 from backprop import backend
 from backprop import dtypes
 from backprop.tensor import Tensor
@@ -116,3 +118,17 @@ def ntuple(value, n, name, op):
     ):
         return tuple(value)
     raise ValueError(f"{op}: {name} must be an int or a tuple of {n} ints, got {value!r}")
+
+
+def return_type(name, fields=("values", "indices")):
+    """The named tuple an op returns (torch.return_types.NAME: ``sort(x).values``), printed as torch prints it:
+    one field a line."""
+    base = collections.namedtuple(name, fields)
+
+    def __repr__(self):
+        body = ",\n".join(f"{field}={value!r}" for field, value in zip(self._fields, self))
+        return f"backprop.return_types.{name}(\n{body})"
+
+    cls = type(name, (base,), {"__slots__": (), "__repr__": __repr__, "__str__": __repr__})
+    cls.__module__ = "backprop.return_types"
+    return cls
