@@ -44,6 +44,8 @@ op("argwhere", lambda lib, x: lib.argwhere(x), [S(T(values=[[1.0, 0.0, 2.0], [0.
    dtypes=ALL, differentiable=False)
 op("where.condition_only", lambda lib, c: lib.where(c), [S(_m34), S(T(values=[0, 3, 0, -1], dtype=INT64))],
    differentiable=False)
+op("where.two_numbers", lambda lib, c, a, b: lib.where(c, a, b),
+   [S(_m34, 1.0, 0.0), S(_m34, 2, -1), S(_m34, True, False), S(_m34, 1, 0.5)], differentiable=False)
 op("where.out", lambda lib, c, a, b: lib.where(c, a, b, out=lib.zeros(2, dtype=a.dtype)),
    [forward_only(_m34, _x34, T((4,)))], dtypes=NUMBERS)
 op("masked_fill", lambda lib, x, m, v: lib.masked_fill(x, m, v),

@@ -1,7 +1,8 @@
 """Selecting elements from two tensors: maximum, minimum, where."""
 from backprop import backend
+from backprop import dtypes
 from backprop.autograd import Function
-from backprop.ops.util import check_tensor, operands
+from backprop.ops.util import check_tensor, operands, to_dtype
 from backprop.ops.arithmetic import binary_op
 from backprop.ops.indexing import nonzero, write_out
 from backprop.ops.manifest import export
@@ -74,6 +75,8 @@ def where(condition, input=None, other=None, *, out=None):
         return nonzero(condition, as_tuple=True)
     if condition.dtype.kind != "b":
         raise TypeError(f"where() expected a bool condition, got {condition.dtype}")
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):  # two numbers: 0-d tensors of their type
+        input = to_dtype(input, dtypes.result_type(input, other), condition)
     a, b = operands(input, other)
     try:
         result = Where.apply(a, b, condition=condition._data)
