@@ -118,3 +118,24 @@ def test_what_is_not_provided_says_so():
         bp.sparse.softmax
     with pytest.raises(NotImplementedError, match="two sparse tensors"):
         bp.sparse.mm(s, s.t())
+
+
+def test_a_custom_function_saves_a_sparse_operand():
+    """Graph-attention code multiplies by a sparse matrix inside its own autograd.Function, saving it."""
+
+    class SparseTimesDense(bp.autograd.Function):
+        @staticmethod
+        def forward(ctx, adjacency, dense):
+            ctx.save_for_backward(adjacency)
+            return bp.sparse.mm(adjacency, dense)
+
+        @staticmethod
+        def backward(ctx, grad):
+            (adjacency,) = ctx.saved_tensors
+            return None, bp.sparse.mm(adjacency.t(), grad)
+
+    values = [[0.0, 2.0, 0.0], [1.0, 0.0, 3.0], [0.0, 0.0, 4.0]]
+    dense = bp.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], requires_grad=True)
+    SparseTimesDense.apply(bp.tensor(values).to_sparse(), dense).sum().backward()
+    expected = np.array(values).T @ np.ones((3, 2))
+    np.testing.assert_allclose(dense.grad.numpy(), expected)

@@ -613,8 +613,8 @@ class FunctionCtx:
     """What a PyTorch-style ``forward(ctx, ...)`` and ``backward(ctx, ...)`` share (the node itself)."""
 
     def save_for_backward(self, *tensors):
-        for t in tensors:
-            if t is not None and not isinstance(t, _tensor.Tensor):
+        for t in tensors:  # a sparse tensor (backprop.sparse) is a tensor to torch: it may be saved too
+            if t is not None and not isinstance(t, _tensor.Tensor) and not getattr(t, "is_sparse", False):
                 raise TypeError(f"save_for_backward() takes Tensors or None, got {type(t).__name__}")
         self.to_save = tensors
 
