@@ -475,6 +475,7 @@ _TORCH_NAMES = {
     "Mean": lambda fn: _by_params(fn, lambda p: "MeanBackward0" if p.get("axes") is None else "MeanBackward1"),
     "Slice": lambda fn: _by_params(fn, _slice_name),
     "Clamp": "ClampBackward1",
+    "Arctan": "AtanBackward0",
 }
 _NAMED_BY_ARGUMENTS = {"MatMul", "MaxAll", "Sum", "Mean", "Slice"}
 
