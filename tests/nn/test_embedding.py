@@ -86,3 +86,19 @@ def test_state_dict_and_repr_like_torch():
     ours, theirs = nn.Embedding(5, 2, padding_idx=1), torch.nn.Embedding(5, 2, padding_idx=1)
     assert list(ours.state_dict()) == list(theirs.state_dict())
     assert repr(ours) == repr(theirs)
+
+
+@pytest.mark.parametrize("values,num_classes", [([0, 2, 1], -1), ([[1, 0], [3, 3]], 5), ([], 3), (2, 4)])
+def test_one_hot_matches_torch(values, num_classes):
+    ours = F.one_hot(bp.tensor(values, dtype=bp.int64), num_classes)
+    theirs = torch.nn.functional.one_hot(torch.tensor(values, dtype=torch.int64), num_classes)
+    assert ours.dtype == bp.int64 and tuple(ours.shape) == tuple(theirs.shape)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize("values,num_classes", [([0.0, 1.0], -1), ([0, 3], 3), ([-1, 0], 2)])
+def test_one_hot_refuses_what_torch_refuses(values, num_classes):
+    with pytest.raises(RuntimeError):
+        torch.nn.functional.one_hot(torch.tensor(values), num_classes)
+    with pytest.raises(RuntimeError):
+        F.one_hot(bp.tensor(values), num_classes)

@@ -8,7 +8,7 @@ from backprop.ops.attention import scaled_dot_product_attention
 from backprop.ops.conv import conv1d, conv2d, locally_connected2d
 from backprop.ops.dropout import dropout
 from backprop.ops.elementwise import relu, sigmoid, tanh
-from backprop.ops.embedding import embedding
+from backprop.ops.embedding import embedding, one_hot
 from backprop.ops.join import pad
 from backprop.ops.linalg import linear
 from backprop.ops.loss import (

@@ -5,11 +5,13 @@ building the one-hot vectors: y[...] = W[idx[...]]. The gradient adds dL/dy
 into the rows that were looked up, so an index used k times collects the sum
 of its k gradients; the ``padding_idx`` row gets none.
 """
+from backprop import backend
 from backprop.autograd import Function
 from backprop.ops.indexing import IndexPut
 from backprop.ops.util import check_tensor, require_floating
+from backprop.tensor import Tensor
 
-__all__ = ["embedding"]
+__all__ = ["embedding", "one_hot"]
 
 
 class Embedding(Function):
@@ -59,3 +61,23 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
             raise ValueError(f"embedding(): padding_idx must be within [-{n}, {n - 1}], got {padding_idx}")
         padding_idx = padding_idx % n
     return Embedding.apply(weight, indices=indices, padding_idx=padding_idx)
+
+
+def one_hot(tensor, num_classes=-1):
+    """One-hot rows: y[..., c] = 1 where c = tensor[...], else 0 (int64, as torch); ``num_classes=-1`` takes
+    max + 1. Not differentiable (its input is integer class indices)."""
+    check_tensor(tensor, "one_hot")
+    indices = tensor._data
+    if indices.dtype.kind not in "iu":
+        raise RuntimeError(f"one_hot is only applicable to index tensor of type int64, got {tensor.dtype}")
+    if indices.size and int(indices.min()) < 0:
+        raise RuntimeError(f"one_hot(): class values must be non-negative, got {int(indices.min())}")
+    if num_classes == -1:
+        if not indices.size:
+            raise RuntimeError("one_hot(): cannot infer the number of classes from an empty tensor")
+        num_classes = int(indices.max()) + 1
+    elif indices.size and int(indices.max()) >= num_classes:
+        raise RuntimeError(f"one_hot(): class values must be smaller than num_classes={num_classes}, "
+                           f"got {int(indices.max())}")
+    xp = backend.array_module(indices)
+    return Tensor._make((indices[..., None] == xp.arange(num_classes)).astype(xp.int64))
