@@ -206,3 +206,21 @@ def test_view_as_a_dtype_of_the_same_size():
 def test_broadcast_shapes_is_a_size():
     shape = bp.broadcast_shapes((2, 1), (3,), 1)
     assert isinstance(shape, bp.Size) and shape == torch.broadcast_shapes((2, 1), (3,), 1)
+
+
+def test_views_taken_before_an_in_place_shape_change_keep_their_place():
+    """Views of a tensor, then its t_(), then in-place changes through the views and the tensor: values and
+    gradients as torch's."""
+    def run(lib):
+        x = lib.tensor(X[0, :3, :4], requires_grad=True)
+        b = x * 1
+        v, w = b[0], b[:, 1:3]
+        b.t_()
+        v.mul_(2)
+        b.mul_(lib.tensor(X[1, :4, :3]))
+        w.add_(1)
+        (b * lib.tensor(X[2, :4, :3])).sum().backward()
+        return b, x.grad, v, w
+
+    for actual, expected in zip(run(bp), run(torch)):
+        _close(actual, expected)

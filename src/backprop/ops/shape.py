@@ -497,20 +497,30 @@ def atleast_3d(*tensors):
 
 def _in_place_shape(input, name, compute):
     """``input`` takes the shape of the view ``compute(input)`` in place (squeeze_, t_, ...): the same memory,
-    the view's node; a view stays a view of what it was a view of."""
+    the view's node. The tensor as it was stays behind as ``old``: the node's input, and the base of the views
+    taken from ``input`` before (and of ``input`` itself, now a view of it), so that a later in-place change
+    through any of them still finds its place."""
     if autograd.is_grad_enabled():
         input._check_inplace(name)
     result = compute(input)
     if result is input:
         return input
-    old = Tensor._make(input._data, grad_fn=input.grad_fn)  # input as it was: the node's input, a view's base
+    old = Tensor._make(input._data, grad_fn=input.grad_fn)
     old._output_nr, old.requires_grad, old._version = input._output_nr, input.requires_grad, input._version
+    root = input._view_root()
+    views = [v for v in map(lambda reference: reference(), root._views or ()) if v is not None and v._base is input]
+    for node in [result.grad_fn] + [view.grad_fn for view in views]:  # the nodes that took input: old instead
+        if node is not None and node.inputs is not None:
+            node.inputs = tuple(old if x is input else x for x in node.inputs)
     fn = result.grad_fn
-    if fn is not None and fn.inputs is not None:
-        fn.inputs = tuple(old if x is input else x for x in fn.inputs)
-    if input._base is not None and result._base is input:
+    if (input._base is not None or views) and result._base is input:
+        for view in views:
+            view._base = old
         old._base, old._view_op = input._base, input._view_op
         input._base, input._view_op = old, result._view_op
+        if root is input:  # old is the root now: it keeps the list of views, input among them
+            old._views, input._views = input._views, None
+            old._views.add(input)
     input._data = result._data
     if fn is not None:
         _rebase(input, result)
