@@ -36,19 +36,10 @@ XFAIL = {
     "autograd_basics": "print(grad_fn): torch prints <AddBackward0 object at 0x...>, backprop <AddBackward0>; "
                        "binary_cross_entropy_with_logits's node is BinaryCrossEntropyWithLogitsBackward0 in torch, "
                        "MeanBackward0 (its decomposition) in backprop",
-    "checkpoint_state_dict": "repr of load_state_dict's result: torch <All keys matched successfully>, backprop "
-                             "IncompatibleKeys(missing_keys=[], unexpected_keys=[])",
-    "fine_tuning": "nn.Sequential.__setitem__ (model[1] = nn.Linear(...))",
     "gcn": "repr of a layout: torch prints torch.sparse_coo, backprop sparse_coo",
-    "linalg_least_squares": "repr of torch.return_types (linalg_slogdet): torch prints torch.return_types."
-                            "linalg_slogdet(\\nsign=..., \\nlogabsdet=...), backprop linalg_slogdet(sign=..., ...)",
     "neural_networks_tutorial": "grad_fn names: a Linear's output is AddmmBackward0 in torch, LinearBackward0 in "
                                 "backprop; mse_loss is MseLossBackward0 in torch, MeanBackward0 (its decomposition) "
                                 "in backprop, so next_functions differ too (torch reaches AccumulateGrad)",
-    "tensor_indexing_breadth": "torch.where(cond, 1.0, 0.0) with two Python scalars raises AttributeError: 'float' "
-                               "object has no attribute '_data' (backprop/ops/util.py to_dtype)",
-    "tensors_reductions": "repr of torch.return_types (min): torch prints torch.return_types.min(\\nvalues=..., "
-                          "\\nindices=...), backprop min(values=..., indices=...)",
 }
 
 
