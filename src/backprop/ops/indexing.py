@@ -248,8 +248,8 @@ def overwrite(input, value):
     try:
         return Overwrite.apply(input, value)
     except ValueError as error:
-        raise RuntimeError(f"the values of shape {value.shape} cannot be broadcast to the tensor's shape "
-                           f"{input.shape}: {error}") from None
+        raise RuntimeError(f"the values of shape {tuple(value.shape)} cannot be broadcast to the tensor's shape "
+                           f"{tuple(input.shape)}: {error}") from None
 
 
 def axis_key(index, axis):
@@ -291,7 +291,7 @@ def getitem(input, key):
     try:
         result = function.apply(input, key=parts)
     except IndexError as error:
-        raise IndexError(f"index out of range for a tensor of shape {input.shape}: {error}") from None
+        raise IndexError(f"index out of range for a tensor of shape {tuple(input.shape)}: {error}") from None
     return result
 
 
@@ -356,7 +356,7 @@ def gather(input, dim, index, *, sparse_grad=False, out=None):
     for d, (n_index, n_input) in enumerate(zip(index.shape, input.shape)):
         if d != axis and n_index > n_input:
             raise RuntimeError(
-                f"gather(): index shape {index.shape} exceeds input shape {input.shape} in dim {d}"
+                f"gather(): index shape {tuple(index.shape)} exceeds input shape {tuple(input.shape)} in dim {d}"
             )
     check_range(index._data, input.shape[axis] if input.ndim else 1, "gather")
     if input.ndim == 0:

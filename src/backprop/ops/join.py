@@ -95,7 +95,7 @@ def _cat(tensors, dim):
     for i, t in enumerate(joined):
         if t.ndim != first.ndim or any(a != b for d, (a, b) in enumerate(zip(t.shape, first.shape)) if d != axis):
             raise ValueError(
-                f"cat(): tensor {i} has shape {t.shape} but tensor 0 has {first.shape}; "
+                f"cat(): tensor {i} has shape {tuple(t.shape)} but tensor 0 has {tuple(first.shape)}; "
                 f"all dims but dim {dim} must match"
             )
     return Cat.apply(*tensors, axis=axis)
@@ -156,7 +156,7 @@ def _stack(tensors, dim):
     first = tensors[0]
     for i, t in enumerate(tensors):
         if t.shape != first.shape:
-            raise ValueError(f"stack(): tensor {i} has shape {t.shape} but tensor 0 has {first.shape}; all must match")
+            raise ValueError(f"stack(): tensor {i} has shape {tuple(t.shape)} but tensor 0 has {tuple(first.shape)}; all must match")
     return Stack.apply(*tensors, axis=dim_index(dim, first.ndim + 1, "stack"))
 
 
@@ -262,7 +262,7 @@ def select(input, dim, index):
     axis = dim_index(dim, input.ndim, "select")
     size, index = input.shape[axis], int(index)
     if not -size <= index < size:
-        raise IndexError(f"select(): index {index} out of range for tensor of size {input.shape} at dimension {dim}")
+        raise IndexError(f"select(): index {index} out of range for tensor of size {tuple(input.shape)} at dimension {dim}")
     return getitem(input, (slice(None),) * axis + (index,))
 
 

@@ -118,11 +118,11 @@ def _check_scatter(input, dim, index, src, op):
     index_shape = index.shape or (1,)
     for d, (n_index, n_input) in enumerate(zip(index_shape, shape)):
         if d != axis and n_index > n_input:
-            raise RuntimeError(f"{op}(): expected index {index.shape} to be smaller than self {input.shape} "
+            raise RuntimeError(f"{op}(): expected index {tuple(index.shape)} to be smaller than self {tuple(input.shape)} "
                                f"apart from dimension {dim}")
     if isinstance(src, Tensor):
         if max(src.ndim, 1) != ndim or any(n_index > n for n_index, n in zip(index_shape, src.shape or (1,))):
-            raise RuntimeError(f"{op}(): expected index {index.shape} to be smaller than src {src.shape}")
+            raise RuntimeError(f"{op}(): expected index {tuple(index.shape)} to be smaller than src {tuple(src.shape)}")
         if src.dtype != input.dtype:
             raise RuntimeError(f"{op}(): expected self and src to have the same dtype, got {input.dtype} "
                                f"and {src.dtype}")
@@ -236,7 +236,7 @@ def _check_index_op(input, dim, index, source, op):
         expected = list(input.shape or (1,))
         expected[axis] = positions.size
         if list(source.shape or (1,)) != expected and not (source.ndim == 0 and positions.size == 1):
-            raise RuntimeError(f"{op}(): source {source.shape} must have the shape of self {input.shape} with "
+            raise RuntimeError(f"{op}(): source {tuple(source.shape)} must have the shape of self {tuple(input.shape)} with "
                                f"dimension {dim} of size {positions.size} (the number of indices)")
         if source.dtype != input.dtype:
             raise RuntimeError(f"{op}(): self ({input.dtype}) and source ({source.dtype}) must have the same "
@@ -306,11 +306,11 @@ def index_put(input, indices, values, accumulate=False):
     try:
         region = xp.broadcast_to(xp.zeros((), dtype=bool), input.shape)[key].shape
     except IndexError as error:
-        raise IndexError(f"index_put(): indices do not fit a tensor of shape {input.shape}: {error}") from None
+        raise IndexError(f"index_put(): indices do not fit a tensor of shape {tuple(input.shape)}: {error}") from None
     try:
         values = values.expand(*region) if values.shape != region else values
     except ValueError:
-        raise RuntimeError(f"index_put(): values of shape {values.shape} cannot be broadcast to the indexed "
+        raise RuntimeError(f"index_put(): values of shape {tuple(values.shape)} cannot be broadcast to the indexed "
                            f"shape {region}") from None
     if accumulate:
         return input + _placed(values, key, input.shape)

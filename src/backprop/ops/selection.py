@@ -82,7 +82,7 @@ def where(condition, input=None, other=None, *, out=None):
         result = Where.apply(a, b, condition=condition._data)
     except ValueError as error:
         raise ValueError(
-            f"where: condition {condition.shape}, input {a.shape} and other {b.shape} do not broadcast"
+            f"where: condition {tuple(condition.shape)}, input {tuple(a.shape)} and other {tuple(b.shape)} do not broadcast"
         ) from error
     return write_out(result, out, "where")
 

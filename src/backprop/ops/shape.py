@@ -65,7 +65,7 @@ def _reshape(input, shape, op):
     else:
         valid = known == count
     if not valid or any(size < -1 for size in shape):
-        raise RuntimeError(f"{op}: shape {shape} is invalid for a tensor of {count} elements (shape {input.shape})")
+        raise RuntimeError(f"{op}: shape {shape} is invalid for a tensor of {count} elements (shape {tuple(input.shape)})")
     return Reshape.apply(input, shape=shape)
 
 
@@ -152,7 +152,7 @@ def expand(input, *sizes):
     sizes = shape_arg(sizes)
     lead = len(sizes) - input.ndim
     if lead < 0:
-        raise ValueError(f"expand: {len(sizes)} sizes given for a tensor of {input.ndim} dimensions (shape {input.shape})")
+        raise ValueError(f"expand: {len(sizes)} sizes given for a tensor of {input.ndim} dimensions (shape {tuple(input.shape)})")
     shape = []
     for i, size in enumerate(sizes):
         old = input.shape[i - lead] if i >= lead else None
@@ -163,7 +163,7 @@ def expand(input, *sizes):
         if old is not None and old != size and old != 1:
             raise ValueError(
                 f"expand: the size {size} of dim {i} does not match the tensor's {old} "
-                f"(shape {input.shape}); only dims of size 1 can be expanded"
+                f"(shape {tuple(input.shape)}); only dims of size 1 can be expanded"
             )
         shape.append(size)
     if tuple(shape) == input.shape:
