@@ -218,3 +218,16 @@ def get_num_threads():
     """How many threads NumPy's BLAS uses (the CPUs' count when no BLAS library is loaded)."""
     counts = [pool["num_threads"] for pool in _threadpoolctl().threadpool_info() if pool["user_api"] == "blas"]
     return max(counts) if counts else (os.cpu_count() or 1)
+
+
+_interop_threads = [1]
+
+
+def get_num_interop_threads():
+    """Threads between ops: backprop runs one op at a time (1 unless set)."""
+    return _interop_threads[0]
+
+
+def set_num_interop_threads(n):
+    """Accepted, as torch's; backprop runs one op at a time, so nothing changes but the number reported."""
+    _interop_threads[0] = n

@@ -1081,6 +1081,41 @@ def _bitwise(name, a, b):
     return function(a, b)
 
 
+# ------------------------------------------------------------------ torch.is_tensor ...
+def is_tensor(obj):
+    """True when ``obj`` is a backprop Tensor (or a Parameter)."""
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(input):
+    return input.is_floating_point()
+
+
+def is_complex(input):
+    return input.is_complex()
+
+
+def is_nonzero(input):
+    """The truth of a one-element tensor (RuntimeError for any other, as torch)."""
+    if input.numel() != 1:
+        raise RuntimeError(f"Boolean value of Tensor with {'no values' if input.numel() == 0 else 'more than one value'}"
+                           " is ambiguous")
+    return input.__bool__()
+
+
+def is_storage(obj):
+    return False
+
+
+def numel(input):
+    return input.numel()
+
+
+def set_default_tensor_type(t):
+    """torch's older way of setting the default float dtype: ``bp.DoubleTensor`` or 'torch.DoubleTensor'."""
+    dtypes.set_default_dtype(getattr(t, "dtype", None) or _legacy_type_of_name(t)[0])
+
+
 # ---------------------------------------------------------------------- printing
 class _PrintOptions:
     precision = 4
