@@ -246,3 +246,28 @@ def test_in_place_floor_division_and_remainder():
 def test_factories_take_sizes_as_torch(make):
     ours, theirs = make(bp), make(torch)
     assert ours.shape == tuple(theirs.shape) and name(ours.dtype) == name(theirs.dtype)
+
+
+@pytest.mark.parametrize("op", [
+    lambda a, b: a & b, lambda a, b: a | b, lambda a, b: a ^ b, lambda a, b: ~a, lambda a, b: a << b,
+    lambda a, b: a >> b, lambda a, b: a << 2, lambda a, b: 3 << b, lambda a, b: 100 >> b, lambda a, b: 6 & a,
+    lambda a, b: 6 | a, lambda a, b: 6 ^ a,
+])
+@pytest.mark.parametrize("dtype", ["int64", "int32", "uint8"])
+def test_bitwise_and_shift_operators(op, dtype):
+    a, b = np.array([7, 12, 5, 1], dtype=dtype), np.array([1, 2, 3, 0], dtype=dtype)
+    ours, theirs = op(bp.tensor(a), bp.tensor(b)), op(torch.tensor(a), torch.tensor(b))
+    assert ours.tolist() == theirs.tolist() and name(ours.dtype) == name(theirs.dtype)
+
+
+def test_in_place_bitwise_and_shift_operators():
+    ours, theirs = bp.tensor([7, -12, 5]), torch.tensor([7, -12, 5])
+    for t in (ours, theirs):
+        t <<= 2
+        t >>= 1
+        t &= 13
+        t |= 16
+        t ^= 5
+    assert ours.tolist() == theirs.tolist()
+    flags, tflags = bp.tensor([True, False]), torch.tensor([True, False])
+    assert (flags & True).tolist() == (tflags & True).tolist() and (~flags).tolist() == (~tflags).tolist()

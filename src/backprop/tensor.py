@@ -679,27 +679,27 @@ class Tensor:
     def __ne__(self, other):
         return ops.compare(self, other, "not_equal")
 
-    # & | ^ ~ // % << >>: torch's functions of the same meaning, looked up when called
+    # & | ^ ~ // % << >>: torch's functions of the same meaning (ops.bitwise_and ...)
     def __and__(self, other):
-        return _bitwise("bitwise_and", self, other)
+        return ops.bitwise_and(self, other)
 
-    __rand__ = __and__
+    def __rand__(self, other):
+        return ops.bitwise_and(other, self)
 
     def __or__(self, other):
-        return _bitwise("bitwise_or", self, other)
+        return ops.bitwise_or(self, other)
 
-    __ror__ = __or__
+    def __ror__(self, other):
+        return ops.bitwise_or(other, self)
 
     def __xor__(self, other):
-        return _bitwise("bitwise_xor", self, other)
+        return ops.bitwise_xor(self, other)
 
-    __rxor__ = __xor__
+    def __rxor__(self, other):
+        return ops.bitwise_xor(other, self)
 
     def __invert__(self):
-        bitwise_not = getattr(ops, "bitwise_not", None)
-        if bitwise_not is None:
-            return Tensor._make(backend.array_module(self._data).invert(self._data))
-        return bitwise_not(self)
+        return ops.bitwise_not(self)
 
     def __floordiv__(self, other):
         return ops.floor_divide(self, other)
@@ -738,13 +738,13 @@ class Tensor:
         return self._inplace(">>=", lambda t: ops.bitwise_right_shift(t, other))
 
     def __iand__(self, other):
-        return self._inplace("&=", lambda t: _bitwise("bitwise_and", t, other))
+        return self._inplace("&=", lambda t: ops.bitwise_and(t, other))
 
     def __ior__(self, other):
-        return self._inplace("|=", lambda t: _bitwise("bitwise_or", t, other))
+        return self._inplace("|=", lambda t: ops.bitwise_or(t, other))
 
     def __ixor__(self, other):
-        return self._inplace("^=", lambda t: _bitwise("bitwise_xor", t, other))
+        return self._inplace("^=", lambda t: ops.bitwise_xor(t, other))
 
     def __getitem__(self, key):
         return ops.getitem(self, key)
@@ -1070,15 +1070,6 @@ def legacy_types(device_type):
     return {f"{name}Tensor": _LegacyType(f"{name}Tensor", (), {"dtype": dtype, "device_type": device_type,
                                                                "__module__": "backprop"})
             for dtype, name in _LEGACY.items()}
-
-
-def _bitwise(name, a, b):
-    """``a & b``, ``a | b``, ``a ^ b``: ``ops.bitwise_and`` ... where that op is provided, else the comparison
-    helper of ops (bool and integer tensors)."""
-    function = getattr(ops, name, None)
-    if function is None:
-        return ops.logical(a, b, name)
-    return function(a, b)
 
 
 # ------------------------------------------------------------------ torch.is_tensor ...
