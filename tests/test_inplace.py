@@ -700,3 +700,20 @@ def test_random_fills_in_place(fill):
 
     assert_same(scenario)
     assert_both_raise(lambda lib: draw(leaf(lib), lib), RuntimeError, LEAF)
+
+
+def test_a_zero_dimensional_result_changes_in_place():
+    """NumPy returns 0-d results as scalars; a tensor's array stays an array, so in-place ops work on it."""
+    import torch
+
+    results = []
+    for lib in (bp, torch):
+        total = lib.ones(3).sum()
+        total += 1
+        total.mul_(2)
+        p = lib.nn.Parameter(lib.tensor(1.5))
+        (p * p).backward()
+        (p * p).backward()
+        p.grad.mul_(0.5)
+        results.append((total.item(), p.grad.item()))
+    assert results[0] == results[1]

@@ -295,9 +295,6 @@ def test_seeding_repeats_the_same_draws():
     assert_same(scenario)
 
 
-@pytest.mark.xfail(reason="a 0-d parameter's grad is a NumPy scalar (np.float32), not a 0-d array: SGD's momentum "
-                          "buffer is rebound, never accumulated (buffer *= momentum), and RMSprop's sqrt(out=) "
-                          "fails; the tutorial's DynamicNet (five 0-d Parameters, SGD momentum=0.9) then diverges")
 @pytest.mark.parametrize("optimizer, options", [("SGD", {"momentum": 0.9}), ("SGD", {"momentum": 0.9, "nesterov": True}),
                                                 ("RMSprop", {"momentum": 0.5})])
 def test_momentum_on_zero_dimensional_parameters(optimizer, options):

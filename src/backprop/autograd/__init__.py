@@ -65,6 +65,8 @@ from backprop import backend
 from backprop import dtypes
 from backprop import hooks as hooks_module
 
+_numpy_scalar = backend.numpy.generic
+
 
 # ----------------------------------------------------------------- grad mode
 class _GradMode(threading.local):
@@ -337,6 +339,8 @@ class Function:
                 fn._saved = _saved_arrays(fn.saved_tensors, inputs, result)
             if _anomaly.enabled:
                 fn._trace = traceback.format_stack()[:-1]
+        if isinstance(out, _numpy_scalar):  # NumPy gives 0-d results as scalars, which in-place ops cannot change
+            result._data = backend.numpy.asarray(out)
         return result
 
     @classmethod
@@ -1276,13 +1280,15 @@ def _accumulate(t, g, graph, handed_out):
         return
     if isinstance(g, Tensor):
         g = g._data
+    if isinstance(g, _numpy_scalar):  # a 0-d gradient as a NumPy scalar: .grad holds an array, changeable in place
+        g = backend.numpy.array(g)
     if t.grad is None:
         if g.base is not None or id(g) in handed_out or not getattr(g.flags, "writeable", True):
             g = g.copy(order="K")  # in the gradient's memory order (a column-major weight's stays so)
         handed_out[id(g)] = g
         t.grad = Tensor._make(g)
     else:
-        t.grad._data = t.grad._data + g
+        t.grad._data = backend.numpy.asarray(t.grad._data + g) if not g.ndim else t.grad._data + g
 
 
 # leaf -> {handle id: hook}; weak, so that a hook never keeps a tensor alive

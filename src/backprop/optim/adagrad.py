@@ -49,7 +49,7 @@ class Adagrad(Optimizer):
         lr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
         total = state["sum"]._data
         xp = backend.array_module(w)
-        scratch = xp.multiply(grad, grad)
+        scratch = xp.multiply(grad, grad, out=xp.empty_like(w))  # out=: an array even for a 0-d parameter
         total += scratch
         xp.sqrt(total, out=scratch)
         scratch += group["eps"]

@@ -49,7 +49,7 @@ class RMSprop(Optimizer):
         alpha = group["alpha"]
         square_avg = state["square_avg"]._data
         square_avg *= alpha
-        scratch = xp.multiply(grad, grad)
+        scratch = xp.multiply(grad, grad, out=xp.empty_like(w))  # out=: an array even for a 0-d parameter
         scratch *= 1 - alpha
         square_avg += scratch
         if group["centered"]:
