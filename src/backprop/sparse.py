@@ -32,4 +32,5 @@ def DoubleTensor(indices, values, size=None):  # noqa: N802
 
 
 def __getattr__(name):
-    raise NotImplementedError(f"torch.sparse.{name} is not provided by backprop's sparse tensors")
+    # an AttributeError, so that hasattr() and tools probing for optional names (doctest, pytest) work
+    raise AttributeError(f"torch.sparse.{name} is not provided by backprop's sparse tensors")

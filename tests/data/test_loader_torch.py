@@ -71,7 +71,12 @@ OPTIONS = [
 ]
 
 
-@pytest.mark.parametrize("options", OPTIONS, ids=str)
+def option_id(options):
+    """A test id without object addresses (which differ between xdist workers)."""
+    return ",".join(f"{key}={'fn' if callable(value) else value}" for key, value in options.items())
+
+
+@pytest.mark.parametrize("options", OPTIONS, ids=option_id)
 def test_map_style_batches_as_torch(options):
     ours, theirs = DataLoader(Samples(), **options), tud.DataLoader(TorchSamples(), **options)
     assert len(ours) == len(theirs)
@@ -80,7 +85,7 @@ def test_map_style_batches_as_torch(options):
 
 
 @pytest.mark.parametrize("options", [{"batch_size": 3}, {"batch_size": 3, "drop_last": True}, {"batch_size": None},
-                                     {"batch_size": 10}], ids=str)
+                                     {"batch_size": 10}], ids=option_id)
 def test_iterable_dataset_batches_as_torch(options):
     ours, theirs = DataLoader(Stream(), **options), tud.DataLoader(TorchStream(), **options)
     assert len(ours) == len(theirs)
@@ -139,7 +144,7 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize("options", BAD, ids=str)
+@pytest.mark.parametrize("options", BAD, ids=option_id)
 def test_argument_errors_as_torch(options):
     with pytest.raises(Exception) as theirs:
         tud.DataLoader(torch_dataset(), **options)
@@ -149,7 +154,7 @@ def test_argument_errors_as_torch(options):
         assert str(ours.value) == str(theirs.value)
 
 
-@pytest.mark.parametrize("options", [{"shuffle": True}, {"sampler": [0]}, {"batch_sampler": [[0]]}], ids=str)
+@pytest.mark.parametrize("options", [{"shuffle": True}, {"sampler": [0]}, {"batch_sampler": [[0]]}], ids=option_id)
 def test_iterable_dataset_refuses_order_options_as_torch(options):
     with pytest.raises(ValueError, match="DataLoader with IterableDataset: expected unspecified"):
         tud.DataLoader(TorchStream(), **options)

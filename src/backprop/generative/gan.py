@@ -25,7 +25,7 @@ won and G learns nothing; near 0.5, neither side leads.
 >>> sorted(gan.train_step(bp.rand(16, 64), g_opt, d_opt))
 ['d_fake', 'd_loss', 'd_real', 'g_loss']
 >>> gan.sample(4).shape
-(4, 64)
+backprop.Size([4, 64])
 """
 import numpy
 

@@ -27,7 +27,7 @@ that -ELBO = reconstruction + KL.
 >>> bool(abs(loss.item() - (reconstruction.item() + kl.item())) < 1e-4)
 True
 >>> vae.sample(3).shape
-(3, 64)
+backprop.Size([3, 64])
 """
 import numbers
 

@@ -19,7 +19,7 @@ def alexnet(input_shape=(3, 32, 32), num_classes=10, channels=(48, 128, 192, 192
 
     >>> import backprop as bp
     >>> alexnet()(bp.zeros(2, 3, 32, 32)).shape
-    (2, 10)
+    backprop.Size([2, 10])
     """
     channels_in, height, width = check_arguments(input_shape, num_classes, "alexnet")
     if len(channels) != 5:

@@ -18,7 +18,7 @@ to the argmax (greedy decoding, often repetitive).
 >>> _ = bp.manual_seed(0)
 >>> model = CharLSTM(vocab.size, embed_dim=4, hidden_size=8)
 >>> model(vocab.encode("abca").unsqueeze(0)).shape
-(1, 4, 3)
+backprop.Size([1, 4, 3])
 >>> len(sample(model, vocab, "ab", length=5))
 7
 """

@@ -26,7 +26,7 @@ def cnn(input_shape=(1, 8, 8), num_classes=10, channels=(32, 64), hidden=128, ba
     >>> import backprop as bp
     >>> net = cnn()
     >>> net(bp.zeros(2, 1, 8, 8)).shape, sum(p.numel() for p in net.parameters())
-    ((2, 10), 151402)
+    (backprop.Size([2, 10]), 151402)
     """
     channels_in, height, width = check_arguments(input_shape, num_classes, "cnn")
     if height < 2 or width < 2:

@@ -64,7 +64,7 @@ def lecun1989_net1(input_shape=(1, 16, 16), num_classes=10, output_tanh=False):
 
     >>> import backprop as bp
     >>> lecun1989_net1()(bp.zeros(2, 1, 16, 16)).shape
-    (2, 10)
+    backprop.Size([2, 10])
     """
     return _finish(mlp(input_shape, num_classes, hidden=()), output_tanh)
 
@@ -74,7 +74,7 @@ def lecun1989_net2(input_shape=(1, 16, 16), num_classes=10, output_tanh=False):
 
     >>> import backprop as bp
     >>> lecun1989_net2()(bp.zeros(2, 1, 16, 16)).shape
-    (2, 10)
+    backprop.Size([2, 10])
     """
     return _finish(mlp(input_shape, num_classes, hidden=(12,), activation="tanh"), output_tanh)
 
@@ -84,7 +84,7 @@ def lecun1989_net3(input_shape=(1, 16, 16), num_classes=10, output_tanh=False):
 
     >>> import backprop as bp
     >>> lecun1989_net3()(bp.zeros(2, 1, 16, 16)).shape
-    (2, 10)
+    backprop.Size([2, 10])
     """
     return _maps_net("lecun1989_net3", input_shape, num_classes, output_tanh, _H1_LOCAL, _H2_LOCAL)
 
@@ -95,7 +95,7 @@ def lecun1989_net4(input_shape=(1, 16, 16), num_classes=10, output_tanh=False):
 
     >>> import backprop as bp
     >>> lecun1989_net4()(bp.zeros(2, 1, 16, 16)).shape
-    (2, 10)
+    backprop.Size([2, 10])
     """
     return _maps_net("lecun1989_net4", input_shape, num_classes, output_tanh, _H1_SHARED, _H2_LOCAL)
 
@@ -106,6 +106,6 @@ def lecun1989_net5(input_shape=(1, 16, 16), num_classes=10, output_tanh=False):
 
     >>> import backprop as bp
     >>> lecun1989_net5()(bp.zeros(2, 1, 16, 16)).shape
-    (2, 10)
+    backprop.Size([2, 10])
     """
     return _maps_net("lecun1989_net5", input_shape, num_classes, output_tanh, _H1_SHARED, _H2_SHARED)

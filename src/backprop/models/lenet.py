@@ -28,7 +28,7 @@ def lenet5(input_shape=(1, 28, 28), num_classes=10, activation="tanh", pool="avg
     >>> import backprop as bp
     >>> net = lenet5()
     >>> net(bp.zeros(2, 1, 28, 28)).shape, sum(p.numel() for p in net.parameters())
-    ((2, 10), 61706)
+    (backprop.Size([2, 10]), 61706)
     """
     channels, height, width = check_arguments(input_shape, num_classes, "lenet5")
     if pool not in _POOLS:

@@ -11,7 +11,7 @@ class RowLSTM(nn.Module):
 
     >>> import backprop as bp
     >>> RowLSTM(1, 8, 16, 10)(bp.zeros(2, 1, 8, 8)).shape
-    (2, 10)
+    backprop.Size([2, 10])
     """
 
     def __init__(self, channels, width, hidden_size, num_classes, num_layers=1):
@@ -35,7 +35,7 @@ def lstm(input_shape=(1, 28, 28), num_classes=10, hidden_size=128, num_layers=1)
 
     >>> import backprop as bp
     >>> lstm()(bp.zeros(2, 1, 28, 28)).shape
-    (2, 10)
+    backprop.Size([2, 10])
     """
     channels, _, width = check_arguments(input_shape, num_classes, "lstm")
     return RowLSTM(channels, width, hidden_size, num_classes, num_layers)

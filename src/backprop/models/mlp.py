@@ -26,7 +26,7 @@ def mlp(input_shape=(1, 28, 28), num_classes=10, hidden=(256, 256), activation="
       (3): Linear(in_features=32, out_features=10, bias=True)
     )
     >>> net(bp.zeros(2, 1, 8, 8)).shape
-    (2, 10)
+    backprop.Size([2, 10])
     """
     input_shape = check_arguments(input_shape, num_classes, "mlp", vector=True)
     if isinstance(hidden, int):

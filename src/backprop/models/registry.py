@@ -76,7 +76,7 @@ def get(name, input_shape=None, num_classes=None, **options):
 
     >>> import backprop as bp
     >>> get("resnet", (1, 28, 28), 5, depth=8)(bp.zeros(2, 1, 28, 28)).shape
-    (2, 5)
+    backprop.Size([2, 5])
     """
     factory, _, _ = _entry(name)
     defaults = _defaults(factory)

@@ -18,7 +18,7 @@ class BasicBlock(nn.Module):
 
     >>> import backprop as bp
     >>> BasicBlock(16, 32, stride=2)(bp.zeros(2, 16, 8, 8)).shape
-    (2, 32, 4, 4)
+    backprop.Size([2, 32, 4, 4])
     """
 
     def __init__(self, channels_in, channels_out, stride=1):
@@ -78,7 +78,7 @@ def resnet(input_shape=(3, 32, 32), num_classes=10, depth=20):
 
     >>> import backprop as bp
     >>> resnet(depth=8)(bp.zeros(2, 3, 32, 32)).shape
-    (2, 10)
+    backprop.Size([2, 10])
     """
     channels, _, _ = check_arguments(input_shape, num_classes, "resnet")
     if not isinstance(depth, int) or depth < 8 or (depth - 2) % 6:

@@ -19,7 +19,7 @@ sentence to the longest.
 >>> import backprop as bp
 >>> model = TextCNN(vocab_size=10, embed_dim=4, num_filters=3, widths=(2, 3))
 >>> model(bp.tensor([[4, 5, 6, 0], [7, 8, 0, 0]])).shape
-(2, 2)
+backprop.Size([2, 2])
 """
 from backprop import nn
 from backprop.data.datasets.synthetic import check_count

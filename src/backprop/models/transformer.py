@@ -16,7 +16,7 @@ the classes. Padding thus changes nothing: neither attention nor the mean sees i
 >>> import backprop as bp
 >>> model = TransformerClassifier(vocab_size=10, d_model=8, nhead=2, num_layers=1)
 >>> model(bp.tensor([[4, 5, 6, 0], [7, 8, 0, 0]])).shape
-(2, 2)
+backprop.Size([2, 2])
 """
 from backprop import creation, nn
 from backprop.data.datasets.synthetic import check_count

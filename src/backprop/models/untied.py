@@ -21,7 +21,7 @@ class UntiedBiasConv2d(Conv2d):
     >>> import backprop as bp
     >>> layer = UntiedBiasConv2d(1, 2, input_size=16, kernel_size=3, stride=2, padding=1)
     >>> layer.weight.shape, layer.bias.shape, layer(bp.zeros(4, 1, 16, 16)).shape
-    ((2, 1, 3, 3), (2, 8, 8), (4, 2, 8, 8))
+    (backprop.Size([2, 1, 3, 3]), backprop.Size([2, 8, 8]), backprop.Size([4, 2, 8, 8]))
     """
 
     def __init__(self, in_channels, out_channels, input_size, kernel_size, stride=1, padding=0, device=None,

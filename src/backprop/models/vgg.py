@@ -19,7 +19,7 @@ def vgg(input_shape=(3, 32, 32), num_classes=10, config=(32, 32, "M", 64, 64, "M
 
     >>> import backprop as bp
     >>> vgg()(bp.zeros(2, 3, 32, 32)).shape
-    (2, 10)
+    backprop.Size([2, 10])
     """
     channels, height, width = check_arguments(input_shape, num_classes, "vgg")
     layers = []

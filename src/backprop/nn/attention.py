@@ -59,7 +59,7 @@ class MultiheadAttention(Module):
     >>> import backprop as bp
     >>> out, w = MultiheadAttention(8, 2)(bp.randn(5, 3, 8), bp.randn(4, 3, 8), bp.randn(4, 3, 8))
     >>> out.shape, w.shape
-    ((5, 3, 8), (3, 5, 4))
+    (backprop.Size([5, 3, 8]), backprop.Size([3, 5, 4]))
     """
 
     def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, add_bias_kv=False, add_zero_attn=False,
@@ -198,7 +198,7 @@ class TransformerEncoderLayer(Module):
 
     >>> import backprop as bp
     >>> TransformerEncoderLayer(8, 2, dim_feedforward=16)(bp.randn(5, 3, 8)).shape
-    (5, 3, 8)
+    backprop.Size([5, 3, 8])
     """
 
     def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation="relu", layer_norm_eps=1e-5,

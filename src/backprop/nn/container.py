@@ -61,7 +61,7 @@ class Sequential(_ModuleSequence):
     >>> import backprop as bp
     >>> net = bp.nn.Sequential(bp.nn.Linear(2, 2), bp.nn.Identity(), bp.nn.Linear(2, 1))
     >>> net(bp.zeros(4, 2)).shape
-    (4, 1)
+    backprop.Size([4, 1])
     """
 
     def __init__(self, *modules):

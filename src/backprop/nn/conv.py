@@ -95,7 +95,7 @@ class Conv1d(_ConvNd):
 
     >>> import backprop as bp
     >>> Conv1d(2, 4, 3, padding="same")(bp.zeros(8, 2, 10)).shape
-    (8, 4, 10)
+    backprop.Size([8, 4, 10])
     """
 
     _dims = 1
@@ -111,7 +111,7 @@ class Conv2d(_ConvNd):
 
     >>> import backprop as bp
     >>> Conv2d(1, 6, 5)(bp.zeros(16, 1, 32, 32)).shape
-    (16, 6, 28, 28)
+    backprop.Size([16, 6, 28, 28])
     """
 
     _dims = 2

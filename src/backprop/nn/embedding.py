@@ -18,7 +18,7 @@ class Embedding(Module):
 
     >>> import backprop as bp
     >>> Embedding(10, 3)(bp.tensor([[1, 2], [3, 4]])).shape
-    (2, 2, 3)
+    backprop.Size([2, 2, 3])
     """
 
     def __init__(self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None, norm_type=2.0,

@@ -11,7 +11,7 @@ class Flatten(Module):
 
     >>> import backprop as bp
     >>> Flatten()(bp.zeros(2, 3, 4, 5)).shape
-    (2, 60)
+    backprop.Size([2, 60])
     """
 
     def __init__(self, start_dim=1, end_dim=-1):
@@ -30,7 +30,7 @@ class Unflatten(Module):
 
     >>> import backprop as bp
     >>> Unflatten(1, (3, 4, 5))(bp.zeros(2, 60)).shape
-    (2, 3, 4, 5)
+    backprop.Size([2, 3, 4, 5])
     """
 
     def __init__(self, dim, unflattened_size):

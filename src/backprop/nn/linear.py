@@ -35,7 +35,7 @@ class Linear(Module):
 
     >>> import backprop as bp
     >>> Linear(784, 10)(bp.zeros(32, 784)).shape
-    (32, 10)
+    backprop.Size([32, 10])
     """
 
     def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):

@@ -24,7 +24,7 @@ class LocallyConnected2d(Module):
     >>> import backprop as bp
     >>> layer = LocallyConnected2d(1, 12, input_size=16, kernel_size=5, stride=2, padding=2)
     >>> layer.weight.shape, layer(bp.zeros(4, 1, 16, 16)).shape
-    ((8, 8, 12, 1, 5, 5), (4, 12, 8, 8))
+    (backprop.Size([8, 8, 12, 1, 5, 5]), backprop.Size([4, 12, 8, 8]))
     """
 
     def __init__(self, in_channels, out_channels, input_size, kernel_size, stride=1, padding=0, bias=True,

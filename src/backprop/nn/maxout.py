@@ -22,7 +22,7 @@ class Maxout(Module):
 
     >>> import backprop as bp
     >>> Maxout(4, 3, pieces=2)(bp.zeros(5, 4)).shape
-    (5, 3)
+    backprop.Size([5, 3])
     """
 
     def __init__(self, in_features, out_features, pieces, bias=True, device=None, dtype=None):

@@ -168,7 +168,7 @@ class Module:
         >>> handle = layer.register_forward_hook(lambda module, args, output: seen.append(output.shape))
         >>> _ = layer(bp.zeros(2, 3)); handle.remove(); _ = layer(bp.zeros(4, 3))
         >>> seen
-        [(2, 3)]
+        [backprop.Size([2, 3])]
         """
         return self._add_hook("register_forward_hook", "hook(module, args, output)", self._forward_hooks, hook, prepend,
                               (self._forward_hooks_with_kwargs, with_kwargs),
@@ -204,7 +204,7 @@ class Module:
         ...     (grad_input[0].shape, grad_output[0].shape)))
         >>> layer(bp.ones(4, 3, requires_grad=True)).sum().backward()
         >>> seen
-        [((4, 3), (4, 2))]
+        [(backprop.Size([4, 3]), backprop.Size([4, 2]))]
         """
         return self._add_hook("register_full_backward_hook", "hook(module, grad_input, grad_output)",
                               self._backward_hooks, hook, prepend)

@@ -93,7 +93,7 @@ class BatchNorm1d(_BatchNorm):
 
     >>> import backprop as bp
     >>> BatchNorm1d(3)(bp.randn(4, 3)).shape
-    (4, 3)
+    backprop.Size([4, 3])
     """
 
     _dims = (2, 3)
@@ -104,7 +104,7 @@ class BatchNorm2d(_BatchNorm):
 
     >>> import backprop as bp
     >>> BatchNorm2d(3)(bp.randn(2, 3, 4, 4)).shape
-    (2, 3, 4, 4)
+    backprop.Size([2, 3, 4, 4])
     """
 
     _dims = (4,)
@@ -119,7 +119,7 @@ class LayerNorm(Module):
 
     >>> import backprop as bp
     >>> LayerNorm(4)(bp.randn(2, 4)).shape
-    (2, 4)
+    backprop.Size([2, 4])
     """
 
     def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, device=None, dtype=None):

@@ -38,7 +38,7 @@ class MaxPool2d(_MaxPoolNd):
 
     >>> import backprop as bp
     >>> MaxPool2d(2)(bp.zeros(1, 3, 28, 28)).shape
-    (1, 3, 14, 14)
+    backprop.Size([1, 3, 14, 14])
     """
 
     _function = staticmethod(_pooling.max_pool2d)
@@ -68,7 +68,7 @@ class AvgPool2d(Module):
 
     >>> import backprop as bp
     >>> AvgPool2d(2)(bp.zeros(1, 6, 28, 28)).shape
-    (1, 6, 14, 14)
+    backprop.Size([1, 6, 14, 14])
     """
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
@@ -107,7 +107,7 @@ class AdaptiveAvgPool2d(Module):
 
     >>> import backprop as bp
     >>> AdaptiveAvgPool2d((1, 1))(bp.zeros(2, 512, 7, 7)).shape
-    (2, 512, 1, 1)
+    backprop.Size([2, 512, 1, 1])
     """
 
     def __init__(self, output_size):

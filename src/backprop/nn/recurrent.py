@@ -188,7 +188,7 @@ class RNN(RNNBase):
     >>> import backprop as bp
     >>> output, h_n = RNN(3, 5, num_layers=2)(bp.zeros(7, 4, 3))
     >>> output.shape, h_n.shape
-    ((7, 4, 5), (2, 4, 5))
+    (backprop.Size([7, 4, 5]), backprop.Size([2, 4, 5]))
     """
 
     def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True, batch_first=False,
@@ -220,7 +220,7 @@ class LSTM(RNNBase):
     >>> import backprop as bp
     >>> output, (h_n, c_n) = LSTM(3, 5, batch_first=True)(bp.zeros(4, 7, 3))
     >>> output.shape, h_n.shape, c_n.shape
-    ((4, 7, 5), (1, 4, 5), (1, 4, 5))
+    (backprop.Size([4, 7, 5]), backprop.Size([1, 4, 5]), backprop.Size([1, 4, 5]))
     """
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
@@ -242,7 +242,7 @@ class GRU(RNNBase):
     >>> import backprop as bp
     >>> output, h_n = GRU(3, 5, bidirectional=True)(bp.zeros(7, 3))
     >>> output.shape, h_n.shape
-    ((7, 10), (2, 5))
+    (backprop.Size([7, 10]), backprop.Size([2, 5]))
     """
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,

@@ -92,8 +92,8 @@ def max_norm_(module, max_norm):
     >>> layer = bp.nn.Linear(2, 2)
     >>> layer.weight.data[...] = [[3.0, 4.0], [0.3, 0.4]]
     >>> max_norm_(layer, 1.0).weight.detach()
-    tensor([[0.6, 0.8],
-            [0.3, 0.4]])
+    tensor([[0.6000, 0.8000],
+            [0.3000, 0.4000]])
     """
     from backprop.nn.module import Module
 

@@ -19,7 +19,7 @@ class Adagrad(Optimizer):
     >>> (w * w).sum().backward()
     >>> opt.step()  # g / sqrt(g^2) = sign(g): every weight moves by eta
     >>> w.detach()
-    tensor([ 0.5, -1.5])
+    tensor([ 0.5000, -1.5000])
     """
 
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10, *,

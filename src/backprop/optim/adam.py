@@ -22,7 +22,7 @@ class Adam(Optimizer):
     >>> (w * w).sum().backward()
     >>> opt.step()  # the first step moves every weight by eta against the sign of g
     >>> w.detach()
-    tensor([ 0.9, -2.9])
+    tensor([ 0.9000, -2.9000])
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,

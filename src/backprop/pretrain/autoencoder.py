@@ -34,7 +34,7 @@ decoder layer is the sigmoid, for data in [0, 1].
 >>> _ = bp.manual_seed(0)
 >>> ae = Autoencoder([64, 16])
 >>> ae(bp.rand(5, 1, 8, 8)).shape, ae.encode(bp.rand(5, 64)).shape
-((5, 1, 8, 8), (5, 16))
+(backprop.Size([5, 1, 8, 8]), backprop.Size([5, 16]))
 """
 import numbers
 
@@ -81,7 +81,7 @@ class TiedLinear(nn.Module):
     >>> encoder = nn.Linear(4, 2)
     >>> decoder = TiedLinear(encoder)
     >>> decoder.weight is encoder.weight, decoder(bp.zeros(3, 2)).shape
-    (True, (3, 4))
+    (True, backprop.Size([3, 4]))
     """
 
     def __init__(self, linear):

@@ -61,7 +61,7 @@ class DBN(Module):
         >>> dbn = DBN([64, 32, 16])
         >>> net = dbn.classifier(10)
         >>> [type(m).__name__ for m in net], net(bp.zeros(2, 1, 8, 8)).shape
-        (['Flatten', 'Linear', 'Sigmoid', 'Linear', 'Sigmoid', 'Linear'], (2, 10))
+        (['Flatten', 'Linear', 'Sigmoid', 'Linear', 'Sigmoid', 'Linear'], backprop.Size([2, 10]))
         >>> bool((net[3].weight.detach().numpy() == dbn.rbms[1].weight.detach().numpy()).all())
         True
         """

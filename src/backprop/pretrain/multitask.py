@@ -42,7 +42,7 @@ class MultiTask(nn.Module):
     >>> model = MultiTask(nn.Sequential(nn.Linear(4, 8), nn.ReLU()),
     ...                   {"digit": nn.Linear(8, 10), "odd": nn.Linear(8, 1)})
     >>> {task: y.shape for task, y in model(bp.zeros(2, 4)).items()}
-    {'digit': (2, 10), 'odd': (2, 1)}
+    {'digit': backprop.Size([2, 10]), 'odd': backprop.Size([2, 1])}
     """
 
     def __init__(self, trunk, heads):

@@ -73,7 +73,7 @@ class RBM(Module):
     >>> import backprop as bp
     >>> rbm = RBM(3, 2)
     >>> rbm.weight.shape, rbm.hidden_probabilities(bp.ones(4, 3)).shape
-    ((2, 3), (4, 2))
+    (backprop.Size([2, 3]), backprop.Size([4, 2]))
     """
 
     def __init__(self, n_visible, n_hidden):

@@ -85,7 +85,7 @@ def replace_last_layer(model, num_classes, freeze_rest=True):
     >>> import backprop as bp
     >>> net = replace_last_layer(nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 10)), 3)
     >>> net(bp.zeros(2, 4)).shape, [name for name, p in net.named_parameters() if p.requires_grad]
-    ((2, 3), ['2.weight', '2.bias'])
+    (backprop.Size([2, 3]), ['2.weight', '2.bias'])
     """
     _check_module(model, "replace_last_layer")
     if isinstance(num_classes, bool) or not isinstance(num_classes, numbers.Integral) or num_classes < 1:

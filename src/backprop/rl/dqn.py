@@ -32,7 +32,7 @@ epsilon falling linearly from ``epsilon`` to ``epsilon_end`` over
 
 >>> agent = DQN(4, 2, hidden=(16,))
 >>> agent.q_network(bp.zeros(3, 4)).shape      # Q(s, .) for a batch of 3 states
-(3, 2)
+backprop.Size([3, 2])
 >>> agent.act([0.0, 0.1, 0.0, -0.1], greedy=True) in (0, 1)
 True
 """

@@ -53,7 +53,7 @@ def as_rows(x, features, owner):
 
     >>> import backprop as bp
     >>> as_rows(bp.zeros(5, 1, 8, 8), 64, "Autoencoder").shape
-    (5, 64)
+    backprop.Size([5, 64])
     """
     if isinstance(x, numpy.ndarray):
         x = Tensor._make(numpy.asarray(x, dtype=numpy.float32))
