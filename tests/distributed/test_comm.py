@@ -94,10 +94,10 @@ out = {"rank": r, "size": world.size, "get": [distributed.get_rank(), distribute
        "local_rank": distributed.local_rank()}
 for op in ("sum", "mean", "max", "min"):
     t = bp.tensor(values(r))
-    out[op] = distributed.all_reduce(t, op=op) is t, t.numpy().tolist(), str(t.dtype)
+    out[op] = distributed.all_reduce(t, op=op) is t, t.numpy().tolist(), t.dtype.name
 ints = np.arange(4, dtype=np.int64) * (r + 1)
 world.all_reduce_(ints)
-out["int_sum"] = ints.tolist(), str(ints.dtype)
+out["int_sum"] = ints.tolist(), ints.dtype.name
 
 t = bp.tensor(np.arange(12, dtype=np.float32).reshape(3, 4) * (r + 1)).T   # a transposed view: not C-contiguous
 out["non_contiguous_before"] = bool(t._data.flags.c_contiguous)

@@ -307,7 +307,7 @@ def test_buckets_split_by_cap_and_dtype():
     assert sizes(f32, 160) == [[10, 20], [30, 5]]
     assert sizes(f32, 1) == [[10], [20], [30], [5]]  # each larger than the cap: alone
     mixed = [bp.zeros(4), bp.zeros(4, dtype=bp.float64), bp.zeros(4, dtype=bp.float64), bp.zeros(4)]
-    assert [[str(p.dtype) for p in bucket] for bucket in buckets(mixed, 10**6)] == [
+    assert [[p.dtype.name for p in bucket] for bucket in buckets(mixed, 10**6)] == [
         ["float32"], ["float64", "float64"], ["float32"]]
     together = buckets(f32, 120)
     assert [p for bucket in together for p in bucket] == f32  # same tensors, same order
