@@ -36,7 +36,6 @@ XFAIL = {
     "autograd_basics": "print(grad_fn): torch prints <AddBackward0 object at 0x...>, backprop <AddBackward0>; "
                        "binary_cross_entropy_with_logits's node is BinaryCrossEntropyWithLogitsBackward0 in torch, "
                        "MeanBackward0 (its decomposition) in backprop",
-    "gcn": "repr of a layout: torch prints torch.sparse_coo, backprop sparse_coo",
     "neural_networks_tutorial": "grad_fn names: a Linear's output is AddmmBackward0 in torch, LinearBackward0 in "
                                 "backprop; mse_loss is MseLossBackward0 in torch, MeanBackward0 (its decomposition) "
                                 "in backprop, so next_functions differ too (torch reaches AccumulateGrad)",

@@ -37,7 +37,7 @@ from backprop import accelerator, cuda, data, linalg, optim, random, sparse  # n
 from backprop.tensor import (
     Size, Tensor, channels_last, channels_last_3d, contiguous_format, get_printoptions, is_complex, is_floating_point,
     is_nonzero, is_storage, is_tensor, layout, legacy_types, memory_format, numel, preserve_format,
-    set_default_tensor_type, set_printoptions, strided,
+    set_default_tensor_type, set_printoptions, sparse_coo, strided,
 )
 
 globals().update({entry.name: entry.function for entry in _manifest.entries() if entry.function_export})

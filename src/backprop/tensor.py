@@ -507,7 +507,7 @@ class Tensor:
         _refresh_views(root, self)
 
     def __setitem__(self, key, value):
-        key = ops.indexing.array_key(key)
+        key = ops.indexing.array_key(key, self.shape)
         recording = autograd._grad_mode.enabled
         tracked = recording and (self.requires_grad or getattr(value, "requires_grad", False))
         if not tracked:
@@ -987,6 +987,7 @@ class layout(memory_format):
 
 
 strided = layout("strided")
+sparse_coo = layout("sparse_coo")  # backprop.sparse's COO tensors
 
 
 contiguous_format = memory_format("contiguous_format")

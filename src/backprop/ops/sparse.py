@@ -10,7 +10,7 @@ from backprop import backend
 from backprop.autograd import Function
 from backprop.ops.manifest import export
 from backprop.ops.util import check_tensor
-from backprop.tensor import Tensor
+from backprop.tensor import Tensor, sparse_coo
 
 
 class ScatterAdd(Function):
@@ -32,7 +32,7 @@ class SparseTensor:
 
     __slots__ = ("_index", "_vals", "_size", "_coalesced")
     is_sparse = True
-    layout = "sparse_coo"
+    layout = sparse_coo
 
     def __init__(self, indices, values, size, coalesced=False):
         self._index, self._vals, self._size, self._coalesced = indices, values, tuple(size), coalesced
@@ -168,7 +168,7 @@ class SparseTensor:
 
     def __repr__(self):
         return (f"tensor(indices={Tensor._make(self._index)!r}, values={self._vals!r}, size={self._size}, "
-                f"nnz={self._nnz()}, layout=torch.sparse_coo)").replace("tensor(tensor(", "tensor(")
+                f"nnz={self._nnz()}, layout={self.layout})").replace("tensor(tensor(", "tensor(")
 
     def __getattr__(self, name):
         if name.startswith("__"):
@@ -226,7 +226,7 @@ def sparse_coo_tensor(indices, values, size=None, *, dtype=None, device=None, re
 def to_sparse(input, sparse_dim=None, *, layout=None, blocksize=None, dense_dim=None):
     """The sparse COO form of a dense tensor: its non-zeros over the first ``sparse_dim`` dimensions (all)."""
     check_tensor(input, "to_sparse")
-    if layout not in (None, "sparse_coo") and str(layout) != "torch.sparse_coo":
+    if layout is not None and layout is not sparse_coo:
         raise NotImplementedError(f"to_sparse(layout={layout}) is not provided by backprop's sparse tensors")
     sparse_dim = input.ndim if sparse_dim is None else sparse_dim
     data = input._data
