@@ -122,8 +122,8 @@ def test_traversal_order_is_deterministic():
     a = x * 2
     b = x.exp()
     c = a * b + a.tanh()
-    names = [repr(fn) for fn in bp.autograd.topological_order(c.grad_fn)]
-    again = [repr(fn) for fn in bp.autograd.topological_order(c.grad_fn)]
+    names = [f"<{fn.name()}>" for fn in bp.autograd.topological_order(c.grad_fn)]
+    again = [f"<{fn.name()}>" for fn in bp.autograd.topological_order(c.grad_fn)]
     assert names == again
     # depth first over inputs in order (c's inputs: a * b, then a.tanh()), reversed post-order
     assert names == ["<AddBackward0>", "<TanhBackward0>", "<MulBackward0>", "<ExpBackward0>", "<MulBackward0>"]

@@ -548,3 +548,17 @@ def test_variable_is_the_tensor_itself():
                 w.requires_grad, t, type(v) is type(t)]
 
     assert_same(scenario)
+
+
+def test_a_node_prints_as_torchs():
+    """torch prints a node as <AddBackward0 object at 0x...> and the tensor as tensor(..., grad_fn=<AddBackward0>)."""
+    import re
+
+    import torch
+
+    for lib in (bp, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = x + 1
+        assert re.fullmatch(r"<AddBackward0 object at 0x[0-9a-f]+>", repr(y.grad_fn))
+        assert re.fullmatch(r"<AccumulateGrad object at 0x[0-9a-f]+>", repr(y.grad_fn.next_functions[0][0]))
+        assert repr(y).endswith("grad_fn=<AddBackward0>)")

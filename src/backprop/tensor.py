@@ -1260,7 +1260,7 @@ def _tensor_repr(t):
         formatter = _Formatter((_summarized(array) if summarize else array).reshape(-1), dtype.is_floating_point)
         body = _array_str(array, indent, summarize, formatter)
     if t.grad_fn is not None:
-        suffixes.append(f"grad_fn={t.grad_fn!r}")
+        suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")
     elif t.requires_grad:
         suffixes.append("requires_grad=True")
     return _add_suffixes(prefix + body, suffixes, indent)

@@ -408,7 +408,7 @@ class Function:
         return self._metadata
 
     def __repr__(self):
-        return f"<{self.name()}>"
+        return f"<{self.name()} object at {id(self):#x}>"  # as torch prints a node
 
     # ------------------------------------------------ values for create_graph
     def _input_tensor(self, i):
@@ -512,7 +512,7 @@ class AccumulateGrad:
         return "torch::autograd::AccumulateGrad"
 
     def __repr__(self):
-        return "<AccumulateGrad>"
+        return f"<AccumulateGrad object at {id(self):#x}>"
 
 
 class _WeakIdMap:
