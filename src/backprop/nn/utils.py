@@ -7,6 +7,7 @@ import math
 
 from backprop import autograd
 from backprop import backend
+from backprop.creation import tensor
 from backprop.tensor import Tensor
 
 __all__ = []  # reached as backprop.nn.utils.<name>, as torch.nn.utils
@@ -23,7 +24,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0):
     """
     grads = [p.grad for p in _params(parameters) if p.grad is not None]
     if not grads:
-        return Tensor(0.0)
+        return tensor(0.0)
     xp = backend.array_module(grads[0]._data)
     if norm_type == math.inf:
         total = max(float(xp.abs(g._data).max()) for g in grads)
@@ -33,7 +34,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0):
     if coefficient < 1:
         for g in grads:
             g._data = g._data * g._data.dtype.type(coefficient)
-    return Tensor(total, dtype=grads[0].dtype)
+    return tensor(total, dtype=grads[0].dtype, device=grads[0].device)
 
 
 def clip_grad_value_(parameters, clip_value):
