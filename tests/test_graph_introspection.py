@@ -562,3 +562,34 @@ def test_a_node_prints_as_torchs():
         assert re.fullmatch(r"<AddBackward0 object at 0x[0-9a-f]+>", repr(y.grad_fn))
         assert re.fullmatch(r"<AccumulateGrad object at 0x[0-9a-f]+>", repr(y.grad_fn.next_functions[0][0]))
         assert repr(y).endswith("grad_fn=<AddBackward0>)")
+
+
+_LAYERS_AND_LOSSES = {  # what a program prints as loss.grad_fn / output.grad_fn, built the same way in both
+    "linear": lambda lib, x, t, c: lib.nn.Linear(3, 2)(x),
+    "linear_without_bias": lambda lib, x, t, c: lib.nn.Linear(3, 2, bias=False)(x),
+    "linear_3d": lambda lib, x, t, c: lib.nn.Linear(3, 2)(x.reshape(2, 2, 3)),
+    "mse_loss": lambda lib, x, t, c: lib.nn.functional.mse_loss(x, t),
+    "mse_loss_sum": lambda lib, x, t, c: lib.nn.MSELoss(reduction="sum")(x, t),
+    "cross_entropy": lambda lib, x, t, c: lib.nn.CrossEntropyLoss()(x, c),
+    "nll_loss": lambda lib, x, t, c: lib.nn.functional.nll_loss(x.log_softmax(1), c),
+    "bce": lambda lib, x, t, c: lib.nn.BCELoss()(x.sigmoid(), t),
+    "bce_with_logits": lambda lib, x, t, c: lib.nn.BCEWithLogitsLoss()(x, t),
+    "conv2d": lambda lib, x, t, c: lib.nn.Conv2d(1, 2, 2)(x.reshape(1, 1, 4, 3)),
+    "max_pool2d": lambda lib, x, t, c: lib.nn.functional.max_pool2d(x.reshape(1, 1, 4, 3), 2),
+    "avg_pool2d": lambda lib, x, t, c: lib.nn.functional.avg_pool2d(x.reshape(1, 1, 4, 3), 2),
+    "batch_norm": lambda lib, x, t, c: lib.nn.BatchNorm1d(3)(x),
+    "layer_norm": lambda lib, x, t, c: lib.nn.LayerNorm(3)(x),
+    "dropout": lambda lib, x, t, c: lib.nn.functional.dropout(x, 0.5),
+}
+
+
+@pytest.mark.parametrize("name", list(_LAYERS_AND_LOSSES))
+def test_layers_and_losses_name_their_node_as_torch(name):
+    import torch
+
+    names = []
+    for lib in (bp, torch):
+        x = lib.linspace(-1, 1, 12).reshape(4, 3).requires_grad_()
+        out = _LAYERS_AND_LOSSES[name](lib, x, lib.zeros(4, 3), lib.tensor([0, 1, 2, 0]))
+        names.append(out.grad_fn.name())
+    assert names[0] == names[1]

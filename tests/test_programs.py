@@ -33,9 +33,6 @@ DRIVER = PROGRAMS / "_driver.py"
 # Programs that stop under backprop because it still lacks a torch name, or that print differently from torch: each
 # xfail is strict, so the day a program passes, its test fails until its line here is removed.
 XFAIL = {
-    "autograd_basics": "print(grad_fn): torch prints <AddBackward0 object at 0x...>, backprop <AddBackward0>; "
-                       "binary_cross_entropy_with_logits's node is BinaryCrossEntropyWithLogitsBackward0 in torch, "
-                       "MeanBackward0 (its decomposition) in backprop",
     "neural_networks_tutorial": "grad_fn names: a Linear's output is AddmmBackward0 in torch, LinearBackward0 in "
                                 "backprop; mse_loss is MseLossBackward0 in torch, MeanBackward0 (its decomposition) "
                                 "in backprop, so next_functions differ too (torch reaches AccumulateGrad)",

@@ -460,6 +460,14 @@ def _matmul_name(fn):
         (inputs[0].ndim, inputs[1].ndim), "MatMulBackward0")
 
 
+def _linear_name(fn):
+    """torch's linear: addmm (with a bias) or mm on a batch of vectors, a view of a matmul otherwise."""
+    inputs = fn.__dict__.get("inputs")
+    if not inputs or inputs[0].ndim != 2:
+        return "ViewBackward0"
+    return "AddmmBackward0" if len(inputs) == 3 else "MmBackward0"
+
+
 def _slice_name(params):
     key = [k for k in params.get("key", ()) if k is not Ellipsis]
     return "SelectBackward0" if key and isinstance(key[-1], int) else "SliceBackward0"
@@ -480,8 +488,21 @@ _TORCH_NAMES = {
     "Slice": lambda fn: _by_params(fn, _slice_name),
     "Clamp": "ClampBackward1",
     "Arctan": "AtanBackward0",
+    # fused ops, named after the node torch's own composition ends in
+    "Linear": _linear_name,
+    "ConvNd": "ConvolutionBackward0",
+    "MaxPoolNd": lambda fn: _by_params(
+        fn, lambda p: "MaxPool2DWithIndicesBackward0" if len(p.get("kernel", (0, 0))) == 2 else "SqueezeBackward1"),
+    "AvgPoolNd": lambda fn: _by_params(
+        fn, lambda p: "AvgPool2DBackward0" if len(p.get("kernel", (0, 0))) == 2 else "SqueezeBackward1"),
+    "BatchNorm": "NativeBatchNormBackward0",
+    "LayerNorm": "NativeLayerNormBackward0",
+    "Dropout": "MulBackward0",
+    "NLL": "NllLossBackward0",
+    "SoftmaxCrossEntropy": "NllLossBackward0",
+    "CrossEntropy": "NllLossBackward0",
 }
-_NAMED_BY_ARGUMENTS = {"MatMul", "MaxAll", "Sum", "Mean", "Slice"}
+_NAMED_BY_ARGUMENTS = {"MatMul", "MaxAll", "Sum", "Mean", "Slice", "Linear", "MaxPoolNd", "AvgPoolNd"}
 
 
 def _stand_in(array, node, nr):
@@ -1320,7 +1341,7 @@ def _run_post_accumulate_hooks(touched):
 
 
 _KEPT = frozenset(("_edges", "_retained", "_tensor_hooks", "_pre_hooks", "_post_hooks", "_metadata", "_n_outputs",
-                   "materialize_grads", "_tensor_args"))
+                   "materialize_grads", "_tensor_args", "_name"))
 
 
 def _free(fn):

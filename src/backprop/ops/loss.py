@@ -39,6 +39,13 @@ def _reduce(loss, reduction):
     return loss.sum() if reduction == "sum" else loss.mean()
 
 
+def _named(loss, name):
+    """A loss composed of several ops ends in a node named as torch names its one node (``MseLossBackward0``)."""
+    if loss.grad_fn is not None:
+        loss.grad_fn._name = name
+    return loss
+
+
 def _constant(array):
     return Tensor._make(array)
 
@@ -67,7 +74,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     reduction = _reduction(reduction, "mse_loss", size_average, reduce)
     check_tensor(input, "mse_loss")
     difference = input - target
-    return _reduce(difference * difference, reduction)
+    return _named(_reduce(difference * difference, reduction), "MseLossBackward0")
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
@@ -400,7 +407,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     loss = BinaryCrossEntropy.apply(input, target)
     if weight is not None:
         loss = loss * weight
-    return _reduce(loss, reduction)
+    return _named(_reduce(loss, reduction), "BinaryCrossEntropyBackward0")
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
@@ -423,7 +430,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     loss = (1 - target) * input + softplus_neg
     if weight is not None:
         loss = loss * weight
-    return _reduce(loss, reduction)
+    return _named(_reduce(loss, reduction), "BinaryCrossEntropyWithLogitsBackward0")
 
 
 # ------------------------------------------------------------------- margins
