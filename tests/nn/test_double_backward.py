@@ -144,7 +144,7 @@ def test_dropout_second_derivatives_with_a_fixed_mask(scale_at_test):
 
 # ---------------------------------------------------------------- decompositions = fused forwards
 DECOMPOSED = [conv.ConvNd, conv.LocallyConnected2d, pooling.MaxPoolNd, pooling.AvgPoolNd, normalization.BatchNorm,
-              normalization.LayerNorm, nn_activation.GELU, loss.SoftmaxCrossEntropy, loss.CrossEntropy,
+              normalization.LayerNorm, nn_activation.GELU, loss.SoftmaxCrossEntropy, loss.CrossEntropy, loss.MSELoss,
               R.RNNSequence, R.LSTMSequence, R.GRUSequence]
 
 

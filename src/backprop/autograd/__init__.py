@@ -501,6 +501,7 @@ _TORCH_NAMES = {
     "NLL": "NllLossBackward0",
     "SoftmaxCrossEntropy": "NllLossBackward0",
     "CrossEntropy": "NllLossBackward0",
+    "MSELoss": "MseLossBackward0",
 }
 _NAMED_BY_ARGUMENTS = {"MatMul", "MaxAll", "Sum", "Mean", "Slice", "Linear", "MaxPoolNd", "AvgPoolNd"}
 

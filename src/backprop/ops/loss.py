@@ -64,6 +64,29 @@ def _arguments(op, input, target, reduction, size_average, reduce, allowed=_REDU
 
 
 # ---------------------------------------------------------------- regression
+class MSELoss(Function):
+    """L = reduce((x - y)^2) (mean, sum or none);  dL/dx = g 2 (x - y) (/ N for the mean),  dL/dy = -dL/dx."""
+
+    def forward(self, x, y, reduction):
+        self.save_for_backward(x, y)
+        self.reduction = reduction
+        squared = (x - y) ** 2
+        if reduction == "none":
+            return squared
+        return squared.sum() if reduction == "sum" else squared.mean()
+
+    def backward(self, grad):
+        x, y = self.saved_tensors
+        scale = 2.0 / x.size if self.reduction == "mean" else 2.0
+        dx = grad * scale * (x - y)
+        return dx if self.needs_input_grad[0] else None, -dx if self.needs_input_grad[1] else None
+
+    @staticmethod
+    def decompose(x, y, reduction):
+        difference = x - y
+        return _reduce(difference * difference, reduction)
+
+
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """Mean squared error l_n = (y_hat_n - y_n)^2, reduced (mean by default).
 
@@ -73,8 +96,9 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """
     reduction = _reduction(reduction, "mse_loss", size_average, reduce)
     check_tensor(input, "mse_loss")
-    difference = input - target
-    return _named(_reduce(difference * difference, reduction), "MseLossBackward0")
+    if isinstance(target, Tensor) and target.shape == input.shape and target.dtype == input.dtype:
+        return MSELoss.apply(input, target, reduction=reduction)  # one node, as torch's MseLossBackward0
+    return _named(MSELoss.decompose(input, target, reduction), "MseLossBackward0")  # broadcast or promoted
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
