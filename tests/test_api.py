@@ -105,3 +105,26 @@ def test_nn_init_names(name):
                                  "max_norm_".split())
 def test_nn_utils_names(name):
     assert callable(getattr(bp.nn.utils, name))
+
+
+def test_top_level_in_place_functions_are_torchs():
+    """torch.sin_(t) and the like: exactly the in-place ops torch also offers as top-level functions."""
+    import torch
+
+    in_place = [entry.name + "_" for entry in manifest.entries() if entry.inplace and entry.function_export]
+    assert {n for n in in_place if hasattr(bp, n)} == {n for n in in_place if hasattr(torch, n)}
+    ours, theirs = bp.tensor([0.5, 2.0]), torch.tensor([0.5, 2.0])
+    assert bp.sin_(ours) is ours and torch.sin_(theirs) is theirs
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy())
+
+
+def test_matmul_writes_into_out_as_torch():
+    import torch
+
+    results = []
+    for lib in (bp, torch):
+        a = lib.arange(6.0).reshape(2, 3)
+        out = lib.zeros(1)
+        returned = lib.matmul(a, a.T, out=out)
+        results.append((returned is out, out.tolist()))
+    assert results[0] == results[1]

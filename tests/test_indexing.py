@@ -221,3 +221,10 @@ def test_views_taken_before_an_in_place_shape_change_keep_their_place():
 
     for actual, expected in zip(run(bp), run(torch)):
         _close(actual, expected)
+
+
+def test_cat_of_zero_dimensional_tensors_is_refused_as_torch():
+    with pytest.raises(RuntimeError, match=r"zero-dimensional tensor \(at position 1\)"):
+        torch.cat([torch.ones(1), torch.tensor(2.0)])
+    with pytest.raises(RuntimeError, match=r"zero-dimensional tensor \(at position 1\)"):
+        bp.cat([bp.ones(1), bp.tensor(2.0)])

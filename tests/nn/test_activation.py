@@ -168,3 +168,16 @@ def test_errors_name_the_problem():
         F.gelu(bp.zeros(2), approximate="fast")
     with pytest.raises(TypeError, match="floating point"):
         F.gelu(bp.tensor([1, 2]))
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("shape", [(3,), (2, 3), (2, 3, 4), (2, 3, 4, 5)])
+def test_functional_softmax_without_dim_takes_torchs_implicit_dim(name, shape):
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    with pytest.warns(UserWarning, match="Implicit dimension"):
+        theirs = getattr(torch.nn.functional, name)(torch.tensor(x))
+    with pytest.warns(UserWarning, match="Implicit dimension"):
+        ours = getattr(F, name)(bp.tensor(x))
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(F.softmax(bp.tensor(x), -1, dtype=bp.float64).numpy(),
+                               torch.nn.functional.softmax(torch.tensor(x), -1, dtype=torch.float64).numpy())

@@ -3,7 +3,9 @@ activation and loss. The ops themselves live in ``backprop.ops``, one module
 per family; this module gathers their names in one place, as
 torch.nn.functional does.
 """
-from backprop.ops.activation import log_softmax, softmax
+import warnings
+
+from backprop.ops import activation as _activation
 from backprop.ops.attention import scaled_dot_product_attention
 from backprop.ops.conv import conv1d, conv2d, locally_connected2d
 from backprop.ops.dropout import dropout
@@ -21,3 +23,26 @@ from backprop.ops.pooling import (
     adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d,
 )
 from backprop.ops.recurrent import gru_sequence, lstm_sequence, rnn_relu_sequence, rnn_tanh_sequence
+
+
+def _implicit_dim(name, dim, input):
+    """torch's legacy implicit dim (0 for 0-, 1- and 3-d inputs, else 1), with its deprecation warning."""
+    from backprop.nn.activation import _softmax_dim
+
+    if dim is None:
+        dim = _softmax_dim(None, input.ndim)
+        warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include "
+                      f"dim=X as an argument.", UserWarning, stacklevel=3)
+    return dim
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """softmax(z)_i = e^{z_i} / sum_j e^{z_j} along ``dim`` (``dtype=``: the input cast first)."""
+    dim = _implicit_dim("softmax", dim, input)
+    return _activation.softmax(input if dtype is None else input.to(dtype), dim)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """log softmax(z)_i = z_i - log sum_j e^{z_j} along ``dim`` (``dtype=``: the input cast first)."""
+    dim = _implicit_dim("log_softmax", dim, input)
+    return _activation.log_softmax(input if dtype is None else input.to(dtype), dim)

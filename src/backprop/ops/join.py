@@ -89,6 +89,10 @@ def cat(tensors, dim=0, *, out=None):
 
 def _cat(tensors, dim):
     tensors = _joinable(tensors, "cat")
+    for i, t in enumerate(tensors):
+        if t.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated; "
+                               "use stack, or give it a dimension with t.reshape(1)")
     joined = [t for t in tensors if t.shape != (0,)] or tensors[:1]
     first = joined[0]
     axis = dim_index(dim, first.ndim, "cat")

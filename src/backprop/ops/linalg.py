@@ -43,14 +43,16 @@ class MatMul(Function):
 
 
 @export()
-def matmul(input, other):
-    """Matrix product with torch.matmul's rules for 1-D and batched operands.
+def matmul(input, other, *, out=None):
+    """Matrix product with torch.matmul's rules for 1-D and batched operands (``out=``: written into it).
 
     >>> import backprop as bp
     >>> w = bp.tensor([[1.0, -2.0], [-1.0, 1.0]])
     >>> (w @ bp.tensor([1.0, -1.0]) + bp.tensor([1.0, 0.0])).tolist()
     [4.0, -2.0]
     """
+    if out is not None:
+        return write_out(matmul(input, other), out, "matmul")
     if _sparse(input, other):
         return mm(input, other)
     check_tensor(input if hasattr(input, "_data") else other, "matmul")
