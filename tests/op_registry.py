@@ -658,6 +658,8 @@ op("nn.functional.embedding", lambda lib, weight, indices, **k: _F(lib).embeddin
     Sample((T((5, 3)), _indices), dict(padding_idx=2), gradcheck=False),
     Sample((T((5, 3)), _classes(4)), dict(padding_idx=-1), gradcheck=False)])
 _functional("one_hot", [S(_indices), S(_classes([1, 0, 3]), 5), S(_classes(2), 3)], dtypes=(INT64,), differentiable=False)
+for _n, _shape in (("dropout1d", (2, 3, 4)), ("dropout2d", (2, 3, 2, 2)), ("dropout3d", (3, 2, 2, 2))):
+    _functional(_n, [S(T(_shape), 0.0), S(T(_shape), 0.5, training=False)])
 _functional("dropout", [S(T((2, 3)), 0.0), S(T((2, 3)), 0.5, training=False), S(T((2, 3)), p=0.0, training=True)])
 _causal = T(values=np.tril(np.ones((3, 3), dtype=bool)))
 _functional("scaled_dot_product_attention", [

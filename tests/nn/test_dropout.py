@@ -96,3 +96,30 @@ def test_invalid_probability():
 
 def test_repr_like_torch():
     assert repr(nn.Dropout(0.3)) == repr(torch.nn.Dropout(0.3))
+
+
+@pytest.mark.parametrize("layer,shape,kept_dims", [
+    ("Dropout1d", (4, 6, 5), 2), ("Dropout1d", (6, 5), 1), ("Dropout2d", (4, 6, 3, 3), 2),
+    ("Dropout2d", (4, 6, 5), 2), ("Dropout3d", (2, 6, 2, 2, 2), 2), ("Dropout3d", (6, 2, 2, 2), 1)])
+def test_channel_dropout_keeps_or_zeroes_whole_channels(layer, shape, kept_dims):
+    """As torch's: one Bernoulli draw per (sample, channel), constant over the spatial dims, kept ones scaled."""
+    bp.manual_seed(0)
+    p = 0.4
+    module = getattr(nn, layer)(p)
+    assert repr(module) == repr(getattr(torch.nn, layer)(p))
+    x = bp.ones(*shape, requires_grad=True)
+    y = module(x)
+    values = y.detach().numpy().reshape(shape[:kept_dims] + (-1,))
+    assert np.all(values.min(-1) == values.max(-1))  # a channel is all kept or all zero
+    assert set(np.unique(values)) <= {0.0, np.float32(1 / (1 - p))}
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), y.detach().numpy())  # the gradient is the mask
+    module.eval()
+    assert module(x) is x
+
+
+def test_channel_dropout_keeps_a_fraction_near_one_minus_p():
+    bp.manual_seed(1)
+    y = nn.functional.dropout2d(bp.ones(200, 50, 2, 2), p=0.3)
+    kept = (y.numpy()[:, :, 0, 0] > 0).mean()
+    assert abs(kept - 0.7) < 0.02  # 10,000 channel draws: sd of the fraction 0.0046

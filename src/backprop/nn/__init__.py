@@ -4,7 +4,7 @@ from backprop.nn.activation import ELU, GELU, Arctan, LeakyReLU, LogSoftmax, ReL
 from backprop.nn.attention import MultiheadAttention, TransformerEncoderLayer
 from backprop.nn.container import Identity, ModuleList, Sequential
 from backprop.nn.conv import Conv1d, Conv2d
-from backprop.nn.dropout import Dropout
+from backprop.nn.dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
 from backprop.nn.embedding import Embedding
 from backprop.nn.flatten import Flatten, Unflatten
 from backprop.nn.linear import Linear

@@ -2,7 +2,7 @@
 from backprop.nn.module import Module
 from backprop.ops import dropout as D
 
-__all__ = ["Dropout"]
+__all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d"]
 
 
 class Dropout(Module):
@@ -34,3 +34,44 @@ class Dropout(Module):
     def extra_repr(self):
         text = f"p={self.p}, inplace={self.inplace}"
         return text + (", scale_at_test=True" if self.scale_at_test else "")
+
+
+class _ChannelDropout(Module):
+    """Zero whole channels in training, each with probability p, and scale the kept ones by 1 / (1 - p)."""
+
+    spatial = None  # the number of spatial dims after (N, C)
+
+    def __init__(self, p=0.5, inplace=False):
+        super().__init__()
+        D._check_p(p, type(self).__name__)
+        self.p, self.inplace = p, inplace
+
+    def forward(self, input):
+        return D.channel_dropout(input, self.p, self.training, self.spatial, f"dropout{self.spatial}d")
+
+    def extra_repr(self):
+        return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout1d(_ChannelDropout):
+    """Channel dropout of (N, C, L) or (C, L) inputs: a whole sequence channel is kept or zeroed."""
+
+    spatial = 1
+
+
+class Dropout2d(_ChannelDropout):
+    """Channel dropout of (N, C, H, W) inputs: a whole feature map is kept or zeroed.
+
+    >>> import backprop as bp
+    >>> y = Dropout2d(0.5)(bp.ones(2, 8, 3, 3))
+    >>> bool(((y == 0) | (y == 2)).all()) and bool((y.amax(dim=(2, 3)) == y.amin(dim=(2, 3))).all())
+    True
+    """
+
+    spatial = 2
+
+
+class Dropout3d(_ChannelDropout):
+    """Channel dropout of (N, C, D, H, W) or (C, D, H, W) inputs."""
+
+    spatial = 3

@@ -8,7 +8,7 @@ import warnings
 from backprop.ops import activation as _activation
 from backprop.ops.attention import scaled_dot_product_attention
 from backprop.ops.conv import conv1d, conv2d, locally_connected2d
-from backprop.ops.dropout import dropout
+from backprop.ops.dropout import channel_dropout as _channel_dropout, dropout
 from backprop.ops.elementwise import relu, sigmoid, tanh
 from backprop.ops.embedding import embedding, one_hot
 from backprop.ops.join import pad
@@ -46,3 +46,18 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     """log softmax(z)_i = z_i - log sum_j e^{z_j} along ``dim`` (``dtype=``: the input cast first)."""
     dim = _implicit_dim("log_softmax", dim, input)
     return _activation.log_softmax(input if dtype is None else input.to(dtype), dim)
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels of (N, C, L) or (C, L) inputs, each with probability ``p`` (see nn.Dropout1d)."""
+    return _channel_dropout(input, p, training, 1, "dropout1d")
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels of (N, C, H, W) inputs, each with probability ``p`` (see nn.Dropout2d)."""
+    return _channel_dropout(input, p, training, 2, "dropout2d")
+
+
+def dropout3d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels of (N, C, D, H, W) or (C, D, H, W) inputs, each with probability ``p``."""
+    return _channel_dropout(input, p, training, 3, "dropout3d")

@@ -13,7 +13,7 @@ from backprop import creation
 from backprop.autograd import Function
 from backprop.ops.util import require_floating
 
-__all__ = ["dropout"]
+__all__ = ["dropout", "channel_dropout"]
 
 
 class Dropout(Function):
@@ -49,7 +49,26 @@ def dropout(input, p=0.5, training=True, inplace=False, *, scale_at_test=False):
         return input * (1.0 - p) if scale_at_test and p else input
     if p == 0:
         return input
-    keep = creation.generator().random(input.shape) >= p
+    return _masked(input, p, input.shape, scale_at_test)
+
+
+def channel_dropout(input, p, training, spatial, op):
+    """Dropout1d/2d/3d (Tompson et al. 2015): zero whole channels, each with probability ``p``; the mask has
+    shape (N, C, 1, ...) (or (C, 1, ...) for an unbatched input of ``spatial`` + 1 dims), so that neighbouring,
+    correlated activations of one feature map are dropped together."""
+    require_floating(input, op)
+    _check_p(p, f"{op}()")
+    if input.ndim < 2:
+        raise ValueError(f"{op}(): expected an input with a channel dimension, got shape {tuple(input.shape)}")
+    if not training or p == 0:
+        return input
+    unbatched = input.ndim == spatial + 1 and spatial != 2  # torch reads a 3-d input to dropout2d as (N, C, L)
+    kept = input.shape[:1] if unbatched else input.shape[:2]
+    return _masked(input, p, tuple(kept) + (1,) * (input.ndim - len(kept)), False)
+
+
+def _masked(input, p, mask_shape, scale_at_test):
+    keep = creation.generator().random(mask_shape) >= p
     mask = keep.astype(input._data.dtype)
     if not scale_at_test:
         mask = mask / (1 - p) if p < 1 else mask
