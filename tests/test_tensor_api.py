@@ -271,3 +271,16 @@ def test_in_place_bitwise_and_shift_operators():
     assert ours.tolist() == theirs.tolist()
     flags, tflags = bp.tensor([True, False]), torch.tensor([True, False])
     assert (flags & True).tolist() == (tflags & True).tolist() and (~flags).tolist() == (~tflags).tolist()
+
+
+def test_a_device_as_a_context_sets_the_default_device_inside_its_block():
+    import torch
+
+    for lib in (bp, torch):
+        assert lib.get_default_device() == lib.device("cpu")
+        with lib.device("cuda:0") as inside:
+            assert lib.get_default_device() == inside == lib.device("cuda:0")
+            with lib.device("cpu"):
+                assert lib.get_default_device() == lib.device("cpu")
+            assert lib.get_default_device() == lib.device("cuda:0")
+        assert lib.get_default_device() == lib.device("cpu")

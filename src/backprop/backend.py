@@ -60,9 +60,19 @@ class device:
     def __hash__(self):
         return hash((self.type, self.index))
 
+    def __enter__(self):
+        """``with bp.device("cuda"):`` new tensors go to this device inside the block, as torch's."""
+        _enclosing_devices.append(_default_device)
+        set_default_device(self)
+        return self
+
+    def __exit__(self, *exception):
+        set_default_device(_enclosing_devices.pop())
+
 
 CPU = device("cpu")
 _default_device = CPU  # where factories put a tensor when no device= is given (set_default_device)
+_enclosing_devices = []  # the default devices that ``with device(...)`` blocks replaced, innermost last
 
 
 def set_default_device(dev):
