@@ -128,8 +128,9 @@ def _environment():
 @pytest.fixture(scope="module")
 def results(request, tmp_path_factory):
     """{framework: {program: result}} for the programs this session selected."""
-    selected = {item.callspec.params["name"] for item in request.session.items
-                if item.module is request.module and hasattr(item, "callspec") and "name" in item.callspec.params}
+    selected = {item.callspec.params["name"] for item in request.session.items  # (doctest items have no module)
+                if getattr(item, "module", None) is request.module and hasattr(item, "callspec")
+                and "name" in item.callspec.params}
     selected = sorted(selected or SPECS)
     runs = {}
     for framework in ("torch", "backprop"):

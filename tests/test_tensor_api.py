@@ -284,3 +284,15 @@ def test_a_device_as_a_context_sets_the_default_device_inside_its_block():
                 assert lib.get_default_device() == lib.device("cpu")
             assert lib.get_default_device() == lib.device("cuda:0")
         assert lib.get_default_device() == lib.device("cpu")
+
+
+@pytest.mark.parametrize("value,error", [(0.0, TypeError), ("zeros(3)", RuntimeError)])
+def test_assigning_a_grad_is_checked_as_torch(value, error):
+    import torch
+
+    for lib in (bp, torch):
+        x = lib.ones(2, requires_grad=True)
+        with pytest.raises(error):
+            x.grad = lib.zeros(3) if value == "zeros(3)" else value
+        x.grad = lib.full((2,), 3.0)
+        assert x.grad.tolist() == [3.0, 3.0]

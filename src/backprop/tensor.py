@@ -30,7 +30,7 @@ class Tensor:
     tensor([3., 4.])
     """
 
-    __slots__ = ("_data", "grad", "requires_grad", "grad_fn", "_version", "_output_nr", "_base", "_view_op",
+    __slots__ = ("_data", "_grad", "requires_grad", "grad_fn", "_version", "_output_nr", "_base", "_view_op",
                  "_views", "__weakref__")
     __array_ufunc__ = None  # NumPy defers to us: array + tensor calls Tensor.__radd__
     __array_priority__ = 1000
@@ -40,7 +40,7 @@ class Tensor:
         default float dtype), ``Tensor(other)`` (shares ``other``'s memory), ``Tensor()`` (empty). ``dtype=``
         and ``requires_grad=`` are backprop's additions; prefer ``bp.tensor(data)``."""
         self._data = _legacy_array(args, dtypes.as_dtype(dtype), device, "Tensor")
-        self.grad = None
+        self._grad = None
         self.grad_fn = None
         self._version = [0]
         self._output_nr = 0
@@ -54,7 +54,7 @@ class Tensor:
         """Wrap an array without copying or checking (the ops' fast path)."""
         t = object.__new__(cls)
         t._data = data
-        t.grad = None
+        t._grad = None
         t.grad_fn = grad_fn
         t.requires_grad = requires_grad or grad_fn is not None
         t._version = [0]
@@ -77,6 +77,22 @@ class Tensor:
         return namespace
 
     # ------------------------------------------------------------ attributes
+    @property
+    def grad(self):
+        """dL/dt after ``backward()`` (a leaf's, or a retained one's); None before."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type "
+                                f"{type(value).__name__}")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError(f"assigned grad has data of a different size: {tuple(value.shape)}, the tensor "
+                                   f"has {tuple(self.shape)}")
+        self._grad = value
+
     @property
     def data(self):
         """A Tensor sharing this one's memory that does not require grad, as torch's ``.data`` (changes made
@@ -773,7 +789,7 @@ class _InPlaceCastError(RuntimeError, TypeError):
     TypeError before: the error is both."""
 
 
-_SLOT_DEFAULTS = {"_base": None, "_output_nr": 0, "_view_op": None, "_views": None}
+_SLOT_DEFAULTS = {"_grad": None, "_base": None, "_output_nr": 0, "_view_op": None, "_views": None}
 
 
 def _check_castable(name, result, target):
