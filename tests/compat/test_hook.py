@@ -38,6 +38,16 @@ def test_the_names_are_backprops_own_objects(hooked):
     assert torch.nn is nn and torch.nn.functional is F  # attribute access gives the same proxies as imports
 
 
+def test_distributed_sampler_and_collate_where_torch_has_them(hooked):
+    from torch.utils.data import DistributedSampler
+    from torch.utils.data._utils.collate import default_collate
+    from torch.utils.data.distributed import DistributedSampler as Sampler
+
+    from backprop.distributed.sampler import DistributedSampler as ours
+
+    assert DistributedSampler is Sampler is ours and default_collate is bp.data.default_collate
+
+
 def test_a_program_written_for_torch_trains(hooked):
     torch = hooked
     import torch.nn as nn

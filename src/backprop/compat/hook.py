@@ -52,7 +52,10 @@ MODULES = {
     "torch.optim.lr_scheduler": ("backprop.optim.lr_scheduler",),
     "torch.optim.optimizer": ("backprop.optim.optimizer",),
     "torch.utils": (),
-    "torch.utils.data": ("backprop.data",),
+    "torch.utils.data": ("backprop.data", "backprop.distributed.sampler"),  # DistributedSampler: data knows no ranks
+    "torch.utils.data.distributed": ("backprop.distributed.sampler",),
+    "torch.utils.data._utils": (),
+    "torch.utils.data._utils.collate": ("backprop.data.collate",),
     "torch.utils.data.dataset": ("backprop.data.dataset",),
     "torch.utils.data.dataloader": ("backprop.data.loader",),
     "torch.utils.data.sampler": ("backprop.data.sampler", "backprop.data"),
