@@ -593,3 +593,16 @@ def test_layers_and_losses_name_their_node_as_torch(name):
         out = _LAYERS_AND_LOSSES[name](lib, x, lib.zeros(4, 3), lib.tensor([0, 1, 2, 0]))
         names.append(out.grad_fn.name())
     assert names[0] == names[1]
+
+
+def test_a_linear_layers_node_lists_its_inputs_as_torchs_addmm():
+    """torch's linear on a batch is addmm(bias, x, W^T): next_functions starts with the bias's AccumulateGrad."""
+    import torch
+
+    for lib in (bp, torch):
+        layer = lib.nn.Linear(3, 2)
+        x = lib.ones(4, 3, requires_grad=True)
+        node = layer(x.relu()).grad_fn
+        first, second, third = (edge[0] for edge in node.next_functions)
+        assert first.variable is layer.bias and second.name() == "ReluBackward0"
+        assert third.name() in ("TBackward0", "torch::autograd::AccumulateGrad")  # torch: W^T's node, then W

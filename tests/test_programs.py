@@ -32,11 +32,7 @@ DRIVER = PROGRAMS / "_driver.py"
 
 # Programs that stop under backprop because it still lacks a torch name, or that print differently from torch: each
 # xfail is strict, so the day a program passes, its test fails until its line here is removed.
-XFAIL = {
-    "neural_networks_tutorial": "next_functions of a Linear's node: torch's addmm records (bias, input, weight.t()) "
-                                "so the tutorial's chain reaches the bias's AccumulateGrad, backprop's one Linear "
-                                "node records (input, weight, bias) and reaches the ReLU before it",
-}
+XFAIL = {}  # none today
 
 
 def header(path):

@@ -117,6 +117,12 @@ class Linear(Function):
             y += bias
         return y
 
+    @property
+    def next_functions(self):
+        """As torch shows a linear layer's node: ``addmm(bias, x, W^T)`` lists the bias first."""
+        edges = Function.next_functions.fget(self)
+        return (edges[2], edges[0], edges[1]) if len(edges) == 3 and self.name() == "AddmmBackward0" else edges
+
     @staticmethod
     def decompose(x, weight, bias=None):
         y = matmul(x, weight.transpose(0, 1))
