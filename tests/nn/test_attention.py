@@ -121,15 +121,23 @@ def test_mha_dropout_in_training():
 
 
 def test_mha_errors():
-    with pytest.raises(ValueError, match=r"embed_dim \(8\) must be divisible by num_heads \(3\)"):
+    with pytest.raises(AssertionError, match="embed_dim must be divisible by num_heads"):
         nn.MultiheadAttention(8, 3)
+    with pytest.raises(AssertionError, match="embed_dim must be divisible by num_heads"):
+        torch.nn.MultiheadAttention(8, 3)
     layer = nn.MultiheadAttention(E, H)
     with pytest.raises(ValueError, match=r"embed_dim=8.*key.*\(5, 3, 6\)"):
         layer(bp.zeros(L, N, E), bp.zeros(S, N, 6), bp.zeros(S, N, 6))
-    with pytest.raises(ValueError, match=r"attn_mask of shape \(4, 5\) or \(6, 4, 5\), got \(5, 4\)"):
+    with pytest.raises(RuntimeError, match=r"2D attn_mask is \(5, 4\), but should be \(4, 5\)"):
         layer(bp.zeros(L, N, E), bp.zeros(S, N, E), bp.zeros(S, N, E), attn_mask=bp.zeros(S, L))
-    with pytest.raises(ValueError, match=r"key_padding_mask of shape \(3, 5\), got \(5, 3\)"):
+    with pytest.raises(RuntimeError, match=r"3D attn_mask is \(2, 4, 5\), but should be \(6, 4, 5\)"):
+        layer(bp.zeros(L, N, E), bp.zeros(S, N, E), bp.zeros(S, N, E), attn_mask=bp.zeros(2, L, S))
+    with pytest.raises(AssertionError, match=r"key_padding_mask of shape \(3, 5\), got \(5, 3\)"):
         layer(bp.zeros(L, N, E), bp.zeros(S, N, E), bp.zeros(S, N, E), key_padding_mask=bp.zeros(S, N))
+    with pytest.raises(RuntimeError, match="Need attn_mask if specifying the is_causal hint"):
+        layer(bp.zeros(L, N, E), bp.zeros(S, N, E), bp.zeros(S, N, E), is_causal=True)
+    with pytest.raises(TypeError, match="attn_mask of dtype bool or floating point, got backprop.int64"):
+        layer(bp.zeros(L, N, E), bp.zeros(S, N, E), bp.zeros(S, N, E), attn_mask=bp.zeros(L, S, dtype=bp.int64))
 
 
 def encoder(**kwargs):
@@ -181,7 +189,7 @@ def test_encoder_layer_callable_activation_and_bad_name():
     ours = nn.TransformerEncoderLayer(E, H, dim_feedforward=16, activation=nn.GELU()).eval()
     theirs = torch.nn.TransformerEncoderLayer(E, H, dim_feedforward=16, activation=torch.nn.GELU()).eval()
     compare_module(ours, theirs, [rng().standard_normal((L, N, E))], dtype="float64")
-    with pytest.raises(ValueError, match="activation should be 'relu' or 'gelu'"):
+    with pytest.raises(RuntimeError, match="activation should be relu/gelu, not swish"):
         nn.TransformerEncoderLayer(E, H, activation="swish")
 
 

@@ -1,9 +1,16 @@
 """``backprop.nn``: modules, layers, activations, losses, initialisation."""
 from backprop.nn import functional, init, utils
 from backprop.nn.activation import ELU, GELU, Arctan, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Step, Tanh
-from backprop.nn.attention import MultiheadAttention, TransformerEncoderLayer
-from backprop.nn.container import Identity, ModuleList, Sequential
-from backprop.nn.conv import Conv1d, Conv2d
+from backprop.nn.activation import (
+    CELU, GLU, SELU, Hardshrink, Hardsigmoid, Hardswish, Hardtanh, LogSigmoid, Mish, PReLU, ReLU6, RReLU, SiLU,
+    Softmax2d, Softmin, Softshrink, Softsign, Tanhshrink, Threshold,
+)
+from backprop.nn.attention import MultiheadAttention
+from backprop.nn.transformer import (
+    Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer,
+)
+from backprop.nn.container import Identity, ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
+from backprop.nn.conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from backprop.nn.dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
 from backprop.nn.embedding import Embedding
 from backprop.nn.flatten import Flatten, Unflatten
@@ -13,9 +20,15 @@ from backprop.nn.loss import (
     BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HingeEmbeddingLoss, KLDivLoss, L1Loss, MSELoss, MultiMarginLoss,
     NLLLoss,
 )
+from backprop.nn.loss import (
+    CosineEmbeddingLoss, CTCLoss, GaussianNLLLoss, HuberLoss, MarginRankingLoss, MultiLabelMarginLoss,
+    MultiLabelSoftMarginLoss, PoissonNLLLoss, SmoothL1Loss, SoftMarginLoss, TripletMarginLoss,
+    TripletMarginWithDistanceLoss,
+)
 from backprop.nn.maxout import Maxout
 from backprop.nn.module import Module
 from backprop.nn.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
-from backprop.nn.parameter import Parameter
+from backprop.nn.parameter import Buffer, Parameter
 from backprop.nn.pooling import AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
 from backprop.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+from backprop.nn.normalization import GroupNorm, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, LocalResponseNorm, RMSNorm
