@@ -17,7 +17,7 @@ import torch
 
 import backprop as bp
 
-TARGETS = {"Linear": 1.3, "Conv2d": 2.5, "LSTM": 2.5}
+TARGETS = {"Linear": 1.3, "Conv2d": 2.5, "ConvTranspose2d": 1.5, "LSTM": 2.5}
 
 
 def _copy(torch_module, bp_module):
@@ -30,6 +30,9 @@ def _workloads():
     yield "Conv2d 64x1->32 3x3 28x28", "Conv2d", lambda m: m.nn.Conv2d(1, 32, 3, padding=1), (64, 1, 28, 28), None
     yield "Conv2d 64x32->64 3x3 28x28", "Conv2d", lambda m: m.nn.Conv2d(32, 64, 3, padding=1), (64, 32, 28, 28), None
     yield "MaxPool2d 2x2 64x32x28x28", "MaxPool2d", lambda m: m.nn.MaxPool2d(2), (64, 32, 28, 28), None
+    yield "GroupNorm(8, 64) 32x64x28x28", "GroupNorm", lambda m: m.nn.GroupNorm(8, 64), (32, 64, 28, 28), None
+    yield ("ConvTranspose2d 64x128->64 4x4 s2 16->32", "ConvTranspose2d",  # DCGAN's generator
+           lambda m: m.nn.ConvTranspose2d(128, 64, 4, stride=2, padding=1), (64, 128, 16, 16), None)
     yield ("LSTM 64x28 steps 28->128", "LSTM", lambda m: m.nn.LSTM(28, 128, batch_first=True), (64, 28, 28),
            lambda out: out[0][:, -1])
     del rng

@@ -6,10 +6,12 @@ torch.nn.functional does.
 import warnings
 
 from backprop.ops import activation as _activation
-from backprop.ops.attention import scaled_dot_product_attention
-from backprop.ops.conv import conv1d, conv2d, locally_connected2d
+from backprop.ops import nn_activation as _nn_activation
+from backprop.ops.attention import multi_head_attention_forward, scaled_dot_product_attention
+from backprop.ops.conv import conv1d, conv2d, conv3d, locally_connected2d
+from backprop.ops.conv_transpose import conv_transpose1d, conv_transpose2d, conv_transpose3d
 from backprop.ops.dropout import channel_dropout as _channel_dropout, dropout
-from backprop.ops.elementwise import relu, sigmoid, tanh
+from backprop.ops.elementwise import sigmoid, tanh
 from backprop.ops.embedding import embedding, one_hot
 from backprop.ops.join import pad
 from backprop.ops.linalg import linear
@@ -17,8 +19,20 @@ from backprop.ops.loss import (
     binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, hinge_embedding_loss, kl_div, l1_loss,
     mse_loss, multi_margin_loss, nll_loss,
 )
+from backprop.ops.ctc import ctc_loss
+from backprop.ops.loss import (
+    cosine_embedding_loss, gaussian_nll_loss, huber_loss, margin_ranking_loss, multilabel_margin_loss,
+    multilabel_soft_margin_loss, poisson_nll_loss, smooth_l1_loss, soft_margin_loss, triplet_margin_loss,
+    triplet_margin_with_distance_loss,
+)
 from backprop.ops.nn_activation import arctan, elu, gelu, leaky_relu, softplus, step
+from backprop.ops.nn_activation import (
+    celu, celu_, elu_, glu, hardshrink, hardsigmoid, hardswish, hardtanh, hardtanh_, leaky_relu_, logsigmoid, mish,
+    prelu, relu, relu6, relu_, rrelu, rrelu_, selu, selu_, silu, softshrink, softsign, tanhshrink, threshold,
+    threshold_,
+)
 from backprop.ops.normalization import batch_norm, layer_norm
+from backprop.ops.normalization import group_norm, instance_norm, local_response_norm, normalize, rms_norm
 from backprop.ops.pooling import (
     adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d,
 )
@@ -46,6 +60,11 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     """log softmax(z)_i = z_i - log sum_j e^{z_j} along ``dim`` (``dtype=``: the input cast first)."""
     dim = _implicit_dim("log_softmax", dim, input)
     return _activation.log_softmax(input if dtype is None else input.to(dtype), dim)
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    """softmin(z) = softmax(-z) along ``dim`` (``dtype=``: the input cast first)."""
+    return _nn_activation.softmin(input, _implicit_dim("softmin", dim, input), dtype)
 
 
 def dropout1d(input, p=0.5, training=True, inplace=False):

@@ -7,6 +7,8 @@ sigma_B^2 are the batch's statistics and running averages are kept
 torch's state_dict keys); in evaluation mode the running averages are used,
 so one example's output does not depend on the rest of its batch.
 """
+import warnings
+
 from backprop import creation
 from backprop import dtypes
 from backprop.nn import init
@@ -153,3 +155,143 @@ class LayerNorm(Module):
     def extra_repr(self):
         return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
                 f"bias={self._has_bias}")
+
+
+# ---------------------------------------------------------------- GroupNorm, InstanceNorm, LocalResponseNorm, RMSNorm
+# Where each layer averages, for an (N, C, H, W) input: BatchNorm over (N, H, W) per channel; LayerNorm over
+# the trailing normalized_shape of each example; GroupNorm over (C / G channels, H, W) per example and group;
+# InstanceNorm over (H, W) per example and channel; RMSNorm like LayerNorm but divides by the root mean
+# square without centring. Only BatchNorm (and InstanceNorm with track_running_stats) differs in evaluation.
+__all__ += ["GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "LocalResponseNorm", "RMSNorm"]
+
+
+class GroupNorm(Module):
+    """Group norm (Wu & He 2018): the channels split into ``num_groups`` groups, each example standardised
+    over each group's channels and positions; y = gamma[c] x~ + beta[c] (per channel, 1 and 0 at first).
+    Independent of the batch: the same in training and evaluation.
+
+    >>> import backprop as bp
+    >>> GroupNorm(2, 4)(bp.randn(3, 4, 5, 5)).shape
+    backprop.Size([3, 4, 5, 5])
+    """
+
+    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None, *, bias=True):
+        super().__init__()
+        if num_channels % num_groups:
+            raise ValueError(f"GroupNorm: num_channels ({num_channels}) must be divisible by num_groups "
+                             f"({num_groups})")
+        self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
+        self._has_bias = bias and affine
+        for name, fill, wanted in (("weight", creation.ones, affine), ("bias", creation.zeros, self._has_bias)):
+            if wanted:
+                setattr(self, name, Parameter(fill(num_channels, dtype=dtype, device=device)))
+            else:
+                self.register_parameter(name, None)
+
+    reset_parameters = LayerNorm.reset_parameters  # gamma = 1, beta = 0
+
+    def forward(self, input):
+        return N.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, bias={self._has_bias}"
+
+
+class _InstanceNorm(_BatchNorm):
+    """Instance norm: each (example, channel) standardised over its positions. Parameters (affine=False by
+    default) and running statistics (track_running_stats=False by default) as batch norm's, same keys."""
+
+    _no_batch_dims = None  # the dims of an unbatched input (C, *spatial)
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False, track_running_stats=False, device=None,
+                 dtype=None, *, bias=True):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias)
+
+    def forward(self, input):
+        name, batched = type(self).__name__, self._no_batch_dims + 1
+        if input.ndim not in (self._no_batch_dims, batched):
+            raise ValueError(f"{name}: expected {self._no_batch_dims}D or {batched}D input, got {input.ndim}D input "
+                             f"of shape {tuple(input.shape)}")
+        channels = input.shape[input.ndim - self._no_batch_dims]
+        if channels != self.num_features:
+            message = (f"{name}(num_features={self.num_features}): expected {self.num_features} channels, got "
+                       f"input of shape {tuple(input.shape)}")
+            if self.affine:
+                raise ValueError(message)
+            warnings.warn(message + "; the running statistics and parameters are not used per channel",
+                          UserWarning, stacklevel=2)
+        unbatched = input.ndim == self._no_batch_dims
+        x = input.unsqueeze(0) if unbatched else input
+        y = N.instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                            self.training or not self.track_running_stats,
+                            self.momentum if self.momentum is not None else 0.0, self.eps)
+        return y.squeeze(0) if unbatched else y
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Instance norm of (N, C, L) or (C, L): each channel of each example standardised over L.
+
+    >>> import backprop as bp
+    >>> InstanceNorm1d(3)(bp.randn(2, 3, 5)).shape
+    backprop.Size([2, 3, 5])
+    """
+
+    _no_batch_dims = 2
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Instance norm of (N, C, H, W) or (C, H, W): each feature map standardised over its H x W positions
+    (style transfer's normalisation)."""
+
+    _no_batch_dims = 3
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Instance norm of (N, C, D, H, W) or (C, D, H, W)."""
+
+    _no_batch_dims = 4
+
+
+class LocalResponseNorm(Module):
+    """Local response norm (Krizhevsky et al. 2012) across neighbouring channels:
+    y[c] = x[c] / (k + alpha / size * sum of x^2 over the ``size`` channels around c)^beta."""
+
+    def __init__(self, size, alpha=1e-4, beta=0.75, k=1.0):
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, input):
+        return N.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self):
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
+class RMSNorm(Module):
+    """RMS norm (Zhang & Sennrich 2019) over the trailing ``normalized_shape`` dims:
+    y = x / sqrt(mean(x^2) + eps) * gamma; ``eps=None`` takes the input dtype's machine epsilon;
+    ``weight`` (gamma) starts at 1. No bias, no centring.
+
+    >>> import backprop as bp
+    >>> RMSNorm(4)(bp.randn(2, 4)).shape
+    backprop.Size([2, 4])
+    """
+
+    def __init__(self, normalized_shape, eps=None, elementwise_affine=True, device=None, dtype=None):
+        super().__init__()
+        shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(int(s) for s in normalized_shape)
+        self.normalized_shape, self.eps, self.elementwise_affine = shape, eps, elementwise_affine
+        if elementwise_affine:
+            self.weight = Parameter(creation.ones(*shape, dtype=dtype, device=device))
+        else:
+            self.register_parameter("weight", None)
+
+    def reset_parameters(self):
+        if self.weight is not None:
+            init.ones_(self.weight)
+
+    def forward(self, x):
+        return N.rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self):
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"

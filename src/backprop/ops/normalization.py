@@ -227,3 +227,146 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     tensors, flags = _affine(weight, bias)
     axes = tuple(range(input.ndim - k, input.ndim))
     return LayerNorm.apply(input, *tensors, axes=axes, eps=eps, **flags)
+
+
+# ---------------------------------------------------------------- group, instance, RMS and local response norms
+# The first two reuse the LayerNorm node: group norm standardises each example over (channels of its group x
+# positions), instance norm over the positions of each (example, channel); both are a layer norm of a
+# reshaped view, followed by a per-channel scale and shift. RMS norm and local response norm are compositions.
+__all__ += ["group_norm", "instance_norm", "rms_norm", "local_response_norm", "normalize"]
+
+
+def _standardise(x, axes, eps):
+    """(x - mu) / sqrt(sigma^2 + eps) over ``axes`` (biased variance), the LayerNorm node without affine."""
+    return LayerNorm.apply(x, axes=axes, eps=eps, has_weight=False, has_bias=False)
+
+
+def _channel_affine(y, weight, bias, op):
+    """gamma[c] y + beta[c] with the channel on axis 1."""
+    shape = _channel_shape(y.ndim)
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != (y.shape[1],):
+            raise RuntimeError(f"{op}(): expected {name} of shape ({y.shape[1]},) for an input of shape "
+                               f"{tuple(y.shape)}, got {tuple(t.shape)}")
+    if weight is not None:
+        y = y * weight.reshape(shape)
+    if bias is not None:
+        y = y + bias.reshape(shape)
+    return y
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """Group normalisation (Wu & He 2018) of an (N, C, *) input: the C channels are split into
+    ``num_groups`` groups of C / G consecutive channels, and each example is standardised over each group
+    (its channels and all their positions), then y = gamma[c] x~ + beta[c].
+
+    >>> import backprop as bp
+    >>> y = group_norm(bp.tensor([[[1.0], [3.0], [5.0], [9.0]]]), 2)
+    >>> [round(v, 3) for v in y.flatten().tolist()]
+    [-1.0, 1.0, -1.0, 1.0]
+    """
+    require_floating(input, "group_norm")
+    if input.ndim < 2:
+        raise RuntimeError(f"group_norm(): expected an input of at least 2 dimensions (N, C, *), got shape "
+                           f"{tuple(input.shape)}")
+    n, c = input.shape[0], input.shape[1]
+    if isinstance(num_groups, bool) or not isinstance(num_groups, int) or num_groups < 1 or c % num_groups:
+        raise RuntimeError(f"group_norm(): expected the number of channels ({c}) to be divisible by num_groups, "
+                           f"got input of shape {tuple(input.shape)} and num_groups={num_groups}")
+    grouped = input.reshape(n, num_groups, -1)
+    y = _standardise(grouped, (2,), eps).reshape(input.shape)
+    return _channel_affine(y, weight, bias, "group_norm")
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,
+                  momentum=0.1, eps=1e-5):
+    """Instance normalisation (Ulyanov et al. 2016) of an (N, C, *) input: each (example, channel) is
+    standardised over its own positions, then y = gamma[c] x~ + beta[c].
+
+    ``use_input_stats=False``: the running statistics are used instead (as batch norm in evaluation).
+    With running statistics and ``use_input_stats``, they are updated in place with the instances' mean
+    and unbiased variance averaged over the batch:
+    running <- (1 - momentum) running + momentum mean_n(statistic of instance n).
+    """
+    require_floating(input, "instance_norm")
+    if input.ndim < 2:
+        raise ValueError(f"instance_norm(): expected an input of at least 2 dimensions (N, C, *), got shape "
+                         f"{tuple(input.shape)}")
+    if not use_input_stats:
+        if running_mean is None or running_var is None:
+            raise ValueError("instance_norm(): expected running_mean and running_var when use_input_stats=False")
+        return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
+    axes = tuple(range(2, input.ndim))
+    m = 1
+    for size in input.shape[2:]:
+        m *= size
+    if m <= 1:
+        raise ValueError(f"instance_norm(): expected more than 1 spatial element when training, got input of "
+                         f"shape {tuple(input.shape)}")
+    if running_mean is not None and running_var is not None:
+        x = input._data
+        mean = x.mean(axis=axes)
+        var = x.var(axis=axes, ddof=1)
+        with autograd.no_grad():
+            for running, new in ((running_mean, mean), (running_var, var)):
+                old = running._data
+                running.copy_(((1 - momentum) * old + momentum * new.mean(axis=0)).astype(old.dtype, copy=False))
+    y = _standardise(input, axes, eps)
+    return _channel_affine(y, weight, bias, "instance_norm")
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """RMS normalisation (Zhang & Sennrich 2019) over the trailing ``normalized_shape`` dims:
+    y = x / sqrt(mean(x^2) + eps) * gamma; no centring, no shift. ``eps=None``: the dtype's machine epsilon.
+
+    >>> import backprop as bp
+    >>> [round(v, 4) for v in rms_norm(bp.tensor([[3.0, 4.0]]), (2,), eps=0.0).flatten().tolist()]
+    [0.8485, 1.1314]
+    """
+    require_floating(input, "rms_norm")
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(int(s) for s in normalized_shape)
+    k = len(shape)
+    if k == 0 or input.ndim < k or tuple(input.shape[input.ndim - k:]) != shape:
+        raise RuntimeError(f"rms_norm(): expected input of shape (*, {', '.join(map(str, shape))}) for "
+                           f"normalized_shape={shape}, got {tuple(input.shape)}")
+    if weight is not None and tuple(weight.shape) != shape:
+        raise RuntimeError(f"rms_norm(): expected weight of shape {shape}, got {tuple(weight.shape)}")
+    if eps is None:
+        eps = float(backend.numpy.finfo(input._data.dtype).eps)
+    axes = tuple(range(input.ndim - k, input.ndim))
+    y = input * ((input * input).mean(axes, keepdim=True) + eps).rsqrt()
+    return y if weight is None else y * weight
+
+
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
+    """Local response normalisation (Krizhevsky et al. 2012) across channels (axis 1) of (N, C, *):
+    y[c] = x[c] / (k + alpha / size * sum_{c' in window(c)} x[c']^2)^beta, the window being channels
+    c - size // 2 .. c + (size - 1) // 2 (missing channels count as zeros)."""
+    check_tensor(input, "local_response_norm")
+    if input.ndim < 3:
+        raise ValueError(f"local_response_norm(): expected 3D or higher dimensionality input (N, C, *), got "
+                         f"{input.ndim} dimensions")
+    if input.numel() == 0:
+        return input
+    from backprop.ops.join import Pad  # join imports nothing of normalisation; local to keep the top lean
+
+    channels = input.shape[1]
+    widths = ((0, 0), (size // 2, (size - 1) // 2)) + ((0, 0),) * (input.ndim - 2)
+    squares = Pad.apply(input * input, widths=widths, mode="constant", value=0.0)
+    window = squares[:, 0:channels]
+    for i in range(1, size):
+        window = window + squares[:, i:i + channels]
+    return input / (window * (alpha / size) + k) ** beta
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+    """x / max(||x||_p, eps) along ``dim`` (each slice scaled to unit p-norm).
+
+    >>> import backprop as bp
+    >>> [round(v, 4) for v in normalize(bp.tensor([[3.0, 4.0]])).flatten().tolist()]
+    [0.6, 0.8]
+    """
+    require_floating(input, "normalize")
+    if out is not None:
+        raise NotImplementedError("normalize(): out= is not supported")
+    return input / input.norm(p, dim, keepdim=True).clamp(min=eps).expand_as(input)
