@@ -14,6 +14,9 @@ from backprop.nn.conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTransp
 from backprop.nn.dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
 from backprop.nn.embedding import Embedding
 from backprop.nn.flatten import Flatten, Unflatten
+from backprop.nn.fold import Fold, Unfold
+from backprop.nn.pixelshuffle import PixelShuffle, PixelUnshuffle
+from backprop.nn.upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 from backprop.nn.linear import Linear
 from backprop.nn.local import LocallyConnected2d
 from backprop.nn.loss import (
@@ -32,3 +35,4 @@ from backprop.nn.parameter import Buffer, Parameter
 from backprop.nn.pooling import AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
 from backprop.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from backprop.nn.normalization import GroupNorm, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, LocalResponseNorm, RMSNorm
+from backprop.nn.pooling import AdaptiveMaxPool1d, AdaptiveMaxPool2d, LPPool1d, LPPool2d, MaxUnpool1d, MaxUnpool2d

@@ -13,6 +13,7 @@ from backprop.ops.conv_transpose import conv_transpose1d, conv_transpose2d, conv
 from backprop.ops.dropout import channel_dropout as _channel_dropout, dropout
 from backprop.ops.elementwise import sigmoid, tanh
 from backprop.ops.embedding import embedding, one_hot
+from backprop.ops.fold import fold, pixel_shuffle, pixel_unshuffle, unfold
 from backprop.ops.join import pad
 from backprop.ops.linalg import linear
 from backprop.ops.loss import (
@@ -34,9 +35,14 @@ from backprop.ops.nn_activation import (
 from backprop.ops.normalization import batch_norm, layer_norm
 from backprop.ops.normalization import group_norm, instance_norm, local_response_norm, normalize, rms_norm
 from backprop.ops.pooling import (
+    adaptive_max_pool1d, adaptive_max_pool2d, lp_pool1d, lp_pool2d, max_pool1d_with_indices, max_pool2d_with_indices,
+    max_unpool1d, max_unpool2d,
+)
+from backprop.ops.pooling import (
     adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d,
 )
 from backprop.ops.recurrent import gru_sequence, lstm_sequence, rnn_relu_sequence, rnn_tanh_sequence
+from backprop.ops.upsample import interpolate, upsample, upsample_bilinear, upsample_nearest
 
 
 def _implicit_dim(name, dim, input):

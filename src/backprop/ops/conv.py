@@ -38,7 +38,7 @@ from backprop.ops.join import Pad, stack
 from backprop.ops.linalg import matmul
 from backprop.ops.util import check_tensor, ntuple
 
-__all__ = ["conv1d", "conv2d", "locally_connected2d"]
+__all__ = ["conv1d", "conv2d", "conv3d", "locally_connected2d"]
 
 
 # ------------------------------------------------------------------ arguments
@@ -175,6 +175,19 @@ def _correlate(xp, xpad, w_mat, kernel, stride, dilation, out, bias=None, keep_c
     return y, parts, kept
 
 
+def _finish(xp, needs, grad, weight, grad_x, grad_w, batched):
+    """The gradients a (transposed) convolution returns: grad_x unbatched again, grad_w in the weight's shape,
+    grad_b = the sum of grad (N, O, *out) over batch and positions."""
+    grad_b = None
+    if needs[0] and not batched:
+        grad_x = grad_x[0]
+    if needs[1]:  # (an empty batch has no chunk: its gradient is zero)
+        grad_w = xp.zeros_like(weight) if grad_w is None else grad_w.reshape(weight.shape)
+    if len(needs) > 2 and needs[2]:
+        grad_b = grad.sum(axis=(0,) + tuple(range(2, grad.ndim)))
+    return grad_x, grad_w, grad_b
+
+
 class ConvNd(Function):
     """y[n, o, p] = b[o] + sum_{c in group(o), k} W[o, c, k] x_pad[n, c, p s + k d]
     for 1, 2 or 3 spatial dims, as Y = W_mat X_col (im2col); backward as in the
@@ -204,7 +217,7 @@ class ConvNd(Function):
             grad = grad[None]
         n, o = grad.shape[:2]
         w_mat = weight.reshape(g, o // g, -1)
-        grad_w = grad_b = None
+        grad_w = None
         grad_x = xp.empty((n, padded_shape[1]) + tuple(size), dtype=grad.dtype) if needs[0] else None
         for part, cols in zip(self.parts, self.cols):
             grad_mat = xp.ascontiguousarray(grad[part].swapaxes(0, 1)).reshape(g, o // g, -1)  # (g, O/g, n_part*L)
@@ -220,13 +233,7 @@ class ConvNd(Function):
                 dx = _col2im(xp, dcols, (dcols.shape[1 + len(kernel)],) + padded_shape[1:], kernel, stride,
                              dilation, out)  # (C, n_part, *S_pad)
                 grad_x[part] = _crop(dx, pairs, size).swapaxes(0, 1)
-        if needs[0] and not batched:
-            grad_x = grad_x[0]
-        if needs[1]:  # (an empty batch has no chunk: its gradient is zero)
-            grad_w = xp.zeros_like(weight) if grad_w is None else grad_w.reshape(weight.shape)
-        if len(needs) > 2 and needs[2]:
-            grad_b = grad.sum(axis=(0,) + tuple(range(2, grad.ndim)))
-        return grad_x, grad_w, grad_b
+        return _finish(xp, needs, grad, weight, grad_x, grad_w, batched)
 
     @staticmethod
     def decompose(x, weight, bias=None, *, stride, pairs, dilation, groups, batched):
@@ -252,18 +259,22 @@ def _columns(x, kernel, stride, dilation, pairs, out):
     return stack([x[index] for _, index in taps], 2)
 
 
-def _conv(input, weight, bias, stride, padding, dilation, groups, dims, op):
+def _check_ranks(input, weight, groups, dims, op, weight_layout, error=ValueError):
+    """Checks shared by convolutions and transposed ones; True for a batched input."""
     check_tensor(input, op)
     check_tensor(weight, op)
     if weight.ndim != dims + 2:
-        raise ValueError(f"{op}: expected a weight of {dims + 2} dims (out_channels, in_channels/groups, *kernel), "
-                         f"got shape {tuple(weight.shape)}")
+        raise error(f"{op}: expected a weight of {dims + 2} dims {weight_layout}, got shape {tuple(weight.shape)}")
     if input.ndim not in (dims + 1, dims + 2):
-        raise ValueError(f"{op}: expected input of {dims + 2} dims (N, C, *spatial) or {dims + 1} (C, *spatial), "
-                         f"got shape {tuple(input.shape)}")
+        raise error(f"{op}: expected input of {dims + 2} dims (N, C, *spatial) or {dims + 1} (C, *spatial), "
+                    f"got shape {tuple(input.shape)}")
     if not isinstance(groups, int) or groups < 1:
-        raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
-    batched = input.ndim == dims + 2
+        raise error(f"{op}: groups must be a positive int, got {groups!r}")
+    return input.ndim == dims + 2
+
+
+def _conv(input, weight, bias, stride, padding, dilation, groups, dims, op):
+    batched = _check_ranks(input, weight, groups, dims, op, "(out_channels, in_channels/groups, *kernel)")
     channels = input.shape[1 if batched else 0]
     if weight.shape[0] % groups:
         raise ValueError(f"{op}: out_channels ({weight.shape[0]}) must be divisible by groups ({groups})")
@@ -323,6 +334,18 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     [[[[10.0, 18.0], [42.0, 50.0]]]]
     """
     return _conv(input, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """3-D convolution (cross-correlation) of input (N, C, D, H, W) or (C, D, H, W) with weight
+    (O, C/groups, kD, kH, kW), as torch.nn.functional.conv3d (volumes, video clips):
+    y[n, o, t, i, j] = b[o] + sum_{c, a, b, e} W[o, c, a, b, e] x_pad[n, c, t s_d + a d_d, i s_h + b d_h, j s_w + e d_w].
+
+    >>> import backprop as bp
+    >>> conv3d(bp.ones(1, 1, 3, 3, 3), bp.ones(1, 1, 2, 2, 2)).shape
+    backprop.Size([1, 1, 2, 2, 2])
+    """
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 3, "conv3d")
 
 
 # ------------------------------------------------------- locally connected

@@ -1,0 +1,243 @@
+"""Resizing images and signals: interpolate (nearest, linear, bilinear, bicubic, trilinear, area).
+
+Every mode is separable: the output is the input resampled along one
+spatial axis after the other, and along one axis each output position j is
+a fixed weighted sum of a few input positions,
+
+    y[..., j, ...] = sum_t w[j, t] x[..., i[j, t], ...],
+
+a linear map y = M x along that axis with M (out, in) sparse. The taps
+i[j, t] and weights w[j, t] follow torch's coordinate conventions:
+
+- nearest:          i = min(floor(j * scale), in - 1), scale = 1 / scale_factor or in / out
+                    (computed in float32, as torch does);
+- nearest-exact:    i = min(floor((j + 0.5) * scale), in - 1);
+- linear family:    source position u = scale (j + 1/2) - 1/2 clamped at 0 (half-pixel centres), or
+                    u = j (in - 1) / (out - 1) with align_corners=True; taps floor(u) and floor(u) + 1
+                    (clamped to the last input) weighted 1 - (u - floor u) and u - floor u;
+- bicubic:          the same u without the clamp, taps floor(u) - 1 ... floor(u) + 2 clamped to the
+                    border, Keys' cubic convolution weights with A = -0.75.
+
+Forward gathers the taps (one take per tap); backward applies M^T along the
+axis (a matrix product with the small dense matrix M). The map is linear in
+x, so its second derivative is zero, and ``decompose`` (the same product
+with M, as a recorded op) gives create_graph its graph.
+"""
+import math
+import warnings
+
+from backprop import backend
+from backprop.autograd import Function
+from backprop.ops.util import check_tensor
+from backprop.tensor import Tensor
+
+__all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
+
+_DIMS = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
+_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear", "area")
+_CUBIC_A = -0.75
+
+
+def _nearest_taps(np, size, out, scale, exact):
+    """(out, 1) indices of nearest: floor(j * scale) in float32 as torch (half-pixel with ``exact``)."""
+    if out == size:
+        return np.arange(out)[:, None], None
+    if out == 2 * size and not exact:
+        return (np.arange(out) // 2)[:, None], None
+    scale = np.float32(1.0 / scale) if scale else np.float32(size) / np.float32(out)
+    j = np.arange(out, dtype=np.float32) + (np.float32(0.5) if exact else np.float32(0.0))
+    index = np.floor(j * scale).astype(np.int64)
+    return np.minimum(index, size - 1)[:, None], None
+
+
+def _source(np, size, out, scale, align_corners, clamp):
+    """Source coordinate u of every output position j (float64)."""
+    j = np.arange(out, dtype=np.float64)
+    if align_corners:
+        return j * ((size - 1) / (out - 1) if out > 1 else 0.0)
+    ratio = 1.0 / scale if scale else size / out
+    u = ratio * (j + 0.5) - 0.5
+    return np.maximum(u, 0.0) if clamp else u
+
+
+def _linear_taps(np, size, out, scale, align_corners):
+    u = _source(np, size, out, scale, align_corners, clamp=True)
+    lo = np.minimum(np.floor(u).astype(np.int64), size - 1)
+    hi = np.minimum(lo + 1, size - 1)
+    frac = u - lo
+    return np.stack([lo, hi], 1), np.stack([1.0 - frac, frac], 1)
+
+
+def _cubic_weights(np, t):
+    """Keys' cubic convolution weights of the taps at distances 1 + t, t, 1 - t, 2 - t (A = -0.75)."""
+    a = _CUBIC_A
+
+    def near(x):  # |x| <= 1
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+
+    def far(x):  # 1 < |x| < 2
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+
+    return np.stack([far(t + 1), near(t), near(1 - t), far(2 - t)], 1)
+
+
+def _cubic_taps(np, size, out, scale, align_corners):
+    u = _source(np, size, out, scale, align_corners, clamp=False)
+    base = np.floor(u)
+    index = np.clip(base.astype(np.int64)[:, None] + np.arange(-1, 3), 0, size - 1)
+    return index, _cubic_weights(np, u - base)
+
+
+def _area_taps(np, size, out):
+    """Adaptive average pooling's bins [floor(j in / out), ceil((j + 1) in / out)), equal weights."""
+    starts = [(j * size) // out for j in range(out)]
+    ends = [-((-(j + 1) * size) // out) for j in range(out)]
+    width = max(e - s for s, e in zip(starts, ends))
+    index = np.array([[min(s + t, e - 1) for t in range(width)] for s, e in zip(starts, ends)], dtype=np.int64)
+    weights = np.array([[1.0 / (e - s) if s + t < e else 0.0 for t in range(width)] for s, e in zip(starts, ends)])
+    return index, weights
+
+
+def _taps(mode, size, out, scale, align_corners):
+    np = backend.numpy  # index tables, a few numbers per output position (not the data)
+    if mode in ("nearest", "nearest-exact"):
+        return _nearest_taps(np, size, out, scale, mode == "nearest-exact")
+    if mode == "bicubic":
+        return _cubic_taps(np, size, out, scale, align_corners)
+    if mode == "area":
+        return _area_taps(np, size, out)
+    return _linear_taps(np, size, out, scale, align_corners)
+
+
+def _matrix(xp, index, weights, size, dtype):
+    """The dense (out, in) matrix M of one axis's map: M[j, i[j, t]] += w[j, t]."""
+    out, taps = index.shape
+    m = xp.zeros((out, size), dtype=dtype)
+    rows = xp.arange(out)
+    for t in range(taps):
+        m[rows, index[:, t]] += 1.0 if weights is None else weights[:, t]
+    return m
+
+
+class Resample(Function):
+    """y[..., j, ...] = sum_t w[j, t] x[..., i[j, t], ...] along ``axis`` (y = M x there);
+    dL/dx = M^T dL/dy along the axis. ``weights`` None: one tap of weight 1 (nearest)."""
+
+    def forward(self, x, *, axis, index, weights, size):
+        xp = backend.array_module(x)
+        self.axis, self.index, self.weights, self.size = axis, index, weights, size
+        device = backend.device_of(x)
+        index = backend.to_device(index, device)
+        shape = [1] * x.ndim
+        shape[axis] = index.shape[0]
+        y = None
+        for t in range(index.shape[1]):
+            part = xp.take(x, index[:, t], axis=axis)
+            if weights is not None:
+                part *= backend.to_device(weights[:, t].astype(x.dtype), device).reshape(shape)
+            y = part if y is None else y.__iadd__(part)
+        return y
+
+    def backward(self, grad):
+        xp = backend.array_module(grad)
+        axis, index, weights, size = self.axis, self.index, self.weights, self.size
+        device = backend.device_of(grad)
+        m = _matrix(xp, backend.to_device(index, device),
+                    None if weights is None else backend.to_device(weights.astype(grad.dtype), device),
+                    size, grad.dtype)
+        return xp.moveaxis(xp.moveaxis(grad, axis, -1) @ m, -1, axis)
+
+    @staticmethod
+    def decompose(x, *, axis, index, weights, size):
+        """y = M x along ``axis``: a product with the constant matrix M (recorded)."""
+        xp = backend.array_module(x._data)
+        m = _matrix(xp, backend.to_device(index, x.device),
+                    None if weights is None else backend.to_device(weights.astype(x._data.dtype), x.device),
+                    size, x._data.dtype)
+        return (x.movedim(axis, -1) @ Tensor._make(m.T.copy())).movedim(-1, axis)
+
+
+def _per_dim(value, dims, what):
+    if isinstance(value, (tuple, list)):
+        if len(value) != dims:
+            raise ValueError(f"interpolate: {what} must have {dims} elements for an input with {dims} spatial "
+                             f"dims, got {tuple(value)}")
+        return tuple(value)
+    return (value,) * dims
+
+
+def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                recompute_scale_factor=None, antialias=False):
+    """Resize input (N, C, *spatial) with 1 to 3 spatial dims to ``size`` or by ``scale_factor``, as
+    torch.nn.functional.interpolate (modes nearest, nearest-exact, linear (3-d input), bilinear and
+    bicubic (4-d), trilinear (5-d), area; taps and weights in the module docstring).
+
+    The output size is ``size``, or floor(in * scale_factor); the resampling then uses
+    1 / scale_factor as its scale unless ``recompute_scale_factor=True`` (then in / out).
+
+    >>> import backprop as bp
+    >>> interpolate(bp.tensor([[[1.0, 2.0]]]), scale_factor=2).tolist()
+    [[[1.0, 1.0, 2.0, 2.0]]]
+    >>> interpolate(bp.tensor([[[1.0, 2.0]]]), size=3, mode="linear", align_corners=True).tolist()
+    [[[1.0, 1.5, 2.0]]]
+    """
+    op = "interpolate"
+    check_tensor(input, op)
+    if mode not in _MODES:
+        raise NotImplementedError(f"interpolate: mode must be one of {', '.join(_MODES)}, got {mode!r}")
+    dims = input.ndim - 2
+    if dims not in (1, 2, 3):
+        raise ValueError(f"interpolate: expected input of 3, 4 or 5 dims (N, C, *spatial), got shape "
+                         f"{tuple(input.shape)}")
+    if mode in _DIMS and _DIMS[mode] != dims:
+        raise NotImplementedError(f"Got {input.ndim}D input, but {mode} mode needs {_DIMS[mode] + 2}D input")
+    if align_corners is not None and mode not in _DIMS:
+        raise ValueError("align_corners option can only be set with the interpolating modes: "
+                         "linear | bilinear | bicubic | trilinear")
+    if antialias:
+        raise NotImplementedError("interpolate: antialias=True is not supported by backprop")
+    if (size is None) == (scale_factor is None):
+        raise ValueError("only one of size or scale_factor should be defined" if size is not None
+                         else "either size or scale_factor should be defined")
+    spatial = tuple(input.shape[2:])
+    if size is not None:
+        if isinstance(size, (tuple, list)) and len(size) != dims:
+            raise ValueError(f"Input and output must have the same number of spatial dimensions, but got input "
+                             f"with spatial dimensions of {list(spatial)} and output size of {list(size)}.")
+        out = tuple(int(s) for s in _per_dim(size, dims, "size"))
+        scales = (None,) * dims
+    else:
+        factors = tuple(float(f) for f in _per_dim(scale_factor, dims, "scale_factor"))
+        out = tuple(math.floor(n * f) for n, f in zip(spatial, factors))
+        scales = (None,) * dims if recompute_scale_factor or mode == "area" else factors
+    if any(o < 1 for o in out):
+        raise ValueError(f"interpolate: the output size {out} of input {tuple(input.shape)} must be positive")
+    corners = bool(align_corners)
+    y = input
+    for axis, (n, o, scale) in enumerate(zip(spatial, out, scales), start=2):
+        if o == n and scale in (None, 1.0) and mode != "bicubic":
+            continue  # the identity along this axis
+        index, weights = _taps(mode, n, o, scale, corners)
+        y = Resample.apply(y, axis=axis, index=index, weights=weights, size=n)
+    return y if y is not input else input.clone()
+
+
+def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    """Deprecated alias of ``interpolate`` (torch warns, and so does this)."""
+    warnings.warn("nn.functional.upsample is deprecated. Use nn.functional.interpolate instead.", UserWarning,
+                  stacklevel=2)
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input, size=None, scale_factor=None):
+    """Deprecated: interpolate(input, size, scale_factor, mode="nearest")."""
+    warnings.warn("nn.functional.upsample_nearest is deprecated. Use nn.functional.interpolate instead.",
+                  UserWarning, stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input, size=None, scale_factor=None):
+    """Deprecated: interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)."""
+    warnings.warn("nn.functional.upsample_bilinear is deprecated. Use nn.functional.interpolate instead.",
+                  UserWarning, stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
