@@ -22,13 +22,16 @@ fast path: ``__call__`` is ``forward`` after one flag (``_has_hooks``, set by th
 ``register_*`` methods) is checked.
 """
 import collections
+import collections.abc
+import functools
+import typing
 import warnings
 
 from backprop import autograd
 from backprop import backend
 from backprop import dtypes
-from backprop.hooks import RemovableHandle
-from backprop.nn.parameter import Parameter
+from backprop.hooks import RemovableHandle, register
+from backprop.nn.parameter import Buffer, Parameter
 from backprop.tensor import Tensor
 
 class _IncompatibleKeys(collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
@@ -63,7 +66,7 @@ class Module:
         object.__setattr__(self, "training", True)
         object.__setattr__(self, "_parameters", {})
         object.__setattr__(self, "_buffers", {})
-        object.__setattr__(self, "_non_persistent", set())
+        object.__setattr__(self, "_non_persistent_buffers_set", set())
         object.__setattr__(self, "_modules", {})
         object.__setattr__(self, "_forward_hooks", collections.OrderedDict())
         object.__setattr__(self, "_forward_hooks_with_kwargs", {})
@@ -72,6 +75,10 @@ class Module:
         object.__setattr__(self, "_forward_pre_hooks_with_kwargs", {})
         object.__setattr__(self, "_backward_pre_hooks", collections.OrderedDict())
         object.__setattr__(self, "_backward_hooks", collections.OrderedDict())
+        object.__setattr__(self, "_state_dict_hooks", collections.OrderedDict())
+        object.__setattr__(self, "_state_dict_pre_hooks", collections.OrderedDict())
+        object.__setattr__(self, "_load_state_dict_pre_hooks", collections.OrderedDict())
+        object.__setattr__(self, "_load_state_dict_post_hooks", collections.OrderedDict())
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} has no forward()")
@@ -237,24 +244,52 @@ class Module:
 
     # ------------------------------------------------------------ registering
     def __setattr__(self, name, value):
-        if "_parameters" not in self.__dict__:
-            raise AttributeError(f"call super().__init__() in {type(self).__name__}.__init__ before assigning {name!r}")
-        for registry in (self._parameters, self._modules, self._buffers):
-            if name in registry and not (registry is self._buffers and (value is None or isinstance(value, Tensor))
-                                         and not isinstance(value, Parameter)):
-                del registry[name]
+        """Register Parameters, Modules and buffers by the value assigned, as torch: a Parameter goes to
+        ``_parameters``, a Module to ``_modules``, a Tensor assigned to a buffer's name (or a ``Buffer``) to
+        ``_buffers``; a name already registered accepts only its kind (or None)."""
+        params = self.__dict__.get("_parameters")
         if isinstance(value, Parameter):
-            self.__dict__.pop(name, None)
-            self._parameters[name] = value
-        elif isinstance(value, Module):
-            self.__dict__.pop(name, None)
-            self._modules[name] = value
-        elif name in self._buffers:
-            self._buffers[name] = value
-        elif name in self._parameters and value is None:
-            self._parameters[name] = None
+            if params is None:
+                raise AttributeError(f"cannot assign parameters before Module.__init__() call "
+                                     f"(call super().__init__() first in {type(self).__name__}.__init__)")
+            self._forget(name, self.__dict__, self._buffers, self._modules)
+            self.register_parameter(name, value)
+        elif params is not None and name in params:
+            if value is not None:
+                raise TypeError(f"cannot assign '{_typename(value)}' as parameter '{name}' "
+                                "(torch.nn.Parameter or None expected)")
+            self.register_parameter(name, value)
         else:
-            object.__setattr__(self, name, value)
+            modules = self.__dict__.get("_modules")
+            buffers = self.__dict__.get("_buffers")
+            if isinstance(value, Module):
+                if modules is None:
+                    raise AttributeError(f"cannot assign module before Module.__init__() call "
+                                     f"(call super().__init__() first in {type(self).__name__}.__init__)")
+                self._forget(name, self.__dict__, self._parameters, self._buffers)
+                modules[name] = value
+            elif modules is not None and name in modules:
+                if value is not None:
+                    raise TypeError(f"cannot assign '{_typename(value)}' as child module '{name}' "
+                                    "(torch.nn.Module or None expected)")
+                modules[name] = value
+            elif isinstance(value, Buffer) or (buffers is not None and name in buffers):
+                if value is not None and not isinstance(value, Tensor):
+                    raise TypeError(f"cannot assign '{_typename(value)}' as buffer '{name}' "
+                                    "(torch.nn.Buffer, torch.Tensor or None expected)")
+                if isinstance(value, Buffer):
+                    persistent = value.persistent
+                else:
+                    persistent = name not in self._non_persistent_buffers_set
+                self.__dict__.pop(name, None)
+                self.register_buffer(name, value, persistent)
+            else:
+                object.__setattr__(self, name, value)
+
+    def _forget(self, name, *registries):
+        for registry in registries:
+            registry.pop(name, None)
+        self._non_persistent_buffers_set.discard(name)
 
     def __getattr__(self, name):  # only called when normal lookup fails
         for registry in ("_parameters", "_buffers", "_modules"):
@@ -264,48 +299,135 @@ class Module:
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __delattr__(self, name):
-        for registry in (self._parameters, self._buffers, self._modules):
-            if name in registry:
-                del registry[name]
-                return
-        object.__delattr__(self, name)
+        if name in self._parameters:
+            del self._parameters[name]
+        elif name in self._buffers:
+            del self._buffers[name]
+            self._non_persistent_buffers_set.discard(name)
+        elif name in self._modules:
+            del self._modules[name]
+        else:
+            object.__delattr__(self, name)
+
+    def _check_name(self, kind, name, registry):
+        """torch's checks of a new parameter's, buffer's or module's name (KeyError, TypeError)."""
+        if not isinstance(name, str):
+            raise TypeError(f"{kind} name should be a string. Got {_typename(name)}")
+        if "." in name:
+            raise KeyError(f"{kind} name can't contain \".\"" + (f", got: {name}" if kind == "module" else ""))
+        if name == "":
+            raise KeyError(f"{kind} name can't be empty string \"\"")
+        if hasattr(self, name) and name not in registry:
+            raise KeyError(f"attribute '{name}' already exists")
 
     def register_parameter(self, name, param):
+        """Add ``param`` (a Parameter, or None: then it is left out of ``parameters()`` and ``state_dict()``)
+        under ``name``, reachable as an attribute."""
+        if "_parameters" not in self.__dict__:
+            raise AttributeError("cannot assign parameter before Module.__init__() call")
+        self._check_name("parameter", name, self._parameters)
         if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"register_parameter expects a Parameter or None for {name!r}, got {type(param).__name__}")
+            raise TypeError(f"cannot assign '{_typename(param)}' object to parameter '{name}' "
+                            "(torch.nn.Parameter or None required)")
+        if param is not None and param.grad_fn is not None:
+            raise ValueError(f"Cannot assign non-leaf Tensor to parameter '{name}'. Model parameters must be "
+                             f"created explicitly. To express '{name}' as a function of another Tensor, compute "
+                             "the value in the forward() method.")
         self._parameters[name] = param
 
     def register_buffer(self, name, tensor, persistent=True):
-        """A tensor that belongs to the module's state but is not learned (e.g. running_mean)."""
+        """A tensor that belongs to the module's state but is not learned (e.g. running_mean); a
+        ``persistent=False`` one is left out of ``state_dict()``."""
+        if "_buffers" not in self.__dict__:
+            raise AttributeError("cannot assign buffer before Module.__init__() call")
+        self._check_name("buffer", name, self._buffers)
         if tensor is not None and not isinstance(tensor, Tensor):
-            raise TypeError(f"register_buffer expects a Tensor or None for {name!r}, got {type(tensor).__name__}")
-        self.__dict__.pop(name, None)
+            raise TypeError(f"cannot assign '{_typename(tensor)}' object to buffer '{name}' "
+                            "(torch Tensor or None required)")
         self._buffers[name] = tensor
         if persistent:
-            self._non_persistent.discard(name)
+            self._non_persistent_buffers_set.discard(name)
         else:
-            self._non_persistent.add(name)
+            self._non_persistent_buffers_set.add(name)
 
     def add_module(self, name, module):
+        """Add the child ``module`` (or None) under ``name``, reachable as an attribute."""
         if module is not None and not isinstance(module, Module):
-            raise TypeError(f"add_module expects a Module for {name!r}, got {type(module).__name__}")
+            raise TypeError(f"{_typename(module)} is not a Module subclass")
+        self._check_name("module", name, self._modules)
         self._modules[name] = module
 
-    register_module = add_module
+    def register_module(self, name, module):
+        """Alias for ``add_module``."""
+        self.add_module(name, module)
+
+    def _get_name(self):
+        return type(self).__name__
+
+    def get_submodule(self, target):
+        """The sub-module at the dotted path ``target`` ("" is self); AttributeError naming the first step
+        that is missing or not a Module."""
+        if target == "":
+            return self
+        module = self
+        for item in target.split("."):
+            if not hasattr(module, item):
+                raise AttributeError(f"{module._get_name()} has no attribute `{item}`")
+            module = getattr(module, item)
+            if not isinstance(module, Module):
+                raise AttributeError(f"`{item}` is not an nn.Module")
+        return module
+
+    def set_submodule(self, target, module, strict=False):
+        """Put ``module`` at the dotted path ``target``, whose parent must exist; with ``strict=True`` only
+        an existing sub-module may be replaced."""
+        if target == "":
+            raise ValueError("Cannot set the submodule without a target name!")
+        if not isinstance(module, Module):
+            raise ValueError(f"`module` is not an nn.Module, found {type(module)}")
+        parent_path, _, name = target.rpartition(".")
+        parent = self.get_submodule(parent_path)
+        if strict and not hasattr(parent, name):
+            raise AttributeError(f"{parent._get_name()} has no attribute `{name}`")
+        if hasattr(parent, name) and not isinstance(getattr(parent, name), Module):
+            raise AttributeError(f"`{name}` is not an nn.Module")
+        setattr(parent, name, module)
+
+    def get_parameter(self, target):
+        """The Parameter at the dotted path ``target`` ("layer.0.weight")."""
+        module_path, _, name = target.rpartition(".")
+        module = self.get_submodule(module_path)
+        if not hasattr(module, name):
+            raise AttributeError(f"{module._get_name()} has no attribute `{name}`")
+        param = getattr(module, name)
+        if not isinstance(param, Parameter):
+            raise AttributeError(f"`{name}` is not an nn.Parameter")
+        return param
+
+    def get_buffer(self, target):
+        """The buffer at the dotted path ``target`` ("bn.running_mean")."""
+        module_path, _, name = target.rpartition(".")
+        module = self.get_submodule(module_path)
+        if not hasattr(module, name):
+            raise AttributeError(f"{module._get_name()} has no attribute `{name}`")
+        if name not in module._buffers:
+            raise AttributeError(f"`{name}` is not a buffer")
+        return getattr(module, name)
 
     # -------------------------------------------------------------- iterating
-    def named_modules(self, prefix="", memo=None):
-        """(dotted name, module) for this module and every descendant, depth first, each once."""
-        memo = set() if memo is None else memo
-        stack = [(prefix, self)]
-        while stack:
-            name, module = stack.pop()
-            if module is None or id(module) in memo:
-                continue
-            memo.add(id(module))
-            yield name, module
-            children = [(f"{name}.{child}" if name else child, m) for child, m in module._modules.items()]
-            stack.extend(reversed(children))
+    def named_modules(self, memo=None, prefix="", remove_duplicate=True):
+        """(dotted name, module) for this module and every descendant, depth first; a module reached twice
+        is given once unless ``remove_duplicate=False``."""
+        if memo is None:
+            memo = set()
+        if remove_duplicate:
+            if self in memo:
+                return
+            memo.add(self)
+        yield prefix, self
+        for name, module in self._modules.items():
+            if module is not None:
+                yield from module.named_modules(memo, f"{prefix}.{name}" if prefix else name, remove_duplicate)
 
     def modules(self):
         for _, module in self.named_modules():
@@ -314,85 +436,240 @@ class Module:
     def named_children(self):
         seen = set()
         for name, module in self._modules.items():
-            if module is not None and id(module) not in seen:
-                seen.add(id(module))
+            if module is not None and module not in seen:
+                seen.add(module)
                 yield name, module
 
     def children(self):
         for _, module in self.named_children():
             yield module
 
-    def _named_members(self, registry, prefix, recurse):
+    def _named_members(self, registry, prefix, recurse, remove_duplicate=True):
         seen = set()
-        modules = self.named_modules(prefix) if recurse else [(prefix, self)]
+        modules = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse else [(prefix, self)]
         for module_name, module in modules:
             for name, value in getattr(module, registry).items():
                 if value is None or id(value) in seen:
                     continue
-                seen.add(id(value))
+                if remove_duplicate:
+                    seen.add(id(value))
                 yield (f"{module_name}.{name}" if module_name else name), value
 
-    def named_parameters(self, prefix="", recurse=True):
-        """(dotted name, Parameter) pairs, each parameter once, in registration order."""
-        return self._named_members("_parameters", prefix, recurse)
+    def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
+        """(dotted name, Parameter) pairs in registration order; a shared parameter once unless
+        ``remove_duplicate=False``; ``recurse=False``: this module's own only."""
+        return self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse=True):
         for _, param in self.named_parameters(recurse=recurse):
             yield param
 
-    def named_buffers(self, prefix="", recurse=True):
-        return self._named_members("_buffers", prefix, recurse)
+    def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
+        """(dotted name, buffer) pairs, the non-persistent buffers included."""
+        return self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse=True):
         for _, buffer in self.named_buffers(recurse=recurse):
             yield buffer
 
     # ------------------------------------------------------------------ state
-    def state_dict(self):
-        """Parameters and persistent buffers under torch's dotted keys (detached, sharing memory)."""
-        state = collections.OrderedDict()
-        for prefix, module in self.named_modules():
-            dot = f"{prefix}." if prefix else ""
-            for name, param in module._parameters.items():
-                if param is not None:
-                    state[dot + name] = param.detach()
-            for name, buffer in module._buffers.items():
-                if buffer is not None and name not in module._non_persistent:
-                    state[dot + name] = buffer.detach()
-        return state
+    _version = 1  # saved in the state_dict's metadata; a module whose layout changed raises it (as torch)
 
-    def load_state_dict(self, state_dict, strict=True):
-        """Copy values (Tensors or arrays) into the parameters and buffers with the same keys.
+    def get_extra_state(self):
+        """What a module adds to its state_dict under "_extra_state"; override it with ``set_extra_state``."""
+        raise RuntimeError("Reached a code path in Module.get_extra_state() that should never be called. "
+                           "Please file an issue at https://github.com/pytorch/pytorch/issues/new?template=bug-report.yml "
+                           "to report this bug.")
 
-        With ``strict=True`` every missing key, unexpected key and shape mismatch
-        is named in one RuntimeError and nothing is changed.
-        """
-        own = self.state_dict()
-        missing = [k for k in own if k not in state_dict]
-        unexpected = [k for k in state_dict if k not in own]
-        mismatched = []
-        for key, target in own.items():
-            if key in state_dict:
-                shape = tuple(getattr(state_dict[key], "shape", ()))
-                if shape != target.shape:
-                    mismatched.append(f"{key}: expected shape {tuple(target.shape)}, got {tuple(shape)}")
-        problems = mismatched + ([f"missing keys: {missing}"] if strict and missing else []) + (
-            [f"unexpected keys: {unexpected}"] if strict and unexpected else [])
-        if problems:
-            raise RuntimeError(f"load_state_dict of {type(self).__name__} failed:\n  " + "\n  ".join(problems))
-        with autograd.no_grad():
-            for key, target in own.items():
-                if key in state_dict:
-                    value = state_dict[key]
-                    array = value._data if isinstance(value, Tensor) else backend.numpy.asarray(value)
-                    target.copy_(backend.to_device(array, target.device).astype(target.dtype, copy=False))
+    def set_extra_state(self, state):
+        """Receives what ``get_extra_state`` saved, on ``load_state_dict``."""
+        raise RuntimeError("Reached a code path in Module.set_extra_state() that should never be called. "
+                           "Please file an issue at https://github.com/pytorch/pytorch/issues/new?template=bug-report.yml "
+                           "to report this bug.")
+
+    def _has_extra_state(self, method):
+        return getattr(type(self), method) is not getattr(Module, method)
+
+    def _save_to_state_dict(self, destination, prefix, keep_vars):
+        """This module's own parameters and persistent buffers (and extra state) into ``destination``."""
+        for name, param in self._parameters.items():
+            if param is not None:
+                destination[prefix + name] = param if keep_vars else param.detach()
+        for name, buffer in self._buffers.items():
+            if buffer is not None and name not in self._non_persistent_buffers_set:
+                destination[prefix + name] = buffer if keep_vars else buffer.detach()
+        if self._has_extra_state("get_extra_state"):
+            destination[prefix + _EXTRA_STATE] = self.get_extra_state()
+
+    def state_dict(self, *args, destination=None, prefix="", keep_vars=False):
+        """Parameters and persistent buffers under torch's dotted keys ("features.0.weight"), detached (sharing
+        memory) unless ``keep_vars``; a module shared in two places appears under both names, as in torch.
+        The dict carries ``_metadata`` (each module's ``_version``) as torch's."""
+        if args:  # torch's deprecated positional form: (destination, prefix, keep_vars)
+            warnings.warn("Positional args are being deprecated, use kwargs instead.", FutureWarning, stacklevel=2)
+            destination = args[0] if destination is None else destination
+            prefix = args[1] if len(args) > 1 and prefix == "" else prefix
+            keep_vars = args[2] if len(args) > 2 and keep_vars is False else keep_vars
+        if destination is None:
+            destination = collections.OrderedDict()
+            destination._metadata = collections.OrderedDict()
+        local_metadata = {"version": self._version}
+        if hasattr(destination, "_metadata"):
+            destination._metadata[prefix[:-1]] = local_metadata
+        for hook in self._state_dict_pre_hooks.values():
+            hook(self, prefix, keep_vars)
+        self._save_to_state_dict(destination, prefix, keep_vars)
+        for name, module in self._modules.items():
+            if module is not None:
+                module.state_dict(destination=destination, prefix=f"{prefix}{name}.", keep_vars=keep_vars)
+        for hook, public in self._state_dict_hooks.values():
+            result = hook(self, destination, prefix, local_metadata)
+            if public and result is not None:
+                raise RuntimeError("state_dict post-hook must return None")
+            if result is not None:
+                destination = result
+        return destination
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                              error_msgs):
+        """Load this module's own entries of ``state_dict`` (keys ``prefix + name``), as torch: report into
+        ``missing_keys``, ``unexpected_keys`` and ``error_msgs`` rather than raise. Values may be Tensors or
+        arrays (backprop also takes NumPy arrays)."""
+        for hook in self._load_state_dict_pre_hooks.values():
+            hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs)
+        local_state = {name: value for name, value in self._parameters.items() if value is not None}
+        local_state.update((name, value) for name, value in self._buffers.items()
+                           if value is not None and name not in self._non_persistent_buffers_set)
+        assign = local_metadata.get("assign_to_params_buffers", False)
+        for name, param in local_state.items():
+            key = prefix + name
+            if key not in state_dict:
+                if strict:
+                    missing_keys.append(key)
+                continue
+            value = state_dict[key]
+            if not isinstance(value, Tensor):
+                if not backend.is_array(value) and not isinstance(value, backend.numpy.ndarray):
+                    error_msgs.append(f'While copying the parameter named "{key}", expected torch.Tensor or '
+                                      f"Tensor-like object from checkpoint but received {type(value)}")
+                    continue
+                value = Tensor._make(value)
+            if param.ndim == 0 and value.shape == (1,):  # torch's allowance for 0.3-era 1-element checkpoints
+                value = value[0]
+            if value.shape != param.shape:
+                error_msgs.append(f"size mismatch for {key}: copying a param with shape {value.shape} from "
+                                  f"checkpoint, the shape in current model is {param.shape}.")
+                continue
+            try:
+                with autograd.no_grad():
+                    if assign:
+                        if isinstance(param, Parameter):
+                            if isinstance(value, Parameter):
+                                value.requires_grad_(param.requires_grad)
+                            else:
+                                value = Parameter(value, requires_grad=param.requires_grad)
+                        setattr(self, name, value)
+                    else:
+                        param.copy_(value)
+            except Exception as error:
+                error_msgs.append(f'While copying the parameter named "{key}", whose dimensions in the model are '
+                                  f"{param.shape} and whose dimensions in the checkpoint are {value.shape}, an "
+                                  f"exception occurred : {error.args}.")
+        extra_key = prefix + _EXTRA_STATE
+        if self._has_extra_state("set_extra_state"):
+            if extra_key in state_dict:
+                self.set_extra_state(state_dict[extra_key])
+            elif strict:
+                missing_keys.append(extra_key)
+        elif strict and extra_key in state_dict:
+            unexpected_keys.append(extra_key)
+        if strict:
+            for key in state_dict:
+                if key.startswith(prefix) and key != extra_key:
+                    first, dot, _ = key[len(prefix):].partition(".")
+                    if (dot and first not in self._modules) or (not dot and first not in local_state):
+                        unexpected_keys.append(key)
+
+    def load_state_dict(self, state_dict, strict=True, assign=False):
+        """Copy the values of ``state_dict`` (Tensors, or arrays) into the parameters and buffers of the same
+        keys, as torch: returns ``_IncompatibleKeys(missing_keys, unexpected_keys)``; with ``strict=True``
+        missing or unexpected keys raise RuntimeError ("Error(s) in loading state_dict for Net: ..."), as
+        does a size mismatch with any ``strict`` (the entries that fit are loaded all the same, as in torch).
+        ``assign=True``: the module's parameters and buffers become the given tensors (wrapped in new
+        Parameters keeping each parameter's ``requires_grad``) instead of receiving copies."""
+        if not isinstance(state_dict, collections.abc.Mapping):
+            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
+        missing, unexpected, errors = [], [], []
+        metadata = getattr(state_dict, "_metadata", None)
+        state_dict = collections.OrderedDict(state_dict)
+
+        def load(module, local_state_dict, prefix=""):
+            local_metadata = {} if metadata is None else dict(metadata.get(prefix[:-1], {}))
+            if assign:
+                local_metadata["assign_to_params_buffers"] = True
+            module._load_from_state_dict(local_state_dict, prefix, local_metadata, True, missing, unexpected, errors)
+            for name, child in module._modules.items():
+                if child is not None:
+                    child_prefix = f"{prefix}{name}."
+                    load(child, {k: v for k, v in local_state_dict.items() if k.startswith(child_prefix)},
+                         child_prefix)
+            incompatible = _IncompatibleKeys(missing, unexpected)
+            for hook in module._load_state_dict_post_hooks.values():
+                if hook(module, incompatible) is not None:
+                    raise AssertionError("Hooks registered with ``register_load_state_dict_post_hook`` are not "
+                                         "expected to return new values, if incompatible_keys need to be "
+                                         "modified, it should be done inplace.")
+
+        load(self, state_dict)
+        if strict:
+            if unexpected:
+                errors.insert(0, "Unexpected key(s) in state_dict: {}. ".format(", ".join(f'"{k}"' for k in unexpected)))
+            if missing:
+                errors.insert(0, "Missing key(s) in state_dict: {}. ".format(", ".join(f'"{k}"' for k in missing)))
+        if errors:
+            raise RuntimeError("Error(s) in loading state_dict for {}:\n\t{}".format(type(self).__name__,
+                                                                                    "\n\t".join(errors)))
         return _IncompatibleKeys(missing, unexpected)
+
+    def register_state_dict_pre_hook(self, hook):
+        """Call ``hook(module, prefix, keep_vars)`` before ``state_dict()`` collects this module's entries."""
+        return register(self._state_dict_pre_hooks, hook)
+
+    def register_state_dict_post_hook(self, hook):
+        """Call ``hook(module, state_dict, prefix, local_metadata)`` after ``state_dict()`` collected this
+        module's entries (it may change ``state_dict`` in place; it must return None)."""
+        if not callable(hook):
+            raise TypeError(f"a hook must be callable, got {type(hook).__name__}")
+        return register(self._state_dict_hooks, (hook, True))
+
+    def _register_state_dict_hook(self, hook):
+        """torch's private form of the post-hook, whose return value (if not None) replaces the state_dict."""
+        return register(self._state_dict_hooks, (hook, False))
+
+    def _register_load_state_dict_pre_hook(self, hook, with_module=False):
+        """Call ``hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs)``
+        (the module first when ``with_module``) before this module loads its entries: it may rename keys."""
+        return register(self._load_state_dict_pre_hooks, functools.partial(hook, self) if with_module else hook)
+
+    def register_load_state_dict_pre_hook(self, hook):
+        """Call ``hook(module, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+        error_msgs)`` before this module loads its entries of a state_dict."""
+        return self._register_load_state_dict_pre_hook(hook, with_module=True)
+
+    def register_load_state_dict_post_hook(self, hook):
+        """Call ``hook(module, incompatible_keys)`` after ``load_state_dict`` loaded this module and its
+        children; it may change ``incompatible_keys``' lists in place."""
+        return register(self._load_state_dict_post_hooks, hook)
 
     # ------------------------------------------------------------------ modes
     def train(self, mode=True):
-        """Training mode (dropout drops, batch norm uses batch statistics); returns self."""
-        for module in self.modules():
-            object.__setattr__(module, "training", bool(mode))
+        """Training mode (dropout drops, batch norm uses batch statistics) for this module and, through their
+        own ``train``, its children; returns self."""
+        if not isinstance(mode, bool):
+            raise ValueError("training mode is expected to be boolean")
+        self.training = mode
+        for module in self.children():
+            module.train(mode)
         return self
 
     def eval(self):
@@ -404,12 +681,18 @@ class Module:
         return self
 
     def zero_grad(self, set_to_none=True):
-        """Reset every parameter's gradient (to None by default, as torch)."""
+        """Reset every parameter's gradient: to None by default, else to zeros in place (as torch)."""
         for param in self.parameters():
+            if param.grad is None:
+                continue
             if set_to_none:
                 param.grad = None
-            elif param.grad is not None:
-                param.grad = Tensor._make(param.grad._data * 0)
+            else:
+                if param.grad.grad_fn is not None:
+                    param.grad.detach_()
+                else:
+                    param.grad.requires_grad_(False)
+                param.grad.zero_()
 
     def apply(self, fn):
         """Call ``fn(module)`` on every sub-module, then on self (e.g. a custom initialisation)."""
@@ -418,40 +701,80 @@ class Module:
         fn(self)
         return self
 
-    def to(self, *args, device=None, dtype=None):
-        """Move (or cast) every parameter and buffer in place; returns self."""
-        for arg in args:
-            if isinstance(arg, (str, backend.device)):
-                device = arg
-            else:
-                dtype = arg
-        dtype = dtypes.as_dtype(dtype)
-        for module in self.modules():
-            for registry in (module._parameters, module._buffers):
-                for tensor in registry.values():
-                    if tensor is None:
-                        continue
-                    data = tensor._data
-                    if dtype is not None and dtypes.is_floating(data.dtype):
-                        data = data.astype(dtype)
-                    if device is not None:
-                        data = backend.to_device(data, device)
-                    tensor._data = data
-                    if tensor.grad is not None:  # the gradient follows, as in torch
-                        tensor.grad._data = backend.to_device(tensor.grad._data.astype(data.dtype), backend.device_of(data))
+    def _apply(self, fn, recurse=True):
+        """``fn`` on every parameter, gradient and buffer: a parameter keeps its identity (its data is
+        replaced, as torch's ``param.data = fn(param)``), a buffer is replaced by ``fn``'s result."""
+        if recurse:
+            for module in self.children():
+                module._apply(fn)
+        with autograd.no_grad():
+            for param in self._parameters.values():
+                if param is None:
+                    continue
+                param.data = fn(param)
+                if param.grad is not None:
+                    param.grad.data = fn(param.grad)
+            for name, buffer in self._buffers.items():
+                if buffer is not None:
+                    self._buffers[name] = fn(buffer)
         return self
 
+    def to(self, *args, **kwargs):
+        """Move and/or cast the parameters and buffers in place, as torch: ``to(device)``, ``to(dtype)``,
+        ``to(tensor)`` (its device and dtype), ``to(device, dtype, non_blocking)``, keywords ``device=``,
+        ``dtype=``, ``non_blocking=``, ``memory_format=``. Only floating tensors are cast, and only to a
+        floating dtype; returns self."""
+        device, dtype = _parse_to(args, kwargs)
+        if dtype is not None and not dtypes.is_floating(dtype):
+            raise TypeError(f"nn.Module.to only accepts floating point or complex dtypes, but got desired "
+                            f"dtype={dtype}")
+        return self._apply(lambda t: t.to(device=device, dtype=dtype if t.is_floating_point() else None))
+
+    def type(self, dst_type):
+        """Cast every parameter and buffer (floating or not) to ``dst_type``; returns self."""
+        return self._apply(lambda t: t.type(dst_type))
+
+    def _cast_floating(self, dtype):
+        return self._apply(lambda t: t.to(dtype) if t.is_floating_point() else t)
+
     def float(self):
-        return self.to(dtypes.float32)
+        return self._cast_floating(dtypes.float32)
 
     def double(self):
-        return self.to(dtypes.float64)
+        return self._cast_floating(dtypes.float64)
+
+    def half(self):
+        return self._cast_floating(dtypes.float16)
+
+    def bfloat16(self):
+        """Refused: backprop has no bfloat16 dtype (NumPy has none)."""
+        raise NotImplementedError("Module.bfloat16 is not provided by backprop: backprop has no bfloat16 dtype; "
+                                  "use half() (float16) or float()")
 
     def cpu(self):
-        return self.to("cpu")
+        return self._apply(lambda t: t.cpu())
 
-    def cuda(self, index=0):
-        return self.to(backend.device("cuda", index))
+    def cuda(self, device=None):
+        return self._apply(lambda t: t.cuda(device))
+
+    def to_empty(self, *, device, recurse=True):
+        """Give every parameter and buffer new, uninitialised memory on ``device`` (same shapes and dtypes)."""
+        from backprop.creation import empty_like
+
+        return self._apply(lambda t: empty_like(t, device=device), recurse=recurse)
+
+    def share_memory(self):
+        """Nothing to do: backprop runs in one process (torch moves the storage to shared memory)."""
+        return self
+
+    def compile(self, *args, **kwargs):
+        """torch compiles the forward in place; backprop has no compiler, so this does nothing (returns None,
+        as torch's)."""
+        return None
+
+    call_super_init = False
+    dump_patches = False
+    T_destination = typing.TypeVar("T_destination", bound=dict)
 
     # ------------------------------------------------------------------ print
     def extra_repr(self):
@@ -459,17 +782,54 @@ class Module:
         return ""
 
     def __repr__(self):
-        lines = [line for line in self.extra_repr().split("\n") if line]
-        for name, module in self._modules.items():
-            text = repr(module).replace("\n", "\n  ")
-            lines.append(f"({name}): {text}")
-        if not self._modules:
-            return f"{type(self).__name__}({', '.join(lines)})" if len(lines) <= 1 else \
-                f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
-        return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
+        extra = self.extra_repr()
+        extra_lines = extra.split("\n") if extra else []
+        child_lines = [f"({name}): " + repr(module).replace("\n", "\n  ") for name, module in self._modules.items()]
+        lines = extra_lines + child_lines
+        body = ""
+        if lines:
+            if len(extra_lines) == 1 and not child_lines:
+                body = extra_lines[0]
+            else:
+                body = "\n  " + "\n  ".join(lines) + "\n"
+        return f"{self._get_name()}({body})"
 
     def __dir__(self):
-        return sorted(set(super().__dir__()) | set(self._parameters) | set(self._buffers) | set(self._modules))
+        keys = dir(type(self)) + list(self.__dict__) + list(self._parameters) + list(self._modules) + list(self._buffers)
+        return sorted(key for key in set(keys) if not key[0].isdigit())
+
+
+_EXTRA_STATE = "_extra_state"
+
+
+def _typename(value):
+    """How torch names a value's type in its messages: a tensor's type ('torch.FloatTensor'), else
+    module.qualname (builtins unqualified)."""
+    if isinstance(value, Tensor):
+        return value.type()
+    kind = type(value)
+    module = kind.__module__
+    return kind.__qualname__ if module in (None, "builtins") else f"{module}.{kind.__qualname__}"
+
+
+def _parse_to(args, kwargs):
+    """(device, dtype) from the arguments of ``Module.to``, as torch's forms."""
+    device = kwargs.pop("device", None)
+    dtype = kwargs.pop("dtype", None)
+    kwargs.pop("non_blocking", None)
+    kwargs.pop("memory_format", None)
+    if kwargs:
+        raise TypeError(f"to() received an invalid combination of arguments: unexpected keyword {next(iter(kwargs))!r}")
+    for arg in args:
+        if isinstance(arg, Tensor):
+            device, dtype = arg.device, arg.dtype
+        elif isinstance(arg, bool):
+            continue  # non_blocking: copies are synchronous here
+        elif isinstance(arg, (str, backend.device, int)):
+            device = arg
+        elif arg is not None:
+            dtype = arg
+    return device, dtypes.as_dtype(dtype) if dtype is not None else None
 
 
 # ------------------------------------------------------------------ hooks

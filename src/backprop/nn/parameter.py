@@ -26,3 +26,29 @@ class Parameter(Tensor):
 
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
+
+
+class Buffer(Tensor):
+    """A tensor that a Module registers as a buffer when assigned to one of its attributes
+    (``self.running_mean = Buffer(bp.zeros(3))``), as ``register_buffer`` does; ``persistent=False`` keeps it
+    out of the state_dict. It shares memory with the tensor it wraps and does not require grad.
+
+    >>> import backprop as bp
+    >>> class Net(bp.nn.Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.steps = Buffer(bp.zeros(1), persistent=False)
+    >>> list(Net().state_dict()), [name for name, _ in Net().named_buffers()]
+    ([], ['steps'])
+    """
+
+    def __init__(self, data=None, *, persistent=True):
+        if not isinstance(data, Tensor):
+            data = Tensor([] if data is None else data)
+        self._data = data._data
+        self._grad = None
+        self.grad_fn = None
+        self._output_nr, self._base = 0, None
+        self._version = data._version
+        self.requires_grad = False
+        self.persistent = persistent

@@ -4,6 +4,7 @@ Used as ``bp.nn.utils.clip_grad_norm_(model.parameters(), 1.0)``, as in torch.
 """
 import contextlib
 import math
+import warnings
 
 from backprop import autograd
 from backprop import backend
@@ -17,31 +18,83 @@ def _params(parameters):
     return [parameters] if isinstance(parameters, Tensor) else list(parameters)
 
 
-def clip_grad_norm_(parameters, max_norm, norm_type=2.0):
+def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=None):
+    """The norm of the norms of ``tensors`` (the norm over all their elements together, for a p-norm), as
+    torch: a 0-d tensor of the first tensor's dtype, ``tensor(0.)`` for none. ``norm_type``: p, ``inf`` (the
+    largest absolute value) or ``-inf``. ``error_if_nonfinite``: a NaN or infinite norm raises RuntimeError.
+    ``foreach`` is accepted (torch's fused kernels; one loop here)."""
+    tensors = _params(tensors)
+    norm_type = float(norm_type)
+    if not tensors:
+        return tensor(0.0)
+    xp = backend.array_module(tensors[0]._data)
+    norms = [_vector_norm(xp, t._data.astype("float64").reshape(-1), norm_type) for t in tensors]
+    total = _vector_norm(xp, xp.asarray(norms, dtype="float64"), norm_type)
+    if error_if_nonfinite and not math.isfinite(total):
+        raise RuntimeError(f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, so "
+                           "it cannot be clipped. To disable this error and scale the gradients by the non-finite "
+                           "norm anyway, set `error_if_nonfinite=False`")
+    return tensor(total, dtype=tensors[0].dtype, device=tensors[0].device)
+
+
+def _vector_norm(xp, values, p):
+    """||values||_p as a float (p = inf: max |x|; -inf: min |x|; 0: the count of non-zeros)."""
+    if values.size == 0:
+        return 0.0
+    magnitudes = xp.abs(values)
+    if p == math.inf:
+        return float(magnitudes.max())
+    if p == -math.inf:
+        return float(magnitudes.min())
+    if p == 0:
+        return float((magnitudes != 0).sum())
+    return float((magnitudes ** p).sum()) ** (1.0 / p)
+
+
+def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
+    """Scale every gradient by min(1, max_norm / (total_norm + 1e-6)) in place, as torch (a NaN total norm
+    makes the gradients NaN, as there)."""
+    grads = [p.grad for p in _params(parameters) if p.grad is not None]
+    if not grads:
+        return
+    total = float(total_norm.item() if isinstance(total_norm, Tensor) else total_norm)
+    coefficient = min(max_norm / (total + 1e-6), 1.0) if not math.isnan(total) else math.nan
+    for g in grads:
+        g._data = g._data * g._data.dtype.type(coefficient)
+        g._version[0] += 1
+
+
+def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
     """Gradient clipping: if ||g|| > v then g <- g v / ||g||, with ||g|| over all gradients together.
 
     Returns the total norm before clipping (a 0-d tensor), as torch.
+
+    >>> import backprop as bp
+    >>> w = bp.nn.Parameter(bp.zeros(2)); w.grad = bp.tensor([3.0, 4.0])
+    >>> clip_grad_norm_([w], max_norm=1.0), w.grad
+    (tensor(5.), tensor([0.6000, 0.8000]))
     """
-    grads = [p.grad for p in _params(parameters) if p.grad is not None]
-    if not grads:
-        return tensor(0.0)
-    xp = backend.array_module(grads[0]._data)
-    if norm_type == math.inf:
-        total = max(float(xp.abs(g._data).max()) for g in grads)
-    else:
-        total = sum(float((xp.abs(g._data.astype("float64")) ** norm_type).sum()) for g in grads) ** (1.0 / norm_type)
-    coefficient = max_norm / (total + 1e-6)
-    if coefficient < 1:
-        for g in grads:
-            g._data = g._data * g._data.dtype.type(coefficient)
-    return tensor(total, dtype=grads[0].dtype, device=grads[0].device)
+    parameters = _params(parameters)
+    grads = [p.grad for p in parameters if p.grad is not None]
+    total_norm = get_total_norm(grads, norm_type, error_if_nonfinite, foreach)
+    clip_grads_with_norm_(parameters, max_norm, total_norm, foreach)
+    return total_norm
 
 
-def clip_grad_value_(parameters, clip_value):
-    """Clamp every gradient element to [-clip_value, clip_value]."""
+def clip_grad_norm(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
+    """Deprecated name of ``clip_grad_norm_`` (warns, as torch)."""
+    warnings.warn("`torch.nn.utils.clip_grad_norm` is now deprecated in favor of `torch.nn.utils.clip_grad_norm_`.",
+                  FutureWarning, stacklevel=2)
+    return clip_grad_norm_(parameters, max_norm, norm_type, error_if_nonfinite, foreach)
+
+
+def clip_grad_value_(parameters, clip_value, foreach=None):
+    """Clamp every gradient element to [-clip_value, clip_value], in place."""
+    clip_value = float(clip_value)
     for p in _params(parameters):
         if p.grad is not None:
             p.grad._data = backend.array_module(p.grad._data).clip(p.grad._data, -clip_value, clip_value)
+            p.grad._version[0] += 1
 
 
 def parameters_to_vector(parameters):
@@ -52,15 +105,15 @@ def parameters_to_vector(parameters):
 
 
 def vector_to_parameters(vec, parameters):
-    """Copy consecutive slices of ``vec`` into the parameters (in place, no graph)."""
+    """Put consecutive slices of ``vec`` into the parameters' data (no graph), as torch: elements of ``vec``
+    beyond the parameters' total are ignored."""
+    if not isinstance(vec, Tensor):
+        raise TypeError(f"expected torch.Tensor, but got: {type(vec).__name__}")
     start = 0
-    with autograd.no_grad():
-        for p in _params(parameters):
-            n = p.numel()
-            p.copy_(vec._data[start:start + n].reshape(p.shape))
-            start += n
-    if start != vec.numel():
-        raise ValueError(f"vector_to_parameters: vector has {vec.numel()} elements, the parameters {start}")
+    for p in _params(parameters):
+        n = p.numel()
+        p.data = vec._data[start:start + n].reshape(p.shape)
+        start += n
 
 
 def _units(module):
@@ -133,3 +186,7 @@ def device_of(model):
     (device(type='cpu'), None)
     """
     return next((p.device for p in model.parameters()), None)
+
+
+from backprop.nn.utils.spectral_norm import remove_spectral_norm, spectral_norm  # noqa: E402  (they import nn)
+from backprop.nn.utils.weight_norm import remove_weight_norm, weight_norm  # noqa: E402
