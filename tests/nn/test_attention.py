@@ -212,3 +212,75 @@ def test_scaled_dot_product_attention_matches_torch(mask_kind):
     (t * torch.tensor(upstream)).sum().backward()
     for a, b in zip(ours, theirs):
         np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-9, atol=1e-11)
+
+
+@pytest.mark.parametrize("kwargs", [dict(kdim=3, vdim=6), dict(add_bias_kv=True), dict(add_zero_attn=True),
+                                    dict(kdim=3, vdim=6, add_bias_kv=True, add_zero_attn=True, batch_first=True)])
+@pytest.mark.parametrize("need_weights", [True, False])
+def test_mha_options_match_torch(kwargs, need_weights):
+    ours, theirs = mha(**kwargs)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    bf = kwargs.get("batch_first", False)
+    q, k, v = qkv(batch_first=bf)
+    k, v = k[..., :kwargs.get("kdim", E)], v[..., :kwargs.get("vdim", E)]
+    attn, padding = masks("bool")
+
+    def call(m, q, k, v, a, p):
+        out, weights = m(q, k, v, attn_mask=a, key_padding_mask=p, need_weights=need_weights)
+        return (out, weights) if need_weights else out
+    compare_module(ours, theirs, [q, k, v, attn, padding], dtype="float64", forward=call)
+
+
+def test_mha_separate_projections_init_and_unbatched_3d_mask():
+    bp.manual_seed(0)
+    layer = nn.MultiheadAttention(64, 4, kdim=32, vdim=16, add_bias_kv=True)
+    assert layer.in_proj_weight is None and not layer._qkv_same_embed_dim
+    k = layer.k_proj_weight.detach().numpy()
+    bound = math.sqrt(6 / (64 + 32))
+    assert k.shape == (64, 32) and k.max() <= bound and k.max() > 0.95 * bound
+    # xavier_normal_ on (1, 1, E): fan_in = fan_out = E (torch counts dims past the second as receptive field)
+    assert abs(layer.bias_k.detach().numpy().std() - math.sqrt(2 / (64 + 64))) < 0.02
+    ours, theirs = mha()
+    mask = rng(7).standard_normal((H, L, S))  # unbatched input: a (num_heads, L, S) mask
+    q, k, v = qkv(batched=False)
+    compare_module(ours, theirs, [q, k, v, mask], dtype="float64", forward=lambda m, q, k, v, a: m(q, k, v, attn_mask=a))
+
+
+def test_mha_is_causal_hint_with_its_mask():
+    ours, theirs = mha(batch_first=True)
+    x = rng().standard_normal((N, L, E))
+    mask = np.triu(np.ones((L, L), bool), 1)
+    compare_module(ours, theirs, [x, mask], dtype="float64",
+                   forward=lambda m, x, a: m(x, x, x, attn_mask=a, is_causal=True, need_weights=False)[0])
+
+
+def test_sdpa_fully_masked_rows_causal_with_mask_and_gqa():
+    F = nn.functional
+    q, k, v = (rng(i).standard_normal((2, 4, 4, 3)) for i in range(3))
+    allowed = rng(5).random((4, 4)) < 0.6
+    allowed[1] = False  # query 1 may attend nowhere: zero output, zero gradient (torch's)
+    cases = [(dict(attn_mask=allowed), slice(None)), (dict(attn_mask=0.3 * allowed, is_causal=True), slice(None)),
+             (dict(enable_gqa=True), slice(0, 2)), (dict(dropout_p=0.0, scale=0.7), slice(None))]
+    for kwargs, kv_heads in cases:
+        ours = [bp.tensor(a, requires_grad=True) for a in (q, k[:, kv_heads], v[:, kv_heads])]
+        theirs = [torch.tensor(a, requires_grad=True) for a in (q, k[:, kv_heads], v[:, kv_heads])]
+        mask = kwargs.pop("attn_mask", None)
+        y = F.scaled_dot_product_attention(*ours, attn_mask=None if mask is None else bp.tensor(mask), **kwargs)
+        t = torch.nn.functional.scaled_dot_product_attention(
+            *theirs, attn_mask=None if mask is None else torch.tensor(mask), **kwargs)
+        np.testing.assert_allclose(y.detach().numpy(), t.detach().numpy(), rtol=1e-9, atol=1e-11)
+        upstream = rng(9).standard_normal(t.shape)
+        (y * bp.tensor(upstream)).sum().backward()
+        (t * torch.tensor(upstream)).sum().backward()
+        for a, b in zip(ours, theirs):
+            np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-9, atol=1e-11)
+    blocked = F.scaled_dot_product_attention(bp.tensor(q), bp.tensor(k), bp.tensor(v), attn_mask=bp.tensor(allowed))
+    assert not blocked.numpy()[:, :, 1].any() and np.isfinite(blocked.numpy()).all()
+
+
+def test_sdpa_dropout_is_always_on():
+    bp.manual_seed(0)
+    q = bp.randn(2, 3, 5, 4)
+    a = nn.functional.scaled_dot_product_attention(q, q, q, dropout_p=0.5)
+    b = nn.functional.scaled_dot_product_attention(q, q, q)
+    assert a.shape == b.shape and not np.allclose(a.numpy(), b.numpy())
