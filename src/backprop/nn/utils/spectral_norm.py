@@ -78,6 +78,11 @@ class SpectralNorm:
         return fn
 
 
+def _is_conv_transpose(module):
+    """A ConvTranspose layer (or a subclass, a parametrized one included) keeps its output channels on axis 1."""
+    return any(cls.__name__ in ("ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d") for cls in type(module).__mro__)
+
+
 def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=None):
     """Divide ``module.<name>`` by its spectral norm before every forward (power iteration in training mode;
     ``dim`` defaults to 1 for ConvTranspose layers, else 0). Returns the module.
@@ -87,7 +92,7 @@ def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=No
     ['bias', 'weight_orig', 'weight_u', 'weight_v']
     """
     if dim is None:
-        dim = 1 if type(module).__name__.startswith("ConvTranspose") else 0
+        dim = 1 if _is_conv_transpose(module) else 0
     SpectralNorm.apply(module, name, n_power_iterations, dim, eps)
     return module
 
