@@ -72,3 +72,59 @@ def to_torch(obj):
 def str_keys(state_dict):
     """bp.save stores dicts with str keys only: the optimiser's state indices as str."""
     return {"state": {str(k): v for k, v in state_dict["state"].items()}, "param_groups": state_dict["param_groups"]}
+
+
+def pair(name, kwargs, ours, theirs, group_options=None):
+    """Our optimiser and torch's (its for-loop kernels: foreach=False, which ours records too)."""
+    return (getattr(bp.optim, name)(groups(ours, group_options), foreach=False, **kwargs),
+            getattr(torch.optim, name)(groups(theirs, group_options), foreach=False, **kwargs))
+
+
+def assert_state_close(opt, ref, ours, theirs, dtype, what=""):
+    """Every parameter's state: the same keys, "step" the same count, the Tensors close (0-d ones too)."""
+    for i, (p, q) in enumerate(zip(ours, theirs)):
+        mine, torchs = opt.state.get(p, {}), ref.state.get(q, {})
+        assert mine.keys() == torchs.keys(), f"{what} param {i}: state keys {sorted(mine)} != {sorted(torchs)}"
+        for key, value in mine.items():
+            expected = torchs[key]
+            if key == "step":
+                assert value == expected.item(), f"{what} param {i} step"
+                continue
+            assert isinstance(value, bp.Tensor) and value.dtype == bp.dtypes.of(expected.numpy().dtype), \
+                f"{what} param {i} {key}: {value!r} vs torch's {expected.dtype}"
+            np.testing.assert_allclose(value.numpy(), expected.numpy(), err_msg=f"{what} param {i} {key}",
+                                       **TOLERANCE[dtype])
+
+
+def run_twins(name, kwargs, dtype, steps=20, group_options=None, check_state=False):
+    """Step both optimisers with one seeded gradient sequence; param 2 has no gradient every third step and
+    param 3 never has one; parameters (and with ``check_state`` the states) compared after every step.
+    Returns the parameters and optimisers."""
+    arrays = initial_arrays(dtype, shapes=[(3, 4), (4,), (2, 3, 2), (2,)])
+    grads = gradient_sequence(arrays, steps)
+    ours, theirs = make_params(arrays)
+    opt, ref = pair(name, kwargs, ours, theirs, group_options)
+    for t, step_grads in enumerate(grads):
+        step_grads = step_grads[:2] + [None if t % 3 == 2 else step_grads[2], None]
+        set_grads(ours, theirs, step_grads)
+        opt.step()
+        ref.step()
+        assert_params_close(ours, theirs, dtype, f"{name} step {t}")
+        if check_state:
+            assert_state_close(opt, ref, ours, theirs, dtype, f"{name} step {t}")
+    np.testing.assert_array_equal(ours[3].detach().numpy(), arrays[3])
+    return ours, theirs, opt, ref
+
+
+def stepped_pair(name, kwargs, options, steps, stepped):
+    """Both optimisers on float64 twins with parameter groups ``options``, stepped ``stepped`` times of a
+    sequence of ``steps`` gradients. Returns ours, theirs, opt, ref and the whole gradient sequence."""
+    arrays = initial_arrays("float64")
+    grads = gradient_sequence(arrays, steps)
+    ours, theirs = make_params(arrays)
+    opt, ref = pair(name, kwargs, ours, theirs, options)
+    for step_grads in grads[:stepped]:
+        set_grads(ours, theirs, step_grads)
+        opt.step()
+        ref.step()
+    return ours, theirs, opt, ref, grads

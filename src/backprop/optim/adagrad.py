@@ -1,6 +1,6 @@
 """Adagrad: a learning rate per weight, shrinking with the squared gradients seen so far."""
 from backprop import backend
-from backprop.optim.optimizer import Optimizer, _check_at_least, _descent_direction
+from backprop.optim.optimizer import Optimizer, _check_at_least, _descent_direction, _switches
 from backprop.tensor import Tensor
 
 __all__ = ["Adagrad"]
@@ -22,10 +22,11 @@ class Adagrad(Optimizer):
     tensor([ 0.5000, -1.5000])
     """
 
-    def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10, *,
-                 maximize=False):
+    def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
+                 foreach=None, *, maximize=False, differentiable=False, fused=None):
         defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
-                        initial_accumulator_value=initial_accumulator_value, maximize=maximize)
+                        initial_accumulator_value=initial_accumulator_value, maximize=maximize,
+                        **_switches(self, foreach, differentiable, fused=fused))
         super().__init__(params, defaults)
         for group in self.param_groups:  # torch fills the state at construction, from the defaults' value
             for p in group["params"]:

@@ -1,6 +1,6 @@
 """Adam and AdamW: momentum and a per-weight scale from running averages of g and g^2."""
 from backprop import backend
-from backprop.optim.optimizer import Optimizer, _check_at_least, _check_betas, _descent_direction, _lerp_, _zeros_like
+from backprop.optim.optimizer import Optimizer, _adam_direction, _check_adam_like, _next_step, _switches, _update_moments
 
 __all__ = ["Adam", "AdamW"]
 
@@ -26,40 +26,26 @@ class Adam(Optimizer):
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
-                 maximize=False, decoupled_weight_decay=False):
+                 foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
+                 decoupled_weight_decay=False):
         if isinstance(betas, list):
             betas = tuple(betas)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-                        maximize=maximize, decoupled_weight_decay=decoupled_weight_decay)
+                        maximize=maximize, decoupled_weight_decay=decoupled_weight_decay,
+                        **_switches(self, foreach, differentiable, capturable=capturable, fused=fused))
         super().__init__(params, defaults)
 
-    def _check_group(self, group):
-        for name in ("lr", "eps", "weight_decay"):
-            _check_at_least(self, group, name)
-        _check_betas(self, group)
+    _check_group = _check_adam_like
 
     def _update(self, param, grad, state, group):
         w = param._data
-        if not state:
-            state["step"] = 0.0
-            state["exp_avg"] = _zeros_like(param)
-            state["exp_avg_sq"] = _zeros_like(param)
-            if group["amsgrad"]:
-                state["max_exp_avg_sq"] = _zeros_like(param)
-        step = state["step"] = state["step"] + 1
-        lr, (beta1, beta2), decay = group["lr"], group["betas"], group["weight_decay"]
-        if decay != 0 and group["decoupled_weight_decay"]:
-            w *= 1 - lr * decay
-            decay = 0
-        grad = _descent_direction(w, grad, group["maximize"], decay)
+        step = _next_step(state, param, "exp_avg", "exp_avg_sq", *["max_exp_avg_sq"] * group["amsgrad"])
+        lr, (beta1, beta2) = group["lr"], group["betas"]
+        grad = _adam_direction(w, grad, group)
         xp = backend.array_module(w)
         exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
+        _update_moments(exp_avg, exp_avg_sq, grad, beta1, beta2)
         scratch = xp.empty_like(w)
-        _lerp_(exp_avg, grad, 1 - beta1, scratch)
-        exp_avg_sq *= beta2
-        xp.multiply(grad, grad, out=scratch)
-        scratch *= 1 - beta2
-        exp_avg_sq += scratch
         if group["amsgrad"]:
             maximum = state["max_exp_avg_sq"]._data
             xp.maximum(maximum, exp_avg_sq, out=maximum)
@@ -85,6 +71,7 @@ class AdamW(Adam):
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *,
-                 maximize=False):
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
+                 maximize=False, foreach=None, capturable=False, differentiable=False, fused=None):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize, foreach=foreach,
+                         capturable=capturable, differentiable=differentiable, fused=fused,
                          decoupled_weight_decay=True)

@@ -9,7 +9,7 @@ import functools
 import numbers
 from collections import OrderedDict, defaultdict
 
-from backprop import autograd, backend
+from backprop import autograd, backend, dtypes
 from backprop.hooks import register
 from backprop.tensor import Tensor
 
@@ -207,11 +207,16 @@ class Optimizer:
             index = int(key) if isinstance(key, str) and key.isdigit() else key
             if index in params:
                 param = params[index]
-                state[param] = {name: _cast(value, param, name, index) for name, value in values.items()}
+                state[param] = {name: self._load_state_value(value, param, name, index)
+                                for name, value in values.items()}
             else:
                 state[index] = values
         self.state = state
         self.param_groups = [_merge_group(group, saved) for group, saved in zip(self.param_groups, saved_groups)]
+
+    def _load_state_value(self, value, param, name, index):
+        """One loaded state value as this optimiser keeps it (LBFGS keeps flat vectors and lists)."""
+        return _cast(value, param, name, index)
 
     def __repr__(self):
         lines = [f"{type(self).__name__} ("]
@@ -219,6 +224,32 @@ class Optimizer:
             lines.append(f"Parameter Group {i}")
             lines += [f"    {key}: {group[key]}" for key in sorted(group) if key not in ("params", "param_names")]
         return "\n".join(lines + [")"])
+
+
+def _switches(optimizer, foreach=None, differentiable=False, **more):
+    """torch's implementation switches (``foreach``, ``fused``, ``capturable``, ``differentiable``) as group entries.
+
+    They choose among torch's kernels and change no value here, so they are
+    recorded (the state dicts then carry torch's keys) and otherwise ignored;
+    ``differentiable=True`` (gradients through the update) is refused.
+    """
+    name = type(optimizer).__name__
+    if differentiable:
+        raise NotImplementedError(f"{name}: differentiable=True is not supported: the update runs on raw arrays, "
+                                  f"outside autograd")
+    if more.get("fused") and foreach:
+        raise RuntimeError(f"{name}: `fused` and `foreach` cannot be `True` together.")
+    return dict(foreach=foreach, differentiable=differentiable, **more)
+
+
+def _scalar_dtype():
+    """torch's dtype for 0-d optimiser state: float64 if that is the default dtype, else float32."""
+    return "float64" if dtypes.get_default_dtype() == dtypes.float64 else "float32"
+
+
+def _scalar_state(param, value):
+    """A 0-d state Tensor in torch's scalar dtype, on the parameter's array module."""
+    return Tensor._make(backend.array_module(param._data).asarray(value, dtype=_scalar_dtype()))
 
 
 def _unpack(params, number):
@@ -288,6 +319,44 @@ def _check_betas(optimizer, group):
     if not (isinstance(betas, (tuple, list)) and len(betas) == 2
             and all(isinstance(b, numbers.Real) and 0.0 <= b < 1.0 for b in betas)):
         raise ValueError(f"{type(optimizer).__name__}: betas must be two numbers in [0, 1), got {betas!r}")
+
+
+def _check_adam_like(optimizer, group, *more):
+    """The checks of Adam and its variants: lr, eps, weight_decay (and ``more``) >= 0, betas in [0, 1)."""
+    for name in ("lr", "eps", "weight_decay") + more:
+        _check_at_least(optimizer, group, name)
+    _check_betas(optimizer, group)
+
+
+def _next_step(state, param, *names):
+    """Count one more step in a parameter's state and return the count; the first time, start the state:
+    a zero Tensor like the parameter for each name."""
+    if not state:
+        state["step"] = 0.0
+        for name in names:
+            state[name] = _zeros_like(param)
+    state["step"] += 1
+    return state["step"]
+
+
+def _update_moments(exp_avg, exp_avg_sq, grad, beta1, beta2):
+    """Adam's running averages in place: m <- beta1 m + (1 - beta1) g, v <- beta2 v + (1 - beta2) g^2."""
+    scratch = backend.array_module(grad).empty_like(exp_avg)
+    _lerp_(exp_avg, grad, 1 - beta1, scratch)
+    exp_avg_sq *= beta2
+    backend.array_module(grad).multiply(grad, grad, out=scratch)
+    scratch *= 1 - beta2
+    exp_avg_sq += scratch
+
+
+def _adam_direction(param, grad, group):
+    """g for Adam and its variants: decoupled weight decay shrinks w <- w (1 - eta lambda) in place first,
+    else L2 weight decay adds lambda w; ``maximize`` negates."""
+    decay = group["weight_decay"]
+    if decay != 0 and group["decoupled_weight_decay"]:
+        param *= 1 - group["lr"] * decay
+        decay = 0
+    return _descent_direction(param, grad, group["maximize"], decay)
 
 
 def _descent_direction(param, grad, maximize, weight_decay):

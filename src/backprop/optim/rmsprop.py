@@ -1,6 +1,6 @@
 """RMSprop: divide the gradient by a running root mean square of recent gradients."""
 from backprop import backend
-from backprop.optim.optimizer import Optimizer, _check_at_least, _descent_direction, _lerp_, _zeros_like
+from backprop.optim.optimizer import Optimizer, _check_at_least, _descent_direction, _lerp_, _switches, _zeros_like
 
 __all__ = ["RMSprop"]
 
@@ -24,10 +24,11 @@ class RMSprop(Optimizer):
     2.99
     """
 
-    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False, *,
-                 maximize=False):
+    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
+                 capturable=False, foreach=None, maximize=False, differentiable=False):
         defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
-                        weight_decay=weight_decay, maximize=maximize)
+                        weight_decay=weight_decay, maximize=maximize,
+                        **_switches(self, foreach, differentiable, capturable=capturable))
         super().__init__(params, defaults)
 
     def _check_group(self, group):

@@ -1,5 +1,5 @@
 """SGD: stochastic gradient descent, with momentum, Nesterov momentum and weight decay."""
-from backprop.optim.optimizer import Optimizer, _check_at_least, _descent_direction
+from backprop.optim.optimizer import Optimizer, _check_at_least, _descent_direction, _switches
 from backprop.tensor import Tensor
 
 __all__ = ["SGD"]
@@ -30,9 +30,10 @@ class SGD(Optimizer):
     """
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
-                 maximize=False):
+                 maximize=False, foreach=None, differentiable=False, fused=None):
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
-                        nesterov=nesterov, maximize=maximize)
+                        nesterov=nesterov, maximize=maximize,
+                        **_switches(self, foreach, differentiable, fused=fused))
         super().__init__(params, defaults)
 
     def _check_group(self, group):
