@@ -8,16 +8,23 @@ exp with the max subtracted keeps logits of 1e4 finite. Binary cross
 entropy is a Function for torch's clamped logs; the others are compositions
 of existing ops, whose gradients come free.
 """
-from backprop import backend
+import math
+import warnings
+
+from backprop import backend, creation
 from backprop.autograd import Function
 from backprop.ops import elementwise, indexing, selection
 from backprop.ops.activation import log_softmax
 from backprop.ops.nn_activation import Softplus
+from backprop.ops.norm import vector_norm
 from backprop.ops.util import check_tensor, require_floating
 from backprop.tensor import Tensor
 
 __all__ = ["mse_loss", "l1_loss", "cross_entropy", "nll_loss", "binary_cross_entropy",
-           "binary_cross_entropy_with_logits", "hinge_embedding_loss", "multi_margin_loss", "kl_div"]
+           "binary_cross_entropy_with_logits", "hinge_embedding_loss", "multi_margin_loss", "kl_div", "huber_loss",
+           "smooth_l1_loss", "poisson_nll_loss", "gaussian_nll_loss", "soft_margin_loss", "multilabel_margin_loss",
+           "multilabel_soft_margin_loss", "cosine_embedding_loss", "margin_ranking_loss", "triplet_margin_loss",
+           "triplet_margin_with_distance_loss", "ctc_loss"]
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -87,8 +94,10 @@ class MSELoss(Function):
         return _reduce(difference * difference, reduction)
 
 
-def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Mean squared error l_n = (y_hat_n - y_n)^2, reduced (mean by default).
+
+    ``weight`` (the input's shape) scales each l_n; its 'mean' is sum_n w_n l_n / sum_n w_n.
 
     >>> import backprop as bp
     >>> mse_loss(bp.tensor([1.0, 3.0]), bp.tensor([0.0, 0.0])).item()
@@ -96,13 +105,18 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """
     reduction = _reduction(reduction, "mse_loss", size_average, reduce)
     check_tensor(input, "mse_loss")
+    if weight is not None:
+        difference = input - target
+        return _weighted_sum_mean(difference * difference, weight, input, reduction, "mse_loss")
     if isinstance(target, Tensor) and target.shape == input.shape and target.dtype == input.dtype:
         return MSELoss.apply(input, target, reduction=reduction)  # one node, as torch's MseLossBackward0
     return _named(MSELoss.decompose(input, target, reduction), "MseLossBackward0")  # broadcast or promoted
 
 
-def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Mean absolute error l_n = |y_hat_n - y_n| (gradient sign(y_hat - y), 0 at a tie).
+
+    ``weight`` (the input's shape) scales each l_n; its 'mean' is sum_n w_n l_n / sum_n w_n.
 
     >>> import backprop as bp
     >>> l1_loss(bp.tensor([1.0, -3.0]), bp.tensor([0.0, 0.0])).item()
@@ -110,7 +124,142 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """
     reduction = _reduction(reduction, "l1_loss", size_average, reduce)
     check_tensor(input, "l1_loss")
+    if weight is not None:
+        return _weighted_sum_mean(elementwise.abs(input - target), weight, input, reduction, "l1_loss")
     return _reduce(elementwise.abs(input - target), reduction)
+
+
+def _check_weight_shape(weight, input, op):
+    if tuple(weight.shape) != tuple(input.shape):
+        raise ValueError(f"{op}(): weight must have the input's shape {tuple(input.shape)}, got {tuple(weight.shape)}")
+
+
+def _weighted_sum_mean(loss, weight, input, reduction, op):
+    """torch's elementwise ``weight`` of mse_loss and l1_loss: w l, its 'mean' sum(w l) / sum(w)."""
+    _check_weight_shape(weight, input, op)
+    loss = loss * weight
+    if reduction == "none":
+        return loss
+    return loss.sum() if reduction == "sum" else loss.sum() / weight.sum()
+
+
+class Huber(Function):
+    """Huber's loss of a difference d, quadratic near 0 and linear beyond ``delta``, divided by ``scale``:
+
+    l = d^2 / 2 where |d| < delta, delta (|d| - delta / 2) elsewhere (then / scale);
+    dl/dd = d where |d| < delta, delta sign(d) elsewhere (then / scale); d2l/dd2 = 1 / scale strictly inside.
+    huber_loss has scale 1; smooth_l1_loss(beta) is huber(delta=beta) / beta.
+    """
+
+    def forward(self, d, delta, scale):
+        xp = backend.array_module(d)
+        size = xp.abs(d)
+        inside = size < delta
+        self.save_for_backward(d)
+        self.inside_slope = (inside / scale).astype(d.dtype)
+        self.outside_slope = xp.where(inside, 0, xp.sign(d) * (delta / scale)).astype(d.dtype)
+        loss = xp.where(inside, 0.5 * d * d, delta * (size - 0.5 * delta))
+        return (loss / scale).astype(d.dtype, copy=False)
+
+    def backward(self, grad):
+        (d,) = self.saved_tensors
+        return grad * (d * self.inside_slope + self.outside_slope)
+
+
+def _elementwise_regression(input, target, op):
+    check_tensor(input, op)
+    check_tensor(target, op)
+    if tuple(target.shape) != tuple(input.shape):
+        warnings.warn(f"Using a target size ({tuple(target.shape)}) that is different to the input size "
+                      f"({tuple(input.shape)}). This will likely lead to incorrect results due to broadcasting. "
+                      f"Please ensure they have the same size.", UserWarning, stacklevel=3)
+    return input - target
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    """Huber loss l_n = d^2 / 2 where |d| < delta, delta (|d| - delta / 2) elsewhere, d = y_hat_n - y_n:
+    squared error for small residuals, absolute error for outliers. ``weight`` scales each l_n
+    (its 'mean' is the plain mean of w l, as torch).
+
+    >>> import backprop as bp
+    >>> huber_loss(bp.tensor([0.5, 3.0]), bp.tensor([0.0, 0.0]), reduction="none").tolist()
+    [0.125, 2.5]
+    """
+    reduction = _reduction(reduction, "huber_loss")
+    if delta <= 0:
+        raise ValueError(f"huber_loss(): delta must be positive, got {delta}")
+    loss = Huber.apply(_elementwise_regression(input, target, "huber_loss"), delta=float(delta), scale=1.0)
+    if weight is not None:
+        _check_weight_shape(weight, input, "huber_loss")
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    """Smooth L1 loss l_n = d^2 / (2 beta) where |d| < beta, |d| - beta / 2 elsewhere (Fast R-CNN's box
+    regression loss; beta = 0 is the L1 loss).
+
+    >>> import backprop as bp
+    >>> smooth_l1_loss(bp.tensor([0.5, 3.0]), bp.tensor([0.0, 0.0]), reduction="none").tolist()
+    [0.125, 2.5]
+    """
+    reduction = _reduction(reduction, "smooth_l1_loss", size_average, reduce)
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss(): beta must be at least 0, got {beta}")
+    difference = _elementwise_regression(input, target, "smooth_l1_loss")
+    if beta == 0:
+        return _reduce(elementwise.abs(difference), reduction)
+    return _reduce(Huber.apply(difference, delta=float(beta), scale=float(beta)), reduction)
+
+
+def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None,
+                     reduction="mean"):
+    """Negative log likelihood of counts y under Poisson(lambda), up to log y!:
+
+    l = e^x - y x with ``log_input`` (x = log lambda), else l = x - y log(x + eps) (x = lambda);
+    ``full`` adds Stirling's y log y - y + log(2 pi y) / 2 for y > 1.
+    """
+    reduction = _arguments("poisson_nll_loss", input, target, reduction, size_average, reduce)
+    if log_input:
+        loss = elementwise.exp(input) - target * input
+    else:
+        loss = input - target * elementwise.log(input + eps)
+    if full:
+        y = target.detach()
+        safe = selection.where(y > 1, y, 1.0)
+        stirling = safe * elementwise.log(safe) - safe + 0.5 * elementwise.log(2 * math.pi * safe)
+        loss = loss + selection.where(y > 1, stirling, 0.0)
+    return _reduce(loss, reduction)
+
+
+def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
+    """Negative log likelihood of y under N(mu, var), ``input`` = mu:
+
+    l = (log max(var, eps) + (mu - y)^2 / max(var, eps)) / 2 (+ log(2 pi) / 2 with ``full``).
+    ``var`` has the input's shape, or one fewer trailing dim, or size 1 in one dim (shared), or is a
+    number. The clamp at eps changes the value only: the gradient reaches var as if unclamped (torch).
+    """
+    reduction = _reduction(reduction, "gaussian_nll_loss")
+    check_tensor(input, "gaussian_nll_loss")
+    if not isinstance(var, Tensor):
+        if var < 0:
+            raise ValueError("gaussian_nll_loss(): var has negative entry/entries")
+        var = creation.full(tuple(input.shape), float(var), dtype=input.dtype, device=input.device)
+    elif bool((var._data < 0).any()):
+        raise ValueError("gaussian_nll_loss(): var has negative entry/entries")
+    if tuple(var.shape) != tuple(input.shape):
+        if tuple(input.shape[:-1]) == tuple(var.shape):
+            var = var.unsqueeze(-1)
+        elif not (var.ndim == input.ndim
+                  and sum(v for i, v in zip(input.shape, var.shape) if i != v) == 1):
+            raise ValueError(f"gaussian_nll_loss(): var of shape {tuple(var.shape)} fits no way the input's "
+                             f"shape {tuple(input.shape)} (the same, one fewer trailing dim, or 1 in one dim)")
+    held = var.detach()
+    var = var + (elementwise.clamp(held, min=eps) - held)  # the clamped value, var's own gradient
+    loss = 0.5 * (elementwise.log(var) + (input - target) ** 2 / var)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce(loss, reduction)
 
 
 # ------------------------------------------------------------ class indices
@@ -536,3 +685,160 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
         return loss.sum() / (input.shape[0] if input.ndim else 1)
     return _reduce(loss, reduction)
 
+
+
+# ------------------------------------------------------- margins and embeddings
+def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """Two-class logistic loss of scores x against labels y = +-1: l = log(1 + e^{-y x}).
+
+    >>> import backprop as bp
+    >>> round(soft_margin_loss(bp.tensor([0.0]), bp.tensor([1.0])).item(), 4)
+    0.6931
+    """
+    reduction = _arguments("soft_margin_loss", input, target, reduction, size_average, reduce)
+    return _reduce(Softplus.apply(-(target * input), beta=1.0, threshold=float("inf")), reduction)
+
+
+def _batched_pair(input, target, op):
+    """(C,) or (N, C) scores with a target of the same shape, as (N, C) and whether it was unbatched."""
+    if input.ndim not in (1, 2) or tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"{op}(): expected input (C,) or (N, C) and a target of its shape, got input "
+                         f"{tuple(input.shape)} and target {tuple(target.shape)}")
+    if input.ndim == 1:
+        return input.reshape(1, input.shape[0]), target.reshape(1, target.shape[0]), True
+    return input, target, False
+
+
+def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """Multi-label hinge loss. ``target`` (the input's shape) lists each example's classes first, ended
+    by -1 (the rest ignored); with J those classes:
+
+    l_n = sum_{j in J} sum_{i not in J} max(0, 1 - (x_{n,j} - x_{n,i})) / C.
+
+    >>> import backprop as bp
+    >>> x = bp.tensor([[0.1, 0.2, 0.4, 0.8]])
+    >>> round(multilabel_margin_loss(x, bp.tensor([[3, 0, -1, 1]])).item(), 4)
+    0.85
+    """
+    reduction = _arguments("multilabel_margin_loss", input, target, reduction, size_average, reduce)
+    if target.dtype.kind not in "iu":
+        raise TypeError(f"multilabel_margin_loss(): target must hold integer class indices, got {target.dtype}")
+    x, target, unbatched = _batched_pair(input, target, "multilabel_margin_loss")
+    xp = backend.array_module(x._data)
+    t = target._data
+    n, n_classes = x.shape
+    listed = xp.cumprod(t >= 0, axis=1).astype(bool)  # the entries before the first -1
+    if bool((listed & (t >= n_classes)).any()):
+        raise IndexError(f"multilabel_margin_loss(): a target class is out of bounds: expected [0, {n_classes})")
+    safe = xp.where(listed, t, 0)
+    is_target = xp.zeros((n, n_classes), dtype=bool)
+    rows = xp.broadcast_to(xp.arange(n)[:, None], safe.shape)
+    is_target[rows[listed], safe[listed]] = True
+    # pairs (j-th listed class, class i not listed): a (N, C, C) hinge, masked
+    pairs = (listed[:, :, None] & ~is_target[:, None, :]).astype(x._data.dtype)
+    scores = indexing.gather(x, 1, _constant(safe))
+    hinge = elementwise.relu(1 - scores.unsqueeze(2) + x.unsqueeze(1))
+    loss = (hinge * _constant(pairs)).sum((1, 2)) / n_classes
+    return _reduce(loss.reshape(()) if unbatched else loss, reduction)
+
+
+def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    """Multi-label one-vs-all logistic loss of (N, C) scores against 0/1 targets, averaged over classes:
+
+    l_n = -(1 / C) sum_c w_c [y_{n,c} log sigmoid(x_{n,c}) + (1 - y_{n,c}) log sigmoid(-x_{n,c})].
+    """
+    reduction = _arguments("multilabel_soft_margin_loss", input, target, reduction, size_average, reduce)
+    log_p = -Softplus.apply(-input, beta=1.0, threshold=float("inf"))  # log sigmoid(x)
+    log_q = -Softplus.apply(input, beta=1.0, threshold=float("inf"))  # log sigmoid(-x)
+    loss = -(target * log_p + (1 - target) * log_q)
+    if weight is not None:
+        loss = loss * weight
+    class_dim = input.ndim - 1
+    return _reduce(loss.sum(class_dim) / input.shape[class_dim], reduction)
+
+
+_COSINE_EPS = 1e-12
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):
+    """For pairs of embeddings (N, D) or (D,) with y = +-1: l = 1 - cos(x1, x2) where y = 1,
+    max(0, cos(x1, x2) - margin) where y = -1;
+    cos = x1 . x2 / sqrt((|x1|^2 + 1e-12)(|x2|^2 + 1e-12)).
+    """
+    reduction = _reduction(reduction, "cosine_embedding_loss", size_average, reduce)
+    for tensor in (input1, input2, target):
+        check_tensor(tensor, "cosine_embedding_loss")
+    if input1.ndim not in (1, 2) or tuple(input1.shape) != tuple(input2.shape) \
+            or tuple(target.shape) != tuple(input1.shape[:-1]):
+        raise ValueError(f"cosine_embedding_loss(): expected inputs (N, D) with target (N,) or inputs (D,) with "
+                         f"a 0-d target, got {tuple(input1.shape)}, {tuple(input2.shape)} and {tuple(target.shape)}")
+    dim = input1.ndim - 1
+    dot = (input1 * input2).sum(dim)
+    squares = ((input1 * input1).sum(dim) + _COSINE_EPS) * ((input2 * input2).sum(dim) + _COSINE_EPS)
+    cos = dot / elementwise.sqrt(squares)
+    loss = selection.where(target == 1, 1 - cos, 0.0) \
+        + selection.where(target == -1, elementwise.clamp(cos - margin, min=0), 0.0)
+    return _reduce(loss, reduction)
+
+
+def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):
+    """Ranking hinge: l = max(0, -y (x1 - x2) + margin), y = 1 when x1 should rank higher, -1 otherwise.
+
+    >>> import backprop as bp
+    >>> margin_ranking_loss(bp.tensor([1.0, 1.0]), bp.tensor([0.0, 0.0]), bp.tensor([1.0, -1.0])).item()
+    1.0
+    """
+    reduction = _reduction(reduction, "margin_ranking_loss", size_average, reduce)
+    for tensor in (input1, input2, target):
+        check_tensor(tensor, "margin_ranking_loss")
+    if not input1.ndim == input2.ndim == target.ndim:
+        raise RuntimeError(f"margin_ranking_loss(): all input tensors should have the same dimension, got "
+                           f"input1 {tuple(input1.shape)}, input2 {tuple(input2.shape)}, target {tuple(target.shape)}")
+    return _reduce(elementwise.clamp(-target * (input1 - input2) + margin, min=0), reduction)
+
+
+def _pairwise_distance(x1, x2, p, eps):
+    """||x1 - x2 + eps||_p over the last dim (torch's pairwise_distance)."""
+    return vector_norm(x1 - x2 + eps, p, -1)
+
+
+def _pairwise_distance_default(x1, x2):
+    """torch's default distance of the triplet losses: pairwise_distance(x1, x2) (p = 2, eps = 1e-6)."""
+    return _pairwise_distance(x1, x2, 2.0, 1e-6)
+
+
+def _triplet(anchor, positive, negative, distance, margin, swap, reduction, op):
+    if not anchor.ndim == positive.ndim == negative.ndim:
+        raise RuntimeError(f"{op}(): the anchor, positive and negative tensors are expected to have the same number "
+                           f"of dimensions, got {anchor.ndim}D, {positive.ndim}D and {negative.ndim}D")
+    if margin <= 0:
+        raise ValueError(f"{op}(): margin must be greater than 0, got {margin}")
+    d_positive = distance(anchor, positive)
+    d_negative = distance(anchor, negative)
+    if swap:  # the harder of the two negatives: the anchor's, or the positive's
+        d_negative = selection.minimum(d_negative, distance(positive, negative))
+    return _reduce(elementwise.clamp(margin + d_positive - d_negative, min=0), reduction)
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False, size_average=None,
+                        reduce=None, reduction="mean"):
+    """Triplet loss l = max(0, d(a, p) - d(a, n) + margin), d(x, y) = ||x - y + eps||_p over the last
+    dim: the positive closer to the anchor than the negative, by ``margin`` (``swap``: the negative's
+    distance is min(d(a, n), d(p, n))).
+    """
+    reduction = _reduction(reduction, "triplet_margin_loss", size_average, reduce)
+    for tensor in (anchor, positive, negative):
+        require_floating(tensor, "triplet_margin_loss")
+    if anchor.ndim not in (1, 2):
+        raise ValueError(f"triplet_margin_loss(): expected inputs of shape (D,) or (N, D), got {tuple(anchor.shape)}")
+    return _triplet(anchor, positive, negative, lambda x, y: _pairwise_distance(x, y, p, eps), margin, swap,
+                    reduction, "triplet_margin_loss")
+
+
+def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None, margin=1.0,
+                                      swap=False, reduction="mean"):
+    """``triplet_margin_loss`` with any ``distance_function(x, y)`` (default: the Euclidean pairwise distance)."""
+    reduction = _reduction(reduction, "triplet_margin_with_distance_loss")
+    distance = distance_function or _pairwise_distance_default
+    return _triplet(anchor, positive, negative, distance, margin, swap, reduction,
+                    "triplet_margin_with_distance_loss")

@@ -1,19 +1,33 @@
 """Activation functions beyond relu/sigmoid/tanh/softmax: leaky ReLU, GELU,
-softplus, ELU, the Heaviside step and arctan.
+softplus, ELU, the Heaviside step and arctan; the piecewise-linear family
+(hardtanh, relu6, hardswish, hardsigmoid, the shrinks, threshold); and the
+compositions SiLU, Mish, SELU, CELU, GLU, PReLU, RReLU, log-sigmoid, softsign,
+tanhshrink and softmin.
 
-Each is one Function (an elementwise map and its derivative side by side);
-the derivative f'(z) multiplies the incoming gradient, dL/dz = dL/dy * f'(z).
+Each elementwise map with a formula of its own is one Function (the map and
+its derivative side by side); the derivative f'(z) multiplies the incoming
+gradient, dL/dz = dL/dy * f'(z). At a kink the derivative is torch's choice
+(one side, or 0), stated in each docstring. Maps that are compositions of
+existing ops (silu = z sigmoid z) are written as such and get their
+gradients from those ops.
+
+``inplace=True`` is accepted everywhere torch accepts it; the result is a new
+tensor (as for ``nn.ReLU(inplace=True)``). The ``_`` forms torch has
+(``relu_``, ``elu_``, ``hardtanh_``, ...) do change their input in place.
 """
 import math
 
-from backprop import backend
+from backprop import backend, creation
 from backprop.autograd import Function
+from backprop.ops import elementwise, selection, shape
 from backprop.ops.activation import log_softmax, softmax
-from backprop.ops.elementwise import Sigmoid, relu, sigmoid, tanh
-from backprop.ops.util import floating, require_floating
+from backprop.ops.elementwise import Sigmoid, sigmoid, tanh
+from backprop.ops.util import check_tensor, dim_index, floating, require_floating
 
 __all__ = ["leaky_relu", "gelu", "softplus", "elu", "step", "arctan", "relu", "sigmoid", "tanh", "softmax",
-           "log_softmax"]
+           "log_softmax", "hardtanh", "relu6", "hardswish", "hardsigmoid", "softshrink", "hardshrink", "threshold",
+           "silu", "mish", "selu", "celu", "glu", "prelu", "rrelu", "logsigmoid", "softsign", "tanhshrink",
+           "softmin", "relu_", "elu_", "leaky_relu_", "hardtanh_", "threshold_", "selu_", "celu_", "rrelu_"]
 
 # ------------------------------------------------------------- erf / erfc
 # W. J. Cody, "Rational Chebyshev approximations for the error function",
@@ -265,3 +279,356 @@ def arctan(input):
     """y = arctan z, from (-inf, inf) to (-pi/2, pi/2);  dy/dz = 1 / (1 + z^2)."""
     return Arctan.apply(floating(input, "arctan"))
 
+
+
+# ------------------------------------------------------------- piecewise-linear maps
+class Hardtanh(Function):
+    """y = clamp(z, lo, hi);  dy/dz = 1 where lo < z < hi, 0 elsewhere (0 at both kinks, as torch)."""
+
+    def forward(self, x, lo, hi):
+        xp = backend.array_module(x)
+        if self.needs_input_grad:
+            self.inside = ((x > lo) & (x < hi)).astype(x.dtype)
+        return xp.clip(x, lo, hi).astype(x.dtype, copy=False)
+
+    def backward(self, grad):
+        return grad * self.inside
+
+
+class Hardswish(Function):
+    """y = z relu6(z + 3) / 6:  0 for z <= -3, z (z + 3) / 6 for -3 < z < 3, z for z >= 3.
+
+    dy/dz = 0 for z <= -3, z / 3 + 1/2 for -3 < z < 3, 1 for z >= 3 (torch's sides at both kinks);
+    d2y/dz2 = 1/3 strictly inside, 0 elsewhere.
+    """
+
+    def forward(self, x):
+        xp = backend.array_module(x)
+        if self.needs_input_grad:
+            self.save_for_backward(x)
+            inside = (x > -3) & (x < 3)
+            # the slope's constant part (1/2 inside, 1 above) and the factor of its part linear in x (1/3 inside)
+            self.constant = xp.where(x >= 3, 1.0, xp.where(inside, 0.5, 0.0)).astype(x.dtype)
+            self.linear = (inside / 3.0).astype(x.dtype)
+        return (x * xp.clip(x + 3, 0, 6) / 6).astype(x.dtype, copy=False)
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        return grad * (self.constant + x * self.linear)
+
+
+class Hardsigmoid(Function):
+    """y = relu6(z + 3) / 6;  dy/dz = 1/6 for -3 < z < 3, 0 elsewhere (0 at the kinks, as torch).
+
+    The slope 1/6 is rounded to float32 in every dtype, as torch's backward rounds it.
+    """
+
+    def forward(self, x):
+        xp = backend.array_module(x)
+        if self.needs_input_grad:
+            self.slope = (((x > -3) & (x < 3)) * float(xp.float32(1 / 6))).astype(x.dtype)
+        return (xp.clip(x + 3, 0, 6) / 6).astype(x.dtype, copy=False)
+
+    def backward(self, grad):
+        return grad * self.slope
+
+
+class Shrink(Function):
+    """Softshrink (``soft``): y = z - lambda for z > lambda, z + lambda for z < -lambda, else 0.
+    Hardshrink: y = z for |z| > lambda, else 0.
+    Both: dy/dz = 1 where |z| > lambda, 0 where -lambda <= z <= lambda (0 at the kinks, as torch).
+    """
+
+    def forward(self, x, lambd, soft):
+        xp = backend.array_module(x)
+        outside = (x > lambd) | (x < -lambd)
+        if self.needs_input_grad:
+            self.outside = outside.astype(x.dtype)
+        kept = x - xp.sign(x) * lambd if soft else x
+        return xp.where(outside, kept, 0).astype(x.dtype, copy=False)
+
+    def backward(self, grad):
+        return grad * self.outside
+
+
+class Threshold(Function):
+    """y = z where z > threshold, else ``value``;  dy/dz = 1 where z > threshold, else 0."""
+
+    def forward(self, x, threshold, value):
+        xp = backend.array_module(x)
+        above = x > threshold
+        if self.needs_input_grad:
+            self.above = above.astype(x.dtype)
+        return xp.where(above, x, value).astype(x.dtype, copy=False)
+
+    def backward(self, grad):
+        return grad * self.above
+
+
+class PReLU(Function):
+    """y = z for z > 0, a z otherwise, the slope a broadcast over z (one, or one per channel).
+
+    dy/dz = 1 for z > 0, a otherwise;  dL/da = sum of dL/dy z over z < 0 (the sum over the broadcast
+    dims done by the engine). At z = 0, as torch: dy/dz = a, but a held constant there (the mixed second
+    derivatives d2y/dz da are 0 at z = 0).
+    """
+
+    def forward(self, x, a):
+        xp = backend.array_module(x)
+        positive = x > 0
+        if self.needs_input_grad:
+            self.save_for_backward(x, a)
+            self.positive, self.negative = positive.astype(x.dtype), (x < 0).astype(x.dtype)
+            self.at_zero = ((x == 0) * a).astype(x.dtype)  # the slope a at z = 0, held constant
+        return xp.where(positive, x, a * x).astype(x.dtype, copy=False)
+
+    def backward(self, grad):
+        x, a = self.saved_tensors
+        dx = grad * (self.positive + self.negative * a + self.at_zero) if self.needs_input_grad[0] else None
+        da = grad * x * self.negative if self.needs_input_grad[1] else None
+        return dx, da
+
+
+# ------------------------------------------------------------- functions
+def _in_place(input, name, function, *args):
+    """torch's ``F.name_(input)``: ``function(input, *args)`` written into ``input`` (recorded in the graph)."""
+    check_tensor(input, name)
+    # on a copy: the ops inside a composite (selu's ELU) may save their input, which is overwritten here
+    return input._inplace(f"{name}()", lambda t: function(t.clone(), *args))
+
+
+def relu(input, inplace=False):
+    """ReLU(z) = max(0, z) (gradient 0 at z = 0, as torch).
+
+    >>> import backprop as bp
+    >>> relu(bp.tensor([-1.0, 2.0])).tolist()
+    [0.0, 2.0]
+    """
+    return elementwise.relu(input)
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    """Hardtanh(z) = clamp(z, min_val, max_val), gradient 1 strictly inside, 0 at and beyond the bounds.
+
+    >>> import backprop as bp
+    >>> hardtanh(bp.tensor([-3.0, 0.5, 3.0])).tolist()
+    [-1.0, 0.5, 1.0]
+    """
+    require_floating(input, "hardtanh")
+    if max_val <= min_val:
+        raise ValueError(f"hardtanh(): max_val must be greater than min_val, got min_val={min_val}, max_val={max_val}")
+    return Hardtanh.apply(input, lo=float(min_val), hi=float(max_val))
+
+
+def relu6(input, inplace=False):
+    """ReLU6(z) = min(max(0, z), 6) = hardtanh(z, 0, 6) (gradient 0 at 0 and at 6, as torch).
+
+    >>> import backprop as bp
+    >>> relu6(bp.tensor([-1.0, 3.0, 9.0])).tolist()
+    [0.0, 3.0, 6.0]
+    """
+    return hardtanh(input, 0.0, 6.0)
+
+
+def hardswish(input, inplace=False):
+    """Hardswish(z) = z relu6(z + 3) / 6, a piecewise-quadratic SiLU (MobileNetV3).
+
+    >>> import backprop as bp
+    >>> hardswish(bp.tensor([-4.0, 0.0, 1.0, 4.0])).tolist()
+    [-0.0, 0.0, 0.6666666865348816, 4.0]
+    """
+    require_floating(input, "hardswish")
+    return Hardswish.apply(input)
+
+
+def hardsigmoid(input, inplace=False):
+    """Hardsigmoid(z) = relu6(z + 3) / 6, a piecewise-linear sigmoid."""
+    require_floating(input, "hardsigmoid")
+    return Hardsigmoid.apply(input)
+
+
+def softshrink(input, lambd=0.5):
+    """Softshrink(z) = z - lambd above lambd, z + lambd below -lambd, 0 between (soft thresholding)."""
+    require_floating(input, "softshrink")
+    if lambd < 0:
+        raise ValueError(f"softshrink(): lambd must be at least 0, got {lambd}")
+    return Shrink.apply(input, lambd=float(lambd), soft=True)
+
+
+def hardshrink(input, lambd=0.5):
+    """Hardshrink(z) = z where |z| > lambd, 0 elsewhere."""
+    require_floating(input, "hardshrink")
+    return Shrink.apply(input, lambd=float(lambd), soft=False)
+
+
+def threshold(input, threshold, value, inplace=False):
+    """Threshold(z) = z where z > threshold, else ``value``.
+
+    >>> import backprop as bp
+    >>> threshold(bp.tensor([0.1, 0.5, 2.0]), 0.5, -1.0).tolist()
+    [-1.0, -1.0, 2.0]
+    """
+    require_floating(input, "threshold")
+    return Threshold.apply(input, threshold=float(threshold), value=float(value))
+
+
+_threshold = threshold  # for threshold_, whose argument of that name hides the function
+
+
+def silu(input, inplace=False):
+    """SiLU(z) = z sigmoid(z) (the swish);  dy/dz = sigmoid(z) (1 + z (1 - sigmoid(z))).
+
+    >>> import backprop as bp
+    >>> round(silu(bp.tensor([1.0])).item(), 4)
+    0.7311
+    """
+    require_floating(input, "silu")
+    return input * sigmoid(input)
+
+
+def mish(input, inplace=False):
+    """Mish(z) = z tanh(softplus(z))."""
+    require_floating(input, "mish")
+    return input * tanh(Softplus.apply(input, beta=1.0, threshold=20.0))
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(input, inplace=False):
+    """SELU(z) = scale * ELU(z, alpha), with alpha ~ 1.6733 and scale ~ 1.0507 chosen (Klambauer et al.,
+    2017) so that activations keep zero mean and unit variance through a deep stack."""
+    require_floating(input, "selu")
+    return ELU.apply(input, alpha=_SELU_ALPHA) * _SELU_SCALE
+
+
+def celu(input, alpha=1.0, inplace=False):
+    """CELU(z) = max(0, z) + min(0, alpha (e^{z / alpha} - 1)) = alpha ELU(z / alpha), continuously
+    differentiable in z for every alpha."""
+    require_floating(input, "celu")
+    if alpha == 0:
+        raise ValueError("celu(): alpha must not be 0 (it divides z)")
+    return ELU.apply(input / alpha, alpha=1.0) * alpha
+
+
+def glu(input, dim=-1):
+    """Gated linear unit: the input split in halves a, b along ``dim``; GLU = a * sigmoid(b).
+
+    >>> import backprop as bp
+    >>> glu(bp.tensor([[1.0, 2.0, 0.0, 0.0]])).tolist()
+    [[0.5, 1.0]]
+    """
+    require_floating(input, "glu")
+    if input.ndim == 0:
+        raise ValueError("glu(): expected a tensor with at least one dimension, got a 0-d tensor")
+    axis = dim_index(dim, input.ndim, "glu")
+    size = input.shape[axis]
+    if size % 2:
+        raise ValueError(f"glu(): halving dimension {dim} needs an even size, got {size}")
+    a = input.narrow(axis, 0, size // 2)
+    b = input.narrow(axis, size // 2, size // 2)
+    return a * sigmoid(b)
+
+
+def prelu(input, weight):
+    """PReLU(z) = z for z > 0, a z otherwise, a learnt: one slope, or one per channel (dim 1).
+    dL/da sums z dL/dy over the non-positive z of its channel."""
+    require_floating(input, "prelu")
+    check_tensor(weight, "prelu")
+    if weight.ndim > 1:
+        raise ValueError(f"prelu(): weight must be 0-d or 1-d, got shape {tuple(weight.shape)}")
+    channels = weight.numel()
+    if channels != 1:
+        if input.ndim < 2 or input.shape[1] != channels:  # inputs of fewer than 2 dims have one channel
+            raise RuntimeError(f"prelu(): {channels} slopes need an input with {channels} channels in dim 1, "
+                               f"got shape {tuple(input.shape)}")
+        shape = [1] * input.ndim
+        shape[1] = channels
+        weight = weight.reshape(shape)
+    else:
+        weight = weight.reshape(())
+    return PReLU.apply(input, weight)
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+    """Randomized leaky ReLU: y = z for z > 0, a z otherwise, with a ~ U(lower, upper) drawn per element
+    in training and the mean slope (lower + upper) / 2 in evaluation.
+
+    >>> import backprop as bp
+    >>> rrelu(bp.tensor([-2.0, 1.0]), 0.1, 0.3).tolist()
+    [-0.4000000059604645, 1.0]
+    """
+    require_floating(input, "rrelu")
+    if not training:
+        return leaky_relu(input, (lower + upper) / 2)
+    dtype = input._data.dtype
+    draws = creation.generator().random(tuple(input.shape)) * (upper - lower) + lower
+    draws = backend.to_device(draws.astype(dtype), input.device)
+    slope = backend.array_module(input._data).where(input._data > 0, 1, draws).astype(dtype, copy=False)
+    return input * slope
+
+
+def logsigmoid(input):
+    """log sigmoid(z) = -softplus(-z) = -log(1 + e^{-z}), finite for every z."""
+    require_floating(input, "logsigmoid")
+    return -Softplus.apply(-input, beta=1.0, threshold=float("inf"))
+
+
+def softsign(input):
+    """Softsign(z) = z / (1 + |z|)."""
+    check_tensor(input, "softsign")
+    return input / (1 + elementwise.abs(input))
+
+
+def tanhshrink(input):
+    """Tanhshrink(z) = z - tanh(z)."""
+    check_tensor(input, "tanhshrink")
+    return input - tanh(input)
+
+
+def softmin(input, dim, dtype=None):
+    """softmin(z) = softmax(-z) along ``dim`` (``dtype=``: the input cast first)."""
+    check_tensor(input, "softmin")
+    return softmax(-(input if dtype is None else input.to(dtype)), dim)
+
+
+# ------------------------------------------------------------- torch's in-place forms
+def relu_(input):
+    """``relu`` written into ``input``."""
+    return _in_place(input, "relu_", relu)
+
+
+def elu_(input, alpha=1.0):
+    """``elu`` written into ``input``."""
+    return _in_place(input, "elu_", elu, alpha)
+
+
+def leaky_relu_(input, negative_slope=0.01):
+    """``leaky_relu`` written into ``input``."""
+    return _in_place(input, "leaky_relu_", leaky_relu, negative_slope)
+
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    """``hardtanh`` written into ``input``."""
+    return _in_place(input, "hardtanh_", hardtanh, min_val, max_val)
+
+
+def threshold_(input, threshold, value):
+    """``threshold`` written into ``input``."""
+    return _in_place(input, "threshold_", _threshold, threshold, value)
+
+
+def selu_(input):
+    """``selu`` written into ``input``."""
+    return _in_place(input, "selu_", selu)
+
+
+def celu_(input, alpha=1.0):
+    """``celu`` written into ``input``."""
+    return _in_place(input, "celu_", celu, alpha)
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    """``rrelu`` written into ``input``."""
+    return _in_place(input, "rrelu_", rrelu, lower, upper, training)
