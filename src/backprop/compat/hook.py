@@ -85,6 +85,11 @@ MODULES = {
     "torchvision.transforms": (f"{_VISION}.transforms",),
     "torchvision.utils": (f"{_VISION}.utils",),
 }
+# torch.distributions' files (torch.distributions.categorical, .constraints, .kl ...): backprop's file of that name
+MODULES.update({f"torch.distributions.{name}": (f"backprop.distributions.{name}",) for name in """
+    bernoulli beta binomial categorical constraints dirichlet distribution exp_family exponential gamma independent
+    kl laplace log_normal multinomial multivariate_normal normal one_hot_categorical poisson transformed_distribution
+    transforms uniform utils""".split()})
 
 # modules that show only some names of their sources, all of torch's names there (torch.functional is a handful of
 # torch's functions; the recurrent-sequence helpers may live in backprop.nn.utils or backprop.nn): a name outside

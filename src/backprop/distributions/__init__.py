@@ -1,0 +1,40 @@
+"""Probability distributions (torch.distributions): sampling, densities, entropies and KL divergences, all
+differentiable with respect to the parameters.
+
+Two ways to differentiate an expectation E_{x ~ p_theta}[f(x)]:
+
+- the score function (REINFORCE): grad = E[f(x) grad log p_theta(x)]; works for any distribution, discrete
+  ones included: ``loss = -(dist.log_prob(action) * reward).mean()``;
+- the reparameterisation trick: x = g(theta, eps) with parameter-free noise eps, grad = E[grad f(g(theta, eps))];
+  lower variance, for distributions with ``has_rsample``: ``loss = f(dist.rsample()).mean()``.
+
+Draws come from backprop's default generator: ``bp.manual_seed`` makes them repeat.
+"""
+from backprop.distributions import constraints, transforms
+from backprop.distributions.bernoulli import Bernoulli
+from backprop.distributions.beta import Beta
+from backprop.distributions.binomial import Binomial
+from backprop.distributions.categorical import Categorical
+from backprop.distributions.dirichlet import Dirichlet
+from backprop.distributions.distribution import Distribution
+from backprop.distributions.exp_family import ExponentialFamily
+from backprop.distributions.exponential import Exponential
+from backprop.distributions.gamma import Gamma
+from backprop.distributions.independent import Independent
+from backprop.distributions.kl import kl_divergence, register_kl
+from backprop.distributions.laplace import Laplace
+from backprop.distributions.log_normal import LogNormal
+from backprop.distributions.multinomial import Multinomial
+from backprop.distributions.multivariate_normal import MultivariateNormal
+from backprop.distributions.normal import Normal
+from backprop.distributions.one_hot_categorical import OneHotCategorical, OneHotCategoricalStraightThrough
+from backprop.distributions.poisson import Poisson
+from backprop.distributions.transformed_distribution import TransformedDistribution
+from backprop.distributions.transforms import *  # noqa: F401,F403  (torch.distributions exports them too)
+from backprop.distributions.uniform import Uniform
+
+__all__ = ["Bernoulli", "Beta", "Binomial", "Categorical", "Dirichlet", "Distribution", "Exponential",
+           "ExponentialFamily", "Gamma", "Independent", "Laplace", "LogNormal", "Multinomial", "MultivariateNormal",
+           "Normal", "OneHotCategorical", "OneHotCategoricalStraightThrough", "Poisson", "TransformedDistribution",
+           "Uniform", "kl_divergence", "register_kl"]
+__all__.extend(transforms.__all__)
