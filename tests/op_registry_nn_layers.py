@@ -5,8 +5,12 @@ gradgradcheck and second derivatives against torch come from tests/test_ops.py).
 Max-pooling samples draw DISTINCT values (no tied windows: a tie is a kink). Running statistics, indices
 and offsets never require grad.
 """
+import numpy as np
+
 from helpers import DISTINCT, POSITIVE, AwayFrom, Uniform
-from op_registry import INT64, FLOATS, S, T, _classes, _fixed, _functional, forward_only, kink, torch_nan_second_derivative
+from op_registry import (
+    FLOATS, INT64, S, T, _classes, _F, _fixed, _functional, forward_only, kink, op, torch_nan_second_derivative,
+)
 
 # ------------------------------------------------------------- normalisation
 _functional("group_norm", [
@@ -27,3 +31,45 @@ _functional("normalize", [
     # a zero row (the norm's kink): torch's second derivative there is nan
     torch_nan_second_derivative(T(values=[[0.0, 0.0], [1.0, 2.0]]), eps=1e-3)],
     domain=AwayFrom(0))
+
+# ------------------------------------------------------------- pooling: indices, unpooling, adaptive max, LP
+_functional("max_pool2d_with_indices", [
+    S(T((2, 2, 4, 4)), 2), S(T((1, 2, 5, 5)), 3, stride=2, padding=1, ceil_mode=True),
+    S(T((1, 1, 6, 7)), (2, 3), stride=(1, 2), dilation=(2, 1)), S(T((2, 4, 4)), 2, 1)],
+    domain=DISTINCT)
+_functional("max_pool1d_with_indices", [S(T((2, 3, 8)), 2), S(T((1, 2, 8)), 3, 2, 1, ceil_mode=True), S(T((2, 7)), 3, 2)],
+            domain=DISTINCT)
+op("nn.functional.max_pool2d.return_indices",
+   lambda lib, x, *a, **k: _F(lib).max_pool2d(x, *a, return_indices=True, **k),
+   [S(T((2, 2, 4, 4)), 2), S(T((1, 2, 5, 5)), 3, 2, 1)], domain=DISTINCT)
+
+
+def _pool_indices(pool, shape, *args, **kwargs):
+    """torch's own indices of ``max_pool1d``/``max_pool2d`` on a random input (the unpooling samples' positions;
+    windows that do not overlap, so that no position is named twice)."""
+    import torch
+    import torch.nn.functional as F
+
+    x = torch.tensor(DISTINCT.floats(np.random.default_rng(1), shape))
+    return _classes(getattr(F, pool)(x, *args, return_indices=True, **kwargs)[1].numpy())
+
+
+_functional("max_unpool2d", [
+    S(T((2, 2, 2, 2)), _pool_indices("max_pool2d", (2, 2, 4, 4), 2), 2),
+    S(T((1, 2, 2, 2)), _pool_indices("max_pool2d", (1, 2, 6, 6), 3, 3, 1), 3, 3, 1, (6, 6)),
+    S(T((1, 2, 3, 3)), _pool_indices("max_pool2d", (1, 2, 7, 6), 2), 2, output_size=(7, 6)),
+    S(T((2, 2, 2)), _pool_indices("max_pool2d", (2, 4, 4), 2), (2, 2), output_size=(1, 2, 4, 4))])
+_functional("max_unpool1d", [
+    S(T((2, 3, 4)), _pool_indices("max_pool1d", (2, 3, 8), 2), 2),
+    S(T((2, 3)), _pool_indices("max_pool1d", (2, 7), 3, 3, 1), 3, 3, 1)])
+_functional("adaptive_max_pool1d", [S(T((2, 3, 7)), 3), S(T((2, 5)), 5), S(T((1, 2, 4)), 1), S(T((2, 3, 7)), 4, True)],
+            domain=DISTINCT)
+_functional("adaptive_max_pool2d", [
+    S(T((2, 2, 5, 7)), (2, 3)), S(T((2, 4, 5)), 1), S(T((1, 2, 5, 4)), (3, None)), S(T((1, 2, 5, 7)), (4, 3), True)],
+    domain=DISTINCT)
+_functional("lp_pool1d", [S(T((2, 3, 8)), 2, 3), S(T((2, 7)), 1.5, 2, 1), S(T((1, 2, 8)), 3, 3, 2, True)],
+            domain=POSITIVE)
+_functional("lp_pool2d", [
+    S(T((2, 2, 4, 4)), 2, 2), S(T((1, 2, 5, 5)), 2, 2, ceil_mode=True), S(T((1, 2, 4, 5)), 1.5, (2, 3), 1),
+    S(T((2, 5, 5)), 4.0, 3, 2)],
+    domain=POSITIVE)

@@ -11,15 +11,13 @@ class _MaxPoolNd(Module):
 
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False):
         super().__init__()
-        if return_indices:
-            raise NotImplementedError(f"{type(self).__name__}: return_indices=True is not supported")
         self.kernel_size, self.padding, self.dilation = kernel_size, padding, dilation
         self.stride = kernel_size if stride is None else stride
         self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
     def forward(self, input):
         return type(self)._function(input, self.kernel_size, self.stride, self.padding, self.dilation,
-                                    self.ceil_mode)
+                                    self.ceil_mode, return_indices=self.return_indices)
 
     def extra_repr(self):
         return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
@@ -119,3 +117,101 @@ class AdaptiveAvgPool2d(Module):
 
     def extra_repr(self):
         return f"output_size={self.output_size}"
+
+
+# ---------------------------------------------------------------- unpooling, adaptive max, LP pooling
+__all__ += ["MaxUnpool1d", "MaxUnpool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "LPPool1d", "LPPool2d"]
+
+
+class _MaxUnpoolNd(Module):
+    _dims, _function = None, None
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        name = type(self).__name__
+        self.kernel_size = ntuple(kernel_size, self._dims, "kernel_size", name)
+        self.stride = self.kernel_size if stride is None else ntuple(stride, self._dims, "stride", name)
+        self.padding = ntuple(padding, self._dims, "padding", name)
+
+    def forward(self, input, indices, output_size=None):
+        return type(self)._function(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxUnpool1d(_MaxUnpoolNd):
+    """The partial inverse of MaxPool1d: maxima put back at the indices MaxPool1d(return_indices=True) gave."""
+
+    _dims, _function = 1, staticmethod(_pooling.max_unpool1d)
+
+
+class MaxUnpool2d(_MaxUnpoolNd):
+    """The partial inverse of MaxPool2d: each maximum put back at its recorded position, zeros elsewhere
+    (pass ``output_size`` where the pooling dropped rows or columns).
+
+    >>> import backprop as bp
+    >>> y, indices = MaxPool2d(2, return_indices=True)(bp.randn(1, 3, 4, 4))
+    >>> MaxUnpool2d(2)(y, indices).shape
+    backprop.Size([1, 3, 4, 4])
+    """
+
+    _dims, _function = 2, staticmethod(_pooling.max_unpool2d)
+
+
+class _AdaptiveMaxPoolNd(Module):
+    _function = None
+
+    def __init__(self, output_size, return_indices=False):
+        super().__init__()
+        self.output_size, self.return_indices = output_size, return_indices
+
+    def forward(self, input):
+        return type(self)._function(input, self.output_size, self.return_indices)
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
+    """Max over ``output_size`` adaptive bins of the last dim; see ``adaptive_max_pool1d``."""
+
+    _function = staticmethod(_pooling.adaptive_max_pool1d)
+
+
+class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
+    """Max over an ``output_size`` grid of adaptive bins, whatever the input's H and W.
+
+    >>> import backprop as bp
+    >>> AdaptiveMaxPool2d((2, 3))(bp.randn(2, 4, 7, 9)).shape
+    backprop.Size([2, 4, 2, 3])
+    """
+
+    _function = staticmethod(_pooling.adaptive_max_pool2d)
+
+
+class _LPPoolNd(Module):
+    _function = None
+
+    def __init__(self, norm_type, kernel_size, stride=None, ceil_mode=False):
+        super().__init__()
+        self.norm_type, self.kernel_size, self.stride, self.ceil_mode = norm_type, kernel_size, stride, ceil_mode
+
+    def forward(self, input):
+        return type(self)._function(input, float(self.norm_type), self.kernel_size, self.stride, self.ceil_mode)
+
+    def extra_repr(self):
+        return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, stride={self.stride}, "
+                f"ceil_mode={self.ceil_mode}")
+
+
+class LPPool1d(_LPPoolNd):
+    """Power-average pooling over the last dim: y = (sum_window x^p)^(1/p); see ``lp_pool1d``."""
+
+    _function = staticmethod(_pooling.lp_pool1d)
+
+
+class LPPool2d(_LPPoolNd):
+    """Power-average pooling over windows of the last two dims: y = (sum_window x^p)^(1/p)."""
+
+    _function = staticmethod(_pooling.lp_pool2d)

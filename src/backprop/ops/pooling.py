@@ -221,10 +221,10 @@ def _avg_divisor(xp, size, kernel, stride, padding, out, count_include_pad, divi
 
 
 def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, dims, op):
-    if return_indices:
-        raise NotImplementedError(f"{op}: return_indices=True is not supported")
     kernel, stride, padding, dilation, out, extra = _geometry(
         input, kernel_size, stride, padding, dilation, ceil_mode, dims, op)
+    if return_indices:
+        return _max_pool_with_indices(input, kernel, stride, padding, dilation, out, extra)
     return MaxPoolNd.apply(input, kernel=kernel, stride=stride, padding=padding, dilation=dilation, out=out,
                            extra=extra)
 
@@ -292,16 +292,7 @@ def _adaptive_avg_pool(input, output_size, dims, op):
                          f"got shape {tuple(input.shape)}")
     if not dtypes.is_floating(input.dtype):
         raise TypeError(f"{op}() expected a floating point tensor, got {input.dtype}")
-    size = input.shape[-dims:]
-    if isinstance(output_size, (tuple, list)):
-        if len(output_size) != dims:
-            raise ValueError(f"{op}: output_size must be an int or a tuple of {dims}, got {output_size!r}")
-        output_size = tuple(n if o is None else o for o, n in zip(output_size, size))
-    out = ntuple(output_size, dims, "output_size", op)
-    if any(o < 1 for o in out):
-        raise ValueError(f"{op}: output_size must be positive, got {output_size!r}")
-    if any(n < 1 for n in size):
-        raise ValueError(f"{op}: input of spatial size {tuple(size)} is empty")
+    size, out = input.shape[-dims:], _adaptive_output_size(input, output_size, dims, op)
     xp = backend.array_module(input._data)
     # Each bin is a product of one range per dim, so its mean is a mean per dim in turn:
     # y = P_h x P_w^T with P the (out, in) averaging matrices (matmul gives the gradient).
@@ -335,3 +326,190 @@ def adaptive_avg_pool2d(input, output_size):
     [[[[7.5]]]]
     """
     return _adaptive_avg_pool(input, output_size, 2, "adaptive_avg_pool2d")
+
+
+# ---------------------------------------------------------------- indices and unpooling, adaptive max, LP pooling
+__all__ += ["max_pool1d_with_indices", "max_pool2d_with_indices", "max_unpool1d", "max_unpool2d",
+            "adaptive_max_pool1d", "adaptive_max_pool2d", "lp_pool1d", "lp_pool2d"]
+
+
+def _adaptive_output_size(input, output_size, dims, op):
+    """The checked output size of an adaptive pool (``None`` in a tuple keeps the input's size there)."""
+    check_tensor(input, op)
+    if input.ndim not in (dims + 1, dims + 2):
+        raise ValueError(f"{op}: expected input of {dims + 2} dims (N, C, *spatial) or {dims + 1} (C, *spatial), "
+                         f"got shape {tuple(input.shape)}")
+    size = input.shape[-dims:]
+    if isinstance(output_size, (tuple, list)):
+        if len(output_size) != dims:
+            raise ValueError(f"{op}: output_size must be an int or a tuple of {dims}, got {output_size!r}")
+        output_size = tuple(n if o is None else o for o, n in zip(output_size, size))
+    out = ntuple(output_size, dims, "output_size", op)
+    if any(o < 1 for o in out):
+        raise ValueError(f"{op}: output_size must be positive, got {output_size!r}")
+    if any(n < 1 for n in size):
+        raise ValueError(f"{op}: input of spatial size {tuple(size)} is empty")
+    return out
+
+
+def _flat_positions(xp, coordinates, size):
+    """Row-major position in the input plane (h W + w in 2-D) of per-dim input coordinates."""
+    flat = 0
+    for c, n in zip(coordinates, size):
+        flat = flat * n + c
+    return flat.astype(xp.int64)
+
+
+def _max_pool_with_indices(input, kernel, stride, padding, dilation, out, extra):
+    """(max pooling, torch's indices): each window's winner as a position in its own input plane."""
+    xp = backend.array_module(input._data)
+    taps = list(_taps(kernel, stride, dilation, out))
+    _, winner = _winners(xp, _pad_last(xp, input._data, padding, extra, _lowest(xp, input.dtype)), taps)
+    offsets = xp.unravel_index(winner.astype(xp.int64), kernel)  # the winning kernel offset, per dim
+    dims = len(kernel)
+    coordinates = [xp.arange(o).reshape((o,) + (1,) * (dims - 1 - axis)) * s + k * d - p
+                   for axis, (k, s, p, d, o) in enumerate(zip(offsets, stride, padding, dilation, out))]
+    indices = _flat_positions(xp, coordinates, input.shape[-dims:])
+    output = MaxPoolNd.apply(input, kernel=kernel, stride=stride, padding=padding, dilation=dilation, out=out,
+                             extra=extra)
+    return output, Tensor._make(indices)
+
+
+def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=True):
+    """``max_pool1d(..., return_indices=True)``: (values, int64 positions of the maxima along L)."""
+    return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=True):
+    """``max_pool2d(..., return_indices=True)``: (values, int64 positions h W + w of the maxima)."""
+    return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def _max_unpool(input, indices, kernel_size, stride, padding, output_size, dims, op):
+    """Each value of ``input`` written at its ``indices`` (positions in the output plane), zeros elsewhere:
+    y.flatten(-dims)[..., indices[j]] = x[..., j]; dL/dx[j] = dL/dy at indices[j] (a gather)."""
+    from backprop import creation
+    from backprop.ops.scatter import scatter
+
+    check_tensor(input, op)
+    check_tensor(indices, op)
+    if input.ndim not in (dims + 1, dims + 2):
+        raise ValueError(f"{op}: expected input of {dims + 2} dims (N, C, *spatial) or {dims + 1} (C, *spatial), "
+                         f"got shape {tuple(input.shape)}")
+    if tuple(indices.shape) != tuple(input.shape) or indices.dtype != dtypes.int64:
+        raise ValueError(f"{op}: expected int64 indices of the input's shape {tuple(input.shape)}, got "
+                         f"{indices.dtype} of shape {tuple(indices.shape)}")
+    kernel = ntuple(kernel_size, dims, "kernel_size", op)
+    stride = kernel if stride is None else ntuple(stride, dims, "stride", op)
+    padding = ntuple(padding, dims, "padding", op)
+    size = input.shape[-dims:]
+    default = tuple((n - 1) * s - 2 * p + k for n, k, s, p in zip(size, kernel, stride, padding))
+    if output_size is None:
+        out = default
+    else:
+        out = tuple(int(o) for o in output_size)
+        if len(out) == dims + 2:  # (N, C, *spatial) given: its spatial sizes
+            out = out[2:]
+        if len(out) != dims:
+            raise ValueError(f"{op}: output_size must have {dims} elements (or {dims + 2} with N and C), got "
+                             f"{tuple(output_size)}")
+        for o, d, s in zip(out, default, stride):
+            if not d - s < o < d + s:
+                raise ValueError(f"{op}: invalid output_size {out} for the default {default}: each size must be "
+                                 f"within the default +/- stride (exclusive)")
+    plane = 1
+    for o in out:
+        plane *= o
+    data = indices._data
+    if data.size and (int(data.min()) < 0 or int(data.max()) >= plane):
+        raise RuntimeError(f"{op}: found an invalid max index {int(data.max())} for an output of size {out}")
+    lead = tuple(input.shape[:-dims])
+    zeros = creation.zeros(*lead, plane, dtype=input.dtype, device=input.device)
+    flat = scatter(zeros, len(lead), indices.reshape(*lead, -1), input.reshape(*lead, -1))
+    return flat.reshape(*lead, *out)
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The partial inverse of ``max_pool1d``: each maximum put back at its index, zeros elsewhere."""
+    return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 1, "max_unpool1d")
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The partial inverse of ``max_pool2d`` (Zeiler & Fergus 2014's switches): each maximum put back at the
+    position ``indices`` recorded, zeros elsewhere; the output defaults to (H - 1) s - 2 p + k per dim.
+
+    >>> import backprop as bp
+    >>> y, i = max_pool2d(bp.tensor([[[[1.0, 2.0], [4.0, 3.0]]]]), 2, return_indices=True)
+    >>> max_unpool2d(y, i, 2).tolist()
+    [[[[0.0, 0.0], [4.0, 0.0]]]]
+    """
+    return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 2, "max_unpool2d")
+
+
+def _adaptive_rows(xp, n, o):
+    """(o, w) input positions of adaptive bin i, floor(i n / o) .. ceil((i + 1) n / o) - 1, w the widest
+    bin's size; shorter bins repeat their last position (a repeat does not change a maximum)."""
+    i = xp.arange(o)
+    start, end = (i * n) // o, -((-(i + 1) * n) // o)
+    width = int((end - start).max())
+    return xp.minimum(start[:, None] + xp.arange(width)[None, :], end[:, None] - 1)
+
+
+def _adaptive_max_pool(input, output_size, return_indices, dims, op):
+    out = _adaptive_output_size(input, output_size, dims, op)
+    xp = backend.array_module(input._data)
+    lead, size = input.ndim - dims, input.shape[-dims:]
+    rows = [_adaptive_rows(xp, n, o) for n, o in zip(size, out)]
+    # Gather each bin's positions dim by dim: (..., H, W) -> (..., oh, wh, W) -> (..., oh, wh, ow, ww);
+    # then the bins' widths last and one max over them (its gradient goes to the first maximiser).
+    windows = input
+    for axis, r in enumerate(rows):
+        windows = windows[(Ellipsis, Tensor._make(r)) + (slice(None),) * (dims - 1 - axis)]
+    order = list(range(lead)) + [lead + 2 * a for a in range(dims)] + [lead + 2 * a + 1 for a in range(dims)]
+    widths = tuple(r.shape[1] for r in rows)
+    windows = windows.permute(*order).reshape(*input.shape[:lead], *out, -1)
+    values, arg = windows.max(dim=-1)
+    if not return_indices:
+        return values
+    picked = xp.unravel_index(arg._data, widths)
+    coordinates = [r[xp.arange(o).reshape((o,) + (1,) * (dims - 1 - axis)), k]
+                   for axis, (r, o, k) in enumerate(zip(rows, out, picked))]
+    return values, Tensor._make(_flat_positions(xp, coordinates, size))
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """Max over ``output_size`` adaptive bins of the last dim (bin i covers [floor(i L / o), ceil((i + 1) L / o)))."""
+    return _adaptive_max_pool(input, output_size, return_indices, 1, "adaptive_max_pool1d")
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """Max over an ``output_size`` grid of adaptive bins, as adaptive_avg_pool2d's bins; ``None`` keeps a size.
+
+    >>> import backprop as bp
+    >>> adaptive_max_pool2d(bp.arange(16.0).reshape(1, 1, 4, 4), 1).tolist()
+    [[[[15.0]]]]
+    """
+    return _adaptive_max_pool(input, output_size, return_indices, 2, "adaptive_max_pool2d")
+
+
+def _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, dims, op):
+    """(sum over the window of x^p)^(1/p), torch's way: p-th powers average-pooled (no padding), times the
+    window size. (With ceil_mode a last, clipped window is divided by its clipped size first, as torch.)"""
+    kernel = ntuple(kernel_size, dims, "kernel_size", op)
+    window = 1
+    for k in kernel:
+        window *= k
+    pooled = _avg_pool(input ** norm_type, kernel, stride, 0, ceil_mode, True, None, dims, op)
+    return (pooled * float(window)) ** (1.0 / norm_type)
+
+
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """Power-average pooling over the last dim: (sum_window x^p)^(1/p) (p = 1: sum pooling; large p: max)."""
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 1, "lp_pool1d")
+
+
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """Power-average pooling over windows of the last two dims: y = (sum_window x^p)^(1/p)."""
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 2, "lp_pool2d")
