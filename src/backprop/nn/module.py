@@ -477,15 +477,13 @@ class Module:
 
     def get_extra_state(self):
         """What a module adds to its state_dict under "_extra_state"; override it with ``set_extra_state``."""
-        raise RuntimeError("Reached a code path in Module.get_extra_state() that should never be called. "
-                           "Please file an issue at https://github.com/pytorch/pytorch/issues/new?template=bug-report.yml "
-                           "to report this bug.")
+        raise RuntimeError(f"Module.get_extra_state() called on {type(self).__name__}, which does not override it "
+                           "(a module with extra state overrides get_extra_state and set_extra_state)")
 
     def set_extra_state(self, state):
         """Receives what ``get_extra_state`` saved, on ``load_state_dict``."""
-        raise RuntimeError("Reached a code path in Module.set_extra_state() that should never be called. "
-                           "Please file an issue at https://github.com/pytorch/pytorch/issues/new?template=bug-report.yml "
-                           "to report this bug.")
+        raise RuntimeError(f"Module.set_extra_state() called on {type(self).__name__}, which does not override it "
+                           "(a module with extra state overrides get_extra_state and set_extra_state)")
 
     def _has_extra_state(self, method):
         return getattr(type(self), method) is not getattr(Module, method)
@@ -623,12 +621,13 @@ class Module:
         load(self, state_dict)
         if strict:
             if unexpected:
-                errors.insert(0, "Unexpected key(s) in state_dict: {}. ".format(", ".join(f'"{k}"' for k in unexpected)))
+                names = ", ".join(f'"{k}"' for k in unexpected)
+                errors.insert(0, f"Unexpected key(s) in state_dict: {names}. ")
             if missing:
-                errors.insert(0, "Missing key(s) in state_dict: {}. ".format(", ".join(f'"{k}"' for k in missing)))
+                names = ", ".join(f'"{k}"' for k in missing)
+                errors.insert(0, f"Missing key(s) in state_dict: {names}. ")
         if errors:
-            raise RuntimeError("Error(s) in loading state_dict for {}:\n\t{}".format(type(self).__name__,
-                                                                                    "\n\t".join(errors)))
+            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(errors))
         return _IncompatibleKeys(missing, unexpected)
 
     def register_state_dict_pre_hook(self, hook):
@@ -795,8 +794,8 @@ class Module:
         return f"{self._get_name()}({body})"
 
     def __dir__(self):
-        keys = dir(type(self)) + list(self.__dict__) + list(self._parameters) + list(self._modules) + list(self._buffers)
-        return sorted(key for key in set(keys) if not key[0].isdigit())
+        keys = {*dir(type(self)), *self.__dict__, *self._parameters, *self._modules, *self._buffers}
+        return sorted(key for key in keys if not key[0].isdigit())
 
 
 _EXTRA_STATE = "_extra_state"

@@ -80,7 +80,8 @@ class SpectralNorm:
 
 def _is_conv_transpose(module):
     """A ConvTranspose layer (or a subclass, a parametrized one included) keeps its output channels on axis 1."""
-    return any(cls.__name__ in ("ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d") for cls in type(module).__mro__)
+    names = ("ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d")
+    return any(cls.__name__ in names for cls in type(module).__mro__)
 
 
 def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=None):
