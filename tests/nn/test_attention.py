@@ -243,7 +243,8 @@ def test_mha_separate_projections_init_and_unbatched_3d_mask():
     ours, theirs = mha()
     mask = rng(7).standard_normal((H, L, S))  # unbatched input: a (num_heads, L, S) mask
     q, k, v = qkv(batched=False)
-    compare_module(ours, theirs, [q, k, v, mask], dtype="float64", forward=lambda m, q, k, v, a: m(q, k, v, attn_mask=a))
+    compare_module(ours, theirs, [q, k, v, mask], dtype="float64",
+                   forward=lambda m, q, k, v, a: m(q, k, v, attn_mask=a))
 
 
 def test_mha_is_causal_hint_with_its_mask():

@@ -22,8 +22,11 @@ from backprop import creation
 from backprop.nn import init
 from backprop.nn.module import Module
 from backprop.nn.parameter import Parameter
+from backprop.nn.utils.rnn import PackedSequence
 from backprop.ops import recurrent as R
+from backprop.ops.elementwise import sigmoid, tanh
 from backprop.ops.join import cat, stack
+from backprop.ops.linalg import linear
 
 __all__ = ["RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"]
 
@@ -47,10 +50,10 @@ def _state(hx, shape, like, name, layer):
 
 
 class RNNBase(Module):
-    """Shared machinery of RNN, LSTM and GRU: parameters, shape checks, layers and directions."""
+    """Shared machinery of RNN, LSTM and GRU: parameters, shape checks, layers and directions, packed input."""
 
     def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
-                 bidirectional=False, device=None, dtype=None):
+                 bidirectional=False, proj_size=0, device=None, dtype=None):
         super().__init__()
         name = type(self).__name__
         if not isinstance(hidden_size, int) or hidden_size <= 0:
@@ -59,26 +62,33 @@ class RNNBase(Module):
             raise ValueError(f"{name}: num_layers must be a positive integer, got {num_layers!r}")
         if isinstance(dropout, bool) or not 0 <= dropout <= 1:
             raise ValueError(f"{name}: dropout must be a number in [0, 1], got {dropout!r}")
+        if proj_size < 0:
+            raise ValueError("proj_size should be a positive integer or zero to disable projections")
+        if proj_size >= hidden_size:
+            raise ValueError("proj_size has to be smaller than hidden_size")
         if dropout > 0 and num_layers == 1:
             warnings.warn(f"{name}: dropout={dropout} acts only between stacked layers and num_layers=1",
                           stacklevel=3)
         self.mode = mode
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first, self.dropout = bias, batch_first, float(dropout)
-        self.bidirectional = bidirectional
+        self.bidirectional, self.proj_size = bidirectional, proj_size
         directions = 2 if bidirectional else 1
         gates = _GATES[mode] * hidden_size
+        out_size = proj_size or hidden_size  # the size of h
+        self._all_weights = []
         for layer in range(num_layers):
-            layer_input = input_size if layer == 0 else hidden_size * directions
+            layer_input = input_size if layer == 0 else out_size * directions
             for direction in range(directions):
                 suffix = f"_l{layer}" + ("_reverse" if direction else "")
-                setattr(self, "weight_ih" + suffix,
-                        Parameter(creation.zeros(gates, layer_input, dtype=dtype, device=device)))
-                setattr(self, "weight_hh" + suffix,
-                        Parameter(creation.zeros(gates, hidden_size, dtype=dtype, device=device)))
+                shapes = [("weight_ih", (gates, layer_input)), ("weight_hh", (gates, out_size))]
                 if bias:
-                    setattr(self, "bias_ih" + suffix, Parameter(creation.zeros(gates, dtype=dtype, device=device)))
-                    setattr(self, "bias_hh" + suffix, Parameter(creation.zeros(gates, dtype=dtype, device=device)))
+                    shapes += [("bias_ih", (gates,)), ("bias_hh", (gates,))]
+                if proj_size:
+                    shapes.append(("weight_hr", (proj_size, hidden_size)))
+                for kind, shape in shapes:
+                    setattr(self, kind + suffix, Parameter(creation.zeros(*shape, dtype=dtype, device=device)))
+                self._all_weights.append([kind + suffix for kind, _ in shapes])
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -86,16 +96,31 @@ class RNNBase(Module):
         for param in self.parameters():
             init.uniform_(param, -bound, bound)
 
+    @property
+    def all_weights(self):
+        """The parameters of each layer and direction: [[weight_ih_l0, weight_hh_l0, bias_ih_l0, ...], ...]."""
+        return [[getattr(self, name) for name in names] for names in self._all_weights]
+
+    def flatten_parameters(self):
+        """torch packs the weights into one cuDNN buffer here; nothing to do without cuDNN (as torch on the CPU)."""
+
     def _weights(self, layer, direction):
+        """(W_ih, W_hh, b_ih, b_hh, W_hr) of one layer and direction, None for those it lacks."""
         suffix = f"_l{layer}" + ("_reverse" if direction else "")
-        names = ("weight_ih", "weight_hh") + (("bias_ih", "bias_hh") if self.bias else ())
-        return [getattr(self, n + suffix) for n in names]
+        return [getattr(self, kind + suffix, None) if (kind[0] == "w" or self.bias) else None
+                for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")]
 
     def _describe(self):
         return f"{type(self).__name__}(input_size={self.input_size}, hidden_size={self.hidden_size})"
 
     def forward(self, input, hx=None):
         layer_name = self._describe()
+        lstm = self.mode == "LSTM"
+        if lstm and hx is not None and not (isinstance(hx, (tuple, list)) and len(hx) == 2):
+            raise ValueError(f"{layer_name}: hx must be a tuple (h_0, c_0), got {type(hx).__name__}")
+        states = tuple(hx) if lstm and hx is not None else (hx, None) if lstm else (hx,)
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, states, layer_name)
         if input.ndim not in (2, 3) or input.shape[-1] != self.input_size:
             order = "(N, L, {0})" if self.batch_first else "(L, N, {0})"
             raise ValueError(
@@ -110,20 +135,11 @@ class RNNBase(Module):
         batched = input.ndim == 3
         if not batched:
             input = input.unsqueeze(1)
+            states = tuple(s if s is None else s.unsqueeze(1) if s.ndim == 2 else s for s in states)
         elif self.batch_first:
             input = input.transpose(0, 1)
-        batch = input.shape[1]
-        directions = 2 if self.bidirectional else 1
-        shape = (self.num_layers * directions, batch, self.hidden_size)
-        lstm = self.mode == "LSTM"
-        if lstm and hx is not None and not (isinstance(hx, (tuple, list)) and len(hx) == 2):
-            raise ValueError(f"{layer_name}: hx must be a tuple (h_0, c_0), got {type(hx).__name__}")
-        states = tuple(hx) if lstm and hx is not None else (hx, None) if lstm else (hx,)
-        if not batched:
-            states = tuple(s if s is None else s.unsqueeze(1) if s.ndim == 2 else s for s in states)
-        names = ("h_0", "c_0") if lstm else ("h_0",)
-        states = [_state(s, shape, input, n, layer_name) for s, n in zip(states, names)]
-        output, h_n, c_n = self._run(input, states)
+        states = self._initial_states(states, input.shape[1], input, layer_name)
+        (output,), h_n, c_n = self._run([input], states)
         if not batched:
             output = output.squeeze(1)
             h_n, c_n = h_n.squeeze(1), (c_n.squeeze(1) if lstm else None)
@@ -131,49 +147,140 @@ class RNNBase(Module):
             output = output.transpose(0, 1)
         return (output, (h_n, c_n)) if lstm else (output, h_n)
 
-    def _run(self, input, states):
-        length = input.shape[0]
+    def _initial_states(self, states, batch, like, layer_name):
+        """h_0 (and c_0): zeros when omitted, else checked: (layers * directions, batch, size)."""
+        layers = self.num_layers * (2 if self.bidirectional else 1)
+        sizes = (self.proj_size or self.hidden_size, self.hidden_size)
+        return [_state(s, (layers, batch, size), like, name, layer_name)
+                for s, size, name in zip(states, sizes, ("h_0", "c_0"))]
+
+    def _forward_packed(self, packed, states, layer_name):
+        """A PackedSequence: each sequence runs for its own length; outputs packed alike, h_n/c_n in the caller's
+        batch order. Runs of time steps with the same batch size are one fused call each."""
+        data, batch_sizes, sorted_indices, unsorted_indices = packed
+        if data.ndim != 2 or data.shape[-1] != self.input_size:
+            raise ValueError(f"{layer_name} got packed data of shape {tuple(data.shape)}: expected "
+                             f"(sum of lengths, {self.input_size})")
+        if data.dtype != self.weight_ih_l0.dtype:
+            data = data.to(self.weight_ih_l0.dtype)
+        sizes = [int(b) for b in batch_sizes.tolist()]
+        if sorted_indices is not None:  # the caller's h_0 is in the caller's order: sort it like the batch
+            states = tuple(s if s is None else s.index_select(1, sorted_indices) for s in states)
+        states = self._initial_states(states, sizes[0], data, layer_name)
+        segments, start, t = [], 0, 0
+        while t < len(sizes):
+            end = t
+            while end < len(sizes) and sizes[end] == sizes[t]:
+                end += 1
+            rows = (end - t) * sizes[t]
+            segments.append(data[start:start + rows].reshape(end - t, sizes[t], -1))
+            start, t = start + rows, end
+        outputs, h_n, c_n = self._run(segments, states)
+        output = cat([out.reshape(-1, out.shape[-1]) for out in outputs], dim=0)
+        if unsorted_indices is not None:
+            h_n = h_n.index_select(1, unsorted_indices)
+            c_n = None if c_n is None else c_n.index_select(1, unsorted_indices)
+        output = PackedSequence(output, batch_sizes, sorted_indices, unsorted_indices)
+        return (output, (h_n, c_n)) if self.mode == "LSTM" else (output, h_n)
+
+    def _run(self, segments, states):
+        """Every layer and direction over ``segments``: consecutive blocks of time steps (T_k, B_k, features)
+        with B_k not increasing (the sequences running during those steps are the first B_k). Returns the last
+        layer's output per segment and the stacked final states (each sequence's at its own last step)."""
         directions = 2 if self.bidirectional else 1
         finals_h, finals_c = [], []
-        layer_input = input
         for layer in range(self.num_layers):
             outputs = []
             for direction in range(directions):
                 index = layer * directions + direction
-                reverse = bool(direction)
-                weights = self._weights(layer, direction)
                 h0 = states[0][index]
-                last = 0 if reverse else length - 1
-                if self.mode == "LSTM":
-                    result = R.lstm_sequence(layer_input, h0, states[1][index], *weights, reverse=reverse)
-                    out = result[:length]
-                    finals_c.append(result[length])
-                else:
-                    sequence = {"RNN_TANH": R.rnn_tanh_sequence, "RNN_RELU": R.rnn_relu_sequence,
-                                "GRU": R.gru_sequence}[self.mode]
-                    out = sequence(layer_input, h0, *weights, reverse=reverse)
-                finals_h.append(out[last])
+                c0 = states[1][index] if self.mode == "LSTM" else None
+                out, h, c = self._direction(segments, h0, c0, self._weights(layer, direction), bool(direction))
                 outputs.append(out)
-            layer_input = outputs[0] if directions == 1 else cat(outputs, dim=2)
+                finals_h.append(h)
+                finals_c.append(c)
+            segments = outputs[0] if directions == 1 else [cat(pair, dim=2) for pair in zip(*outputs)]
             if self.training and self.dropout > 0 and layer < self.num_layers - 1:
-                layer_input = _dropout(layer_input, self.dropout)
-        return layer_input, stack(finals_h, 0), (stack(finals_c, 0) if finals_c else None)
+                segments = [_dropout(seg, self.dropout) for seg in segments]
+        c_n = stack(finals_c, 0) if self.mode == "LSTM" else None
+        return segments, stack(finals_h, 0), c_n
+
+    def _direction(self, segments, h0, c0, weights, reverse):
+        """One layer, one direction over all segments: (outputs per segment, final h, final c)."""
+        outputs = [None] * len(segments)
+        if not reverse:  # sequences that stop running leave their state behind, the rest carry on
+            h, c, done = h0, c0, []
+            for k, seg in enumerate(segments):
+                running = seg.shape[1]
+                if running < h.shape[0]:
+                    done.append((h[running:], None if c is None else c[running:]))
+                    h, c = h[:running], (None if c is None else c[:running])
+                outputs[k], h, c = self._sequence(seg, h, c, weights, False)
+            done.append((h, c))
+            parts = done[::-1]  # in batch order
+            h = cat([p[0] for p in parts], dim=0) if len(parts) > 1 else parts[0][0]
+            if c is not None:
+                c = cat([p[1] for p in parts], dim=0) if len(parts) > 1 else parts[0][1]
+            return outputs, h, c
+        # backward in time: the latest steps first; a sequence joins (from its own h_0) at its last step
+        h, c = None, None
+        for k in range(len(segments) - 1, -1, -1):
+            seg = segments[k]
+            running = seg.shape[1]
+            if h is None:
+                h, c = h0[:running], (None if c0 is None else c0[:running])
+            elif running > h.shape[0]:
+                h = cat([h, h0[h.shape[0]:running]], dim=0)
+                c = None if c is None else cat([c, c0[c.shape[0]:running]], dim=0)
+            outputs[k], h, c = self._sequence(seg, h, c, weights, True)
+        return outputs, h, c
+
+    def _sequence(self, x, h0, c0, weights, reverse):
+        """One fused recurrent op over x (T, B, features): (every h_t, the final h, the final c)."""
+        w_ih, w_hh, b_ih, b_hh, w_hr = weights
+        length = x.shape[0]
+        last = 0 if reverse else length - 1
+        if self.mode == "LSTM":
+            if w_hr is not None:
+                return _projected_lstm(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, reverse)
+            result = R.lstm_sequence(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=reverse)
+            return result[:length], result[last], result[length]
+        sequence = {"RNN_TANH": R.rnn_tanh_sequence, "RNN_RELU": R.rnn_relu_sequence, "GRU": R.gru_sequence}
+        out = sequence[self.mode](x, h0, w_ih, w_hh, b_ih, b_hh, reverse=reverse)
+        return out, out[last], None
 
     def extra_repr(self):
         text = f"{self.input_size}, {self.hidden_size}"
+        if self.proj_size:
+            text += f", proj_size={self.proj_size}"
         if self.num_layers != 1:
             text += f", num_layers={self.num_layers}"
-        if self.mode == "RNN_RELU":
-            text += ", nonlinearity='relu'"
-        if not self.bias:
-            text += ", bias=False"
-        if self.batch_first:
-            text += ", batch_first=True"
+        if self.bias is not True:
+            text += f", bias={self.bias}"
+        if self.batch_first is not False:
+            text += f", batch_first={self.batch_first}"
         if self.dropout:
             text += f", dropout={self.dropout}"
-        if self.bidirectional:
-            text += ", bidirectional=True"
+        if self.bidirectional is not False:
+            text += f", bidirectional={self.bidirectional}"
         return text
+
+
+def _projected_lstm(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, reverse):
+    """LSTM with a projection (Sak et al. 2014): h_t = W_hr (o_t * tanh(c_t)), h of size proj_size.
+
+    Step by step from existing ops (their gradients give its own): the input projections of all steps in one
+    matmul, then per step the gates from h_{t-1}.
+    """
+    length, hidden = x.shape[0], c0.shape[-1]
+    pre = linear(x, w_ih, b_ih)
+    h, c, outputs = h0, c0, [None] * length
+    for t in (range(length - 1, -1, -1) if reverse else range(length)):
+        gates = pre[t] + linear(h, w_hh, b_hh)
+        i, f, g, o = (gates[:, k * hidden:(k + 1) * hidden] for k in range(4))
+        c = sigmoid(f) * c + sigmoid(i) * tanh(g)
+        h = outputs[t] = linear(sigmoid(o) * tanh(c), w_hr)
+    return stack(outputs), h, c
 
 
 class RNN(RNNBase):
@@ -196,7 +303,7 @@ class RNN(RNNBase):
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNN: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
         super().__init__("RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU", input_size, hidden_size, num_layers,
-                         bias, batch_first, dropout, bidirectional, device, dtype)
+                         bias, batch_first, dropout, bidirectional, device=device, dtype=dtype)
         self.nonlinearity = nonlinearity
 
 
@@ -224,9 +331,9 @@ class LSTM(RNNBase):
     """
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
-                 bidirectional=False, device=None, dtype=None):
+                 bidirectional=False, proj_size=0, device=None, dtype=None):
         super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
-                         device, dtype)
+                         proj_size, device, dtype)
 
 
 class GRU(RNNBase):
@@ -248,7 +355,7 @@ class GRU(RNNBase):
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
                  bidirectional=False, device=None, dtype=None):
         super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
-                         device, dtype)
+                         device=device, dtype=dtype)
 
 
 # ---------------------------------------------------------------------- cells
