@@ -17,6 +17,8 @@ from backprop.nn.flatten import Flatten, Unflatten
 from backprop.nn.fold import Fold, Unfold
 from backprop.nn.pixelshuffle import PixelShuffle, PixelUnshuffle
 from backprop.nn.upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
+from backprop.nn.normalization import BatchNorm3d
+from backprop.nn.pooling import AvgPool3d, MaxPool3d
 from backprop.nn.linear import Linear
 from backprop.nn.local import LocallyConnected2d
 from backprop.nn.loss import (

@@ -112,6 +112,17 @@ class BatchNorm2d(_BatchNorm):
     _dims = (4,)
 
 
+class BatchNorm3d(_BatchNorm):
+    """Batch norm of an (N, C, D, H, W) input, per channel C over N, D, H and W (see BatchNorm1d).
+
+    >>> import backprop as bp
+    >>> BatchNorm3d(3)(bp.randn(2, 3, 2, 4, 4)).shape
+    backprop.Size([2, 3, 2, 4, 4])
+    """
+
+    _dims = (5,)
+
+
 class LayerNorm(Module):
     """Layer norm: each example standardised over its trailing ``normalized_shape`` dims.
 

@@ -215,3 +215,31 @@ class LPPool2d(_LPPoolNd):
     """Power-average pooling over windows of the last two dims: y = (sum_window x^p)^(1/p)."""
 
     _function = staticmethod(_pooling.lp_pool2d)
+
+
+# ------------------------------------------------------------- 3-d pooling
+__all__ += ["MaxPool3d", "AvgPool3d"]
+
+
+class MaxPool3d(_MaxPoolNd):
+    """Max over sliding windows of (N, C, D, H, W) or (C, D, H, W); see ``max_pool3d``.
+
+    >>> import backprop as bp
+    >>> MaxPool3d(2)(bp.zeros(1, 3, 4, 6, 8)).shape
+    backprop.Size([1, 3, 2, 3, 4])
+    """
+
+    _function = staticmethod(_pooling.max_pool3d)
+
+
+class AvgPool3d(AvgPool2d):
+    """Mean over sliding windows of (N, C, D, H, W) or (C, D, H, W); see ``avg_pool3d``.
+
+    >>> import backprop as bp
+    >>> AvgPool3d(2)(bp.zeros(1, 3, 4, 6, 8)).shape
+    backprop.Size([1, 3, 2, 3, 4])
+    """
+
+    def forward(self, input):
+        return _pooling.avg_pool3d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                                   self.count_include_pad, self.divisor_override)

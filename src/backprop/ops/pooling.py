@@ -513,3 +513,31 @@ def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
 def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     """Power-average pooling over windows of the last two dims: y = (sum_window x^p)^(1/p)."""
     return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 2, "lp_pool2d")
+
+
+# ------------------------------------------------------------- 3-d pooling (volumes; the N-d ops above)
+__all__ += ["max_pool3d", "avg_pool3d"]
+
+
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """Max over sliding windows of the last three dims of (N, C, D, H, W) or (C, D, H, W), as
+    torch.nn.functional.max_pool3d (stride defaults to kernel_size).
+
+    >>> import backprop as bp
+    >>> max_pool3d(bp.arange(8.0).reshape(1, 1, 2, 2, 2), 2).flatten().tolist()
+    [7.0]
+    """
+    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 3, "max_pool3d")
+
+
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    """Mean over sliding windows of the last three dims of (N, C, D, H, W) or (C, D, H, W), as
+    torch.nn.functional.avg_pool3d.
+
+    >>> import backprop as bp
+    >>> avg_pool3d(bp.arange(8.0).reshape(1, 1, 2, 2, 2), 2).flatten().tolist()
+    [3.5]
+    """
+    return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, 3,
+                     "avg_pool3d")
