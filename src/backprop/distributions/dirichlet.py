@@ -44,13 +44,14 @@ class Dirichlet(ExponentialFamily):
 
     @property
     def mode(self):
-        """(alpha - 1) / (sum alpha - K) where every alpha > 1; otherwise the corners where alpha is largest."""
+        """(alpha - 1) / (sum alpha - K), the alphas below 1 taken as 1; where every alpha < 1 the density is
+        unbounded at every corner of the simplex, and the first corner is given (as torch)."""
         concentration_minus_one = (self.concentration - 1).clamp(min=0.0)
-        mode = concentration_minus_one / concentration_minus_one.sum(-1, keepdim=True)
-        mask = (self.concentration < 1).all(dim=-1)
-        corners = (self.concentration.argmax(-1).unsqueeze(-1)
-                   == bp.arange(self.concentration.shape[-1], device=mode.device)).to(mode.dtype)
-        return bp.where(mask.unsqueeze(-1), corners, mode)
+        all_below_one = (self.concentration < 1).all(dim=-1, keepdim=True)
+        total = concentration_minus_one.sum(-1, keepdim=True)
+        mode = concentration_minus_one / bp.where(all_below_one, 1.0, total)  # (no 0/0: its gradient is nan)
+        first_corner = (bp.arange(self.concentration.shape[-1], device=mode.device) == 0).to(mode.dtype)
+        return bp.where(all_below_one, first_corner, mode)
 
     @property
     def variance(self):

@@ -199,7 +199,7 @@ def _kl_multivariatenormal_multivariatenormal(p, q):
     batch = bp.broadcast_shapes(q._unbroadcasted_scale_tril.shape[:-2], p._unbroadcasted_scale_tril.shape[:-2])
     q_tril = q._unbroadcasted_scale_tril.expand(tuple(batch) + (k, k))
     p_tril = p._unbroadcasted_scale_tril.expand(tuple(batch) + (k, k))
-    term2 = bp.linalg.solve(q_tril, p_tril).pow(2).sum((-2, -1))  # |Lq^-1 Lp|_F^2 = tr(Sq^-1 Sp)
+    term2 = bp.linalg.solve(q_tril.tril(), p_tril).pow(2).sum((-2, -1))  # |Lq^-1 Lp|_F^2 = tr(Sq^-1 Sp)
     term3 = _batch_mahalanobis(q._unbroadcasted_scale_tril, q.loc - p.loc)
     return half_term1 + 0.5 * (term2 + term3 - k)
 

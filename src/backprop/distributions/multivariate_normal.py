@@ -11,8 +11,9 @@ __all__ = ["MultivariateNormal"]
 
 
 def _batch_mahalanobis(scale_tril, x):
-    """x^T (L L^T)^-1 x = |L^-1 x|^2 for lower-triangular L, batched and broadcast."""
-    solved = bp.linalg.solve(scale_tril, x.unsqueeze(-1)).squeeze(-1)
+    """x^T (L L^T)^-1 x = |L^-1 x|^2 for lower-triangular L, batched and broadcast (only L's lower triangle is
+    read, and receives gradient, as in a triangular solve)."""
+    solved = bp.linalg.solve(scale_tril.tril(), x.unsqueeze(-1)).squeeze(-1)
     return solved.pow(2).sum(-1)
 
 

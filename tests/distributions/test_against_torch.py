@@ -1,0 +1,200 @@
+"""Every distribution against torch.distributions on the same parameters: batch and event shapes, log_prob,
+entropy, mean, mode, variance, stddev, cdf, icdf, enumerate_support, in float32 and float64 with batched and
+broadcast parameters; then the gradients of all of them with respect to the parameters (and the value)."""
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import pytest
+import torch
+
+import backprop as bp
+
+from .common import both, close, family, grads_close
+
+rng = np.random.default_rng(20)
+
+
+def _positive(*shape, low=0.5, high=2.0):
+    return rng.uniform(low, high, shape)
+
+
+def _spd(k, batch=()):
+    a = rng.standard_normal(batch + (k, k))
+    return a @ np.swapaxes(a, -1, -2) + k * np.eye(k)
+
+
+def _simplex(*shape):
+    x = rng.uniform(0.1, 1.0, shape)
+    return x / x.sum(-1, keepdims=True)
+
+
+def _one_hot(index, k):
+    return np.eye(k)[index]
+
+
+@dataclass
+class Case:
+    name: str
+    make: Callable  # make(distributions, *params)
+    params: list  # numpy arrays (ints stay ints: not differentiable)
+    value: np.ndarray = None  # for log_prob (and cdf)
+    quantile: np.ndarray = None  # for icdf
+    cdf: bool = False
+    entropy: bool = True
+    enumerate: bool = False
+    value_grad: bool = True  # the value is continuous: log_prob's gradient with respect to it is compared
+    extra: tuple = ()  # more properties to compare (covariance_matrix ...)
+    # per output, float64 tolerances where torch itself rounds through float32
+    float64_tolerance: dict = field(default_factory=dict)
+    grad_tolerance: dict = field(default_factory=dict)  # by dtype, where torch's gradient is the rounder one
+
+
+# the perplexity's gradient carries torch's float32 ln n! (above); float32: sums of terms ~5 in another order
+_MULTINOMIAL = {"float64": dict(rtol=1e-6, atol=1e-7), "float32": dict(atol=1e-5)}
+# entropy gradients of the gamma family need trigamma, torch's is ~1e-9 off (tests/op_registry_special_more.py)
+_TRIGAMMA = {"float64": dict(rtol=1e-8)}
+_loc, _scale = rng.standard_normal((3, 1)), _positive(4)  # broadcast to a batch of (3, 4)
+_q = rng.uniform(0.05, 0.95, (2, 3, 4))
+CASES = [
+    Case("Normal", lambda d, loc, scale: d.Normal(loc, scale), [_loc, _scale], rng.standard_normal((2, 3, 4)),
+         _q, cdf=True),
+    Case("Normal.scalar_value", lambda d, loc, scale: d.Normal(loc, scale), [_loc, _scale],
+         np.array(0.3), np.array(0.7), cdf=True),
+    Case("Uniform", lambda d, low, high: d.Uniform(low, low + high), [_loc, _scale],
+         _loc + rng.uniform(0, 1, (2, 3, 4)) * _scale, _q, cdf=True),
+    Case("Exponential", lambda d, rate: d.Exponential(rate), [_positive(3, 4)], _positive(2, 3, 4), _q, cdf=True),
+    Case("Laplace", lambda d, loc, scale: d.Laplace(loc, scale), [_loc, _scale], rng.standard_normal((2, 3, 4)),
+         _q, cdf=True),
+    Case("Bernoulli.probs", lambda d, p: d.Bernoulli(probs=p), [rng.uniform(0.1, 0.9, (3, 4))],
+         rng.integers(0, 2, (2, 3, 4)).astype(float), enumerate=True, value_grad=False),
+    Case("Bernoulli.logits", lambda d, l: d.Bernoulli(logits=l), [rng.standard_normal((3, 4))],
+         rng.integers(0, 2, (2, 1, 4)).astype(float), enumerate=True, value_grad=False),
+    Case("Categorical.probs", lambda d, p: d.Categorical(probs=p), [_positive(3, 5)], rng.integers(0, 5, (2, 3)),
+         enumerate=True, value_grad=False),
+    Case("Categorical.logits", lambda d, l: d.Categorical(logits=l), [rng.standard_normal((3, 5))],
+         rng.integers(0, 5, (4, 1)), enumerate=True, value_grad=False),
+    Case("Categorical.unbatched", lambda d, l: d.Categorical(logits=l), [rng.standard_normal(4)],
+         np.array(2), enumerate=True, value_grad=False),
+    Case("OneHotCategorical", lambda d, p: d.OneHotCategorical(probs=p), [_positive(3, 4)],
+         _one_hot(rng.integers(0, 4, (2, 3)), 4), enumerate=True, value_grad=False),
+    Case("OneHotCategorical.logits", lambda d, l: d.OneHotCategorical(logits=l), [rng.standard_normal((3, 4))],
+         _one_hot(rng.integers(0, 4, (3,)), 4), enumerate=True, value_grad=False),
+    Case("Binomial", lambda d, n, p: d.Binomial(n, probs=p), [rng.integers(3, 9, (3, 1)), rng.uniform(0.1, 0.9, 4)],
+         rng.integers(0, 3, (2, 3, 4)).astype(float), entropy=False, value_grad=False),
+    Case("Binomial.logits_homogeneous", lambda d, l: d.Binomial(6, logits=l), [rng.standard_normal((3, 4))],
+         rng.integers(0, 7, (3, 4)).astype(float), enumerate=True, value_grad=False),
+    # torch's Multinomial entropy takes ln n! in float32 (lgamma of an int64 tensor), ~1e-7 off in float64
+    Case("Multinomial", lambda d, p: d.Multinomial(6, probs=p), [_positive(3, 4)],
+         rng.multinomial(6, [0.25] * 4, (2, 3)).astype(float), value_grad=False,
+         float64_tolerance={"entropy": dict(rtol=1e-7), "perplexity": dict(rtol=1e-7)}, grad_tolerance=_MULTINOMIAL),
+    Case("Multinomial.logits", lambda d, l: d.Multinomial(5, logits=l), [rng.standard_normal((2, 3))],
+         rng.multinomial(5, [0.3, 0.3, 0.4], (2,)).astype(float), value_grad=False,
+         float64_tolerance={"entropy": dict(rtol=1e-7), "perplexity": dict(rtol=1e-7)}, grad_tolerance=_MULTINOMIAL),
+    Case("Poisson", lambda d, rate: d.Poisson(rate), [_positive(3, 4, low=0.5, high=6)],
+         rng.integers(0, 8, (2, 3, 4)).astype(float), entropy=False, value_grad=False),
+    Case("Gamma", lambda d, c, r: d.Gamma(c, r), [_positive(3, 1, low=0.5, high=4), _positive(4)],
+         _positive(2, 3, 4, low=0.1, high=5), grad_tolerance=_TRIGAMMA),
+    Case("Beta", lambda d, a, b: d.Beta(a, b), [_positive(3, 1, low=1.2, high=4), _positive(4, low=1.2, high=4)],
+         rng.uniform(0.05, 0.95, (2, 3, 4)), grad_tolerance=_TRIGAMMA),
+    Case("Beta.below_one", lambda d, a, b: d.Beta(a, b), [_positive(3, low=0.3, high=0.9), _positive(3, low=0.3)],
+         rng.uniform(0.05, 0.95, 3), grad_tolerance=_TRIGAMMA),
+    Case("Dirichlet", lambda d, c: d.Dirichlet(c), [_positive(3, 4, low=1.1, high=3)], _simplex(2, 3, 4),
+         grad_tolerance=_TRIGAMMA),
+    Case("Dirichlet.below_one", lambda d, c: d.Dirichlet(c), [_positive(2, 3, low=0.3, high=0.9)], _simplex(2, 3),
+         grad_tolerance=_TRIGAMMA),
+    Case("MultivariateNormal.covariance", lambda d, loc, cov: d.MultivariateNormal(loc, covariance_matrix=cov),
+         [rng.standard_normal((2, 3)), _spd(3)], rng.standard_normal((4, 2, 3)),
+         extra=("covariance_matrix", "precision_matrix", "scale_tril")),
+    Case("MultivariateNormal.precision", lambda d, loc, prec: d.MultivariateNormal(loc, precision_matrix=prec),
+         [rng.standard_normal(3), _spd(3, (2,))], rng.standard_normal((4, 2, 3)),
+         extra=("covariance_matrix", "precision_matrix", "scale_tril")),
+    Case("MultivariateNormal.scale_tril",
+         lambda d, loc, tril: d.MultivariateNormal(loc, scale_tril=tril),
+         [rng.standard_normal((2, 3)), np.linalg.cholesky(_spd(3, (2,)))], rng.standard_normal((2, 3)),
+         extra=("covariance_matrix", "precision_matrix", "scale_tril")),
+    Case("Independent", lambda d, loc, scale: d.Independent(d.Normal(loc, scale), 1), [_loc, _scale],
+         rng.standard_normal((2, 3, 4))),
+    Case("LogNormal", lambda d, loc, scale: d.LogNormal(loc, scale), [_loc, _scale], _positive(2, 3, 4), _q,
+         cdf=True),
+    Case("Transformed.affine_tanh", lambda d, loc, scale: d.TransformedDistribution(
+        d.Normal(loc, scale), [d.AffineTransform(0.5, 2.0), d.TanhTransform()]), [_loc, _scale],
+         rng.uniform(-0.9, 0.9, (2, 3, 4)), entropy=False),
+    Case("Transformed.sigmoid_affine_decreasing", lambda d, loc, scale: d.TransformedDistribution(
+        d.Normal(loc, scale), [d.SigmoidTransform(), d.AffineTransform(1.0, -3.0)]), [_loc, _scale],
+         rng.uniform(-1.9, 0.9, (3, 4)), _q, cdf=True, entropy=False),
+    # the exponent in the test's dtype: a number becomes a float32 tensor, whose exponent - 1 torch's pow
+    # backward rounds to float32 (ours does not)
+    Case("Transformed.power_exp", lambda d, loc, scale: d.TransformedDistribution(
+        d.Normal(loc, scale), [d.ExpTransform(), d.PowerTransform(scale.new_tensor(2.5))]), [_loc, _scale],
+         _positive(3, 4), entropy=False),
+    Case("Transformed.stick_breaking", lambda d, loc, scale: d.TransformedDistribution(
+        d.Normal(loc, scale), d.StickBreakingTransform()), [rng.standard_normal(3), _positive(3)],
+         _simplex(2, 4), entropy=False),
+    Case("Transformed.affine_event", lambda d, loc, scale: d.TransformedDistribution(
+        d.Independent(d.Normal(loc, scale), 1), d.AffineTransform(1.0, loc.detach() + 3, event_dim=1)),
+         [rng.standard_normal(3), _positive(3)], rng.standard_normal((2, 3)), entropy=False),
+]
+
+_PROPERTIES = ("mean", "mode", "variance", "stddev")
+
+
+def _call(fn):
+    """``fn()``, or the exception type when it raises NotImplementedError (both libraries must agree)."""
+    try:
+        return fn()
+    except NotImplementedError:
+        return NotImplementedError
+
+
+def _outputs(case, dist, value, quantile):
+    """Everything the case compares, by name (values, or NotImplementedError where the library has none)."""
+    out = {name: _call(lambda n=name: getattr(dist, n)) for name in _PROPERTIES + case.extra}
+    out["log_prob"] = dist.log_prob(value)
+    if case.entropy:
+        out["entropy"] = dist.entropy()
+        out["perplexity"] = dist.perplexity()
+    if case.cdf:
+        out["cdf"] = dist.cdf(value)
+    if quantile is not None:
+        out["icdf"] = dist.icdf(quantile)
+    if case.enumerate:
+        out["enumerate_support"] = dist.enumerate_support()
+        out["enumerate_support.unexpanded"] = dist.enumerate_support(expand=False)
+    return out
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_against_torch(case, dtype):
+    pairs = [both(p, dtype) for p in case.params]
+    bp_params, torch_params = [p[0] for p in pairs], [p[1] for p in pairs]
+    ours, theirs = case.make(family(bp), *bp_params), case.make(family(torch), *torch_params)
+    assert tuple(ours.batch_shape) == tuple(theirs.batch_shape)
+    assert tuple(ours.event_shape) == tuple(theirs.event_shape)
+    assert ours.has_rsample == theirs.has_rsample and ours.has_enumerate_support == theirs.has_enumerate_support
+    value_bp, value_torch = both(case.value, dtype, grad=case.value_grad)
+    quantile = [None, None] if case.quantile is None else both(case.quantile, dtype, grad=True)
+    our_out = _outputs(case, ours, value_bp, quantile[0])
+    their_out = _outputs(case, theirs, value_torch, quantile[1])
+    loss_bp, loss_torch = 0, 0
+    weights = np.random.default_rng(1)
+    for name, theirs_value in their_out.items():
+        ours_value = our_out[name]
+        if theirs_value is NotImplementedError:
+            assert ours_value is NotImplementedError, f"{name}: torch has none, backprop gives one"
+            continue
+        assert ours_value is not NotImplementedError, f"{name}: missing"
+        override = case.float64_tolerance.get(name, {}) if dtype == "float64" else {}
+        close(ours_value, theirs_value, dtype, f"{case.name}.{name}", **override)
+        if theirs_value.requires_grad and theirs_value.dtype.is_floating_point:
+            w = weights.standard_normal(tuple(theirs_value.shape)).astype(dtype)
+            finite = torch.isfinite(theirs_value).numpy()
+            w = np.where(finite, w, 0)  # (nan modes: no gradient through them)
+            loss_bp = loss_bp + (bp.where(bp.tensor(finite), ours_value, 0.0) * bp.tensor(w)).sum()
+            loss_torch = loss_torch + (torch.where(torch.tensor(finite), theirs_value, 0.0) * torch.tensor(w)).sum()
+    loss_bp.backward()
+    loss_torch.backward()
+    inputs_bp = bp_params + [value_bp] + ([quantile[0]] if quantile[0] is not None else [])
+    inputs_torch = torch_params + [value_torch] + ([quantile[1]] if quantile[1] is not None else [])
+    grads_close(inputs_bp, inputs_torch, dtype, case.name, **case.grad_tolerance.get(dtype, {}))
