@@ -119,5 +119,6 @@ def main():
     env.close()
     print("episodes:", i_episode)
 
-if __name__ == '__main__':
+
+if __name__ == "__main__":
     main()

@@ -151,5 +151,5 @@ def main():
         print("real brightness: %.4f" % squares(64).mean().item())
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     main()

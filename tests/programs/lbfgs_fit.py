@@ -88,5 +88,5 @@ def main():
     print(f"final loss: {loss.item():.8f}")
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     main()

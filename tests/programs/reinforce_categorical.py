@@ -112,5 +112,5 @@ def main():
     print("episodes:", episodes)
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     main()

@@ -103,5 +103,5 @@ def main():
     print('final loss: {:.6f}'.format(test_mse))
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     main()

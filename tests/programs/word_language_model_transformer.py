@@ -263,5 +263,5 @@ def main():
     print(f"final loss: {total / len(models):.4f}")
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     main()
