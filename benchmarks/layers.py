@@ -4,6 +4,9 @@ Workloads (float32, issue "Neural-network library"): Linear batch 128,
 784->256; Conv2d batch 64, 1->32 and 32->64 channels, 3x3 pad 1, 28x28;
 MaxPool2d 2x2 on (64, 32, 28, 28); LSTM batch 64, 28 steps, 28->128.
 Targets: Linear <= 1.3x torch, Conv2d <= 2.5x, LSTM <= 2.5x.
+Issue 20 adds a TransformerEncoderLayer + TransformerDecoderLayer (batch 32,
+64 positions, d_model 128, 4 heads, feed-forward 512, causal target mask) and
+scaled_dot_product_attention on (32, 4, 64, 32); target attention <= 1.3x.
 
 Run: ``python benchmarks/layers.py [--repeats N] [--json]``.
 """
@@ -17,7 +20,7 @@ import torch
 
 import backprop as bp
 
-TARGETS = {"Linear": 1.3, "Conv2d": 2.5, "ConvTranspose2d": 1.5, "LSTM": 2.5}
+TARGETS = {"Linear": 1.3, "Conv2d": 2.5, "ConvTranspose2d": 1.5, "LSTM": 2.5, "attention": 1.3}
 
 
 def _copy(torch_module, bp_module):
@@ -35,7 +38,32 @@ def _workloads():
            lambda m: m.nn.ConvTranspose2d(128, 64, 4, stride=2, padding=1), (64, 128, 16, 16), None)
     yield ("LSTM 64x28 steps 28->128", "LSTM", lambda m: m.nn.LSTM(28, 128, batch_first=True), (64, 28, 28),
            lambda out: out[0][:, -1])
+    yield ("TransformerEncoderLayer+DecoderLayer 32x64 d128 h4 ff512", "Transformer", _encoder_decoder, (32, 64, 128),
+           None)
+    yield "scaled_dot_product_attention (32, 4, 64, 32)", "attention", _attention, (32, 4, 64, 32), None
     del rng
+
+
+def _encoder_decoder(m):
+    """An encoder layer and a decoder layer (causal self-attention, cross-attention on the encoder's output)."""
+    class EncoderDecoder(m.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.encoder = m.nn.TransformerEncoderLayer(128, 4, 512, dropout=0.0, batch_first=True)
+            self.decoder = m.nn.TransformerDecoderLayer(128, 4, 512, dropout=0.0, batch_first=True)
+            self.mask = m.nn.Transformer.generate_square_subsequent_mask(64)
+
+        def forward(self, x):
+            return self.decoder(x, self.encoder(x), tgt_mask=self.mask, tgt_is_causal=True)
+    return EncoderDecoder()
+
+
+def _attention(m):
+    """Self-attention softmax(x x^T / sqrt(d)) x of x (batch, heads, L, d)."""
+    class Attention(m.nn.Module):
+        def forward(self, x):
+            return m.nn.functional.scaled_dot_product_attention(x, x, x)
+    return Attention()
 
 
 def _time(step, repeats, target=0.3):
