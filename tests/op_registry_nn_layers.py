@@ -73,3 +73,9 @@ _functional("lp_pool2d", [
     S(T((2, 2, 4, 4)), 2, 2), S(T((1, 2, 5, 5)), 2, 2, ceil_mode=True), S(T((1, 2, 4, 5)), 1.5, (2, 3), 1),
     S(T((2, 5, 5)), 4.0, 3, 2)],
     domain=POSITIVE)
+
+# ------------------------------------------------------------- padding: negative widths crop
+op("nn.functional.pad.crop", lambda lib, x, p, **k: _F(lib).pad(x, p, **k), [
+    S(T((2, 3, 4)), (-1, 2)), S(T((2, 3, 4)), (1, -2, 0, 1), value=0.5), S(T((2, 3, 4)), (1, -2, 0, 1), mode="reflect"),
+    S(T((2, 3, 4)), (-1, -1, 2, -1), mode="reflect"), S(T((2, 3, 4)), (-1, 2), mode="circular"),
+    S(T((1, 2, 3, 4)), (2, -1, -1, 1), mode="replicate")])

@@ -1,5 +1,5 @@
 """``backprop.nn``: modules, layers, activations, losses, initialisation."""
-from backprop.nn import functional, init, utils
+from backprop.nn import functional, init, modules, utils
 from backprop.nn.activation import ELU, GELU, Arctan, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Step, Tanh
 from backprop.nn.activation import (
     CELU, GLU, SELU, Hardshrink, Hardsigmoid, Hardswish, Hardtanh, LogSigmoid, Mish, PReLU, ReLU6, RReLU, SiLU,
@@ -38,3 +38,8 @@ from backprop.nn.pooling import AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d,
 from backprop.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from backprop.nn.normalization import GroupNorm, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, LocalResponseNorm, RMSNorm
 from backprop.nn.pooling import AdaptiveMaxPool1d, AdaptiveMaxPool2d, LPPool1d, LPPool2d, MaxUnpool1d, MaxUnpool2d
+from backprop.nn.padding import (
+    CircularPad1d, CircularPad2d, CircularPad3d, ConstantPad1d, ConstantPad2d, ConstantPad3d, ReflectionPad1d,
+    ReflectionPad2d, ReflectionPad3d, ReplicationPad1d, ReplicationPad2d, ReplicationPad3d, ZeroPad1d, ZeroPad2d,
+    ZeroPad3d,
+)

@@ -304,20 +304,56 @@ def chunk(tensor, chunks, dim=0):
 
 
 @export(method=False)
-def pad(input, pad, mode="constant", value=0.0):
+def pad(input, pad, mode="constant", value=None):
     """Pad the last dims: ``pad = (left, right, top, bottom, ...)``, the last dim first, as torch.
 
-    Modes: "constant" (with ``value``), "reflect", "replicate", "circular".
+    Modes: "constant" (with ``value``, 0 by default), "reflect" (mirror without repeating the edge),
+    "replicate" (repeat the edge), "circular" (wrap around). A negative width crops that side (before
+    the others are padded). The three non-constant modes pad the last 1, 2 or 3 dims of an input with
+    one or two more dims (a batch and a channel dim), as torch.
     """
     check_tensor(input, "pad")
-    if len(pad) % 2 or len(pad) // 2 > input.ndim:
-        raise ValueError(
-            f"pad(): expected an even number of sizes, at most 2 per dim ({2 * input.ndim}), got {len(pad)}"
-        )
+    if len(pad) % 2:
+        raise RuntimeError(f"pad(): padding length must be divisible by 2, got {len(pad)}")
+    if len(pad) // 2 > input.ndim:
+        raise RuntimeError(f"pad(): padding length {len(pad)} is too large for an input of {input.ndim} dims "
+                           f"(at most {2 * input.ndim})")
     if mode not in _NUMPY_MODES:
-        raise ValueError(f"pad(): mode must be one of {sorted(_NUMPY_MODES)}, got {mode!r}")
-    if any(p < 0 for p in pad):
-        raise ValueError(f"pad(): negative padding is not supported, got {tuple(pad)}")
-    pairs = [(int(pad[i]), int(pad[i + 1])) for i in range(0, len(pad), 2)]
-    widths = tuple([(0, 0)] * (input.ndim - len(pairs)) + pairs[::-1])
-    return Pad.apply(input, widths=widths, mode=mode, value=value)
+        raise NotImplementedError(f"pad(): unrecognised padding mode {mode!r}; expected one of {sorted(_NUMPY_MODES)}")
+    pairs = [(int(pad[i]), int(pad[i + 1])) for i in range(0, len(pad), 2)][::-1]
+    first = input.ndim - len(pairs)
+    if mode != "constant":
+        _check_mode_padding(input, pairs, mode, value)
+    crops = [(min(lo, 0), min(hi, 0)) for lo, hi in pairs]
+    widths = tuple([(0, 0)] * first + [(max(lo, 0), max(hi, 0)) for lo, hi in pairs])
+    value = 0.0 if value is None else value
+    if not any(lo or hi for lo, hi in crops):
+        return Pad.apply(input, widths=widths, mode=mode, value=value)
+    # torch wraps the cropped tensor around, but reflects (or repeats) the whole one and crops afterwards
+    if mode == "circular":
+        return Pad.apply(_crop(input, crops), widths=widths, mode=mode, value=value)
+    return _crop(Pad.apply(input, widths=widths, mode=mode, value=value), crops)
+
+
+def _crop(x, crops):
+    """x without -lo leading and -hi trailing elements of each of its last dims, ``crops`` = [(lo, hi), ...]."""
+    first = x.ndim - len(crops)
+    return x[(slice(None),) * first + tuple(slice(-lo, n + hi) for (lo, hi), n in zip(crops, x.shape[first:]))]
+
+
+def _check_mode_padding(input, pairs, mode, value):
+    """torch's rules for reflect, replicate and circular padding."""
+    if value is not None and value != 0:
+        raise RuntimeError(f'pad(): padding mode "{mode}" does not take a value argument, got value={value}')
+    k = len(pairs)
+    if k not in (1, 2, 3) or input.ndim not in (k + 1, k + 2):
+        raise NotImplementedError(
+            f"pad(): {mode} padding of the last 1, 2 or 3 dims needs an input of 2-3, 3-4 or 4-5 dims (the padded "
+            f"dims after a channel and an optional batch dim); got {2 * k} padding sizes for a {input.ndim}D input")
+    if mode != "circular" and 0 in input.shape[input.ndim - k - 1:]:
+        raise RuntimeError(f"pad(): {mode} padding expects non-empty dims besides the batch dim, got shape "
+                           f"{tuple(input.shape)}")
+    for (lo, hi), n in zip(pairs, input.shape[input.ndim - k:]):
+        if (mode == "reflect" and (lo >= n or hi >= n)) or (mode == "circular" and (lo > n or hi > n)):
+            raise RuntimeError(f"pad(): {mode} padding {(lo, hi)} is too large for a dim of size {n} (reflect: "
+                               f"less than the size; circular: at most the size)")
