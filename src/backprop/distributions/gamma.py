@@ -17,34 +17,53 @@ __all__ = ["Gamma"]
 def _regularized_gamma(a, x):
     """P(a, x) = (1/Gamma(a)) int_0^x t^(a-1) e^-t dt of float64 arrays (a > 0, x >= 0): the series
     x^a e^-x / Gamma(a+1) sum_n x^n / ((a+1)...(a+n)) for x < a + 1, else 1 - Q(a, x) with Q's continued
-    fraction (modified Lentz). Enough terms for a up to ~1e4."""
+    fraction (modified Lentz), each iterated until every element has converged (at most 1000 terms)."""
     xp = backend.array_module(x)
+    a, x = xp.broadcast_arrays(a, x)
+    result = xp.zeros(a.shape)
+    series = (x > 0) & (x < a + 1)
+    fraction = x >= a + 1
     with backend.errstate():
-        safe_x = xp.maximum(x, 1e-300)
-        log_front = a * xp.log(safe_x) - safe_x - _lgamma(a)
-        # series for P
-        term = 1 / a
-        total = term
-        for n in range(1, 600):
-            term = term * safe_x / (a + n)
-            total = total + term
-        series = xp.exp(log_front) * total
-        # continued fraction for Q: 1 / (x + 1 - a - 1 (1 - a) / (x + 3 - a - ...))
-        tiny = 1e-300
-        b = safe_x + 1 - a
-        c = xp.full_like(b, 1 / tiny)
-        d = 1 / xp.where(xp.abs(b) < tiny, tiny, b)
-        h = d
-        for i in range(1, 600):
-            an = -i * (i - a)
-            b = b + 2
-            d = an * d + b
-            d = 1 / xp.where(xp.abs(d) < tiny, tiny, d)
-            c = b + an / c
-            c = xp.where(xp.abs(c) < tiny, tiny, c)
-            h = h * d * c
-        fraction = 1 - xp.exp(log_front) * h
-        return xp.where(x <= 0, 0.0, xp.where(x < a + 1, series, fraction))
+        if series.any():
+            result[series] = _lower_series(a[series], x[series])
+        if fraction.any():
+            result[fraction] = 1 - _upper_fraction(a[fraction], x[fraction])
+    return result
+
+
+def _lower_series(a, x):
+    """P(a, x) by its power series (x < a + 1: the terms x/(a+n) shrink)."""
+    xp = backend.array_module(x)
+    term = 1 / a
+    total = term
+    for n in range(1, 1000):
+        term = term * x / (a + n)
+        total = total + term
+        if n % 8 == 0 and bool((xp.abs(term) <= 1e-17 * xp.abs(total)).all()):
+            break
+    return xp.exp(a * xp.log(x) - x - _lgamma(a)) * total
+
+
+def _upper_fraction(a, x):
+    """Q(a, x) = 1 - P(a, x) by Legendre's continued fraction (x >= a + 1), evaluated by modified Lentz."""
+    xp = backend.array_module(x)
+    tiny = 1e-300
+    b = x + 1 - a
+    c = xp.full_like(b, 1 / tiny)
+    d = 1 / b
+    h = d
+    for i in range(1, 1000):
+        an = -i * (i - a)
+        b = b + 2
+        d = an * d + b
+        d = 1 / xp.where(xp.abs(d) < tiny, tiny, d)
+        c = b + an / c
+        c = xp.where(xp.abs(c) < tiny, tiny, c)
+        step = d * c
+        h = h * step
+        if bool((xp.abs(step - 1) <= 1e-16).all()):
+            break
+    return xp.exp(a * xp.log(x) - x - _lgamma(a)) * h
 
 
 def _standard_gamma_grad(x, alpha):
