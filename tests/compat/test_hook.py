@@ -267,3 +267,19 @@ def test_recurrent_sequence_helpers_are_backprops_or_name_themselves(hooked):
             assert str(error) == f"torch.nn.utils.rnn.{name} is not provided by backprop"
     with pytest.raises(AttributeError, match=r"torch\.nn\.utils\.rnn\.clip_grad_norm_ is not provided"):
         rnn.clip_grad_norm_  # a name of backprop.nn.utils, but not of torch.nn.utils.rnn
+
+
+def test_torch_nn_modules_files_and_their_base_classes(hooked):
+    import backprop as bp
+
+    from torch.nn.modules.batchnorm import _BatchNorm
+    from torch.nn.modules.loss import _Loss, _WeightedLoss
+    from torch.nn.modules.module import Module
+    from torch.nn.modules.utils import _pair
+    import torch.nn.modules.linear
+
+    assert torch.nn.modules.linear.Linear is bp.nn.Linear and Module is bp.nn.Module
+    assert _Loss is bp.nn.loss._Loss and issubclass(bp.nn.NLLLoss, _WeightedLoss) and _pair(2) == (2, 2)
+    assert issubclass(bp.nn.BatchNorm1d, _BatchNorm) and hooked.nn.modules.Conv2d is bp.nn.Conv2d
+    with pytest.raises(AttributeError, match="torch.nn.modules.loss._NoSuch is not provided by backprop"):
+        hooked.nn.modules.loss._NoSuch

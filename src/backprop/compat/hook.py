@@ -45,7 +45,11 @@ MODULES = {
     "torch.nn.init": ("backprop.nn.init",),
     "torch.nn.utils": ("backprop.nn.utils",),
     "torch.nn.utils.rnn": ("backprop.nn.utils.rnn", "backprop.nn.utils", "backprop.nn"),
-    "torch.nn.modules": ("backprop.nn",),
+    "torch.nn.modules": ("backprop.nn.modules", "backprop.nn"),
+    **{f"torch.nn.modules.{file}": (f"backprop.nn.modules.{file}",) for file in (
+        "activation", "adaptive", "batchnorm", "channelshuffle", "container", "conv", "distance", "dropout", "flatten",
+        "fold", "instancenorm", "lazy", "linear", "loss", "module", "normalization", "padding", "pixelshuffle",
+        "pooling", "rnn", "sparse", "transformer", "upsampling", "utils")},
     "torch.nn.parameter": ("backprop.nn.parameter",),
     "torch.nn.parallel": (f"{_SHIMS}:parallel",),
     "torch.optim": ("backprop.optim",),
@@ -104,6 +108,10 @@ ONLY = {
         "PackedSequence", "invert_permutation", "pack_padded_sequence", "pad_packed_sequence", "pad_sequence",
         "unpad_sequence", "pack_sequence", "unpack_sequence"}),
 }
+
+# modules whose private names are lent too: torch.nn.modules.<file>'s base classes (_Loss, _ConvNd, _BatchNorm ...)
+# and tuple helpers (_pair ...), which programs subclass and import
+_PRIVATE_LENT = "torch.nn.modules."
 
 _EXTRAS = {"torch": {"__version__": TORCH_VERSION}, "torchvision": {"__version__": TORCHVISION_VERSION}}
 _ROOTS = ("torch", "torchvision")
@@ -169,7 +177,8 @@ class TorchModule(types.ModuleType):
             raise AttributeError(attribute)
         if name in MODULES:
             return importlib.import_module(name)
-        if attribute.startswith("_"):  # torch's private names (torch._C ...) are not backprop's
+        if attribute.startswith("_") and not self.__name__.startswith(_PRIVATE_LENT):
+            # torch's private names (torch._C ...) are not backprop's, but the base classes programs subclass
             raise AttributeError(not_provided(name))
         only = ONLY.get(self.__name__)
         if only is not None and attribute not in only:  # ONLY lists all of torch's names there

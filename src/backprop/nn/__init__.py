@@ -43,3 +43,6 @@ from backprop.nn.padding import (
     ReflectionPad2d, ReflectionPad3d, ReplicationPad1d, ReplicationPad2d, ReplicationPad3d, ZeroPad1d, ZeroPad2d,
     ZeroPad3d,
 )
+from backprop.nn.channelshuffle import ChannelShuffle
+from backprop.nn.distance import CosineSimilarity, PairwiseDistance
+from backprop.nn.linear import Bilinear

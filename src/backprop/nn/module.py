@@ -80,8 +80,9 @@ class Module:
         object.__setattr__(self, "_load_state_dict_pre_hooks", collections.OrderedDict())
         object.__setattr__(self, "_load_state_dict_post_hooks", collections.OrderedDict())
 
-    def forward(self, *args, **kwargs):
-        raise NotImplementedError(f"{type(self).__name__} has no forward()")
+    def forward(self, *input):
+        """What a call computes: subclasses define it (calling the module runs the hooks around it)."""
+        raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     _has_hooks = False  # True once a hook is registered; False again at the first call after the last is removed
 
@@ -429,8 +430,8 @@ class Module:
             if module is not None:
                 yield from module.named_modules(memo, f"{prefix}.{name}" if prefix else name, remove_duplicate)
 
-    def modules(self):
-        for _, module in self.named_modules():
+    def modules(self, remove_duplicate=True):
+        for _, module in self.named_modules(remove_duplicate=remove_duplicate):
             yield module
 
     def named_children(self):
@@ -637,13 +638,15 @@ class Module:
     def register_state_dict_post_hook(self, hook):
         """Call ``hook(module, state_dict, prefix, local_metadata)`` after ``state_dict()`` collected this
         module's entries (it may change ``state_dict`` in place; it must return None)."""
+        return self._register_state_dict_hook(hook, public=True)
+
+    def _register_state_dict_hook(self, hook, public=False):
+        """torch's private form of the post-hook, whose return value (if not None) replaces the state_dict."""
         if not callable(hook):
             raise TypeError(f"a hook must be callable, got {type(hook).__name__}")
-        return register(self._state_dict_hooks, (hook, True))
-
-    def _register_state_dict_hook(self, hook):
-        """torch's private form of the post-hook, whose return value (if not None) replaces the state_dict."""
-        return register(self._state_dict_hooks, (hook, False))
+        handle = RemovableHandle(self._state_dict_hooks)
+        self._state_dict_hooks[handle.id] = (hook, public)
+        return handle
 
     def _register_load_state_dict_pre_hook(self, hook, with_module=False):
         """Call ``hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs)``
