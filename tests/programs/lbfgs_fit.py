@@ -5,7 +5,6 @@
 # compare: close rtol=1e-5 atol=1e-7
 # expect: final loss < 0.01
 import argparse
-import math
 
 import torch
 import torch.nn as nn
