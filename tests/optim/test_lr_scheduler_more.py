@@ -241,3 +241,17 @@ def test_one_cycle_refuses_to_step_past_its_total():
 def test_new_scheduler_arguments_are_checked(make, error, message):
     with pytest.raises(error, match=message):
         make(_optimizers("Adagrad", {})[0])
+
+
+def test_reduce_on_plateau_takes_torchs_deprecated_epoch():
+    opt, ref = _optimizers("SGD", {})
+    ours = lr_scheduler.ReduceLROnPlateau(opt, patience=0)
+    theirs = torch.optim.lr_scheduler.ReduceLROnPlateau(ref, patience=0)
+    for epoch, metric in [(3, 1.0), (4, 2.0), (9, 3.0)]:
+        with pytest.warns(UserWarning, match="deprecated"):
+            ours.step(metric, epoch)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            theirs.step(metric, epoch)
+        assert (ours.last_epoch, ours.get_last_lr()) == (theirs.last_epoch, theirs.get_last_lr())
+    assert ours.get_last_lr() == [0.1 * 0.1 * 0.1, 0.03 * 0.1 * 0.1]  # worse twice: reduced twice

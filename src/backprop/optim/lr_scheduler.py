@@ -801,10 +801,16 @@ class ReduceLROnPlateau(LRScheduler):
             return a < best * scale if self.mode == "min" else a > best * scale
         return a < best - self.threshold if self.mode == "min" else a > best + self.threshold
 
-    def step(self, metrics):
-        """Record this epoch's ``metrics`` (a number or a one-element Tensor); reduce eta on a plateau."""
+    def step(self, metrics, epoch=None):
+        """Record this epoch's ``metrics`` (a number or a one-element Tensor); reduce eta on a plateau.
+
+        ``epoch`` (deprecated in torch, as here: it warns) sets ``last_epoch``.
+        """
         current = float(metrics)
-        self.last_epoch += 1
+        if epoch is not None:
+            warnings.warn("scheduler.step(metrics, epoch) is deprecated: call scheduler.step(metrics) once an epoch",
+                          UserWarning, stacklevel=2)
+        self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
         if self._is_better(current, self.best):
             self.best, self.num_bad_epochs = current, 0
         else:
