@@ -79,3 +79,16 @@ op("nn.functional.pad.crop", lambda lib, x, p, **k: _F(lib).pad(x, p, **k), [
     S(T((2, 3, 4)), (-1, 2)), S(T((2, 3, 4)), (1, -2, 0, 1), value=0.5), S(T((2, 3, 4)), (1, -2, 0, 1), mode="reflect"),
     S(T((2, 3, 4)), (-1, -1, 2, -1), mode="reflect"), S(T((2, 3, 4)), (-1, 2), mode="circular"),
     S(T((1, 2, 3, 4)), (2, -1, -1, 1), mode="replicate")])
+
+# ------------------------------------------------------------- distances, bilinear, channel shuffle
+_functional("cosine_similarity", [
+    S(T((2, 3)), T((2, 3))), S(T((2, 3, 4)), T((3, 4)), dim=-1), S(T((4,)), T((4,)), dim=0),
+    S(T((2, 3)), T((1, 3)), 0, 1e-3)])
+_functional("pairwise_distance", [
+    S(T((3, 4)), T((3, 4))), S(T((3, 4)), T((4,)), 1.0), S(T((3, 4)), T((3, 4)), 3.0, keepdim=True),
+    S(T((4,)), T((4,))), S(T((2, 3)), T((2, 3)), float("inf"), 1e-3)],
+    domain=DISTINCT)
+_functional("bilinear", [
+    S(T((3, 2)), T((3, 4)), T((5, 2, 4)), T((5,))), S(T((2, 3, 2)), T((2, 3, 4)), T((5, 2, 4))),
+    S(T((2,)), T((4,)), T((3, 2, 4)), T((3,)))])
+_functional("channel_shuffle", [S(T((2, 6, 3)), 2), S(T((1, 4, 2, 2)), 4), S(T((6, 3, 2)), 3), S(T((2, 4, 3)), 1)])

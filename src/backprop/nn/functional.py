@@ -34,6 +34,7 @@ from backprop.ops.nn_activation import (
 )
 from backprop.ops.normalization import batch_norm, layer_norm
 from backprop.ops.normalization import group_norm, instance_norm, local_response_norm, normalize, rms_norm
+from backprop.ops.distance import bilinear, channel_shuffle, cosine_similarity, pairwise_distance
 from backprop.ops.pooling import (
     adaptive_max_pool1d, adaptive_max_pool2d, lp_pool1d, lp_pool2d, max_pool1d_with_indices, max_pool2d_with_indices,
     max_unpool1d, max_unpool2d,
