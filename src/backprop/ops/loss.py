@@ -12,6 +12,7 @@ import math
 import warnings
 
 from backprop import backend, creation
+from backprop import autograd
 from backprop.autograd import Function
 from backprop.ops import elementwise, indexing, selection
 from backprop.ops.activation import log_softmax
@@ -224,11 +225,10 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
         loss = elementwise.exp(input) - target * input
     else:
         loss = input - target * elementwise.log(input + eps)
-    if full:
-        y = target.detach()
-        safe = selection.where(y > 1, y, 1.0)
-        stirling = safe * elementwise.log(safe) - safe + 0.5 * elementwise.log(2 * math.pi * safe)
-        loss = loss + selection.where(y > 1, stirling, 0.0)
+    if full:  # (the log of a zero count is masked in value; a target that requires grad gets nan there, as torch)
+        with backend.errstate(divide="ignore", invalid="ignore"):
+            stirling = target * elementwise.log(target) - target + 0.5 * elementwise.log(2 * math.pi * target)
+        loss = loss + selection.where(target > 1, stirling, 0.0)
     return _reduce(loss, reduction)
 
 
@@ -688,6 +688,13 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
 
 
 # ------------------------------------------------------- margins and embeddings
+def _not_differentiable_target(target, op):
+    """torch's refusal of a target that requires grad, for the losses it defines no target gradient of."""
+    if target.requires_grad and autograd.is_grad_enabled():
+        raise RuntimeError(f"{op}(): the loss is not differentiable with respect to its target, which must not "
+                           f"require grad (detach it)")
+
+
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """Two-class logistic loss of scores x against labels y = +-1: l = log(1 + e^{-y x}).
 
@@ -696,6 +703,7 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
     0.6931
     """
     reduction = _arguments("soft_margin_loss", input, target, reduction, size_average, reduce)
+    _not_differentiable_target(target, "soft_margin_loss")
     return _reduce(Softplus.apply(-(target * input), beta=1.0, threshold=float("inf")), reduction)
 
 
