@@ -37,12 +37,13 @@ class MultivariateNormal(Distribution):
             raise ValueError("loc must be at least one-dimensional.")
         if (covariance_matrix is not None) + (scale_tril is not None) + (precision_matrix is not None) != 1:
             raise ValueError("Exactly one of covariance_matrix or precision_matrix or scale_tril may be specified.")
-        for name, matrix in (("scale_tril", scale_tril), ("covariance_matrix", covariance_matrix),
+        for name, matrix in (("scale_tril matrix", scale_tril), ("covariance_matrix", covariance_matrix),
                              ("precision_matrix", precision_matrix)):
             if matrix is not None:
                 if matrix.ndim < 2:
-                    raise ValueError(f"{name} matrix must be at least two-dimensional, "
+                    raise ValueError(f"{name} must be at least two-dimensional, "
                                      "with optional leading batch dimensions")
+                name = name.split()[0]
                 batch_shape = bp.broadcast_shapes(matrix.shape[:-2], loc.shape[:-1])
                 setattr(self, name, matrix.expand(tuple(batch_shape) + (-1, -1)))
         self.loc = loc.expand(tuple(batch_shape) + (-1,))

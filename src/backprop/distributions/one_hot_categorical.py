@@ -78,11 +78,6 @@ class OneHotCategorical(Distribution):
         values = values.view((n,) + (1,) * len(self.batch_shape) + (n,))
         return values.expand((n,) + tuple(self.batch_shape) + (n,)) if expand else values
 
-    def __repr__(self):
-        names = [k for k in self.arg_constraints if k in self._categorical.__dict__]
-        parts = [f"{k}: {self._categorical.__dict__[k].size()}" for k in names]
-        return f"{self.__class__.__name__}({', '.join(parts)})"
-
 
 class OneHotCategoricalStraightThrough(OneHotCategorical):
     """OneHotCategorical with the straight-through gradient: rsample is the one-hot draw in value and the

@@ -1,0 +1,139 @@
+"""Samples against their distribution: seeded draws whose means and variances (frequencies, for the discrete
+ones) sit within 5 standard errors of the distribution's moments, while the same draws fail against a wrongly
+parameterised distribution (the check has the power to catch a wrong sampler); shapes and dtypes as torch's;
+bp.manual_seed makes draws repeat."""
+import numpy as np
+import pytest
+import torch
+
+import backprop as bp
+import backprop.distributions as D
+
+N = 20_000
+
+
+def _agree(draws, mean, variance):
+    """Do the sample mean and variance (over dim 0) agree with ``mean`` and ``variance`` within 5 standard
+    errors, everywhere? The variance's standard error is sqrt((m4 - s^4) / N), m4 the sample's 4th moment."""
+    x = draws.astype(np.float64)
+    n = x.shape[0]
+    centred = x - x.mean(0)
+    sample_var = (centred ** 2).mean(0)
+    mean_ok = np.abs(x.mean(0) - mean) <= 5 * np.sqrt(variance / n) + 1e-12
+    m4 = (centred ** 4).mean(0)
+    var_ok = np.abs(sample_var - variance) <= 5 * np.sqrt(np.maximum(m4 - sample_var ** 2, 0) / n) + 1e-12
+    return bool(mean_ok.all() and var_ok.all())
+
+
+def _t(values):
+    return bp.tensor(values, dtype=bp.float64)
+
+
+# name -> (the distribution, a wrong one: the mistakes a sampler could make, e.g. scale for variance)
+CASES = {
+    "Normal": (D.Normal(_t([0.5, -2.0]), _t([1.0, 3.0])), D.Normal(_t([0.5, -2.0]), _t([1.0, 3.0]) ** 0.5)),
+    "Uniform": (D.Uniform(_t([-1.0, 2.0]), _t([1.0, 2.5])), D.Uniform(_t([-1.0, 2.0]), _t([1.5, 3.5]))),
+    "Exponential": (D.Exponential(_t([0.5, 3.0])), D.Exponential(1 / _t([0.5, 3.0]))),
+    "Laplace": (D.Laplace(_t([1.0, -1.0]), _t([0.5, 2.0])), D.Normal(_t([1.0, -1.0]), _t([0.5, 2.0]))),
+    "Gamma": (D.Gamma(_t([0.3, 2.0, 9.0]), _t([1.0, 0.5, 3.0])), D.Gamma(_t([0.3, 2.0, 9.0]), 1 / _t([1.0, 0.5, 3.0]))),
+    "Beta": (D.Beta(_t([0.5, 2.0]), _t([0.5, 5.0])), D.Beta(_t([0.5, 5.0]), _t([0.5, 2.0]))),
+    "LogNormal": (D.LogNormal(_t([0.0, 1.0]), _t([0.3, 0.5])), D.LogNormal(_t([0.0, 1.0]), _t([0.4, 0.6]))),
+    "Bernoulli": (D.Bernoulli(probs=_t([0.1, 0.5, 0.9])), D.Bernoulli(probs=_t([0.9, 0.5, 0.1]))),
+    "Bernoulli.logits": (D.Bernoulli(logits=_t([-2.0, 1.0])), D.Bernoulli(probs=_t([0.12, 0.8]))),
+    "Binomial": (D.Binomial(_t([10.0, 3.0]), probs=_t([0.3, 0.8])), D.Binomial(_t([10.0, 3.0]), probs=_t([0.35, 0.75]))),
+    "Poisson": (D.Poisson(_t([0.5, 4.0, 30.0])), D.Poisson(_t([0.55, 4.3, 31.5]))),
+    "Independent": (D.Independent(D.Normal(_t([[0.0, 1.0]]), _t([2.0, 0.5])), 1),
+                    D.Independent(D.Normal(_t([[0.0, 1.0]]), _t([2.0, 0.5]) ** 2), 1)),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_moments_of_the_draws(name):
+    dist, wrong = CASES[name]
+    bp.manual_seed(1)
+    draws = dist.sample((N,)).numpy()
+    assert draws.shape == (N,) + tuple(dist.batch_shape) + tuple(dist.event_shape)
+    assert _agree(draws, dist.mean.numpy(), dist.variance.numpy())
+    assert not _agree(draws, wrong.mean.numpy(), wrong.variance.numpy())
+
+
+def test_categorical_frequencies():
+    probs = _t([[0.1, 0.2, 0.3, 0.4], [0.7, 0.1, 0.1, 0.1]])
+    bp.manual_seed(2)
+    draws = D.Categorical(probs=probs * 3).sample((N,)).numpy()  # unnormalised probs are normalised
+    assert draws.dtype == np.int64 and draws.shape == (N, 2)
+    frequencies = np.stack([(draws == k).mean(0) for k in range(4)], -1)
+    standard_error = np.sqrt(probs.numpy() * (1 - probs.numpy()) / N)
+    assert (np.abs(frequencies - probs.numpy()) < 5 * standard_error).all()
+    shifted = probs.numpy()[:, [1, 0, 2, 3]]  # an off-by-one sampler
+    assert not (np.abs(frequencies - shifted) < 5 * standard_error).all()
+    logits_draws = D.Categorical(logits=probs.log()).sample((N,)).numpy()
+    assert (np.abs(np.stack([(logits_draws == k).mean(0) for k in range(4)], -1) - probs.numpy())
+            < 5 * standard_error).all()
+
+
+def test_one_hot_and_multinomial_moments():
+    probs = _t([0.2, 0.5, 0.3])
+    bp.manual_seed(3)
+    one_hot = D.OneHotCategorical(probs=probs).sample((N,)).numpy()
+    assert set(np.unique(one_hot)) == {0.0, 1.0} and (one_hot.sum(-1) == 1).all()
+    assert _agree(one_hot, probs.numpy(), (probs * (1 - probs)).numpy())
+    counts = D.Multinomial(7, probs=probs).sample((N,)).numpy()
+    assert (counts.sum(-1) == 7).all()
+    assert _agree(counts, 7 * probs.numpy(), (7 * probs * (1 - probs)).numpy())
+    assert not _agree(counts, 7 * probs.numpy()[::-1], (7 * probs * (1 - probs)).numpy()[::-1])
+
+
+def test_dirichlet_moments():
+    concentration = _t([[0.5, 1.0, 3.0], [4.0, 4.0, 1.0]])
+    bp.manual_seed(4)
+    draws = D.Dirichlet(concentration).sample((N,)).numpy()
+    np.testing.assert_allclose(draws.sum(-1), 1.0, rtol=1e-12)
+    dist = D.Dirichlet(concentration)
+    assert _agree(draws, dist.mean.numpy(), dist.variance.numpy())
+    wrong = D.Dirichlet(concentration * 2)  # same mean, smaller variance
+    assert not _agree(draws, wrong.mean.numpy(), wrong.variance.numpy())
+
+
+def test_multivariate_normal_mean_and_covariance():
+    covariance = _t([[2.0, 0.8, -0.3], [0.8, 1.0, 0.2], [-0.3, 0.2, 0.5]])
+    loc = _t([1.0, -1.0, 0.0])
+    bp.manual_seed(5)
+    for dist in (D.MultivariateNormal(loc, covariance_matrix=covariance),
+                 D.MultivariateNormal(loc, precision_matrix=bp.linalg.inv(covariance)),
+                 D.MultivariateNormal(loc, scale_tril=bp.linalg.cholesky(covariance))):
+        x = dist.sample((N,)).numpy()
+        assert _agree(x, loc.numpy(), np.diag(covariance.numpy()))
+        centred = x - x.mean(0)
+        products = centred[:, :, None] * centred[:, None, :]
+        standard_error = products.std(0) / np.sqrt(N)
+        assert (np.abs(products.mean(0) - covariance.numpy()) < 5 * standard_error).all()
+        assert not (np.abs(products.mean(0) - covariance.numpy().T * np.eye(3)) < 5 * standard_error).all()
+
+
+@pytest.mark.parametrize("make", [
+    lambda d, t: d.Normal(t([0.0, 1.0]), 2.0), lambda d, t: d.Categorical(logits=t([[0.0, 1.0, 2.0]])),
+    lambda d, t: d.Bernoulli(probs=t([0.3])), lambda d, t: d.Binomial(5, probs=t([0.3, 0.4])),
+    lambda d, t: d.Poisson(t([2.0])), lambda d, t: d.OneHotCategorical(probs=t([0.5, 0.5])),
+    lambda d, t: d.Multinomial(4, probs=t([[0.5, 0.5]])), lambda d, t: d.Dirichlet(t([1.0, 2.0])),
+    lambda d, t: d.Gamma(t([1.0]), 2.0), lambda d, t: d.Beta(t([1.0]), t([2.0, 3.0])),
+    lambda d, t: d.MultivariateNormal(t([0.0, 0.0]), scale_tril=t([[1.0, 0.0], [0.5, 1.0]])),
+    lambda d, t: d.LogNormal(0.0, 1.0), lambda d, t: d.Exponential(t([1.0, 2.0])),
+    lambda d, t: d.Uniform(0.0, t([1.0, 2.0])), lambda d, t: d.Laplace(t([0.0]), t([1.0])),
+])
+def test_sample_shapes_and_dtypes_as_torch(make):
+    ours = make(D, lambda v: bp.tensor(v))
+    theirs = make(torch.distributions, lambda v: torch.tensor(v))
+    for shape in [(), (4,), (2, 3)]:
+        a, b = ours.sample(shape), theirs.sample(shape)
+        assert tuple(a.shape) == tuple(b.shape) and str(a.dtype).split(".")[-1] == str(b.dtype).split(".")[-1]
+
+
+def test_manual_seed_repeats_draws():
+    dist = D.Categorical(logits=bp.tensor([0.1, 0.2, 0.7]))
+    bp.manual_seed(9)
+    first = (dist.sample((50,)), D.Normal(0.0, 1.0).rsample((5,)), D.Gamma(2.0, 1.0).sample((5,)))
+    bp.manual_seed(9)
+    second = (dist.sample((50,)), D.Normal(0.0, 1.0).rsample((5,)), D.Gamma(2.0, 1.0).sample((5,)))
+    for a, b in zip(first, second):
+        assert bool((a == b).all())
