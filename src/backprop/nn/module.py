@@ -533,7 +533,7 @@ class Module:
                               error_msgs):
         """Load this module's own entries of ``state_dict`` (keys ``prefix + name``), as torch: report into
         ``missing_keys``, ``unexpected_keys`` and ``error_msgs`` rather than raise. Values may be Tensors or
-        arrays (backprop also takes NumPy arrays)."""
+        arrays (backprop also takes NumPy arrays, and anything NumPy converts, as a real torch tensor)."""
         for hook in self._load_state_dict_pre_hooks.values():
             hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs)
         local_state = {name: value for name, value in self._parameters.items() if value is not None}
@@ -548,11 +548,11 @@ class Module:
                 continue
             value = state_dict[key]
             if not isinstance(value, Tensor):
-                if not backend.is_array(value) and not isinstance(value, backend.numpy.ndarray):
+                if not (backend.is_array(value) or hasattr(value, "__array__")):
                     error_msgs.append(f'While copying the parameter named "{key}", expected torch.Tensor or '
                                       f"Tensor-like object from checkpoint but received {type(value)}")
                     continue
-                value = Tensor._make(value)
+                value = Tensor._make(value if backend.is_array(value) else backend.numpy.asarray(value))
             if param.ndim == 0 and value.shape == (1,):  # torch's allowance for 0.3-era 1-element checkpoints
                 value = value[0]
             if value.shape != param.shape:
