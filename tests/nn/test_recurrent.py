@@ -204,7 +204,7 @@ def test_lstm_sequence_same_values_with_and_without_a_graph(reverse):
 @pytest.mark.parametrize("kind", list(LAYERS))
 def test_wrong_input_size_names_the_layer(kind):
     module = LAYERS[kind][0](3, 5)
-    with pytest.raises(ValueError, match=rf"{kind}\(input_size=3, hidden_size=5\).*\(4, 2, 7\).*\(L, N, 3\)"):
+    with pytest.raises(RuntimeError, match=rf"{kind}\(input_size=3, hidden_size=5\).*\(4, 2, 7\).*\(L, N, 3\)"):
         module(bp.zeros(4, 2, 7))
     with pytest.raises(ValueError, match=rf"{kind}\(input_size=3.*\(3,\)"):
         module(bp.zeros(3))
@@ -213,13 +213,13 @@ def test_wrong_input_size_names_the_layer(kind):
 
 
 def test_wrong_state_shape_and_type():
-    with pytest.raises(ValueError, match=r"h_0 of shape \(2, 2, 5\), got \(1, 2, 5\)"):
+    with pytest.raises(RuntimeError, match=r"h_0 of shape \(2, 2, 5\), got \(1, 2, 5\)"):
         nn.GRU(3, 5, num_layers=2)(bp.zeros(4, 2, 3), bp.zeros(1, 2, 5))
-    with pytest.raises(ValueError, match=r"c_0 of shape \(1, 2, 5\), got \(1, 3, 5\)"):
+    with pytest.raises(RuntimeError, match=r"c_0 of shape \(1, 2, 5\), got \(1, 3, 5\)"):
         nn.LSTM(3, 5)(bp.zeros(4, 2, 3), (bp.zeros(1, 2, 5), bp.zeros(1, 3, 5)))
     with pytest.raises(ValueError, match="tuple"):
         nn.LSTM(3, 5)(bp.zeros(4, 2, 3), bp.zeros(1, 2, 5))
-    with pytest.raises(ValueError, match=r"LSTMCell\(input_size=3.*\(2, 4\)"):
+    with pytest.raises(RuntimeError, match=r"LSTMCell\(input_size=3.*\(2, 4\)"):
         nn.LSTMCell(3, 5)(bp.zeros(2, 4))
 
 

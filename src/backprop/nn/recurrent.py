@@ -45,7 +45,7 @@ def _state(hx, shape, like, name, layer):
     if hx is None:
         return creation.zeros(*shape, dtype=like.dtype, device=like.device)
     if tuple(hx.shape) != tuple(shape):
-        raise ValueError(f"{layer}: expected {name} of shape {tuple(shape)}, got {tuple(hx.shape)}")
+        raise RuntimeError(f"{layer}: expected {name} of shape {tuple(shape)}, got {tuple(hx.shape)}")
     return hx.to(like.dtype) if hx.dtype != like.dtype else hx
 
 
@@ -123,7 +123,8 @@ class RNNBase(Module):
             return self._forward_packed(input, states, layer_name)
         if input.ndim not in (2, 3) or input.shape[-1] != self.input_size:
             order = "(N, L, {0})" if self.batch_first else "(L, N, {0})"
-            raise ValueError(
+            # torch: ValueError for the number of dims, RuntimeError for the feature size
+            raise (ValueError if input.ndim not in (2, 3) else RuntimeError)(
                 f"{layer_name} got input of shape {tuple(input.shape)}: expected "
                 f"{order.format(self.input_size)} or unbatched (L, {self.input_size})"
             )
@@ -159,7 +160,7 @@ class RNNBase(Module):
         batch order. Runs of time steps with the same batch size are one fused call each."""
         data, batch_sizes, sorted_indices, unsorted_indices = packed
         if data.ndim != 2 or data.shape[-1] != self.input_size:
-            raise ValueError(f"{layer_name} got packed data of shape {tuple(data.shape)}: expected "
+            raise RuntimeError(f"{layer_name} got packed data of shape {tuple(data.shape)}: expected "
                              f"(sum of lengths, {self.input_size})")
         if data.dtype != self.weight_ih_l0.dtype:
             data = data.to(self.weight_ih_l0.dtype)
@@ -387,7 +388,7 @@ class RNNCellBase(Module):
         """Check shapes; return a one-step sequence (1, N, input), the states (N, hidden), batched."""
         name = f"{type(self).__name__}(input_size={self.input_size}, hidden_size={self.hidden_size})"
         if input.ndim not in (1, 2) or input.shape[-1] != self.input_size:
-            raise ValueError(f"{name} got input of shape {tuple(input.shape)}: expected (N, {self.input_size}) "
+            raise (ValueError if input.ndim not in (1, 2) else RuntimeError)(f"{name} got input of shape {tuple(input.shape)}: expected (N, {self.input_size}) "
                              f"or unbatched ({self.input_size},)")
         if input.dtype != self.weight_ih.dtype:
             input = input.to(self.weight_ih.dtype)
