@@ -794,7 +794,7 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
 
     >>> import backprop as bp
     >>> margin_ranking_loss(bp.tensor([1.0, 1.0]), bp.tensor([0.0, 0.0]), bp.tensor([1.0, -1.0])).item()
-    1.0
+    0.5
     """
     reduction = _reduction(reduction, "margin_ranking_loss", size_average, reduce)
     for tensor in (input1, input2, target):
