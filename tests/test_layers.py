@@ -20,6 +20,7 @@ SEPARATE = LAYERS[2]  # nn, optim, data and distributions do not import each oth
 # known edges against the layers, each with its reason (remove an entry when the code moves)
 EXCEPTIONS = {
     ("optim/constraints.py", "nn"): "MaxNorm (bp.optim.MaxNorm) constrains a Module's weights after each step",
+    ("optim/swa_utils.py", "nn"): "AveragedModel (torch.optim.swa_utils) is a Module; update_bn finds the BatchNorms",
     ("train/run.py", "attacks"): "adversarial training in `backprop train` builds its attack from the config",
 }
 ROOT = pathlib.Path(__file__).resolve().parent.parent / "src" / "backprop"
