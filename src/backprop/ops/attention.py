@@ -9,6 +9,7 @@ import math
 
 from backprop import backend
 from backprop import creation
+from backprop.autograd import Function
 from backprop.ops import dropout as D
 from backprop.ops.activation import softmax
 from backprop.ops.join import cat
@@ -37,16 +38,85 @@ def _float_mask(mask, allowed_is_true, like, name):
     return mask if mask.dtype == like.dtype else mask.to(like.dtype)
 
 
+class ScaledDotProductAttention(Function):
+    """O = softmax(Q K^T * scale + M) V as one node (without dropout), for speed; ``decompose`` is the composite.
+
+    Forward keeps the attention weights P = softmax(S), S = Q K^T * scale + M. Backward:
+    dV = P^T dO,  dP = dO V^T,  dS = P * (dP - rowsum(dP * P)),  dQ = dS K * scale,  dK = dS^T Q * scale,
+    dM = dS. Rows of M that are all -inf (a query that may attend nowhere) get P = 0, so O = 0 there.
+    """
+
+    def forward(self, q, k, v, mask=None, scale=1.0):
+        xp = backend.array_module(q)
+        scores = q @ xp.swapaxes(k, -1, -2)
+        scores *= scale
+        dead = None
+        if mask is not None:
+            scores = scores + mask
+            dead = xp.all(xp.isneginf(mask), axis=-1, keepdims=True)
+            if xp.any(dead):
+                scores = xp.where(dead, 0.0, scores).astype(scores.dtype)
+            else:
+                dead = None
+        scores -= scores.max(axis=-1, keepdims=True)
+        weights = xp.exp(scores, out=scores)
+        weights /= weights.sum(axis=-1, keepdims=True)
+        if dead is not None:
+            weights *= ~dead
+        if self.needs_input_grad:
+            self.weights, self.scale = weights, scale
+            self.save_for_backward(q, k, v)
+        return weights @ v
+
+    def backward(self, grad):
+        q, k, v = self.saved_tensors
+        xp = backend.array_module(grad)
+        weights, scale = self.weights, self.scale
+        needs = self.needs_input_grad
+        grad_v = xp.swapaxes(weights, -1, -2) @ grad if needs[2] else None
+        d = grad @ xp.swapaxes(v, -1, -2)  # dP, then dS in place
+        d -= (d * weights).sum(axis=-1, keepdims=True)
+        d *= weights
+        grad_q = (d @ k) * scale if needs[0] else None
+        grad_k = (xp.swapaxes(d, -1, -2) @ q) * scale if needs[1] else None
+        return (grad_q, grad_k, grad_v) + ((d,) if len(needs) > 3 else ())
+
+    @staticmethod
+    def decompose(q, k, v, mask=None, scale=1.0):
+        """softmax(Q K^T * scale + M) V from matmul and softmax."""
+        return _attention(q, k, v, mask, scale, 0.0)
+
+
+def _attention(query, key, value, mask, scale, dropout_p):
+    """softmax(Q K^T * scale + M) V from existing ops (their gradients give its own), dropout on the weights."""
+    scores = matmul(query * float(scale), key.transpose(-2, -1))
+    blocked = None
+    if mask is not None:
+        xp = backend.array_module(mask._data)
+        # rows that may attend nowhere: softmax of all -inf would be NaN; torch gives them zero weights
+        dead = xp.all(xp.isneginf(mask._data), axis=-1, keepdims=True)
+        if xp.any(dead):
+            mask = mask.masked_fill(creation.tensor(dead), 0.0)
+            blocked = creation.tensor((~dead).astype(scores._data.dtype))
+        scores = scores + mask
+    weights = softmax(scores, -1)
+    if blocked is not None:
+        weights = weights * blocked
+    if dropout_p > 0:
+        weights = D.dropout(weights, dropout_p, training=True)
+    return matmul(weights, value)
+
+
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None,
                                  enable_gqa=False):
     """softmax(Q K^T * scale + M) V for Q (..., L, d), K (..., S, d), V (..., S, d_v), as torch's.
 
     ``attn_mask`` (broadcast to (..., L, S)): bool, True where a query *may* attend (the opposite of
-    MultiheadAttention's masks), or float, added to the scores. ``is_causal``: query i sees keys 0..i only
-    (combined with ``attn_mask`` when both are given). A query that may attend to no key at all gets a zero
-    output (and zero gradient), as torch's. ``dropout_p`` drops attention weights (always: there is no training
-    flag, as in torch). ``enable_gqa``: grouped-query attention, K and V with fewer heads (dim -3) than Q, each
-    shared by a group of consecutive query heads.
+    MultiheadAttention's masks), or float, added to the scores (and differentiable). ``is_causal``: query i sees
+    keys 0..i only (combined with ``attn_mask`` when both are given). A query that may attend to no key at all
+    gets a zero output (and zero gradient), as torch's. ``dropout_p`` drops attention weights (always: there is
+    no training flag, as in torch). ``enable_gqa``: grouped-query attention, K and V with fewer heads (dim -3)
+    than Q, each shared by a group of consecutive query heads.
 
     >>> import backprop as bp
     >>> q = bp.zeros(1, 2, 4)
@@ -64,29 +134,17 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     if enable_gqa and query.ndim >= 3 and key.shape[-3] != query.shape[-3]:
         key, value = _share_heads(query, key), _share_heads(query, value)
     L, S = query.shape[-2], key.shape[-2]
-    scale = 1 / math.sqrt(query.shape[-1]) if scale is None else scale
-    scores = matmul(query * float(scale), key.transpose(-2, -1))
+    scale = 1 / math.sqrt(query.shape[-1]) if scale is None else float(scale)
     xp = backend.array_module(query._data)
-    mask = None if attn_mask is None else _float_mask(attn_mask, True, scores, "attn_mask")
+    mask = None if attn_mask is None else _float_mask(attn_mask, True, query, "attn_mask")
     if is_causal:
         future = xp.triu(xp.ones((L, S), dtype=bool), 1)
-        causal = creation.tensor(backend.to_device(xp.where(future, -xp.inf, 0.0).astype(scores._data.dtype),
-                                                   query.device))
+        causal = creation.tensor(xp.where(future, -xp.inf, 0.0).astype(query._data.dtype))
         mask = causal if mask is None else mask + causal
-    blocked = None
-    if mask is not None:
-        # rows that may attend nowhere: softmax of all -inf would be NaN; torch gives them zero weights
-        dead = xp.all(xp.isneginf(mask._data), axis=-1, keepdims=True)
-        if xp.any(dead):
-            mask = creation.tensor(xp.where(dead, 0.0, mask._data).astype(mask._data.dtype))
-            blocked = creation.tensor((~dead).astype(scores._data.dtype))
-        scores = scores + mask
-    weights = softmax(scores, -1)
-    if blocked is not None:
-        weights = weights * blocked
     if dropout_p > 0:
-        weights = D.dropout(weights, dropout_p, training=True)
-    return matmul(weights, value)
+        return _attention(query, key, value, mask, scale, dropout_p)
+    inputs = (query, key, value) if mask is None else (query, key, value, mask)
+    return ScaledDotProductAttention.apply(*inputs, scale=scale)
 
 
 def _share_heads(query, kv):
