@@ -158,3 +158,12 @@ def test_packed_sequence_is_torchs_named_tuple():
         rnn.pack_padded_sequence(bp.randn(3, 2, 2), [3, 0])
     with pytest.raises(ValueError, match="Expected total_length to be at least .* total_length=2 and max sequence"):
         rnn.pad_packed_sequence(p, total_length=2)
+
+
+def test_reprs_are_torchs():
+    for args, kwargs in [((3, 4), dict(nonlinearity="relu", bias=False)), ((3, 4), dict())]:
+        assert repr(nn.RNNCell(*args, **kwargs)) == repr(torch.nn.RNNCell(*args, **kwargs))
+        assert repr(nn.RNN(*args, **kwargs)) == repr(torch.nn.RNN(*args, **kwargs))
+    kwargs = dict(num_layers=2, bias=False, batch_first=True, dropout=0.5, bidirectional=True, proj_size=2)
+    assert repr(nn.LSTM(3, 4, **kwargs)) == repr(torch.nn.LSTM(3, 4, **kwargs))
+    assert repr(nn.GRUCell(3, 4)) == repr(torch.nn.GRUCell(3, 4))

@@ -411,7 +411,7 @@ class RNNCellBase(Module):
         if not self.bias:
             text += ", bias=False"
         if getattr(self, "nonlinearity", "tanh") != "tanh":
-            text += f", nonlinearity={self.nonlinearity!r}"
+            text += f", nonlinearity={self.nonlinearity}"
         return text
 
 
