@@ -7,7 +7,6 @@ formula (|d| = delta in huber_loss) are ``kink`` samples. Where torch has no sec
 (multilabel_margin_loss, ctc_loss) the entry says how it is compared instead.
 """
 import torch
-import torch.nn.functional as F
 
 from helpers import POSITIVE, AwayFrom, Uniform
 from op_registry import INT64, S, Sample, T, _F, _fixed, _functional, kink, op

@@ -25,7 +25,7 @@ __all__ = ["mse_loss", "l1_loss", "cross_entropy", "nll_loss", "binary_cross_ent
            "binary_cross_entropy_with_logits", "hinge_embedding_loss", "multi_margin_loss", "kl_div", "huber_loss",
            "smooth_l1_loss", "poisson_nll_loss", "gaussian_nll_loss", "soft_margin_loss", "multilabel_margin_loss",
            "multilabel_soft_margin_loss", "cosine_embedding_loss", "margin_ranking_loss", "triplet_margin_loss",
-           "triplet_margin_with_distance_loss", "ctc_loss"]
+           "triplet_margin_with_distance_loss"]
 
 _REDUCTIONS = ("mean", "sum", "none")
 

@@ -19,7 +19,7 @@ import math
 
 from backprop import backend, creation
 from backprop.autograd import Function
-from backprop.ops import elementwise, selection, shape
+from backprop.ops import elementwise
 from backprop.ops.activation import log_softmax, softmax
 from backprop.ops.elementwise import Sigmoid, sigmoid, tanh
 from backprop.ops.util import check_tensor, dim_index, floating, require_floating
@@ -389,6 +389,98 @@ class PReLU(Function):
         return dx, da
 
 
+# ------------------------------------------------------------- sigmoid-gated maps
+def _sigmoid_parts(x):
+    """(sigmoid(x), sigmoid(-x)) of an array from one exponential: e = e^{-|x|} <= 1 never overflows,
+    and 1 / (1 + e), e / (1 + e) keep the tiny values of either tail."""
+    xp = backend.array_module(x)
+    e = xp.exp(-xp.abs(x))
+    r = 1 / (1 + e)
+    positive = x >= 0
+    return xp.where(positive, r, e * r), xp.where(positive, e * r, r)
+
+
+class SiLU(Function):
+    """y = z s, s = sigmoid(z);  dy/dz = s (1 + z (1 - s))."""
+
+    def forward(self, x):
+        s, _ = _sigmoid_parts(x)
+        if self.needs_input_grad:
+            self.save_for_backward(x)
+            self.s = s
+        return x * s
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        s = self.s
+        return grad * (s * (1 + x * (1 - s)))
+
+    @staticmethod
+    def decompose(x):
+        return x * sigmoid(x)
+
+
+class LogSigmoid(Function):
+    """y = log sigmoid(z) = min(z, 0) - log(1 + e^{-|z|});  dy/dz = sigmoid(-z)."""
+
+    def forward(self, x):
+        xp = backend.array_module(x)
+        if self.needs_input_grad:
+            self.slope = _sigmoid_parts(x)[1]
+        return xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))
+
+    def backward(self, grad):
+        return grad * self.slope
+
+    @staticmethod
+    def decompose(x):
+        return -Softplus.apply(-x, beta=1.0, threshold=float("inf"))
+
+
+class Mish(Function):
+    """y = z tanh(softplus(z));  dy/dz = t + z (1 - t^2) sigmoid(z), t = tanh(softplus(z))."""
+
+    def forward(self, x):
+        xp = backend.array_module(x)
+        t = xp.tanh(xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x))))
+        if self.needs_input_grad:
+            self.save_for_backward(x)
+            self.t, self.s = t, _sigmoid_parts(x)[0]
+        return x * t
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        t = self.t
+        return grad * (t + x * (1 - t * t) * self.s)
+
+    @staticmethod
+    def decompose(x):
+        return x * tanh(Softplus.apply(x, beta=1.0, threshold=20.0))
+
+
+class GLU(Function):
+    """y = a sigmoid(b), the input halved along ``axis`` into a and b;
+    dL/da = g sigmoid(b),  dL/db = g a sigmoid(b) sigmoid(-b), joined back along the axis."""
+
+    def forward(self, x, axis):
+        xp = backend.array_module(x)
+        a, b = xp.split(x, 2, axis=axis)
+        s, s_minus = _sigmoid_parts(b)
+        if self.needs_input_grad:
+            self.save_for_backward(x)
+            self.a, self.s, self.s_minus, self.axis = a, s, s_minus, axis
+        return a * s
+
+    def backward(self, grad):
+        xp = backend.array_module(grad)
+        return xp.concatenate([grad * self.s, grad * self.a * self.s * self.s_minus], axis=self.axis)
+
+    @staticmethod
+    def decompose(x, axis):
+        half = x.shape[axis] // 2
+        return x.narrow(axis, 0, half) * sigmoid(x.narrow(axis, half, half))
+
+
 # ------------------------------------------------------------- functions
 def _in_place(input, name, function, *args):
     """torch's ``F.name_(input)``: ``function(input, *args)`` written into ``input`` (recorded in the graph)."""
@@ -483,13 +575,13 @@ def silu(input, inplace=False):
     0.7311
     """
     require_floating(input, "silu")
-    return input * sigmoid(input)
+    return SiLU.apply(input)
 
 
 def mish(input, inplace=False):
     """Mish(z) = z tanh(softplus(z))."""
     require_floating(input, "mish")
-    return input * tanh(Softplus.apply(input, beta=1.0, threshold=20.0))
+    return Mish.apply(input)
 
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -526,9 +618,7 @@ def glu(input, dim=-1):
     size = input.shape[axis]
     if size % 2:
         raise ValueError(f"glu(): halving dimension {dim} needs an even size, got {size}")
-    a = input.narrow(axis, 0, size // 2)
-    b = input.narrow(axis, size // 2, size // 2)
-    return a * sigmoid(b)
+    return GLU.apply(input, axis=axis)
 
 
 def prelu(input, weight):
@@ -572,7 +662,7 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
 def logsigmoid(input):
     """log sigmoid(z) = -softplus(-z) = -log(1 + e^{-z}), finite for every z."""
     require_floating(input, "logsigmoid")
-    return -Softplus.apply(-input, beta=1.0, threshold=float("inf"))
+    return LogSigmoid.apply(input)
 
 
 def softsign(input):
