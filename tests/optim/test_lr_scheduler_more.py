@@ -255,3 +255,19 @@ def test_reduce_on_plateau_takes_torchs_deprecated_epoch():
             theirs.step(metric, epoch)
         assert (ours.last_epoch, ours.get_last_lr()) == (theirs.last_epoch, theirs.get_last_lr())
     assert ours.get_last_lr() == [0.1 * 0.1 * 0.1, 0.03 * 0.1 * 0.1]  # worse twice: reduced twice
+
+
+def test_stepping_the_scheduler_before_the_optimizer_warns_as_torch():
+    opt, ref = _optimizers("SGD", {})
+    ours, theirs = lr_scheduler.StepLR(opt, step_size=2), torch.optim.lr_scheduler.StepLR(ref, step_size=2)
+    with pytest.warns(UserWarning, match=r"before optimizer.step\(\)"):
+        ours.step()
+    with pytest.warns(UserWarning, match=r"before `optimizer.step\(\)`"):
+        theirs.step()
+    opt, _ = _optimizers("SGD", {})
+    scheduler = lr_scheduler.StepLR(opt, step_size=2)
+    opt.step()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        scheduler.step()  # the right order: no warning
+        scheduler.step()

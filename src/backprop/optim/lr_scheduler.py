@@ -69,6 +69,9 @@ class LRScheduler:
         ``step(epoch)`` (deprecated in torch, as here: it warns) jumps to
         ``epoch`` and uses the closed form where the scheduler has one.
         """
+        if self._step_count == 1 and not getattr(self.optimizer, "_opt_called", False):
+            warnings.warn("lr_scheduler.step() was called before optimizer.step(): call them in the opposite "
+                          "order, or the first value of the schedule is skipped", UserWarning, stacklevel=2)
         self._step_count += 1
         if epoch is not None:
             warnings.warn("scheduler.step(epoch) is deprecated: call scheduler.step() once an epoch; the rate at "

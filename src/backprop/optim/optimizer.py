@@ -25,6 +25,7 @@ def _hooked(step):
     def wrapper(self, *args, **kwargs):
         if self._stepping:
             return step(self, *args, **kwargs)
+        self._opt_called = True  # a scheduler stepped before the optimizer's first step warns, as torch's
         for hook in list(self._step_pre_hooks.values()):
             result = hook(self, args, kwargs)
             if result is not None:
