@@ -252,7 +252,8 @@ def test_casts_moves_and_type_as_torch():
         assert weight.dtype == lib.float32
         net.type(lib.float64)
         assert net[1].num_batches_tracked.dtype == lib.float64  # type() casts every tensor
-        assert net.cpu() is net and net.share_memory() is net and net.compile() is None
+        assert net.cpu() is net and net.share_memory() is net
+    assert bp.nn.Linear(2, 2).compile() is None  # torch's compiles in place and returns None too (slow to call)
     with pytest.raises(NotImplementedError, match="no bfloat16"):
         bp.nn.Linear(2, 2).bfloat16()
 

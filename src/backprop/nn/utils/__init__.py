@@ -190,4 +190,4 @@ def device_of(model):
 
 from backprop.nn.utils.spectral_norm import remove_spectral_norm, spectral_norm  # noqa: E402  (they import nn)
 from backprop.nn.utils.weight_norm import remove_weight_norm, weight_norm  # noqa: E402
-from backprop.nn.utils import parametrizations, parametrize  # noqa: E402
+from backprop.nn.utils import parametrizations, parametrize, prune  # noqa: E402
