@@ -207,3 +207,30 @@ def test_an_mlp_trained_with_adam_matches_its_torch_twin():
     for key, value in ours.state_dict().items():
         np.testing.assert_allclose(value.numpy(), expected[key].numpy(), rtol=1e-4, atol=1e-5, err_msg=key)
         assert np.abs(value.numpy() - start[key]).max() > 0.02  # ten steps of about lr each moved every tensor
+
+
+def test_state_dict_hooks_run_as_torchs():
+    """Pre-hooks see the optimizer, post-hooks the dict (and may replace it); prepend puts a hook first."""
+    import torch
+
+    for lib, make in [("bp", lambda: bp.optim.SGD([bp.nn.Parameter(bp.zeros(2))], lr=0.1)),
+                      ("torch", lambda: torch.optim.SGD([torch.nn.Parameter(torch.zeros(2))], lr=0.1))]:
+        opt, calls = make(), []
+        opt.register_state_dict_pre_hook(lambda o: calls.append("pre"))
+        opt.register_state_dict_pre_hook(lambda o: calls.append("first"), prepend=True)
+        opt.register_state_dict_post_hook(lambda o, sd: dict(sd, extra=1))
+        handle = opt.register_state_dict_post_hook(lambda o, sd: calls.append(sorted(sd)))
+        state = opt.state_dict()
+        assert calls == ["first", "pre", ["extra", "param_groups", "state"]], lib
+        assert state["extra"] == 1
+        handle.remove()
+        calls.clear()
+        opt.state_dict()
+        assert calls == ["first", "pre"], lib
+
+        loaded = []
+        opt.register_load_state_dict_pre_hook(
+            lambda o, sd: {"state": sd["state"], "param_groups": [dict(g, lr=0.5) for g in sd["param_groups"]]})
+        opt.register_load_state_dict_post_hook(lambda o: loaded.append(o.param_groups[0]["lr"]))
+        opt.load_state_dict({"state": {}, "param_groups": state["param_groups"]})
+        assert loaded == [0.5] and opt.param_groups[0]["lr"] == 0.5, lib

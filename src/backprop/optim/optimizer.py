@@ -69,6 +69,10 @@ class Optimizer:
         self.param_groups = []
         self._step_pre_hooks = OrderedDict()
         self._step_post_hooks = OrderedDict()
+        self._state_dict_pre_hooks = OrderedDict()
+        self._state_dict_post_hooks = OrderedDict()
+        self._load_state_dict_pre_hooks = OrderedDict()
+        self._load_state_dict_post_hooks = OrderedDict()
         self._stepping = False
         if isinstance(params, (Tensor, dict)):
             raise TypeError(
@@ -168,12 +172,30 @@ class Optimizer:
         return register(self._step_post_hooks, hook)
 
     # ------------------------------------------------------- state dicts
+    def register_state_dict_pre_hook(self, hook, prepend=False):
+        """``hook(optimizer)`` runs before ``state_dict()`` builds the dict."""
+        return _register(self._state_dict_pre_hooks, hook, prepend)
+
+    def register_state_dict_post_hook(self, hook, prepend=False):
+        """``hook(optimizer, state_dict)`` runs on the built dict; it may return a replacement."""
+        return _register(self._state_dict_post_hooks, hook, prepend)
+
+    def register_load_state_dict_pre_hook(self, hook, prepend=False):
+        """``hook(optimizer, state_dict)`` runs before loading; it may return the dict to load instead."""
+        return _register(self._load_state_dict_pre_hooks, hook, prepend)
+
+    def register_load_state_dict_post_hook(self, hook, prepend=False):
+        """``hook(optimizer)`` runs after ``load_state_dict()`` has loaded."""
+        return _register(self._load_state_dict_post_hooks, hook, prepend)
+
     def state_dict(self):
         """``{"state": {index: {name: Tensor or number}}, "param_groups": [{..., "params": [index]}]}``, as torch.
 
         Parameters are numbered in the order of the groups; the Tensors are the
         optimiser's own (not copies), as torch.
         """
+        for hook in list(self._state_dict_pre_hooks.values()):
+            hook(self)
         index = {}
         groups = []
         for group in self.param_groups:
@@ -181,7 +203,11 @@ class Optimizer:
             packed["params"] = [index.setdefault(id(p), len(index)) for p in group["params"]]
             groups.append(packed)
         state = {(index[id(k)] if isinstance(k, Tensor) else k): dict(v) for k, v in self.state.items()}
-        return {"state": state, "param_groups": groups}
+        state_dict = {"state": state, "param_groups": groups}
+        for hook in list(self._state_dict_post_hooks.values()):
+            result = hook(self, state_dict)
+            state_dict = state_dict if result is None else result
+        return state_dict
 
     def load_state_dict(self, state_dict):
         """Load what ``state_dict()`` returned, also after ``bp.save``/``bp.load`` (str keys) or from torch's.
@@ -190,6 +216,9 @@ class Optimizer:
         ``"step"`` becomes a number. Raises ValueError when the groups differ
         in number or size.
         """
+        for hook in list(self._load_state_dict_pre_hooks.values()):
+            result = hook(self, state_dict)
+            state_dict = state_dict if result is None else result
         if not isinstance(state_dict, dict) or not {"state", "param_groups"} <= set(state_dict):
             got = sorted(state_dict) if isinstance(state_dict, dict) else type(state_dict).__name__
             raise ValueError(f"load_state_dict expects a dict with 'state' and 'param_groups', got {got}")
@@ -214,6 +243,8 @@ class Optimizer:
                 state[index] = values
         self.state = state
         self.param_groups = [_merge_group(group, saved) for group, saved in zip(self.param_groups, saved_groups)]
+        for hook in list(self._load_state_dict_post_hooks.values()):
+            hook(self)
 
     def _load_state_value(self, value, param, name, index):
         """One loaded state value as this optimiser keeps it (LBFGS keeps flat vectors and lists)."""
@@ -225,6 +256,13 @@ class Optimizer:
             lines.append(f"Parameter Group {i}")
             lines += [f"    {key}: {group[key]}" for key in sorted(group) if key not in ("params", "param_names")]
         return "\n".join(lines + [")"])
+
+
+def _register(hooks, hook, prepend):
+    handle = register(hooks, hook)
+    if prepend:
+        hooks.move_to_end(handle.id, last=False)
+    return handle
 
 
 def _switches(optimizer, foreach=None, differentiable=False, **more):
