@@ -167,3 +167,30 @@ def test_inplace_argument_leaves_the_input_unchanged():
     assert F.relu(x, inplace=True).tolist() == [0.0, 2.0]
     np.testing.assert_allclose(nn.Hardswish(inplace=True)(x).numpy(), [-1 / 3, 2 * 5 / 6], rtol=1e-6)
     assert x.tolist() == [-1.0, 2.0]
+
+
+def test_gumbel_softmax_samples_the_softmax_and_passes_the_soft_gradient():
+    logits = np.array([1.0, 2.0, 0.5, -1.0])
+    probabilities = np.exp(logits) / np.exp(logits).sum()
+    x = bp.tensor(np.tile(logits, (20000, 1)), requires_grad=True)
+    bp.manual_seed(3)
+    hard = F.gumbel_softmax(x, tau=0.7, hard=True)
+    values = hard.detach().numpy()
+    assert set(np.unique(values)) == {0.0, 1.0} and (values.sum(1) == 1).all()
+    # the Gumbel-max trick: argmax(logits + g) ~ softmax(logits), whatever tau (4 standard errors)
+    np.testing.assert_allclose(values.mean(0), probabilities, atol=4 * np.sqrt(0.25 / 20000))
+    upstream = bp.tensor(np.random.default_rng(0).standard_normal(values.shape))
+    (hard * upstream).sum().backward()
+    straight_through = x.grad.numpy().copy()
+    x.grad = None
+    bp.manual_seed(3)  # the same noise: the soft sample, whose gradient the hard one passes on
+    soft = F.gumbel_softmax(x, tau=0.7)
+    assert (soft.detach().numpy().argmax(1) == values.argmax(1)).all()
+    np.testing.assert_allclose(soft.sum(1).detach().numpy(), 1.0, rtol=1e-6)
+    (soft * upstream).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), straight_through, rtol=1e-12)
+    # along another dim
+    columns = F.gumbel_softmax(bp.tensor(np.tile(logits, (3, 1)).T), tau=0.5, dim=0)
+    np.testing.assert_allclose(columns.sum(0).numpy(), 1.0, rtol=1e-12)
+    one_hot = F.gumbel_softmax(bp.tensor(np.tile(logits, (3, 1)).T), hard=True, dim=0).numpy()
+    assert (one_hot.sum(0) == 1).all() and (one_hot.max(0) == 1).all()

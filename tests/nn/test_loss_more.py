@@ -275,3 +275,11 @@ def test_ctc_bad_arguments():
         F.ctc_loss(lp, bp.tensor(targets), input_lengths, target_lengths, blank=6)
     with pytest.raises(TypeError):
         F.ctc_loss(lp, bp.tensor(targets * 1.0), input_lengths, target_lengths)
+
+
+def test_nll_loss_2d_is_torchs_old_name():
+    x = np.log(uniform(0.1, 1, 2, 4, 3, 3))
+    target = np.random.default_rng(0).integers(0, 4, (2, 3, 3))
+    compare_module(nn.NLLLoss2d(bp.tensor(WEIGHT)), torch.nn.NLLLoss2d(torch.tensor(WEIGHT)), [x, target],
+                   dtype="float64")
+    assert repr(nn.NLLLoss2d()) == repr(torch.nn.NLLLoss2d())

@@ -27,7 +27,7 @@ from backprop.nn.loss import (
 )
 from backprop.nn.loss import (
     CosineEmbeddingLoss, CTCLoss, GaussianNLLLoss, HuberLoss, MarginRankingLoss, MultiLabelMarginLoss,
-    MultiLabelSoftMarginLoss, PoissonNLLLoss, SmoothL1Loss, SoftMarginLoss, TripletMarginLoss,
+    MultiLabelSoftMarginLoss, NLLLoss2d, PoissonNLLLoss, SmoothL1Loss, SoftMarginLoss, TripletMarginLoss,
     TripletMarginWithDistanceLoss,
 )
 from backprop.nn.maxout import Maxout
@@ -46,3 +46,5 @@ from backprop.nn.padding import (
 from backprop.nn.channelshuffle import ChannelShuffle
 from backprop.nn.distance import CosineSimilarity, PairwiseDistance
 from backprop.nn.linear import Bilinear
+from backprop.nn.embedding import EmbeddingBag
+from backprop.nn.dropout import AlphaDropout, FeatureAlphaDropout

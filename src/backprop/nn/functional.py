@@ -28,13 +28,15 @@ from backprop.ops.loss import (
 )
 from backprop.ops.nn_activation import arctan, elu, gelu, leaky_relu, softplus, step
 from backprop.ops.nn_activation import (
-    celu, celu_, elu_, glu, hardshrink, hardsigmoid, hardswish, hardtanh, hardtanh_, leaky_relu_, logsigmoid, mish,
+    celu, celu_, elu_, glu, gumbel_softmax, hardshrink, hardsigmoid, hardswish, hardtanh, hardtanh_, leaky_relu_, logsigmoid, mish,
     prelu, relu, relu6, relu_, rrelu, rrelu_, selu, selu_, silu, softshrink, softsign, tanhshrink, threshold,
     threshold_,
 )
 from backprop.ops.normalization import batch_norm, layer_norm
 from backprop.ops.normalization import group_norm, instance_norm, local_response_norm, normalize, rms_norm
 from backprop.ops.distance import bilinear, channel_shuffle, cosine_similarity, pairwise_distance
+from backprop.ops.embedding import embedding_bag
+from backprop.ops.dropout import alpha_dropout, feature_alpha_dropout
 from backprop.ops.pooling import (
     adaptive_max_pool1d, adaptive_max_pool2d, lp_pool1d, lp_pool2d, max_pool1d_with_indices, max_pool2d_with_indices,
     max_unpool1d, max_unpool2d,

@@ -8,7 +8,7 @@ from backprop.ops import ctc, loss as L
 __all__ = ["MSELoss", "L1Loss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss",
            "HingeEmbeddingLoss", "MultiMarginLoss", "KLDivLoss", "HuberLoss", "SmoothL1Loss", "SoftMarginLoss",
            "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "CosineEmbeddingLoss", "MarginRankingLoss",
-           "TripletMarginLoss", "TripletMarginWithDistanceLoss", "PoissonNLLLoss", "GaussianNLLLoss", "CTCLoss"]
+           "TripletMarginLoss", "TripletMarginWithDistanceLoss", "PoissonNLLLoss", "GaussianNLLLoss", "CTCLoss", "NLLLoss2d"]
 
 
 class _Loss(Module):
@@ -67,6 +67,10 @@ class NLLLoss(_WeightedLoss):
     def forward(self, input, target):
         return L.nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index,
                           reduction=self.reduction)
+
+
+class NLLLoss2d(NLLLoss):
+    """torch's old name of ``NLLLoss`` for (N, C, H, W) inputs (NLLLoss takes any (N, C, d1, ...))."""
 
 
 class BCELoss(_WeightedLoss):

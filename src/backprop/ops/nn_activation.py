@@ -27,7 +27,7 @@ from backprop.ops.util import check_tensor, dim_index, floating, require_floatin
 __all__ = ["leaky_relu", "gelu", "softplus", "elu", "step", "arctan", "relu", "sigmoid", "tanh", "softmax",
            "log_softmax", "hardtanh", "relu6", "hardswish", "hardsigmoid", "softshrink", "hardshrink", "threshold",
            "silu", "mish", "selu", "celu", "glu", "prelu", "rrelu", "logsigmoid", "softsign", "tanhshrink",
-           "softmin", "relu_", "elu_", "leaky_relu_", "hardtanh_", "threshold_", "selu_", "celu_", "rrelu_"]
+           "softmin", "gumbel_softmax", "relu_", "elu_", "leaky_relu_", "hardtanh_", "threshold_", "selu_", "celu_", "rrelu_"]
 
 # ------------------------------------------------------------- erf / erfc
 # W. J. Cody, "Rational Chebyshev approximations for the error function",
@@ -681,6 +681,29 @@ def softmin(input, dim, dtype=None):
     """softmin(z) = softmax(-z) along ``dim`` (``dtype=``: the input cast first)."""
     check_tensor(input, "softmin")
     return softmax(-(input if dtype is None else input.to(dtype)), dim)
+
+
+def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
+    """A differentiable sample of a categorical distribution (Jang et al.; Maddison et al., 2017):
+
+    y = softmax((logits + g) / tau) along ``dim``, g = -log(E) standard Gumbel noise (E ~ Exp(1)), so that
+    argmax y is distributed as softmax(logits); a small ``tau`` makes y nearly one-hot. ``hard=True``
+    returns the one-hot of argmax y in value, with the gradient of the soft y (straight-through).
+    ``eps`` is accepted and unused, as in torch.
+    """
+    require_floating(logits, "gumbel_softmax")
+    xp = backend.array_module(logits._data)
+    dtype = logits._data.dtype
+    exponential = creation.generator().exponential(size=tuple(logits.shape))
+    gumbels = backend.to_device(-backend.numpy.log(exponential).astype(dtype), logits.device)
+    soft = softmax((logits + gumbels) / tau, dim)
+    if not hard:
+        return soft
+    axis = dim_index(dim, logits.ndim, "gumbel_softmax")
+    index = xp.expand_dims(soft._data.argmax(axis=axis), axis)
+    one_hot = xp.zeros_like(soft._data)
+    xp.put_along_axis(one_hot, index, 1.0, axis=axis)
+    return (soft - soft.detach()) + one_hot
 
 
 # ------------------------------------------------------------- torch's in-place forms
