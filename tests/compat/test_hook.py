@@ -283,3 +283,17 @@ def test_torch_nn_modules_files_and_their_base_classes(hooked):
     assert issubclass(bp.nn.BatchNorm1d, _BatchNorm) and hooked.nn.modules.Conv2d is bp.nn.Conv2d
     with pytest.raises(AttributeError, match="torch.nn.modules.loss._NoSuch is not provided by backprop"):
         hooked.nn.modules.loss._NoSuch
+
+
+def test_torch_nn_utils_submodules_import(hooked):
+    import torch.nn.utils.prune as prune
+    from torch.nn.utils import parametrize
+    from torch.nn.utils.parametrizations import weight_norm
+
+    import backprop as bp
+
+    layer = weight_norm(hooked.nn.Linear(3, 2))
+    assert parametrize.is_parametrized(layer, "weight") and isinstance(layer, bp.nn.Linear)
+    prune.l1_unstructured(layer, "bias", amount=1)
+    assert list(layer.state_dict())[:2] == ["bias_orig", "bias_mask"]
+    assert hooked.nn.utils.weight_norm is bp.nn.utils.weight_norm  # the function, as in torch

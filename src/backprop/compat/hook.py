@@ -45,6 +45,11 @@ MODULES = {
     "torch.nn.init": ("backprop.nn.init",),
     "torch.nn.utils": ("backprop.nn.utils",),
     "torch.nn.utils.rnn": ("backprop.nn.utils.rnn", "backprop.nn.utils", "backprop.nn"),
+    "torch.nn.utils.parametrize": ("backprop.nn.utils.parametrize",),
+    "torch.nn.utils.parametrizations": ("backprop.nn.utils.parametrizations",),
+    "torch.nn.utils.prune": ("backprop.nn.utils.prune",),
+    "torch.nn.utils.clip_grad": ("backprop.nn.utils",),
+    "torch.nn.utils.convert_parameters": ("backprop.nn.utils",),
     "torch.nn.modules": ("backprop.nn.modules", "backprop.nn"),
     **{f"torch.nn.modules.{file}": (f"backprop.nn.modules.{file}",) for file in (
         "activation", "adaptive", "batchnorm", "channelshuffle", "container", "conv", "distance", "dropout", "flatten",
@@ -91,9 +96,10 @@ MODULES = {
 }
 # torch.distributions' files (torch.distributions.categorical, .constraints, .kl ...): backprop's file of that name
 MODULES.update({f"torch.distributions.{name}": (f"backprop.distributions.{name}",) for name in """
-    bernoulli beta binomial categorical constraints dirichlet distribution exp_family exponential gamma independent
-    kl laplace log_normal multinomial multivariate_normal normal one_hot_categorical poisson transformed_distribution
-    transforms uniform utils""".split()})
+    bernoulli beta binomial categorical cauchy chi2 constraints dirichlet distribution exp_family exponential gamma
+    geometric gumbel half_cauchy half_normal independent kl laplace log_normal lowrank_multivariate_normal
+    mixture_same_family multinomial multivariate_normal negative_binomial normal one_hot_categorical poisson
+    relaxed_bernoulli relaxed_categorical studentT transformed_distribution transforms uniform utils""".split()})
 
 # modules that show only some names of their sources, all of torch's names there (torch.functional is a handful of
 # torch's functions; the recurrent-sequence helpers may live in backprop.nn.utils or backprop.nn): a name outside
