@@ -56,9 +56,9 @@ _functional("pixel_unshuffle", [S(T((2, 2, 4, 6)), 2), S(T((1, 6, 3)), 3), S(T((
 
 # ------------------------------------------------------------- 3-d pooling (distinct values: no tied windows)
 _functional("max_pool3d", [
-    S(T((1, 2, 4, 4, 4)), 2), S(T((2, 3, 4, 5)), (2, 3, 2), stride=1, padding=(1, 1, 0)),
+    S(T((1, 2, 4, 4, 4)), 2), S(T((1, 3, 4, 3)), (2, 3, 2), stride=1, padding=(1, 1, 0)),
     S(T((1, 1, 5, 4, 5)), 2, stride=2, dilation=(2, 1, 1), ceil_mode=True)],
     domain=DISTINCT)
 _functional("avg_pool3d", [
-    S(T((1, 2, 4, 4, 4)), 2), S(T((2, 3, 4, 5)), 3, stride=1, padding=1, count_include_pad=False),
+    S(T((1, 2, 4, 4, 4)), 2), S(T((1, 3, 3, 4)), 3, stride=2, padding=1, count_include_pad=False),
     S(T((1, 1, 3, 4, 5)), (2, 2, 3), stride=2, ceil_mode=True, divisor_override=5)])
