@@ -127,17 +127,24 @@ def test_softmax2d_and_softmin():
 
 
 def test_argument_errors():
-    with pytest.raises(ValueError):
+    with pytest.raises(AssertionError):  # torch's type
         nn.Hardtanh(1.0, 1.0)
     with pytest.raises(ValueError):
+        F.hardtanh(bp.randn(3), 1.0, 0.0)
+    assert F.hardtanh(bp.tensor([-2.0, 3.0]), 0.5, 0.5).tolist() == [0.5, 0.5]
+    with pytest.raises(RuntimeError):
         F.glu(bp.randn(2, 3))
-    with pytest.raises(ValueError):
+    with pytest.raises(RuntimeError):
         F.softshrink(bp.randn(3), -0.5)
+    with pytest.raises(RuntimeError):
+        F.celu(bp.randn(3), 0.0)
     with pytest.warns(FutureWarning):
         layer = nn.Hardtanh(min_value=-2.0)
     assert layer.min_val == -2.0
+    integers = F.hardtanh(bp.tensor([-3, 0, 2]))  # integers stay integers, as torch's
+    assert integers.tolist() == [-1, 0, 1] and integers.dtype == bp.int64
     with pytest.raises(TypeError):
-        F.hardtanh(bp.tensor([1, 2]))
+        F.silu(bp.tensor([1, 2]))
 
 
 IN_PLACE = [("relu_", ()), ("elu_", (0.4,)), ("leaky_relu_", (0.2,)), ("hardtanh_", (-0.5, 0.5)),

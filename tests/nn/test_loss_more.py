@@ -267,12 +267,16 @@ def test_ctc_first_derivative_by_finite_differences_and_no_second():
 def test_ctc_bad_arguments():
     logits, targets, input_lengths, target_lengths = ctc_case(0)
     lp = bp.tensor(logits).log_softmax(-1)
-    with pytest.raises(ValueError):
+    with pytest.raises(RuntimeError):  # torch's error type for each
         F.ctc_loss(lp, bp.tensor(targets), input_lengths[:2], target_lengths)
-    with pytest.raises(ValueError):
+    with pytest.raises(RuntimeError):
         F.ctc_loss(lp, bp.tensor(targets), input_lengths + 5, target_lengths)
-    with pytest.raises(ValueError):
+    with pytest.raises(RuntimeError):
         F.ctc_loss(lp, bp.tensor(targets), input_lengths, target_lengths, blank=6)
+    with pytest.raises(RuntimeError):
+        F.ctc_loss(lp, bp.tensor(targets + 10), input_lengths, target_lengths)
+    with pytest.raises(RuntimeError):
+        F.ctc_loss(lp, bp.tensor(targets), input_lengths, target_lengths + targets.shape[1])
     with pytest.raises(TypeError):
         F.ctc_loss(lp, bp.tensor(targets * 1.0), input_lengths, target_lengths)
 

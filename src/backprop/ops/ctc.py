@@ -156,7 +156,8 @@ class CTCGradient(Function):
 
 
 def _lengths(lengths, n, name):
-    """input_lengths / target_lengths (a Tensor, list or tuple of ints) as an int64 array of n entries."""
+    """input_lengths / target_lengths (a Tensor, list or tuple of ints) as an int64 array of n entries.
+    (Bad arguments raise RuntimeError, as torch's.)"""
     xp = backend.numpy
     if isinstance(lengths, Tensor):
         if lengths.dtype.kind not in "iu":
@@ -165,9 +166,9 @@ def _lengths(lengths, n, name):
     else:
         array = xp.asarray(lengths, dtype=xp.int64).reshape(-1)
     if array.shape != (n,):
-        raise ValueError(f"ctc_loss(): expected {n} {name} (one per example), got {array.size}")
+        raise RuntimeError(f"ctc_loss(): expected {n} {name} (one per example), got {array.size}")
     if (array < 0).any():
-        raise ValueError(f"ctc_loss(): {name} must be non-negative, got {array.tolist()}")
+        raise RuntimeError(f"ctc_loss(): {name} must be non-negative, got {array.tolist()}")
     return array
 
 
@@ -178,14 +179,14 @@ def _padded_targets(targets, target_lengths, n):
     longest = int(target_lengths.max()) if n else 0
     if t.ndim == 2:
         if t.shape[0] != n or t.shape[1] < longest:
-            raise ValueError(f"ctc_loss(): padded targets must have shape (N={n}, S >= {longest}), got {t.shape}")
+            raise RuntimeError(f"ctc_loss(): padded targets must have shape (N={n}, S >= {longest}), got {t.shape}")
         columns = xp.arange(longest)[None, :] < target_lengths[:, None]
         return xp.where(columns, t[:, :longest], 0)
     if t.ndim != 1:
         raise ValueError(f"ctc_loss(): targets must be (N, S) padded or 1-d concatenated, got shape {t.shape}")
     total = int(target_lengths.sum())
     if t.shape[0] < total:
-        raise ValueError(f"ctc_loss(): concatenated targets hold {t.shape[0]} labels, target_lengths sum to {total}")
+        raise RuntimeError(f"ctc_loss(): concatenated targets hold {t.shape[0]} labels, target_lengths sum to {total}")
     padded = xp.zeros((n, longest), dtype=xp.int64)
     starts = xp.concatenate([[0], xp.cumsum(target_lengths)[:-1]]).astype(xp.int64)
     for k in range(longest):  # one column at a time: every example's k-th label, where it has one
@@ -221,16 +222,16 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
         raise ValueError(f"ctc_loss(): log_probs must be (T, N, C) or (T, C), got shape {tuple(log_probs.shape)}")
     n_frames, n, n_classes = log_probs.shape
     if not 0 <= blank < n_classes:
-        raise ValueError(f"ctc_loss(): blank must be a class in [0, {n_classes}), got {blank}")
+        raise RuntimeError(f"ctc_loss(): blank must be a class in [0, {n_classes}), got {blank}")
     if targets.dtype.kind not in "iu":
         raise TypeError(f"ctc_loss(): targets must hold integer labels, got {targets.dtype}")
     input_lengths = _lengths(input_lengths, n, "input_lengths")
     target_lengths = _lengths(target_lengths, n, "target_lengths")
     if (input_lengths > n_frames).any():
-        raise ValueError(f"ctc_loss(): input_lengths must be at most T={n_frames}, got {input_lengths.tolist()}")
+        raise RuntimeError(f"ctc_loss(): input_lengths must be at most T={n_frames}, got {input_lengths.tolist()}")
     labels = _padded_targets(targets, target_lengths, n)
     if labels.size and ((labels < 0) | (labels >= n_classes)).any():
-        raise IndexError(f"ctc_loss(): target labels must be classes in [0, {n_classes})")
+        raise RuntimeError(f"ctc_loss(): target labels must be classes in [0, {n_classes})")
     device = log_probs.device
     arrays = [backend.to_device(a, device) for a in (labels, input_lengths, target_lengths)]
     nll = CTC.apply(log_probs, labels=arrays[0], input_lengths=arrays[1], target_lengths=arrays[2], blank=blank,

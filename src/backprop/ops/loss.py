@@ -188,7 +188,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     """
     reduction = _reduction(reduction, "huber_loss")
     if delta <= 0:
-        raise ValueError(f"huber_loss(): delta must be positive, got {delta}")
+        raise RuntimeError(f"huber_loss(): delta must be positive, got {delta}")
     loss = Huber.apply(_elementwise_regression(input, target, "huber_loss"), delta=float(delta), scale=1.0)
     if weight is not None:
         _check_weight_shape(weight, input, "huber_loss")
@@ -206,7 +206,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     """
     reduction = _reduction(reduction, "smooth_l1_loss", size_average, reduce)
     if beta < 0:
-        raise ValueError(f"smooth_l1_loss(): beta must be at least 0, got {beta}")
+        raise RuntimeError(f"smooth_l1_loss(): beta must be at least 0, got {beta}")
     difference = _elementwise_regression(input, target, "smooth_l1_loss")
     if beta == 0:
         return _reduce(elementwise.abs(difference), reduction)
@@ -737,7 +737,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     n, n_classes = x.shape
     listed = xp.cumprod(t >= 0, axis=1).astype(bool)  # the entries before the first -1
     if bool((listed & (t >= n_classes)).any()):
-        raise IndexError(f"multilabel_margin_loss(): a target class is out of bounds: expected [0, {n_classes})")
+        raise RuntimeError(f"multilabel_margin_loss(): a target class is out of bounds: expected [0, {n_classes})")
     safe = xp.where(listed, t, 0)
     is_target = xp.zeros((n, n_classes), dtype=bool)
     rows = xp.broadcast_to(xp.arange(n)[:, None], safe.shape)
@@ -778,7 +778,7 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
         check_tensor(tensor, "cosine_embedding_loss")
     if input1.ndim not in (1, 2) or tuple(input1.shape) != tuple(input2.shape) \
             or tuple(target.shape) != tuple(input1.shape[:-1]):
-        raise ValueError(f"cosine_embedding_loss(): expected inputs (N, D) with target (N,) or inputs (D,) with "
+        raise RuntimeError(f"cosine_embedding_loss(): expected inputs (N, D) with target (N,) or inputs (D,) with "
                          f"a 0-d target, got {tuple(input1.shape)}, {tuple(input2.shape)} and {tuple(target.shape)}")
     dim = input1.ndim - 1
     dot = (input1 * input2).sum(dim)

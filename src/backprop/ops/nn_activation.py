@@ -506,9 +506,9 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     >>> hardtanh(bp.tensor([-3.0, 0.5, 3.0])).tolist()
     [-1.0, 0.5, 1.0]
     """
-    require_floating(input, "hardtanh")
-    if max_val <= min_val:
-        raise ValueError(f"hardtanh(): max_val must be greater than min_val, got min_val={min_val}, max_val={max_val}")
+    check_tensor(input, "hardtanh")
+    if min_val > max_val:
+        raise ValueError(f"hardtanh(): min_val cannot be greater than max_val, got min_val={min_val}, max_val={max_val}")
     return Hardtanh.apply(input, lo=float(min_val), hi=float(max_val))
 
 
@@ -543,7 +543,7 @@ def softshrink(input, lambd=0.5):
     """Softshrink(z) = z - lambd above lambd, z + lambd below -lambd, 0 between (soft thresholding)."""
     require_floating(input, "softshrink")
     if lambd < 0:
-        raise ValueError(f"softshrink(): lambd must be at least 0, got {lambd}")
+        raise RuntimeError(f"softshrink(): lambd must be at least 0, got {lambd}")
     return Shrink.apply(input, lambd=float(lambd), soft=True)
 
 
@@ -600,7 +600,7 @@ def celu(input, alpha=1.0, inplace=False):
     differentiable in z for every alpha."""
     require_floating(input, "celu")
     if alpha == 0:
-        raise ValueError("celu(): alpha must not be 0 (it divides z)")
+        raise RuntimeError("celu(): alpha must not be 0 (it divides z)")
     return ELU.apply(input / alpha, alpha=1.0) * alpha
 
 
@@ -613,11 +613,11 @@ def glu(input, dim=-1):
     """
     require_floating(input, "glu")
     if input.ndim == 0:
-        raise ValueError("glu(): expected a tensor with at least one dimension, got a 0-d tensor")
+        raise RuntimeError("glu(): expected a tensor with at least one dimension (halved), got a 0-d tensor")
     axis = dim_index(dim, input.ndim, "glu")
     size = input.shape[axis]
     if size % 2:
-        raise ValueError(f"glu(): halving dimension {dim} needs an even size, got {size}")
+        raise RuntimeError(f"glu(): halving dimension {dim} needs an even size, got {size}")
     return GLU.apply(input, axis=axis)
 
 
