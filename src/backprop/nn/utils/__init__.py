@@ -3,6 +3,7 @@
 Used as ``bp.nn.utils.clip_grad_norm_(model.parameters(), 1.0)``, as in torch.
 """
 import contextlib
+import inspect
 import math
 import warnings
 
@@ -190,4 +191,23 @@ def device_of(model):
 
 from backprop.nn.utils.spectral_norm import remove_spectral_norm, spectral_norm  # noqa: E402  (they import nn)
 from backprop.nn.utils.weight_norm import remove_weight_norm, weight_norm  # noqa: E402
-from backprop.nn.utils import parametrizations, parametrize, prune  # noqa: E402
+from backprop.nn.utils import fusion, parametrizations, parametrize, prune  # noqa: E402
+from backprop.nn.utils.fusion import (  # noqa: E402
+    fuse_conv_bn_eval, fuse_conv_bn_weights, fuse_linear_bn_eval, fuse_linear_bn_weights,
+)
+from backprop.nn.utils.memory_format import (  # noqa: E402
+    convert_conv2d_weight_memory_format, convert_conv3d_weight_memory_format,
+)
+
+
+def skip_init(module_cls, *args, **kwargs):
+    """``module_cls(*args, **kwargs)`` with its parameters and buffers left uninitialised (new empty memory),
+    as torch's: for a module whose initialisation is about to be overwritten (e.g. by a checkpoint)."""
+    from backprop.nn.module import Module
+
+    if not (isinstance(module_cls, type) and issubclass(module_cls, Module)):
+        raise RuntimeError(f"Expected a Module; got {module_cls}")
+    if "device" not in inspect.signature(module_cls).parameters:
+        raise RuntimeError("Module must support a 'device' arg to skip initialization")
+    device = kwargs.pop("device", "cpu")
+    return module_cls(*args, **kwargs).to_empty(device=device)
