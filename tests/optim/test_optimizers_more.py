@@ -26,9 +26,13 @@ CASES = [
     ("Rprop", dict()),
     ("Rprop", dict(lr=0.1, etas=(0.3, 1.5), step_sizes=(0.05, 0.2))),  # the clipping bites
     ("Rprop", dict(lr=0.01, maximize=True)),
+    ("Adafactor", dict()),  # matrices (factored), a stack of matrices and vectors
+    ("Adafactor", dict(lr=0.05, beta2_decay=-0.5, eps=(1e-20, 1e-2), d=1.5, weight_decay=0.1)),
+    ("Adafactor", dict(lr=0.5, d=1.0, maximize=True)),  # the update clipping bites
 ]
 STATEFUL = [("Adadelta", dict(weight_decay=0.1)), ("Adamax", dict(lr=0.01)), ("NAdam", dict(lr=0.01)),
-            ("RAdam", dict(lr=0.01)), ("ASGD", dict(lr=0.05, t0=3)), ("Rprop", dict(lr=0.05))]
+            ("RAdam", dict(lr=0.01)), ("ASGD", dict(lr=0.05, t0=3)), ("Rprop", dict(lr=0.05)),
+            ("Adafactor", dict(lr=0.05))]
 
 
 def _case_id(case):
@@ -97,7 +101,7 @@ def test_rprop_rule_by_hand():
 
 
 @pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "Adagrad", "RMSprop", "Adadelta", "Adamax", "NAdam",
-                                  "RAdam", "ASGD", "Rprop", "LBFGS"])
+                                  "RAdam", "ASGD", "Rprop", "LBFGS", "Adafactor"])
 def test_signature_defaults_and_group_keys_are_torchs(name):
     import inspect
     ours, theirs = getattr(bp.optim, name), getattr(torch.optim, name)

@@ -2,12 +2,13 @@
 
 ``Optimizer`` (the base), ``SGD``, ``Adagrad``, ``RMSprop``, ``Adam``,
 ``AdamW``, ``Adadelta``, ``Adamax``, ``NAdam``, ``RAdam``, ``ASGD``,
-``Rprop``, ``LBFGS`` (``SparseAdam`` refuses: no sparse gradients), the
-``lr_scheduler`` and ``swa_utils`` submodules and the ``MaxNorm``
-constraint, with PyTorch's names, arguments and update rules.
+``Rprop``, ``LBFGS``, ``Adafactor`` (``SparseAdam`` refuses: no sparse
+gradients), the ``lr_scheduler`` and ``swa_utils`` submodules and the
+``MaxNorm`` constraint, with PyTorch's names, arguments and update rules.
 """
 from backprop.optim import lr_scheduler, swa_utils
 from backprop.optim.adadelta import Adadelta
+from backprop.optim.adafactor import Adafactor
 from backprop.optim.adagrad import Adagrad
 from backprop.optim.adam import Adam, AdamW
 from backprop.optim.adamax import Adamax
@@ -23,5 +24,5 @@ from backprop.optim.sgd import SGD
 from backprop.optim.sparse_adam import SparseAdam
 
 __all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "Adadelta", "Adamax", "NAdam", "RAdam",
-           "ASGD", "Rprop", "LBFGS", "SparseAdam", "MaxNorm", "lr_scheduler",
+           "ASGD", "Rprop", "LBFGS", "Adafactor", "SparseAdam", "MaxNorm", "lr_scheduler",
            "swa_utils"]

@@ -312,17 +312,20 @@ def _unpack(params, number):
     return params, names
 
 
-def _cast(value, param, name, index):
-    """A loaded state value as this optimiser keeps it: a number for "step", else a Tensor like ``param``."""
+def _cast(value, param, name, index, shape=None):
+    """A loaded state value as this optimiser keeps it: a number for "step", else a Tensor like ``param``
+    (of ``shape``, by default the parameter's, unless 0-d)."""
     if isinstance(value, Tensor):
         value = value._data
     if not backend.is_array(value):
         return value
     if name == "step":
         return float(value.item())
-    if value.ndim and value.shape != param._data.shape:
+    shape = param._data.shape if shape is None else tuple(shape)
+    if value.ndim and value.shape != shape:
+        expected = "the parameter" if shape == param._data.shape else "expected"
         raise ValueError(f"loaded state {name!r} of parameter {index} has shape {tuple(value.shape)}, "
-                         f"the parameter {tuple(param._data.shape)}")
+                         f"{expected} {shape}")
     value = backend.to_device(value, param.device)
     dtype = param._data.dtype if value.dtype.kind == "f" else value.dtype
     if value.shape != param._data.shape:
