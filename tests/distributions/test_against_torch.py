@@ -134,6 +134,43 @@ CASES = [
     Case("Transformed.affine_event", lambda d, loc, scale: d.TransformedDistribution(
         d.Independent(d.Normal(loc, scale), 1), d.AffineTransform(1.0, loc.detach() + 3, event_dim=1)),
          [rng.standard_normal(3), _positive(3)], rng.standard_normal((2, 3)), entropy=False),
+    Case("Cauchy", lambda d, loc, scale: d.Cauchy(loc, scale), [_loc, _scale], rng.standard_normal((2, 3, 4)),
+         _q, cdf=True),
+    Case("HalfNormal", lambda d, scale: d.HalfNormal(scale), [_scale], _positive(2, 3, 4), _q, cdf=True),
+    Case("HalfCauchy", lambda d, scale: d.HalfCauchy(scale), [_scale], _positive(2, 3, 4), _q, cdf=True),
+    Case("Chi2", lambda d, df: d.Chi2(df), [_positive(3, 4, low=0.5, high=6)], _positive(2, 3, 4),
+         grad_tolerance=_TRIGAMMA),
+    Case("StudentT", lambda d, df, loc, scale: d.StudentT(df, loc, scale),
+         [np.array([0.8, 1.5, 2.5, 6.0]), _loc, _scale], rng.standard_normal((2, 3, 4)), grad_tolerance=_TRIGAMMA),
+    Case("Geometric.probs", lambda d, p: d.Geometric(probs=p), [rng.uniform(0.1, 0.9, (3, 4))],
+         rng.integers(0, 6, (2, 3, 4)).astype(float), value_grad=False),
+    Case("Geometric.logits", lambda d, l: d.Geometric(logits=l), [rng.standard_normal((3, 4))],
+         rng.integers(0, 6, (3, 4)).astype(float), value_grad=False),
+    # (values above loc - 1.5 scale: further down the cdf exp(-e^-z) underflows below the base Uniform's support,
+    # an error in torch too)
+    Case("Gumbel", lambda d, loc, scale: d.Gumbel(loc, scale), [_loc, _scale],
+         _loc + rng.uniform(-1.5, 4, (2, 3, 4)) * _scale, _q, cdf=True),
+    Case("NegativeBinomial", lambda d, n, p: d.NegativeBinomial(n, probs=p),
+         [_positive(3, 1, low=0.5, high=5), rng.uniform(0.1, 0.9, 4)], rng.integers(0, 9, (2, 3, 4)).astype(float),
+         entropy=False, value_grad=False),
+    Case("NegativeBinomial.logits", lambda d, n, l: d.NegativeBinomial(n, logits=l),
+         [_positive(3, 1, low=0.5, high=5), rng.standard_normal(4)], rng.integers(0, 9, (3, 4)).astype(float),
+         entropy=False, value_grad=False),
+    Case("LowRankMultivariateNormal", lambda d, loc, w, diag: d.LowRankMultivariateNormal(loc, w, diag),
+         [rng.standard_normal((2, 4)), rng.standard_normal((4, 2)), _positive(4)], rng.standard_normal((3, 2, 4)),
+         extra=("covariance_matrix", "precision_matrix", "scale_tril")),
+    Case("MixtureSameFamily.normal", lambda d, logits, loc, scale: d.MixtureSameFamily(
+        d.Categorical(logits=logits), d.Normal(loc, scale)),
+         [rng.standard_normal((2, 3)), rng.standard_normal((2, 3)), _positive(3)], rng.standard_normal((4, 2)),
+         entropy=False, cdf=True),
+    Case("MixtureSameFamily.mvn", lambda d, logits, loc, scale: d.MixtureSameFamily(
+        d.Categorical(logits=logits), d.Independent(d.Normal(loc, scale), 1)),
+         [rng.standard_normal(3), rng.standard_normal((3, 2)), _positive(3, 2)], rng.standard_normal((4, 2)),
+         entropy=False),
+    Case("RelaxedBernoulli", lambda d, t, p: d.RelaxedBernoulli(t, probs=p),
+         [np.array(0.7), rng.uniform(0.1, 0.9, (3, 4))], rng.uniform(0.05, 0.95, (2, 3, 4)), entropy=False),
+    Case("RelaxedOneHotCategorical", lambda d, t, l: d.RelaxedOneHotCategorical(t, logits=l),
+         [np.array(0.7), rng.standard_normal((3, 4))], _simplex(2, 3, 4), entropy=False),
 ]
 
 _PROPERTIES = ("mean", "mode", "variance", "stddev")

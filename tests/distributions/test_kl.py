@@ -7,7 +7,7 @@ import torch
 import backprop as bp
 import backprop.distributions as D
 
-from .common import both, close, family, grads_close
+from .common import both, close, grads_close
 
 rng = np.random.default_rng(7)
 
@@ -47,7 +47,15 @@ _mvn_tril = (lambda d, m, l: d.MultivariateNormal(m, scale_tril=l),
 _independent = (lambda d, a, b: d.Independent(d.Normal(a, b), 1), [rng.standard_normal((3, 4)), _pos(4)])
 _lognormal = (lambda d, a, b: d.LogNormal(a, b), [rng.standard_normal((3, 1)), _pos(4)])
 
+_cauchy = (lambda d, a, b: d.Cauchy(a, b), [rng.standard_normal((3, 1)), _pos(4)])
+_geometric = (lambda d, p: d.Geometric(probs=p), [rng.uniform(0.1, 0.9, (3, 4))])
+_geometric_logits = (lambda d, l: d.Geometric(logits=l), [rng.standard_normal(4)])
+_gumbel = (lambda d, a, b: d.Gumbel(a, b), [rng.standard_normal((3, 1)), _pos(4)])
+_half_normal = (lambda d, s: d.HalfNormal(s), [_pos(3, 4)])
+
 PAIRS = {
+    "Cauchy-Cauchy": (_cauchy, _cauchy), "Geometric-Geometric": (_geometric, _geometric_logits),
+    "Gumbel-Gumbel": (_gumbel, _gumbel), "HalfNormal-HalfNormal": (_half_normal, _half_normal),
     "Normal-Normal": (_normal, _normal2), "Laplace-Laplace": (_laplace, _laplace),
     "Exponential-Exponential": (_exponential, _exponential), "Gamma-Gamma": (_gamma, _gamma),
     "Beta-Beta": (_beta, _beta), "Uniform-Uniform.inside": (_uniform_inner, _uniform_wide),

@@ -12,7 +12,7 @@ import backprop.distributions as D
 from backprop.distributions import laplace, multivariate_normal, normal, uniform, exponential
 from backprop.distributions.gamma import _standard_gamma_grad
 
-from .common import both, close, family, grads_close
+from .common import both, close, grads_close
 
 rng = np.random.default_rng(11)
 

@@ -42,6 +42,20 @@ CASES = {
     "Bernoulli.logits": (D.Bernoulli(logits=_t([-2.0, 1.0])), D.Bernoulli(probs=_t([0.12, 0.8]))),
     "Binomial": (D.Binomial(_t([10.0, 3.0]), probs=_t([0.3, 0.8])), D.Binomial(_t([10.0, 3.0]), probs=_t([0.35, 0.75]))),
     "Poisson": (D.Poisson(_t([0.5, 4.0, 30.0])), D.Poisson(_t([0.55, 4.3, 31.5]))),
+    "HalfNormal": (D.HalfNormal(_t([0.5, 2.0])), D.HalfNormal(_t([0.5, 2.0]) ** 0.5)),
+    "Chi2": (D.Chi2(_t([1.0, 4.0])), D.Chi2(_t([1.2, 4.5]))),
+    "StudentT": (D.StudentT(_t([5.0, 9.0]), _t([1.0, -1.0]), _t([2.0, 0.5])),
+                 D.Normal(_t([1.0, -1.0]), _t([2.0, 0.5]))),
+    "Geometric": (D.Geometric(probs=_t([0.2, 0.7])), D.Geometric(probs=_t([0.22, 0.75]))),
+    "Gumbel": (D.Gumbel(_t([1.0, -2.0]), _t([0.5, 2.0])), D.Gumbel(_t([1.0, -2.0]), _t([0.6, 1.7]))),
+    "NegativeBinomial": (D.NegativeBinomial(_t([3.0, 0.5]), probs=_t([0.4, 0.7])),
+                         D.NegativeBinomial(_t([3.0, 0.5]), probs=_t([0.45, 0.65]))),
+    "LowRankMultivariateNormal": (D.LowRankMultivariateNormal(_t([1.0, 0.0, -1.0]), _t([[1.0], [0.5], [-1.0]]),
+                                                              _t([0.5, 1.0, 0.2])),
+                                  D.MultivariateNormal(_t([1.0, 0.0, -1.0]), bp.eye(3, dtype=bp.float64))),
+    "MixtureSameFamily": (D.MixtureSameFamily(D.Categorical(probs=_t([0.3, 0.7])), D.Normal(_t([-2.0, 1.0]),
+                                                                                           _t([0.5, 1.0]))),
+                          D.Normal(_t(-0.1), _t(1.0))),
     "Independent": (D.Independent(D.Normal(_t([[0.0, 1.0]]), _t([2.0, 0.5])), 1),
                     D.Independent(D.Normal(_t([[0.0, 1.0]]), _t([2.0, 0.5]) ** 2), 1)),
 }
@@ -137,3 +151,26 @@ def test_manual_seed_repeats_draws():
     second = (dist.sample((50,)), D.Normal(0.0, 1.0).rsample((5,)), D.Gamma(2.0, 1.0).sample((5,)))
     for a, b in zip(first, second):
         assert bool((a == b).all())
+
+
+def test_heavy_tailed_and_relaxed_draws_by_their_cdf():
+    """Cauchy and HalfCauchy have no moments: the fraction of draws below each quartile is 1/4, 1/2, 3/4
+    (within 5 standard errors), and not for a doubled scale. Relaxed draws: inside the support, and their
+    mean follows the probabilities."""
+    bp.manual_seed(6)
+    for dist, wrong in [(D.Cauchy(_t(1.0), _t(2.0)), D.Cauchy(_t(1.0), _t(4.0))),
+                        (D.HalfCauchy(_t(2.0)), D.HalfCauchy(_t(4.0)))]:
+        draws = dist.sample((N,))
+        quartiles = dist.icdf(_t([0.25, 0.5, 0.75]))
+        below = (draws.unsqueeze(-1) <= quartiles).double().mean(0).numpy()
+        standard_error = np.sqrt(0.25 * 0.75 / N)
+        assert (np.abs(below - [0.25, 0.5, 0.75]) < 5 * standard_error).all()
+        wrong_below = (draws.unsqueeze(-1) <= wrong.icdf(_t([0.25, 0.5, 0.75]))).double().mean(0).numpy()
+        assert not (np.abs(wrong_below - [0.25, 0.5, 0.75]) < 5 * standard_error).all()
+    relaxed = D.RelaxedBernoulli(_t(0.1), probs=_t([0.2, 0.8])).sample((N,)).numpy()
+    assert ((relaxed > 0) & (relaxed < 1)).all()
+    assert (np.abs((relaxed > 0.5).mean(0) - [0.2, 0.8]) < 5 * np.sqrt(0.16 / N)).all()
+    one_hot = D.RelaxedOneHotCategorical(_t(0.1), probs=_t([0.2, 0.3, 0.5])).sample((N,)).numpy()
+    np.testing.assert_allclose(one_hot.sum(-1), 1.0, rtol=1e-9)
+    frequencies = np.bincount(one_hot.argmax(-1), minlength=3) / N
+    assert (np.abs(frequencies - [0.2, 0.3, 0.5]) < 5 * np.sqrt(0.25 / N)).all()

@@ -7,7 +7,7 @@ import torch
 import backprop as bp
 import backprop.distributions as D
 
-from .common import both, close, family, grads_close
+from .common import both, close, grads_close
 
 rng = np.random.default_rng(5)
 

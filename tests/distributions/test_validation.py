@@ -54,6 +54,18 @@ BAD = {
     "Transformed.list": lambda d, t: d.TransformedDistribution(d.Normal(0.0, 1.0), [d.ExpTransform(), 3]),
     "LogNormal.value": lambda d, t: d.LogNormal(0.0, 1.0).log_prob(t(-1.0)),
     "Transform.cache_size": lambda d, t: d.ExpTransform(cache_size=2),
+    "Geometric.zero": lambda d, t: d.Geometric(probs=t([0.5, 0.0])),
+    "Geometric.value": lambda d, t: d.Geometric(probs=t([0.5])).log_prob(t([-1.0])),
+    "StudentT.df": lambda d, t: d.StudentT(t([0.0])),
+    "Cauchy.scale": lambda d, t: d.Cauchy(0.0, -1.0),
+    "HalfNormal.value": lambda d, t: d.HalfNormal(t([1.0])).log_prob(t([-1.0])),
+    "LowRank.diag": lambda d, t: d.LowRankMultivariateNormal(t([0.0, 0.0]), t([[1.0], [0.0]]), t([1.0, -1.0])),
+    "LowRank.factor_shape": lambda d, t: d.LowRankMultivariateNormal(t([0.0, 0.0]), t([[1.0, 0.0, 2.0]]),
+                                                                      t([1.0, 1.0])),
+    "Mixture.not_categorical": lambda d, t: d.MixtureSameFamily(d.Normal(0.0, 1.0), d.Normal(t([0.0]), 1.0)),
+    "Mixture.components": lambda d, t: d.MixtureSameFamily(d.Categorical(logits=t([0.0, 0.0])),
+                                                            d.Normal(t([0.0, 1.0, 2.0]), 1.0)),
+    "NegativeBinomial.probs": lambda d, t: d.NegativeBinomial(2.0, probs=t([1.0])),
 }
 
 

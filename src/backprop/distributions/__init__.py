@@ -15,26 +15,39 @@ from backprop.distributions.bernoulli import Bernoulli
 from backprop.distributions.beta import Beta
 from backprop.distributions.binomial import Binomial
 from backprop.distributions.categorical import Categorical
+from backprop.distributions.cauchy import Cauchy
+from backprop.distributions.chi2 import Chi2
 from backprop.distributions.dirichlet import Dirichlet
 from backprop.distributions.distribution import Distribution
 from backprop.distributions.exp_family import ExponentialFamily
 from backprop.distributions.exponential import Exponential
 from backprop.distributions.gamma import Gamma
+from backprop.distributions.geometric import Geometric
+from backprop.distributions.gumbel import Gumbel
+from backprop.distributions.half_normal import HalfCauchy, HalfNormal
 from backprop.distributions.independent import Independent
 from backprop.distributions.kl import kl_divergence, register_kl
 from backprop.distributions.laplace import Laplace
 from backprop.distributions.log_normal import LogNormal
+from backprop.distributions.lowrank_multivariate_normal import LowRankMultivariateNormal
+from backprop.distributions.mixture_same_family import MixtureSameFamily
 from backprop.distributions.multinomial import Multinomial
 from backprop.distributions.multivariate_normal import MultivariateNormal
+from backprop.distributions.negative_binomial import NegativeBinomial
 from backprop.distributions.normal import Normal
 from backprop.distributions.one_hot_categorical import OneHotCategorical, OneHotCategoricalStraightThrough
 from backprop.distributions.poisson import Poisson
+from backprop.distributions.relaxed_bernoulli import RelaxedBernoulli
+from backprop.distributions.relaxed_categorical import RelaxedOneHotCategorical
+from backprop.distributions.studentT import StudentT
 from backprop.distributions.transformed_distribution import TransformedDistribution
 from backprop.distributions.transforms import *  # noqa: F401,F403  (torch.distributions exports them too)
 from backprop.distributions.uniform import Uniform
 
-__all__ = ["Bernoulli", "Beta", "Binomial", "Categorical", "Dirichlet", "Distribution", "Exponential",
-           "ExponentialFamily", "Gamma", "Independent", "Laplace", "LogNormal", "Multinomial", "MultivariateNormal",
-           "Normal", "OneHotCategorical", "OneHotCategoricalStraightThrough", "Poisson", "TransformedDistribution",
+__all__ = ["Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2", "Dirichlet", "Distribution",
+           "Exponential", "ExponentialFamily", "Gamma", "Geometric", "Gumbel", "HalfCauchy", "HalfNormal",
+           "Independent", "Laplace", "LogNormal", "LowRankMultivariateNormal", "MixtureSameFamily", "Multinomial",
+           "MultivariateNormal", "NegativeBinomial", "Normal", "OneHotCategorical", "OneHotCategoricalStraightThrough",
+           "Poisson", "RelaxedBernoulli", "RelaxedOneHotCategorical", "StudentT", "TransformedDistribution",
            "Uniform", "kl_divergence", "register_kl"]
 __all__.extend(transforms.__all__)

@@ -49,7 +49,9 @@ class Distribution:
                 if param not in self.__dict__ and isinstance(getattr(type(self), param), lazy_property):
                     continue  # not computed yet (probs of a distribution given logits): nothing to check
                 value = getattr(self, param)
-                if not bool(constraint.check(value).all()):
+                with bp.no_grad():  # a check of values: nothing to record
+                    valid = bool(constraint.check(value).all())
+                if not valid:
                     raise ValueError(f"Expected parameter {param} ({type(value).__name__} of shape "
                                      f"{tuple(value.shape)}) of distribution {self!r} to satisfy the constraint "
                                      f"{constraint!r}, but found invalid values:\n{value}")
@@ -179,7 +181,9 @@ class Distribution:
                           "initialize the distribution with `validate_args=False` to turn off validation.",
                           stacklevel=2)
             return
-        if not bool(support.check(value).all()):
+        with bp.no_grad():
+            valid = bool(support.check(value).all())
+        if not valid:
             raise ValueError(f"Expected value argument ({type(value).__name__} of shape {tuple(value.shape)}) to be "
                              f"within the support ({support!r}) of the distribution {self!r}, but found invalid "
                              f"values:\n{value}")

@@ -13,10 +13,14 @@ from backprop.distributions.bernoulli import Bernoulli
 from backprop.distributions.beta import Beta
 from backprop.distributions.binomial import Binomial
 from backprop.distributions.categorical import Categorical
+from backprop.distributions.cauchy import Cauchy
 from backprop.distributions.dirichlet import Dirichlet
 from backprop.distributions.distribution import Distribution
 from backprop.distributions.exponential import Exponential
 from backprop.distributions.gamma import Gamma
+from backprop.distributions.geometric import Geometric
+from backprop.distributions.gumbel import Gumbel
+from backprop.distributions.half_normal import HalfNormal
 from backprop.distributions.independent import Independent
 from backprop.distributions.laplace import Laplace
 from backprop.distributions.multivariate_normal import MultivariateNormal, _batch_mahalanobis, _half_log_det
@@ -220,6 +224,31 @@ def _kl_poisson_poisson(p, q):
 def _kl_uniform_uniform(p, q):
     result = ((q.high - q.low) / (p.high - p.low)).log()
     return _inf_where((q.low > p.low) | (q.high < p.high), result)
+
+
+@register_kl(Cauchy, Cauchy)
+def _kl_cauchy_cauchy(p, q):
+    """ln(((g_p + g_q)^2 + (x_p - x_q)^2) / (4 g_p g_q))."""
+    return ((p.scale + q.scale).pow(2) + (p.loc - q.loc).pow(2)).log() - (4 * p.scale * q.scale).log()
+
+
+@register_kl(Geometric, Geometric)
+def _kl_geometric_geometric(p, q):
+    """-H(p) - E_p[k] ln(1 - q) - ln q = -H(p) - ln(1 - q) / p - logit(q)."""
+    return -p.entropy() - (-q.probs).log1p() / p.probs - q.logits
+
+
+@register_kl(Gumbel, Gumbel)
+def _kl_gumbel_gumbel(p, q):
+    """ln(b_q / b_p) + gamma (b_p / b_q - 1) + (m_p - m_q) / b_q + e^((m_q - m_p) / b_q) Gamma(1 + b_p / b_q) - 1."""
+    ratio = p.scale / q.scale
+    shift = (p.loc - q.loc) / q.scale
+    return (-ratio.log() + _EULER_GAMMA * (ratio - 1) + shift + (-shift + bp.lgamma(1 + ratio)).exp() - 1)
+
+
+@register_kl(HalfNormal, HalfNormal)
+def _kl_halfnormal_halfnormal(p, q):
+    return _kl_normal_normal(p.base_dist, q.base_dist)
 
 
 @register_kl(Independent, Independent)
