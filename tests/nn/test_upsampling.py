@@ -78,6 +78,11 @@ def test_interpolate_errors():
          r"spatial dimensions of \[4, 4\] and output size of \[3\]"),
         (lambda: F.interpolate(x4, scale_factor=2, mode="cubic"), NotImplementedError, "mode must be one of"),
         (lambda: F.interpolate(bp.zeros(4, 4), scale_factor=2), ValueError, r"got shape \(4, 4\)"),
+        (lambda: F.interpolate(x4, size=3, recompute_scale_factor=True), ValueError,
+         "recompute_scale_factor is not meaningful with an explicit size"),
+        (lambda: F.interpolate(x4, scale_factor=0.2), RuntimeError, r"got input \(4, 4\) and output \(0, 0\)"),
+        (lambda: F.interpolate(bp.zeros(1, 1, 3, dtype=bp.int64), scale_factor=2, mode="linear"),
+         NotImplementedError, "needs a floating point input, got"),
     ]
     for call, error, message in cases:
         with pytest.raises(error, match=message) as info:

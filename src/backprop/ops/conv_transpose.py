@@ -76,8 +76,8 @@ class ConvTransposeNd(Function):
             cols = _group_matmul(xp, w_t, x_mat).reshape((c_out,) + tuple(kernel) + (-1,) + tuple(size))
             full = _col2im(xp, cols, (cols.shape[1 + len(kernel)], c_out) + buffer, kernel, stride, dilation, size)
             y[part] = full[crop].swapaxes(0, 1)  # (C_out, n, *buffer) -> (n, C_out, *out)
-        if bias is not None:
-            y += bias.reshape((c_out,) + (1,) * len(out))
+            if bias is not None:  # while the chunk is in cache
+                y[part] += bias.reshape((c_out,) + (1,) * len(out))
         self.geometry = (size, kernel, stride, padding, dilation, out, buffer, g, batched)
         return y if batched else y[0]
 

@@ -26,7 +26,7 @@ with M, as a recorded op) gives create_graph its graph.
 import math
 import warnings
 
-from backprop import backend
+from backprop import backend, dtypes
 from backprop.autograd import Function
 from backprop.ops.util import check_tensor
 from backprop.tensor import Tensor
@@ -196,11 +196,15 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
                          "linear | bilinear | bicubic | trilinear")
     if antialias:
         raise NotImplementedError("interpolate: antialias=True is not supported by backprop")
+    if not dtypes.is_floating(input.dtype):
+        raise NotImplementedError(f"interpolate: mode {mode!r} needs a floating point input, got {input.dtype}")
     if (size is None) == (scale_factor is None):
         raise ValueError("only one of size or scale_factor should be defined" if size is not None
                          else "either size or scale_factor should be defined")
     spatial = tuple(input.shape[2:])
     if size is not None:
+        if recompute_scale_factor:
+            raise ValueError("recompute_scale_factor is not meaningful with an explicit size.")
         if isinstance(size, (tuple, list)) and len(size) != dims:
             raise ValueError(f"Input and output must have the same number of spatial dimensions, but got input "
                              f"with spatial dimensions of {list(spatial)} and output size of {list(size)}.")
@@ -211,7 +215,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         out = tuple(math.floor(n * f) for n, f in zip(spatial, factors))
         scales = (None,) * dims if recompute_scale_factor or mode == "area" else factors
     if any(o < 1 for o in out):
-        raise ValueError(f"interpolate: the output size {out} of input {tuple(input.shape)} must be positive")
+        raise RuntimeError(f"interpolate: input and output sizes should be greater than 0, got input "
+                           f"{spatial} and output {out}")
     corners = bool(align_corners)
     y = input
     for axis, (n, o, scale) in enumerate(zip(spatial, out, scales), start=2):
