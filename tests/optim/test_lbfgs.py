@@ -5,7 +5,7 @@ import pytest
 import torch
 
 import backprop as bp
-from tests.optim.twins import to_bp
+from tests.optim.twins import to_numpy
 
 START = np.array([-1.2, 1.0, -0.5, 0.8])
 
@@ -110,7 +110,7 @@ def test_torchs_state_dict_continues_in_backprop():
         ref.step(_closure(ref, theirs, _rosenbrock, torch, []))
     resumed = bp.nn.Parameter(bp.tensor(theirs.detach().numpy().copy()))
     opt = bp.optim.LBFGS([resumed], **kwargs)
-    opt.load_state_dict(to_bp(ref.state_dict()))
+    opt.load_state_dict(to_numpy(ref.state_dict()))  # its tensors as NumPy arrays
     assert opt.state[resumed]["n_iter"] == 8 and len(opt.state[resumed]["old_dirs"]) == 5
     for _ in range(2):
         opt.step(_closure(opt, resumed, _rosenbrock, bp, []))

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 import backprop as bp
-from tests.optim.twins import assert_params_close, make_params, pair, run_twins, stepped_pair, to_bp, to_torch
+from tests.optim.twins import assert_params_close, make_params, pair, run_twins, stepped_pair, to_bp, to_numpy, to_torch
 
 CASES = [
     ("Adadelta", dict()),
@@ -59,7 +59,8 @@ def test_state_dicts_cross_over_between_torch_and_backprop(name, kwargs):
     mine, torchs = opt.state_dict(), ref.state_dict()
     assert mine["param_groups"] == torchs["param_groups"]
     runs = []
-    for library, state in [("torch", torchs), ("bp", to_bp(torchs)), ("torch", to_torch(mine)), ("bp", mine)]:
+    for library, state in [("torch", torchs), ("bp", to_bp(torchs)), ("torch", to_torch(mine)), ("bp", mine),
+                           ("bp", to_numpy(torchs))]:
         ours_again, theirs_again = make_params([q.detach().numpy() for q in theirs])
         optimizer = pair(name, dict(kwargs, lr=9.0), ours_again, theirs_again, [dict(g, lr=9.0) for g in options])
         optimizer, params = (optimizer[0], ours_again) if library == "bp" else (optimizer[1], theirs_again)
@@ -72,7 +73,8 @@ def test_state_dicts_cross_over_between_torch_and_backprop(name, kwargs):
                 p.grad = bp.tensor(g.copy()) if isinstance(p, bp.Tensor) else torch.tensor(g.copy())
             optimizer.step()
     reference = runs[0][1]
-    for what, (_, params) in zip(["torch's state in backprop", "our state in torch", "ours in backprop"], runs[1:]):
+    for what, (_, params) in zip(["torch's state in backprop", "our state in torch", "ours in backprop",
+                                  "torch's state as NumPy arrays in backprop"], runs[1:]):
         assert_params_close(params, reference, "float64", what)
 
 

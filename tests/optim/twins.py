@@ -58,6 +58,17 @@ def to_bp(obj):
     return obj
 
 
+def to_numpy(obj):
+    """A torch state dict with its tensors as NumPy arrays ("step" a 0-d array too)."""
+    if isinstance(obj, torch.Tensor):
+        return obj.detach().numpy().copy()
+    if isinstance(obj, dict):
+        return {k: to_numpy(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(to_numpy(v) for v in obj)
+    return obj
+
+
 def to_torch(obj):
     """Our state dict with its tensors as torch tensors ("step" as torch keeps it: a float32 scalar tensor)."""
     if isinstance(obj, dict):
