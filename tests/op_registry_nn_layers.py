@@ -7,9 +7,9 @@ and offsets never require grad.
 """
 import numpy as np
 
-from helpers import DISTINCT, POSITIVE, AwayFrom, Uniform
+from helpers import DISTINCT, POSITIVE, AwayFrom
 from op_registry import (
-    FLOATS, INT64, S, T, _classes, _F, _fixed, _functional, forward_only, kink, op, torch_nan_second_derivative,
+    S, Sample, T, _classes, _F, _fixed, _functional, op, torch_nan_second_derivative,
 )
 
 # ------------------------------------------------------------- normalisation
@@ -37,8 +37,8 @@ _functional("max_pool2d_with_indices", [
     S(T((2, 2, 4, 4)), 2), S(T((1, 2, 5, 5)), 3, stride=2, padding=1, ceil_mode=True),
     S(T((1, 1, 6, 7)), (2, 3), stride=(1, 2), dilation=(2, 1)), S(T((2, 4, 4)), 2, 1)],
     domain=DISTINCT)
-_functional("max_pool1d_with_indices", [S(T((2, 3, 8)), 2), S(T((1, 2, 8)), 3, 2, 1, ceil_mode=True), S(T((2, 7)), 3, 2)],
-            domain=DISTINCT)
+_functional("max_pool1d_with_indices",
+            [S(T((2, 3, 8)), 2), S(T((1, 2, 8)), 3, 2, 1, ceil_mode=True), S(T((2, 7)), 3, 2)], domain=DISTINCT)
 op("nn.functional.max_pool2d.return_indices",
    lambda lib, x, *a, **k: _F(lib).max_pool2d(x, *a, return_indices=True, **k),
    [S(T((2, 2, 4, 4)), 2), S(T((1, 2, 5, 5)), 3, 2, 1)], domain=DISTINCT)
@@ -92,3 +92,34 @@ _functional("bilinear", [
     S(T((3, 2)), T((3, 4)), T((5, 2, 4)), T((5,))), S(T((2, 3, 2)), T((2, 3, 4)), T((5, 2, 4))),
     S(T((2,)), T((4,)), T((3, 2, 4)), T((3,)))])
 _functional("channel_shuffle", [S(T((2, 6, 3)), 2), S(T((1, 4, 2, 2)), 4), S(T((6, 3, 2)), 3), S(T((2, 4, 3)), 1)])
+
+# ------------------------------------------------------------- embeddings, alpha dropout
+def _no_torch_second_derivative(*args, **kwargs):
+    """embedding_bag: torch 2.13 has no second derivative ('the derivative for _embedding_bag_backward is not
+    implemented'); backprop's are checked by gradgradcheck (finite differences) only."""
+    return Sample(args, kwargs, double_backward=False)
+
+
+def _first_derivatives_only(*args, **kwargs):
+    """scale_grad_by_freq: the gradient is by definition not the derivative (each row's is divided by its
+    count), so finite differences disagree, and torch's second derivative ignores the scaling: values and
+    first gradients are compared with torch's, nothing more."""
+    return Sample(args, kwargs, gradcheck=False, double_backward=False)
+
+
+_bag_indices = _classes([1, 2, 4, 5, 4, 3, 2, 0])
+_bag = _no_torch_second_derivative
+_functional("embedding_bag", [
+    _bag(_bag_indices, T((6, 3)), _classes([0, 3, 3, 5])),
+    _bag(_bag_indices, T((6, 3)), _classes([0, 3, 5]), mode="sum"),
+    _bag(_classes([[1, 2, 3], [4, 0, 5]]), T((6, 3)), mode="max"),
+    _bag(_bag_indices, T((6, 3)), _classes([0, 2, 5, 8]), mode="max", include_last_offset=True),
+    _bag(_bag_indices, T((6, 3)), _classes([0, 3, 5]), mode="sum", per_sample_weights=T((8,))),
+    _bag(_bag_indices, T((6, 3)), _classes([0, 3, 5]), padding_idx=4),
+    _first_derivatives_only(_classes([[1, 2, 2], [4, 0, 4]]), T((6, 3)), mode="sum", scale_grad_by_freq=True)])
+op("nn.functional.embedding.scale_grad_by_freq",
+   lambda lib, weight, indices, **k: _F(lib).embedding(indices, weight, scale_grad_by_freq=True, **k),
+   [_first_derivatives_only(T((5, 3)), _classes([[0, 2, 2], [4, 2, 0]])),
+    _first_derivatives_only(T((5, 3)), _classes([[0, 2, 2], [4, 1, 0]]), padding_idx=2)])
+for _n in ("alpha_dropout", "feature_alpha_dropout"):
+    _functional(_n, [S(T((2, 3, 4)), 0.0, True), S(T((2, 3, 4)), 0.5), S(T((2, 3)), 0.3, training=False)])

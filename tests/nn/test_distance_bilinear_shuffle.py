@@ -33,7 +33,8 @@ def test_pairwise_distance_matches_torch(kwargs, shapes, dtype):
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("bias,shapes", [(True, ((4, 3), (4, 5))), (False, ((2, 3, 3), (2, 3, 5))), (True, ((3,), (5,)))])
+@pytest.mark.parametrize("bias,shapes", [(True, ((4, 3), (4, 5))), (False, ((2, 3, 3), (2, 3, 5))),
+                                         (True, ((3,), (5,)))])
 def test_bilinear_matches_torch(bias, shapes, dtype):
     ours, theirs = nn.Bilinear(3, 5, 2, bias=bias), torch.nn.Bilinear(3, 5, 2, bias=bias)
     assert repr(ours) == repr(theirs)

@@ -2,7 +2,7 @@
 from backprop.nn.module import Module
 from backprop.ops import dropout as D
 
-__all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d"]
+__all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout"]
 
 
 class Dropout(Module):
@@ -75,3 +75,18 @@ class Dropout3d(_ChannelDropout):
     """Channel dropout of (N, C, D, H, W) or (C, D, H, W) inputs."""
 
     spatial = 3
+
+
+class AlphaDropout(_ChannelDropout):
+    """Alpha dropout for SELU networks: dropped units take SELU's negative saturation, then an affine map
+    keeps mean 0 and variance 1 (see ``alpha_dropout``); identity in evaluation."""
+
+    def forward(self, input):
+        return D.alpha_dropout(input, self.p, self.training)
+
+
+class FeatureAlphaDropout(_ChannelDropout):
+    """Alpha dropout of whole channels of (N, C, *) inputs."""
+
+    def forward(self, input):
+        return D.feature_alpha_dropout(input, self.p, self.training)

@@ -44,7 +44,8 @@ def bilinear(input1, input2, weight, bias=None):
     out, in1, in2 = weight.shape
     if input1.shape[-1:] != (in1,) or input2.shape[-1:] != (in2,) or input1.shape[:-1] != input2.shape[:-1]:
         raise RuntimeError(f"bilinear(): expected inputs (*, {in1}) and (*, {in2}) with the same leading dims for a "
-                           f"weight of shape {tuple(weight.shape)}, got {tuple(input1.shape)} and {tuple(input2.shape)}")
+                           f"weight of shape {tuple(weight.shape)}, got {tuple(input1.shape)} and "
+                           f"{tuple(input2.shape)}")
     lead = tuple(input1.shape[:-1])
     x1, x2 = input1.reshape(-1, in1), input2.reshape(-1, in2)
     mixed = matmul(x1, weight.permute(1, 0, 2).reshape(in1, out * in2)).reshape(-1, out, in2)

@@ -12,6 +12,7 @@ from backprop import backend
 from backprop import creation
 from backprop.autograd import Function
 from backprop.ops.util import require_floating
+from backprop.tensor import Tensor
 
 __all__ = ["dropout", "channel_dropout"]
 
@@ -74,3 +75,40 @@ def _masked(input, p, mask_shape, scale_at_test):
         mask = mask / (1 - p) if p < 1 else mask
     mask = backend.to_device(mask.astype(input._data.dtype, copy=False), input.device)
     return Dropout.apply(input, mask=mask)
+
+
+# ---------------------------------------------------------------- alpha dropout (self-normalising networks)
+__all__ += ["alpha_dropout", "feature_alpha_dropout"]
+
+_SELU_SATURATION = 1.7580993408473766  # -alpha' = scale * alpha of SELU: the value SELU tends to at -infinity
+
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """Alpha dropout (Klambauer et al. 2017) for SELU networks: in training each unit is set, with probability
+    p, to SELU's negative saturation -alpha' instead of 0, then y = a x' + b with
+    a = ((1 - p)(1 + p alpha'^2))^(-1/2), b = -a alpha' p, so that a unit of mean 0 and variance 1 keeps them.
+    Identity in evaluation. (``inplace`` is accepted; the result is a new tensor.)"""
+    return _alpha_dropout(input, p, training, False, "alpha_dropout")
+
+
+def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """Alpha dropout of whole channels: one draw per (example, channel) of (N, C, *)."""
+    return _alpha_dropout(input, p, training, True, "feature_alpha_dropout")
+
+
+def _alpha_dropout(input, p, training, feature, op):
+    require_floating(input, op)
+    _check_p(p, f"{op}()")
+    if not training or p == 0:
+        return input
+    if p == 1:
+        return input * 0.0
+    shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2) if feature else tuple(input.shape)
+    dtype = input._data.dtype
+    keep = (creation.generator().random(shape) >= p).astype(dtype)
+    a = 1.0 / ((_SELU_SATURATION ** 2 * p + 1) * (1 - p)) ** 0.5
+    # kept units: a x + a alpha' p; dropped: a (-alpha') + a alpha' p
+    shift = ((keep - 1) * (_SELU_SATURATION * a) + _SELU_SATURATION * a * p).astype(dtype)
+    device = input.device
+    scaled = Dropout.apply(input, mask=backend.to_device((keep * a).astype(dtype), device))
+    return scaled + Tensor._make(backend.to_device(shift, device))
