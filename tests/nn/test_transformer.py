@@ -10,7 +10,7 @@ import torch
 import backprop as bp
 from backprop import nn
 
-from .twin import compare_module
+from .twin import compare_module, copy_weights
 
 E, H, FF, S, T, N = 8, 2, 16, 5, 4, 3
 
@@ -202,3 +202,29 @@ def test_transformer_trains_with_dropout():
     model.eval()
     a = model(src, tgt, tgt_mask=mask).detach().numpy()
     np.testing.assert_array_equal(a, model(src, tgt, tgt_mask=mask).detach().numpy())
+
+
+def test_encoder_inference_zeroes_padding_like_torchs_nested_tensors():
+    """torch's nested-tensor path (eval, no grad, padding at the ends): zeros at padded positions, the rest as
+    usual; with a gradient to record, or padding inside a sequence, the plain path (no zeros)."""
+    def make(m):
+        layer = m.TransformerEncoderLayer(E, H, FF, batch_first=True)
+        return m.TransformerEncoder(layer, 2, m.LayerNorm(E))
+    ours, theirs = twins(make, train=False)
+    copy_weights(theirs, ours)
+    x = seq(S, batch_first=True).astype(np.float32)
+    results = []
+    for pad in (padding_mask(S), np.eye(N, S, 1, dtype=bool)):  # padding at the ends; padding inside
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            expected = theirs(torch.tensor(x), src_key_padding_mask=torch.tensor(pad)).numpy()
+        with bp.no_grad():
+            got = ours(bp.tensor(x), src_key_padding_mask=bp.tensor(pad)).numpy()
+        np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5)
+        results.append(got)
+    bias = ours.norm.bias.detach().numpy()  # the final norm maps the zeros to its bias
+    np.testing.assert_allclose(results[0][0, -2:], np.stack([bias, bias]), atol=1e-6)
+    assert np.abs(results[1][0, 1] - bias).max() > 1e-3
+    plain = ours(bp.tensor(x), src_key_padding_mask=bp.tensor(padding_mask(S))).detach().numpy()  # records a graph
+    assert np.abs(plain[0, -2:]).min() > 0
+    np.testing.assert_allclose(plain[:, :3], results[0][:, :3], rtol=1e-4, atol=1e-5)

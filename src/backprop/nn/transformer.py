@@ -15,8 +15,10 @@ is the causal mask: 0 on and below the diagonal, -inf above.
 import copy
 import warnings
 
+from backprop import autograd
 from backprop import backend
 from backprop import creation
+from backprop import dtypes
 from backprop.nn import init
 from backprop.nn.activation import GELU, ReLU
 from backprop.nn.attention import MultiheadAttention
@@ -243,9 +245,28 @@ class TransformerEncoder(Module):
         output = src
         for layer in self.layers:
             output = layer(output, src_mask=mask, is_causal=is_causal, src_key_padding_mask=src_key_padding_mask)
+        if self._as_nested_tensor(src, mask, src_key_padding_mask):
+            # torch's nested-tensor inference path leaves padded positions out and returns zeros there
+            output = output.masked_fill(src_key_padding_mask.unsqueeze(-1), 0.0)
         if self.norm is not None:
             output = self.norm(output)
         return output
+
+    def _as_nested_tensor(self, src, mask, padding):
+        """Whether torch would take its nested-tensor path: inference (eval mode, nothing to differentiate) on a
+        batch with a bool key padding mask whose padding is at the end of each sequence, and no other mask."""
+        if not (self.use_nested_tensor and not self.layers[0].training and src.ndim == 3 and mask is None
+                and padding is not None and padding.dtype == dtypes.bool_):
+            return False
+        if autograd.is_grad_enabled() and (src.requires_grad or any(
+                p.requires_grad for p in self.layers[0].parameters())):
+            return False
+        if self.mask_check:  # every sequence: real positions first, then padding only
+            data = padding._data
+            xp = backend.array_module(data)
+            if bool(xp.any(data[:, :-1] & ~data[:, 1:])):
+                return False
+        return True
 
 
 class TransformerDecoder(Module):
