@@ -166,3 +166,47 @@ def test_gradients_reach_the_originals_and_an_optimizer_trains_them():
     assert layer.parametrizations.weight.original.grad is not None
     opt.step()
     assert not np.allclose(before, layer.parametrizations.weight.original.detach().numpy())
+
+
+ORTHOGONAL = [((4, 4), None, True), ((4, 4), "cayley", True), ((4, 4), "householder", True), ((6, 3), None, True),
+              ((3, 6), None, True), ((6, 3), "matrix_exp", True), ((3, 6), "cayley", True), ((6, 3), None, False),
+              ((3, 6), "householder", False), ((4, 4), "householder", False)]
+
+
+@pytest.mark.parametrize("shape, orthogonal_map, trivial", ORTHOGONAL)
+def test_orthogonal_as_torch(shape, orthogonal_map, trivial):
+    def make(lib):
+        torch.manual_seed(0)
+        return lib.nn.Linear(shape[1], shape[0])
+
+    ours, theirs = make(bp), make(torch)
+    ours.load_state_dict(theirs.state_dict())
+    P.orthogonal(ours, orthogonal_map=orthogonal_map, use_trivialization=trivial)
+    TP.orthogonal(theirs, orthogonal_map=orthogonal_map, use_trivialization=trivial)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    if shape[0] == shape[1] or not trivial:  # no random completion: the same starting point as torch
+        for key, value in theirs.state_dict().items():
+            assert_close(ours.state_dict()[key], value, what=key)
+    step = 0.3 * np.random.default_rng(2).standard_normal(shape).astype("float32")
+    np.fill_diagonal(step, 0)  # the diagonal holds the Householder signs (+-1), which are not learned
+    with torch.no_grad():  # move away from the starting point, so that the map itself is exercised
+        theirs.parametrizations.weight.original.add_(torch.tensor(step))
+    compare_module(ours, theirs, [np.random.default_rng(3).standard_normal((2, shape[1])).astype("float32")])
+    w = ours.weight.detach().numpy()
+    small = w @ w.T if shape[0] <= shape[1] else w.T @ w
+    np.testing.assert_allclose(small, np.eye(min(shape)), atol=1e-5)
+
+
+def test_orthogonal_assignment_and_errors_as_torch():
+    layer = P.orthogonal(bp.nn.Linear(3, 3))
+    q = np.linalg.qr(np.random.default_rng(0).standard_normal((3, 3)))[0].astype("float32")
+    layer.weight = bp.tensor(q)
+    np.testing.assert_allclose(layer.weight.detach().numpy(), q, atol=1e-6)
+    for lib_p, lib in ((P, bp), (TP, torch)):
+        with pytest.raises(ValueError, match="Expected a matrix or batch of matrices. Got a tensor of 1 dimensions."):
+            lib_p.orthogonal(lib.nn.Linear(2, 2), "bias")
+        with pytest.raises(ValueError, match='orthogonal_map has to be one of "matrix_exp", "cayley", "householder"'):
+            lib_p.orthogonal(lib.nn.Linear(2, 2), orthogonal_map="qr")
+        fixed = lib_p.orthogonal(lib.nn.Linear(2, 2), orthogonal_map="cayley", use_trivialization=False)
+        with pytest.raises(NotImplementedError, match="use_trivialization=False"):
+            fixed.weight = lib.eye(2)
