@@ -14,7 +14,7 @@ import numpy
 
 from backprop import autograd
 from backprop import backend
-from backprop import dtypes
+from backprop import linalg
 from backprop.nn import functional as F
 from backprop.nn.module import Module
 from backprop.nn.utils import parametrize
@@ -23,7 +23,6 @@ from backprop.nn.utils.weight_norm import _weight_norm, norm_except_dim
 from backprop.ops import cat
 from backprop.random import numpy_generator
 from backprop.tensor import Tensor
-from backprop import linalg
 
 __all__ = ["orthogonal", "weight_norm", "spectral_norm"]
 
