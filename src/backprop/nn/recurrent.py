@@ -28,7 +28,7 @@ from backprop.ops.elementwise import sigmoid, tanh
 from backprop.ops.join import cat, stack
 from backprop.ops.linalg import linear
 
-__all__ = ["RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"]
+__all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
@@ -361,14 +361,13 @@ class GRU(RNNBase):
 
 # ---------------------------------------------------------------------- cells
 class RNNCellBase(Module):
-    """One time step: ``weight_ih`` (G*hidden, input), ``weight_hh``, ``bias_ih``, ``bias_hh``."""
+    """One time step: ``weight_ih`` (G*hidden, input), ``weight_hh``, ``bias_ih``, ``bias_hh``; G = ``num_chunks``
+    (the number of gates: 1 RNN, 4 LSTM, 3 GRU), torch's signature."""
 
-    gates = 1
-
-    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
+    def __init__(self, input_size, hidden_size, bias, num_chunks, device=None, dtype=None):
         super().__init__()
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
-        size = self.gates * hidden_size
+        size = num_chunks * hidden_size
         self.weight_ih = Parameter(creation.zeros(size, input_size, dtype=dtype, device=device))
         self.weight_hh = Parameter(creation.zeros(size, hidden_size, dtype=dtype, device=device))
         if bias:
@@ -421,7 +420,7 @@ class RNNCell(RNNCellBase):
     def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None, dtype=None):
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNNCell: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
-        super().__init__(input_size, hidden_size, bias, device, dtype)
+        super().__init__(input_size, hidden_size, bias, 1, device, dtype)
         self.nonlinearity = nonlinearity
 
     def forward(self, input, hx=None):
@@ -434,7 +433,8 @@ class RNNCell(RNNCellBase):
 class LSTMCell(RNNCellBase):
     """One LSTM step (gates i, f, g, o; c' = f * c + i * g, h' = o * tanh(c')); returns (h', c')."""
 
-    gates = 4
+    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
+        super().__init__(input_size, hidden_size, bias, 4, device, dtype)
 
     def forward(self, input, hx=None):
         if hx is not None and not (isinstance(hx, (tuple, list)) and len(hx) == 2):
@@ -448,7 +448,8 @@ class LSTMCell(RNNCellBase):
 class GRUCell(RNNCellBase):
     """One GRU step (gates r, z, n; h' = (1 - z) * n + z * h); returns h'."""
 
-    gates = 3
+    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
+        super().__init__(input_size, hidden_size, bias, 3, device, dtype)
 
     def forward(self, input, hx=None):
         x, (h,), batched = self._prepare(input, (hx,))
