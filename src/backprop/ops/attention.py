@@ -1,9 +1,11 @@
 """Scaled dot-product attention, the core of multi-head attention (Vaswani et al. 2017), and the whole multi-head
 attention computation as a function (torch's ``F.multi_head_attention_forward``).
 
-    Attention(Q, K, V) = softmax(Q K^T * scale + M) V,   scale = 1 / sqrt(d) by default,
+    Attention(Q, K, V) = softmax(Q K^T * scale + M) V,   scale = 1 / sqrt(d) by default.
 
-a composite of matmul, softmax and dropout (their gradients give its own, second derivatives included).
+Without dropout it is one fused node (``ScaledDotProductAttention``: forward and backward on arrays, the
+attention weights computed once and kept); with dropout, and for second derivatives (its ``decompose``), the
+composite of matmul, softmax and dropout, whose gradients give its own.
 """
 import math
 
