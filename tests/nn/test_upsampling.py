@@ -165,3 +165,17 @@ def test_fold_errors():
         F.fold(bp.zeros(1, 13, 6), (5, 4), (2, 3))
     with pytest.raises(RuntimeError, match=r"expected input of 4 dims \(N, C, H, W\) or 3"):
         F.unfold(bp.zeros(2, 5), 2)
+
+
+@pytest.mark.parametrize("call,ndim", [
+    (lambda lib, t: lib.nn.functional.interpolate(t, scale_factor=2, mode="bilinear"), 4),
+    (lambda lib, t: lib.nn.functional.interpolate(t, scale_factor=2, mode="nearest-exact"), 3),
+    (lambda lib, t: lib.nn.functional.interpolate(t, size=(2, 2, 2), mode="area"), 5),
+    (lambda lib, t: lib.nn.functional.unfold(t, 2), 4),
+    (lambda lib, t: lib.nn.functional.fold(t.reshape(1, 8, 4), (3, 3), 2), 4),
+    (lambda lib, t: lib.nn.functional.conv_transpose2d(t, lib.ones(2, 1, 2, 2, dtype=t.dtype), stride=2), 4),
+])
+def test_node_names_as_torch(call, ndim):
+    x = rng.standard_normal((1, 2) + (4,) * (ndim - 2))
+    ours = call(bp, bp.tensor(x, requires_grad=True)).grad_fn.name()
+    assert ours == call(torch, torch.tensor(x, requires_grad=True)).grad_fn.name()

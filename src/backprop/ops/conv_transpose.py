@@ -57,6 +57,7 @@ class ConvTransposeNd(Function):
 
     def forward(self, x, weight, bias=None, *, stride, padding, output_padding, dilation, groups, batched):
         xp = backend.array_module(x)
+        self._name = "ConvolutionBackward0"  # torch's node for every convolution, transposed or not
         self.save_for_backward(x, weight)
         if not batched:
             x = x[None]

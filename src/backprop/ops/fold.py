@@ -45,7 +45,7 @@ class Unfold(Function):
     """cols = im2col(x): (N, C, H, W) -> (N, C*K, L); dL/dx = fold(dL/dcols) (col2im)."""
 
     def forward(self, x, *, kernel, dilation, pairs, stride, out):
-        self.size = x.shape[2:]
+        self._name, self.size = "Im2ColBackward0", x.shape[2:]
         return _unfold_arrays(backend.array_module(x), x, kernel, dilation, pairs, stride, out)
 
     def backward(self, grad):
@@ -61,6 +61,7 @@ class Fold(Function):
     dL/dcols = unfold(dL/dx) (im2col)."""
 
     def forward(self, cols, *, size, kernel, dilation, pairs, stride, out):
+        self._name = "Col2ImBackward0"
         return _fold_arrays(backend.array_module(cols), cols, size, kernel, dilation, pairs, stride, out)
 
     def backward(self, grad):

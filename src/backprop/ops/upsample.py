@@ -123,8 +123,9 @@ class Resample(Function):
     """y[..., j, ...] = sum_t w[j, t] x[..., i[j, t], ...] along ``axis`` (y = M x there);
     dL/dx = M^T dL/dy along the axis. ``weights`` None: one tap of weight 1 (nearest)."""
 
-    def forward(self, x, *, axis, index, weights, size):
+    def forward(self, x, *, axis, index, weights, size, torch_name):
         xp = backend.array_module(x)
+        self._name = torch_name  # torch's one node for the whole resize (here one node per axis)
         self.axis, self.index, self.weights, self.size = axis, index, weights, size
         device = backend.device_of(x)
         index = backend.to_device(index, device)
@@ -148,13 +149,22 @@ class Resample(Function):
         return xp.moveaxis(xp.moveaxis(grad, axis, -1) @ m, -1, axis)
 
     @staticmethod
-    def decompose(x, *, axis, index, weights, size):
+    def decompose(x, *, axis, index, weights, size, torch_name):
         """y = M x along ``axis``: a product with the constant matrix M (recorded)."""
         xp = backend.array_module(x._data)
         m = _matrix(xp, backend.to_device(index, x.device),
                     None if weights is None else backend.to_device(weights.astype(x._data.dtype), x.device),
                     size, x._data.dtype)
         return (x.movedim(axis, -1) @ Tensor._make(m.T.copy())).movedim(-1, axis)
+
+
+def _torch_name(mode, dims):
+    """torch's name of the resize's node, e.g. UpsampleBilinear2DBackward0."""
+    if mode == "area":
+        return f"AdaptiveAvgPool{dims}DBackward0" if dims > 1 else "SqueezeBackward1"
+    words = {"nearest": "Nearest", "nearest-exact": "NearestExact", "linear": "Linear", "bilinear": "Bilinear",
+             "bicubic": "Bicubic", "trilinear": "Trilinear"}
+    return f"Upsample{words[mode]}{dims}DBackward0"
 
 
 def _per_dim(value, dims, what):
@@ -218,12 +228,13 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise RuntimeError(f"interpolate: input and output sizes should be greater than 0, got input "
                            f"{spatial} and output {out}")
     corners = bool(align_corners)
+    torch_name = _torch_name(mode, dims)
     y = input
     for axis, (n, o, scale) in enumerate(zip(spatial, out, scales), start=2):
         if o == n and scale in (None, 1.0) and mode != "bicubic":
             continue  # the identity along this axis
         index, weights = _taps(mode, n, o, scale, corners)
-        y = Resample.apply(y, axis=axis, index=index, weights=weights, size=n)
+        y = Resample.apply(y, axis=axis, index=index, weights=weights, size=n, torch_name=torch_name)
     return y if y is not input else input.clone()
 
 
