@@ -32,23 +32,20 @@ __all__ = ["ctc_loss"]
 
 
 def _logsumexp3(a, b, c):
-    """log(e^a + e^b + e^c) elementwise, -inf where all three are -inf."""
+    """log(e^a + e^b + e^c) elementwise, -inf where all three are -inf.
+
+    The shift is the largest of the three, raised to the dtype's lowest finite number where all are -inf
+    (so that no inf - inf appears: e^{-inf - lowest} = 0 and the log of 0 is -inf).
+    """
     xp = backend.array_module(a)
-    top = xp.maximum(xp.maximum(a, b), c)
-    shift = xp.where(xp.isfinite(top), top, 0)
+    top = xp.maximum(a, b)
+    xp.maximum(top, c, out=top)
+    xp.maximum(top, xp.finfo(top.dtype).min, out=top)
+    total = xp.exp(a - top)
+    total += xp.exp(b - top)
+    total += xp.exp(c - top)
     with backend.errstate(divide="ignore"):
-        return shift + xp.log(xp.exp(a - shift) + xp.exp(b - shift) + xp.exp(c - shift))
-
-
-def _shifted(x, k, fill):
-    """x moved k places along the last axis (k > 0: to the right, k < 0: to the left), ``fill`` coming in."""
-    xp = backend.array_module(x)
-    out = xp.full_like(x, fill)
-    if k > 0:
-        out[..., k:] = x[..., :-k]
-    else:
-        out[..., :k] = x[..., -k:]
-    return out
+        return xp.log(total) + top
 
 
 class CTC(Function):
@@ -74,13 +71,18 @@ class CTC(Function):
         rows = xp.arange(n)
         last, before_last = 2 * target_lengths, xp.maximum(2 * target_lengths - 1, 0)
 
-        alpha = xp.full((n_frames, n, width), -xp.inf, dtype=lp.dtype)
+        # alpha_t(s) at [t, :, s + 2]: two columns of -inf on the left stand for alpha_t(-2), alpha_t(-1), so
+        # that s - 1 and s - 2 are views; a skip that is not allowed adds -inf
+        padded = xp.full((n_frames, n, width + 2), -xp.inf, dtype=lp.dtype)
+        no_skip = xp.where(skip, 0, -xp.inf).astype(lp.dtype)
         if n_frames:
-            alpha[0, :, :2] = lp_ext[0, :, :2]
+            padded[0, :, 2:4] = lp_ext[0, :, :2]
         for t in range(1, n_frames):
-            prev = alpha[t - 1]
-            step = _logsumexp3(prev, _shifted(prev, 1, -xp.inf), xp.where(skip, _shifted(prev, 2, -xp.inf), -xp.inf))
-            alpha[t] = xp.where((t < input_lengths)[:, None], step + lp_ext[t], prev)
+            prev = padded[t - 1]
+            stay = prev[:, 2:]
+            step = _logsumexp3(stay, prev[:, 1:-1], prev[:, :-2] + no_skip) + lp_ext[t]
+            padded[t, :, 2:] = xp.where((t < input_lengths)[:, None], step, stay)
+        alpha = padded[:, :, 2:]
         final = alpha[-1] if n_frames else xp.full((n, width), -xp.inf, dtype=lp.dtype)
         end = final[rows, last]
         end_before = xp.where(target_lengths > 0, final[rows, before_last], -xp.inf)
@@ -106,15 +108,18 @@ class CTC(Function):
         ends = xp.zeros((n, width), dtype=bool)
         ends[rows, 2 * self.target_lengths] = True
         ends[rows, xp.maximum(2 * self.target_lengths - 1, 0)] = True
-        skip_ahead = _shifted(self.skip, -2, False)  # s + 2 may be reached from s
-        beta = xp.full((n_frames, n, width), -xp.inf, dtype=lp_ext.dtype)
-        following = beta[0]
+        # beta_t(s) at [t, :, s]: two columns of -inf on the right (beta_t(S'), beta_t(S' + 1)), and a row of
+        # -inf after the last frame; from s the path may go on to s + 2 when s + 2 may be reached from s
+        no_skip = xp.full((n, width), -xp.inf, dtype=lp_ext.dtype)
+        no_skip[:, :-2] = xp.where(self.skip[:, 2:], 0, -xp.inf)
+        padded = xp.full((n_frames + 1, n, width + 2), -xp.inf, dtype=lp_ext.dtype)
         for t in range(n_frames - 1, -1, -1):
-            step = _logsumexp3(following, _shifted(following, -1, -xp.inf),
-                               xp.where(skip_ahead, _shifted(following, -2, -xp.inf), -xp.inf)) + lp_ext[t]
+            following = padded[t + 1]
+            step = _logsumexp3(following[:, :-2], following[:, 1:-1], following[:, 2:] + no_skip) + lp_ext[t]
             start = xp.where(ends, lp_ext[t], -xp.inf)
-            beta[t] = xp.where((t == lengths - 1)[:, None], start, xp.where((t < lengths - 1)[:, None], step, -xp.inf))
-            following = beta[t]
+            padded[t, :, :-2] = xp.where((t == lengths - 1)[:, None], start,
+                                         xp.where((t < lengths - 1)[:, None], step, -xp.inf))
+        beta = padded[:n_frames, :, :-2]
         return beta
 
     def backward(self, grad):
