@@ -1,18 +1,21 @@
-"""Loss functions L(y_hat, y): regression (MSE, L1), classification (cross
-entropy, NLL, binary cross entropy, hinge, multi-class margin) and the KL
-divergence, each with torch's ``reduction='mean'|'sum'|'none'``.
+"""Loss functions L(y_hat, y): regression (MSE, L1, Huber, smooth L1, Poisson
+and Gaussian negative log likelihoods), classification (cross entropy, NLL,
+binary cross entropy, soft margin, multi-label), margins and embeddings
+(hinge, multi-class and multi-label margins, ranking, cosine, triplet) and
+the KL divergence, each with torch's ``reduction='mean'|'sum'|'none'``. The
+CTC loss of unaligned sequences is in ctc.py.
 
 Cross entropy and NLL are fused Functions: softmax(z) - onehot(y) is the
 whole gradient of cross entropy with respect to the logits, and the log-sum-
 exp with the max subtracted keeps logits of 1e4 finite. Binary cross
-entropy is a Function for torch's clamped logs; the others are compositions
-of existing ops, whose gradients come free.
+entropy is a Function for torch's clamped logs, Huber's loss one for its
+two pieces; the others are compositions of existing ops, whose gradients
+come free.
 """
 import math
 import warnings
 
-from backprop import backend, creation
-from backprop import autograd
+from backprop import autograd, backend, creation
 from backprop.autograd import Function
 from backprop.ops import elementwise, indexing, selection
 from backprop.ops.activation import log_softmax
