@@ -48,6 +48,8 @@ MODULES = {
     "torch.nn.utils.parametrize": ("backprop.nn.utils.parametrize",),
     "torch.nn.utils.parametrizations": ("backprop.nn.utils.parametrizations",),
     "torch.nn.utils.prune": ("backprop.nn.utils.prune",),
+    "torch.nn.utils.stateless": ("backprop.nn.utils.stateless",),
+    "torch.nn.utils.fusion": ("backprop.nn.utils.fusion",),
     "torch.nn.utils.clip_grad": ("backprop.nn.utils",),
     "torch.nn.utils.convert_parameters": ("backprop.nn.utils",),
     "torch.nn.modules": ("backprop.nn.modules", "backprop.nn"),

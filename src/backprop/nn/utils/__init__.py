@@ -191,7 +191,7 @@ def device_of(model):
 
 from backprop.nn.utils.spectral_norm import remove_spectral_norm, spectral_norm  # noqa: E402  (they import nn)
 from backprop.nn.utils.weight_norm import remove_weight_norm, weight_norm  # noqa: E402
-from backprop.nn.utils import fusion, parametrizations, parametrize, prune  # noqa: E402
+from backprop.nn.utils import fusion, parametrizations, parametrize, prune, stateless  # noqa: E402
 from backprop.nn.utils.fusion import (  # noqa: E402
     fuse_conv_bn_eval, fuse_conv_bn_weights, fuse_linear_bn_eval, fuse_linear_bn_weights,
 )
