@@ -109,6 +109,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     """
     reduction = _reduction(reduction, "mse_loss", size_average, reduce)
     check_tensor(input, "mse_loss")
+    _warn_broadcast(input, target)
     if weight is not None:
         difference = input - target
         return _weighted_sum_mean(difference * difference, weight, input, reduction, "mse_loss")
@@ -128,6 +129,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
     """
     reduction = _reduction(reduction, "l1_loss", size_average, reduce)
     check_tensor(input, "l1_loss")
+    _warn_broadcast(input, target)
     if weight is not None:
         return _weighted_sum_mean(elementwise.abs(input - target), weight, input, reduction, "l1_loss")
     return _reduce(elementwise.abs(input - target), reduction)
@@ -170,13 +172,19 @@ class Huber(Function):
         return grad * (d * self.inside_slope + self.outside_slope)
 
 
+def _warn_broadcast(input, target, stacklevel=3):
+    """torch's warning when a regression target's shape differs from the input's (it broadcasts); ``stacklevel``
+    names the loss's caller."""
+    if isinstance(target, Tensor) and tuple(target.shape) != tuple(input.shape):
+        warnings.warn(f"Using a target size ({tuple(target.shape)}) that is different to the input size "
+                      f"({tuple(input.shape)}). This will likely lead to incorrect results due to broadcasting. "
+                      f"Please ensure they have the same size.", UserWarning, stacklevel=stacklevel)
+
+
 def _elementwise_regression(input, target, op):
     check_tensor(input, op)
     check_tensor(target, op)
-    if tuple(target.shape) != tuple(input.shape):
-        warnings.warn(f"Using a target size ({tuple(target.shape)}) that is different to the input size "
-                      f"({tuple(input.shape)}). This will likely lead to incorrect results due to broadcasting. "
-                      f"Please ensure they have the same size.", UserWarning, stacklevel=3)
+    _warn_broadcast(input, target, stacklevel=4)
     return input - target
 
 
