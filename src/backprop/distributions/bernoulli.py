@@ -1,10 +1,8 @@
 """Bernoulli(probs | logits): 1 with probability p, 0 otherwise."""
-from numbers import Number
-
 import backprop as bp
 from backprop.distributions import constraints
 from backprop.distributions.exp_family import ExponentialFamily
-from backprop.distributions.utils import broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from backprop.distributions.utils import _BinaryParameters, broadcast_all
 from backprop.ops.nn_activation import softplus
 
 __all__ = ["Bernoulli"]
@@ -15,7 +13,7 @@ def _log_sigmoid_pair(logits, value):
     return value * logits - softplus(logits)
 
 
-class Bernoulli(ExponentialFamily):
+class Bernoulli(_BinaryParameters, ExponentialFamily):
     """A draw is 1 with probability ``probs`` (or sigmoid(``logits``)), else 0, in the parameter's dtype."""
 
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
@@ -23,33 +21,11 @@ class Bernoulli(ExponentialFamily):
     has_enumerate_support = True
 
     def __init__(self, probs=None, logits=None, validate_args=None):
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-        if probs is not None:
-            is_scalar = isinstance(probs, Number)
-            (self.probs,) = broadcast_all(probs)
-        else:
-            is_scalar = isinstance(logits, Number)
-            (self.logits,) = broadcast_all(logits)
-        self._param = self.probs if probs is not None else self.logits
+        _, is_scalar = self._set_probs_or_logits(probs, logits)
         super().__init__(() if is_scalar else self._param.shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._expanded(Bernoulli, batch_shape, ("probs", "logits"), _instance)
-        new._param = new.__dict__["probs"] if "probs" in new.__dict__ else new.__dict__["logits"]
-        return new
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self):
-        return self._param.shape
+        return self._expand_binary(Bernoulli, batch_shape, _instance)
 
     @property
     def mean(self):

@@ -7,6 +7,27 @@ from backprop.distributions.utils import _draw, _host, lazy_property, logits_to_
 __all__ = ["Categorical"]
 
 
+class _CategoricalParameters:
+    """A family built on a Categorical ``self._categorical`` (OneHotCategorical, Multinomial, the relaxed
+    categorical): its parameters are the Categorical's."""
+
+    @property
+    def _param(self):
+        return self._categorical._param
+
+    @property
+    def probs(self):
+        return self._categorical.probs
+
+    @property
+    def logits(self):
+        return self._categorical.logits
+
+    @property
+    def param_shape(self):
+        return self._categorical.param_shape
+
+
 class Categorical(Distribution):
     """A draw is a category index: ``probs`` (non-negative, normalised here) or ``logits`` (normalised to
     log-probabilities: logits - logsumexp(logits)) over the last dimension; the other dimensions are the batch.

@@ -1,26 +1,20 @@
 """Cauchy(loc, scale): density 1 / (pi gamma (1 + ((x - x0) / gamma)^2)); no mean, no variance."""
 import math
-from numbers import Number
 
 import backprop as bp
 from backprop.distributions import constraints
 from backprop.distributions.distribution import Distribution
-from backprop.distributions.utils import _draw, broadcast_all
+from backprop.distributions.utils import _LocationScale, _draw
 
 __all__ = ["Cauchy"]
 
 
-class Cauchy(Distribution):
+class Cauchy(_LocationScale, Distribution):
     """The Cauchy (Lorentz) distribution; rsample = loc + eps scale, eps standard Cauchy."""
 
     arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
     support = constraints.real
     has_rsample = True
-
-    def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = broadcast_all(loc, scale)
-        numbers = isinstance(loc, Number) and isinstance(scale, Number)
-        super().__init__(() if numbers else self.loc.shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
         return self._expanded(Cauchy, batch_shape, ("loc", "scale"), _instance)
@@ -28,10 +22,6 @@ class Cauchy(Distribution):
     @property
     def mean(self):
         return bp.full(self._extended_shape(), math.nan, dtype=self.loc.dtype, device=self.loc.device)
-
-    @property
-    def mode(self):
-        return self.loc
 
     @property
     def variance(self):

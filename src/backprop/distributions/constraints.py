@@ -120,86 +120,9 @@ class _OneHot(Constraint):
         return is_boolean.all(-1) & (value.sum(-1) == 1)
 
 
-class _IntegerInterval(Constraint):
-    is_discrete = True
-
-    def __init__(self, lower_bound, upper_bound):
-        self.lower_bound, self.upper_bound = lower_bound, upper_bound
-        super().__init__()
-
-    def check(self, value):
-        return (value % 1 == 0) & (self.lower_bound <= value) & (value <= self.upper_bound)
-
-    def __repr__(self):
-        return f"IntegerInterval(lower_bound={self.lower_bound}, upper_bound={self.upper_bound})"
-
-
-class _IntegerLessThan(Constraint):
-    is_discrete = True
-
-    def __init__(self, upper_bound):
-        self.upper_bound = upper_bound
-        super().__init__()
-
-    def check(self, value):
-        return (value % 1 == 0) & (value <= self.upper_bound)
-
-    def __repr__(self):
-        return f"IntegerLessThan(upper_bound={self.upper_bound})"
-
-
-class _IntegerGreaterThan(Constraint):
-    is_discrete = True
-
-    def __init__(self, lower_bound):
-        self.lower_bound = lower_bound
-        super().__init__()
-
-    def check(self, value):
-        return (value % 1 == 0) & (value >= self.lower_bound)
-
-    def __repr__(self):
-        return f"IntegerGreaterThan(lower_bound={self.lower_bound})"
-
-
-class _Real(Constraint):
-    def check(self, value):
-        return value == value  # False only at nan
-
-
-class _GreaterThan(Constraint):
-    def __init__(self, lower_bound):
-        self.lower_bound = lower_bound
-        super().__init__()
-
-    def check(self, value):
-        return self.lower_bound < value
-
-    def __repr__(self):
-        return f"GreaterThan(lower_bound={self.lower_bound})"
-
-
-class _GreaterThanEq(_GreaterThan):
-    def check(self, value):
-        return self.lower_bound <= value
-
-    def __repr__(self):
-        return f"GreaterThanEq(lower_bound={self.lower_bound})"
-
-
-class _LessThan(Constraint):
-    def __init__(self, upper_bound):
-        self.upper_bound = upper_bound
-        super().__init__()
-
-    def check(self, value):
-        return value < self.upper_bound
-
-    def __repr__(self):
-        return f"LessThan(upper_bound={self.upper_bound})"
-
-
 class _Interval(Constraint):
+    """lower_bound <= x <= upper_bound."""
+
     def __init__(self, lower_bound, upper_bound):
         self.lower_bound, self.upper_bound = lower_bound, upper_bound
         super().__init__()
@@ -208,15 +131,79 @@ class _Interval(Constraint):
         return (self.lower_bound <= value) & (value <= self.upper_bound)
 
     def __repr__(self):
-        return f"Interval(lower_bound={self.lower_bound}, upper_bound={self.upper_bound})"
+        return f"{self.__class__.__name__[1:]}(lower_bound={self.lower_bound}, upper_bound={self.upper_bound})"
+
+
+class _GreaterThan(Constraint):
+    """x > lower_bound."""
+
+    def __init__(self, lower_bound):
+        self.lower_bound = lower_bound
+        super().__init__()
+
+    def check(self, value):
+        return self.lower_bound < value
+
+    def __repr__(self):
+        return f"{self.__class__.__name__[1:]}(lower_bound={self.lower_bound})"
+
+
+class _GreaterThanEq(_GreaterThan):
+    def check(self, value):
+        return self.lower_bound <= value
+
+
+class _LessThan(Constraint):
+    """x < upper_bound."""
+
+    def __init__(self, upper_bound):
+        self.upper_bound = upper_bound
+        super().__init__()
+
+    def check(self, value):
+        return value < self.upper_bound
+
+    def __repr__(self):
+        return f"{self.__class__.__name__[1:]}(upper_bound={self.upper_bound})"
+
+
+def _is_integer(value):
+    return value % 1 == 0
+
+
+class _IntegerInterval(_Interval):
+    is_discrete = True
+
+    def check(self, value):
+        return _is_integer(value) & super().check(value)
+
+
+class _IntegerGreaterThan(_GreaterThanEq):
+    """Integers x >= lower_bound (torch's name, for a bound that is included)."""
+
+    is_discrete = True
+
+    def check(self, value):
+        return _is_integer(value) & super().check(value)
+
+
+class _IntegerLessThan(_LessThan):
+    """Integers x <= upper_bound."""
+
+    is_discrete = True
+
+    def check(self, value):
+        return _is_integer(value) & (value <= self.upper_bound)
+
+
+class _Real(Constraint):
+    def check(self, value):
+        return value == value  # False only at nan
 
 
 class _HalfOpenInterval(_Interval):
     def check(self, value):
         return (self.lower_bound <= value) & (value < self.upper_bound)
-
-    def __repr__(self):
-        return f"HalfOpenInterval(lower_bound={self.lower_bound}, upper_bound={self.upper_bound})"
 
 
 class _Simplex(Constraint):
@@ -329,20 +316,15 @@ class _Cat(Constraint):
         return bp.cat(pieces, self.dim)
 
 
-class _Stack(Constraint):
+class _Stack(_Cat):
     """Constraints ``cseq`` on the consecutive slices of dimension ``dim``."""
 
     def __init__(self, cseq, dim=0):
-        self.cseq, self.dim = list(cseq), dim
-        super().__init__()
-
-    @property
-    def is_discrete(self):
-        return any(c.is_discrete for c in self.cseq)
+        super().__init__(cseq, dim)
 
     @property
     def event_dim(self):
-        dim = max(c.event_dim for c in self.cseq)
+        dim = super().event_dim
         return dim + 1 if self.dim + dim < 0 else dim
 
     def check(self, value):

@@ -1,32 +1,22 @@
 """Geometric(probs | logits): the number of failures before the first success of Bernoulli(p) trials."""
-from numbers import Number
-
 import backprop as bp
 from backprop.distributions import constraints
 from backprop.distributions.distribution import Distribution
-from backprop.distributions.utils import (_draw, broadcast_all, lazy_property, logits_to_probs,
-                                          probs_to_logits)
+from backprop.distributions.utils import _BinaryParameters, _draw, broadcast_all
 from backprop.ops.nn_activation import softplus
 
 __all__ = ["Geometric"]
 
 
-class Geometric(Distribution):
+class Geometric(_BinaryParameters, Distribution):
     """P(k) = (1 - p)^k p for k = 0, 1, 2, ...; draws by inverting the cdf: floor(ln u / ln(1 - p))."""
 
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.nonnegative_integer
 
     def __init__(self, probs=None, logits=None, validate_args=None):
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-        if probs is not None:
-            (self.probs,) = broadcast_all(probs)
-        else:
-            (self.logits,) = broadcast_all(logits)
-        param = self.probs if probs is not None else self.logits
-        is_scalar = isinstance(probs if probs is not None else logits, Number)
-        super().__init__(() if is_scalar else param.shape, validate_args=validate_args)
+        _, is_scalar = self._set_probs_or_logits(probs, logits)
+        super().__init__(() if is_scalar else self._param.shape, validate_args=validate_args)
         if self._validate_args and probs is not None:
             if not bool((self.probs > 0).all()):  # p = 0: no success ever
                 raise ValueError(f"Expected parameter probs ({type(self.probs).__name__} of shape "
@@ -34,15 +24,7 @@ class Geometric(Distribution):
                                  f"invalid values:\n{self.probs[self.probs <= 0]}")
 
     def expand(self, batch_shape, _instance=None):
-        return self._expanded(Geometric, batch_shape, ("probs", "logits"), _instance)
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
+        return self._expand_binary(Geometric, batch_shape, _instance)
 
     @property
     def mean(self):

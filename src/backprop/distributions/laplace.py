@@ -1,15 +1,14 @@
 """Laplace(loc, scale): density exp(-|x - mu| / b) / (2 b)."""
-from numbers import Number
 
 import backprop as bp
 from backprop.distributions import constraints
 from backprop.distributions.distribution import Distribution
-from backprop.distributions.utils import _draw, broadcast_all
+from backprop.distributions.utils import _LocationScale, _draw
 
 __all__ = ["Laplace"]
 
 
-class Laplace(Distribution):
+class Laplace(_LocationScale, Distribution):
     """The Laplace distribution of location ``loc`` and scale ``scale``; rsample = mu - b sign(u) ln(1 - |u|),
     u ~ U(-1, 1) (the inverse cdf)."""
 
@@ -17,21 +16,8 @@ class Laplace(Distribution):
     support = constraints.real
     has_rsample = True
 
-    def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = broadcast_all(loc, scale)
-        numbers = isinstance(loc, Number) and isinstance(scale, Number)
-        super().__init__(() if numbers else self.loc.shape, validate_args=validate_args)
-
     def expand(self, batch_shape, _instance=None):
         return self._expanded(Laplace, batch_shape, ("loc", "scale"), _instance)
-
-    @property
-    def mean(self):
-        return self.loc
-
-    @property
-    def mode(self):
-        return self.loc
 
     @property
     def variance(self):

@@ -6,7 +6,7 @@ import backprop as bp
 from backprop.distributions import constraints
 from backprop.distributions.distribution import Distribution
 from backprop.distributions.multivariate_normal import _batch_mahalanobis
-from backprop.distributions.utils import _draw, lazy_property
+from backprop.distributions.utils import _CentredAtLoc, _draw, lazy_property
 
 __all__ = ["LowRankMultivariateNormal"]
 
@@ -33,7 +33,7 @@ def _mahalanobis(cov_factor, cov_diag, capacitance_tril, x):
     return m_diag - _batch_mahalanobis(capacitance_tril, projected)
 
 
-class LowRankMultivariateNormal(Distribution):
+class LowRankMultivariateNormal(_CentredAtLoc, Distribution):
     """The normal distribution with mean ``loc`` (..., k) and covariance ``cov_factor`` W (..., k, r) times
     its transpose plus ``cov_diag`` D (..., k) on the diagonal; rsample = loc + W eps_r + sqrt(D) eps_k."""
 
@@ -81,14 +81,6 @@ class LowRankMultivariateNormal(Distribution):
         Distribution.__init__(new, batch_shape, self.event_shape, validate_args=False)
         new._validate_args = self._validate_args
         return new
-
-    @property
-    def mean(self):
-        return self.loc
-
-    @property
-    def mode(self):
-        return self.loc
 
     @lazy_property
     def variance(self):

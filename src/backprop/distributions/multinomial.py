@@ -2,7 +2,7 @@
 import backprop as bp
 from backprop.distributions import constraints
 from backprop.distributions.binomial import Binomial
-from backprop.distributions.categorical import Categorical
+from backprop.distributions.categorical import Categorical, _CategoricalParameters
 from backprop.distributions.distribution import Distribution
 from backprop.distributions.utils import _host
 from backprop.random import numpy_generator
@@ -10,7 +10,7 @@ from backprop.random import numpy_generator
 __all__ = ["Multinomial"]
 
 
-class Multinomial(Distribution):
+class Multinomial(_CategoricalParameters, Distribution):
     """Count vectors x (event_shape (K,)) summing to n, P(x) = n! / prod_k x_k! prod_k p_k^x_k; ``total_count``
     is one int for the whole batch (log_prob accepts any counts: their sum is the n there)."""
 
@@ -39,18 +39,6 @@ class Multinomial(Distribution):
     @constraints.dependent_property(is_discrete=True, event_dim=1)
     def support(self):
         return constraints.multinomial(self.total_count)
-
-    @property
-    def probs(self):
-        return self._categorical.probs
-
-    @property
-    def logits(self):
-        return self._categorical.logits
-
-    @property
-    def param_shape(self):
-        return self._categorical.param_shape
 
     @property
     def mean(self):

@@ -5,7 +5,7 @@ import math
 import backprop as bp
 from backprop.distributions import constraints
 from backprop.distributions.distribution import Distribution
-from backprop.distributions.utils import _draw, lazy_property
+from backprop.distributions.utils import _CentredAtLoc, _draw, lazy_property
 
 __all__ = ["MultivariateNormal"]
 
@@ -22,7 +22,7 @@ def _half_log_det(scale_tril):
     return scale_tril.diagonal(dim1=-2, dim2=-1).log().sum(-1)
 
 
-class MultivariateNormal(Distribution):
+class MultivariateNormal(_CentredAtLoc, Distribution):
     """The normal distribution on R^k with mean ``loc`` (..., k) and one of ``covariance_matrix``,
     ``precision_matrix`` (its inverse) or ``scale_tril`` (its lower Cholesky factor L, Sigma = L L^T), each
     (..., k, k); the batch shape broadcasts loc's and the matrix's. rsample = loc + L eps, eps ~ N(0, I)."""
@@ -84,14 +84,6 @@ class MultivariateNormal(Distribution):
     def precision_matrix(self):
         scale_tril = self._unbroadcasted_scale_tril
         return bp.linalg.inv(scale_tril @ scale_tril.mT).expand(self._matrix_shape())
-
-    @property
-    def mean(self):
-        return self.loc
-
-    @property
-    def mode(self):
-        return self.loc
 
     @property
     def variance(self):

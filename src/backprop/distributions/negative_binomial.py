@@ -3,7 +3,7 @@ Bernoulli(p) trials."""
 import backprop as bp
 from backprop.distributions import constraints
 from backprop.distributions.distribution import Distribution
-from backprop.distributions.utils import _host, broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from backprop.distributions.utils import _BinaryParameters, _host
 from backprop.ops.nn_activation import softplus
 from backprop.random import numpy_generator
 
@@ -14,7 +14,7 @@ def _log_sigmoid(x):
     return -softplus(-x)
 
 
-class NegativeBinomial(Distribution):
+class NegativeBinomial(_BinaryParameters, Distribution):
     """P(k) = C(k + r - 1, k) p^k (1 - p)^r, r = total_count (may be fractional); draws as a Gamma-Poisson
     mixture: k ~ Poisson(lambda), lambda ~ Gamma(r, (1 - p) / p)."""
 
@@ -23,33 +23,12 @@ class NegativeBinomial(Distribution):
     support = constraints.nonnegative_integer
 
     def __init__(self, total_count, probs=None, logits=None, validate_args=None):
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-        if probs is not None:
-            self.total_count, self.probs = broadcast_all(total_count, probs)
-            self.total_count = self.total_count.to(self.probs.dtype)
-        else:
-            self.total_count, self.logits = broadcast_all(total_count, logits)
-            self.total_count = self.total_count.to(self.logits.dtype)
-        self._param = self.probs if probs is not None else self.logits
+        (total_count,), _ = self._set_probs_or_logits(probs, logits, total_count)
+        self.total_count = total_count.to(self._param.dtype)
         super().__init__(self._param.shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._expanded(NegativeBinomial, batch_shape, ("total_count", "probs", "logits"), _instance)
-        new._param = new.__dict__["probs"] if "probs" in new.__dict__ else new.__dict__["logits"]
-        return new
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self):
-        return self._param.shape
+        return self._expand_binary(NegativeBinomial, batch_shape, _instance, ("total_count",))
 
     @property
     def mean(self):

@@ -1,16 +1,15 @@
 """Normal(loc, scale): the Gaussian, density exp(-(x - mu)^2 / (2 sigma^2)) / (sigma sqrt(2 pi))."""
 import math
-from numbers import Number
 
 import backprop as bp
 from backprop.distributions import constraints
 from backprop.distributions.exp_family import ExponentialFamily
-from backprop.distributions.utils import _draw, broadcast_all
+from backprop.distributions.utils import _LocationScale, _draw
 
 __all__ = ["Normal"]
 
 
-class Normal(ExponentialFamily):
+class Normal(_LocationScale, ExponentialFamily):
     """The normal distribution with mean ``loc`` and standard deviation ``scale``; rsample = loc + eps scale,
     eps ~ N(0, 1)."""
 
@@ -18,21 +17,8 @@ class Normal(ExponentialFamily):
     support = constraints.real
     has_rsample = True
 
-    def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = broadcast_all(loc, scale)
-        numbers = isinstance(loc, Number) and isinstance(scale, Number)
-        super().__init__(() if numbers else self.loc.shape, validate_args=validate_args)
-
     def expand(self, batch_shape, _instance=None):
         return self._expanded(Normal, batch_shape, ("loc", "scale"), _instance)
-
-    @property
-    def mean(self):
-        return self.loc
-
-    @property
-    def mode(self):
-        return self.loc
 
     @property
     def stddev(self):

@@ -1,7 +1,7 @@
 """OneHotCategorical(probs | logits): a Categorical whose draws are one-hot vectors of length K."""
 import backprop as bp
 from backprop.distributions import constraints
-from backprop.distributions.categorical import Categorical
+from backprop.distributions.categorical import Categorical, _CategoricalParameters
 from backprop.distributions.distribution import Distribution
 
 __all__ = ["OneHotCategorical", "OneHotCategoricalStraightThrough"]
@@ -11,7 +11,7 @@ def _one_hot(index, num_classes, dtype):
     return (index.unsqueeze(-1) == bp.arange(num_classes, device=index.device)).to(dtype)
 
 
-class OneHotCategorical(Distribution):
+class OneHotCategorical(_CategoricalParameters, Distribution):
     """Draws are one-hot vectors (event_shape (K,)) in the parameters' dtype; log_prob reads the hot index."""
 
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.independent(constraints.real, 1)}
@@ -32,18 +32,6 @@ class OneHotCategorical(Distribution):
         return new
 
     @property
-    def _param(self):
-        return self._categorical._param
-
-    @property
-    def probs(self):
-        return self._categorical.probs
-
-    @property
-    def logits(self):
-        return self._categorical.logits
-
-    @property
     def mean(self):
         return self._categorical.probs
 
@@ -55,10 +43,6 @@ class OneHotCategorical(Distribution):
     @property
     def variance(self):
         return self._categorical.probs * (1 - self._categorical.probs)
-
-    @property
-    def param_shape(self):
-        return self._categorical.param_shape
 
     def sample(self, sample_shape=()):
         probs = self._categorical.probs

@@ -1,20 +1,17 @@
 """RelaxedBernoulli(temperature, probs | logits): the Concrete / Gumbel-sigmoid relaxation of a Bernoulli,
 draws in (0, 1) that approach {0, 1} as the temperature falls, reparameterised (Maddison et al., 2017)."""
-from numbers import Number
-
 import backprop as bp
 from backprop.distributions import constraints
 from backprop.distributions.distribution import Distribution
 from backprop.distributions.transformed_distribution import TransformedDistribution
 from backprop.distributions.transforms import SigmoidTransform
-from backprop.distributions.utils import (_draw, broadcast_all, clamp_probs, lazy_property, logits_to_probs,
-                                          probs_to_logits)
+from backprop.distributions.utils import _BinaryParameters, _draw, broadcast_all, clamp_probs
 from backprop.ops.nn_activation import softplus
 
 __all__ = ["LogitRelaxedBernoulli", "RelaxedBernoulli"]
 
 
-class LogitRelaxedBernoulli(Distribution):
+class LogitRelaxedBernoulli(_BinaryParameters, Distribution):
     """The logit of a RelaxedBernoulli draw: (l + ln u - ln(1 - u)) / temperature, u ~ U(0, 1)."""
 
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
@@ -22,34 +19,13 @@ class LogitRelaxedBernoulli(Distribution):
 
     def __init__(self, temperature, probs=None, logits=None, validate_args=None):
         self.temperature = temperature
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-        if probs is not None:
-            is_scalar = isinstance(probs, Number)
-            (self.probs,) = broadcast_all(probs)
-        else:
-            is_scalar = isinstance(logits, Number)
-            (self.logits,) = broadcast_all(logits)
-        self._param = self.probs if probs is not None else self.logits
+        _, is_scalar = self._set_probs_or_logits(probs, logits)
         super().__init__(() if is_scalar else self._param.shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._expanded(LogitRelaxedBernoulli, batch_shape, ("probs", "logits"), _instance)
+        new = self._expand_binary(LogitRelaxedBernoulli, batch_shape, _instance)
         new.temperature = self.temperature
-        new._param = new.__dict__["probs"] if "probs" in new.__dict__ else new.__dict__["logits"]
         return new
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self):
-        return self._param.shape
 
     has_rsample = True
 
@@ -68,7 +44,23 @@ class LogitRelaxedBernoulli(Distribution):
         return bp.as_tensor(self.temperature).log() + diff - 2 * softplus(diff)
 
 
-class RelaxedBernoulli(TransformedDistribution):
+class _Relaxed(TransformedDistribution):
+    """A relaxed distribution: a transform of its base's draws, with the base's temperature and parameters."""
+
+    @property
+    def temperature(self):
+        return self.base_dist.temperature
+
+    @property
+    def logits(self):
+        return self.base_dist.logits
+
+    @property
+    def probs(self):
+        return self.base_dist.probs
+
+
+class RelaxedBernoulli(_Relaxed):
     """sigmoid of a LogitRelaxedBernoulli draw: in (0, 1), reparameterised."""
 
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
@@ -82,15 +74,3 @@ class RelaxedBernoulli(TransformedDistribution):
     def expand(self, batch_shape, _instance=None):
         new = self._get_checked_instance(RelaxedBernoulli, _instance)
         return super().expand(batch_shape, _instance=new)
-
-    @property
-    def temperature(self):
-        return self.base_dist.temperature
-
-    @property
-    def logits(self):
-        return self.base_dist.logits
-
-    @property
-    def probs(self):
-        return self.base_dist.probs

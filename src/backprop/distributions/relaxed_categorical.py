@@ -2,16 +2,16 @@
 draw: softmax((logits + Gumbel noise) / temperature), reparameterised (Jang et al., Maddison et al., 2017)."""
 import backprop as bp
 from backprop.distributions import constraints
-from backprop.distributions.categorical import Categorical
+from backprop.distributions.categorical import Categorical, _CategoricalParameters
 from backprop.distributions.distribution import Distribution
-from backprop.distributions.transformed_distribution import TransformedDistribution
+from backprop.distributions.relaxed_bernoulli import _Relaxed
 from backprop.distributions.transforms import ExpTransform
 from backprop.distributions.utils import _draw, clamp_probs
 
 __all__ = ["ExpRelaxedCategorical", "RelaxedOneHotCategorical"]
 
 
-class ExpRelaxedCategorical(Distribution):
+class ExpRelaxedCategorical(_CategoricalParameters, Distribution):
     """The log of a RelaxedOneHotCategorical draw: log-softmax((logits + g) / t), g_k = -ln(-ln u_k)."""
 
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
@@ -33,18 +33,6 @@ class ExpRelaxedCategorical(Distribution):
         new._validate_args = self._validate_args
         return new
 
-    @property
-    def param_shape(self):
-        return self._categorical.param_shape
-
-    @property
-    def logits(self):
-        return self._categorical.logits
-
-    @property
-    def probs(self):
-        return self._categorical.probs
-
     def rsample(self, sample_shape=()):
         shape = self._extended_shape(sample_shape)
         uniforms = clamp_probs(_draw(self.logits, shape, lambda rng, s: rng.random(s)))
@@ -65,7 +53,7 @@ class ExpRelaxedCategorical(Distribution):
         return score + log_scale
 
 
-class RelaxedOneHotCategorical(TransformedDistribution):
+class RelaxedOneHotCategorical(_Relaxed):
     """exp of an ExpRelaxedCategorical draw: a point inside the simplex near a corner at low temperature."""
 
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
@@ -79,15 +67,3 @@ class RelaxedOneHotCategorical(TransformedDistribution):
     def expand(self, batch_shape, _instance=None):
         new = self._get_checked_instance(RelaxedOneHotCategorical, _instance)
         return super().expand(batch_shape, _instance=new)
-
-    @property
-    def temperature(self):
-        return self.base_dist.temperature
-
-    @property
-    def logits(self):
-        return self.base_dist.logits
-
-    @property
-    def probs(self):
-        return self.base_dist.probs

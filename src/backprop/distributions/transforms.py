@@ -83,21 +83,17 @@ class Transform:
         if self._cache_size == 0:
             return self._call(x)
         x_old, y_old = self._cached_x_y
-        if x is x_old:
-            return y_old
-        y = self._call(x)
-        self._cached_x_y = x, y
-        return y
+        if x is not x_old:
+            self._cached_x_y = x, self._call(x)
+        return self._cached_x_y[1]
 
     def _inv_call(self, y):
         if self._cache_size == 0:
             return self._inverse(y)
         x_old, y_old = self._cached_x_y
-        if y is y_old:
-            return x_old
-        x = self._inverse(y)
-        self._cached_x_y = x, y
-        return x
+        if y is not y_old:
+            self._cached_x_y = self._inverse(y), y
+        return self._cached_x_y[0]
 
     def _call(self, x):
         raise NotImplementedError
@@ -375,18 +371,27 @@ class ReshapeTransform(Transform):
         return Size(tuple(shape[:cut]) + tuple(new))
 
 
-class ExpTransform(Transform):
+class _ParameterFree(Transform):
+    """A transform without parameters: any two of its kind are equal."""
+
+    def __eq__(self, other):
+        return isinstance(other, type(self))
+
+    __hash__ = object.__hash__
+
+
+class _Increasing(_ParameterFree):
+    """A strictly increasing map of numbers, onto its codomain."""
+
+    bijective = True
+    sign = +1
+
+
+class ExpTransform(_Increasing):
     """y = e^x;  log|dy/dx| = x."""
 
     domain = constraints.real
     codomain = constraints.positive
-    bijective = True
-    sign = +1
-
-    def __eq__(self, other):
-        return isinstance(other, ExpTransform)
-
-    __hash__ = object.__hash__
 
     def _call(self, x):
         return x.exp()
@@ -444,18 +449,11 @@ def _clipped_sigmoid(x):
     return bp.clamp(bp.sigmoid(x), min=finfo.tiny, max=1.0 - finfo.eps)
 
 
-class SigmoidTransform(Transform):
+class SigmoidTransform(_Increasing):
     """y = 1 / (1 + e^-x) (kept inside (0, 1));  log|dy/dx| = -softplus(-x) - softplus(x)."""
 
     domain = constraints.real
     codomain = constraints.unit_interval
-    bijective = True
-    sign = +1
-
-    def __eq__(self, other):
-        return isinstance(other, SigmoidTransform)
-
-    __hash__ = object.__hash__
 
     def _call(self, x):
         return _clipped_sigmoid(x)
@@ -469,18 +467,11 @@ class SigmoidTransform(Transform):
         return -softplus(-x) - softplus(x)
 
 
-class SoftplusTransform(Transform):
+class SoftplusTransform(_Increasing):
     """y = ln(1 + e^x);  log|dy/dx| = -softplus(-x)."""
 
     domain = constraints.real
     codomain = constraints.positive
-    bijective = True
-    sign = +1
-
-    def __eq__(self, other):
-        return isinstance(other, SoftplusTransform)
-
-    __hash__ = object.__hash__
 
     def _call(self, x):
         return softplus(x)
@@ -492,18 +483,11 @@ class SoftplusTransform(Transform):
         return -softplus(-x)
 
 
-class TanhTransform(Transform):
+class TanhTransform(_Increasing):
     """y = tanh x;  log|dy/dx| = log(1 - tanh^2 x) = 2 (ln 2 - x - softplus(-2x)) (stable for large |x|)."""
 
     domain = constraints.real
     codomain = constraints.interval(-1.0, 1.0)
-    bijective = True
-    sign = +1
-
-    def __eq__(self, other):
-        return isinstance(other, TanhTransform)
-
-    __hash__ = object.__hash__
 
     def _call(self, x):
         return x.tanh()
@@ -515,16 +499,11 @@ class TanhTransform(Transform):
         return 2.0 * (math.log(2.0) - x - softplus(-2.0 * x))
 
 
-class AbsTransform(Transform):
+class AbsTransform(_ParameterFree):
     """y = |x| (not injective: the inverse picks x = y)."""
 
     domain = constraints.real
     codomain = constraints.positive
-
-    def __eq__(self, other):
-        return isinstance(other, AbsTransform)
-
-    __hash__ = object.__hash__
 
     def _call(self, x):
         return x.abs()
@@ -604,17 +583,19 @@ class AffineTransform(Transform):
         return bp.broadcast_shapes(shape, getattr(self.loc, "shape", ()), getattr(self.scale, "shape", ()))
 
 
-class SoftmaxTransform(Transform):
+def _vector_shape(shape, change=0):
+    """``shape`` with its last dimension (the vector's) grown by ``change``."""
+    if len(shape) < 1:
+        raise ValueError("Too few dimensions on input")
+    return Size(tuple(shape[:-1]) + (shape[-1] + change,))
+
+
+class SoftmaxTransform(_ParameterFree):
     """y = softmax(x) over the last dim, onto the simplex (not bijective: x up to a constant; the inverse
     gives log y, no Jacobian)."""
 
     domain = constraints.real_vector
     codomain = constraints.simplex
-
-    def __eq__(self, other):
-        return isinstance(other, SoftmaxTransform)
-
-    __hash__ = object.__hash__
 
     def _call(self, x):
         probs = (x - x.max(-1, keepdim=True).values).exp()
@@ -624,28 +605,19 @@ class SoftmaxTransform(Transform):
         return y.log()
 
     def forward_shape(self, shape):
-        if len(shape) < 1:
-            raise ValueError("Too few dimensions on input")
-        return shape
+        return _vector_shape(shape)
 
     def inverse_shape(self, shape):
-        if len(shape) < 1:
-            raise ValueError("Too few dimensions on input")
-        return shape
+        return _vector_shape(shape)
 
 
-class StickBreakingTransform(Transform):
+class StickBreakingTransform(_ParameterFree):
     """R^(K-1) onto the K-simplex, bijectively, by breaking a stick: z_k = sigmoid(x_k - ln(K - k)) is the
     fraction of what remains taken by y_k; y_K is the rest."""
 
     domain = constraints.real_vector
     codomain = constraints.simplex
     bijective = True
-
-    def __eq__(self, other):
-        return isinstance(other, StickBreakingTransform)
-
-    __hash__ = object.__hash__
 
     @staticmethod
     def _offset(x):
@@ -669,27 +641,18 @@ class StickBreakingTransform(Transform):
         return (-x - softplus(-x) + y[..., :-1].log()).sum(-1)
 
     def forward_shape(self, shape):
-        if len(shape) < 1:
-            raise ValueError("Too few dimensions on input")
-        return Size(tuple(shape[:-1]) + (shape[-1] + 1,))
+        return _vector_shape(shape, +1)
 
     def inverse_shape(self, shape):
-        if len(shape) < 1:
-            raise ValueError("Too few dimensions on input")
-        return Size(tuple(shape[:-1]) + (shape[-1] - 1,))
+        return _vector_shape(shape, -1)
 
 
-class LowerCholeskyTransform(Transform):
+class LowerCholeskyTransform(_ParameterFree):
     """Square matrices onto lower-triangular ones with a positive diagonal: the strict lower triangle kept,
     the diagonal exponentiated (not bijective: the upper triangle is dropped)."""
 
     domain = constraints.independent(constraints.real, 2)
     codomain = constraints.lower_cholesky
-
-    def __eq__(self, other):
-        return isinstance(other, LowerCholeskyTransform)
-
-    __hash__ = object.__hash__
 
     def _call(self, x):
         return x.tril(-1) + x.diagonal(dim1=-2, dim2=-1).exp().diag_embed()

@@ -110,3 +110,57 @@ def _host(t):
 
 def _as_size(shape):
     return shape if isinstance(shape, Size) else Size(shape)
+
+
+# ------------------------------------------------------------- parameterisations shared by several families
+class _BinaryParameters:
+    """A family given the probability of success ``probs`` or its ``logits`` (Bernoulli, Binomial, Geometric,
+    NegativeBinomial, RelaxedBernoulli): exactly one is given, the other is computed when first used."""
+
+    def _set_probs_or_logits(self, probs, logits, *others):
+        """Store the given parameter (broadcast with ``others``, returned broadcast); True if it is a number."""
+        if (probs is None) == (logits is None):
+            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+        name, value = ("probs", probs) if probs is not None else ("logits", logits)
+        *others, self._param = broadcast_all(*others, value)
+        setattr(self, name, self._param)
+        return others, isinstance(value, numbers.Number)
+
+    def _expand_binary(self, cls, batch_shape, _instance, names=()):
+        new = self._expanded(cls, batch_shape, names + ("probs", "logits"), _instance)
+        new._param = new.__dict__["probs"] if "probs" in new.__dict__ else new.__dict__["logits"]
+        return new
+
+    @lazy_property
+    def logits(self):
+        return probs_to_logits(self.probs, is_binary=True)
+
+    @lazy_property
+    def probs(self):
+        return logits_to_probs(self.logits, is_binary=True)
+
+    @property
+    def param_shape(self):
+        return self._param.shape
+
+
+class _CentredAtLoc:
+    """A family whose mean and mode are its ``loc`` (Normal, Laplace, the multivariate normals)."""
+
+    @property
+    def mean(self):
+        return self.loc
+
+    @property
+    def mode(self):
+        return self.loc
+
+
+class _LocationScale(_CentredAtLoc):
+    """A family of a location ``loc`` and a ``scale`` (Normal, Laplace, Cauchy), broadcast together; the batch
+    shape is theirs, () when both are numbers."""
+
+    def __init__(self, loc, scale, validate_args=None):
+        self.loc, self.scale = broadcast_all(loc, scale)
+        numbers_only = isinstance(loc, numbers.Number) and isinstance(scale, numbers.Number)
+        super().__init__(() if numbers_only else self.loc.shape, validate_args=validate_args)
