@@ -234,3 +234,16 @@ def test_state_dict_hooks_run_as_torchs():
         opt.register_load_state_dict_post_hook(lambda o: loaded.append(o.param_groups[0]["lr"]))
         opt.load_state_dict({"state": {}, "param_groups": state["param_groups"]})
         assert loaded == [0.5] and opt.param_groups[0]["lr"] == 0.5, lib
+
+
+def test_zero_grad_without_none_zeroes_the_same_tensor_in_place_as_torch():
+    import torch
+
+    for lib in (bp, torch):
+        w = (nn.Parameter if lib is bp else torch.nn.Parameter)(lib.ones(2))
+        (w * w).sum().backward(create_graph=True)  # a gradient with a graph of its own
+        grad = w.grad
+        assert grad.requires_grad
+        (bp.optim if lib is bp else torch.optim).SGD([w], lr=0.1).zero_grad(set_to_none=False)
+        assert w.grad is grad and grad.tolist() == [0.0, 0.0]
+        assert not grad.requires_grad and grad.grad_fn is None

@@ -126,13 +126,19 @@ class Optimizer:
 
     # -------------------------------------------------------------- step
     def zero_grad(self, set_to_none=True):
-        """Reset every parameter's gradient: to None (default, as torch) or to zeros."""
+        """Reset every parameter's gradient: to None (default, as torch) or to zeros in place (the same
+        Tensor, cut off from any graph ``backward(create_graph=True)`` gave it, as torch)."""
         for group in self.param_groups:
             for p in group["params"]:
                 if set_to_none:
                     p.grad = None
                 elif p.grad is not None:
-                    p.grad = Tensor._make(backend.array_module(p.grad._data).zeros_like(p.grad._data))
+                    grad = p.grad
+                    if grad.grad_fn is not None:
+                        grad.detach_()
+                    grad.requires_grad = False
+                    with autograd.no_grad():
+                        grad.zero_()
 
     def _evaluate(self, closure):
         if closure is None:
