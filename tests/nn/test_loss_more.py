@@ -287,3 +287,17 @@ def test_nll_loss_2d_is_torchs_old_name():
     compare_module(nn.NLLLoss2d(bp.tensor(WEIGHT)), torch.nn.NLLLoss2d(torch.tensor(WEIGHT)), [x, target],
                    dtype="float64")
     assert repr(nn.NLLLoss2d()) == repr(torch.nn.NLLLoss2d())
+
+
+def test_ctc_gradient_of_the_log_probabilities_is_torchs():
+    """With log_probs a leaf, torch's gradient is e^{lp} - (paths through each symbol) / P, not the plain
+    derivative (which lacks e^{lp}); backprop gives the same."""
+    logits, targets, input_lengths, target_lengths = ctc_case(4)
+    lp = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+    ours, theirs = bp.tensor(lp, requires_grad=True), torch.tensor(lp, requires_grad=True)
+    F.ctc_loss(ours, bp.tensor(targets), input_lengths, target_lengths, reduction="sum").backward()
+    torch.nn.functional.ctc_loss(theirs, torch.tensor(targets), torch.tensor(input_lengths),
+                                 torch.tensor(target_lengths), reduction="sum").backward()
+    assert_close(ours.grad, theirs.grad, "float64", "gradient of the log-probabilities")
+    beyond = np.arange(lp.shape[0])[:, None] >= input_lengths[None, :]
+    assert not ours.grad.numpy()[beyond].any()  # frames past an example's length get nothing
