@@ -83,6 +83,9 @@ def test_proj_size_errors_all_weights_and_flatten_parameters():
         nn.LSTM(3, 4, proj_size=4)
     with pytest.raises(ValueError, match="proj_size should be a positive integer or zero"):
         nn.LSTM(3, 4, proj_size=-1)
+    for layer in (nn.RNN, nn.GRU, torch.nn.RNN, torch.nn.GRU):
+        with pytest.raises(ValueError, match="proj_size argument is only supported for LSTM, not RNN or GRU"):
+            layer(3, 4, proj_size=2)
     ours, theirs = twins("GRU", 3, 4, num_layers=2, bidirectional=True)
     assert [[tuple(p.shape) for p in ws] for ws in ours.all_weights] == \
         [[tuple(p.shape) for p in ws] for ws in theirs.all_weights]

@@ -228,3 +228,26 @@ def test_encoder_inference_zeroes_padding_like_torchs_nested_tensors():
     plain = ours(bp.tensor(x), src_key_padding_mask=bp.tensor(padding_mask(S))).detach().numpy()  # records a graph
     assert np.abs(plain[0, -2:]).min() > 0
     np.testing.assert_allclose(plain[:, :3], results[0][:, :3], rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("kwargs", [dict(bias=False, layer_norm_eps=1e-3), dict(activation="gelu", norm_first=True)])
+def test_transformer_options_match_torch(kwargs):
+    ours, theirs = transformer_twins(**kwargs)
+    assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
+    compare_module(ours, theirs, [seq(S), seq(T, seed=1), causal(T, "bool")], dtype="float64",
+                   forward=lambda m, src, tgt, mask: m(src, tgt, tgt_mask=mask))
+
+
+def test_custom_encoder_and_decoder_with_callable_activations():
+    # a Module activation on the encoder layer, a function on the decoder layer: torch's decoder layer loses a
+    # Module activation when TransformerDecoder deep-copies it (its __setstate__ puts relu in its place)
+    def make(m):
+        tanh = torch.tanh if m is torch.nn else bp.tanh
+        layer = m.TransformerDecoderLayer(E, H, FF, dropout=0.0, activation=tanh)
+        encoder = m.TransformerEncoder(m.TransformerEncoderLayer(E, H, FF, dropout=0.0, activation=m.Tanh()), 1,
+                                       enable_nested_tensor=False)
+        return m.Transformer(E, H, custom_encoder=encoder, custom_decoder=m.TransformerDecoder(layer, 2))
+    ours, theirs = twins(make, train=True)
+    assert list(ours.state_dict()) == list(theirs.state_dict()) and repr(ours) == repr(theirs)
+    assert ours.encoder.norm is None and len(ours.decoder.layers) == 2
+    compare_module(ours, theirs, [seq(S), seq(T, seed=1)], dtype="float64")
