@@ -62,6 +62,11 @@ _functional("max_unpool2d", [
 _functional("max_unpool1d", [
     S(T((2, 3, 4)), _pool_indices("max_pool1d", (2, 3, 8), 2), 2),
     S(T((2, 3)), _pool_indices("max_pool1d", (2, 7), 3, 3, 1), 3, 3, 1)])
+_functional("max_unpool3d", [
+    S(T((1, 2, 2, 2, 1)), _pool_indices("max_pool3d", (1, 2, 4, 4, 2), 2), 2),
+    S(T((2, 3, 2, 2)), _pool_indices("max_pool3d", (2, 3, 4, 5), (1, 2, 2)), (1, 2, 2), output_size=(3, 4, 5))])
+_functional("adaptive_max_pool3d", [S(T((1, 2, 3, 4, 5)), (2, 3, 2)), S(T((2, 3, 4, 3)), 2, True)], domain=DISTINCT)
+_functional("lp_pool3d", [S(T((1, 2, 4, 4, 4)), 2, 2), S(T((2, 3, 4, 5)), 1.5, (2, 2, 3), 1)], domain=POSITIVE)
 _functional("adaptive_max_pool1d", [S(T((2, 3, 7)), 3), S(T((2, 5)), 5), S(T((1, 2, 4)), 1), S(T((2, 3, 7)), 4, True)],
             domain=DISTINCT)
 _functional("adaptive_max_pool2d", [

@@ -28,6 +28,8 @@ def same_indices(ours, theirs):
     ("MaxPool2d", "MaxUnpool2d", (2, 3), dict(stride=(2, 3)), (3, 6, 7)),  # unbatched
     ("MaxPool1d", "MaxUnpool1d", 2, {}, (2, 3, 8)),
     ("MaxPool1d", "MaxUnpool1d", 3, dict(stride=3, padding=1), (3, 10)),
+    ("MaxPool3d", "MaxUnpool3d", 2, {}, (2, 2, 4, 4, 6)),
+    ("MaxPool3d", "MaxUnpool3d", (1, 2, 3), dict(stride=(1, 2, 3), padding=(0, 1, 1)), (2, 3, 5, 7)),
 ])
 def test_max_pool_indices_and_unpool_match_torch(pool, unpool, k, kwargs, shape, dtype):
     bp_pool, torch_pool = getattr(nn, pool)(k, return_indices=True, **kwargs), getattr(torch.nn, pool)(
@@ -62,7 +64,8 @@ def test_max_unpool_default_size_and_errors():
 @pytest.mark.parametrize("cls,size,shape", [
     ("AdaptiveMaxPool2d", (2, 3), (2, 3, 7, 9)), ("AdaptiveMaxPool2d", 1, (2, 4, 5, 5)),
     ("AdaptiveMaxPool2d", (None, 2), (3, 5, 6)), ("AdaptiveMaxPool2d", (7, 5), (1, 2, 5, 4)),
-    ("AdaptiveMaxPool1d", 3, (2, 3, 7)), ("AdaptiveMaxPool1d", 4, (3, 10)), ("AdaptiveMaxPool1d", 5, (2, 2, 3))])
+    ("AdaptiveMaxPool1d", 3, (2, 3, 7)), ("AdaptiveMaxPool1d", 4, (3, 10)), ("AdaptiveMaxPool1d", 5, (2, 2, 3)),
+    ("AdaptiveMaxPool3d", (2, 3, 2), (1, 2, 4, 5, 6)), ("AdaptiveMaxPool3d", (None, 2, 1), (2, 3, 5, 4))])
 @pytest.mark.parametrize("return_indices", [False, True])
 def test_adaptive_max_pool_matches_torch(cls, size, shape, dtype, return_indices):
     ours, theirs = getattr(nn, cls)(size, return_indices), getattr(torch.nn, cls)(size, return_indices)
@@ -76,7 +79,8 @@ def test_adaptive_max_pool_matches_torch(cls, size, shape, dtype, return_indices
 @pytest.mark.parametrize("cls,args,kwargs,shape", [
     ("LPPool2d", (2, 2), {}, (2, 3, 6, 6)), ("LPPool2d", (1.5, (2, 3)), dict(stride=1), (2, 2, 5, 6)),
     ("LPPool2d", (3, 3), dict(stride=2, ceil_mode=True), (3, 6, 6)), ("LPPool1d", (2, 3), {}, (2, 3, 9)),
-    ("LPPool1d", (1, 2), dict(stride=1), (3, 7))])
+    ("LPPool1d", (1, 2), dict(stride=1), (3, 7)), ("LPPool3d", (2, 2), {}, (1, 2, 4, 4, 4)),
+    ("LPPool3d", (3, (1, 2, 2)), dict(stride=1), (2, 3, 4, 4))])
 def test_lp_pool_matches_torch(cls, args, kwargs, shape, dtype):
     ours, theirs = getattr(nn, cls)(*args, **kwargs), getattr(torch.nn, cls)(*args, **kwargs)
     assert repr(ours) == repr(theirs)

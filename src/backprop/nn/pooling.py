@@ -217,6 +217,27 @@ class LPPool2d(_LPPoolNd):
     _function = staticmethod(_pooling.lp_pool2d)
 
 
+class LPPool3d(_LPPoolNd):
+    """Power-average pooling over windows of the last three dims."""
+
+    _function = staticmethod(_pooling.lp_pool3d)
+
+
+class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
+    """Max over an ``output_size`` grid of adaptive bins of (N, C, D, H, W) or (C, D, H, W)."""
+
+    _function = staticmethod(_pooling.adaptive_max_pool3d)
+
+
+class MaxUnpool3d(_MaxUnpoolNd):
+    """The partial inverse of MaxPool3d: maxima put back at the indices MaxPool3d(return_indices=True) gave."""
+
+    _dims, _function = 3, staticmethod(_pooling.max_unpool3d)
+
+
+__all__ += ["LPPool3d", "AdaptiveMaxPool3d", "MaxUnpool3d"]
+
+
 # ------------------------------------------------------------- 3-d pooling
 __all__ += ["MaxPool3d", "AvgPool3d"]
 

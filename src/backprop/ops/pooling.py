@@ -515,6 +515,24 @@ def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 2, "lp_pool2d")
 
 
+__all__ += ["max_unpool3d", "adaptive_max_pool3d", "lp_pool3d"]
+
+
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The partial inverse of ``max_pool3d``: each maximum put back at its index (d H W + h W + w)."""
+    return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 3, "max_unpool3d")
+
+
+def adaptive_max_pool3d(input, output_size, return_indices=False):
+    """Max over an ``output_size`` grid of adaptive bins of the last three dims."""
+    return _adaptive_max_pool(input, output_size, return_indices, 3, "adaptive_max_pool3d")
+
+
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """Power-average pooling over windows of the last three dims: y = (sum_window x^p)^(1/p)."""
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 3, "lp_pool3d")
+
+
 # ------------------------------------------------------------- 3-d pooling (volumes; the N-d ops above)
 __all__ += ["max_pool3d", "avg_pool3d"]
 
