@@ -146,3 +146,17 @@ def test_sparse_adam_is_refused_clearly():
 def test_bad_hyperparameters_are_value_errors(make, message):
     with pytest.raises(ValueError, match=message):
         make([bp.nn.Parameter(bp.zeros(2))])
+
+
+@pytest.mark.parametrize("name", ["Adadelta", "Adamax", "NAdam", "RAdam", "ASGD", "Rprop", "Adafactor"])
+def test_a_zero_dimensional_parameter_steps_as_torchs(name):
+    ours = [bp.nn.Parameter(bp.tensor(1.5, dtype=bp.float64))]
+    theirs = [torch.nn.Parameter(torch.tensor(1.5, dtype=torch.float64))]
+    opt, ref = pair(name, dict(lr=0.1), ours, theirs)
+    for t in range(10):
+        g = np.sin(t) + 0.3
+        ours[0].grad, theirs[0].grad = bp.tensor(g, dtype=bp.float64), torch.tensor(g, dtype=torch.float64)
+        opt.step()
+        ref.step()
+    assert ours[0].shape == ()
+    assert_params_close(ours, theirs, "float64", name)
