@@ -66,3 +66,8 @@ for _name in ["relu", "elu", "leaky_relu", "hardtanh", "relu6", "silu", "mish", 
        [S(_x)], domain=AwayFrom(0.0, -1.0, 1.0), dtypes=(FLOAT32,))
 op("nn.functional.hardswish.float32_values", lambda lib, x: _F(lib).hardswish(x),
    [S(T(values=[-3.5, -2.9, -1.0, 0.1, 2.9, 3.1]))], dtypes=(FLOAT32,))
+# gumbel_softmax draws its noise from each framework's own generator, so values differ; what both must agree on
+# is that each sample is a distribution along dim (rows sum to 1, soft or one-hot) whose sum passes no gradient
+# back. Its sampling distribution and straight-through gradient are tested in tests/nn/test_activation_more.py.
+op("nn.functional.gumbel_softmax", lambda lib, x, **k: _F(lib).gumbel_softmax(x, **k).sum(k.get("dim", -1)),
+   [S(T((3, 4))), S(T((3, 4)), tau=0.3, hard=True), S(T((4, 2, 3)), tau=2.0, dim=0)])
