@@ -445,11 +445,16 @@ class Module:
         for _, module in self.named_children():
             yield module
 
-    def _named_members(self, registry, prefix, recurse, remove_duplicate=True):
+    def _named_members(self, get_members_fn, prefix="", recurse=True, remove_duplicate=True):
+        """(dotted name, member) over this module (and its descendants if ``recurse``); ``get_members_fn`` a
+        registry's name ("_parameters") or, as torch's, a function ``module -> (name, member) pairs``."""
+        if isinstance(get_members_fn, str):
+            registry = get_members_fn
+            get_members_fn = lambda module: getattr(module, registry).items()  # noqa: E731
         seen = set()
         modules = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse else [(prefix, self)]
         for module_name, module in modules:
-            for name, value in getattr(module, registry).items():
+            for name, value in get_members_fn(module):
                 if value is None or id(value) in seen:
                     continue
                 if remove_duplicate:
