@@ -62,6 +62,7 @@ MODULES = {
     "torch.optim": ("backprop.optim",),
     "torch.optim.lr_scheduler": ("backprop.optim.lr_scheduler",),
     "torch.optim.optimizer": ("backprop.optim.optimizer",),
+    "torch.optim.swa_utils": ("backprop.optim.swa_utils",),
     "torch.utils": (),
     "torch.utils.data": ("backprop.data", "backprop.distributed.sampler"),  # DistributedSampler: data knows no ranks
     "torch.utils.data.distributed": ("backprop.distributed.sampler",),
@@ -98,7 +99,7 @@ MODULES = {
 }
 # torch.distributions' files (torch.distributions.categorical, .constraints, .kl ...): backprop's file of that name
 MODULES.update({f"torch.distributions.{name}": (f"backprop.distributions.{name}",) for name in """
-    bernoulli beta binomial categorical cauchy chi2 constraints dirichlet distribution exp_family exponential gamma
+    bernoulli beta binomial categorical cauchy chi2 constraint_registry constraints dirichlet distribution exp_family exponential gamma
     geometric gumbel half_cauchy half_normal independent kl laplace log_normal lowrank_multivariate_normal
     mixture_same_family multinomial multivariate_normal negative_binomial normal one_hot_categorical poisson
     relaxed_bernoulli relaxed_categorical studentT transformed_distribution transforms uniform utils""".split()})
