@@ -34,7 +34,7 @@ import math
 
 from backprop import backend, creation
 from backprop.autograd import Function
-from backprop.ops.conv import ConvNd, _check_ranks, _chunks, _col2im, _finish, _group_matmul, _windows
+from backprop.ops.conv import ConvNd, _check_ranks, _chunks, _col2im_taps, _finish, _group_matmul, _windows
 from backprop.ops.join import Pad, stack
 from backprop.ops.util import ntuple
 
@@ -46,14 +46,37 @@ def _full_size(size, kernel, stride, dilation):
     return tuple((n - 1) * s + d * (k - 1) + 1 for n, k, s, d in zip(size, kernel, stride, dilation))
 
 
+def _weight_matrix(xp, weight, g):
+    """The weight (C_in, C_out/g, *k) as g matrices (C_in/g, K*C_out/g), kernel offset before channel."""
+    c_in, c_out_group = weight.shape[:2]
+    w = weight.reshape(g, c_in // g, c_out_group, -1).swapaxes(2, 3)
+    return xp.ascontiguousarray(w).reshape(g, c_in // g, -1)
+
+
 def _output_size(size, kernel, stride, padding, output_padding, dilation):
     return tuple(f - 2 * p + q for f, p, q in zip(_full_size(size, kernel, stride, dilation), padding, output_padding))
 
 
+def _channels_last(xp, a):
+    """(n, C, *S) -> a contiguous (n, *S, C) copy."""
+    return xp.ascontiguousarray(xp.moveaxis(a, 1, -1))
+
+
+def _per_group(xp, a, b, g):
+    """[a_i @ b_i] for the g groups: a (M, g, m) taken per group, b (g, m, n); returns (M, g, n)."""
+    if g == 1:
+        return (a[:, 0] @ b[0])[:, None]
+    return xp.stack([a[:, i] @ b[i] for i in range(g)], 1)
+
+
 class ConvTransposeNd(Function):
     """y[n, o, j] = b[o] + sum_{c in group(o), i, k : i s + k d - p = j} x[n, c, i] W[c, o, k],
-    for 1, 2 or 3 spatial dims: col2im(W_mat^T X_mat) cropped by the padding; backward by im2col of
-    the output gradient (module docstring). ``batched=False``: x is (C_in, *S) and y (C_out, *out)."""
+    for 1, 2 or 3 spatial dims: col2im(X_mat W_mat) cropped by the padding; backward by im2col of
+    the output gradient (module docstring). ``batched=False``: x is (C_in, *S) and y (C_out, *out).
+
+    Forward lays a chunk of the batch out channels last, (n, *S, C): each of col2im's additions then
+    runs over rows of C contiguous numbers (channels first, over short image lines read with a stride).
+    Backward stays channels first, where the gradient needs no transposing before its im2col."""
 
     def forward(self, x, weight, bias=None, *, stride, padding, output_padding, dilation, groups, batched):
         xp = backend.array_module(x)
@@ -61,22 +84,27 @@ class ConvTransposeNd(Function):
         self.save_for_backward(x, weight)
         if not batched:
             x = x[None]
-        n, c_in, size = x.shape[0], x.shape[1], x.shape[2:]
-        kernel = weight.shape[2:]
+        n, c_in, size = x.shape[0], x.shape[1], tuple(x.shape[2:])
+        kernel = tuple(weight.shape[2:])
         g, c_out = groups, weight.shape[1] * groups
         out = _output_size(size, kernel, stride, padding, output_padding, dilation)
         # col2im writes the full length; the output is the part [p, p + out) of it (which may run past it)
         buffer = tuple(max(f, p + o) for f, p, o in zip(_full_size(size, kernel, stride, dilation), padding, out))
-        crop = (slice(None), slice(None)) + tuple(slice(p, p + o) for p, o in zip(padding, out))
-        w_t = weight.reshape(g, c_in // g, -1).swapaxes(1, 2)  # (g, C_out/g*K, C_in/g)
-        positions = math.prod(size)
+        crop = (slice(None),) + tuple(slice(p, p + o) for p, o in zip(padding, out))
+        w_mat = _weight_matrix(xp, weight, g)  # (g, C_in/g, K*C_out/g)
+        taps = [(offset, index[2:]) for offset, index in _col2im_taps(kernel, tuple(stride), tuple(dilation), size)]
+        k = math.prod(kernel)
         y = xp.empty((n, c_out) + out, dtype=x.dtype)
-        parts = _chunks(n, x.dtype.itemsize * (positions * (c_in + w_t.shape[1] * g) + c_out * math.prod(buffer)))
+        parts = _chunks(n, x.dtype.itemsize * (math.prod(size) * (c_in + k * c_out) + c_out * math.prod(buffer)))
         for part in parts:
-            x_mat = xp.ascontiguousarray(x[part].swapaxes(0, 1)).reshape(g, c_in // g, -1)  # (g, C_in/g, n*L_in)
-            cols = _group_matmul(xp, w_t, x_mat).reshape((c_out,) + tuple(kernel) + (-1,) + tuple(size))
-            full = _col2im(xp, cols, (cols.shape[1 + len(kernel)], c_out) + buffer, kernel, stride, dilation, size)
-            y[part] = full[crop].swapaxes(0, 1)  # (C_out, n, *buffer) -> (n, C_out, *out)
+            rows = _channels_last(xp, x[part]).reshape(-1, g, c_in // g)  # (n*L_in, g, C_in/g)
+            m = part.stop - part.start
+            cols = _per_group(xp, rows, w_mat, g).reshape((m,) + size + (g, k, c_out // g)).swapaxes(-3, -2)
+            cols = cols.reshape((m,) + size + kernel + (c_out,))  # (n, *S, *k, C_out)
+            full = xp.zeros((m,) + buffer + (c_out,), dtype=x.dtype)
+            for offset, index in taps:
+                full[(slice(None),) + index + (slice(None),)] += cols[(slice(None),) * (1 + len(size)) + offset]
+            y[part] = xp.moveaxis(full[crop], -1, 1)
             if bias is not None:  # while the chunk is in cache
                 y[part] += bias.reshape((c_out,) + (1,) * len(out))
         self.geometry = (size, kernel, stride, padding, dilation, out, buffer, g, batched)
