@@ -5,7 +5,10 @@ import pytest
 import torch
 
 import backprop as bp
-from tests.optim.twins import assert_params_close, make_params, pair, run_twins, stepped_pair, to_bp, to_numpy, to_torch
+from tests.optim.twins import (
+    assert_params_close, assert_state_close, gradient_sequence, initial_arrays, make_params, pair, run_twins, set_grads,
+    stepped_pair, to_bp, to_numpy, to_torch,
+)
 
 CASES = [
     ("Adadelta", dict()),
@@ -103,7 +106,7 @@ def test_rprop_rule_by_hand():
 
 
 @pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "Adagrad", "RMSprop", "Adadelta", "Adamax", "NAdam",
-                                  "RAdam", "ASGD", "Rprop", "LBFGS", "Adafactor"])
+                                  "RAdam", "ASGD", "Rprop", "LBFGS", "Adafactor", "Muon"])
 def test_signature_defaults_and_group_keys_are_torchs(name):
     import inspect
     ours, theirs = getattr(bp.optim, name), getattr(torch.optim, name)
@@ -112,8 +115,8 @@ def test_signature_defaults_and_group_keys_are_torchs(name):
     for key, parameter in torchs.items():
         assert mine[key].kind == parameter.kind, key
         assert mine[key].default == parameter.default, key
-    group = ours([bp.nn.Parameter(bp.zeros(2))]).param_groups[0]
-    expected = theirs([torch.nn.Parameter(torch.zeros(2))]).param_groups[0]
+    group = ours([bp.nn.Parameter(bp.zeros(2, 2))]).param_groups[0]
+    expected = theirs([torch.nn.Parameter(torch.zeros(2, 2))]).param_groups[0]
     assert {k: v for k, v in group.items() if k != "params"} == {k: v for k, v in expected.items() if k != "params"}
 
 
@@ -160,3 +163,49 @@ def test_a_zero_dimensional_parameter_steps_as_torchs(name):
         ref.step()
     assert ours[0].shape == ()
     assert_params_close(ours, theirs, "float64", name)
+
+
+MUON = [dict(lr=0.02), dict(lr=0.02, nesterov=False, weight_decay=0.0), dict(lr=0.01, momentum=0.5,
+        adjust_lr_fn="match_rms_adamw"), dict(lr=0.05, ns_steps=3, adjust_lr_fn="original", eps=1e-3)]
+
+
+@pytest.mark.parametrize("shape,seed", [((4, 3), 0), ((3, 5), 1), ((8, 8), 2), ((16, 6), 3), ((2, 9), 4)])
+def test_muon_newton_schulz_in_bfloat16_is_torchs_exactly(shape, seed):
+    from torch.optim._muon import _zeropower_via_newtonschulz
+
+    from backprop.optim.muon import _orthogonalise
+    g = np.random.default_rng(seed).standard_normal(shape).astype(np.float32) * 3
+    expected = _zeropower_via_newtonschulz(torch.tensor(g), (3.4445, -4.775, 2.0315), 5, 1e-7).float().numpy()
+    np.testing.assert_array_equal(_orthogonalise(g, (3.4445, -4.775, 2.0315), 5, 1e-7), expected)
+    wide = expected if shape[0] <= shape[1] else expected.T
+    assert np.abs(wide @ wide.T - np.eye(min(shape))).max() < 0.5  # roughly orthonormal rows (or columns)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("kwargs", MUON, ids=lambda k: ",".join(f"{a}={b}" for a, b in k.items()))
+def test_muon_twenty_steps_match_torch(kwargs, dtype):
+    """Wide, tall and square matrices. The update does not depend on the weights, so ours and torch's can only
+    differ where a bfloat16 rounding in the Newton-Schulz iteration went the other way (its float32 sums add up
+    in another order): by at most one bfloat16 step (2^-7 for entries below 2) of each update so far."""
+    arrays = [a.astype(dtype) for a in initial_arrays("float32", shapes=[(3, 4), (5, 2), (6, 6)])]
+    grads = gradient_sequence(arrays, 20)
+    ours, theirs = make_params(arrays)
+    opt, ref = bp.optim.Muon(ours, **kwargs), torch.optim.Muon(theirs, **kwargs)
+    for t, step_grads in enumerate(grads):
+        set_grads(ours, theirs, step_grads)
+        opt.step()
+        ref.step()
+        for p, q in zip(ours, theirs):
+            rows, cols = p.shape
+            ratio = 0.2 * max(rows, cols) ** 0.5 if kwargs.get("adjust_lr_fn") == "match_rms_adamw" else \
+                max(1, rows / cols) ** 0.5
+            np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=0,
+                                       atol=(t + 1) * kwargs["lr"] * ratio * 2 ** -7, err_msg=f"step {t}")
+        # the momentum buffers see only the gradients: the same to float precision
+        assert_state_close(opt, ref, ours, theirs, dtype, f"Muon step {t}")
+    assert opt.param_groups[0] == {k: v for k, v in ref.param_groups[0].items() if k != "params"} | {"params": ours}
+
+
+def test_muon_refuses_parameters_that_are_not_matrices():
+    with pytest.raises(ValueError, match=r"Muon only supports 2D parameters, got one of shape \(3,\)"):
+        bp.optim.Muon([bp.nn.Parameter(bp.zeros(3))])
