@@ -328,3 +328,15 @@ def test_repr_as_torch():
         net.add_module("empty", lib.nn.Module())
         return repr(net)
     assert make(bp) == make(torch)
+
+
+def test_deepcopy_of_a_parameter_as_torch():
+    for lib in (bp, torch):
+        p = lib.nn.Parameter(lib.ones(2))
+        p.grad = lib.ones(2)
+        frozen = lib.nn.Parameter(lib.ones(2), requires_grad=False)
+        net = lib.nn.Linear(2, 2)
+        net.weight.grad = lib.ones(2, 2)
+        copies = copy.deepcopy([p, frozen, p, net])
+        assert type(copies[0]).__name__ == "Parameter" and copies[0].grad is None and copies[0] is copies[2]
+        assert copies[0].requires_grad and not copies[1].requires_grad and copies[3].weight.grad is None

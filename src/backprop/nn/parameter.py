@@ -27,6 +27,13 @@ class Parameter(Tensor):
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
 
+    def __deepcopy__(self, memo):
+        """A new Parameter with a copy of the values and the same requires_grad; the gradient is not copied
+        (as torch: ``copy.deepcopy(model)`` gives a model without gradients)."""
+        if id(self) not in memo:
+            memo[id(self)] = type(self)(self.detach().clone(), self.requires_grad)
+        return memo[id(self)]
+
 
 class Buffer(Tensor):
     """A tensor that a Module registers as a buffer when assigned to one of its attributes
