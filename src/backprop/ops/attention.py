@@ -62,7 +62,8 @@ class ScaledDotProductAttention(Function):
                 dead = None
         scores -= scores.max(axis=-1, keepdims=True)
         weights = xp.exp(scores, out=scores)
-        weights /= weights.sum(axis=-1, keepdims=True)
+        # row sums by einsum: several times faster than .sum(axis=-1) over short rows in NumPy
+        weights /= xp.einsum("...j->...", weights)[..., None]
         if dead is not None:
             weights *= ~dead
         if self.needs_input_grad:
@@ -77,7 +78,7 @@ class ScaledDotProductAttention(Function):
         needs = self.needs_input_grad
         grad_v = xp.swapaxes(weights, -1, -2) @ grad if needs[2] else None
         d = grad @ xp.swapaxes(v, -1, -2)  # dP, then dS in place
-        d -= (d * weights).sum(axis=-1, keepdims=True)
+        d -= xp.einsum("...j,...j->...", d, weights)[..., None]
         d *= weights
         grad_q = (d @ k) * scale if needs[0] else None
         grad_k = (xp.swapaxes(d, -1, -2) @ q) * scale if needs[1] else None
