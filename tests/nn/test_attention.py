@@ -285,3 +285,13 @@ def test_sdpa_dropout_is_always_on():
     a = nn.functional.scaled_dot_product_attention(q, q, q, dropout_p=0.5)
     b = nn.functional.scaled_dot_product_attention(q, q, q)
     assert a.shape == b.shape and not np.allclose(a.numpy(), b.numpy())
+
+
+def test_mha_fully_padded_sequence_without_weights():
+    ours, theirs = mha(batch_first=True)
+    padding = np.zeros((N, S), bool)
+    padding[1] = True  # sequence 1 has no key at all: zero attention output, then out_proj's bias (torch's)
+    q, k, v = qkv(batch_first=True)
+    out = compare_module(ours, theirs, [q, k, v, padding], dtype="float64",
+                         forward=lambda m, q, k, v, p: m(q, k, v, key_padding_mask=p, need_weights=False)[0])[0]
+    np.testing.assert_allclose(out.detach().numpy()[1], np.broadcast_to(ours.out_proj.bias.detach().numpy(), (L, E)))
