@@ -90,8 +90,8 @@ def resolve(file, name):
     import backprop.nn
 
     if name not in FILES[file]:
-        raise AttributeError(f"module 'backprop.nn.modules.{file}' has no attribute '{name}' "
-                             f"(torch.nn.modules.{file} has none either)")
+        raise AttributeError(f"module 'backprop.nn.modules.{file}' has no attribute '{name}' (it lends the "
+                             f"classes of torch.nn.modules.{file}; {name} is not one of them)")
     wanted = _ALIASES.get(name, name)
     value = getattr(backprop.nn, wanted, None) if not wanted.startswith("_") else None
     if value is None:
