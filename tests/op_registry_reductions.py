@@ -141,3 +141,12 @@ for _name in ["all", "any"]:
     _method(_name, [S(_zeros, dim=1)], dtypes=(BOOL, INT64), differentiable=False)
 op("all.uint8", lambda lib, x: lib.all(x, 1), [S(T(values=[[0, 1], [2, 3]], dtype="uint8"))], dtypes=(INT64,),
    differentiable=False)
+
+# ------------------------------------------------------------- covariance and correlation
+_reduce("cov", [S(T((3, 5))), S(T((6,))), S(T((2, 4)), correction=0), S(T((1, 5)), correction=2),
+                S(T((2, 4)), fweights=T(values=[1, 3, 2, 1], dtype=INT64)),
+                S(T((2, 4)), aweights=T((4,), domain=Uniform(0.5, 2.0), grad=False)),
+                S(T((3, 4)), fweights=T(values=[2, 1, 1, 3], dtype=INT64),
+                  aweights=T((4,), domain=Uniform(0.5, 2.0), grad=False))])
+op("cov.int", lambda lib, x: lib.cov(x), [forward_only(T(values=[[1, 2, 4], [3, 1, 0]], dtype=INT64))])
+_reduce("corrcoef", [S(T((3, 5))), S(T((2, 6))), S(T((5,)))])

@@ -303,6 +303,69 @@ def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
 
 
+@export()
+def cov(input, *, correction=1, fweights=None, aweights=None):
+    """Covariance of the variables in the rows of ``input`` (observations in columns), as ``numpy.cov``.
+
+    With weights w = fweights * aweights: mean m = sum_i w_i x_i / sum_i w_i and
+    C = (X - m) diag(w) (X - m)^T / (sum w - correction * sum(w * aweights) / sum w)
+    (the denominator is N - correction without weights).
+    """
+    check_tensor(input, "cov")
+    if input.ndim > 2:
+        raise ValueError(f"cov(): expected input to have two or fewer dimensions but got an input with {input.ndim} "
+                         "dimensions")
+    x = input if input.ndim == 2 else input.reshape(1, -1)
+    if not dtypes.is_floating(x.dtype):
+        x = x.to(dtypes.get_default_dtype())
+    observations = x.shape[1]
+    weights = None
+    for name, w in (("fweights", fweights), ("aweights", aweights)):
+        if w is None:
+            continue
+        if w.ndim > 1 or w.shape[0] != observations:
+            raise ValueError(f"cov(): expected {name} to be a 1-d tensor of {observations} weights, got shape "
+                             f"{tuple(w.shape)}")
+        weights = w if weights is None else weights * w
+    if weights is None:
+        average = x.mean(1, keepdim=True)
+        norm = observations - correction
+    else:
+        weights = weights.to(x.dtype)
+        total = weights.sum()
+        average = (x * weights).sum(1, keepdim=True) / total
+        if correction == 0:
+            norm = total
+        elif aweights is None:
+            norm = total - correction
+        else:
+            norm = total - correction * (weights * aweights).sum() / total
+    if float(norm) <= 0:
+        import warnings
+
+        warnings.warn("cov(): degrees of freedom is <= 0. Correction should be strictly less than the number of "
+                      "observations.", stacklevel=2)
+        norm = 0
+    centred = x - average
+    product = (centred if weights is None else centred * weights) @ centred.mT
+    with backend.errstate(divide="ignore", invalid="ignore"):
+        result = product / norm
+    return result.squeeze()
+
+
+@export()
+def corrcoef(input):
+    """Pearson correlation coefficients of the rows of ``input``: C_ij / sqrt(C_ii C_jj), C = cov(input),
+    clipped to [-1, 1]."""
+    from backprop.ops.elementwise import sqrt
+
+    c = cov(input)
+    if c.ndim == 0:
+        return c / c
+    stddev = sqrt(c.diagonal())
+    return (c / stddev[:, None] / stddev[None, :]).clamp(-1, 1)
+
+
 def _extremum(input, dim, keepdim, largest):
     name = "max" if largest else "min"
     result = return_types.max if largest else return_types.min
