@@ -98,21 +98,35 @@ class ZeroPad3d(_ZeroPadNd):
     _dims = 3
 
 
-def _padding_layer(name, dims, mode, doc):
-    """A padding layer class: ``F.pad(input, padding, mode)`` over the last ``dims`` dims."""
-    return type(name, (_PadNd,), {"_dims": dims, "_mode": mode, "__doc__": doc, "__module__": __name__})
+class _ReflectionPadNd(_PadNd):
+    _mode = "reflect"
 
 
-ReflectionPad1d = _padding_layer("ReflectionPad1d", 1, "reflect",
+class _ReplicationPadNd(_PadNd):
+    _mode = "replicate"
+
+
+class _CircularPadNd(_PadNd):
+    _mode = "circular"
+
+
+def _padding_layer(name, base, dims, doc):
+    """A padding layer class: ``F.pad(input, padding, base._mode)`` over the last ``dims`` dims."""
+    return type(name, (base,), {"_dims": dims, "__doc__": doc, "__module__": __name__})
+
+
+ReflectionPad1d = _padding_layer("ReflectionPad1d", _ReflectionPadNd, 1,
                                  "Mirror the last dim at its edges: [0 1 2 3] -> [2 1 | 0 1 2 3 | 2 1].")
-ReflectionPad2d = _padding_layer("ReflectionPad2d", 2, "reflect",
+ReflectionPad2d = _padding_layer("ReflectionPad2d", _ReflectionPadNd, 2,
                                  "Mirror the last two dims at their edges, of a (N, C, H, W) or (C, H, W) input.")
-ReflectionPad3d = _padding_layer("ReflectionPad3d", 3, "reflect", "Mirror the last three dims at their edges.")
-ReplicationPad1d = _padding_layer("ReplicationPad1d", 1, "replicate",
+ReflectionPad3d = _padding_layer("ReflectionPad3d", _ReflectionPadNd, 3, "Mirror the last three dims at their edges.")
+ReplicationPad1d = _padding_layer("ReplicationPad1d", _ReplicationPadNd, 1,
                                   "Repeat the edge values of the last dim: [0 1 2 3] -> [0 0 | 0 1 2 3 | 3 3].")
-ReplicationPad2d = _padding_layer("ReplicationPad2d", 2, "replicate", "Repeat the edge values of the last two dims.")
-ReplicationPad3d = _padding_layer("ReplicationPad3d", 3, "replicate", "Repeat the edge values of the last three dims.")
-CircularPad1d = _padding_layer("CircularPad1d", 1, "circular",
+ReplicationPad2d = _padding_layer("ReplicationPad2d", _ReplicationPadNd, 2,
+                                  "Repeat the edge values of the last two dims.")
+ReplicationPad3d = _padding_layer("ReplicationPad3d", _ReplicationPadNd, 3,
+                                  "Repeat the edge values of the last three dims.")
+CircularPad1d = _padding_layer("CircularPad1d", _CircularPadNd, 1,
                                "Wrap the last dim around: [0 1 2 3] -> [2 3 | 0 1 2 3 | 0 1].")
-CircularPad2d = _padding_layer("CircularPad2d", 2, "circular", "Wrap the last two dims around (periodic boundary).")
-CircularPad3d = _padding_layer("CircularPad3d", 3, "circular", "Wrap the last three dims around.")
+CircularPad2d = _padding_layer("CircularPad2d", _CircularPadNd, 2, "Wrap the last two dims around (periodic boundary).")
+CircularPad3d = _padding_layer("CircularPad3d", _CircularPadNd, 3, "Wrap the last three dims around.")
