@@ -126,8 +126,12 @@ def test_mha_errors():
     with pytest.raises(AssertionError, match="embed_dim must be divisible by num_heads"):
         torch.nn.MultiheadAttention(8, 3)
     layer = nn.MultiheadAttention(E, H)
-    with pytest.raises(ValueError, match=r"embed_dim=8.*key.*\(5, 3, 6\)"):
+    with pytest.raises(RuntimeError, match=r"embed_dim=8.*key.*\(5, 3, 6\)"):
         layer(bp.zeros(L, N, E), bp.zeros(S, N, 6), bp.zeros(S, N, 6))
+    with pytest.raises(AssertionError, match=r"embed_dim=8.*query.*\(4, 3, 6\)"):
+        layer(bp.zeros(L, N, 6), bp.zeros(S, N, E), bp.zeros(S, N, E))
+    with pytest.raises(AssertionError, match="expected `key` and `value` to be 3-D but found 2-D and 2-D"):
+        layer(bp.zeros(L, N, E), bp.zeros(S, E), bp.zeros(S, E))
     with pytest.raises(RuntimeError, match=r"2D attn_mask is \(5, 4\), but should be \(4, 5\)"):
         layer(bp.zeros(L, N, E), bp.zeros(S, N, E), bp.zeros(S, N, E), attn_mask=bp.zeros(S, L))
     with pytest.raises(RuntimeError, match=r"3D attn_mask is \(2, 4, 5\), but should be \(6, 4, 5\)"):

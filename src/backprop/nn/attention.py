@@ -102,11 +102,14 @@ class MultiheadAttention(Module):
             init.xavier_normal_(self.bias_v)
 
     def _check(self, query, key, value):
+        """torch's error types: AssertionError for the number of dims and the query's width, RuntimeError for a
+        key or value whose width does not fit its projection."""
         E = self.embed_dim
         for name, t, size in (("query", query, E), ("key", key, self.kdim), ("value", value, self.vdim)):
             if t.ndim not in (2, 3) or t.shape[-1] != size:
-                raise ValueError(f"MultiheadAttention(embed_dim={E}): expected {name} of shape (L, N, {size}) or "
-                                 f"unbatched (L, {size}), got shape {tuple(t.shape)}")
+                error = RuntimeError if t.ndim in (2, 3) and name != "query" else AssertionError
+                raise error(f"MultiheadAttention(embed_dim={E}): expected {name} of shape (L, N, {size}) or "
+                            f"unbatched (L, {size}), got shape {tuple(t.shape)}")
 
     def forward(self, query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
                 average_attn_weights=True, is_causal=False):

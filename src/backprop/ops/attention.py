@@ -165,23 +165,24 @@ def _share_heads(query, kv):
 def _mha_check(query, key, value, key_padding_mask, attn_mask, num_heads):
     """Batched (3-d) or unbatched (2-d) inputs with masks of the matching ranks, as torch checks them."""
     if query.ndim not in (2, 3):
-        raise ValueError(f"MultiheadAttention: expected query of 3 dims (L, N, E) or 2 dims (L, E), got shape "
-                         f"{tuple(query.shape)}")
+        raise AssertionError(f"query should be unbatched 2D or batched 3D tensor but received {query.ndim}-D query "
+                             f"tensor")
     batched = query.ndim == 3
-    for name, t in (("key", key), ("value", value)):
-        if t.ndim != query.ndim:
-            raise ValueError(f"MultiheadAttention: expected {name} with {query.ndim} dims like query "
-                             f"{tuple(query.shape)}, got shape {tuple(t.shape)}")
+    if key.ndim != query.ndim or value.ndim != query.ndim:
+        raise AssertionError(f"For {'batched (3-D)' if batched else 'unbatched (2-D)'} `query`, expected `key` and "
+                             f"`value` to be {query.ndim}-D but found {key.ndim}-D and {value.ndim}-D tensors "
+                             f"respectively")
     if key_padding_mask is not None and key_padding_mask.ndim != (2 if batched else 1):
-        raise ValueError(f"MultiheadAttention: expected key_padding_mask of {2 if batched else 1} dims for "
-                         f"{'batched' if batched else 'unbatched'} input, got shape {tuple(key_padding_mask.shape)}")
+        raise AssertionError(f"expected key_padding_mask of {2 if batched else 1} dims for "
+                             f"{'batched' if batched else 'unbatched'} input, got shape "
+                             f"{tuple(key_padding_mask.shape)}")
     if attn_mask is not None and attn_mask.ndim not in (2, 3):
-        raise ValueError(f"MultiheadAttention: expected attn_mask of 2 or 3 dims, got shape {tuple(attn_mask.shape)}")
+        raise AssertionError(f"expected attn_mask of 2 or 3 dims, got shape {tuple(attn_mask.shape)}")
     if not batched and attn_mask is not None and attn_mask.ndim == 3:
         expected = (num_heads, query.shape[0], key.shape[0])
         if tuple(attn_mask.shape) != expected:
-            raise ValueError(f"MultiheadAttention: expected 3-d attn_mask of shape {expected} for unbatched input, "
-                             f"got {tuple(attn_mask.shape)}")
+            raise AssertionError(f"expected 3-d attn_mask of shape {expected} for unbatched input, got "
+                                 f"{tuple(attn_mask.shape)}")
     return batched
 
 
