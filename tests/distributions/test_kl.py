@@ -116,6 +116,11 @@ def test_unregistered_pair_raises_as_torch():
         D.kl_divergence(D.Normal(0.0, 1.0), D.Categorical(logits=bp.zeros(3)))
     with pytest.raises(NotImplementedError, match="q.total_count > p.total_count"):
         D.kl_divergence(D.Binomial(3, probs=bp.tensor(0.5)), D.Binomial(4, probs=bp.tensor(0.5)))
+    with pytest.raises(NotImplementedError, match="different exponential families"):  # torch's Bregman fallback
+        D.kl_divergence(D.Normal(0.0, 1.0), D.Poisson(bp.tensor(1.0)))
+    with pytest.raises(NotImplementedError):
+        torch.distributions.kl_divergence(torch.distributions.Normal(0.0, 1.0),
+                                          torch.distributions.Poisson(torch.tensor(1.0)))
     with pytest.raises(ValueError, match="different event shapes"):
         D.kl_divergence(D.MultivariateNormal(bp.zeros(2), bp.eye(2)), D.MultivariateNormal(bp.zeros(3), bp.eye(3)))
 

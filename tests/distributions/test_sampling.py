@@ -56,6 +56,12 @@ CASES = {
     "MixtureSameFamily": (D.MixtureSameFamily(D.Categorical(probs=_t([0.3, 0.7])), D.Normal(_t([-2.0, 1.0]),
                                                                                            _t([0.5, 1.0]))),
                           D.Normal(_t(-0.1), _t(1.0))),
+    "Pareto": (D.Pareto(_t([1.0, 2.0]), _t([6.0, 9.0])), D.Pareto(_t([1.0, 2.0]), _t([5.0, 8.0]))),
+    "Weibull": (D.Weibull(_t([1.0, 2.0]), _t([0.8, 3.0])), D.Weibull(_t([1.0, 2.0]), _t([0.9, 2.7]))),
+    "InverseGamma": (D.InverseGamma(_t([6.0, 9.0]), _t([1.0, 3.0])), D.InverseGamma(_t([6.5, 9.0]), _t([1.0, 3.3]))),
+    "Kumaraswamy": (D.Kumaraswamy(_t([0.7, 3.0]), _t([2.0, 0.8])), D.Kumaraswamy(_t([0.75, 3.0]), _t([2.0, 0.9]))),
+    "FisherSnedecor": (D.FisherSnedecor(_t([4.0, 10.0]), _t([20.0, 30.0])),
+                       D.FisherSnedecor(_t([4.0, 10.0]), _t([15.0, 20.0]))),
     "Independent": (D.Independent(D.Normal(_t([[0.0, 1.0]]), _t([2.0, 0.5])), 1),
                     D.Independent(D.Normal(_t([[0.0, 1.0]]), _t([2.0, 0.5]) ** 2), 1)),
 }
@@ -174,3 +180,13 @@ def test_heavy_tailed_and_relaxed_draws_by_their_cdf():
     np.testing.assert_allclose(one_hot.sum(-1), 1.0, rtol=1e-9)
     frequencies = np.bincount(one_hot.argmax(-1), minlength=3) / N
     assert (np.abs(frequencies - [0.2, 0.3, 0.5]) < 5 * np.sqrt(0.25 / N)).all()
+
+
+def test_logistic_normal_draws_are_the_stick_breaking_of_normal_draws():
+    bp.manual_seed(7)
+    loc, scale = _t([0.5, -1.0, 0.0]), _t([1.0, 0.5, 2.0])
+    draws = D.LogisticNormal(loc, scale).sample((N,))
+    np.testing.assert_allclose(draws.sum(-1).numpy(), 1.0, rtol=1e-12)
+    normal_draws = D.StickBreakingTransform().inv(draws).numpy()
+    assert _agree(normal_draws, loc.numpy(), scale.numpy() ** 2)
+    assert not _agree(normal_draws, loc.numpy(), scale.numpy())

@@ -118,3 +118,28 @@ def test_one_hot_straight_through_gradient():
     same = torch.tensor(draw.detach().numpy()) + theirs.probs - theirs.probs.detach()
     (same * torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64)).sum().backward()
     grads_close([probs_bp], [probs_torch], "float64", "straight-through")
+
+
+_CONSTRAINTS = [lambda c: c.real, lambda c: c.positive, lambda c: c.nonnegative, lambda c: c.greater_than(2.0),
+                lambda c: c.greater_than_eq(-1.0), lambda c: c.less_than(1.0), lambda c: c.unit_interval,
+                lambda c: c.interval(-1.0, 3.0), lambda c: c.half_open_interval(0.0, 2.0), lambda c: c.simplex,
+                lambda c: c.real_vector, lambda c: c.independent(c.positive, 1), lambda c: c.lower_cholesky]
+
+
+@pytest.mark.parametrize("registry", ["biject_to", "transform_to"])
+@pytest.mark.parametrize("make", _CONSTRAINTS)
+def test_biject_to_and_transform_to_as_torch(make, registry):
+    ours_registry, theirs_registry = getattr(D, registry), getattr(torch.distributions, registry)
+    try:
+        theirs = theirs_registry(make(torch.distributions.constraints))
+    except NotImplementedError as error:
+        with pytest.raises(NotImplementedError, match=str(error)):
+            ours_registry(make(D.constraints))
+        return
+    ours = ours_registry(make(D.constraints))
+    assert repr(ours) == repr(theirs)
+    x = np.random.default_rng(3).standard_normal((2, 3, 3))
+    (x_bp, x_torch) = both(x, "float64")
+    y_bp, y_torch = ours(x_bp), theirs(x_torch)
+    close(y_bp, y_torch, "float64", f"{registry} value")
+    assert bool(make(D.constraints).check(y_bp).all())

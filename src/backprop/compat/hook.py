@@ -99,10 +99,11 @@ MODULES = {
 }
 # torch.distributions' files (torch.distributions.categorical, .constraints, .kl ...): backprop's file of that name
 MODULES.update({f"torch.distributions.{name}": (f"backprop.distributions.{name}",) for name in """
-    bernoulli beta binomial categorical cauchy chi2 constraint_registry constraints dirichlet distribution exp_family exponential gamma
-    geometric gumbel half_cauchy half_normal independent kl laplace log_normal lowrank_multivariate_normal
-    mixture_same_family multinomial multivariate_normal negative_binomial normal one_hot_categorical poisson
-    relaxed_bernoulli relaxed_categorical studentT transformed_distribution transforms uniform utils""".split()})
+    bernoulli beta binomial categorical cauchy chi2 constraint_registry constraints dirichlet distribution exp_family
+    exponential fishersnedecor gamma geometric gumbel half_cauchy half_normal independent inverse_gamma kl kumaraswamy
+    laplace log_normal logistic_normal lowrank_multivariate_normal mixture_same_family multinomial multivariate_normal
+    negative_binomial normal one_hot_categorical pareto poisson relaxed_bernoulli relaxed_categorical studentT
+    transformed_distribution transforms uniform utils weibull""".split()})
 
 # modules that show only some names of their sources, all of torch's names there (torch.functional is a handful of
 # torch's functions; the recurrent-sequence helpers may live in backprop.nn.utils or backprop.nn): a name outside

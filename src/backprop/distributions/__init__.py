@@ -17,18 +17,23 @@ from backprop.distributions.binomial import Binomial
 from backprop.distributions.categorical import Categorical
 from backprop.distributions.cauchy import Cauchy
 from backprop.distributions.chi2 import Chi2
+from backprop.distributions.constraint_registry import biject_to, transform_to
 from backprop.distributions.dirichlet import Dirichlet
 from backprop.distributions.distribution import Distribution
 from backprop.distributions.exp_family import ExponentialFamily
 from backprop.distributions.exponential import Exponential
+from backprop.distributions.fishersnedecor import FisherSnedecor
 from backprop.distributions.gamma import Gamma
 from backprop.distributions.geometric import Geometric
 from backprop.distributions.gumbel import Gumbel
 from backprop.distributions.half_normal import HalfCauchy, HalfNormal
 from backprop.distributions.independent import Independent
+from backprop.distributions.inverse_gamma import InverseGamma
+from backprop.distributions.kumaraswamy import Kumaraswamy
 from backprop.distributions.kl import kl_divergence, register_kl
 from backprop.distributions.laplace import Laplace
 from backprop.distributions.log_normal import LogNormal
+from backprop.distributions.logistic_normal import LogisticNormal
 from backprop.distributions.lowrank_multivariate_normal import LowRankMultivariateNormal
 from backprop.distributions.mixture_same_family import MixtureSameFamily
 from backprop.distributions.multinomial import Multinomial
@@ -36,6 +41,7 @@ from backprop.distributions.multivariate_normal import MultivariateNormal
 from backprop.distributions.negative_binomial import NegativeBinomial
 from backprop.distributions.normal import Normal
 from backprop.distributions.one_hot_categorical import OneHotCategorical, OneHotCategoricalStraightThrough
+from backprop.distributions.pareto import Pareto
 from backprop.distributions.poisson import Poisson
 from backprop.distributions.relaxed_bernoulli import RelaxedBernoulli
 from backprop.distributions.relaxed_categorical import RelaxedOneHotCategorical
@@ -43,11 +49,13 @@ from backprop.distributions.studentT import StudentT
 from backprop.distributions.transformed_distribution import TransformedDistribution
 from backprop.distributions.transforms import *  # noqa: F401,F403  (torch.distributions exports them too)
 from backprop.distributions.uniform import Uniform
+from backprop.distributions.weibull import Weibull
 
 __all__ = ["Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2", "Dirichlet", "Distribution",
-           "Exponential", "ExponentialFamily", "Gamma", "Geometric", "Gumbel", "HalfCauchy", "HalfNormal",
-           "Independent", "Laplace", "LogNormal", "LowRankMultivariateNormal", "MixtureSameFamily", "Multinomial",
-           "MultivariateNormal", "NegativeBinomial", "Normal", "OneHotCategorical", "OneHotCategoricalStraightThrough",
-           "Poisson", "RelaxedBernoulli", "RelaxedOneHotCategorical", "StudentT", "TransformedDistribution",
-           "Uniform", "kl_divergence", "register_kl"]
+           "Exponential", "ExponentialFamily", "FisherSnedecor", "Gamma", "Geometric", "Gumbel", "HalfCauchy",
+           "HalfNormal", "Independent", "InverseGamma", "Kumaraswamy", "Laplace", "LogNormal", "LogisticNormal",
+           "LowRankMultivariateNormal", "MixtureSameFamily", "Multinomial", "MultivariateNormal", "NegativeBinomial",
+           "Normal", "OneHotCategorical", "OneHotCategoricalStraightThrough", "Pareto", "Poisson", "RelaxedBernoulli",
+           "RelaxedOneHotCategorical", "StudentT", "TransformedDistribution", "Uniform", "Weibull", "biject_to",
+           "kl_divergence", "register_kl", "transform_to"]
 __all__.extend(transforms.__all__)

@@ -7,11 +7,9 @@ from backprop.distributions import constraints
 from backprop.distributions.transformed_distribution import TransformedDistribution
 from backprop.distributions.transforms import AffineTransform, ExpTransform
 from backprop.distributions.uniform import Uniform
-from backprop.distributions.utils import broadcast_all
+from backprop.distributions.utils import broadcast_all, euler_constant
 
 __all__ = ["Gumbel"]
-
-_EULER_GAMMA = 0.57721566490153286060
 
 
 class Gumbel(TransformedDistribution):
@@ -46,7 +44,7 @@ class Gumbel(TransformedDistribution):
 
     @property
     def mean(self):
-        return self.loc + self.scale * _EULER_GAMMA
+        return self.loc + self.scale * euler_constant
 
     @property
     def mode(self):
@@ -61,4 +59,4 @@ class Gumbel(TransformedDistribution):
         return self.stddev.pow(2)
 
     def entropy(self):
-        return self.scale.log() + (1 + _EULER_GAMMA)
+        return self.scale.log() + (1 + euler_constant)

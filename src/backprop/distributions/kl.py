@@ -16,6 +16,7 @@ from backprop.distributions.categorical import Categorical
 from backprop.distributions.cauchy import Cauchy
 from backprop.distributions.dirichlet import Dirichlet
 from backprop.distributions.distribution import Distribution
+from backprop.distributions.exp_family import ExponentialFamily
 from backprop.distributions.exponential import Exponential
 from backprop.distributions.gamma import Gamma
 from backprop.distributions.geometric import Geometric
@@ -29,15 +30,13 @@ from backprop.distributions.one_hot_categorical import OneHotCategorical
 from backprop.distributions.poisson import Poisson
 from backprop.distributions.transformed_distribution import TransformedDistribution
 from backprop.distributions.uniform import Uniform
-from backprop.distributions.utils import _sum_rightmost
+from backprop.distributions.utils import _sum_rightmost, euler_constant
 from backprop.ops.nn_activation import softplus
 
 __all__ = ["register_kl", "kl_divergence"]
 
 _KL_REGISTRY = {}  # (type_p, type_q) -> function
 _KL_MEMOIZE = {}  # (type_p, type_q) -> the function found for them
-_EULER_GAMMA = 0.57721566490153286060
-
 
 def register_kl(type_p, type_q):
     """Decorator: ``@register_kl(Normal, Normal) def kl(p, q): ...`` makes kl_divergence use it for the pair."""
@@ -114,6 +113,17 @@ def _x_log_x(x):
 
 
 # ------------------------------------------------------------- pairs of the same family
+@register_kl(ExponentialFamily, ExponentialFamily)
+def _kl_expfamily_expfamily(p, q):
+    """torch's fallback for two members of exponential families (the Bregman divergence of the log-normaliser);
+    every family here has its own pair, so only the error for two different families remains."""
+    if type(p) is not type(q):
+        raise NotImplementedError("The cross KL-divergence between different exponential families cannot be "
+                                  "computed using Bregman divergences")
+    raise NotImplementedError(f"No KL(p || q) is implemented for p type {type(p).__name__} and q type "
+                              f"{type(q).__name__}")
+
+
 @register_kl(Bernoulli, Bernoulli)
 def _kl_bernoulli_bernoulli(p, q):
     """p ln(p/q) + (1-p) ln((1-p)/(1-q)), from the logits (ln p = -softplus(-l), ln(1-p) = -softplus(l))."""
@@ -243,7 +253,7 @@ def _kl_gumbel_gumbel(p, q):
     """ln(b_q / b_p) + gamma (b_p / b_q - 1) + (m_p - m_q) / b_q + e^((m_q - m_p) / b_q) Gamma(1 + b_p / b_q) - 1."""
     ratio = p.scale / q.scale
     shift = (p.loc - q.loc) / q.scale
-    return (-ratio.log() + _EULER_GAMMA * (ratio - 1) + shift + (-shift + bp.lgamma(1 + ratio)).exp() - 1)
+    return (-ratio.log() + euler_constant * (ratio - 1) + shift + (-shift + bp.lgamma(1 + ratio)).exp() - 1)
 
 
 @register_kl(HalfNormal, HalfNormal)
@@ -304,7 +314,7 @@ def _kl_beta_uniform(p, q):
 
 @register_kl(Exponential, Gamma)
 def _kl_exponential_gamma(p, q):
-    e_log_x = -_EULER_GAMMA - p.rate.log()
+    e_log_x = -euler_constant - p.rate.log()
     return (-p.entropy() - q.concentration * q.rate.log() + q.concentration.lgamma()
             - (q.concentration - 1) * e_log_x + q.rate / p.rate)
 

@@ -5,8 +5,11 @@ import backprop as bp
 from backprop.random import numpy_generator
 from backprop.tensor import Size, Tensor
 
-__all__ = ["broadcast_all", "clamp_probs", "lazy_property", "logits_to_probs", "probs_to_logits",
+__all__ = ["broadcast_all", "euler_constant", "clamp_probs", "lazy_property", "logits_to_probs", "probs_to_logits",
            "tril_matrix_to_vec", "vec_to_tril_matrix"]
+
+
+euler_constant = 0.57721566490153286060  # Euler-Mascheroni constant: -psi(1), E[-ln E] for E ~ Exp(1)
 
 
 def broadcast_all(*values):

@@ -153,7 +153,8 @@ class Clamp(Function):
             inside = x >= self.lo
         if self.hi is not None:
             inside = inside & (x <= self.hi)
-        return grad * inside
+        # selected, not multiplied: outside the range the gradient is 0 even where dL/dy is inf or nan, as torch
+        return backend.array_module(grad).where(inside, grad, 0)
 
 
 def float_unary(cls, name):
