@@ -33,7 +33,6 @@ DRIVER = PROGRAMS / "_driver.py"
 # Programs that stop under backprop because it still lacks a torch name, or that print differently from torch: each
 # xfail is strict, so the day a program passes, its test fails until its line here is removed.
 XFAIL = {
-    "embedding_bag_text": "StepLR refuses the float step_size 1.0 that the tutorial passes and torch accepts",
 }
 
 

@@ -13,6 +13,8 @@ SCHEDULERS = [
     ("ExponentialLR", dict(gamma=0.9)),
     ("CosineAnnealingLR", dict(T_max=10, eta_min=0.001)),  # 40 steps: down, up again, down
     ("CosineAnnealingLR", dict(T_max=7)),
+    ("StepLR", dict(step_size=1.0, gamma=0.1)),  # the text-classification tutorial's float step
+    ("CosineAnnealingLR", dict(T_max=4.0)),
     ("LinearLR", dict()),
     ("LinearLR", dict(start_factor=0.1, end_factor=0.8, total_iters=12)),
 ]
@@ -109,9 +111,9 @@ def test_reduce_on_plateau_checks_its_arguments():
 
 
 @pytest.mark.parametrize("make,message", [
-    (lambda o: lr_scheduler.StepLR(o, step_size=0), "step_size must be a positive integer"),
+    (lambda o: lr_scheduler.StepLR(o, step_size=0), "step_size must be a positive number"),
     (lambda o: lr_scheduler.MultiStepLR(o, milestones=[2.5]), "milestones must be integers"),
-    (lambda o: lr_scheduler.CosineAnnealingLR(o, T_max=0), "T_max must be a positive integer"),
+    (lambda o: lr_scheduler.CosineAnnealingLR(o, T_max=0), "T_max must be a positive number"),
     (lambda o: lr_scheduler.LinearLR(o, start_factor=0), r"start_factor must be in \(0, 1\]"),
     (lambda o: lr_scheduler.LinearLR(o, end_factor=1.5), r"end_factor must be in \[0, 1\]"),
 ])
