@@ -134,13 +134,13 @@ class CTC(Function):
         n_frames, n, n_classes = lp.shape
         within = (xp.arange(n_frames)[:, None] < self.input_lengths[None, :])[:, :, None]  # (T, N, 1)
         both = xp.where(within, self.alpha + self._beta(), -xp.inf)  # log alpha_t(s) beta_t(s)
-        top = both.max(axis=2, keepdims=True)
-        top = xp.where(xp.isfinite(top), top, 0)
-        # sum over the positions s of each class c: the weights e^{both - top} times a one-hot of l'_s
+        # the share of P of the paths through (t, s): alpha_t(s) beta_t(s) / (y_t(l'_s) P), in [0, 1] (no shift
+        # needed, and nothing underflows that matters); 0 where no path passes
+        with backend.errstate(invalid="ignore", over="ignore"):
+            share = xp.where(xp.isfinite(both), xp.exp(both - self.lp_ext + self.nll[None, :, None]), 0)
+        # summed over the positions s of each symbol c: times a one-hot of l'_s
         onehot = (self.ext[:, :, None] == xp.arange(n_classes)[None, None, :]).astype(lp.dtype)  # (N, 2S+1, C)
-        sums = xp.einsum("tns,nsc->tnc", xp.exp(both - top), onehot)
-        with backend.errstate(over="ignore", invalid="ignore"):
-            paths = xp.where(sums > 0, sums * xp.exp(top + self.nll[None, :, None] - lp), 0)
+        paths = xp.einsum("tns,nsc->tnc", share, onehot)
         gradient = xp.where(within, xp.exp(lp) - paths, 0)
         # an impossible target: 0 with zero_infinity, else nan at its frames (torch's inf - inf)
         gradient = xp.where(self.infinite[None, :, None], 0 if self.zero_infinity else xp.nan, gradient)
