@@ -63,22 +63,13 @@ class Module:
     """
 
     def __init__(self):
-        object.__setattr__(self, "training", True)
-        object.__setattr__(self, "_parameters", {})
-        object.__setattr__(self, "_buffers", {})
-        object.__setattr__(self, "_non_persistent_buffers_set", set())
-        object.__setattr__(self, "_modules", {})
-        object.__setattr__(self, "_forward_hooks", collections.OrderedDict())
-        object.__setattr__(self, "_forward_hooks_with_kwargs", {})
-        object.__setattr__(self, "_forward_hooks_always_called", {})
-        object.__setattr__(self, "_forward_pre_hooks", collections.OrderedDict())
-        object.__setattr__(self, "_forward_pre_hooks_with_kwargs", {})
-        object.__setattr__(self, "_backward_pre_hooks", collections.OrderedDict())
-        object.__setattr__(self, "_backward_hooks", collections.OrderedDict())
-        object.__setattr__(self, "_state_dict_hooks", collections.OrderedDict())
-        object.__setattr__(self, "_state_dict_pre_hooks", collections.OrderedDict())
-        object.__setattr__(self, "_load_state_dict_pre_hooks", collections.OrderedDict())
-        object.__setattr__(self, "_load_state_dict_post_hooks", collections.OrderedDict())
+        ordered = collections.OrderedDict
+        self.__dict__.update(  # the registries, set without __setattr__ (which needs them)
+            training=True, _parameters={}, _buffers={}, _non_persistent_buffers_set=set(), _modules={},
+            _forward_hooks=ordered(), _forward_hooks_with_kwargs={}, _forward_hooks_always_called={},
+            _forward_pre_hooks=ordered(), _forward_pre_hooks_with_kwargs={}, _backward_pre_hooks=ordered(),
+            _backward_hooks=ordered(), _state_dict_hooks=ordered(), _state_dict_pre_hooks=ordered(),
+            _load_state_dict_pre_hooks=ordered(), _load_state_dict_post_hooks=ordered())
 
     def forward(self, *input):
         """What a call computes: subclasses define it (calling the module runs the hooks around it)."""
@@ -318,8 +309,13 @@ class Module:
             raise KeyError(f"{kind} name can't contain \".\"" + (f", got: {name}" if kind == "module" else ""))
         if name == "":
             raise KeyError(f"{kind} name can't be empty string \"\"")
-        if hasattr(self, name) and name not in registry:
+        if name not in registry and self._has_attribute(name):
             raise KeyError(f"attribute '{name}' already exists")
+
+    def _has_attribute(self, name):
+        """``hasattr(self, name)`` without the cost of a failed lookup (an exception) for a new name."""
+        return (name in self.__dict__ or name in self._parameters or name in self._buffers or name in self._modules
+                or hasattr(type(self), name))
 
     def register_parameter(self, name, param):
         """Add ``param`` (a Parameter, or None: then it is left out of ``parameters()`` and ``state_dict()``)
@@ -573,8 +569,9 @@ class Module:
                             else:
                                 value = Parameter(value, requires_grad=param.requires_grad)
                         setattr(self, name, value)
-                    else:
-                        param.copy_(value)
+                    else:  # param.copy_(value), without building an op: the shapes are known to match
+                        param._write(backend.to_device(value._data, param.device).astype(param._data.dtype,
+                                                                                       copy=False))
             except Exception as error:
                 error_msgs.append(f'While copying the parameter named "{key}", whose dimensions in the model are '
                                   f"{param.shape} and whose dimensions in the checkpoint are {value.shape}, an "
@@ -612,11 +609,15 @@ class Module:
             if assign:
                 local_metadata["assign_to_params_buffers"] = True
             module._load_from_state_dict(local_state_dict, prefix, local_metadata, True, missing, unexpected, errors)
-            for name, child in module._modules.items():
-                if child is not None:
-                    child_prefix = f"{prefix}{name}."
-                    load(child, {k: v for k, v in local_state_dict.items() if k.startswith(child_prefix)},
-                         child_prefix)
+            if module._modules:
+                by_child = {}  # each child's entries, found in one pass
+                for key, value in local_state_dict.items():
+                    child, dot, _ = key[len(prefix):].partition(".")
+                    if dot:
+                        by_child.setdefault(child, {})[key] = value
+                for name, child in module._modules.items():
+                    if child is not None:
+                        load(child, by_child.get(name, {}), f"{prefix}{name}.")
             incompatible = _IncompatibleKeys(missing, unexpected)
             for hook in module._load_state_dict_post_hooks.values():
                 if hook(module, incompatible) is not None:
@@ -735,14 +736,16 @@ class Module:
         if dtype is not None and not dtypes.is_floating(dtype):
             raise TypeError(f"nn.Module.to only accepts floating point or complex dtypes, but got desired "
                             f"dtype={dtype}")
-        return self._apply(lambda t: t.to(device=device, dtype=dtype if t.is_floating_point() else None))
+        if device is not None:
+            device = backend.device("cuda", device) if isinstance(device, int) else backend.device(device)
+        return self._apply(_converter(device, dtype))
 
     def type(self, dst_type):
         """Cast every parameter and buffer (floating or not) to ``dst_type``; returns self."""
         return self._apply(lambda t: t.type(dst_type))
 
     def _cast_floating(self, dtype):
-        return self._apply(lambda t: t.to(dtype) if t.is_floating_point() else t)
+        return self._apply(_converter(None, dtype))
 
     def float(self):
         return self._cast_floating(dtypes.float32)
@@ -817,6 +820,20 @@ def _typename(value):
     kind = type(value)
     module = kind.__module__
     return kind.__qualname__ if module in (None, "builtins") else f"{module}.{kind.__qualname__}"
+
+
+def _converter(device, dtype):
+    """t -> t.to(device, dtype if t is floating), done on the arrays (no op recorded; a tensor that needs no
+    change is returned as it is)."""
+    def convert(t):
+        data = t._data
+        if dtype is not None and dtypes.is_floating(data.dtype) and data.dtype != dtype.dtype:
+            data = data.astype(dtype.dtype)
+        if device is not None and backend.device_of(data) != device:
+            data = backend.to_device(data, device)
+        return t if data is t._data else Tensor._make(data)
+
+    return convert
 
 
 def _parse_to(args, kwargs):
