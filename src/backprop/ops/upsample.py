@@ -38,11 +38,13 @@ _MODES = ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinea
 _CUBIC_A = -0.75
 
 
-def _nearest_taps(np, size, out, scale, exact):
-    """(out, 1) indices of nearest: floor(j * scale) in float32 as torch (half-pixel with ``exact``)."""
-    if out == size:
+def _nearest_taps(np, size, out, scale, exact, shortcut):
+    """(out, 1) indices of nearest: floor(j * scale) in float32 as torch (half-pixel with ``exact``).
+    ``shortcut``: as torch's 2-d nearest kernel, an output of the input's size (or twice it) copies
+    (or doubles) whatever the scale_factor."""
+    if shortcut and out == size:
         return np.arange(out)[:, None], None
-    if out == 2 * size and not exact:
+    if shortcut and out == 2 * size:
         return (np.arange(out) // 2)[:, None], None
     scale = np.float32(1.0 / scale) if scale else np.float32(size) / np.float32(out)
     j = np.arange(out, dtype=np.float32) + (np.float32(0.5) if exact else np.float32(0.0))
@@ -98,10 +100,10 @@ def _area_taps(np, size, out):
     return index, weights
 
 
-def _taps(mode, size, out, scale, align_corners):
+def _taps(mode, size, out, scale, align_corners, dims):
     np = backend.numpy  # index tables, a few numbers per output position (not the data)
     if mode in ("nearest", "nearest-exact"):
-        return _nearest_taps(np, size, out, scale, mode == "nearest-exact")
+        return _nearest_taps(np, size, out, scale, mode == "nearest-exact", mode == "nearest" and dims == 2)
     if mode == "bicubic":
         return _cubic_taps(np, size, out, scale, align_corners)
     if mode == "area":
@@ -233,7 +235,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     for axis, (n, o, scale) in enumerate(zip(spatial, out, scales), start=2):
         if o == n and scale in (None, 1.0) and mode != "bicubic":
             continue  # the identity along this axis
-        index, weights = _taps(mode, n, o, scale, corners)
+        index, weights = _taps(mode, n, o, scale, corners, dims)
         y = Resample.apply(y, axis=axis, index=index, weights=weights, size=n, torch_name=torch_name)
     return y if y is not input else input.clone()
 
