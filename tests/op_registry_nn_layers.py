@@ -72,6 +72,8 @@ _functional("adaptive_max_pool1d", [S(T((2, 3, 7)), 3), S(T((2, 5)), 5), S(T((1,
 _functional("adaptive_max_pool2d", [
     S(T((2, 2, 5, 7)), (2, 3)), S(T((2, 4, 5)), 1), S(T((1, 2, 5, 4)), (3, None)), S(T((1, 2, 5, 7)), (4, 3), True)],
     domain=DISTINCT)
+_functional("adaptive_max_pool2d_with_indices", [S(T((1, 2, 5, 7)), (2, 3)), S(T((2, 5, 4)), 3)], domain=DISTINCT)
+_functional("adaptive_max_pool1d_with_indices", [S(T((2, 3, 7)), 4)], domain=DISTINCT)
 _functional("lp_pool1d", [S(T((2, 3, 8)), 2, 3), S(T((2, 7)), 1.5, 2, 1), S(T((1, 2, 8)), 3, 3, 2, True)],
             domain=POSITIVE)
 _functional("lp_pool2d", [

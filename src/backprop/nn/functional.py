@@ -38,7 +38,8 @@ from backprop.ops.distance import bilinear, channel_shuffle, cosine_similarity, 
 from backprop.ops.embedding import embedding_bag
 from backprop.ops.dropout import alpha_dropout, feature_alpha_dropout
 from backprop.ops.pooling import (
-    adaptive_max_pool1d, adaptive_max_pool2d, adaptive_max_pool3d, lp_pool1d, lp_pool2d, lp_pool3d,
+    adaptive_max_pool1d, adaptive_max_pool1d_with_indices, adaptive_max_pool2d, adaptive_max_pool2d_with_indices,
+    adaptive_max_pool3d, lp_pool1d, lp_pool2d, lp_pool3d,
     max_pool1d_with_indices, max_pool2d_with_indices, max_unpool1d, max_unpool2d, max_unpool3d,
 )
 from backprop.ops.pooling import (

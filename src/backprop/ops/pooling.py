@@ -494,6 +494,19 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     return _adaptive_max_pool(input, output_size, return_indices, 2, "adaptive_max_pool2d")
 
 
+def adaptive_max_pool1d_with_indices(input, output_size, return_indices=False):
+    """``adaptive_max_pool1d(..., return_indices=True)``: (values, int64 positions of the maxima)."""
+    return _adaptive_max_pool(input, output_size, True, 1, "adaptive_max_pool1d")
+
+
+def adaptive_max_pool2d_with_indices(input, output_size, return_indices=False):
+    """``adaptive_max_pool2d(..., return_indices=True)``: (values, int64 positions h W + w of the maxima)."""
+    return _adaptive_max_pool(input, output_size, True, 2, "adaptive_max_pool2d")
+
+
+__all__ += ["adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices"]
+
+
 def _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, dims, op):
     """(sum over the window of x^p)^(1/p), torch's way: p-th powers average-pooled (no padding), times the
     window size. (With ceil_mode a last, clipped window is divided by its clipped size first, as torch.)"""
