@@ -257,7 +257,7 @@ class Module:
             if isinstance(value, Module):
                 if modules is None:
                     raise AttributeError(f"cannot assign module before Module.__init__() call "
-                                     f"(call super().__init__() first in {type(self).__name__}.__init__)")
+                                         f"(call super().__init__() first in {type(self).__name__}.__init__)")
                 self._forget(name, self.__dict__, self._parameters, self._buffers)
                 modules[name] = value
             elif modules is not None and name in modules:
