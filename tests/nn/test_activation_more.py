@@ -201,3 +201,11 @@ def test_gumbel_softmax_samples_the_softmax_and_passes_the_soft_gradient():
     np.testing.assert_allclose(columns.sum(0).numpy(), 1.0, rtol=1e-12)
     one_hot = F.gumbel_softmax(bp.tensor(np.tile(logits, (3, 1)).T), hard=True, dim=0).numpy()
     assert (one_hot.sum(0) == 1).all() and (one_hot.max(0) == 1).all()
+
+
+@pytest.mark.parametrize("name", ["Softmax", "LogSoftmax", "Softmin"])
+def test_modules_without_dim_warn_as_torch(name):
+    with pytest.warns(UserWarning, match="Implicit dimension"):
+        getattr(nn, name)()(bp.randn(2, 3))
+    with pytest.warns(UserWarning, match="Implicit dimension"):
+        getattr(torch.nn, name)()(torch.randn(2, 3))

@@ -93,6 +93,13 @@ def _softmax_dim(dim, ndim):
     return 0 if ndim in (0, 1, 3) else 1
 
 
+def _implicit_dim(name, dim, input):
+    """``dim``, or torch's implicit choice with its deprecation warning (as F.softmax without dim)."""
+    from backprop.nn.functional import _implicit_dim as implicit
+
+    return implicit(name, dim, input) if dim is None else dim
+
+
 class Softmax(Module):
     """a_i = e^{z_i} / sum_j e^{z_j} along ``dim``.
 
@@ -106,7 +113,7 @@ class Softmax(Module):
         self.dim = dim
 
     def forward(self, input):
-        return A.softmax(input, _softmax_dim(self.dim, input.ndim))
+        return A.softmax(input, _implicit_dim("softmax", self.dim, input))
 
     def extra_repr(self):
         return f"dim={self.dim}"
@@ -120,7 +127,7 @@ class LogSoftmax(Module):
         self.dim = dim
 
     def forward(self, input):
-        return A.log_softmax(input, _softmax_dim(self.dim, input.ndim))
+        return A.log_softmax(input, _implicit_dim("log_softmax", self.dim, input))
 
     def extra_repr(self):
         return f"dim={self.dim}"
@@ -365,7 +372,7 @@ class Softmin(Module):
         self.dim = dim
 
     def forward(self, input):
-        return A.softmin(input, _softmax_dim(self.dim, input.ndim))
+        return A.softmin(input, _implicit_dim("softmin", self.dim, input))
 
     def extra_repr(self):
         return f"dim={self.dim}"
