@@ -200,3 +200,11 @@ def test_containers_register_for_optimizers_and_state_dicts():
     assert net.bias["out"].detach().numpy().tolist() == [-0.5, -0.5]
     with pytest.raises(RuntimeError, match="ParameterList should not be called"):
         net.scales(1)
+
+
+def test_the_deprecated_container_as_torch():
+    for lib in (bp, torch):
+        with pytest.warns(FutureWarning, match="`nn.Container` is deprecated"):
+            box = lib.nn.Container(first=lib.nn.Linear(2, 2), act=lib.nn.ReLU())
+        assert [n for n, _ in box.named_children()] == ["first", "act"]
+        assert list(box.state_dict()) == ["first.weight", "first.bias"]

@@ -9,7 +9,9 @@ from backprop.nn.attention import MultiheadAttention
 from backprop.nn.transformer import (
     Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer,
 )
-from backprop.nn.container import Identity, ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
+from backprop.nn.container import (
+    Container, Identity, ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential,
+)
 from backprop.nn.conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from backprop.nn.dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
 from backprop.nn.embedding import Embedding

@@ -1,4 +1,5 @@
-"""Containers, as torch's: Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict; and Identity.
+"""Containers, as torch's: Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict; Identity and the
+deprecated Container.
 
 A container registers what it holds under string keys ("0", "1", ... for the
 lists), so parameters, ``state_dict`` keys ("layers.0.weight") and the printed
@@ -8,6 +9,7 @@ import collections
 import collections.abc
 import itertools
 import operator
+import warnings
 
 from backprop.nn.module import Module
 from backprop.nn.parameter import Parameter
@@ -461,6 +463,17 @@ class ParameterDict(Module):
     def __ior__(self, other):
         self.update(other)
         return self
+
+
+class Container(Module):
+    """torch's deprecated container: a Module holding the modules given as keywords (it warns, as torch)."""
+
+    def __init__(self, **kwargs):
+        warnings.warn("`nn.Container` is deprecated. All of its functionality is now implemented in `nn.Module`. "
+                      "Subclass that instead.", FutureWarning, stacklevel=2)
+        super().__init__()
+        for key, value in kwargs.items():
+            self.add_module(key, value)
 
 
 class Identity(Module):
