@@ -53,7 +53,22 @@ _geometric_logits = (lambda d, l: d.Geometric(logits=l), [rng.standard_normal(4)
 _gumbel = (lambda d, a, b: d.Gumbel(a, b), [rng.standard_normal((3, 1)), _pos(4)])
 _half_normal = (lambda d, s: d.HalfNormal(s), [_pos(3, 4)])
 
+_pareto = (lambda d, s, a: d.Pareto(s, a), [_pos(3, 1, low=0.2, high=0.6), _pos(4, low=0.5, high=4)])
+_pareto_q = (lambda d, s, a: d.Pareto(s, a), [_pos(3, 1, low=0.1, high=0.5), _pos(4, low=0.5, high=4)])
+_uniform_positive = (lambda d, a, b: d.Uniform(a, a + b), [rng.uniform(0.2, 0.5, (3, 4)), rng.uniform(0.1, 0.4, 4)])
+_lowrank = (lambda d, m, w, diag: d.LowRankMultivariateNormal(m, w, diag),
+            [rng.standard_normal((2, 3)), rng.standard_normal((3, 2)), _pos(3)])
+
 PAIRS = {
+    "Pareto-Pareto": (_pareto, _pareto_q), "Pareto-Exponential": (_pareto, _exponential),
+    "Pareto-Gamma": (_pareto, _gamma), "Pareto-Normal": (_pareto, _normal),
+    "Exponential-Gumbel": (_exponential, _gumbel), "Gamma-Gumbel": (_gamma, _gumbel),
+    "Normal-Gumbel": (_normal, _gumbel), "Uniform-Gumbel": (_uniform_mixed, _gumbel),
+    "Gumbel-Normal": (_gumbel, _normal), "Uniform-Beta": (_uniform_mixed, _beta),
+    "Uniform-Beta.inside": (_uniform_inner, _beta), "Uniform-Pareto": (_uniform_positive, _pareto),
+    "LowRank-LowRank": (_lowrank, _lowrank), "MVN-LowRank": (_mvn, _lowrank), "LowRank-MVN": (_lowrank, _mvn_tril),
+    "Gumbel-Uniform": (_gumbel, _uniform_wide), "Pareto-Uniform": (_pareto, _uniform_wide),
+    "Normal-Pareto": (_normal, _pareto), "Beta-Pareto": (_beta, _pareto),
     "Cauchy-Cauchy": (_cauchy, _cauchy), "Geometric-Geometric": (_geometric, _geometric_logits),
     "Gumbel-Gumbel": (_gumbel, _gumbel), "HalfNormal-HalfNormal": (_half_normal, _half_normal),
     "Normal-Normal": (_normal, _normal2), "Laplace-Laplace": (_laplace, _laplace),
@@ -81,7 +96,7 @@ PAIRS = {
 # gradients through torch's trigamma (~1e-9 off, see tests/op_registry_special_more.py)
 _TRIGAMMA = {"Gamma-Gamma", "Beta-Beta", "Dirichlet-Dirichlet", "Beta-Gamma", "Beta-Normal", "Beta-Exponential",
              "Beta-Uniform.wide", "Beta-Uniform.mixed", "Exponential-Gamma", "Gamma-Normal", "Uniform-Gamma",
-             "Gamma-Exponential"}
+             "Gamma-Exponential", "Pareto-Gamma", "Gamma-Gumbel", "Uniform-Beta", "Uniform-Beta.inside"}
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -100,6 +115,8 @@ def test_kl_against_torch(name, dtype):
         (bp.where(bp.tensor(finite), ours, 0.0) * bp.tensor(w)).sum().backward()
         (torch.where(torch.tensor(finite), theirs, 0.0) * torch.tensor(w)).sum().backward()
         tolerance = dict(rtol=1e-8) if name in _TRIGAMMA and dtype == "float64" else {}
+        if name == "Gumbel-Normal" and dtype == "float32":
+            tolerance = dict(atol=1e-5)  # the scale's gradient sums terms up to ~70: float32 round-off
         grads_close([b for b, _ in pairs], [t for _, t in pairs], dtype, name, **tolerance)
 
 

@@ -26,7 +26,9 @@ from backprop.distributions.independent import Independent
 from backprop.distributions.laplace import Laplace
 from backprop.distributions.multivariate_normal import MultivariateNormal, _batch_mahalanobis, _half_log_det
 from backprop.distributions.normal import Normal
+from backprop.distributions.lowrank_multivariate_normal import LowRankMultivariateNormal
 from backprop.distributions.one_hot_categorical import OneHotCategorical
+from backprop.distributions.pareto import Pareto
 from backprop.distributions.poisson import Poisson
 from backprop.distributions.transformed_distribution import TransformedDistribution
 from backprop.distributions.uniform import Uniform
@@ -372,14 +374,144 @@ def _kl_uniform_normal(p, q):
     return -p.entropy() + _normal_cross_entropy(p.mean, second, q)
 
 
+@register_kl(Pareto, Pareto)
+def _kl_pareto_pareto(p, q):
+    """ln(a_p / a_q) + a_q ln(s_p / s_q) + a_q / a_p - 1; inf where p starts below q's support."""
+    alpha_ratio = q.alpha / p.alpha
+    result = q.alpha * (p.scale / q.scale).log() - alpha_ratio.log() + alpha_ratio - 1
+    return _inf_where(p.scale < q.scale, result)
+
+
+def _pareto_moments(p, alpha):
+    """E[x], E[x^2] and E[ln x] of a Pareto, with ``alpha`` in place of p.alpha (a safe value where a moment
+    does not exist: the caller puts inf there, so that no gradient flows through it)."""
+    first = alpha * p.scale / (alpha - 1)
+    second = alpha * p.scale.pow(2) / (alpha - 2)
+    return first, second, p.scale.log() + p.alpha.reciprocal()
+
+
+def _safe_alpha(p, minimum):
+    return bp.where(p.alpha > minimum, p.alpha, minimum + 1.0)
+
+
+@register_kl(Pareto, Exponential)
+def _kl_pareto_exponential(p, q):
+    first, _, _ = _pareto_moments(p, _safe_alpha(p, 1))
+    return _inf_where(p.alpha <= 1, -p.entropy() - q.rate.log() + q.rate * first)
+
+
+@register_kl(Pareto, Gamma)
+def _kl_pareto_gamma(p, q):
+    first, _, e_log_x = _pareto_moments(p, _safe_alpha(p, 1))
+    result = (-p.entropy() - q.concentration * q.rate.log() + q.concentration.lgamma()
+              - (q.concentration - 1) * e_log_x + q.rate * first)
+    return _inf_where(p.alpha <= 1, result)
+
+
+@register_kl(Pareto, Normal)
+def _kl_pareto_normal(p, q):
+    first, second, _ = _pareto_moments(p, _safe_alpha(p, 2))
+    result = -p.entropy() + _normal_cross_entropy(first, second - 2 * q.loc * first + q.loc.pow(2), q)
+    return _inf_where(p.alpha <= 2, result)
+
+
+def _gumbel_cross_entropy(e_x, e_exp_minus_x_over_b, q):
+    """-E_p[log q(x)] for a Gumbel q: ln b + E[z] + E[e^-z], z = (x - mu) / b, given E[x] and E[e^(-x/b)]."""
+    return q.scale.log() + (e_x - q.loc) / q.scale + (q.loc / q.scale).exp() * e_exp_minus_x_over_b
+
+
+@register_kl(Exponential, Gumbel)
+def _kl_exponential_gumbel(p, q):
+    return -p.entropy() + _gumbel_cross_entropy(p.mean, p.rate / (p.rate + q.scale.reciprocal()), q)
+
+
+@register_kl(Gamma, Gumbel)
+def _kl_gamma_gumbel(p, q):
+    laplace = (p.rate / (p.rate + q.scale.reciprocal())).pow(p.concentration)  # E[e^(-x/b)]
+    return -p.entropy() + _gumbel_cross_entropy(p.mean, laplace, q)
+
+
+@register_kl(Normal, Gumbel)
+def _kl_normal_gumbel(p, q):
+    laplace = (-p.loc / q.scale + 0.5 * (p.scale / q.scale).pow(2)).exp()  # E[e^(-x/b)]
+    return -p.entropy() + _gumbel_cross_entropy(p.loc, laplace, q)
+
+
+@register_kl(Uniform, Gumbel)
+def _kl_uniform_gumbel(p, q):
+    """E[e^(-x/b)] over U(lo, hi) = b (e^(-lo/b) - e^(-hi/b)) / (hi - lo)."""
+    laplace = q.scale * ((-p.low / q.scale).exp() - (-p.high / q.scale).exp()) / (p.high - p.low)
+    return -p.entropy() + _gumbel_cross_entropy(p.mean, laplace, q)
+
+
+@register_kl(Gumbel, Normal)
+def _kl_gumbel_normal(p, q):
+    return -p.entropy() + _normal_cross_entropy(p.mean, p.variance + (p.mean - q.loc).pow(2), q)
+
+
+@register_kl(Uniform, Beta)
+def _kl_uniform_beta(p, q):
+    """E[ln x] and E[ln(1 - x)] over U(lo, hi) in closed form; inf where U leaves [0, 1]."""
+    width = p.high - p.low
+    e_log_x = (_x_log_x(p.high) - _x_log_x(p.low)) / width - 1
+    e_log_1mx = (_x_log_x(1 - p.low) - _x_log_x(1 - p.high)) / width - 1
+    log_beta = (q.concentration1.lgamma() + q.concentration0.lgamma()
+                - (q.concentration1 + q.concentration0).lgamma())
+    result = (-p.entropy() + log_beta - (q.concentration1 - 1) * e_log_x - (q.concentration0 - 1) * e_log_1mx)
+    return _inf_where((p.low < 0) | (p.high > 1), result)
+
+
+@register_kl(Uniform, Pareto)
+def _kl_uniform_pareto(p, q):
+    """-E[log q(x)] = -ln a - a ln s + (a + 1) E[ln x]; inf where U starts below the Pareto's scale."""
+    e_log_x = (_x_log_x(p.high) - _x_log_x(p.low)) / (p.high - p.low) - 1
+    result = -p.entropy() - q.alpha.log() - q.alpha * q.scale.log() + (q.alpha + 1) * e_log_x
+    return _inf_where(p.low < q.scale, result)
+
+
+@register_kl(LowRankMultivariateNormal, LowRankMultivariateNormal)
+@register_kl(MultivariateNormal, LowRankMultivariateNormal)
+@register_kl(LowRankMultivariateNormal, MultivariateNormal)
+def _kl_lowrank_pairs(p, q):
+    """The Gaussian KL (tr(Sq^-1 Sp) + (mq - mp)^T Sq^-1 (mq - mp) - k + ln det Sq - ln det Sp) / 2 with
+    the full covariances (k x k): simple rather than fast."""
+    if p.event_shape != q.event_shape:
+        raise ValueError("KL-divergence between two (Low Rank) Multivariate Normals with different event shapes "
+                         "cannot be computed")
+    k = p.event_shape[0]
+    q_tril = _scale_tril(q).tril()  # read in a triangular solve: only its lower triangle counts
+    p_tril = _scale_tril(p)
+    trace = bp.linalg.solve(q_tril, p_tril).pow(2).sum((-2, -1))  # |Lq^-1 Lp|_F^2 = tr(Sq^-1 Sp)
+    mahalanobis = _batch_mahalanobis(q_tril, q.loc - p.loc)
+    log_det_ratio = 2 * (_half_log_det(q_tril) - _half_log_det(p_tril))
+    return 0.5 * (trace + mahalanobis - k + log_det_ratio)
+
+
+def _scale_tril(d):
+    """A lower Cholesky factor of a (low-rank) multivariate normal's covariance."""
+    if isinstance(d, MultivariateNormal):
+        return d._unbroadcasted_scale_tril
+    return bp.linalg.cholesky(d.covariance_matrix)
+
+
 def _register_infinite(pairs):
     """Pairs where p puts mass where q has none everywhere in the batch (a continuous p and a q on a bounded or
     half-bounded set, or a discrete p on more values than q's support): KL is inf."""
     for type_p, type_q in pairs:
-        register_kl(type_p, type_q)(lambda p, q: _infinite_like(p.mean if not isinstance(p, Poisson) else p.rate))
+        register_kl(type_p, type_q)(_kl_infinity)
+
+
+def _kl_infinity(p, q):
+    """inf, of p's batch shape."""
+    like = next(v for v in (getattr(p, name, None) for name in ("rate", "loc", "scale", "concentration1",
+                                                                   "concentration"))
+                if isinstance(v, bp.Tensor))
+    return _infinite_like(like)
 
 
 _register_infinite([(Exponential, Beta), (Exponential, Uniform), (Gamma, Beta), (Gamma, Uniform),
                     (Laplace, Beta), (Laplace, Exponential), (Laplace, Gamma), (Laplace, Uniform),
                     (Normal, Beta), (Normal, Exponential), (Normal, Gamma), (Normal, Uniform),
-                    (Poisson, Bernoulli), (Poisson, Binomial)])
+                    (Poisson, Bernoulli), (Poisson, Binomial), (Beta, Pareto), (Exponential, Pareto),
+                    (Gamma, Pareto), (Gumbel, Beta), (Gumbel, Exponential), (Gumbel, Gamma), (Gumbel, Pareto),
+                    (Gumbel, Uniform), (Laplace, Pareto), (Normal, Pareto), (Pareto, Beta), (Pareto, Uniform)])
