@@ -169,13 +169,16 @@ class Softplus(Function):
         self.save_for_backward(x)
         self.beta, self.threshold = beta, threshold
         bx = x * beta
-        return xp.where(bx > threshold, x, xp.logaddexp(0, bx) / beta).astype(x.dtype, copy=False)
+        # log(1 + e^{bx}) = max(bx, 0) + log(1 + e^{-|bx|}): no overflow, and no loss of the small values
+        soft = (xp.maximum(bx, 0) + xp.log1p(xp.exp(-xp.abs(bx)))) / beta
+        return xp.where(bx > threshold, x, soft).astype(x.dtype, copy=False)
 
     def backward(self, grad):
         (x,) = self.saved_tensors
         xp = backend.array_module(x)
         bx = x * self.beta
-        slope = Sigmoid.call(bx)  # sigmoid(beta z), without overflow
+        # sigmoid(beta z), without overflow: from one exponential on arrays, as a recorded op on Tensors
+        slope = _sigmoid_parts(bx)[0] if backend.is_array(bx) else Sigmoid.call(bx)
         return xp.where(bx > self.threshold, grad, grad * slope)
 
 
