@@ -68,3 +68,8 @@ _functional("max_pool3d", [
 _functional("avg_pool3d", [
     S(T((1, 2, 4, 4, 4)), 2), S(T((1, 3, 3, 4)), 3, stride=2, padding=1, count_include_pad=False),
     S(T((1, 1, 3, 4, 5)), (2, 2, 3), stride=2, ceil_mode=True, divisor_override=5)])
+
+# the deprecated aliases of interpolate (both frameworks warn)
+_functional("upsample", [S(T((1, 2, 2, 3)), scale_factor=2, mode="bilinear"), S(T((1, 1, 3)), size=5)])
+_functional("upsample_bilinear", [S(T((1, 2, 2, 3)), size=(3, 5))])
+_functional("upsample_nearest", [S(T((1, 2, 2, 3)), scale_factor=2)])

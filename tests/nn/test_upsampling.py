@@ -97,7 +97,9 @@ def test_deprecated_aliases_warn_and_match_interpolate():
         up = F.upsample(x, scale_factor=2, mode="bilinear")
         bilinear = F.upsample_bilinear(x, size=(5, 6))
         nearest = F.upsample_nearest(x, scale_factor=2)
-    assert len(caught) == 3 and all("deprecated" in str(w.message) for w in caught)
+    assert [str(w.message) for w in caught] == [
+        f"`nn.functional.{name}` is deprecated. Use `nn.functional.interpolate` instead."
+        for name in ("upsample", "upsample_bilinear", "upsample_nearest")]
     t = torch.tensor(x.numpy())
     np.testing.assert_allclose(up.numpy(), torch.nn.functional.interpolate(t, scale_factor=2, mode="bilinear"),
                                atol=1e-12)
