@@ -1,6 +1,7 @@
 """nn.Module's API against torch 2.13: every public method, the registries and their errors, state_dict and
 load_state_dict (keys, metadata, messages, assign), the state-dict hooks, casts and moves, train/eval, copies."""
 import copy
+import importlib
 import inspect
 
 import numpy as np
@@ -340,3 +341,35 @@ def test_deepcopy_of_a_parameter_as_torch():
         copies = copy.deepcopy([p, frozen, p, net])
         assert type(copies[0]).__name__ == "Parameter" and copies[0].grad is None and copies[0] is copies[2]
         assert copies[0].requires_grad and not copies[1].requires_grad and copies[3].weight.grad is None
+
+
+def _global_hooks_run(lib):
+    """The global module hooks of torch.nn.modules.module in either library: what they see, in which order."""
+    hooks = importlib.import_module(f"{lib.__name__}.nn.modules.module")
+    seen = []
+    handles = [
+        hooks.register_module_forward_pre_hook(lambda m, args: seen.append(("pre", type(m).__name__))),
+        hooks.register_module_forward_hook(lambda m, args, out: seen.append(("post", type(m).__name__))),
+        hooks.register_module_full_backward_hook(
+            lambda m, gin, gout: seen.append(("backward", type(m).__name__, tuple(gout[0].shape)))),
+    ]
+    torch.manual_seed(0)
+    net = lib.nn.Sequential(lib.nn.Linear(2, 3), lib.nn.Tanh())
+    net.register_forward_hook(lambda m, args, out: seen.append(("own post", type(m).__name__)))
+    net(lib.ones(4, 2, requires_grad=True)).sum().backward()
+    for handle in handles:
+        handle.remove()
+    net(lib.ones(1, 2))
+    renamed = []
+    with hooks.register_module_parameter_registration_hook(lambda m, name, p: renamed.append(name)):
+        with hooks.register_module_buffer_registration_hook(lambda m, name, b: lib.zeros(1) if name == "x" else None):
+            module = lib.nn.Module()
+            module.register_buffer("x", lib.ones(1))
+            lib.nn.Linear(1, 1)
+    return seen, renamed, float(module.x.sum())
+
+
+def test_global_module_hooks_as_torch():
+    assert _global_hooks_run(bp) == _global_hooks_run(torch)
+    net = bp.nn.Linear(2, 2)
+    assert net._has_hooks is False and net(bp.ones(1, 2)).shape == (1, 2)  # the fast path once all are removed

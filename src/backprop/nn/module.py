@@ -78,8 +78,8 @@ class Module:
     _has_hooks = False  # True once a hook is registered; False again at the first call after the last is removed
 
     def __call__(self, *args, **kwargs):
-        if self._has_hooks:  # one attribute for the four registries: Module's __getattr__ makes each lookup slow
-            return self._call_with_hooks(args, kwargs)
+        if self._has_hooks or _global_call_hooks:  # one attribute for the four registries (Module's __getattr__
+            return self._call_with_hooks(args, kwargs)  # makes each lookup slow), one flag for the global ones
         return self.forward(*args, **kwargs)
 
     def _call_with_hooks(self, args, kwargs):
@@ -87,15 +87,22 @@ class Module:
         forward hooks, the outputs' backward-hook node. When any of it raises, the forward hooks registered with
         ``always_call=True`` that have not run yet run (with ``output`` None if forward itself raised; an error of
         theirs is then only a warning) and the error goes on."""
+        global _global_call_hooks
+        if _global_call_hooks and not (_global_forward_pre_hooks or _global_forward_hooks or _global_backward_hooks
+                                       or _global_backward_pre_hooks):
+            _global_call_hooks = False  # all global hooks removed
         if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks or self._backward_pre_hooks):
             object.__setattr__(self, "_has_hooks", False)  # all removed: the fast path again
-            return self.forward(*args, **kwargs)
+            if not _global_call_hooks:
+                return self.forward(*args, **kwargs)
         result = None
         called = set()
+        # the hooks of this call, as torch: the global ones (register_module_*) before the module's own
+        forward_hooks = [*_global_forward_hooks.items(), *self._forward_hooks.items()]
         try:
-            backward_pre_hooks = list(self._backward_pre_hooks.values())  # the hooks of this call, as torch
-            backward_hooks = list(self._backward_hooks.values())
-            for hook_id, hook in list(self._forward_pre_hooks.items()):
+            backward_pre_hooks = [*_global_backward_pre_hooks.values(), *self._backward_pre_hooks.values()]
+            backward_hooks = [*_global_backward_hooks.values(), *self._backward_hooks.values()]
+            for hook_id, hook in [*_global_forward_pre_hooks.items(), *self._forward_pre_hooks.items()]:
                 if hook_id in self._forward_pre_hooks_with_kwargs:
                     new = hook(self, args, kwargs)
                     if new is not None:
@@ -112,8 +119,8 @@ class Module:
                 backward = _BackwardHook(self, backward_hooks, backward_pre_hooks)
                 args = backward.setup_input_hook(args)
             result = self.forward(*args, **kwargs)
-            for hook_id, hook in list(self._forward_hooks.items()):
-                if hook_id in self._forward_hooks_always_called:
+            for hook_id, hook in forward_hooks:
+                if hook_id in self._forward_hooks_always_called or hook_id in _global_forward_hooks_always_called:
                     called.add(hook_id)
                 new = self._forward_hook(hook_id, hook, args, kwargs, result)
                 if new is not None:
@@ -125,8 +132,9 @@ class Module:
                 result = backward.setup_output_hook(result)
             return result
         except Exception:
-            for hook_id, hook in list(self._forward_hooks.items()):
-                if hook_id not in self._forward_hooks_always_called or hook_id in called:
+            for hook_id, hook in forward_hooks:
+                always = hook_id in self._forward_hooks_always_called or hook_id in _global_forward_hooks_always_called
+                if not always or hook_id in called:
                     continue
                 try:
                     new = self._forward_hook(hook_id, hook, args, kwargs, result)
@@ -223,7 +231,7 @@ class Module:
         return handle
 
     def _forward_hook(self, hook_id, hook, args, kwargs, result):
-        if hook_id in self._forward_hooks_with_kwargs:
+        if hook_id in self._forward_hooks_with_kwargs or hook_id in _global_forward_hooks_with_kwargs:
             return hook(self, args, kwargs, result)
         return hook(self, args, result)
 
@@ -330,6 +338,10 @@ class Module:
             raise ValueError(f"Cannot assign non-leaf Tensor to parameter '{name}'. Model parameters must be "
                              f"created explicitly. To express '{name}' as a function of another Tensor, compute "
                              "the value in the forward() method.")
+        if param is not None:
+            for hook in _global_parameter_registration_hooks.values():
+                output = hook(self, name, param)
+                param = param if output is None else output
         self._parameters[name] = param
 
     def register_buffer(self, name, tensor, persistent=True):
@@ -341,6 +353,9 @@ class Module:
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"cannot assign '{_typename(tensor)}' object to buffer '{name}' "
                             "(torch Tensor or None required)")
+        for hook in _global_buffer_registration_hooks.values():
+            output = hook(self, name, tensor)
+            tensor = tensor if output is None else output
         self._buffers[name] = tensor
         if persistent:
             self._non_persistent_buffers_set.discard(name)
@@ -352,6 +367,9 @@ class Module:
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{_typename(module)} is not a Module subclass")
         self._check_name("module", name, self._modules)
+        for hook in _global_module_registration_hooks.values():
+            output = hook(self, name, module)
+            module = module if output is None else output
         self._modules[name] = module
 
     def register_module(self, name, module):
@@ -854,6 +872,82 @@ def _parse_to(args, kwargs):
         elif arg is not None:
             dtype = arg
     return device, dtypes.as_dtype(dtype) if dtype is not None else None
+
+
+# ------------------------------------------------------------------ global hooks
+# torch.nn.modules.module's global hooks: called for every module (debugging and profiling tools use them), before
+# each module's own; ``_global_call_hooks`` tells ``__call__`` to look at them
+_global_call_hooks = False
+_global_forward_pre_hooks = collections.OrderedDict()
+_global_forward_hooks = collections.OrderedDict()
+_global_forward_hooks_with_kwargs = {}
+_global_forward_hooks_always_called = {}
+_global_backward_pre_hooks = collections.OrderedDict()
+_global_backward_hooks = collections.OrderedDict()
+_global_buffer_registration_hooks = collections.OrderedDict()
+_global_module_registration_hooks = collections.OrderedDict()
+_global_parameter_registration_hooks = collections.OrderedDict()
+
+
+def _register_global(hooks, hook, *options):
+    """Put ``hook`` into the global ``hooks``; an option: (its dict, whether this hook has it)."""
+    global _global_call_hooks
+    if not callable(hook):
+        raise TypeError(f"a hook must be callable, got {type(hook).__name__}")
+    handle = _Handle(hooks, *[flags for flags, _ in options])
+    hooks[handle.id] = hook
+    for flags, on in options:
+        if on:
+            flags[handle.id] = True
+    _global_call_hooks = True
+    return handle
+
+
+def register_module_forward_pre_hook(hook):
+    """Call ``hook(module, args)`` before the forward of every module (as ``Module.register_forward_pre_hook``,
+    before the module's own pre-hooks); returns a handle."""
+    return _register_global(_global_forward_pre_hooks, hook)
+
+
+def register_module_forward_hook(hook, *, with_kwargs=False, always_call=False):
+    """Call ``hook(module, args, output)`` after the forward of every module (as
+    ``Module.register_forward_hook``, before the module's own hooks); returns a handle."""
+    return _register_global(_global_forward_hooks, hook, (_global_forward_hooks_with_kwargs, with_kwargs),
+                            (_global_forward_hooks_always_called, always_call))
+
+
+def register_module_full_backward_pre_hook(hook):
+    """``Module.register_full_backward_pre_hook`` for every module; returns a handle."""
+    return _register_global(_global_backward_pre_hooks, hook)
+
+
+def register_module_full_backward_hook(hook):
+    """``Module.register_full_backward_hook`` for every module; returns a handle."""
+    return _register_global(_global_backward_hooks, hook)
+
+
+def register_module_backward_hook(hook):
+    """torch's deprecated non-full global backward hook: not provided (see ``Module.register_backward_hook``)."""
+    raise NotImplementedError("register_module_backward_hook (torch's deprecated non-full backward hook) is not "
+                              "provided in backprop; use register_module_full_backward_hook")
+
+
+def register_module_buffer_registration_hook(hook):
+    """Call ``hook(module, name, buffer)`` whenever a module registers a buffer; a return value other than None
+    is registered instead. Returns a handle."""
+    return _register_global(_global_buffer_registration_hooks, hook)
+
+
+def register_module_module_registration_hook(hook):
+    """Call ``hook(module, name, submodule)`` whenever a module registers a sub-module; a return value other
+    than None is registered instead. Returns a handle."""
+    return _register_global(_global_module_registration_hooks, hook)
+
+
+def register_module_parameter_registration_hook(hook):
+    """Call ``hook(module, name, param)`` whenever a module registers a parameter; a return value other than
+    None is registered instead. Returns a handle."""
+    return _register_global(_global_parameter_registration_hooks, hook)
 
 
 # ------------------------------------------------------------------ hooks

@@ -70,6 +70,12 @@ FILES = {
     "upsampling": ("Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d"),
 }
 
+# the functions programs import from torch's files (the global module hooks), from the backprop module named
+_FUNCTIONS = {"module": ("backprop.nn.module", (
+    "register_module_forward_pre_hook", "register_module_forward_hook", "register_module_full_backward_pre_hook",
+    "register_module_full_backward_hook", "register_module_backward_hook", "register_module_buffer_registration_hook",
+    "register_module_module_registration_hook", "register_module_parameter_registration_hook"))}
+
 # torch's _NormBase is the common base of _BatchNorm and _InstanceNorm; in backprop _InstanceNorm derives from
 # _BatchNorm, which therefore plays _NormBase's part
 _ALIASES = {"_NormBase": "_BatchNorm"}
@@ -89,6 +95,9 @@ def resolve(file, name):
     """The backprop class that ``torch.nn.modules.<file>.<name>`` names; AttributeError if there is none."""
     import backprop.nn
 
+    home, functions = _FUNCTIONS.get(file, (None, ()))
+    if name in functions:
+        return getattr(importlib.import_module(home), name)
     if name not in FILES[file]:
         raise AttributeError(f"module 'backprop.nn.modules.{file}' has no attribute '{name}' (it lends the "
                              f"classes of torch.nn.modules.{file}; {name} is not one of them)")
@@ -117,7 +126,7 @@ class _File(types.ModuleType):
 
     def __dir__(self):
         file = self.__name__.rpartition(".")[2]
-        names = []
+        names = list(_FUNCTIONS.get(file, (None, ()))[1])
         for name in FILES[file]:
             try:
                 resolve(file, name)
