@@ -220,11 +220,7 @@ class Module:
         """Register ``hook`` in ``hooks`` (first if ``prepend``); an option: (its dict, whether this hook has it)."""
         if not callable(hook):
             raise TypeError(f"{method} expects a callable {signature}, got {hook!r}")
-        handle = _Handle(hooks, *[flags for flags, _ in options])
-        hooks[handle.id] = hook
-        for flags, on in options:
-            if on:
-                flags[handle.id] = True
+        handle = _handle_for(hooks, hook, options)
         if prepend:
             hooks.move_to_end(handle.id, last=False)
         object.__setattr__(self, "_has_hooks", True)
@@ -894,12 +890,17 @@ def _register_global(hooks, hook, *options):
     global _global_call_hooks
     if not callable(hook):
         raise TypeError(f"a hook must be callable, got {type(hook).__name__}")
+    _global_call_hooks = True
+    return _handle_for(hooks, hook, options)
+
+
+def _handle_for(hooks, hook, options):
+    """Put ``hook`` into ``hooks`` under a new handle; an option: (its dict, whether this hook has it)."""
     handle = _Handle(hooks, *[flags for flags, _ in options])
     hooks[handle.id] = hook
     for flags, on in options:
         if on:
             flags[handle.id] = True
-    _global_call_hooks = True
     return handle
 
 
