@@ -190,3 +190,19 @@ def test_logistic_normal_draws_are_the_stick_breaking_of_normal_draws():
     normal_draws = D.StickBreakingTransform().inv(draws).numpy()
     assert _agree(normal_draws, loc.numpy(), scale.numpy() ** 2)
     assert not _agree(normal_draws, loc.numpy(), scale.numpy())
+
+
+def test_von_mises_circular_moments():
+    """E[cos(x - mu)] = I1(k)/I0(k) = 1 - variance and E[sin(x - mu)] = 0, within 5 standard errors; a 20%
+    larger concentration fails."""
+    bp.manual_seed(8)
+    loc, kappa = _t([0.5, -3.0, 2.0]), _t([0.3, 2.0, 30.0])
+    dist = D.VonMises(loc, kappa)
+    x = dist.sample((N,)).numpy()
+    assert ((x >= -np.pi) & (x <= np.pi)).all()
+    cos, sin = np.cos(x - loc.numpy()), np.sin(x - loc.numpy())
+    standard_error = cos.std(0) / np.sqrt(N)
+    assert (np.abs(cos.mean(0) - (1 - dist.variance.numpy())) < 5 * standard_error).all()
+    assert (np.abs(sin.mean(0)) < 5 * sin.std(0) / np.sqrt(N)).all()
+    wrong = 1 - D.VonMises(loc, kappa * 1.2).variance.numpy()
+    assert not (np.abs(cos.mean(0) - wrong) < 5 * standard_error).all()

@@ -49,6 +49,7 @@ from backprop.distributions.studentT import StudentT
 from backprop.distributions.transformed_distribution import TransformedDistribution
 from backprop.distributions.transforms import *  # noqa: F401,F403  (torch.distributions exports them too)
 from backprop.distributions.uniform import Uniform
+from backprop.distributions.von_mises import VonMises
 from backprop.distributions.weibull import Weibull
 
 __all__ = ["Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2", "Dirichlet", "Distribution",
@@ -56,6 +57,6 @@ __all__ = ["Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2", "Di
            "HalfNormal", "Independent", "InverseGamma", "Kumaraswamy", "Laplace", "LogNormal", "LogisticNormal",
            "LowRankMultivariateNormal", "MixtureSameFamily", "Multinomial", "MultivariateNormal", "NegativeBinomial",
            "Normal", "OneHotCategorical", "OneHotCategoricalStraightThrough", "Pareto", "Poisson", "RelaxedBernoulli",
-           "RelaxedOneHotCategorical", "StudentT", "TransformedDistribution", "Uniform", "Weibull", "biject_to",
+           "RelaxedOneHotCategorical", "StudentT", "TransformedDistribution", "Uniform", "VonMises", "Weibull", "biject_to",
            "kl_divergence", "register_kl", "transform_to"]
 __all__.extend(transforms.__all__)
