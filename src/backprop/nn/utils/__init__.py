@@ -1,6 +1,9 @@
 """Gradient and weight utilities: clipping, max-norm, flat parameter vectors; eval mode for a block; a model's device.
 
-Used as ``bp.nn.utils.clip_grad_norm_(model.parameters(), 1.0)``, as in torch.
+Used as ``bp.nn.utils.clip_grad_norm_(model.parameters(), 1.0)``, as in torch. The package also holds, as
+torch's: ``weight_norm`` / ``spectral_norm`` (forward pre-hooks), ``parametrize`` and ``parametrizations``
+(weight_norm, spectral_norm, orthogonal), ``prune``, ``fusion`` (batch norm folded into a layer),
+``stateless.functional_call`` and ``rnn`` (packed sequences).
 """
 import contextlib
 import inspect
