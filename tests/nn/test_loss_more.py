@@ -278,7 +278,12 @@ def test_ctc_bad_arguments():
     with pytest.raises(RuntimeError):
         F.ctc_loss(lp, bp.tensor(targets), input_lengths, target_lengths + targets.shape[1])
     with pytest.raises(TypeError):
-        F.ctc_loss(lp, bp.tensor(targets * 1.0), input_lengths, target_lengths)
+        F.ctc_loss(lp, bp.tensor(targets > 0), input_lengths, target_lengths)
+    # float labels, as torch takes them
+    as_floats = F.ctc_loss(lp, bp.tensor(targets * 1.0), input_lengths, target_lengths, reduction="none")
+    expected = torch.nn.functional.ctc_loss(torch.tensor(logits).log_softmax(-1), torch.tensor(targets * 1.0),
+                                            torch.tensor(input_lengths), torch.tensor(target_lengths), reduction="none")
+    assert_close(as_floats, expected, "float64")
 
 
 def test_nll_loss_2d_is_torchs_old_name():

@@ -228,7 +228,7 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     n_frames, n, n_classes = log_probs.shape
     if not 0 <= blank < n_classes:
         raise RuntimeError(f"ctc_loss(): blank must be a class in [0, {n_classes}), got {blank}")
-    if targets.dtype.kind not in "iu":
+    if targets.dtype.kind not in "iuf":  # (float labels are taken as their integer values, as torch takes them)
         raise TypeError(f"ctc_loss(): targets must hold integer labels, got {targets.dtype}")
     input_lengths = _lengths(input_lengths, n, "input_lengths")
     target_lengths = _lengths(target_lengths, n, "target_lengths")
