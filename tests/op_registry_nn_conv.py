@@ -48,7 +48,12 @@ _functional("interpolate", [
     S(T((1, 1, 4, 5)), scale_factor=1.1, mode="nearest-exact"),
     S(T((1, 1, 2, 3, 2)), size=(3, 2, 4), mode="trilinear"),
     S(T((1, 1, 2, 2, 3)), scale_factor=(1, 2, 1.5), mode="trilinear", align_corners=True),
-    S(T((1, 2, 5, 7)), size=(3, 4), mode="area")])
+    S(T((1, 2, 5, 7)), size=(3, 4), mode="area"),
+    # antialias (PIL's filtered resizing): the filter widens when shrinking
+    S(T((1, 2, 7, 5)), size=(3, 2), mode="bilinear", antialias=True),
+    S(T((1, 1, 3, 4)), scale_factor=(2, 0.6), mode="bicubic", antialias=True),
+    S(T((1, 1, 6, 4)), size=(2, 3), mode="bilinear", align_corners=True, antialias=True),
+    S(T((1, 1, 8, 5)), size=(3, 7), mode="lanczos", antialias=True)])
 
 # ------------------------------------------------------------- windows to columns and back
 _functional("unfold", [

@@ -83,6 +83,9 @@ def test_interpolate_errors():
         (lambda: F.interpolate(x4, scale_factor=0.2), RuntimeError, r"got input \(4, 4\) and output \(0, 0\)"),
         (lambda: F.interpolate(bp.zeros(1, 1, 3, dtype=bp.int64), scale_factor=2, mode="linear"),
          NotImplementedError, "needs a floating point input, got"),
+        (lambda: F.interpolate(x4, size=2, mode="nearest", antialias=True), ValueError,
+         "Anti-alias option is restricted to bilinear, bicubic, and lanczos modes"),
+        (lambda: F.interpolate(x4, size=2, mode="lanczos"), ValueError, "Lanczos mode requires antialias=True"),
     ]
     for call, error, message in cases:
         with pytest.raises(error, match=message) as info:
@@ -173,6 +176,7 @@ def test_fold_errors():
     (lambda lib, t: lib.nn.functional.interpolate(t, scale_factor=2, mode="bilinear"), 4),
     (lambda lib, t: lib.nn.functional.interpolate(t, scale_factor=2, mode="nearest-exact"), 3),
     (lambda lib, t: lib.nn.functional.interpolate(t, size=(2, 2, 2), mode="area"), 5),
+    (lambda lib, t: lib.nn.functional.interpolate(t, size=(2, 3), mode="bicubic", antialias=True), 4),
     (lambda lib, t: lib.nn.functional.unfold(t, 2), 4),
     (lambda lib, t: lib.nn.functional.fold(t.reshape(1, 8, 4), (3, 3), 2), 4),
     (lambda lib, t: lib.nn.functional.conv_transpose2d(t, lib.ones(2, 1, 2, 2, dtype=t.dtype), stride=2), 4),

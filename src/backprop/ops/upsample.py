@@ -1,4 +1,4 @@
-"""Resizing images and signals: interpolate (nearest, linear, bilinear, bicubic, trilinear, area).
+"""Resizing images and signals: interpolate (nearest, linear, bilinear, bicubic, trilinear, lanczos, area).
 
 Every mode is separable: the output is the input resampled along one
 spatial axis after the other, and along one axis each output position j is
@@ -16,7 +16,11 @@ i[j, t] and weights w[j, t] follow torch's coordinate conventions:
                     u = j (in - 1) / (out - 1) with align_corners=True; taps floor(u) and floor(u) + 1
                     (clamped to the last input) weighted 1 - (u - floor u) and u - floor u;
 - bicubic:          the same u without the clamp, taps floor(u) - 1 ... floor(u) + 2 clamped to the
-                    border, Keys' cubic convolution weights with A = -0.75.
+                    border, Keys' cubic convolution weights with A = -0.75;
+- antialias=True:   the inputs within the filter's reach of u = scale (j + 1/2), the filter (triangle,
+                    cubic with A = -0.5, or Lanczos-3) stretched by the scale when shrinking, weights
+                    normalised to sum to 1 (as PIL resizes);
+- area:             the mean over adaptive average pooling's bins.
 
 Forward gathers the taps (one take per tap); backward applies M^T along the
 axis (a matrix product with the small dense matrix M). The map is linear in
@@ -33,8 +37,8 @@ from backprop.tensor import Tensor
 
 __all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
 
-_DIMS = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
-_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear", "area")
+_DIMS = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3, "lanczos": 2}
+_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear", "lanczos", "area")
 _CUBIC_A = -0.75
 
 
@@ -100,8 +104,36 @@ def _area_taps(np, size, out):
     return index, weights
 
 
-def _taps(mode, size, out, scale, align_corners, dims):
+def _antialias_taps(np, size, out, scale, align_corners, mode):
+    """Anti-aliased resizing (torch's antialias=True, PIL's resampling): output j averages the inputs
+    around its centre u = ratio (j + 1/2) under the filter (the triangle 1 - |x| for bilinear, Keys' cubic
+    with A = -0.5 for bicubic) stretched by the ratio in/out when shrinking, so that every input is
+    counted; the weights are normalised to sum to 1. Lanczos-3: the windowed sinc, sinc(x) sinc(x / 3)."""
+    ratio = ((size - 1) / (out - 1) if out > 1 else 0.0) if align_corners else (1.0 / scale if scale else size / out)
+    reach = {"bilinear": 1.0, "bicubic": 2.0, "lanczos": 3.0}[mode]  # the filter's half-width
+    stretch = max(ratio, 1.0)
+    centre = ratio * (np.arange(out) + 0.5)
+    lo = np.maximum((centre - reach * stretch + 0.5).astype(np.int64), 0)
+    hi = np.minimum((centre + reach * stretch + 0.5).astype(np.int64), size)
+    index = lo[:, None] + np.arange(max(int((hi - lo).max()), 1))
+    x = np.abs((index - centre[:, None] + 0.5) / stretch)
+    if mode == "bilinear":
+        weights = np.maximum(1.0 - x, 0.0)
+    elif mode == "lanczos":  # sinc(x) sinc(x / 3) inside |x| < 3
+        weights = np.where(x < 3, np.sinc(x) * np.sinc(x / 3), 0.0)
+    else:
+        a = -0.5
+        weights = np.where(x < 1, ((a + 2) * x - (a + 3)) * x * x + 1,
+                           np.where(x < 2, (((x - 5) * x + 8) * x - 4) * a, 0.0))
+    weights = np.where(index < hi[:, None], weights, 0.0)
+    total = weights.sum(1, keepdims=True)
+    return np.minimum(index, size - 1), weights / np.where(total == 0, 1.0, total)
+
+
+def _taps(mode, size, out, scale, align_corners, dims, antialias=False):
     np = backend.numpy  # index tables, a few numbers per output position (not the data)
+    if antialias:
+        return _antialias_taps(np, size, out, scale, align_corners, mode)
     if mode in ("nearest", "nearest-exact"):
         return _nearest_taps(np, size, out, scale, mode == "nearest-exact", mode == "nearest" and dims == 2)
     if mode == "bicubic":
@@ -160,13 +192,13 @@ class Resample(Function):
         return (x.movedim(axis, -1) @ Tensor._make(m.T.copy())).movedim(-1, axis)
 
 
-def _torch_name(mode, dims):
-    """torch's name of the resize's node, e.g. UpsampleBilinear2DBackward0."""
+def _torch_name(mode, dims, antialias):
+    """torch's name of the resize's node, e.g. UpsampleBilinear2DBackward0 (UpsampleBilinear2DAaBackward0)."""
     if mode == "area":
         return f"AdaptiveAvgPool{dims}DBackward0" if dims > 1 else "SqueezeBackward1"
     words = {"nearest": "Nearest", "nearest-exact": "NearestExact", "linear": "Linear", "bilinear": "Bilinear",
-             "bicubic": "Bicubic", "trilinear": "Trilinear"}
-    return f"Upsample{words[mode]}{dims}DBackward0"
+             "bicubic": "Bicubic", "trilinear": "Trilinear", "lanczos": "Lanczos"}
+    return f"Upsample{words[mode]}{dims}D{'Aa' if antialias else ''}Backward0"
 
 
 def _per_dim(value, dims, what):
@@ -182,7 +214,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
                 recompute_scale_factor=None, antialias=False):
     """Resize input (N, C, *spatial) with 1 to 3 spatial dims to ``size`` or by ``scale_factor``, as
     torch.nn.functional.interpolate (modes nearest, nearest-exact, linear (3-d input), bilinear and
-    bicubic (4-d), trilinear (5-d), area; taps and weights in the module docstring).
+    bicubic (4-d), trilinear (5-d), area; taps and weights in the module docstring). ``antialias=True``
+    (bilinear, bicubic, and lanczos, which needs it): PIL's filtered resizing (``_antialias_taps``).
 
     The output size is ``size``, or floor(in * scale_factor); the resampling then uses
     1 / scale_factor as its scale unless ``recompute_scale_factor=True`` (then in / out).
@@ -201,13 +234,18 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if dims not in (1, 2, 3):
         raise ValueError(f"interpolate: expected input of 3, 4 or 5 dims (N, C, *spatial), got shape "
                          f"{tuple(input.shape)}")
-    if mode in _DIMS and _DIMS[mode] != dims:
-        raise NotImplementedError(f"Got {input.ndim}D input, but {mode} mode needs {_DIMS[mode] + 2}D input")
     if align_corners is not None and mode not in _DIMS:
         raise ValueError("align_corners option can only be set with the interpolating modes: "
                          "linear | bilinear | bicubic | trilinear")
-    if antialias:
-        raise NotImplementedError("interpolate: antialias=True is not supported by backprop")
+    if antialias and not (mode in ("bilinear", "bicubic", "lanczos") and dims == 2):
+        raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and requires a "
+                         "4-D tensor as input")
+    if mode in _DIMS and _DIMS[mode] != dims:
+        raise NotImplementedError(f"Got {input.ndim}D input, but {mode} mode needs {_DIMS[mode] + 2}D input")
+    if mode == "lanczos" and align_corners:
+        raise ValueError("Lanczos mode does not support align_corners=True")
+    if mode == "lanczos" and not antialias:
+        raise ValueError("Lanczos mode requires antialias=True")
     if not dtypes.is_floating(input.dtype):
         raise NotImplementedError(f"interpolate: mode {mode!r} needs a floating point input, got {input.dtype}")
     if (size is None) == (scale_factor is None):
@@ -230,12 +268,12 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise RuntimeError(f"interpolate: input and output sizes should be greater than 0, got input "
                            f"{spatial} and output {out}")
     corners = bool(align_corners)
-    torch_name = _torch_name(mode, dims)
+    torch_name = _torch_name(mode, dims, antialias)
     y = input
     for axis, (n, o, scale) in enumerate(zip(spatial, out, scales), start=2):
-        if o == n and scale in (None, 1.0) and mode != "bicubic":
+        if o == n and scale in (None, 1.0) and mode != "bicubic" and not antialias:
             continue  # the identity along this axis
-        index, weights = _taps(mode, n, o, scale, corners, dims)
+        index, weights = _taps(mode, n, o, scale, corners, dims, antialias)
         y = Resample.apply(y, axis=axis, index=index, weights=weights, size=n, torch_name=torch_name)
     return y if y is not input else input.clone()
 
