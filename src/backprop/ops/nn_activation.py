@@ -393,11 +393,12 @@ class PReLU(Function):
 
 
 # ------------------------------------------------------------- sigmoid-gated maps
-def _sigmoid_parts(x):
-    """(sigmoid(x), sigmoid(-x)) of an array from one exponential: e = e^{-|x|} <= 1 never overflows,
-    and 1 / (1 + e), e / (1 + e) keep the tiny values of either tail."""
+def _sigmoid_parts(x, e=None):
+    """(sigmoid(x), sigmoid(-x)) of an array from one exponential: e = e^{-|x|} <= 1 never overflows
+    (given, when the caller has it), and 1 / (1 + e), e / (1 + e) keep the tiny values of either tail."""
     xp = backend.array_module(x)
-    e = xp.exp(-xp.abs(x))
+    if e is None:
+        e = xp.exp(-xp.abs(x))
     r = 1 / (1 + e)
     positive = x >= 0
     return xp.where(positive, r, e * r), xp.where(positive, e * r, r)
@@ -428,9 +429,10 @@ class LogSigmoid(Function):
 
     def forward(self, x):
         xp = backend.array_module(x)
+        e = xp.exp(-xp.abs(x))
         if self.needs_input_grad:
-            self.slope = _sigmoid_parts(x)[1]
-        return xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))
+            self.slope = _sigmoid_parts(x, e)[1]
+        return xp.minimum(x, 0) - xp.log1p(e)
 
     def backward(self, grad):
         return grad * self.slope
@@ -445,10 +447,11 @@ class Mish(Function):
 
     def forward(self, x):
         xp = backend.array_module(x)
-        t = xp.tanh(xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x))))
+        e = xp.exp(-xp.abs(x))
+        t = xp.tanh(xp.maximum(x, 0) + xp.log1p(e))
         if self.needs_input_grad:
             self.save_for_backward(x)
-            self.t, self.s = t, _sigmoid_parts(x)[0]
+            self.t, self.s = t, _sigmoid_parts(x, e)[0]
         return x * t
 
     def backward(self, grad):
