@@ -62,6 +62,8 @@ CASES = {
     "Kumaraswamy": (D.Kumaraswamy(_t([0.7, 3.0]), _t([2.0, 0.8])), D.Kumaraswamy(_t([0.75, 3.0]), _t([2.0, 0.9]))),
     "FisherSnedecor": (D.FisherSnedecor(_t([4.0, 10.0]), _t([20.0, 30.0])),
                        D.FisherSnedecor(_t([4.0, 10.0]), _t([15.0, 20.0]))),
+    "ContinuousBernoulli": (D.ContinuousBernoulli(probs=_t([0.1, 0.5, 0.8])),
+                            D.ContinuousBernoulli(probs=_t([0.13, 0.5, 0.75]))),
     "Independent": (D.Independent(D.Normal(_t([[0.0, 1.0]]), _t([2.0, 0.5])), 1),
                     D.Independent(D.Normal(_t([[0.0, 1.0]]), _t([2.0, 0.5]) ** 2), 1)),
 }

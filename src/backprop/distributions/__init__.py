@@ -18,6 +18,7 @@ from backprop.distributions.categorical import Categorical
 from backprop.distributions.cauchy import Cauchy
 from backprop.distributions.chi2 import Chi2
 from backprop.distributions.constraint_registry import biject_to, transform_to
+from backprop.distributions.continuous_bernoulli import ContinuousBernoulli
 from backprop.distributions.dirichlet import Dirichlet
 from backprop.distributions.distribution import Distribution
 from backprop.distributions.exp_family import ExponentialFamily
@@ -52,7 +53,7 @@ from backprop.distributions.uniform import Uniform
 from backprop.distributions.von_mises import VonMises
 from backprop.distributions.weibull import Weibull
 
-__all__ = ["Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2", "Dirichlet", "Distribution",
+__all__ = ["Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2", "ContinuousBernoulli", "Dirichlet", "Distribution",
            "Exponential", "ExponentialFamily", "FisherSnedecor", "Gamma", "Geometric", "Gumbel", "HalfCauchy",
            "HalfNormal", "Independent", "InverseGamma", "Kumaraswamy", "Laplace", "LogNormal", "LogisticNormal",
            "LowRankMultivariateNormal", "MixtureSameFamily", "Multinomial", "MultivariateNormal", "NegativeBinomial",

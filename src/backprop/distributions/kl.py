@@ -14,6 +14,7 @@ from backprop.distributions.beta import Beta
 from backprop.distributions.binomial import Binomial
 from backprop.distributions.categorical import Categorical
 from backprop.distributions.cauchy import Cauchy
+from backprop.distributions.continuous_bernoulli import ContinuousBernoulli
 from backprop.distributions.dirichlet import Dirichlet
 from backprop.distributions.distribution import Distribution
 from backprop.distributions.exp_family import ExponentialFamily
@@ -494,6 +495,43 @@ def _scale_tril(d):
     return bp.linalg.cholesky(d.covariance_matrix)
 
 
+def _continuous_bernoulli_cross_entropy(mean, q):
+    """-E_p[log q(x)] for a ContinuousBernoulli q, given E_p[x]: -(E[x] ln q + (1 - E[x]) ln(1 - q) + ln C(q))."""
+    return -(mean * q.probs.log() + (1 - mean) * (-q.probs).log1p() + q._log_normalizer_of_probs())
+
+
+@register_kl(ContinuousBernoulli, ContinuousBernoulli)
+def _kl_continuous_bernoulli_continuous_bernoulli(p, q):
+    return -p.entropy() + _continuous_bernoulli_cross_entropy(p.mean, q)
+
+
+@register_kl(Beta, ContinuousBernoulli)
+def _kl_beta_continuous_bernoulli(p, q):
+    return -p.entropy() + _continuous_bernoulli_cross_entropy(p.mean, q)
+
+
+@register_kl(Uniform, ContinuousBernoulli)
+def _kl_uniform_continuous_bernoulli(p, q):
+    result = -p.entropy() + _continuous_bernoulli_cross_entropy(p.mean, q)
+    return _inf_where((p.low < 0) | (p.high > 1), result)
+
+
+@register_kl(ContinuousBernoulli, Exponential)
+def _kl_continuous_bernoulli_exponential(p, q):
+    return -p.entropy() - q.rate.log() + q.rate * p.mean
+
+
+@register_kl(ContinuousBernoulli, Normal)
+def _kl_continuous_bernoulli_normal(p, q):
+    return -p.entropy() + _normal_cross_entropy(p.mean, p.variance + (p.mean - q.loc).pow(2), q)
+
+
+@register_kl(ContinuousBernoulli, Uniform)
+def _kl_continuous_bernoulli_uniform(p, q):
+    result = -p.entropy() + (q.high - q.low).log()
+    return _inf_where((q.low > 0) | (q.high < 1), result)
+
+
 def _register_infinite(pairs):
     """Pairs where p puts mass where q has none everywhere in the batch (a continuous p and a q on a bounded or
     half-bounded set, or a discrete p on more values than q's support): KL is inf."""
@@ -504,7 +542,7 @@ def _register_infinite(pairs):
 def _kl_infinity(p, q):
     """inf, of p's batch shape."""
     like = next(v for v in (getattr(p, name, None) for name in ("rate", "loc", "scale", "concentration1",
-                                                                   "concentration"))
+                                                                   "concentration", "probs"))
                 if isinstance(v, bp.Tensor))
     return _infinite_like(like)
 
@@ -514,4 +552,7 @@ _register_infinite([(Exponential, Beta), (Exponential, Uniform), (Gamma, Beta), 
                     (Normal, Beta), (Normal, Exponential), (Normal, Gamma), (Normal, Uniform),
                     (Poisson, Bernoulli), (Poisson, Binomial), (Beta, Pareto), (Exponential, Pareto),
                     (Gamma, Pareto), (Gumbel, Beta), (Gumbel, Exponential), (Gumbel, Gamma), (Gumbel, Pareto),
-                    (Gumbel, Uniform), (Laplace, Pareto), (Normal, Pareto), (Pareto, Beta), (Pareto, Uniform)])
+                    (Gumbel, Uniform), (Laplace, Pareto), (Normal, Pareto), (Pareto, Beta), (Pareto, Uniform),
+                    (ContinuousBernoulli, Pareto), (Exponential, ContinuousBernoulli),
+                    (Gamma, ContinuousBernoulli), (Gumbel, ContinuousBernoulli), (Laplace, ContinuousBernoulli),
+                    (Normal, ContinuousBernoulli), (Pareto, ContinuousBernoulli)])
