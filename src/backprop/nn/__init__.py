@@ -35,7 +35,7 @@ from backprop.nn.loss import (
 from backprop.nn.maxout import Maxout
 from backprop.nn.module import Module
 from backprop.nn.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
-from backprop.nn.parameter import Buffer, Parameter
+from backprop.nn.parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter
 from backprop.nn.pooling import AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
 from backprop.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from backprop.nn.normalization import GroupNorm, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, LocalResponseNorm, RMSNorm
@@ -53,3 +53,7 @@ from backprop.nn.distance import CosineSimilarity, PairwiseDistance
 from backprop.nn.linear import Bilinear
 from backprop.nn.embedding import EmbeddingBag
 from backprop.nn.dropout import AlphaDropout, FeatureAlphaDropout
+from backprop.nn.lazy import (  # noqa: E402  (after the layers they extend)
+    LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d, LazyConv1d, LazyConv2d, LazyConv3d, LazyConvTranspose1d,
+    LazyConvTranspose2d, LazyConvTranspose3d, LazyLinear,
+)
