@@ -73,6 +73,12 @@ class LazyModuleMixin:
             module.__class__ = module.cls_to_become
 
 
+def _uninitialized_weight_and_bias(module, bias, device, dtype):
+    module.weight = UninitializedParameter(device=device, dtype=dtype)
+    if bias:
+        module.bias = UninitializedParameter(device=device, dtype=dtype)
+
+
 class LazyLinear(LazyModuleMixin, Linear):
     """A Linear whose ``in_features`` is the last size of its first input."""
 
@@ -80,10 +86,8 @@ class LazyLinear(LazyModuleMixin, Linear):
 
     def __init__(self, out_features, bias=True, device=None, dtype=None):
         super().__init__(0, 0, False)
-        self.weight = UninitializedParameter(device=device, dtype=dtype)
         self.out_features = out_features
-        if bias:
-            self.bias = UninitializedParameter(device=device, dtype=dtype)
+        _uninitialized_weight_and_bias(self, bias, device, dtype)
 
     def reset_parameters(self):
         if not self.has_uninitialized_params() and self.in_features != 0:
@@ -105,10 +109,8 @@ class _LazyConvXdMixin(LazyModuleMixin):
     """The lazy convolutions: ``in_channels`` is the channel size of the first input ((N, C, ...) or (C, ...))."""
 
     def _lazy_init(self, out_channels, bias, device, dtype):
-        self.weight = UninitializedParameter(device=device, dtype=dtype)
         self.out_channels = out_channels
-        if bias:
-            self.bias = UninitializedParameter(device=device, dtype=dtype)
+        _uninitialized_weight_and_bias(self, bias, device, dtype)
 
     def reset_parameters(self):
         if not self.has_uninitialized_params() and self.in_channels != 0:
