@@ -90,3 +90,11 @@ def test_uninitialized_errors_as_torch():
         messages.append(str(error.value).replace("torch.", "backprop."))
     assert messages[:2] == messages[2:]
     assert bp.nn.parameter.is_lazy(bp.nn.UninitializedBuffer()) and not bp.nn.parameter.is_lazy(bp.zeros(1))
+
+
+def test_a_lazy_state_dict_loads_into_a_lazy_module():
+    for lib in (bp, torch):
+        saved = lib.nn.LazyLinear(3).state_dict()
+        layer = lib.nn.LazyLinear(3)
+        assert repr(layer.load_state_dict(saved)) == "<All keys matched successfully>"
+        assert layer.has_uninitialized_params()

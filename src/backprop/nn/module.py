@@ -31,7 +31,7 @@ from backprop import autograd
 from backprop import backend
 from backprop import dtypes
 from backprop.hooks import RemovableHandle, register
-from backprop.nn.parameter import Buffer, Parameter
+from backprop.nn.parameter import Buffer, Parameter, is_lazy
 from backprop.tensor import Tensor
 
 class _IncompatibleKeys(collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
@@ -562,6 +562,8 @@ class Module:
                     missing_keys.append(key)
                 continue
             value = state_dict[key]
+            if is_lazy(param):  # still without a shape (the saved one was too): nothing to copy into
+                continue
             if not isinstance(value, Tensor):
                 if not (backend.is_array(value) or hasattr(value, "__array__")):
                     error_msgs.append(f'While copying the parameter named "{key}", expected torch.Tensor or '
