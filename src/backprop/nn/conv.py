@@ -126,7 +126,8 @@ class Conv2d(_ConvNd):
 
 class Conv3d(_ConvNd):
     """3-D convolution layer (volumes, video clips):
-    y[n, o, t, i, j] = b[o] + sum_{c, a, b, e} W[o, c, a, b, e] x_pad[n, c, t s_d + a d_d, i s_h + b d_h, j s_w + e d_w].
+    y[n, o, t, i, j] = b[o] + sum_{c, a, b, e} W[o, c, a, b, e]
+                               x_pad[n, c, t s_d + a d_d, i s_h + b d_h, j s_w + e d_w].
 
     ``weight`` (out_channels, in_channels / groups, kD, kH, kW), ``bias`` (out_channels,); input
     (N, C, D, H, W) or unbatched (C, D, H, W).

@@ -339,7 +339,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """3-D convolution (cross-correlation) of input (N, C, D, H, W) or (C, D, H, W) with weight
     (O, C/groups, kD, kH, kW), as torch.nn.functional.conv3d (volumes, video clips):
-    y[n, o, t, i, j] = b[o] + sum_{c, a, b, e} W[o, c, a, b, e] x_pad[n, c, t s_d + a d_d, i s_h + b d_h, j s_w + e d_w].
+    y[n, o, t, i, j] = b[o] + sum_{c, a, b, e} W[o, c, a, b, e]
+                               x_pad[n, c, t s_d + a d_d, i s_h + b d_h, j s_w + e d_w].
 
     >>> import backprop as bp
     >>> conv3d(bp.ones(1, 1, 3, 3, 3), bp.ones(1, 1, 2, 2, 2)).shape

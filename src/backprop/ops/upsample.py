@@ -22,10 +22,8 @@ i[j, t] and weights w[j, t] follow torch's coordinate conventions:
                     normalised to sum to 1 (as PIL resizes);
 - area:             the mean over adaptive average pooling's bins.
 
-Forward gathers the taps (one take per tap); backward applies M^T along the
-axis (a matrix product with the small dense matrix M). The map is linear in
-x, so its second derivative is zero, and ``decompose`` (the same product
-with M, as a recorded op) gives create_graph its graph.
+Forward gathers the taps (one take per tap); backward is the same kind of
+gather with the taps of M^T (for every input, the outputs that read it).
 """
 import math
 import warnings
@@ -143,53 +141,57 @@ def _taps(mode, size, out, scale, align_corners, dims, antialias=False):
     return _linear_taps(np, size, out, scale, align_corners)
 
 
-def _matrix(xp, index, weights, size, dtype):
-    """The dense (out, in) matrix M of one axis's map: M[j, i[j, t]] += w[j, t]."""
+def _transpose_taps(np, index, weights, size):
+    """The taps of M^T: for every input i, the outputs j that read it and their weights (a table of
+    (size, r) with r the most readers of one input; unused places have weight 0)."""
     out, taps = index.shape
-    m = xp.zeros((out, size), dtype=dtype)
-    rows = xp.arange(out)
-    for t in range(taps):
-        m[rows, index[:, t]] += 1.0 if weights is None else weights[:, t]
-    return m
+    rows = np.repeat(np.arange(out), taps)
+    cols = index.ravel()
+    vals = np.ones(out * taps) if weights is None else weights.ravel()
+    keep = vals != 0
+    rows, cols, vals = rows[keep], cols[keep], vals[keep]
+    order = np.argsort(cols, kind="stable")
+    rows, cols, vals = rows[order], cols[order], vals[order]
+    counts = np.bincount(cols, minlength=size)
+    rank = np.arange(len(cols)) - (np.cumsum(counts) - counts)[cols]  # place among the readers of its input
+    width = max(int(counts.max(initial=0)), 1)
+    t_index, t_weights = np.zeros((size, width), dtype=np.int64), np.zeros((size, width))
+    t_index[cols, rank], t_weights[cols, rank] = rows, vals
+    return t_index, t_weights
+
+
+def _gather(xp, x, axis, index, weights):
+    """sum_t w[j, t] x[..., i[j, t], ...] along ``axis`` (one take per tap)."""
+    device = backend.device_of(x)
+    index = backend.to_device(index, device)
+    shape = [1] * x.ndim
+    shape[axis] = index.shape[0]
+    y = None
+    for t in range(index.shape[1]):
+        part = xp.take(x, index[:, t], axis=axis)
+        if weights is not None:
+            part *= backend.to_device(weights[:, t].astype(x.dtype), device).reshape(shape)
+        y = part if y is None else y.__iadd__(part)
+    return y
 
 
 class Resample(Function):
-    """y[..., j, ...] = sum_t w[j, t] x[..., i[j, t], ...] along ``axis`` (y = M x there);
-    dL/dx = M^T dL/dy along the axis. ``weights`` None: one tap of weight 1 (nearest)."""
+    """y[..., j, ...] = sum_t w[j, t] x[..., i[j, t], ...] along ``axis``, i.e. y = M x there
+    (``weights`` None: one tap of weight 1, nearest). dL/dx = M^T dL/dy is the same kind of map with
+    the transposed taps (``_transpose_taps``), itself a Resample when the graph is recorded: linear,
+    so differentiable to any order."""
 
     def forward(self, x, *, axis, index, weights, size, torch_name):
-        xp = backend.array_module(x)
         self._name = torch_name  # torch's one node for the whole resize (here one node per axis)
         self.axis, self.index, self.weights, self.size = axis, index, weights, size
-        device = backend.device_of(x)
-        index = backend.to_device(index, device)
-        shape = [1] * x.ndim
-        shape[axis] = index.shape[0]
-        y = None
-        for t in range(index.shape[1]):
-            part = xp.take(x, index[:, t], axis=axis)
-            if weights is not None:
-                part *= backend.to_device(weights[:, t].astype(x.dtype), device).reshape(shape)
-            y = part if y is None else y.__iadd__(part)
-        return y
+        return _gather(backend.array_module(x), x, axis, index, weights)
 
     def backward(self, grad):
-        xp = backend.array_module(grad)
-        axis, index, weights, size = self.axis, self.index, self.weights, self.size
-        device = backend.device_of(grad)
-        m = _matrix(xp, backend.to_device(index, device),
-                    None if weights is None else backend.to_device(weights.astype(grad.dtype), device),
-                    size, grad.dtype)
-        return xp.moveaxis(xp.moveaxis(grad, axis, -1) @ m, -1, axis)
-
-    @staticmethod
-    def decompose(x, *, axis, index, weights, size, torch_name):
-        """y = M x along ``axis``: a product with the constant matrix M (recorded)."""
-        xp = backend.array_module(x._data)
-        m = _matrix(xp, backend.to_device(index, x.device),
-                    None if weights is None else backend.to_device(weights.astype(x._data.dtype), x.device),
-                    size, x._data.dtype)
-        return (x.movedim(axis, -1) @ Tensor._make(m.T.copy())).movedim(-1, axis)
+        index, weights = _transpose_taps(backend.numpy, self.index, self.weights, self.size)
+        if isinstance(grad, Tensor):  # create_graph: the transposed map as a recorded op
+            return Resample.apply(grad, axis=self.axis, index=index, weights=weights, size=self.index.shape[0],
+                                  torch_name=self._name)
+        return _gather(backend.array_module(grad), grad, self.axis, index, weights)
 
 
 def _torch_name(mode, dims, antialias):
