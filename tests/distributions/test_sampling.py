@@ -64,6 +64,8 @@ CASES = {
                        D.FisherSnedecor(_t([4.0, 10.0]), _t([15.0, 20.0]))),
     "ContinuousBernoulli": (D.ContinuousBernoulli(probs=_t([0.1, 0.5, 0.8])),
                             D.ContinuousBernoulli(probs=_t([0.13, 0.5, 0.75]))),
+    "GeneralizedPareto": (D.GeneralizedPareto(_t([0.0, 1.0, -1.0]), _t([1.0, 2.0, 0.5]), _t([0.0, 0.15, -0.5])),
+                          D.GeneralizedPareto(_t([0.0, 1.0, -1.0]), _t([1.1, 2.0, 0.5]), _t([0.0, 0.2, -0.4]))),
     "Independent": (D.Independent(D.Normal(_t([[0.0, 1.0]]), _t([2.0, 0.5])), 1),
                     D.Independent(D.Normal(_t([[0.0, 1.0]]), _t([2.0, 0.5]) ** 2), 1)),
 }

@@ -25,6 +25,7 @@ from backprop.distributions.exp_family import ExponentialFamily
 from backprop.distributions.exponential import Exponential
 from backprop.distributions.fishersnedecor import FisherSnedecor
 from backprop.distributions.gamma import Gamma
+from backprop.distributions.generalized_pareto import GeneralizedPareto
 from backprop.distributions.geometric import Geometric
 from backprop.distributions.gumbel import Gumbel
 from backprop.distributions.half_normal import HalfCauchy, HalfNormal
@@ -54,7 +55,7 @@ from backprop.distributions.von_mises import VonMises
 from backprop.distributions.weibull import Weibull
 
 __all__ = ["Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2", "ContinuousBernoulli", "Dirichlet", "Distribution",
-           "Exponential", "ExponentialFamily", "FisherSnedecor", "Gamma", "Geometric", "Gumbel", "HalfCauchy",
+           "Exponential", "ExponentialFamily", "FisherSnedecor", "Gamma", "GeneralizedPareto", "Geometric", "Gumbel", "HalfCauchy",
            "HalfNormal", "Independent", "InverseGamma", "Kumaraswamy", "Laplace", "LogNormal", "LogisticNormal",
            "LowRankMultivariateNormal", "MixtureSameFamily", "Multinomial", "MultivariateNormal", "NegativeBinomial",
            "Normal", "OneHotCategorical", "OneHotCategoricalStraightThrough", "Pareto", "Poisson", "RelaxedBernoulli",
