@@ -29,6 +29,16 @@ CASES = {
     "Independent": (lambda d, p: d.IndependentTransform(d.SigmoidTransform(), 1), rng.standard_normal((3, 4))),
     "Reshape": (lambda d, p: d.ReshapeTransform((4,), (2, 2)), rng.standard_normal((3, 4))),
     "Inverse": (lambda d, p: d.ExpTransform().inv, rng.uniform(0.5, 2, (3, 4))),
+    "CorrCholesky": (lambda d, p: d.CorrCholeskyTransform(), rng.standard_normal((2, 6))),
+    "PositiveDefinite": (lambda d, p: d.PositiveDefiniteTransform(), rng.standard_normal((2, 3, 3))),
+    "CumulativeDistribution": (lambda d, p: d.CumulativeDistributionTransform(d.Normal(p, p.exp())),
+                               rng.standard_normal((3, 4))),
+    "Cat": (lambda d, p: d.CatTransform([d.ExpTransform(), d.AffineTransform(p[:2], 3.0)], dim=-1, lengths=[2, 2]),
+            rng.standard_normal((3, 4))),
+    "Cat.event": (lambda d, p: d.CatTransform([d.IndependentTransform(d.ExpTransform(), 1), d.SigmoidTransform()],
+                                              dim=0, lengths=[1, 2]), rng.standard_normal((3, 4))),
+    "Stack": (lambda d, p: d.StackTransform([d.ExpTransform(), d.SigmoidTransform(), d.TanhTransform()], dim=0),
+              rng.standard_normal((3, 4))),
     "Compose.inverse": (lambda d, p: d.ComposeTransform([d.TanhTransform(), d.AffineTransform(1.0, 3.0)]).inv,
                         rng.uniform(-1.5, 3.5, (3, 4))),
 }
@@ -43,7 +53,7 @@ def test_transform_against_torch(name, dtype):
     y_bp, y_torch = ours(x_bp), theirs(x_torch)
     close(y_bp, y_torch, dtype, f"{name}(x)")
     outputs = [(y_bp, y_torch)]
-    if name not in ("Softmax", "LowerCholesky", "Abs"):  # no Jacobian in torch either
+    if name not in ("Softmax", "LowerCholesky", "Abs", "PositiveDefinite"):  # no Jacobian in torch either
         ladj = (ours.log_abs_det_jacobian(x_bp, y_bp), theirs.log_abs_det_jacobian(x_torch, y_torch))
         close(*ladj, dtype, f"{name}.log_abs_det_jacobian")
         outputs.append(ladj)
@@ -54,7 +64,7 @@ def test_transform_against_torch(name, dtype):
     assert ours.bijective == theirs.bijective
     assert repr(ours.domain) == repr(theirs.domain) and repr(ours.codomain) == repr(theirs.codomain)
     assert tuple(ours.forward_shape((3, 4))) == tuple(theirs.forward_shape(torch.Size((3, 4)))) \
-        if name not in ("LowerCholesky", "Reshape") else True
+        if name not in ("LowerCholesky", "Reshape", "CorrCholesky", "PositiveDefinite") else True
     sign_bp, sign_torch = _sign(ours), _sign(theirs)
     assert np.array_equal(np.asarray(sign_bp), np.asarray(sign_torch)), (sign_bp, sign_torch)
     w = np.random.default_rng(1)
@@ -123,7 +133,9 @@ def test_one_hot_straight_through_gradient():
 _CONSTRAINTS = [lambda c: c.real, lambda c: c.positive, lambda c: c.nonnegative, lambda c: c.greater_than(2.0),
                 lambda c: c.greater_than_eq(-1.0), lambda c: c.less_than(1.0), lambda c: c.unit_interval,
                 lambda c: c.interval(-1.0, 3.0), lambda c: c.half_open_interval(0.0, 2.0), lambda c: c.simplex,
-                lambda c: c.real_vector, lambda c: c.independent(c.positive, 1), lambda c: c.lower_cholesky]
+                lambda c: c.real_vector, lambda c: c.independent(c.positive, 1), lambda c: c.lower_cholesky,
+                lambda c: c.corr_cholesky, lambda c: c.positive_definite,
+                lambda c: c.cat([c.positive, c.real], 2, [1, 2]), lambda c: c.stack([c.unit_interval, c.positive, c.real], 1)]
 
 
 @pytest.mark.parametrize("registry", ["biject_to", "transform_to"])
@@ -138,7 +150,7 @@ def test_biject_to_and_transform_to_as_torch(make, registry):
         return
     ours = ours_registry(make(D.constraints))
     assert repr(ours) == repr(theirs)
-    x = np.random.default_rng(3).standard_normal((2, 3, 3))
+    x = np.random.default_rng(3).standard_normal((2, 3, 3) if "Corr" not in repr(ours) else (2, 3))
     (x_bp, x_torch) = both(x, "float64")
     y_bp, y_torch = ours(x_bp), theirs(x_torch)
     close(y_bp, y_torch, "float64", f"{registry} value")
