@@ -12,8 +12,8 @@ would have read it from,
 channels of o's group). It is the input gradient of conv(., W): forward is
 exactly the convolution's backward path,
 
-    cols = W_mat^T X_mat    (one matrix product: (C_out/g*K, C_in/g) by (C_in/g, N*L_in)),
-    y    = col2im(cols)     (each column added onto the output positions of its window),
+    cols = X_rows W_mat     (one matrix product per group: (N*L_in, C_in/g) by (C_in/g, K*C_out/g)),
+    y    = col2im(cols)     (each input's K*C_out values added onto the output positions of its window),
 
 and backward is the convolution's forward path (im2col of the output
 gradient G, then products):
