@@ -258,6 +258,20 @@ GROUPS = [
     ('torch.linalg', 'Experimental functions', """
         cholesky_ex inv_ex solve_ex lu_factor_ex ldl_factor ldl_factor_ex ldl_solve
     """.split()),
+    ('torch.distributions', 'Probability distributions', """
+        Distribution ExponentialFamily Bernoulli Beta Binomial Categorical Cauchy Chi2 ContinuousBernoulli
+        Dirichlet Exponential FisherSnedecor Gamma GeneralizedPareto Geometric Gumbel HalfCauchy HalfNormal
+        Independent InverseGamma Kumaraswamy Laplace LKJCholesky LogisticNormal LogNormal
+        LowRankMultivariateNormal MixtureSameFamily Multinomial MultivariateNormal NegativeBinomial Normal
+        OneHotCategorical OneHotCategoricalStraightThrough Pareto Poisson RelaxedBernoulli RelaxedOneHotCategorical
+        StudentT TransformedDistribution Uniform VonMises Weibull Wishart
+    """.split()),
+    ('torch.distributions', 'KL divergence, constraints and transforms', """
+        kl_divergence register_kl biject_to transform_to Transform AbsTransform AffineTransform CatTransform
+        ComposeTransform CorrCholeskyTransform CumulativeDistributionTransform ExpTransform IndependentTransform
+        LowerCholeskyTransform PositiveDefiniteTransform PowerTransform ReshapeTransform SigmoidTransform
+        SoftplusTransform TanhTransform SoftmaxTransform StackTransform StickBreakingTransform identity_transform
+    """.split()),
     ('torch.sparse', 'Sparse tensors', """
         mm addmm sum softmax log_softmax sampled_addmm spdiags
     """.split()),
