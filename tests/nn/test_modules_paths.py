@@ -80,3 +80,12 @@ def test_tuple_helpers_as_torch():
 
 def test_the_package_lends_backprop_nn_names():
     assert bp.nn.modules.Linear is bp.nn.Linear and modules.Sequential is bp.nn.Sequential
+
+
+def test_addindent_as_torch():
+    from torch.nn.modules.module import _addindent as theirs
+
+    from backprop.nn.modules.module import _addindent as ours
+
+    for text in ("one line", "first\nsecond\n  third", ""):
+        assert ours(text, 4) == theirs(text, 4)

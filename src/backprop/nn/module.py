@@ -810,7 +810,7 @@ class Module:
     def __repr__(self):
         extra = self.extra_repr()
         extra_lines = extra.split("\n") if extra else []
-        child_lines = [f"({name}): " + repr(module).replace("\n", "\n  ") for name, module in self._modules.items()]
+        child_lines = [f"({name}): " + _addindent(repr(module), 2) for name, module in self._modules.items()]
         lines = extra_lines + child_lines
         body = ""
         if lines:
@@ -826,6 +826,12 @@ class Module:
 
 
 _EXTRA_STATE = "_extra_state"
+
+
+def _addindent(s_, numSpaces):
+    """``s_`` with every line but the first indented by ``numSpaces`` spaces (how a child's repr nests; torch's
+    helper, which programs import for their own reprs)."""
+    return s_.replace("\n", "\n" + " " * numSpaces)
 
 
 def _typename(value):

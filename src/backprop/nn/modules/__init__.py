@@ -70,11 +70,11 @@ FILES = {
     "upsampling": ("Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d"),
 }
 
-# the functions programs import from torch's files (the global module hooks), from the backprop module named
+# the functions programs import from torch's files (the global module hooks, _addindent), from the module named
 _FUNCTIONS = {"module": ("backprop.nn.module", (
     "register_module_forward_pre_hook", "register_module_forward_hook", "register_module_full_backward_pre_hook",
     "register_module_full_backward_hook", "register_module_backward_hook", "register_module_buffer_registration_hook",
-    "register_module_module_registration_hook", "register_module_parameter_registration_hook"))}
+    "register_module_module_registration_hook", "register_module_parameter_registration_hook", "_addindent"))}
 
 # torch's _NormBase is the common base of _BatchNorm and _InstanceNorm; in backprop _InstanceNorm derives from
 # _BatchNorm, which therefore plays _NormBase's part
