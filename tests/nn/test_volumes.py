@@ -66,3 +66,11 @@ def test_batch_norm3d_matches_torch_in_training_and_evaluation(kwargs):
 def test_batch_norm3d_wants_volumes():
     with pytest.raises(ValueError, match=r"BatchNorm3d: expected 5D input .* got 4D input of shape \(2, 3, 4, 4\)"):
         nn.BatchNorm3d(3)(bp.zeros(2, 3, 4, 4))
+
+
+def test_pooling_nodes_named_as_torch():
+    x = rng.standard_normal((1, 2, 4, 4, 4))
+    for call in (lambda lib, t: lib.nn.functional.max_pool3d(t, 2), lambda lib, t: lib.nn.functional.avg_pool3d(t, 2),
+                 lambda lib, t: lib.nn.functional.max_pool3d(t[0], 2, return_indices=True)[0]):
+        ours = call(bp, bp.tensor(x, requires_grad=True)).grad_fn.name()
+        assert ours == call(torch, torch.tensor(x, requires_grad=True)).grad_fn.name()

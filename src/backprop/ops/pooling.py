@@ -558,7 +558,9 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     >>> max_pool3d(bp.arange(8.0).reshape(1, 1, 2, 2, 2), 2).flatten().tolist()
     [7.0]
     """
-    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 3, "max_pool3d")
+    result = _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 3, "max_pool3d")
+    _torch_node_name(result[0] if return_indices else result, "MaxPool3DWithIndicesBackward0")
+    return result
 
 
 def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
@@ -570,5 +572,13 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     >>> avg_pool3d(bp.arange(8.0).reshape(1, 1, 2, 2, 2), 2).flatten().tolist()
     [3.5]
     """
-    return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, 3,
-                     "avg_pool3d")
+    result = _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, 3,
+                       "avg_pool3d")
+    return _torch_node_name(result, "AvgPool3DBackward0")
+
+
+def _torch_node_name(result, name):
+    """Name the pooling node as torch names its 3-d one (the N-d node is named for 1-d and 2-d)."""
+    if result.grad_fn is not None and type(result.grad_fn).__name__ in ("MaxPoolNd", "AvgPoolNd"):
+        result.grad_fn._name = name
+    return result
