@@ -32,8 +32,7 @@ DRIVER = PROGRAMS / "_driver.py"
 
 # Programs that stop under backprop because it still lacks a torch name, or that print differently from torch: each
 # xfail is strict, so the day a program passes, its test fails until its line here is removed.
-XFAIL = {
-}
+XFAIL = {}  # none today
 
 
 def header(path):
