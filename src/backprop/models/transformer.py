@@ -38,6 +38,11 @@ class TransformerClassifier(nn.Module):
         self.vocab_size = check_count("TransformerClassifier vocab_size", vocab_size)
         self.max_len = check_count("TransformerClassifier max_len", max_len)
         self.pad_id = check_pad_id(pad_id, self.vocab_size, "TransformerClassifier")
+        d_model, nhead = check_count("TransformerClassifier d_model", d_model), check_count(
+            "TransformerClassifier nhead", nhead)
+        if d_model % nhead:  # nn.MultiheadAttention asserts this (as torch); a model option is a usage error
+            raise ValueError(f"TransformerClassifier: d_model must be divisible by num_heads (nhead), got "
+                             f"d_model={d_model} and nhead={nhead}")
         self.embedding = nn.Embedding(vocab_size, d_model, padding_idx=self.pad_id)
         self.position = nn.Embedding(max_len, d_model)
         self.dropout = nn.Dropout(dropout)
