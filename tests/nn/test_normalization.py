@@ -202,3 +202,24 @@ def test_batch_norm_without_bias():
     a, b = twins(nn.BatchNorm1d, torch.nn.BatchNorm1d, 3, bias=False)
     assert list(a.state_dict()) == list(b.state_dict())
     compare_module(a, b, [sample((5, 3))], dtype="float64")
+
+
+def test_a_batchnorm_state_dict_without_its_counter_loads_as_torchs():
+    """torch's BatchNorm is at version 2 (num_batches_tracked added): a dict without metadata or from version 1
+    loads with the counter at 0, while a version-2 dict missing it is a missing key, in both frameworks."""
+    source = torch.nn.BatchNorm2d(3)
+    plain = {k: v for k, v in source.state_dict().items() if k != "num_batches_tracked"}
+    ours = bp.nn.BatchNorm2d(3)
+    ours.num_batches_tracked.fill_(5)
+    assert tuple(torch.nn.BatchNorm2d(3).load_state_dict(dict(plain))) == ([], [])
+    assert tuple(ours.load_state_dict({k: v.numpy() for k, v in plain.items()})) == ([], [])
+    assert int(ours.num_batches_tracked) == 0
+    versioned = ours.state_dict()
+    assert versioned._metadata[""]["version"] == source.state_dict()._metadata[""]["version"] == 2
+    del versioned["num_batches_tracked"]
+    with pytest.raises(RuntimeError, match='Missing key\\(s\\) in state_dict: "num_batches_tracked"'):
+        ours.load_state_dict(versioned)
+    theirs = source.state_dict()
+    del theirs["num_batches_tracked"]
+    with pytest.raises(RuntimeError, match='Missing key\\(s\\) in state_dict: "num_batches_tracked"'):
+        source.load_state_dict(theirs)
