@@ -30,6 +30,13 @@ def _simplex(*shape):
     return x / x.sum(-1, keepdims=True)
 
 
+def _corr_cholesky(k, batch=()):
+    """Cholesky factors of random correlation matrices."""
+    covariance = _spd(k, batch)
+    scale = np.sqrt(np.diagonal(covariance, axis1=-2, axis2=-1))
+    return np.linalg.cholesky(covariance / scale[..., :, None] / scale[..., None, :])
+
+
 def _one_hot(index, k):
     return np.eye(k)[index]
 
@@ -197,6 +204,8 @@ CASES = [
     Case("GeneralizedPareto.uniform", lambda d, loc, scale, xi: d.GeneralizedPareto(loc, scale, xi),
          [np.array(0.5), np.array(2.0), np.array(-1.0)], np.array([0.6, 1.5, 2.4]), np.array([0.1, 0.9]),
          cdf=True, dtypes=("float32",)),
+    Case("LKJCholesky", lambda d, eta: d.LKJCholesky(3, eta), [np.array([0.5, 1.0, 3.0])],
+         _corr_cholesky(3, (2, 3)), entropy=False, value_grad=False),
     Case("Pareto", lambda d, scale, alpha: d.Pareto(scale, alpha), [_scale, _positive(3, 1, low=0.5, high=4)],
          _scale * _positive(2, 3, 4, low=1.0, high=3.0), _q, cdf=True),
     Case("Weibull", lambda d, scale, k: d.Weibull(scale, k), [_scale, _positive(3, 1, low=0.5, high=4)],

@@ -210,3 +210,16 @@ def test_von_mises_circular_moments():
     assert (np.abs(sin.mean(0)) < 5 * sin.std(0) / np.sqrt(N)).all()
     wrong = 1 - D.VonMises(loc, kappa * 1.2).variance.numpy()
     assert not (np.abs(cos.mean(0) - wrong) < 5 * standard_error).all()
+
+
+def test_lkj_cholesky_correlations():
+    """Off-diagonal correlations r of LKJ(dim, eta) have (r + 1)/2 ~ Beta(b, b), b = eta - 1 + dim/2: mean 0,
+    variance 1 / (2 eta + dim - 1); rows of unit norm."""
+    bp.manual_seed(10)
+    eta = _t([0.5, 1.0, 4.0])
+    factors = D.LKJCholesky(4, eta).sample((N // 4,))
+    correlations = (factors @ factors.mT).numpy()
+    np.testing.assert_allclose(np.diagonal(correlations, axis1=-2, axis2=-1), 1.0, rtol=1e-12)
+    r = correlations[..., 1, 3]
+    assert _agree(r, np.zeros(3), 1 / (2 * eta.numpy() + 3))
+    assert not _agree(r, np.zeros(3), 1 / (2 * eta.numpy() * 1.3 + 3))

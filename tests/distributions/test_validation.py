@@ -65,6 +65,8 @@ BAD = {
     "Mixture.not_categorical": lambda d, t: d.MixtureSameFamily(d.Normal(0.0, 1.0), d.Normal(t([0.0]), 1.0)),
     "Mixture.components": lambda d, t: d.MixtureSameFamily(d.Categorical(logits=t([0.0, 0.0])),
                                                             d.Normal(t([0.0, 1.0, 2.0]), 1.0)),
+    "LKJCholesky.dim": lambda d, t: d.LKJCholesky(1),
+    "LKJCholesky.value": lambda d, t: d.LKJCholesky(2, 1.0).log_prob(t([[1.0, 0.0], [0.5, 0.5]])),
     "NegativeBinomial.probs": lambda d, t: d.NegativeBinomial(2.0, probs=t([1.0])),
 }
 

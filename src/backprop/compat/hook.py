@@ -83,6 +83,7 @@ MODULES = {
     "torch.distributions": ("backprop.distributions",),
     "torch.functional": ("backprop",),
     "torch.testing": (f"{_SHIMS}:testing",),
+    "torch.func": (f"{_SHIMS}:func",),
     "torch.backends": (),
     "torch.backends.cudnn": (f"{_SHIMS}:cudnn",),
     "torch.backends.cuda": (f"{_SHIMS}:backends_cuda",),
@@ -100,7 +101,7 @@ MODULES = {
 # torch.distributions' files (torch.distributions.categorical, .constraints, .kl ...): backprop's file of that name
 MODULES.update({f"torch.distributions.{name}": (f"backprop.distributions.{name}",) for name in """
     bernoulli beta binomial categorical cauchy chi2 constraint_registry constraints continuous_bernoulli dirichlet distribution exp_family
-    exponential fishersnedecor gamma generalized_pareto geometric gumbel half_cauchy half_normal independent inverse_gamma kl kumaraswamy
+    exponential fishersnedecor gamma generalized_pareto geometric gumbel half_cauchy half_normal independent inverse_gamma kl kumaraswamy lkj_cholesky
     laplace log_normal logistic_normal lowrank_multivariate_normal mixture_same_family multinomial multivariate_normal
     negative_binomial normal one_hot_categorical pareto poisson relaxed_bernoulli relaxed_categorical studentT
     transformed_distribution transforms uniform utils von_mises weibull""".split()})

@@ -34,6 +34,7 @@ from backprop.distributions.inverse_gamma import InverseGamma
 from backprop.distributions.kumaraswamy import Kumaraswamy
 from backprop.distributions.kl import kl_divergence, register_kl
 from backprop.distributions.laplace import Laplace
+from backprop.distributions.lkj_cholesky import LKJCholesky
 from backprop.distributions.log_normal import LogNormal
 from backprop.distributions.logistic_normal import LogisticNormal
 from backprop.distributions.lowrank_multivariate_normal import LowRankMultivariateNormal
@@ -56,7 +57,7 @@ from backprop.distributions.weibull import Weibull
 
 __all__ = ["Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2", "ContinuousBernoulli", "Dirichlet", "Distribution",
            "Exponential", "ExponentialFamily", "FisherSnedecor", "Gamma", "GeneralizedPareto", "Geometric", "Gumbel", "HalfCauchy",
-           "HalfNormal", "Independent", "InverseGamma", "Kumaraswamy", "Laplace", "LogNormal", "LogisticNormal",
+           "HalfNormal", "Independent", "InverseGamma", "Kumaraswamy", "LKJCholesky", "Laplace", "LogNormal", "LogisticNormal",
            "LowRankMultivariateNormal", "MixtureSameFamily", "Multinomial", "MultivariateNormal", "NegativeBinomial",
            "Normal", "OneHotCategorical", "OneHotCategoricalStraightThrough", "Pareto", "Poisson", "RelaxedBernoulli",
            "RelaxedOneHotCategorical", "StudentT", "TransformedDistribution", "Uniform", "VonMises", "Weibull", "biject_to",
