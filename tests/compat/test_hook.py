@@ -297,3 +297,16 @@ def test_torch_nn_utils_submodules_import(hooked):
     prune.l1_unstructured(layer, "bias", amount=1)
     assert list(layer.state_dict())[:2] == ["bias_orig", "bias_mask"]
     assert hooked.nn.utils.weight_norm is bp.nn.utils.weight_norm  # the function, as in torch
+
+
+def test_torch_func_functional_call_runs_a_module_with_other_tensors(hooked):
+    torch = hooked
+    from torch.func import functional_call
+
+    model = torch.nn.Linear(2, 1)
+    x = torch.tensor([[1.0, 2.0]])
+    out = functional_call(model, {"weight": torch.tensor([[1.0, 1.0]]), "bias": torch.tensor([0.5])}, (x,))
+    np.testing.assert_array_equal(out.numpy(), [[3.5]])
+    np.testing.assert_array_equal(model(x).detach().numpy(), (x @ model.weight.T + model.bias).detach().numpy())
+    with pytest.raises(AttributeError, match=r"torch\.func\.vmap is not provided by backprop"):
+        torch.func.vmap

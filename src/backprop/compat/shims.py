@@ -19,6 +19,7 @@ from backprop import cuda as _cuda
 from backprop.backend import device as _device
 from backprop.compat.hook import refusal
 from backprop.nn.module import Module
+from backprop.nn.utils import stateless as _stateless
 from backprop.tensor import Tensor
 
 
@@ -252,3 +253,11 @@ def assert_close(actual, expected, *, allow_subclasses=True, rtol=None, atol=Non
 @_namespace
 class testing:  # noqa: N801  (torch.testing)
     assert_close = staticmethod(assert_close)
+
+
+@_namespace
+class func:  # noqa: N801  (torch.func)
+    """``torch.func.functional_call``: a module run with other tensors in place of its parameters and buffers.
+    torch.func's transforms (grad, vmap, jacrev ...) are not provided: they raise the clear error."""
+
+    functional_call = staticmethod(_stateless._functional_call)
