@@ -223,3 +223,15 @@ def test_lkj_cholesky_correlations():
     r = correlations[..., 1, 3]
     assert _agree(r, np.zeros(3), 1 / (2 * eta.numpy() + 3))
     assert not _agree(r, np.zeros(3), 1 / (2 * eta.numpy() * 1.3 + 3))
+
+
+def test_wishart_moments():
+    """Bartlett draws: entrywise mean df Sigma and variance df (Sigma_ij^2 + Sigma_ii Sigma_jj); a larger df
+    fails."""
+    bp.manual_seed(11)
+    sigma = _t([[2.0, 0.5, 0.0], [0.5, 1.0, -0.3], [0.0, -0.3, 0.7]])
+    dist = D.Wishart(_t([3.5, 8.0]), covariance_matrix=sigma)
+    draws = dist.sample((N // 4,)).numpy()
+    assert _agree(draws, dist.mean.numpy(), dist.variance.numpy())
+    wrong = D.Wishart(_t([3.8, 8.8]), covariance_matrix=sigma)
+    assert not _agree(draws, wrong.mean.numpy(), wrong.variance.numpy())

@@ -67,6 +67,9 @@ BAD = {
                                                             d.Normal(t([0.0, 1.0, 2.0]), 1.0)),
     "LKJCholesky.dim": lambda d, t: d.LKJCholesky(1),
     "LKJCholesky.value": lambda d, t: d.LKJCholesky(2, 1.0).log_prob(t([[1.0, 0.0], [0.5, 0.5]])),
+    "Wishart.df": lambda d, t: d.Wishart(t([1.5]), covariance_matrix=t([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0],
+                                                                    [0.0, 0.0, 1.0]])),
+    "Wishart.two": lambda d, t: d.Wishart(t(3.0), t([[1.0]]), scale_tril=t([[1.0]])),
     "NegativeBinomial.probs": lambda d, t: d.NegativeBinomial(2.0, probs=t([1.0])),
 }
 

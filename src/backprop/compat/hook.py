@@ -104,7 +104,7 @@ MODULES.update({f"torch.distributions.{name}": (f"backprop.distributions.{name}"
     exponential fishersnedecor gamma generalized_pareto geometric gumbel half_cauchy half_normal independent inverse_gamma kl kumaraswamy lkj_cholesky
     laplace log_normal logistic_normal lowrank_multivariate_normal mixture_same_family multinomial multivariate_normal
     negative_binomial normal one_hot_categorical pareto poisson relaxed_bernoulli relaxed_categorical studentT
-    transformed_distribution transforms uniform utils von_mises weibull""".split()})
+    transformed_distribution transforms uniform utils von_mises weibull wishart""".split()})
 
 # modules that show only some names of their sources, all of torch's names there (torch.functional is a handful of
 # torch's functions; the recurrent-sequence helpers may live in backprop.nn.utils or backprop.nn): a name outside

@@ -22,7 +22,35 @@ def _half_log_det(scale_tril):
     return scale_tril.diagonal(dim1=-2, dim2=-1).log().sum(-1)
 
 
-class MultivariateNormal(_CentredAtLoc, Distribution):
+def _cholesky_factor(covariance_matrix, precision_matrix, scale_tril):
+    """L with L L^T the covariance, from whichever of the three is given."""
+    if scale_tril is not None:
+        return scale_tril
+    if covariance_matrix is not None:
+        return bp.linalg.cholesky(covariance_matrix)
+    return bp.linalg.cholesky(bp.linalg.inv(precision_matrix))
+
+
+class _ScaleMatrices:
+    """The three ways to give a scale matrix, from its Cholesky factor ``_unbroadcasted_scale_tril`` L (those not
+    given are computed when first used), expanded to ``_matrix_shape()``: L, Sigma = L L^T and Sigma^-1."""
+
+    @lazy_property
+    def scale_tril(self):
+        return self._unbroadcasted_scale_tril.expand(self._matrix_shape())
+
+    @lazy_property
+    def covariance_matrix(self):
+        scale_tril = self._unbroadcasted_scale_tril
+        return (scale_tril @ scale_tril.mT).expand(self._matrix_shape())
+
+    @lazy_property
+    def precision_matrix(self):
+        scale_tril = self._unbroadcasted_scale_tril
+        return bp.linalg.inv(scale_tril @ scale_tril.mT).expand(self._matrix_shape())
+
+
+class MultivariateNormal(_ScaleMatrices, _CentredAtLoc, Distribution):
     """The normal distribution on R^k with mean ``loc`` (..., k) and one of ``covariance_matrix``,
     ``precision_matrix`` (its inverse) or ``scale_tril`` (its lower Cholesky factor L, Sigma = L L^T), each
     (..., k, k); the batch shape broadcasts loc's and the matrix's. rsample = loc + L eps, eps ~ N(0, I)."""
@@ -48,12 +76,7 @@ class MultivariateNormal(_CentredAtLoc, Distribution):
                 setattr(self, name, matrix.expand(tuple(batch_shape) + (-1, -1)))
         self.loc = loc.expand(tuple(batch_shape) + (-1,))
         super().__init__(batch_shape, self.loc.shape[-1:], validate_args=validate_args)
-        if scale_tril is not None:
-            self._unbroadcasted_scale_tril = scale_tril
-        elif covariance_matrix is not None:
-            self._unbroadcasted_scale_tril = bp.linalg.cholesky(covariance_matrix)
-        else:
-            self._unbroadcasted_scale_tril = bp.linalg.cholesky(bp.linalg.inv(precision_matrix))
+        self._unbroadcasted_scale_tril = _cholesky_factor(covariance_matrix, precision_matrix, scale_tril)
 
     def expand(self, batch_shape, _instance=None):
         k = self.event_shape[0]
@@ -70,20 +93,6 @@ class MultivariateNormal(_CentredAtLoc, Distribution):
 
     def _matrix_shape(self):
         return tuple(self._batch_shape) + tuple(self._event_shape) * 2
-
-    @lazy_property
-    def scale_tril(self):
-        return self._unbroadcasted_scale_tril.expand(self._matrix_shape())
-
-    @lazy_property
-    def covariance_matrix(self):
-        scale_tril = self._unbroadcasted_scale_tril
-        return (scale_tril @ scale_tril.mT).expand(self._matrix_shape())
-
-    @lazy_property
-    def precision_matrix(self):
-        scale_tril = self._unbroadcasted_scale_tril
-        return bp.linalg.inv(scale_tril @ scale_tril.mT).expand(self._matrix_shape())
 
     @property
     def variance(self):
