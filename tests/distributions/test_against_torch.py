@@ -317,3 +317,22 @@ def test_von_mises_against_mpmath_for_large_concentration():
     np.testing.assert_allclose(dist.variance.numpy(), expected_variance, rtol=1e-9)
     expected_log_prob = [float(k - mpmath.log(2 * mpmath.pi) - mpmath.log(mpmath.besseli(0, k))) for k in kappa]
     np.testing.assert_allclose(dist.log_prob(bp.zeros(3, dtype=bp.float64)).numpy(), expected_log_prob, rtol=1e-10)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_expand_as_torch(case):
+    """expand((2,) + batch_shape): torch's batch shape, and log_prob (and sample shapes) of the expanded
+    distribution as torch's."""
+    dtype = case.dtypes[0]
+    pairs = [both(p, dtype, grad=False) for p in case.params]
+    ours, theirs = case.make(family(bp), *[b for b, _ in pairs]), case.make(family(torch), *[t for _, t in pairs])
+    shape = (2,) + tuple(theirs.batch_shape)
+    ours, theirs = ours.expand(shape), theirs.expand(torch.Size(shape))
+    assert tuple(ours.batch_shape) == tuple(theirs.batch_shape) and tuple(ours.event_shape) == tuple(theirs.event_shape)
+    assert type(ours).__name__ == type(theirs).__name__
+    value = np.asarray(case.value)
+    value = value[(0,) * max(value.ndim - len(ours.batch_shape) - len(ours.event_shape) + 1, 0)]  # no sample dims
+    value_bp, value_torch = both(value, dtype, grad=False)
+    close(ours.log_prob(value_bp), theirs.log_prob(value_torch), dtype, f"{case.name}.expand.log_prob",
+          **case.float64_tolerance.get("log_prob", {}) if dtype == "float64" else {})
+    assert tuple(ours.sample((3,)).shape) == tuple(theirs.sample((3,)).shape)

@@ -31,7 +31,7 @@ class Multinomial(_CategoricalParameters, Distribution):
         new = self._get_checked_instance(Multinomial, _instance)
         new.total_count = self.total_count
         new._categorical = self._categorical.expand(batch_shape)
-        new._binomial = self._binomial.expand(batch_shape)
+        new._binomial = self._binomial.expand(tuple(batch_shape) + tuple(self.event_shape))
         Distribution.__init__(new, batch_shape, self.event_shape, validate_args=False)
         new._validate_args = self._validate_args
         return new
