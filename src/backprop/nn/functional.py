@@ -48,6 +48,7 @@ from backprop.ops.pooling import (
 from backprop.ops.recurrent import gru_sequence, lstm_sequence, rnn_relu_sequence, rnn_tanh_sequence
 from backprop.ops.upsample import interpolate, upsample, upsample_bilinear, upsample_nearest
 from backprop.ops.pooling import avg_pool3d, max_pool3d
+from backprop.ops.grid import affine_grid, grid_sample
 
 
 def _implicit_dim(name, dim, input):
