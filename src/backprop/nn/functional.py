@@ -49,6 +49,8 @@ from backprop.ops.recurrent import gru_sequence, lstm_sequence, rnn_relu_sequenc
 from backprop.ops.upsample import interpolate, upsample, upsample_bilinear, upsample_nearest
 from backprop.ops.pooling import avg_pool3d, max_pool3d
 from backprop.ops.grid import affine_grid, grid_sample
+from backprop.ops.pooling import adaptive_avg_pool3d
+from backprop.ops.distance import pdist
 
 
 def _implicit_dim(name, dim, input):

@@ -238,6 +238,24 @@ class MaxUnpool3d(_MaxUnpoolNd):
 __all__ += ["LPPool3d", "AdaptiveMaxPool3d", "MaxUnpool3d"]
 
 
+class AdaptiveAvgPool3d(Module):
+    """Mean over an ``output_size`` grid of adaptive bins of (N, C, D, H, W) or (C, D, H, W)
+    (``AdaptiveAvgPool3d(1)`` is global average pooling of volumes). See ``adaptive_avg_pool3d``."""
+
+    def __init__(self, output_size):
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, input):
+        return _pooling.adaptive_avg_pool3d(input, self.output_size)
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"
+
+
+__all__ += ["AdaptiveAvgPool3d"]
+
+
 # ------------------------------------------------------------- 3-d pooling
 __all__ += ["MaxPool3d", "AvgPool3d"]
 

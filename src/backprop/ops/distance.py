@@ -1,10 +1,11 @@
 """Layers' functional forms built from other ops: cosine similarity and pairwise distance between vectors,
 the bilinear form x1^T W x2, and the channel shuffle of grouped convolutions."""
+from backprop import backend
 from backprop.ops.linalg import matmul
 from backprop.ops.shape import broadcast_tensors
 from backprop.ops.util import check_tensor, dim_index, require_floating
 
-__all__ = ["cosine_similarity", "pairwise_distance", "bilinear", "channel_shuffle"]
+__all__ = ["cosine_similarity", "pairwise_distance", "bilinear", "channel_shuffle", "pdist"]
 
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
@@ -30,6 +31,25 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     require_floating(x1, "pairwise_distance")
     require_floating(x2, "pairwise_distance")
     return (x1 - x2 + eps).norm(p, dim=-1, keepdim=keepdim)
+
+
+def pdist(input, p=2):
+    """The p-norm distances ||x_i - x_j||_p between the rows of an (N, M) input, for every pair i < j in
+    row-major order (N (N - 1) / 2 values: the upper triangle of cdist(x, x), diagonal excluded).
+
+    >>> import backprop as bp
+    >>> pdist(bp.tensor([[0.0, 0.0], [3.0, 4.0], [0.0, 1.0]])).tolist()
+    [5.0, 1.0, 4.242640495300293]
+    """
+    check_tensor(input, "pdist")
+    if input.ndim != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {input.ndim}D")
+    require_floating(input, "pdist")
+    if p < 0:
+        raise RuntimeError("pdist only supports non-negative p values")
+    xp = backend.array_module(input._data)
+    first, second = xp.triu_indices(input.shape[0], 1)
+    return (input[first] - input[second]).norm(p, dim=-1)
 
 
 def bilinear(input1, input2, weight, bias=None):

@@ -577,6 +577,21 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     return _torch_node_name(result, "AvgPool3DBackward0")
 
 
+# ------------------------------------------------------------- 3-d adaptive average pooling
+__all__ += ["adaptive_avg_pool3d"]
+
+
+def adaptive_avg_pool3d(input, output_size):
+    """Mean over an ``output_size`` grid of adaptive bins of the last three dims (bins as
+    adaptive_avg_pool2d's, per dim); ``None`` keeps that size.
+
+    >>> import backprop as bp
+    >>> adaptive_avg_pool3d(bp.arange(8.0).reshape(1, 1, 2, 2, 2), 1).flatten().tolist()
+    [3.5]
+    """
+    return _adaptive_avg_pool(input, output_size, 3, "adaptive_avg_pool3d")
+
+
 def _torch_node_name(result, name):
     """Name the pooling node as torch names its 3-d one (the N-d node is named for 1-d and 2-d)."""
     if result.grad_fn is not None and type(result.grad_fn).__name__ in ("MaxPoolNd", "AvgPoolNd"):
