@@ -8,7 +8,8 @@ import pytest
 # bottom to top, as DESIGN.md draws them (top-level modules and packages of src/backprop)
 LAYERS = [
     {"backend", "dtypes"},
-    {"tensor", "autograd", "ops", "creation", "serialization", "hooks", "linalg", "sparse", "random", "accelerator", "cuda"},
+    {"tensor", "autograd", "ops", "creation", "serialization", "hooks", "linalg", "sparse", "random", "accelerator", "cuda",
+     "utilities"},
     {"nn", "optim", "data", "distributions"},
     {"models"},
     {"train"},

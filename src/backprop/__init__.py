@@ -32,6 +32,11 @@ from backprop.random import (
     Generator, default_generator, fork_rng, get_rng_state, initial_seed, manual_seed, seed, set_rng_state,
 )
 from backprop.serialization import load, save
+from backprop.utilities import (
+    are_deterministic_algorithms_enabled, can_cast, get_deterministic_debug_mode, get_float32_matmul_precision,
+    is_deterministic_algorithms_warn_only_enabled, is_warn_always_enabled, promote_types, set_deterministic_debug_mode,
+    set_float32_matmul_precision, set_flush_denormal, set_warn_always, use_deterministic_algorithms,
+)
 from backprop import nn  # noqa: E402,F401  (after the core it builds on)
 from backprop import accelerator, cuda, data, linalg, optim, random, sparse  # noqa: E402,F401
 from backprop.tensor import (
