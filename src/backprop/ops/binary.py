@@ -228,3 +228,41 @@ def fmin(input, other, *, out=None):
     """Elementwise minimum that ignores nan (nan only where both are nan)."""
     return write_out(binary_op(Fmin, check_tensor(input, "fmin"), other, "fmin"), out, "fmin")
 
+
+
+# ------------------------------------------------------------- compositions of the arithmetic ops
+def _check_value(value, tensors, name):
+    if isinstance(value, float) and all(t.dtype.kind in "biu" for t in tensors):
+        raise RuntimeError(f"{name}(): for integral input tensors, argument value must not be a floating point "
+                           f"number, got {value!r}")
+
+
+@export(inplace=True)
+def addcmul(input, tensor1, tensor2, *, value=1, out=None):
+    """input + value * tensor1 * tensor2 (broadcast); a composition, so its gradients are the products'."""
+    for t in (input, tensor1, tensor2):
+        check_tensor(t, "addcmul")
+    _check_value(value, (input, tensor1, tensor2), "addcmul")
+    product = tensor1 * tensor2
+    return write_out(input + (product if value == 1 else value * product), out, "addcmul")
+
+
+@export(inplace=True)
+def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
+    """input + value * tensor1 / tensor2 (broadcast); integer tensor1 and tensor2 refused, as torch."""
+    for t in (input, tensor1, tensor2):
+        check_tensor(t, "addcdiv")
+    if tensor1.dtype.kind in "biu" and tensor2.dtype.kind in "biu":
+        raise RuntimeError("addcdiv(): integer division of tensor1 by tensor2 is not supported; "
+                           f"got {tensor1.dtype} and {tensor2.dtype} (use addcmul with the reciprocal)")
+    _check_value(value, (input, tensor1, tensor2), "addcdiv")
+    quotient = tensor1 / tensor2
+    return write_out(input + (quotient if value == 1 else value * quotient), out, "addcdiv")
+
+
+@export(inplace=True)
+def ldexp(input, other, *, out=None):
+    """input * 2^other: 2.0 ** other in floating point (float32 for integer exponents), as torch."""
+    check_tensor(input, "ldexp")
+    check_tensor(other, "ldexp")
+    return write_out(input * 2.0 ** other, out, "ldexp")

@@ -199,3 +199,44 @@ def bitwise_not(input, *, out=None):
     if data.dtype.kind == "f":
         raise NotImplementedError(f"bitwise_not() is defined for integer and bool tensors, got {data.dtype}")
     return write_out(Tensor._make(backend.array_module(data).invert(data)), out, "bitwise_not")
+
+
+# ------------------------------------------------------------- number theory of integers
+gcd = _declare("gcd", _integers(lambda xp, a, b: xp.gcd(a, b), "gcd", bools=False),
+               "The greatest common divisor of input and other (integers; gcd(0, 0) = 0).", tensor_first=False)
+lcm = _declare("lcm", _integers(lambda xp, a, b: xp.lcm(a, b), "lcm", bools=False),
+               "The least common multiple of input and other (integers; 0 where either is 0).", tensor_first=False)
+
+
+def _next_after(xp, a, b):
+    if a.dtype.kind != "f":
+        raise NotImplementedError(f"nextafter() is defined for floating point tensors, got {a.dtype}")
+    return xp.nextafter(a, b)
+
+
+nextafter = _declare("nextafter", _next_after,
+                     "The next floating point value after input in the direction of other.")
+
+
+@export()
+def signbit(input, *, out=None):
+    """True where the sign bit is set: negative numbers, -0.0 and nan with its sign bit (never for bools)."""
+    data = check_tensor(input, "signbit")._data
+    xp = backend.array_module(data)
+    result = xp.zeros(data.shape, dtype=bool) if data.dtype.kind == "b" else xp.signbit(data)
+    return write_out(Tensor._make(xp.asarray(result)), out, "signbit")
+
+
+@export(method=False)
+def isin(elements, test_elements, *, assume_unique=False, invert=False):
+    """A bool tensor of the shape of ``elements``: True where an element occurs in ``test_elements`` (anywhere,
+    any shape), False where not (``invert``: the opposite). Either may be a Python number, not both."""
+    like = elements if isinstance(elements, Tensor) else test_elements
+    if not isinstance(like, Tensor):
+        raise TypeError(f"isin() expected a Tensor as elements or test_elements, got {type(elements).__name__} "
+                        f"and {type(test_elements).__name__}")
+    a, b = as_operand(elements, like), as_operand(test_elements, like)
+    dtype = dtypes.result_type(a, b)  # compared in the common dtype (no broadcasting: any two shapes)
+    xp = backend.array_module(like._data)
+    a, b = (xp.asarray(x._data if isinstance(x, Tensor) else x).astype(dtype, copy=False) for x in (a, b))
+    return Tensor._make(xp.asarray(xp.isin(a, b, assume_unique=assume_unique, invert=invert)))

@@ -1,5 +1,7 @@
 """Joining and splitting: cat (concat, concatenate, hstack, vstack, dstack, column_stack), stack; split,
 tensor_split (hsplit, vsplit, dsplit), chunk, unbind, select, narrow (views); and pad."""
+import itertools
+
 from backprop import backend
 from backprop import dtypes
 from backprop.autograd import Function
@@ -357,3 +359,53 @@ def _check_mode_padding(input, pairs, mode, value):
         if (mode == "reflect" and (lo >= n or hi >= n)) or (mode == "circular" and (lo > n or hi > n)):
             raise RuntimeError(f"pad(): {mode} padding {(lo, hi)} is too large for a dim of size {n} (reflect: "
                                f"less than the size; circular: at most the size)")
+
+
+# ------------------------------------------------------------- built by joining
+@export(method=False)
+def block_diag(*tensors):
+    """The tensors (0-d, 1-d as one row, 2-d) along the diagonal of one matrix, zeros elsewhere, in their common
+    dtype; a composition of pad and cat, so differentiable."""
+    if not tensors:
+        from backprop.creation import zeros  # creation sits beside ops; imported when first needed
+        return zeros(1, 0)
+    tensors = _joinable(tensors, "block_diag")
+    for i, t in enumerate(tensors):
+        if t.ndim > 2:
+            raise RuntimeError(f"block_diag(): input tensors must have 2 or fewer dimensions, input {i} has {t.ndim}")
+    blocks = [t.reshape(1, -1) if t.ndim < 2 else t for t in tensors]
+    width, left, rows = sum(b.shape[1] for b in blocks), 0, []
+    for b in blocks:
+        rows.append(pad(b, (left, width - left - b.shape[1])))
+        left += b.shape[1]
+    return _cat(rows, 0)
+
+
+@export(method=False)
+def cartesian_prod(*tensors):
+    """Every tuple of one element of each 1-d tensor, in order: a (product of lengths, number of tensors)
+    tensor (one tensor: itself)."""
+    for i, t in enumerate(tensors):
+        if check_tensor(t, "cartesian_prod").ndim != 1:
+            raise RuntimeError(f"cartesian_prod(): expected 1-d tensors, tensor {i} has {t.ndim} dims")
+    if len(tensors) == 1:
+        return tensors[0]
+    from backprop.creation import meshgrid  # creation sits beside ops; imported when first needed
+    return _stack([grid.reshape(-1) for grid in meshgrid(*tensors, indexing="ij")], 1)
+
+
+@export(method=False)
+def combinations(input, r=2, with_replacement=False):
+    """The length-``r`` combinations of a 1-d tensor's elements (as itertools.combinations, or
+    combinations_with_replacement), one a row: input indexed by the combinations of its positions."""
+    check_tensor(input, "combinations")
+    if input.ndim != 1:
+        raise RuntimeError(f"combinations(): expected a 1-d tensor, got {input.ndim} dims")
+    if r < 0:
+        raise RuntimeError(f"combinations(): expected r to be non-negative, got {r}")
+    xp = backend.array_module(input._data)
+    if r == 0:
+        return Tensor._make(xp.zeros((0,), dtype=input._data.dtype))
+    choose = itertools.combinations_with_replacement if with_replacement else itertools.combinations
+    positions = xp.asarray(list(choose(range(input.shape[0]), r)), dtype=xp.int64).reshape(-1, r)
+    return getitem(input, Tensor._make(positions))

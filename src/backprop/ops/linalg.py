@@ -316,3 +316,53 @@ def multi_dot(tensors, *, out=None):
     for t in tensors[1:]:
         result = matmul(result, t)
     return write_out(result, out, "multi_dot")
+
+
+@export()
+def renorm(input, p, dim, maxnorm):
+    """Each slice ``input.select(dim, i)`` whose p-norm exceeds ``maxnorm`` scaled down to norm maxnorm:
+    y = x * maxnorm / (norm + 1e-7) there (torch's 1e-7), x elsewhere; a composition, so differentiable."""
+    from backprop.ops.norm import vector_norm  # norm sits beside linalg; imported when first needed
+    from backprop.ops.selection import where
+    from backprop.ops.util import dim_index
+    check_tensor(input, "renorm")
+    if input.dtype.kind != "f":
+        raise RuntimeError(f"renorm() expected a floating point tensor, got {input.dtype}")
+    if p <= 0:
+        raise RuntimeError(f"renorm(): non-positive norm not supported, got p={p}")
+    if maxnorm < 0:
+        raise RuntimeError(f"renorm(): expected maxnorm to be >= 0, got {maxnorm}")
+    if input.ndim <= 1:
+        raise RuntimeError(f"renorm(): input needs at least 2 dimensions, got {input.ndim}")
+    axis = dim_index(dim, input.ndim, "renorm")
+    norm = vector_norm(input, p, dim=[d for d in range(input.ndim) if d != axis], keepdim=True)
+    return input * where(norm > maxnorm, maxnorm / (norm + 1e-7), 1.0)
+
+
+@export(method=False)
+def vander(x, N=None, increasing=False):
+    """The Vandermonde matrix of a 1-d x: columns x^(N-1), ..., x, 1 (``increasing``: 1, x, ..., x^(N-1)),
+    N = len(x) by default; each power the one before times x, so differentiable (also at x = 0)."""
+    check_tensor(x, "vander")
+    if x.ndim != 1:
+        raise RuntimeError(f"vander(): x must be a one-dimensional tensor, got {x.ndim} dims")
+    N = x.shape[0] if N is None else N
+    if N < 0:
+        raise RuntimeError(f"vander(): N must be non-negative, got {N}")
+    from backprop.creation import ones_like  # creation and join sit beside linalg; imported when first needed
+    from backprop.ops.join import stack
+    if x.dtype.kind in "biu":
+        x = x.long()  # torch's integer Vandermonde matrices are int64
+    if N == 0:
+        return x.reshape(-1, 1)[:, :0]
+    columns = [ones_like(x)]
+    for _ in range(N - 1):
+        columns.append(columns[-1] * x)
+    return stack(columns if increasing else columns[::-1], 1)
+
+
+@export(function=False)
+def renorm_(input, p, dim, maxnorm):
+    """In-place ``renorm``. The composition saves its input for its norm's backward: it is given a copy, so that
+    writing the result into ``input`` leaves the saved values as they were."""
+    return input._inplace("renorm_()", lambda t: renorm(t.clone(), p, dim, maxnorm))

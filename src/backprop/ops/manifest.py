@@ -24,7 +24,8 @@ __all__ = ["Entry", "export", "entries", "install_methods", "TOP_LEVEL_INPLACE"]
 # (torch has ``Tensor.add_`` but no ``torch.add_``); tests/test_api.py checks this set against torch
 TOP_LEVEL_INPLACE = frozenset("""
     abs acos acosh addmv arccos arccosh arcsin arcsinh arctan arctanh asin asinh atan atanh ceil clamp clamp_max
-    clamp_min clip cos cosh deg2rad erf erfc exp exp2 expm1 fix floor frac i0 index_put log log10 log1p log2 logit
+    clamp_min clip cos cosh deg2rad erf erfc exp exp2 expm1 fix floor frac gcd i0 index_put lcm ldexp log log10 log1p
+    log2 logit
     nan_to_num neg negative rad2deg reciprocal relu round rsqrt sigmoid sin sinc sinh sqrt square tan tanh trunc
     xlogy""".split())
 

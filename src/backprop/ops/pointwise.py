@@ -15,7 +15,7 @@ from backprop.ops.elementwise import float_unary
 from backprop.ops.indexing import write_out
 from backprop.ops.manifest import export
 from backprop.ops.nn_activation import Arctan  # y = arctan x, dL/dx = dL/dy / (1 + x^2)
-from backprop.ops.util import check_tensor, floating
+from backprop.ops.util import check_tensor, floating, return_type
 from backprop.tensor import Tensor
 
 _LN2, _LN10 = math.log(2), math.log(10)
@@ -432,3 +432,26 @@ def positive(input):
     if input.dtype.kind == "b":
         raise RuntimeError("positive(), the + operator, is not supported on bool tensors")
     return input
+
+
+FrexpResult = return_type("frexp", ("mantissa", "exponent"))
+
+
+@export()
+def frexp(input, *, out=None):
+    """(mantissa, exponent) with input = mantissa * 2^exponent, 0.5 <= |mantissa| < 1 (0 for 0), exponent int32.
+
+    The mantissa is input / 2^exponent, exponent a constant: dL/dinput = dL/dmantissa / 2^exponent, as torch.
+    """
+    check_tensor(input, "frexp")
+    if input.dtype.kind != "f":
+        raise RuntimeError(f"frexp() only supports floating point dtypes, got {input.dtype}")
+    xp = backend.array_module(input._data)
+    exponent = xp.frexp(input._data)[1].astype(xp.int32)
+    scale = Tensor._make(xp.asarray(xp.ldexp(xp.ones((), dtype=input._data.dtype), exponent)))
+    result = FrexpResult(input / scale, Tensor._make(exponent))
+    if out is not None:
+        for target, value in zip(out, result):
+            write_out(value, target, "frexp")
+        return FrexpResult(*out)
+    return result

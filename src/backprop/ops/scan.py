@@ -169,3 +169,89 @@ def cummax(input, dim, *, out=None):
 def cummin(input, dim, *, out=None):
     """(values, indices): the running minimum along ``dim`` and where it was (see ``cummax``)."""
     return write_outs(_running_extremum(input, dim, False, "cummin"), out, "cummin")
+
+
+# ------------------------------------------------------------- differences and the trapezoidal rule
+def _neighbours(x, axis):
+    """(x[..., 1:, ...], x[..., :-1, ...]) along ``axis``: the right and left elements of each pair."""
+    length = x.shape[axis] - 1
+    return x.narrow(axis, 1, length), x.narrow(axis, 0, length)
+
+
+@export()
+def diff(input, n=1, dim=-1, prepend=None, append=None):
+    """The n-th forward difference along ``dim``: x[i + 1] - x[i], applied n times (bools: x[i + 1] != x[i]);
+    ``prepend`` and ``append`` are joined to input along ``dim`` first. A composition of slices."""
+    check_tensor(input, "diff")
+    if input.ndim == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
+    if n < 0:
+        raise RuntimeError(f"diff expects n to be non-negative, got {n}")
+    axis = dim_index(dim, input.ndim, "diff")
+    parts = [t for t in (prepend, input, append) if t is not None]
+    if len(parts) > 1:
+        for t in parts:
+            if check_tensor(t, "diff").ndim != input.ndim:
+                raise RuntimeError(f"diff expects prepend or append to be the same dimension as input "
+                                   f"({input.ndim}), got {t.ndim}")
+        from backprop.ops.join import cat  # join sits beside scan; imported when first needed
+        input = cat(parts, axis)
+    for _ in range(n):
+        if input.shape[axis] == 0:
+            break
+        right, left = _neighbours(input, axis)
+        input = right != left if input.dtype.kind == "b" else right - left
+    return input
+
+
+def _spacing(y, x, dx, dim, op):
+    """The widths of the trapezoids: x[i + 1] - x[i] along ``axis`` (a 1-d x along y's ``axis``), or ``dx``."""
+    if x is None:
+        return 1 if dx is None else dx
+    if dx is not None:
+        raise RuntimeError(f"{op}(): give either x or dx, not both")
+    if not isinstance(x, Tensor):  # torch: a number for x is a spacing too
+        return x
+    axis = dim_index(dim, y.ndim, op)
+    if x.ndim == 1 and y.ndim != 1:
+        if x.shape[0] != y.shape[axis]:
+            raise RuntimeError(f"{op}(): there must be one x ({x.shape[0]}) for each y ({y.shape[axis]}) "
+                               f"along dim {axis}")
+        widths = diff(x)
+        return widths.reshape([-1 if d == axis else 1 for d in range(y.ndim)])
+    return diff(x, dim=dim)
+
+
+@export(method=False)
+def trapezoid(y, x=None, *, dx=None, dim=-1):
+    """The integral of y along ``dim`` by the trapezoidal rule: sum_i (x[i+1] - x[i]) (y[i] + y[i+1]) / 2, with
+    the points ``x`` or a constant spacing ``dx`` (1 by default)."""
+    axis = _axis(y, dim, "trapezoid")
+    if y.ndim == 0:
+        raise IndexError("trapezoid(): expected y of at least one dimension, got a 0-d tensor")
+    widths = _spacing(y, x, dx, dim, "trapezoid")
+    if isinstance(widths, Tensor):
+        right, left = _neighbours(y, axis)
+        return (widths * (right + left)).sum(axis) / 2
+    if y.shape[axis] == 0:  # no trapezoids: zeros, without a graph (as torch)
+        return (y.sum(axis) * 0.0).detach()
+    return (y.sum(axis) - (y.select(axis, 0) + y.select(axis, -1)) * 0.5) * widths
+
+
+@export(method=False)
+def trapz(y, x=None, *, dx=None, dim=-1):
+    """trapezoid's older name: ``trapz(y, x, dim=-1)`` or ``trapz(y, dx=1, dim=-1)``."""
+    return trapezoid(y, x, dx=dx, dim=dim)
+
+
+@export(method=False)
+def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
+    """The running integrals of the trapezoidal rule along ``dim``: one fewer than y along it."""
+    axis = _axis(y, dim, "cumulative_trapezoid")
+    if y.ndim == 0:
+        raise IndexError("cumulative_trapezoid(): expected y of at least one dimension, got a 0-d tensor")
+    widths = _spacing(y, x, dx, dim, "cumulative_trapezoid")
+    right, left = _neighbours(y, axis) if y.shape[axis] else (y, y)
+    if isinstance(widths, Tensor):
+        return cumsum(widths * (left + right), axis) / 2
+    return cumsum(widths / 2 * (left + right), axis)

@@ -561,3 +561,34 @@ def swapdims_(input, dim0, dim1):
 def t_(input):
     """``t`` in place."""
     return _in_place_shape(input, "t_()", t)
+
+
+@export()
+def ravel(input):
+    """The elements in one dimension, in row-major order (a copy only where a view cannot be taken)."""
+    return check_tensor(input, "ravel").reshape(-1)
+
+
+@export()
+def diagflat(input, offset=0):
+    """A square matrix with the flattened input on its ``offset``-th diagonal, zeros elsewhere."""
+    return check_tensor(input, "diagflat").reshape(-1).diag(offset)
+
+
+@export(method=False)
+def unravel_index(indices, shape):
+    """The coordinates of flat ``indices`` in a tensor of ``shape``: a tuple of int64 tensors, one a dimension
+    (index // stride % size, as torch: an index outside the range wraps around)."""
+    check_tensor(indices, "unravel_index")
+    if indices.dtype.kind not in "iu":
+        raise TypeError(f"unravel_index() expected indices of an integer dtype, got {indices.dtype}")
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    if any(size < 0 for size in shape):
+        raise ValueError(f"unravel_index(): the sizes of shape must be non-negative, got {shape}")
+    xp = backend.array_module(indices._data)
+    flat = indices._data.astype(xp.int64)
+    coordinates, stride = [], 1
+    for size in reversed(shape):
+        coordinates.append(Tensor._make(xp.asarray(xp.remainder(xp.floor_divide(flat, stride), max(size, 1)))))
+        stride *= size
+    return tuple(reversed(coordinates))
