@@ -32,9 +32,7 @@ DRIVER = PROGRAMS / "_driver.py"
 
 # Programs that stop under backprop because it still lacks a torch name, or that print differently from torch: each
 # xfail is strict, so the day a program passes, its test fails until its line here is removed.
-XFAIL = {
-    "video_conv3d": "nn.AdaptiveAvgPool3d (and F.adaptive_avg_pool3d) is missing; AdaptiveMaxPool3d exists",
-}
+XFAIL = {}  # none today
 
 
 def header(path):
