@@ -173,7 +173,8 @@ def _check_grid_sample(input, grid, mode, padding_mode):
                          f"'reflection', but got: '{padding_mode}'")
     shapes = f"input with sizes {list(input.shape)} and grid with sizes {list(grid.shape)}"
     if input.ndim not in (4, 5) or grid.ndim != input.ndim:
-        raise RuntimeError(f"grid_sampler(): expected 4D or 5D input and grid with same number of dimensions, "
+        expected = f"{input.ndim}D" if input.ndim in (4, 5) else "4D or 5D"
+        raise RuntimeError(f"grid_sampler(): expected {expected} input and grid with same number of dimensions, "
                            f"but got {shapes}")
     if input.shape[0] != grid.shape[0]:
         raise RuntimeError(f"grid_sampler(): expected grid and input to have same batch size, but got {shapes}")
