@@ -219,7 +219,7 @@ def main():
     parser.add_argument('--lr', type=float, default=5.0)
     parser.add_argument('--transformer_lr', type=float, default=2.0)
     parser.add_argument('--clip', type=float, default=0.25)
-    parser.add_argument('--epochs', type=int, default=5)
+    parser.add_argument('--epochs', type=int, default=4)
     parser.add_argument('--batch_size', type=int, default=5)
     parser.add_argument('--eval_batch_size', type=int, default=5)
     parser.add_argument('--bptt', type=int, default=12)
