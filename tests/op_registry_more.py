@@ -135,3 +135,15 @@ _call("isin", [forward_only(_elements, T(values=[2.0, 4.0, 9.0])), forward_only(
 op("isin.promotes", lambda lib, a, b: lib.isin(a, b),
    [forward_only(T(values=[1, 2, 3], dtype=INT64), T(values=[2.0, 2.5])),
     forward_only(T(values=[1.5, 2.0]), T(values=[2, 3], dtype=INT64))], differentiable=False)
+
+# ------------------------------------------------------------- histogram
+_on_edges = T(values=[0.0, 0.25, 0.5, 0.75, 1.0, 1.0, 0.1])
+_call("histogram", [forward_only(T((20,)), 5), forward_only(T((60,)), 37), forward_only(T((4, 5)), 7, range=(-1.0, 1.5)), forward_only(_on_edges, 4),
+                    forward_only(T((10,)), T(values=[-2.0, -0.5, 0.0, 0.3, 2.0]), weight=T((10,)), density=True),
+                    forward_only(T((2, 3)), 3, density=True), forward_only(T((6,)), 2, weight=T((6,))),
+                    forward_only(T(values=[2.0, 2.0]), 3), forward_only(T((0,)), 3),
+                    forward_only(_on_edges, T(values=[0.25, 0.5, 1.0]))], differentiable=False)
+op("histogram.method", lambda lib, x: x.histogram(3, range=(0.0, 2.0)), [forward_only(T((2, 4)))],
+   differentiable=False)
+op("histogram.out", lambda lib, x: lib.histogram(x, 4, out=(lib.empty(0), lib.empty(0))), [forward_only(T((5,)))],
+   dtypes=(FLOAT32,), differentiable=False)

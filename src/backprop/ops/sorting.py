@@ -1,16 +1,18 @@
 """Order statistics and counting: sort, argsort, msort, topk, kthvalue, median, nanmedian, mode, quantile,
-nanquantile, unique, unique_consecutive, bincount, histc, searchsorted, bucketize.
+nanquantile, unique, unique_consecutive, bincount, histc, histogram, searchsorted, bucketize.
 
 The values an order statistic selects are ``take_along`` the input at the chosen indices, so dL/dx is dL/dy
 added at those positions (torch's gradient of sort, topk, kthvalue, median and mode along a dim); quantile is
 that plus a linear interpolation. The counting ops give integers and are not differentiable, as in torch.
 Sorting is stable: ties keep their order (nan sorts as the largest value, as torch).
 """
+from fractions import Fraction
+
 from backprop import backend
 from backprop import dtypes
 from backprop.ops.manifest import export
 from backprop.ops.indexing import Gather
-from backprop.ops.reduction import Median, Nanmedian, return_types, write_outs
+from backprop.ops.reduction import Median, Nanmedian, return_type, return_types, write_outs
 from backprop.ops.util import check_tensor, dim_index
 from backprop.tensor import Tensor
 
@@ -397,3 +399,71 @@ def bucketize(input, boundaries, *, out_int32=False, right=False, out=None):
     if boundaries.ndim != 1:
         raise RuntimeError(f"bucketize(): boundaries must be 1-D, got {boundaries.ndim} dimensions")
     return write_outs(_search(boundaries, input, right, None, out_int32, None, "bucketize"), out, "bucketize")
+
+
+return_types.histogram = return_type("histogram", ("hist", "bin_edges"))
+
+
+def _linear_edges(xp, low, high, bins, dtype):
+    """``bins + 1`` equally spaced edges from low to high in ``dtype``, as torch's linspace: the first half
+    low + i * step, the second high - (bins - i) * step, step = (high - low) / bins in ``dtype``, each edge
+    rounded once (torch's CPU kernel fuses the multiply and the add)."""
+    low, high = dtype.type(low), dtype.type(high)
+    step = (high - low) / dtype.type(bins)
+    i = xp.arange(bins + 1)
+    first = i < (bins + 1) // 2
+    if dtype.itemsize < 8:  # float64 holds each exact product and sum of float32 numbers: one rounding at the end
+        wide = xp.where(first, float(low) + float(step) * i, float(high) - float(step) * (bins - i))
+        return wide.astype(dtype)
+    # float64: the fused result, computed exactly with fractions and rounded once (there are only bins + 1)
+    exact = [Fraction(low) + Fraction(step) * k if k < (bins + 1) // 2 else Fraction(high) - Fraction(step) * (bins - k)
+             for k in range(bins + 1)]
+    return xp.asarray([float(value) for value in exact], dtype=dtype)
+
+
+@export()
+def histogram(input, bins, *, range=None, weight=None, density=False, out=None):
+    """(hist, bin_edges): the number (or summed ``weight``) of input's elements in each bin [e_i, e_i+1) (the last
+    bin closed), ``bins`` equal bins over ``range`` (the data's range by default) or the edges given as a 1-D
+    tensor; ``density``: hist / (total * bin width). Not differentiable."""
+    check_tensor(input, "histogram")
+    if not dtypes.is_floating(input.dtype):
+        raise NotImplementedError(f"histogram() is not implemented for {input.dtype}; convert with .float()")
+    data = input._data.reshape(-1)
+    xp = backend.array_module(data)
+    if isinstance(bins, Tensor):
+        if range is not None:
+            raise TypeError("histogram(): range can't be given with bin edges as a tensor")
+        if bins.ndim != 1 or bins.shape[0] < 1:
+            raise RuntimeError(f"histogram(): bins must be a 1-D tensor of at least 1 edge, got shape {bins.shape}")
+        edges = bins._data.astype(data.dtype)
+    else:
+        if bins <= 0:
+            raise RuntimeError(f"histogram(): bins must be > 0, got {bins}")
+        if range is not None:
+            low, high = float(range[0]), float(range[1])
+        else:
+            low, high = (float(data.min()), float(data.max())) if data.size else (0.0, 1.0)
+        if not (backend.numpy.isfinite(low) and backend.numpy.isfinite(high)):
+            raise RuntimeError(f"histogram(): range of [{low}, {high}] is not finite")
+        if low > high:
+            raise RuntimeError(f"histogram(): max ({high}) must be larger than min ({low})")
+        if low == high:
+            low, high = low - 0.5, high + 0.5
+        edges = _linear_edges(xp, low, high, bins, data.dtype)
+    count = edges.shape[0] - 1
+    inside = (data >= edges[0]) & (data <= edges[-1])
+    position = xp.minimum(xp.searchsorted(edges, data[inside], side="right") - 1, max(count - 1, 0))
+    if weight is not None:
+        check_tensor(weight, "histogram")
+        if weight.shape != input.shape:
+            raise RuntimeError(f"histogram(): weight of shape {tuple(weight.shape)} should have the input's "
+                               f"shape {tuple(input.shape)}")
+        weights = weight._data.reshape(-1)[inside].astype(xp.float64)
+    else:
+        weights = None
+    hist = xp.bincount(position, weights, minlength=count)[:count].astype(data.dtype)
+    if density:
+        hist = hist / (hist.sum() * xp.diff(edges))
+    return write_outs(return_types.histogram(Tensor._make(xp.asarray(hist, dtype=data.dtype)), Tensor._make(edges)), out,
+                      "histogram")
