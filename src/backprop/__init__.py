@@ -32,6 +32,7 @@ from backprop.random import (
     Generator, default_generator, fork_rng, get_rng_state, initial_seed, manual_seed, seed, set_rng_state,
 )
 from backprop.serialization import load, save
+from backprop.ops.distance import pdist  # torch.pdist, as well as F.pdist
 from backprop.utilities import (
     are_deterministic_algorithms_enabled, can_cast, get_deterministic_debug_mode, get_float32_matmul_precision,
     is_deterministic_algorithms_warn_only_enabled, is_warn_always_enabled, promote_types, set_deterministic_debug_mode,

@@ -108,3 +108,11 @@ def test_adaptive_avg_pool3d_module_as_torch():
         (yt * yt).sum().backward()
         np.testing.assert_allclose(xb.grad.numpy(), xt.grad.numpy(), rtol=1e-12, atol=1e-12)
     assert not isinstance(bp.nn.AdaptiveAvgPool3d(1), bp.nn.AdaptiveAvgPool2d)
+
+
+def test_pdist_at_the_top_level_and_its_errors_as_torch():
+    x = np.random.default_rng(3).standard_normal((5, 3))
+    np.testing.assert_allclose(bp.pdist(bp.tensor(x), 1.5).numpy(), torch.pdist(torch.tensor(x), 1.5).numpy(),
+                               rtol=1e-12)
+    _same_error(lambda lib: lib.pdist(lib.zeros(2, 3, 4)))
+    _same_error(lambda lib: lib.pdist(lib.zeros(3, 4), -1.0))
