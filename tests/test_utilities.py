@@ -123,3 +123,21 @@ def test_the_names_are_exported_from_backprop():
     for name in utilities.__all__:
         assert getattr(bp, name) is getattr(utilities, name)
         assert hasattr(torch, name), name
+
+
+def test_cuda_seed_and_state_are_the_one_generator():
+    # torch.cuda's answer these for the GPU generator (and raise without CUDA); backprop draws GPU values from
+    # its one generator, so they read and restore that
+    state = bp.get_rng_state()
+    try:
+        bp.manual_seed(123)
+        assert bp.cuda.initial_seed() == 123
+        saved = bp.cuda.get_rng_state()
+        first = bp.rand(4).tolist()
+        bp.cuda.set_rng_state(saved)
+        assert bp.rand(4).tolist() == first
+        assert len(bp.cuda.get_rng_state_all()) == bp.cuda.device_count()
+        bp.cuda.set_rng_state_all([saved])
+        assert bp.rand(4).tolist() == first
+    finally:
+        bp.set_rng_state(state)

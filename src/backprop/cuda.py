@@ -11,7 +11,7 @@ CuPy or a driver is missing rather than raising.
 >>> isinstance(bp.cuda.is_available(), bool)
 True
 """
-from backprop import backend
+from backprop import backend, random
 
 __all__ = ["is_available", "device_count", "current_device", "set_device", "synchronize", "get_device_name",
            "manual_seed", "manual_seed_all", "seed", "seed_all", "empty_cache", "is_initialized"]
@@ -95,6 +95,35 @@ def seed():
 
 def seed_all():
     """Accepted as torch.cuda.seed_all."""
+
+
+__all__ += ["initial_seed", "get_rng_state", "set_rng_state", "get_rng_state_all", "set_rng_state_all"]
+
+
+def initial_seed():
+    """The seed of the one generator GPU draws come from (``bp.initial_seed()``)."""
+    return random.initial_seed()
+
+
+def get_rng_state(device="cuda"):
+    """The state of the one generator GPU draws come from (``bp.get_rng_state()``: a dict, not a ByteTensor)."""
+    return random.get_rng_state()
+
+
+def set_rng_state(new_state, device="cuda"):
+    """Restore a state ``get_rng_state`` gave (it is the CPU generator's state too: there is one generator)."""
+    random.set_rng_state(new_state)
+
+
+def get_rng_state_all():
+    """One state per GPU: ``[get_rng_state()] * device_count()`` (the same generator for all)."""
+    return [get_rng_state() for _ in range(device_count())]
+
+
+def set_rng_state_all(new_states):
+    """Restore the states ``get_rng_state_all`` gave (the last one wins: they are the same generator's)."""
+    for state in new_states:
+        set_rng_state(state)
 
 
 def empty_cache():
