@@ -40,7 +40,7 @@ op("digamma.finite_differences", lambda lib, x: lib.digamma(x),  # torch's gradi
 for _n in (1, 2, 3):
     op(f"polygamma.{_n}", lambda lib, x, _n=_n: lib.polygamma(_n, x),
        [S(T((2, 3), domain=_accurate)), S(T(values=[15.0, 33.5, 1e3]))])
-op("polygamma.small", lambda lib, x, n: lib.polygamma(n, x),  # n >= 2 is accurate in torch everywhere
+op("polygamma", lambda lib, x, n: lib.polygamma(n, x),  # n >= 2 is accurate in torch everywhere
    [forward_only(T((4,), domain=_broad), 2), forward_only(T((4,), domain=_broad), 4),
     forward_only(T(values=[-0.5, -2.25, 0.3, 1.0]), 3), forward_only(T(values=[0.5, 2.0, 7.0]), 0)])
 op("polygamma.method", lambda lib, x: x.polygamma(2), [S(T((3,), domain=_accurate))])

@@ -93,14 +93,26 @@ OPERATORS = "radd rsub rmul rdiv rpow lt le gt ge eq ne getitem getitem.tensor_k
 API_OPS = [entry.name for entry in manifest.entries()] + OPERATORS  # every declared op (backprop.ops.manifest)
 
 
+# differentiable entries registered in float64 only, and why (their float32 forms are tested elsewhere)
+FLOAT64_ONLY = {
+    "nn.functional.multi_head_attention_forward": "float32 rounding cancels in its gradients; the float32 twin "
+                                                  "tests of MultiheadAttention (tests/nn/test_attention.py) cover it",
+}
+
+
 def test_registry_covers_every_op_of_the_api():
     names = {entry.name for entry in REGISTRY}
     missing = [name for name in API_OPS if name not in names]
     assert not missing, f"ops of API.md without a registry entry: {missing}"
     for entry in REGISTRY:
         assert entry.samples and entry.dtypes, entry.name
-    differentiable = [e for e in REGISTRY if e.differentiable and _floating(e) and not e.name.startswith("promote")]
-    assert all(set(e.dtypes) >= {"float32", "float64"} for e in differentiable)
+    differentiable = [e for e in REGISTRY if e.differentiable and _floating(e) and not e.name.startswith("promote")
+                      and e.name not in FLOAT64_ONLY]
+    both = {e.name for e in differentiable if set(e.dtypes) >= {"float32", "float64"}}
+    # a variant entry ("relu.inplace_false") may keep one dtype when its op's own entry ("relu") has both
+    lacking = [e.name for e in differentiable if e.name not in both
+               and not any(e.name.startswith(name + ".") for name in both)]
+    assert not lacking, f"differentiable ops not registered in both float32 and float64: {lacking}"
 
 
 def test_registry_samples_cover_edge_shapes():
