@@ -116,3 +116,12 @@ def test_pdist_at_the_top_level_and_its_errors_as_torch():
                                rtol=1e-12)
     _same_error(lambda lib: lib.pdist(lib.zeros(2, 3, 4)))
     _same_error(lambda lib: lib.pdist(lib.zeros(3, 4), -1.0))
+
+
+@pytest.mark.parametrize("input_shape,grid_shape,mode", [
+    ((1, 2, 3, 3), (1, 0, 2, 2), "bilinear"), ((0, 2, 3, 3), (0, 1, 2, 2), "bilinear"),
+    ((1, 0, 3, 3), (1, 1, 2, 2), "bicubic"), ((0, 2, 3, 3, 2), (0, 1, 2, 2, 3), "nearest")])
+def test_empty_batches_channels_and_grids_as_torch(input_shape, grid_shape, mode):
+    shapes = [tuple(lib.nn.functional.grid_sample(lib.zeros(*input_shape), lib.zeros(*grid_shape), mode=mode,
+                                                  align_corners=False).shape) for lib in (bp, torch)]
+    assert shapes[0] == shapes[1]

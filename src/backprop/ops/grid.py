@@ -19,6 +19,7 @@ input, theta and the grid) come from the ops they are built of:
   gathered values times weights that are polynomials of u: d/du comes through the weights.
 """
 import itertools
+import math
 import warnings
 
 from backprop import backend, dtypes
@@ -76,7 +77,7 @@ def affine_grid(theta, size, align_corners=None):
     elif min(size) <= 0:
         raise ValueError(f"Expected non-zero, positive output size. Got {size}")
     if theta.shape[0] != size[0]:
-        raise ValueError(f"affine_grid: theta's batch size {theta.shape[0]} differs from size[0] = {size[0]}")
+        raise RuntimeError(f"affine_grid: theta's batch size {theta.shape[0]} differs from size[0] = {size[0]}")
     xp = backend.array_module(theta._data)
     # base[..., :] = (x, y[, z], 1) at every output pixel, x along the last spatial dim
     axes = [_normalised_positions(xp, n, align_corners, theta._data.dtype) for n in reversed(spatial)]
@@ -128,7 +129,7 @@ class _Reader:
         self.xp = backend.array_module(input._data)
         self.n, self.c = input.shape[:2]
         self.spatial = tuple(input.shape[2:])
-        self.flat = input.reshape(self.n, self.c, -1)
+        self.flat = input.reshape(self.n, self.c, math.prod(self.spatial))
 
     def read(self, positions):
         """(values (N, C, *out), inside (N, 1, *out) as 0/1 of the input's dtype)."""
@@ -138,7 +139,8 @@ class _Reader:
         for p, n in zip(positions, self.spatial):
             inside = inside & (p >= 0) & (p < n)
             flat = flat * n + xp.clip(p, 0, n - 1)
-        index = xp.broadcast_to(flat.reshape(self.n, 1, -1), (self.n, self.c, flat[0].size))
+        count = math.prod(out_shape)
+        index = xp.broadcast_to(flat.reshape(self.n, 1, count), (self.n, self.c, count))
         values = self.flat.gather(2, Tensor._make(xp.ascontiguousarray(index).astype(xp.int64)))
         values = values.reshape(self.n, self.c, *out_shape)
         mask = Tensor._make(inside[:, None].astype(self.flat._data.dtype))
