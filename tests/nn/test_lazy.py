@@ -98,3 +98,12 @@ def test_a_lazy_state_dict_loads_into_a_lazy_module():
         layer = lib.nn.LazyLinear(3)
         assert repr(layer.load_state_dict(saved)) == "<All keys matched successfully>"
         assert layer.has_uninitialized_params()
+
+
+def test_making_a_lazy_linear_warns_nothing_as_torchs():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        torch.nn.LazyLinear(3)
+        bp.nn.LazyLinear(3)

@@ -9,13 +9,14 @@ from backprop.nn.parameter import Parameter
 
 
 def dense_parameters_(module, in_features, out_features, bias, device=None, dtype=None):
-    """Register ``weight`` (out, in) and ``bias`` (out,) or None on ``module``, initialised as torch's Linear."""
+    """Register ``weight`` (out, in) and ``bias`` (out,) or None on ``module`` and initialise them through the
+    module's ``reset_parameters`` (torch's Linear's unless a subclass says otherwise, as LazyLinear does)."""
     module.weight = Parameter(creation.zeros(out_features, in_features, dtype=dtype, device=device))
     if bias:
         module.bias = Parameter(creation.zeros(out_features, dtype=dtype, device=device))
     else:
         module.register_parameter("bias", None)
-    reset_linear_(module.weight, module.bias)
+    module.reset_parameters()
 
 
 def reset_linear_(weight, bias):
