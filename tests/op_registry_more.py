@@ -34,6 +34,9 @@ _call("addcdiv", [S(_x, T((3,)), T((2, 1), domain=AwayFrom(0, margin=0.5))),
 op("addcdiv.float_divisor", lambda lib, x, a, b: lib.addcdiv(x, a, b, value=2),  # int tensor1, float tensor2
    [forward_only(T((3,), dtype=INT64), T((3,), dtype=INT64), T((3,), dtype=FLOAT32, domain=Uniform(1, 3)))],
    dtypes=(INT64,), differentiable=False, domain=Uniform(-3, 3))
+op("addcmul.int_value", lambda lib, x, a, b, **k: lib.addcmul(x, a, b, **k),  # torch: value rounded toward zero
+   [forward_only(_x, _x, _x, value=1.5), forward_only(_x, _x, T((3,)), value=-0.75)], dtypes=(INT64,),
+   differentiable=False)
 op("addcmul.method", lambda lib, x, a, b: x.addcmul(a, b, value=1.5), [S(_x, T((3,)), _x)])
 op("addcdiv.method", lambda lib, x, a, b: x.addcdiv(a, b), [S(_x, T((3,)), T((2, 1), domain=AwayFrom(0, 0.5)))])
 op("addcmul_", _inplace("addcmul"), [S(_x, T((3,)), _x, value=-1.5)])

@@ -231,10 +231,11 @@ def fmin(input, other, *, out=None):
 
 
 # ------------------------------------------------------------- compositions of the arithmetic ops
-def _check_value(value, tensors, name):
+def _value(value, tensors):
+    """``value`` in the result's dtype: a float value of integer tensors rounded toward zero, as torch does."""
     if isinstance(value, float) and all(t.dtype.kind in "biu" for t in tensors):
-        raise RuntimeError(f"{name}(): for integral input tensors, argument value must not be a floating point "
-                           f"number, got {value!r}")
+        return int(value)
+    return value
 
 
 @export(inplace=True)
@@ -242,7 +243,7 @@ def addcmul(input, tensor1, tensor2, *, value=1, out=None):
     """input + value * tensor1 * tensor2 (broadcast); a composition, so its gradients are the products'."""
     for t in (input, tensor1, tensor2):
         check_tensor(t, "addcmul")
-    _check_value(value, (input, tensor1, tensor2), "addcmul")
+    value = _value(value, (input, tensor1, tensor2))
     product = tensor1 * tensor2
     return write_out(input + (product if value == 1 else value * product), out, "addcmul")
 
@@ -255,7 +256,7 @@ def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
     if tensor1.dtype.kind in "biu" and tensor2.dtype.kind in "biu":
         raise RuntimeError("addcdiv(): integer division of tensor1 by tensor2 is not supported; "
                            f"got {tensor1.dtype} and {tensor2.dtype} (use addcmul with the reciprocal)")
-    _check_value(value, (input, tensor1, tensor2), "addcdiv")
+    value = _value(value, (input, tensor1, tensor2))
     quotient = tensor1 / tensor2
     return write_out(input + (quotient if value == 1 else value * quotient), out, "addcdiv")
 
