@@ -236,6 +236,8 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
         raise TypeError(f"isin() expected a Tensor as elements or test_elements, got {type(elements).__name__} "
                         f"and {type(test_elements).__name__}")
     a, b = as_operand(elements, like), as_operand(test_elements, like)
+    if any(isinstance(t, Tensor) and t.dtype.kind == "b" for t in (a, b)):
+        raise RuntimeError("isin() is not defined for bool tensors (as torch); convert them with .long()")
     dtype = dtypes.result_type(a, b)  # compared in the common dtype (no broadcasting: any two shapes)
     xp = backend.array_module(like._data)
     a, b = (xp.asarray(x._data if isinstance(x, Tensor) else x).astype(dtype, copy=False) for x in (a, b))

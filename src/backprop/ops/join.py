@@ -388,6 +388,8 @@ def cartesian_prod(*tensors):
     for i, t in enumerate(tensors):
         if check_tensor(t, "cartesian_prod").ndim != 1:
             raise RuntimeError(f"cartesian_prod(): expected 1-d tensors, tensor {i} has {t.ndim} dims")
+    if len({t.dtype for t in tensors}) > 1:
+        raise RuntimeError(f"cartesian_prod() expects tensors of one dtype, got {[str(t.dtype) for t in tensors]}")
     if len(tensors) == 1:
         return tensors[0]
     from backprop.creation import meshgrid  # creation sits beside ops; imported when first needed

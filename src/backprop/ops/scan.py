@@ -194,6 +194,9 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
             if check_tensor(t, "diff").ndim != input.ndim:
                 raise RuntimeError(f"diff expects prepend or append to be the same dimension as input "
                                    f"({input.ndim}), got {t.ndim}")
+            if any(a != b for d, (a, b) in enumerate(zip(t.shape, input.shape)) if d != axis):
+                raise RuntimeError(f"diff expects the shape of prepend or append, {tuple(t.shape)}, to match the "
+                                   f"input's {tuple(input.shape)} except along dim {dim}")
         from backprop.ops.join import cat  # join sits beside scan; imported when first needed
         input = cat(parts, axis)
     for _ in range(n):

@@ -585,10 +585,12 @@ def unravel_index(indices, shape):
     shape = (shape,) if isinstance(shape, int) else tuple(shape)
     if any(size < 0 for size in shape):
         raise ValueError(f"unravel_index(): the sizes of shape must be non-negative, got {shape}")
+    if 0 in shape:
+        raise RuntimeError(f"unravel_index(): no index lies in the empty shape {shape}")
     xp = backend.array_module(indices._data)
     flat = indices._data.astype(xp.int64)
     coordinates, stride = [], 1
     for size in reversed(shape):
-        coordinates.append(Tensor._make(xp.asarray(xp.remainder(xp.floor_divide(flat, stride), max(size, 1)))))
+        coordinates.append(Tensor._make(xp.asarray(xp.remainder(xp.floor_divide(flat, stride), size))))
         stride *= size
     return tuple(reversed(coordinates))
