@@ -135,6 +135,10 @@ _call("isin", [forward_only(_elements, T(values=[2.0, 4.0, 9.0])), forward_only(
                forward_only(T(values=[5.0, 1.0, 3.0]), T(values=[1.0, 2.0, 5.0]), assume_unique=True),
                forward_only(_elements, T((0,))), forward_only(T((0, 2)), _elements)],
       dtypes=NUMBERS, differentiable=False)
+op("isin.out", lambda lib, a, b: lib.isin(a, b, out=lib.empty(0, dtype=lib.bool)),
+   [forward_only(_elements, T(values=[2.0, 4.0]))], dtypes=(FLOAT32,), differentiable=False)
+op("diff.out", lambda lib, x: lib.diff(x, out=lib.empty(0)), [forward_only(T((2, 4)))], dtypes=(FLOAT32,),
+   differentiable=False)
 op("isin.promotes", lambda lib, a, b: lib.isin(a, b),
    [forward_only(T(values=[1, 2, 3], dtype=INT64), T(values=[2.0, 2.5])),
     forward_only(T(values=[1.5, 2.0]), T(values=[2, 3], dtype=INT64))], differentiable=False)

@@ -1,5 +1,6 @@
 """torch's pointwise maths of two tensors (or a tensor and a number), broadcast: atan2, hypot, lerp, xlogy,
-copysign, logaddexp, logaddexp2, heaviside, fmax, fmin.
+copysign, logaddexp, logaddexp2, heaviside, fmax, fmin; addcmul, addcdiv and ldexp, compositions of the arithmetic
+ops.
 
 Each op is one Function, its formula and partial derivatives in the docstring; the engine sums each
 gradient back to its input's shape.

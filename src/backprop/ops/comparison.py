@@ -1,4 +1,5 @@
-"""Comparisons, tests of values, logical and bitwise functions: results without gradients.
+"""Comparisons, tests of values, logical and bitwise functions, and gcd, lcm, nextafter, signbit, isin: results
+without gradients.
 
 Comparisons (eq, lt, ..., isclose) and the logical functions give bool tensors; the bitwise functions
 (``& | ^ ~ << >>``) keep the promoted integer or bool dtype. The two operands are promoted as torch promotes
@@ -228,7 +229,7 @@ def signbit(input, *, out=None):
 
 
 @export(method=False)
-def isin(elements, test_elements, *, assume_unique=False, invert=False):
+def isin(elements, test_elements, *, assume_unique=False, invert=False, out=None):
     """A bool tensor of the shape of ``elements``: True where an element occurs in ``test_elements`` (anywhere,
     any shape), False where not (``invert``: the opposite). Either may be a Python number, not both."""
     like = elements if isinstance(elements, Tensor) else test_elements
@@ -241,4 +242,4 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
     dtype = dtypes.result_type(a, b)  # compared in the common dtype (no broadcasting: any two shapes)
     xp = backend.array_module(like._data)
     a, b = (xp.asarray(x._data if isinstance(x, Tensor) else x).astype(dtype, copy=False) for x in (a, b))
-    return Tensor._make(xp.asarray(xp.isin(a, b, assume_unique=assume_unique, invert=invert)))
+    return write_out(Tensor._make(xp.asarray(xp.isin(a, b, assume_unique=assume_unique, invert=invert))), out, "isin")

@@ -1,5 +1,6 @@
 """Joining and splitting: cat (concat, concatenate, hstack, vstack, dstack, column_stack), stack; split,
-tensor_split (hsplit, vsplit, dsplit), chunk, unbind, select, narrow (views); and pad."""
+tensor_split (hsplit, vsplit, dsplit), chunk, unbind, select, narrow (views); and pad. Built on them: block_diag,
+cartesian_prod, combinations."""
 import itertools
 
 from backprop import backend

@@ -1,4 +1,4 @@
-"""Matrix products."""
+"""Matrix products; and renorm and vander, compositions of the differentiable ops."""
 from backprop import backend
 from backprop.autograd import Function
 from backprop.ops.indexing import write_out

@@ -1,4 +1,5 @@
-"""Scans along one dimension: cumsum, cumprod, cummax, cummin, logcumsumexp.
+"""Scans along one dimension: cumsum, cumprod, cummax, cummin, logcumsumexp; diff, trapezoid (trapz) and
+cumulative_trapezoid, compositions of slices (and cumsum).
 
 y_k depends on x_0 ... x_k (the elements before it along ``dim``), so every
 backward is a scan the other way: dL/dx_i collects the dL/dy_k of k >= i.
@@ -7,6 +8,7 @@ A 0-d tensor takes dim 0 or -1 and is its own scan.
 from backprop import backend
 from backprop import dtypes
 from backprop.autograd import Function
+from backprop.ops.indexing import write_out
 from backprop.ops.manifest import export
 from backprop.ops.reduction import return_types, write_outs
 from backprop.ops.sorting import take_along
@@ -179,7 +181,7 @@ def _neighbours(x, axis):
 
 
 @export()
-def diff(input, n=1, dim=-1, prepend=None, append=None):
+def diff(input, n=1, dim=-1, prepend=None, append=None, *, out=None):
     """The n-th forward difference along ``dim``: x[i + 1] - x[i], applied n times (bools: x[i + 1] != x[i]);
     ``prepend`` and ``append`` are joined to input along ``dim`` first. A composition of slices."""
     check_tensor(input, "diff")
@@ -204,7 +206,7 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
             break
         right, left = _neighbours(input, axis)
         input = right != left if input.dtype.kind == "b" else right - left
-    return input
+    return write_out(input, out, "diff")
 
 
 def _spacing(y, x, dx, dim, op):

@@ -1,6 +1,7 @@
 """Shape changes: reshape/view/flatten/squeeze/unsqueeze, transpose/permute/movedim, expand/broadcast,
 which move no values (views), and flip, roll, rot90, repeat, tile, repeat_interleave, which copy them. Each
-backward undoes the change on dL/dy (a copied element's gradients are summed)."""
+backward undoes the change on dL/dy (a copied element's gradients are summed). ravel and diagflat are
+reshapes (and diag); unravel_index gives the coordinates of flat indices."""
 from backprop import autograd
 from backprop import backend
 from backprop import dtypes
