@@ -92,6 +92,8 @@ _call("cartesian_prod", [S(T((3,))), S(T((2,)), T((3,))), S(T((2,)), T((1,)), T(
 _call("combinations", [S(T((4,))), S(T((4,)), 3), S(T((3,)), with_replacement=True),
                        S(T((3,)), r=3, with_replacement=True), S(T((3,)), 1), S(T((2,)), 3), S(T((3,)), 0),
                        S(T((0,)))], dtypes=NUMBERS)
+# torch 2.13's vander backward fails (its cumprod is changed in place after being saved): gradients by finite
+# differences only
 _call("vander", [gradcheck_only(T((3,))), gradcheck_only(T((4,)), 2), gradcheck_only(T((3,)), N=4, increasing=True),
                  gradcheck_only(T(values=[0.0, 1.5, -2.0])), forward_only(T((3,)), 0), forward_only(T((0,)))])
 op("vander.int", lambda lib, x, **k: lib.vander(x, **k),
