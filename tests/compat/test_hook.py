@@ -310,3 +310,21 @@ def test_torch_func_functional_call_runs_a_module_with_other_tensors(hooked):
     np.testing.assert_array_equal(model(x).detach().numpy(), (x @ model.weight.T + model.bias).detach().numpy())
     with pytest.raises(AttributeError, match=r"torch\.func\.vmap is not provided by backprop"):
         torch.func.vmap
+
+
+def test_checkpoint_gives_the_same_values_and_gradients_keeping_the_activations(hooked):
+    torch = hooked
+    from torch.utils.checkpoint import checkpoint, checkpoint_sequential
+
+    model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1))
+    x = torch.randn(5, 3, requires_grad=True)
+    plain = model(x).sum()
+    (plain_grad,) = torch.autograd.grad(plain, x)
+    for run in (lambda: checkpoint(model, x, use_reentrant=False),
+                lambda: checkpoint_sequential(model, 2, x, use_reentrant=False)):
+        out = run().sum()
+        (grad,) = torch.autograd.grad(out, x)
+        assert float(out) == float(plain)
+        np.testing.assert_array_equal(grad.numpy(), plain_grad.numpy())
+    with pytest.warns(UserWarning, match="use_reentrant parameter should be passed explicitly"):
+        checkpoint(model, x)

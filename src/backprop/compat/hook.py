@@ -84,6 +84,7 @@ MODULES = {
     "torch.functional": ("backprop",),
     "torch.testing": (f"{_SHIMS}:testing",),
     "torch.func": (f"{_SHIMS}:func",),
+    "torch.utils.checkpoint": (f"{_SHIMS}:checkpoint",),
     "torch.backends": (),
     "torch.backends.cudnn": (f"{_SHIMS}:cudnn",),
     "torch.backends.cuda": (f"{_SHIMS}:backends_cuda",),

@@ -12,6 +12,7 @@ operator profiler), while ``record_function``, a label for a profiler's regions,
 import contextlib
 import enum
 import types
+import warnings
 
 import numpy
 
@@ -261,3 +262,32 @@ class func:  # noqa: N801  (torch.func)
     torch.func's transforms (grad, vmap, jacrev ...) are not provided: they raise the clear error."""
 
     functional_call = staticmethod(_stateless._functional_call)
+
+
+def _warn_use_reentrant(use_reentrant):
+    if use_reentrant is None:  # torch 2.13 warns so (it plans to make the argument required)
+        warnings.warn("torch.utils.checkpoint: the use_reentrant parameter should be passed explicitly. "
+                      "use_reentrant=False is recommended.", stacklevel=3)
+
+
+def _checkpoint(function, *args, use_reentrant=None, context_fn=None, determinism_check="default", debug=False,
+                preserve_rng_state=True, early_stop=True, **kwargs):
+    """``torch.utils.checkpoint.checkpoint``: ``function(*args, **kwargs)``. torch keeps only the inputs and runs
+    the forward again during backward, trading time for memory; backprop keeps the activations, so values and
+    gradients are the same and no memory is saved."""
+    _warn_use_reentrant(use_reentrant)
+    return function(*args, **kwargs)
+
+
+def _checkpoint_sequential(functions, segments, input, use_reentrant=None, **kwargs):
+    """``torch.utils.checkpoint.checkpoint_sequential``: the modules one after the other (see ``checkpoint``)."""
+    _warn_use_reentrant(use_reentrant)
+    for function in (functions.children() if isinstance(functions, Module) else functions):
+        input = function(input)
+    return input
+
+
+@_namespace
+class checkpoint:  # noqa: N801  (torch.utils.checkpoint)
+    checkpoint = staticmethod(_checkpoint)
+    checkpoint_sequential = staticmethod(_checkpoint_sequential)
