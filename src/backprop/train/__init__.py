@@ -2,7 +2,7 @@
 from backprop.train import metrics
 from backprop.train.callbacks import Callback, EarlyStopping, PrintLogger, ProgressBar
 from backprop.train.checkpoint import load_checkpoint, save_checkpoint
-from backprop.train.trainer import Trainer
+from backprop.train.trainer import NonFiniteError, Trainer
 
-__all__ = ["Trainer", "Callback", "EarlyStopping", "ProgressBar", "PrintLogger", "metrics", "save_checkpoint",
-           "load_checkpoint"]
+__all__ = ["Trainer", "NonFiniteError", "Callback", "EarlyStopping", "ProgressBar", "PrintLogger", "metrics",
+           "save_checkpoint", "load_checkpoint"]

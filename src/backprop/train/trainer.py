@@ -17,6 +17,12 @@ eps=0.1)``, each step trains on
 
 with w = ``adversarial_weight``; w = 1 trains on the attacked batch only
 (Madry et al.'s PGD training).
+
+Non-finite guard (``check_finite=True``): a step whose loss or gradients are NaN or infinite, or an epoch that
+ends with non-finite weights, raises ``NonFiniteError`` before the update is applied and before any checkpoint
+is written, so the checkpoint on disk stays the one of the last good epoch. The check costs one test of the loss
+value (already fetched for the logs) and one ``isfinite`` over each gradient per step; with ``clip_grad_norm`` the
+total norm already computed is tested instead.
 """
 import csv
 import io
@@ -36,9 +42,21 @@ from backprop.tensor import Tensor
 from backprop.train import metrics
 from backprop.train.checkpoint import load_checkpoint, save_checkpoint
 
-__all__ = ["Trainer", "evaluating"]
+__all__ = ["Trainer", "NonFiniteError", "evaluating"]
 
 CHECKPOINT = "checkpoint.safetensors"
+
+
+class NonFiniteError(RuntimeError):
+    """Training diverged: the loss, a gradient or a weight became NaN or infinite (``Trainer(check_finite=True)``).
+
+    ``epoch`` and ``step`` (both counted from 1, ``step`` over the whole run) say where; ``what`` is what
+    became non-finite ("loss", "gradients" or "weights").
+    """
+
+    def __init__(self, message, *, epoch, step, what):
+        super().__init__(message)
+        self.epoch, self.step, self.what = epoch, step, what
 
 
 class Trainer:
@@ -52,6 +70,8 @@ class Trainer:
     that combination; the logged accuracy is on the clean batch for w < 1, on the attacked one for w = 1.
     w = 0 is plain training: the adversary is not called.
     The adversary is code, not state: a checkpoint does not hold it, pass it again to resume.
+    ``check_finite`` (default True): stop with ``NonFiniteError`` as soon as the loss or the gradients become NaN or
+    infinite, before the update and before the epoch's checkpoint (the last good one stays on disk); False trains on.
 
     >>> import backprop as bp
     >>> data = bp.data.TensorDataset(bp.randn(64, 2), bp.randint(0, 2, (64,)))
@@ -64,7 +84,7 @@ class Trainer:
 
     def __init__(self, model, optimizer, loss_fn, train_loader, val_loader=None, *, epochs=10, scheduler=None,
                  clip_grad_norm=None, max_norm=None, callbacks=(), out_dir=None, device=None, config=None,
-                 adversary=None, adversarial_weight=0.5):
+                 adversary=None, adversarial_weight=0.5, check_finite=True):
         if epochs < 0:
             raise ValueError(f"Trainer: epochs must be >= 0, got {epochs}")
         if isinstance(adversarial_weight, bool) or not isinstance(adversarial_weight, numbers.Real) \
@@ -79,6 +99,7 @@ class Trainer:
         self.callbacks = list(callbacks)
         self.out_dir, self.device, self.config = out_dir, device, dict(config or {})
         self.adversary, self.adversarial_weight = adversary, float(adversarial_weight)
+        self.check_finite = bool(check_finite)
         self.epoch, self.step, self.history, self.stop = 0, 0, [], False
         if device is not None:
             self.model.to(device=device)
@@ -98,13 +119,35 @@ class Trainer:
             loss, output = self._adversarial_loss(inputs, target)
         self.optimizer.zero_grad()
         loss.backward()
+        value = loss.item()
+        # checked after the backward pass: a data-parallel run has then the same (all-reduced) gradients on every
+        # rank, so that every rank stops at the same step, not only the one whose loss diverged
+        if self.check_finite and not math.isfinite(value):
+            raise self._non_finite("loss", f"the loss is {value}")
         if self.clip_grad_norm is not None:
-            nn_utils.clip_grad_norm_(self.model.parameters(), self.clip_grad_norm)
+            norm = nn_utils.clip_grad_norm_(self.model.parameters(), self.clip_grad_norm)
+            if self.check_finite and not math.isfinite(norm.item()):
+                raise self._non_finite("gradients", f"the gradient norm is {norm.item()}")
+        elif self.check_finite and not _all_finite(p.grad for p in self.model.parameters()):
+            raise self._non_finite("gradients", "a gradient holds NaN or infinite values")
         self.optimizer.step()
         if self.max_norm is not None:
             nn_utils.max_norm_(self.model, self.max_norm)
         self.step += 1
-        return loss.item(), output
+        return value, output
+
+    def _non_finite(self, what, found, step=None):
+        """The error of a diverged run at the coming step (or ``step``), naming the likely causes."""
+        epoch, step = self.epoch + 1, self.step + 1 if step is None else step
+        group = self.optimizer.param_groups[0]
+        causes = [f"the learning rate (lr={float(group['lr']):g}) is probably too high"]
+        momentum = float(group.get("momentum") or 0)
+        if momentum:
+            causes.append(f"momentum={momentum:g}" + (" must be below 1" if momentum >= 1 else " may be too high"))
+        message = f"training diverged at epoch {epoch}, step {step}: {found}; {' or '.join(causes)}"
+        if self.out_dir is not None and self.epoch > 0:
+            message += f"; the checkpoint of epoch {self.epoch} is kept"
+        return NonFiniteError(message, epoch=epoch, step=step, what=what)
 
     def _adversarial_loss(self, inputs, target):
         """(J~ = (1 - w) J(x) + w J(x_adv), the output on x, or on x_adv when w = 1)."""
@@ -188,6 +231,8 @@ class Trainer:
             for callback in self.callbacks:
                 callback.on_epoch_begin(self)
             logs = self.train_epoch()
+            if self.check_finite and not _all_finite(self.model.parameters()):  # the last update overflowed
+                raise self._non_finite("weights", "a weight became NaN or infinite", step=self.step)
             if self.val_loader is not None:
                 logs.update({f"val_{k}": v for k, v in self.evaluate(self.val_loader).items()})
             logs["lr"] = self.optimizer.param_groups[0]["lr"]
@@ -286,6 +331,16 @@ class Trainer:
 
 def _is_class_target(target):
     return target.dtype.kind in "iu" and target.ndim == 1
+
+
+def _all_finite(tensors):
+    """Whether every element of the tensors (None skipped) is finite: one ``isfinite`` reduction per tensor."""
+    for tensor in tensors:
+        if tensor is not None:
+            data = tensor._data
+            if not backend.array_module(data).isfinite(data).all():
+                return False
+    return True
 
 
 def _loader_state(loader):
