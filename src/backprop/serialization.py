@@ -18,6 +18,11 @@ PyTorch writes one): its tensors as a dict. ``map_location`` places the
 tensors as torch's does. Needs the optional ``safetensors`` package
 (``pip install backprop[weights]``).
 
+Every file ``save`` writes carries a CRC-32 of each tensor's bytes and of the
+JSON layout in its metadata (``"backprop.checksums"``); ``load`` checks them
+and refuses a damaged file with one line naming the file and the tensor.
+Files without checksums (older backprop, other programs) load unchecked.
+
 >>> import io, collections
 >>> import backprop as bp
 >>> buffer = io.BytesIO()
@@ -33,6 +38,7 @@ import contextlib
 import json
 import os
 import tempfile
+import zlib
 
 import numpy
 
@@ -43,6 +49,7 @@ __all__ = ["save", "load", "atomic_path"]
 
 _SINGLE = "tensor"
 _META_KEY = "backprop"
+_CHECKSUMS_KEY = "backprop.checksums"  # JSON {"layout": crc32 hex, "tensors": {key: crc32 hex}}
 _TAG = "__bp__"  # a JSON object with this key stands for a value JSON has no form of
 
 
@@ -172,6 +179,26 @@ def _check_pickle_module(pickle_module, name):
                          f"pickle_module={getattr(pickle_module, '__name__', pickle_module)!r} cannot be used")
 
 
+def _crc32(data):
+    """CRC-32 of a bytes-like object (a C-contiguous array: its bytes as stored in the file), as 8 hex digits."""
+    return f"{zlib.crc32(data) & 0xFFFFFFFF:08x}"
+
+
+def _metadata(layout, arrays):
+    """The file's metadata: the layout as JSON, and the checksums of that JSON and of every array's bytes."""
+    text = json.dumps(layout)
+    checksums = {"layout": _crc32(text.encode()),
+                 "tensors": {key: _crc32(_little_endian(array)) for key, array in arrays.items()}}
+    return {_META_KEY: text, _CHECKSUMS_KEY: json.dumps(checksums)}
+
+
+def _little_endian(array):
+    """The array as safetensors stores it: little-endian bytes (NumPy's own order on nearly every machine)."""
+    if array.dtype.byteorder == ">" or (array.dtype.byteorder == "=" and not numpy.little_endian):
+        array = array.astype(array.dtype.newbyteorder("<"))
+    return array.reshape(-1).view(numpy.uint8) if array.size else b""
+
+
 def save(obj, f, pickle_module=None, pickle_protocol=2, _use_new_zipfile_serialization=True,
          _disable_byteorder_record=False):
     """Write ``obj`` (Tensors, arrays, plain values, and lists/tuples/dicts of them) to ``f``: a path or a
@@ -179,7 +206,7 @@ def save(obj, f, pickle_module=None, pickle_protocol=2, _use_new_zipfile_seriali
     _check_pickle_module(pickle_module, "save")
     st_numpy = _safetensors()
     writer = _Writer()
-    metadata = {_META_KEY: json.dumps(writer.layout(obj, ""))}
+    metadata = _metadata(writer.layout(obj, ""), writer.arrays)
     if hasattr(f, "write"):
         f.write(st_numpy.save(writer.arrays, metadata=metadata))
         return
@@ -242,8 +269,11 @@ def _read(f):
     else:
         raise TypeError(f"load() expects a path (str or os.PathLike) or a binary file object, got {type(f).__name__}")
     # safetensors: an 8-byte little-endian header size, then the header, a JSON object
-    if not (len(head) == 9 and head[8:9] == b"{" and 8 + int.from_bytes(head[:8], "little") <= total):
+    if not (len(head) == 9 and head[8:9] == b"{"):
         raise _foreign(head, source, name)
+    if 8 + int.from_bytes(head[:8], "little") > total:
+        raise ValueError(f"{name} is damaged: it is cut short (its header alone needs "
+                         f"{8 + int.from_bytes(head[:8], 'little')} bytes, the file has {total})")
     try:
         if data is None:
             from safetensors import safe_open
@@ -256,8 +286,30 @@ def _read(f):
             metadata = json.loads(data[8:8 + size]).get("__metadata__") or {}
             arrays = st_numpy.load(data)
     except Exception as error:  # safetensors' own error type for a truncated or foreign file, or a bad header
-        raise ValueError(f"{name} is not a readable safetensors file ({error})") from error
+        reason = " ".join(str(error).split())  # one line
+        raise ValueError(f"{name} is not a readable safetensors file (damaged or cut short: {reason})") from error
+    _verify(metadata, arrays, name)
     return metadata, arrays
+
+
+def _verify(metadata, arrays, name):
+    """Check the checksums ``save`` wrote (a file without them, from elsewhere or an older backprop, passes)."""
+    if _CHECKSUMS_KEY not in metadata:
+        return
+    try:
+        checksums = json.loads(metadata[_CHECKSUMS_KEY])
+        layout, tensors = checksums["layout"], dict(checksums["tensors"])
+    except (ValueError, KeyError, TypeError):
+        raise ValueError(f"{name} is damaged: its checksums cannot be read") from None
+    if _META_KEY in metadata and _crc32(metadata[_META_KEY].encode()) != layout:
+        raise ValueError(f"{name} is damaged: its values other than tensors (the layout in its metadata) do not "
+                         f"match their checksum")
+    for key, array in arrays.items():
+        if tensors.get(key) != _crc32(_little_endian(array)):
+            raise ValueError(f"{name} is damaged: tensor {key!r} does not match its checksum")
+    missing = sorted(set(tensors) - set(arrays))
+    if missing:
+        raise ValueError(f"{name} is damaged: tensor {missing[0]!r} is missing")
 
 
 def _placer(map_location):

@@ -4,7 +4,8 @@ A checkpoint is a dict of the model's and the optimiser's state, the epoch,
 the random-number states and the history, written by ``bp.save``: to a
 temporary file, flushed to disk (fsync), then renamed over the old one. A
 crash at any moment leaves either the old checkpoint or the new one, never
-half of one.
+half of one. Each tensor's checksum goes into the file; loading checks them,
+so a checkpoint damaged afterwards is refused, never resumed or evaluated.
 """
 import os
 
@@ -22,7 +23,12 @@ def save_checkpoint(state, path):
 
 
 def load_checkpoint(path):
-    """Read a checkpoint written by ``save_checkpoint`` (Tensors come back as Tensors)."""
+    """Read a checkpoint written by ``save_checkpoint`` (Tensors come back as Tensors). A damaged or unreadable
+    file (its checksums do not match, it is cut short, it is no safetensors file) is a ``ValueError`` of one line
+    naming the file and, for a checksum, the tensor."""
     if not os.path.isfile(path):
         raise FileNotFoundError(f"no checkpoint at {path!r}")
-    return serialization.load(path)
+    try:
+        return serialization.load(path)
+    except ValueError as error:
+        raise ValueError(f"checkpoint {error}") from error
