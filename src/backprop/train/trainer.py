@@ -334,13 +334,14 @@ def _is_class_target(target):
 
 
 def _all_finite(tensors):
-    """Whether every element of the tensors (None skipped) is finite: one ``isfinite`` reduction per tensor."""
+    """Whether every element of the tensors (None skipped) is finite: one ``isfinite`` reduction per tensor, the
+    verdicts combined on the device so that a GPU run waits for them once."""
+    verdict = True
     for tensor in tensors:
         if tensor is not None:
             data = tensor._data
-            if not backend.array_module(data).isfinite(data).all():
-                return False
-    return True
+            verdict = verdict & backend.array_module(data).isfinite(data).all()
+    return bool(verdict)
 
 
 def _loader_state(loader):
