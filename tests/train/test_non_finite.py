@@ -73,6 +73,16 @@ def test_check_finite_false_trains_on(tmp_path):
         assert handle.read() != callback.good_bytes  # overwritten by the diverged state: what the guard prevents
 
 
+def test_momentum_of_1_or_more_is_named_first():
+    bp.manual_seed(0)
+    model = bp.nn.Linear(4, 1)
+    trainer = Trainer(model, bp.optim.SGD(model.parameters(), lr=1e-3, momentum=5.0), bp.nn.MSELoss(),
+                      bp.data.DataLoader(_regression(), batch_size=16), epochs=100)
+    with pytest.raises(NonFiniteError, match=r": the (loss|gradient).*; momentum=5 must be below 1 or the learning "
+                                             r"rate \(lr=0.001\) is probably too high$"):
+        trainer.fit()
+
+
 def _zero_with_infinite_gradient(output, target):
     """0 whose gradient is NaN: d sqrt(u)/du = 1 / (2 sqrt(u)) is infinite at u = 0, times du/doutput = 0."""
     return ((output - output.detach()) ** 2).sum().sqrt()

@@ -142,8 +142,10 @@ class Trainer:
         group = self.optimizer.param_groups[0]
         causes = [f"the learning rate (lr={float(group['lr']):g}) is probably too high"]
         momentum = float(group.get("momentum") or 0)
-        if momentum:
-            causes.append(f"momentum={momentum:g}" + (" must be below 1" if momentum >= 1 else " may be too high"))
+        if momentum >= 1:  # v <- mu v + g grows without bound: the cause, whatever the learning rate
+            causes.insert(0, f"momentum={momentum:g} must be below 1")
+        elif momentum:
+            causes.append(f"momentum={momentum:g} may be too high")
         message = f"training diverged at epoch {epoch}, step {step}: {found}; {' or '.join(causes)}"
         if self.out_dir is not None and self.epoch > 0:
             message += f"; the checkpoint of epoch {self.epoch} is kept"
