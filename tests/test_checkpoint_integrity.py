@@ -1,4 +1,4 @@
-"""Checkpoint integrity: ``bp.save`` writes a CRC-32 of every tensor's bytes (and of its JSON layout) into the file's
+"""Checkpoint integrity: ``bp.save`` writes a CRC-32 of every tensor's dtype, shape and bytes (and of its JSON layout) into the file's
 metadata, ``bp.load`` checks them; a damaged, cut-short or garbled file is one line naming the file (and the tensor),
 and the command line refuses it (exit 1, no traceback) without writing anything."""
 import json
@@ -39,9 +39,11 @@ def test_the_checksums_are_the_crc32_of_each_tensors_bytes_as_stored(tmp_path):
     checksums = json.loads(head["__metadata__"]["backprop.checksums"])
     keys = [key for key in head if key != "__metadata__"]
     assert sorted(checksums["tensors"]) == sorted(keys) and len(keys) == 4 + 4 * 2
-    for key in keys:
+    for key in keys:  # the CRC-32 of "dtype shape", continued over the bytes
         begin, end = head[key]["data_offsets"]
-        assert checksums["tensors"][key] == f"{zlib.crc32(data[start + begin:start + end]):08x}", key
+        dtype = {"F32": "float32", "I64": "int64"}[head[key]["dtype"]]
+        described = zlib.crc32(f"{dtype} {tuple(head[key]['shape'])}".encode())
+        assert checksums["tensors"][key] == f"{zlib.crc32(data[start + begin:start + end], described):08x}", key
     assert checksums["layout"] == f"{zlib.crc32(head['__metadata__']['backprop'].encode()):08x}"
 
 
@@ -58,6 +60,17 @@ def test_one_changed_byte_in_a_tensor_is_named(tmp_path, key):
         bp.load(path)
     assert str(error.value) == f"{str(path)!r} is damaged: tensor {key!r} does not match its checksum"
     assert path.read_bytes() == bytes(data)  # loading never writes
+
+
+@pytest.mark.parametrize("change", [(b'"F32","shape":[8,4]', b'"I32","shape":[8,4]'),
+                                    (b'"F32","shape":[8,4]', b'"F32","shape":[4,8]')])
+def test_a_changed_dtype_or_shape_in_the_header_is_caught(tmp_path, change):
+    path = checkpoint(tmp_path / "c.safetensors")
+    data = path.read_bytes()
+    assert data.count(change[0]) == 3  # the first layer's weight and its two Adam moments
+    path.write_bytes(data.replace(change[0], change[1]))  # the same bytes, read as int32 or transposed
+    with pytest.raises(ValueError, match=r"is damaged: tensor '(model|optimizer)\.[\w.]+' does not match its checksum"):
+        bp.load(path)
 
 
 def test_a_changed_value_in_the_layout_is_caught(tmp_path):

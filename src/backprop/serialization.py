@@ -18,8 +18,8 @@ PyTorch writes one): its tensors as a dict. ``map_location`` places the
 tensors as torch's does. Needs the optional ``safetensors`` package
 (``pip install backprop[weights]``).
 
-Every file ``save`` writes carries a CRC-32 of each tensor's bytes and of the
-JSON layout in its metadata (``"backprop.checksums"``); ``load`` checks them
+Every file ``save`` writes carries a CRC-32 of each tensor (its dtype, shape
+and bytes) and of the JSON layout in its metadata (``"backprop.checksums"``); ``load`` checks them
 and refuses a damaged file with one line naming the file and the tensor.
 Files without checksums (older backprop, other programs) load unchecked.
 
@@ -179,16 +179,22 @@ def _check_pickle_module(pickle_module, name):
                          f"pickle_module={getattr(pickle_module, '__name__', pickle_module)!r} cannot be used")
 
 
-def _crc32(data):
+def _crc32(data, start=0):
     """CRC-32 of a bytes-like object (a C-contiguous array: its bytes as stored in the file), as 8 hex digits."""
-    return f"{zlib.crc32(data) & 0xFFFFFFFF:08x}"
+    return f"{zlib.crc32(data, start) & 0xFFFFFFFF:08x}"
+
+
+def _tensor_crc32(array):
+    """CRC-32 of an array's dtype and shape (``"float32 (2, 3)"``), then its bytes: a header whose dtype or shape
+    changed (the same number of bytes read as other numbers) fails the check as changed bytes do."""
+    return _crc32(_little_endian(array), zlib.crc32(f"{array.dtype.name} {tuple(array.shape)}".encode()))
 
 
 def _metadata(layout, arrays):
     """The file's metadata: the layout as JSON, and the checksums of that JSON and of every array's bytes."""
     text = json.dumps(layout)
     checksums = {"layout": _crc32(text.encode()),
-                 "tensors": {key: _crc32(_little_endian(array)) for key, array in arrays.items()}}
+                 "tensors": {key: _tensor_crc32(array) for key, array in arrays.items()}}
     return {_META_KEY: text, _CHECKSUMS_KEY: json.dumps(checksums)}
 
 
@@ -305,7 +311,7 @@ def _verify(metadata, arrays, name):
         raise ValueError(f"{name} is damaged: its values other than tensors (the layout in its metadata) do not "
                          f"match their checksum")
     for key, array in arrays.items():
-        if tensors.get(key) != _crc32(_little_endian(array)):
+        if tensors.get(key) != _tensor_crc32(array):
             raise ValueError(f"{name} is damaged: tensor {key!r} does not match its checksum")
     missing = sorted(set(tensors) - set(arrays))
     if missing:
