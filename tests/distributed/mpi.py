@@ -59,14 +59,24 @@ def start_mpi(script, n, *args, directory=None):
 
 
 def finish_mpi(process, started, timeout):
-    """Wait for a job from ``start_mpi``: (returncode, stdout, stderr, seconds); fail the test past ``timeout``."""
+    """Wait for a job from ``start_mpi``: (returncode, stdout, stderr, seconds); fail the test past ``timeout``.
+
+    A rank's lines arrive whole (``distributed.init`` line-buffers its output), in any order with the other ranks'
+    and mpirun's: read them as lines (``splitlines``), never by position in the text.
+    """
     try:
         stdout, stderr = process.communicate(timeout=max(0.0, started + timeout - time.monotonic()))
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         stdout, stderr = process.communicate()
         pytest.fail(f"mpirun did not finish within {timeout} s (killed)\nstdout:\n{stdout}\nstderr:\n{stderr}")
-    return process.returncode, stdout, stderr, time.monotonic() - started
+    return process.returncode, _without_nul(stdout), _without_nul(stderr), time.monotonic() - started
+
+
+def _without_nul(text):
+    """mpirun's own notices (MPI_ABORT was invoked ...) end with a NUL character after their last newline: a rank's
+    line forwarded after one would start with it. Removed, so that every line reads as its process wrote it."""
+    return text.replace("\0", "")
 
 
 def run_mpi(script, n, *args, timeout=60, directory=None):

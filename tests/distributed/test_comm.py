@@ -1,5 +1,6 @@
 """backprop.distributed.comm: a world of one without mpi4py, the collectives on 3 ranks against NumPy, the errors."""
 import inspect
+import io
 import json
 import sys
 
@@ -170,3 +171,33 @@ def test_all_gather_object(results):
     expected = [{"rank": r, "payload": "x" * (100 * r)} for r in range(N)]
     for out in results:
         assert out["gathered"] == expected
+
+
+# --------------------------------------------------------------------------------------------------- output
+class _Writes(io.RawIOBase):
+    """A file that keeps each write it receives, as the write system calls mpirun would forward one by one."""
+
+    def __init__(self):
+        self.writes = []
+
+    def writable(self):
+        return True
+
+    def write(self, data):
+        self.writes.append(bytes(data))
+        return len(data)
+
+
+def test_a_line_leaves_its_rank_in_one_write():
+    """As under ``python -u`` (PYTHONUNBUFFERED, which mpirun jobs use), print writes a line and its newline apart;
+    after init's _write_whole_lines, each line is one write, and so cannot be cut by another process's output."""
+    raw = _Writes()
+    stream = io.TextIOWrapper(raw, encoding="utf-8", write_through=True)
+    print("backprop: error: first", file=stream)
+    assert raw.writes == [b"backprop: error: first", b"\n"]  # the case that was cut
+    raw.writes.clear()
+    comm._write_whole_lines(stream)
+    print("backprop: error: second", file=stream)
+    stream.write("two ")
+    stream.write("pieces\nthen a line\n")
+    assert raw.writes == [b"backprop: error: second\n", b"two pieces\nthen a line\n"]

@@ -27,6 +27,13 @@ than that:
   finish, and aborts the job if it does not;
 - a rank killed by a signal is noticed by ``mpirun``, which ends the job.
 
+Output. ``mpirun`` forwards each rank's stdout and stderr in the pieces the
+rank wrote, mixed with the other ranks' and its own notices. Python writes a
+``print``'s text and its newline separately, so a line could be cut in two
+by another's; in a world of several ranks ``init()`` makes stdout and stderr
+line-buffered, so that every line (up to 8 KB) leaves its rank whole, in one
+write.
+
 >>> import backprop as bp
 >>> from backprop import distributed
 >>> world = distributed.init()
@@ -203,8 +210,9 @@ class World:
     # --- faults ----------------------------------------------------------------------------------------------------
     def abort(self, code=1, message=None):
         """Print ``message`` (prefixed with this rank) and end every rank of the job with exit code ``code``."""
-        if message:
-            print(f"backprop.distributed: rank {self.rank} of {self.size}: {message}", file=sys.stderr, flush=True)
+        if message:  # the text and its newline in one write (print writes them apart)
+            sys.stderr.write(f"backprop.distributed: rank {self.rank} of {self.size}: {message}\n")
+            sys.stderr.flush()
         sys.stdout.flush()
         if self.comm is not None and self.size > 1:
             self.comm.Abort(code)
@@ -254,9 +262,18 @@ def init(timeout=None):
         return _world
     _world = World(_mpi_comm(), timeout)
     if _world.size > 1:
+        _write_whole_lines(sys.stdout, sys.stderr)
         _abort_on_uncaught_exception(_world)
         atexit.register(_world._announce_exit)  # runs before mpi4py's MPI_Finalize (registered earlier)
     return _world
+
+
+def _write_whole_lines(*streams):
+    """Line-buffer text streams: a line and its newline reach the file in one write, never cut by another
+    process's output (``python -u`` or PYTHONUNBUFFERED would otherwise write them apart)."""
+    for stream in streams:
+        if hasattr(stream, "reconfigure"):  # a TextIOWrapper; a replacement (pytest's capture) is left alone
+            stream.reconfigure(line_buffering=True, write_through=False)
 
 
 def _abort_on_uncaught_exception(world):
