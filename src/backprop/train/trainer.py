@@ -24,6 +24,7 @@ is written, so the checkpoint on disk stays the one of the last good epoch. The 
 value (already fetched for the logs) and one ``isfinite`` over each gradient per step; with ``clip_grad_norm`` the
 total norm already computed is tested instead.
 """
+import contextlib
 import csv
 import io
 import json
@@ -232,7 +233,8 @@ class Trainer:
         while self.epoch < self.epochs and not self.stop:
             for callback in self.callbacks:
                 callback.on_epoch_begin(self)
-            logs = self.train_epoch()
+            with self._quiet_overflow():
+                logs = self.train_epoch()
             if self.check_finite and not _all_finite(self.model.parameters()):  # the last update overflowed
                 raise self._non_finite("weights", "a weight became NaN or infinite", step=self.step)
             if self.val_loader is not None:
@@ -250,6 +252,13 @@ class Trainer:
         for callback in self.callbacks:
             callback.on_train_end(self)
         return self.history
+
+    def _quiet_overflow(self):
+        """With the guard on, NumPy's overflow and invalid-value warnings are silenced while training: the guard
+        turns what they announce (an inf or a NaN in the loss or the gradients) into one error instead."""
+        if not self.check_finite:
+            return contextlib.nullcontext()
+        return numpy.errstate(over="ignore", invalid="ignore", divide="ignore")
 
     def _step_scheduler(self, logs):
         if self.scheduler is None:
