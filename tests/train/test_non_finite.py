@@ -74,11 +74,28 @@ def test_check_finite_false_trains_on(tmp_path):
         assert handle.read() != callback.good_bytes  # overwritten by the diverged state: what the guard prevents
 
 
+@pytest.mark.parametrize("lr, momentum, message", [
+    (float("nan"), 0.0, r"^Trainer: the learning rate must be a finite number, got lr=nan$"),
+    (float("inf"), 0.9, r"^Trainer: the learning rate must be a finite number, got lr=inf$"),
+    (0.1, 1.0, r"^Trainer: momentum must be below 1 .*, got momentum=1; check_finite=False trains anyway$"),
+])
+def test_settings_that_always_diverge_are_refused_up_front(lr, momentum, message):
+    model = bp.nn.Linear(4, 1)
+    optimizer = bp.optim.SGD(model.parameters(), lr=0.1, momentum=0.0)
+    optimizer.param_groups[0].update(lr=lr, momentum=momentum)  # SGD itself refuses a NaN lr, as torch
+    loader = bp.data.DataLoader(_regression(), batch_size=16)
+    with pytest.raises(ValueError, match=message):
+        Trainer(model, optimizer, bp.nn.MSELoss(), loader)
+    Trainer(model, optimizer, bp.nn.MSELoss(), loader, check_finite=False)  # no guard: taken as given
+
+
 def test_momentum_of_1_or_more_is_named_first():
+    """Without the up-front refusal (check_finite=False for the constructor), a momentum of 5 set afterwards."""
     bp.manual_seed(0)
     model = bp.nn.Linear(4, 1)
-    trainer = Trainer(model, bp.optim.SGD(model.parameters(), lr=1e-3, momentum=5.0), bp.nn.MSELoss(),
-                      bp.data.DataLoader(_regression(), batch_size=16), epochs=100)
+    optimizer = bp.optim.SGD(model.parameters(), lr=1e-3, momentum=0.5)
+    trainer = Trainer(model, optimizer, bp.nn.MSELoss(), bp.data.DataLoader(_regression(), batch_size=16), epochs=100)
+    optimizer.param_groups[0]["momentum"] = 5.0  # e.g. by a schedule of the momentum
     with pytest.raises(NonFiniteError, match=r": the (loss|gradient).*; momentum=5 must be below 1 or the learning "
                                              r"rate \(lr=0.001\) is probably too high$"):
         trainer.fit()

@@ -71,8 +71,9 @@ class Trainer:
     that combination; the logged accuracy is on the clean batch for w < 1, on the attacked one for w = 1.
     w = 0 is plain training: the adversary is not called.
     The adversary is code, not state: a checkpoint does not hold it, pass it again to resume.
-    ``check_finite`` (default True): stop with ``NonFiniteError`` as soon as the loss or the gradients become NaN or
-    infinite, before the update and before the epoch's checkpoint (the last good one stays on disk); False trains on.
+    ``check_finite`` (default True): refuse a non-finite learning rate or momentum >= 1 up front (ValueError), and
+    stop with ``NonFiniteError`` as soon as the loss or the gradients become NaN or infinite, before the update and
+    before the epoch's checkpoint (the last good one stays on disk); False trains on.
 
     >>> import backprop as bp
     >>> data = bp.data.TensorDataset(bp.randn(64, 2), bp.randint(0, 2, (64,)))
@@ -101,6 +102,8 @@ class Trainer:
         self.out_dir, self.device, self.config = out_dir, device, dict(config or {})
         self.adversary, self.adversarial_weight = adversary, float(adversarial_weight)
         self.check_finite = bool(check_finite)
+        if self.check_finite:
+            _refuse_divergent_settings(optimizer)
         self.epoch, self.step, self.history, self.stop = 0, 0, [], False
         if device is not None:
             self.model.to(device=device)
@@ -353,6 +356,20 @@ def _all_finite(tensors):
             data = tensor._data
             verdict = verdict & backend.array_module(data).isfinite(data).all()
     return bool(verdict)
+
+
+def _refuse_divergent_settings(optimizer):
+    """Settings that diverge whatever the data, refused before training: a learning rate that is not a finite
+    number, momentum >= 1 (the velocity v <- mu v + g then grows without bound)."""
+    for index, group in enumerate(optimizer.param_groups):
+        where = f" (parameter group {index})" if len(optimizer.param_groups) > 1 else ""
+        lr = float(group["lr"])
+        if not math.isfinite(lr):
+            raise ValueError(f"Trainer: the learning rate must be a finite number, got lr={lr}{where}")
+        momentum = float(group.get("momentum") or 0)
+        if momentum >= 1:
+            raise ValueError(f"Trainer: momentum must be below 1 (v <- mu v + g grows without bound), got "
+                             f"momentum={momentum:g}{where}; check_finite=False trains anyway")
 
 
 def _loader_state(loader):
