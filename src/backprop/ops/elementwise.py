@@ -101,16 +101,26 @@ class Tanh(Function):
         return grad * (1 - y * y)
 
 
+def sigmoid_parts(x, e=None):
+    """(sigmoid(x), sigmoid(-x)) of an array, the one stable sigmoid of backprop: from one exponential
+    e = e^{-|x|} <= 1, which never overflows (pass it when the caller has it already), as 1 / (1 + e) and
+    e / (1 + e), which keep the tiny values of either tail (1 - sigmoid(x) would round them to 0)."""
+    xp = backend.array_module(x)
+    if e is None:
+        e = xp.exp(-xp.abs(x))
+    r = 1 / (1 + e)
+    positive = x >= 0
+    return xp.where(positive, r, e * r), xp.where(positive, e * r, r)
+
+
 class Sigmoid(Function):
     """The logistic sigmoid y = 1 / (1 + e^-z);  dL/dz = dL/dy * y (1 - y).
 
-    Computed as e^{-log(1 + e^-z)} (``logaddexp``), which neither overflows
-    for very negative z nor loses the tiny values there.
+    Computed by ``sigmoid_parts``, which neither overflows for very negative z nor loses the tiny values there.
     """
 
     def forward(self, x):
-        xp = backend.array_module(x)
-        y = xp.exp(-xp.logaddexp(0, -x))
+        y = sigmoid_parts(x)[0]
         self.save_for_backward(y)
         return y
 

@@ -21,7 +21,7 @@ from backprop import backend, creation
 from backprop.autograd import Function
 from backprop.ops import elementwise
 from backprop.ops.activation import log_softmax, softmax
-from backprop.ops.elementwise import Sigmoid, sigmoid, tanh
+from backprop.ops.elementwise import Sigmoid, sigmoid, sigmoid_parts, tanh
 from backprop.ops.util import check_tensor, dim_index, floating, require_floating
 
 __all__ = ["leaky_relu", "gelu", "softplus", "elu", "step", "arctan", "relu", "sigmoid", "tanh", "softmax",
@@ -178,7 +178,7 @@ class Softplus(Function):
         xp = backend.array_module(x)
         bx = x * self.beta
         # sigmoid(beta z), without overflow: from one exponential on arrays, as a recorded op on Tensors
-        slope = _sigmoid_parts(bx)[0] if backend.is_array(bx) else Sigmoid.call(bx)
+        slope = sigmoid_parts(bx)[0] if backend.is_array(bx) else Sigmoid.call(bx)
         return xp.where(bx > self.threshold, grad, grad * slope)
 
 
@@ -393,22 +393,11 @@ class PReLU(Function):
 
 
 # ------------------------------------------------------------- sigmoid-gated maps
-def _sigmoid_parts(x, e=None):
-    """(sigmoid(x), sigmoid(-x)) of an array from one exponential: e = e^{-|x|} <= 1 never overflows
-    (given, when the caller has it), and 1 / (1 + e), e / (1 + e) keep the tiny values of either tail."""
-    xp = backend.array_module(x)
-    if e is None:
-        e = xp.exp(-xp.abs(x))
-    r = 1 / (1 + e)
-    positive = x >= 0
-    return xp.where(positive, r, e * r), xp.where(positive, e * r, r)
-
-
 class SiLU(Function):
     """y = z s, s = sigmoid(z);  dy/dz = s (1 + z (1 - s))."""
 
     def forward(self, x):
-        s, _ = _sigmoid_parts(x)
+        s, _ = sigmoid_parts(x)
         if self.needs_input_grad:
             self.save_for_backward(x)
             self.s = s
@@ -431,7 +420,7 @@ class LogSigmoid(Function):
         xp = backend.array_module(x)
         e = xp.exp(-xp.abs(x))
         if self.needs_input_grad:
-            self.slope = _sigmoid_parts(x, e)[1]
+            self.slope = sigmoid_parts(x, e)[1]
         return xp.minimum(x, 0) - xp.log1p(e)
 
     def backward(self, grad):
@@ -451,7 +440,7 @@ class Mish(Function):
         t = xp.tanh(xp.maximum(x, 0) + xp.log1p(e))
         if self.needs_input_grad:
             self.save_for_backward(x)
-            self.t, self.s = t, _sigmoid_parts(x, e)[0]
+            self.t, self.s = t, sigmoid_parts(x, e)[0]
         return x * t
 
     def backward(self, grad):
@@ -471,7 +460,7 @@ class GLU(Function):
     def forward(self, x, axis):
         xp = backend.array_module(x)
         a, b = xp.split(x, 2, axis=axis)
-        s, s_minus = _sigmoid_parts(b)
+        s, s_minus = sigmoid_parts(b)
         if self.needs_input_grad:
             self.save_for_backward(x)
             self.a, self.s, self.s_minus, self.axis = a, s, s_minus, axis

@@ -43,16 +43,11 @@ from backprop.nn import functional as F
 from backprop.nn import init
 from backprop.nn.module import Module
 from backprop.nn.parameter import Parameter
+from backprop.ops.elementwise import sigmoid_parts
 from backprop.train.minibatch import as_rows, batches, check_positive_float, check_positive_int
 from backprop.tensor import Tensor
 
 __all__ = ["RBM"]
-
-
-def _sigmoid(z):
-    """1 / (1 + e^-z) on an array, as e^{-log(1 + e^-z)}: no overflow for very negative z."""
-    xp = backend.array_module(z)
-    return xp.exp(-xp.logaddexp(0, -z))
 
 
 def _bernoulli(p):
@@ -106,10 +101,10 @@ class RBM(Module):
         return rows
 
     def _hidden_p(self, v):
-        return _sigmoid(v @ self.weight._data.T + self.hidden_bias._data)
+        return sigmoid_parts(v @ self.weight._data.T + self.hidden_bias._data)[0]
 
     def _visible_p(self, h):
-        return _sigmoid(h @ self.weight._data + self.visible_bias._data)
+        return sigmoid_parts(h @ self.weight._data + self.visible_bias._data)[0]
 
     def _gibbs(self, v, k):
         """k steps v -> h ~ p(h|v) -> v ~ p(v|h); returns p(v|h) and the sampled v of the last step."""
