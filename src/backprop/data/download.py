@@ -69,15 +69,6 @@ def cache_dir(dataset=None):
     return root if dataset is None else root / dataset
 
 
-def sha256_of(path):
-    """The SHA-256 hex digest of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        for chunk in iter(lambda: file.read(CHUNK), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def fetch(filename, directory, mirrors, sha256=None, progress=True):
     """``directory/filename``, downloaded from the first mirror that has it unless already there.
 
