@@ -161,3 +161,15 @@ def test_the_cli_reports_a_diverged_run_in_one_line_and_exits_1(tmp_path):
     assert len(lines) == 1 and lines[0].startswith("backprop: error: training diverged at epoch 1, step "), lines
     assert "lr=1e+09" in lines[0]
     assert not (out / CHECKPOINT).exists()
+
+
+def test_run_train_passes_check_finite_to_the_trainer(tmp_path):
+    """``backprop.train.run.train(config, check_finite=False)``: what a command-line switch would call."""
+    from backprop.train import run
+    config = run.make_config(model="mlp", epochs=1, optimizer="sgd", lr=1e9, augment=False, val_fraction=0.0,
+                             out=str(tmp_path / "run"))
+    with pytest.raises(NonFiniteError):
+        run.train(config)
+    with pytest.warns(RuntimeWarning):
+        run.train(config, check_finite=False)
+    assert (tmp_path / "run" / CHECKPOINT).exists()

@@ -38,7 +38,8 @@ def learning_curves(history, path):
         axis.set_xlabel("epoch")
         axis.set_ylabel(key)
         axis.grid(alpha=0.3)
-        axis.legend()
+        if axis.get_legend_handles_labels()[0]:  # a run whose values are all NaN has no curve to name
+            axis.legend()
     return _save(figure, path)
 
 

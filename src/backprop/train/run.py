@@ -259,13 +259,14 @@ def finish(trainer, test_loader, info):
     return {**summary, "out": config["out"], "parameters": sum(p.numel() for p in trainer.model.parameters())}
 
 
-def train(config, callbacks=(), resume=False):
-    """Train (or go on training, with ``resume``) and write the report; returns the test results."""
+def train(config, callbacks=(), resume=False, **trainer_options):
+    """Train (or go on training, with ``resume``) and write the report; returns the test results.
+    ``trainer_options`` go to the Trainer, e.g. ``check_finite=False`` (not kept in the checkpoint)."""
     state = None
     if resume:
         config, state = resume_point(config)
         config = {**config, "world_size": 1}  # a data-parallel run's checkpoint goes on here on one process
-    trainer, test_loader, info = build_trainer(config, callbacks)
+    trainer, test_loader, info = build_trainer(config, callbacks, **trainer_options)
     if state is not None:
         trainer.load_state_dict(state)
     trainer.fit()
