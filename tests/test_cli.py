@@ -19,7 +19,7 @@ TINY = ["--model", "mlp", "--model-option", "hidden=[32]", "--epochs", "3", "--l
 
 @pytest.mark.parametrize("argv, message", [
     (["train", "--epochs", "-1"], "argument --epochs: expected a number > 0, got '-1'"),
-    (["train", "--epochs", "x"], "argument --epochs: expected a int, got 'x'"),
+    (["train", "--epochs", "x"], "argument --epochs: expected an integer, got 'x'"),
     (["train", "--model", "nope"], "unknown model 'nope'; known: mlp, cnn"),
     (["train", "--dataset", "nope"], "unknown dataset 'nope'; known: digits"),
     (["train", "--optimizer", "adamax"], "argument --optimizer: invalid choice: 'adamax'"),
@@ -36,10 +36,11 @@ def test_bad_arguments_are_one_line_and_exit_code_2(argv, message, capsys):
     assert err.count("\n") == 1 and message in err and "Traceback" not in err
 
 
-def test_a_model_option_the_model_lacks_is_one_line(tmp_path, capsys):
-    assert main(["train", *TINY, "--model-option", "depth=3", "--out", str(tmp_path)]) == 1
+def test_a_model_option_the_model_lacks_is_a_usage_error_of_one_line(tmp_path, capsys):
+    assert main(["train", *TINY, "--model-option", "depth=3", "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and err.startswith("backprop: error:") and "depth" in err
+    assert err.count("\n") == 1 and err.startswith("backprop train: --model-option:") and "depth" in err
+    assert not os.listdir(tmp_path)  # refused before any work
 
 
 def test_console_script_and_module_give_the_same_usage_error():

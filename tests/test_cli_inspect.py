@@ -79,10 +79,10 @@ def test_bad_arguments_are_one_line_and_exit_code_2(argv, message, capsys):
     assert err.count("\n") == 1 and message in err
 
 
-def test_explain_a_target_out_of_range_is_one_line(checkpoint, digit_png, capsys):
-    assert main(["explain", str(checkpoint), str(digit_png), "--target", "10"]) == 1
+def test_explain_a_target_out_of_range_is_a_usage_error_of_one_line(checkpoint, digit_png, capsys):
+    assert main(["explain", str(checkpoint), str(digit_png), "--target", "10"]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "[0, 10)" in err
+    assert err.count("\n") == 1 and "backprop explain: --target must be a class index in [0, 10), got 10" in err
 
 
 def _accuracies(printed):

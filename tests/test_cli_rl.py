@@ -18,7 +18,7 @@ TINY = ["--agent", "reinforce", "--option", "hidden=[8]", "--progress", "none"]
     (["rl", "train", "--env", "NoSuchEnv-v0"], "unknown or unusable environment 'NoSuchEnv-v0'"),
     (["rl", "train", "--agent", "q_learning"], "q_learning is tabular: it needs a Discrete observation space"),
     (["rl", "train", "--episodes", "0"], "argument --episodes: expected a number > 0, got '0'"),
-    (["rl", "train", "--minutes", "x"], "argument --minutes: expected a float, got 'x'"),
+    (["rl", "train", "--minutes", "x"], "argument --minutes: expected a number, got 'x'"),
     (["rl", "train", "--option", "lr"], "expected KEY=VALUE, got 'lr'"),
     (["rl", "train", *TINY, "--option", "depth=2"], "unexpected keyword argument 'depth'"),
     (["rl", "train", "--env-option", "wind=3"], "unexpected keyword argument 'wind'"),

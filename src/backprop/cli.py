@@ -21,6 +21,7 @@ message`` and exit code 1 (``--traceback``: Python's traceback instead).
 """
 import argparse
 import json
+import math
 import os
 import sys
 
@@ -36,12 +37,18 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}")
 
 
+_KINDS = {int: "an integer", float: "a number"}
+
+
 def _positive(kind):
+    """A parser of a finite int or float > 0 (nan and inf are refused: a learning rate of inf trains to nan)."""
     def parse(text):
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a {kind.__name__}, got {text!r}") from None
+            raise argparse.ArgumentTypeError(f"expected {_KINDS[kind]}, got {text!r}") from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {text!r}")
         if value <= 0:
             raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
         return value
@@ -49,13 +56,13 @@ def _positive(kind):
 
 
 def _number(expected, accept):
-    """A parser of a float that ``accept`` must approve; ``expected`` says what was expected in the error."""
+    """A parser of a finite float that ``accept`` must approve; ``expected`` says what was expected in the error."""
     def parse(text):
         try:
             value = float(text)
         except ValueError:
             value = None
-        if value is None or not accept(value):
+        if value is None or not math.isfinite(value) or not accept(value):
             raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
         return value
     return parse
@@ -64,6 +71,19 @@ def _number(expected, accept):
 _fraction = _number("a number in [0, 1)", lambda value: 0 <= value < 1)
 _nonnegative = _number("a number >= 0", lambda value: value >= 0)
 _weight = _number("a number in (0, 1]", lambda value: 0 < value <= 1)
+# momentum beta >= 1 lets the velocity grow without bound: the run diverges, so it is refused before it starts
+_momentum = _number("a number in [0, 1) (a momentum of 1 or more diverges)", lambda value: 0 <= value < 1)
+
+
+def _device(text):
+    """cpu, cuda or cuda:N, as backprop.device reads it."""
+    from backprop.backend import device
+
+    try:
+        device(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
 
 
 def _option(text):
@@ -95,9 +115,9 @@ def _train_parser(commands):
     p.add_argument("--batch-size", type=_positive(int), default=DEFAULTS["batch_size"])
     p.add_argument("--optimizer", choices=OPTIMIZERS, default=DEFAULTS["optimizer"])
     p.add_argument("--lr", type=_positive(float), default=DEFAULTS["lr"], help="learning rate eta")
-    p.add_argument("--momentum", type=float, default=DEFAULTS["momentum"], help="for sgd and rmsprop")
+    p.add_argument("--momentum", type=_momentum, default=DEFAULTS["momentum"], help="for sgd and rmsprop, in [0, 1)")
     p.add_argument("--nesterov", action="store_true", help="Nesterov momentum (sgd)")
-    p.add_argument("--weight-decay", type=float, default=DEFAULTS["weight_decay"])
+    p.add_argument("--weight-decay", type=_nonnegative, default=DEFAULTS["weight_decay"])
     p.add_argument("--schedule", choices=SCHEDULES, default=DEFAULTS["schedule"], help="learning-rate schedule")
     p.add_argument("--step-size", type=_positive(int), default=DEFAULTS["step_size"],
                    help="epochs per step (step), warm-up epochs (warmup), patience (plateau)")
@@ -119,7 +139,7 @@ def _train_parser(commands):
     p.add_argument("--seed", type=int, default=DEFAULTS["seed"])
     p.add_argument("--name", help="run name (default: MODEL-DATASET)")
     p.add_argument("--out", help="output directory (default: runs/NAME)")
-    p.add_argument("--device", help="cpu or cuda[:N]")
+    p.add_argument("--device", type=_device, help="cpu or cuda[:N]")
     p.add_argument("--resume", action="store_true", help="go on from the checkpoint in the output directory")
     p.add_argument("--distributed", action="store_true",
                    help="data-parallel training on the processes of `mpirun -n N backprop train --distributed`; "
@@ -208,7 +228,10 @@ def _run_parser(commands):
 
 
 def build_parser():
+    from backprop import __version__
+
     parser = _Parser(prog="backprop", description="backprop: train, evaluate and use neural networks.")
+    parser.add_argument("--version", action="version", version=f"backprop {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     _train_parser(commands)
     p = commands.add_parser("evaluate", help="test-set loss and accuracy of a checkpoint")
@@ -265,22 +288,66 @@ def _check_names(config):
         raise UsageError(f"backprop train: unknown model {config['model']!r}; known: {', '.join(models.names())}")
     if config["dataset"] not in datasets.names():
         raise UsageError(f"backprop train: unknown dataset {config['dataset']!r}; known: {', '.join(datasets.names())}")
+    info = datasets.info(config["dataset"])
     try:
-        run.check_task(config, datasets.info(config["dataset"]))
+        run.check_task(config, info)
     except ValueError as error:
         raise UsageError(f"backprop train: {error}") from None
+    _check_model_options(config, info)
+
+
+def _check_model_options(config, info):
+    """Build the model once to refuse a bad --model-option (an unknown key, hidden=[0], ...) before any work; the
+    generator's state is restored, so the run draws the same numbers as without this check."""
+    from backprop import creation
+    from backprop.train import run
+
+    state = creation.get_rng_state()
+    try:
+        run.build_model(config, info)
+    except (ValueError, TypeError, ZeroDivisionError) as error:
+        # build_model names the model before a TypeError of the factory; the registry's own message names it too
+        cause = error.__cause__ if isinstance(error.__cause__, TypeError) else error
+        raise UsageError(f"backprop train: --model-option: {cause}") from None
+    finally:
+        creation.set_rng_state(state)
+
+
+def _check_out_directory(command, path):
+    """A usage error when the output directory ``path`` is a file or lies inside one (os.makedirs would fail)."""
+    parent = path
+    while parent and not os.path.exists(parent):
+        parent = os.path.dirname(parent)
+    if parent and not os.path.isdir(parent):
+        where = "is a file" if parent == path else f"lies inside the file {parent!r}"
+        raise UsageError(f"backprop {command}: --out {path!r} {where}, not a directory")
+
+
+def _check_out_file(command, path):
+    """A usage error when the file ``path`` cannot be written: a directory, or its directory is missing."""
+    if os.path.isdir(path):
+        raise UsageError(f"backprop {command}: --out {path!r} is a directory; name the PNG to write")
+    folder = os.path.dirname(path)
+    if folder and not os.path.isdir(folder):
+        raise UsageError(f"backprop {command}: --out {path!r}: no such directory {folder!r}")
 
 
 def _train(args):
     from backprop.train import run
+    from backprop.train.trainer import CHECKPOINT
 
     settings = {key: getattr(args, key) for key in run.DEFAULTS if hasattr(args, key)}
     settings["model_options"] = dict(args.model_option)
     if args.epochs is None:
         settings["epochs"] = None if args.resume else run.DEFAULTS["epochs"]
     config = run.make_config(**settings)  # no --model: the dataset's default
+    _check_out_directory("train", config["out"])
     if not args.resume:
         _check_names(config)
+    elif not args.distributed and not os.path.isfile(os.path.join(config["out"], CHECKPOINT)):
+        # (a distributed job reports it from its ranks, which abort the job together)
+        raise UsageError(f"backprop train: --resume: no checkpoint at {os.path.join(config['out'], CHECKPOINT)!r} "
+                         f"to resume from (train without --resume to start the run)")
     if args.distributed:
         from backprop import distributed
         from backprop.distributed import run as distributed_run
@@ -294,10 +361,15 @@ def _train(args):
               f"{result['world_size'] * result['batch_size']} in all)")
     else:
         result = run.train(config, callbacks=_callbacks(args.progress), resume=args.resume)
-    print(f"test accuracy {result['test_accuracy']:.2%} (loss {result['test_loss']:.4f}) after {result['epochs']} "
-          f"epochs; {result['parameters']:,} parameters")
+    print(f"test accuracy {result['test_accuracy']:.2%} (loss {result['test_loss']:.4f}) after "
+          f"{_count(result['epochs'], 'epoch')}; {result['parameters']:,} parameters")
     print(f"report: {os.path.join(result['out'], 'report.md')}; checkpoint: "
           f"{os.path.join(result['out'], 'checkpoint.safetensors')}")
+
+
+def _count(n, noun):
+    """'1 epoch', '2 epochs'."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _need_file(command, path):
@@ -331,6 +403,15 @@ def _explain(args):
 
     _need_file("explain", args.checkpoint)
     _need_file("explain", args.image)
+    if args.out is not None:
+        _check_out_file("explain", args.out)
+    if args.target is not None:
+        from backprop.train import run
+
+        _, _, info = run.load_model(args.checkpoint)
+        if not 0 <= args.target < info.num_classes:
+            raise UsageError(f"backprop explain: --target must be a class index in [0, {info.num_classes}), "
+                             f"got {args.target}")
     invert = {"auto": None, "yes": True, "no": False}[args.invert]
     result = explain_image(args.checkpoint, args.image, args.method, rule=args.rule, target=args.target,
                            out=args.out, invert=invert)
@@ -344,6 +425,8 @@ def _attack(args):
     if args.method != "pgd" and (args.alpha is not None or args.steps is not None):
         raise UsageError(f"backprop attack: --alpha and --steps are PGD's; {args.method} takes one step of eps")
     _need_file("attack", args.checkpoint)
+    if args.out is not None:
+        _check_out_file("attack", args.out)
     steps = 10 if args.steps is None else args.steps
     result = attack_checkpoint(args.checkpoint, args.method, args.eps, alpha=args.alpha, steps=steps,
                                out=args.out, examples=args.examples, root=args.root, download=args.download,
@@ -386,6 +469,7 @@ def _reproduce(args):
             raise UsageError("backprop reproduce: name an experiment, 'all', or --list")
         print(_table([(n, experiments.get(n).title) for n in known], ("experiment", "what it reproduces")))
         return
+    _check_out_directory("reproduce", args.out)
     chosen = known if args.names == ["all"] else args.names
     unknown = [n for n in chosen if n not in known]
     if unknown:
@@ -401,6 +485,8 @@ def _rl_train(args):
     from backprop.rl import run
 
     options, env_options = dict(args.option), dict(args.env_option)
+    if args.out is not None:
+        _check_out_directory("rl train", args.out)
     try:
         env = run.build_env(args.env, env_options)
         run.build_agent(args.agent, env, options, seed=args.seed)  # refuses a bad setting before the bar starts
@@ -482,8 +568,26 @@ COMMANDS = {"train": _train, "evaluate": _evaluate, "predict": _predict, "explai
             "rl": _rl, "run": _run}
 
 
+# A reader that closes the pipe early (`backprop models | head -1`) ends the command quietly with the code of a
+# shell tool killed by SIGPIPE, 128 + 13: the output was cut short, which `set -o pipefail` still notices.
+EXIT_PIPE_CLOSED = 141
+
+
 def main(argv=None):
-    """Run the command line; returns the exit code (0 ok, 1 failed, 2 bad arguments)."""
+    """Run the command line; returns the exit code (0 ok, 1 failed, 2 bad arguments, 130 interrupted, 141 output
+    pipe closed by its reader)."""
+    try:
+        try:
+            return _main(argv)
+        finally:
+            sys.stdout.flush()  # a closed pipe shows here, not in Python's last flush at exit (a warning, exit 120)
+    except BrokenPipeError:
+        # what is still buffered for stdout goes nowhere, so that the flush at exit does not fail again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return _end_job(EXIT_PIPE_CLOSED)
+
+
+def _main(argv):
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         args = build_parser().parse_args(argv)
@@ -497,6 +601,8 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("backprop: interrupted", file=sys.stderr)
         return _end_job(130)
+    except BrokenPipeError:
+        raise
     except (OSError, ValueError, ImportError, RuntimeError) as error:
         if os.environ.get("BACKPROP_DEBUG"):
             raise

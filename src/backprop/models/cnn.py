@@ -31,6 +31,11 @@ def cnn(input_shape=(1, 8, 8), num_classes=10, channels=(32, 64), hidden=128, ba
     channels_in, height, width = check_arguments(input_shape, num_classes, "cnn")
     if height < 2 or width < 2:
         raise ValueError(f"cnn: input_shape {tuple(input_shape)} is too small for the 2x2 max pooling")
+    if (not isinstance(channels, (tuple, list)) or not channels
+            or not all(isinstance(c, int) and not isinstance(c, bool) and c > 0 for c in channels)):
+        raise ValueError(f"cnn: channels must be a non-empty sequence of positive ints, got {channels!r}")
+    if not isinstance(hidden, int) or isinstance(hidden, bool) or hidden < 1:
+        raise ValueError(f"cnn: hidden must be a positive int (the width of the one hidden fc layer), got {hidden!r}")
     layers = []
     for channels_out in channels:
         layers.append(nn.Conv2d(channels_in, channels_out, 3, padding=1, bias=not batch_norm))

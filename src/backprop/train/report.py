@@ -84,7 +84,7 @@ def _write_markdown(out, title, trainer, summary, figures):
         lines += [f"| {key} | `{value}` |" for key, value in trainer.config.items()]
         lines.append("")
     lines += [f"**Test accuracy {summary['test_accuracy']:.2%}**, test loss {summary['test_loss']:.4f}, "
-              f"after {summary['epochs']} epochs ({trainer.step} steps).", ""]
+              f"after {summary['epochs']} epoch{'' if summary['epochs'] == 1 else 's'} ({trainer.step} steps).", ""]
     if trainer.history:
         keys = [k for k in ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "lr", "time")
                 if k in trainer.history[-1]]
