@@ -228,10 +228,10 @@ def _run_parser(commands):
 
 
 def build_parser():
-    from backprop import __version__
+    import backprop
 
     parser = _Parser(prog="backprop", description="backprop: train, evaluate and use neural networks.")
-    parser.add_argument("--version", action="version", version=f"backprop {__version__}")
+    parser.add_argument("--version", action="version", version=f"backprop {backprop.__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     _train_parser(commands)
     p = commands.add_parser("evaluate", help="test-set loss and accuracy of a checkpoint")
