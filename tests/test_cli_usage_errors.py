@@ -45,6 +45,7 @@ def a_file(tmp_path):
     (["--resume"], "--resume: no checkpoint at"),
     (["--model-option", "bogus=1"], "--model-option: model 'cnn' has no option 'bogus'"),
     (["--model", "mlp", "--model-option", "hidden=[0]"], "--model-option: mlp: hidden must be a sequence of positive"),
+    (["--name", "../../etc"], "argument --name: expected a plain name (one folder inside runs/"),
 ])
 def test_train_refuses_a_bad_setting_up_front(argv, message, tmp_path):
     out = tmp_path / "run"

@@ -75,6 +75,14 @@ _weight = _number("a number in (0, 1]", lambda value: 0 < value <= 1)
 _momentum = _number("a number in [0, 1) (a momentum of 1 or more diverges)", lambda value: 0 <= value < 1)
 
 
+def _run_name(text):
+    """A run's name: one folder inside runs/, so that --name cannot write anywhere else (use --out for that)."""
+    if not text or text in (".", "..") or os.sep in text or (os.altsep and os.altsep in text):
+        raise argparse.ArgumentTypeError(f"expected a plain name (one folder inside runs/; --out chooses another "
+                                         f"place), got {text!r}")
+    return text
+
+
 def _device(text):
     """cpu, cuda or cuda:N, as backprop.device reads it."""
     from backprop.backend import device
@@ -137,7 +145,7 @@ def _train_parser(commands):
     p.add_argument("--adversarial-weight", type=_weight, default=DEFAULTS["adversarial_weight"],
                    help="w in (1 - w) J(x) + w J(x_adv) (default: %(default)s)")
     p.add_argument("--seed", type=int, default=DEFAULTS["seed"])
-    p.add_argument("--name", help="run name (default: MODEL-DATASET)")
+    p.add_argument("--name", type=_run_name, help="run name, a folder inside runs/ (default: MODEL-DATASET)")
     p.add_argument("--out", help="output directory (default: runs/NAME)")
     p.add_argument("--device", type=_device, help="cpu or cuda[:N]")
     p.add_argument("--resume", action="store_true", help="go on from the checkpoint in the output directory")
