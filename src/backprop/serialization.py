@@ -15,8 +15,8 @@ disk, then renamed into place, so a crash never leaves half a file) or to a
 binary file object (``io.BytesIO``, an open file). ``load`` reads either,
 and also any plain safetensors file (``safetensors.torch.save_file`` in
 PyTorch writes one): its tensors as a dict. ``map_location`` places the
-tensors as torch's does. Needs the optional ``safetensors`` package
-(``pip install backprop[weights]``).
+tensors as torch's does. Uses the ``safetensors`` package, a dependency of
+backprop that ``pip install backprop`` brings.
 
 Every file ``save`` writes carries a CRC-32 of each tensor (its dtype, shape
 and bytes) and of the JSON layout in its metadata (``"backprop.checksums"``); ``load`` checks them
@@ -58,8 +58,8 @@ def _safetensors():
         from safetensors import numpy as st_numpy
     except ImportError as error:
         raise ImportError(
-            "bp.save/bp.load need the safetensors package: pip install safetensors "
-            "(or pip install 'backprop[weights]')"
+            "bp.save/bp.load need the safetensors package, a dependency of backprop that is missing here: "
+            "pip install safetensors"
         ) from error
     return st_numpy
 

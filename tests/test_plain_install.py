@@ -1,0 +1,58 @@
+"""A plain `pip install backprop` (NumPy and safetensors, no extra) gives working bp.save/bp.load.
+
+The subprocess hides every optional package (the extras' and torch) behind an import hook that
+refuses them, as if they were not installed, and then uses what the core promises.
+"""
+import pathlib
+import subprocess
+import sys
+import textwrap
+import tomllib
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+OPTIONAL = ("sklearn", "scipy", "matplotlib", "tqdm", "PIL", "threadpoolctl", "torch", "gymnasium", "mpi4py", "cupy")
+
+HIDE_OPTIONAL = textwrap.dedent(f"""
+    import sys
+
+    class Hide:
+        def find_spec(self, name, path=None, target=None):
+            if name.split(".")[0] in {OPTIONAL!r}:
+                raise ModuleNotFoundError(f"No module named {{name!r}} (hidden by the test)", name=name)
+            return None
+
+    sys.meta_path.insert(0, Hide())
+""")
+
+
+def run_without_extras(code):
+    """Run code in a fresh interpreter where no optional package can be imported; its stdout."""
+    result = subprocess.run([sys.executable, "-c", HIDE_OPTIONAL + textwrap.dedent(code)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_safetensors_is_a_core_dependency():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    names = {requirement.split(">")[0].split("=")[0].strip() for requirement in project["dependencies"]}
+    assert names == {"numpy", "safetensors"}
+
+
+def test_save_and_load_need_no_extra(tmp_path):
+    out = run_without_extras(f"""
+        import backprop as bp
+        bp.manual_seed(0)
+        model = bp.nn.Linear(3, 2)
+        optimizer = bp.optim.Adam(model.parameters())
+        model(bp.randn(4, 3)).sum().backward()
+        optimizer.step()
+        path = {str(tmp_path / "checkpoint.safetensors")!r}
+        bp.save({{"model": model.state_dict(), "optimizer": optimizer.state_dict()}}, path)
+        back = bp.load(path)
+        fresh = bp.nn.Linear(3, 2)
+        fresh.load_state_dict(back["model"])
+        print(bool((fresh.weight == model.weight).all()), int(back["optimizer"]["state"][0]["step"]))
+        print(sorted(name for name in sys.modules if name.split(".")[0] in {OPTIONAL!r}))
+    """)
+    assert out.split("\n")[:2] == ["True 1", "[]"]
