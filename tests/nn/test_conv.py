@@ -166,3 +166,17 @@ def test_chunks_cover_the_batch_in_order():
     assert _chunks(5, 1) == [slice(0, 5)]
     assert _chunks(7, (1 << 20) // 3) == [slice(0, 3), slice(3, 6), slice(6, 7)]
     assert _chunks(0, 10) == []
+
+
+def test_a_frozen_weight_keeps_no_columns_and_the_input_gradient_matches_torch():
+    x64 = rng.standard_normal((3, 2, 6, 5))
+    conv = nn.Conv2d(2, 4, 3, padding=1, stride=(2, 1)).double().requires_grad_(False)
+    twin = torch.nn.Conv2d(2, 4, 3, padding=1, stride=(2, 1)).double().requires_grad_(False)
+    twin.load_state_dict({k: torch.tensor(v.numpy()) for k, v in conv.state_dict().items()})
+    x, tx = bp.tensor(x64, requires_grad=True), torch.tensor(x64, requires_grad=True)
+    y, ty = conv(x), twin(tx)
+    assert y.grad_fn.cols == []  # the columns serve dL/dW only
+    g = rng.standard_normal(tuple(y.shape))
+    y.backward(bp.tensor(g))
+    ty.backward(torch.tensor(g))
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-12, atol=1e-12)

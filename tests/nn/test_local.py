@@ -96,3 +96,11 @@ def test_wrong_input_shape():
         layer(bp.zeros(2, 3, 12, 12))
     with pytest.raises(ValueError, match="smaller than kernel_size"):
         nn.LocallyConnected2d(1, 1, 2, 3)
+
+
+def test_a_frozen_weight_keeps_no_columns_and_the_input_gradient_is_right():
+    x = bp.tensor(rng.standard_normal((2, 2, 5, 4)), requires_grad=True)
+    w = bp.tensor(rng.standard_normal((3, 2, 3, 2, 2, 3)))
+    y = F.locally_connected2d(x, w, stride=(2, 1), padding=(1, 0))
+    assert y.grad_fn.cols is None  # the columns serve dL/dW only
+    assert bp.autograd.gradcheck(lambda x: F.locally_connected2d(x, w, stride=(2, 1), padding=(1, 0)), (x,))

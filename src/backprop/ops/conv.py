@@ -86,7 +86,8 @@ def _windows(xp, x, kernel, stride, dilation, out):
 
 
 def _im2col(xp, x, kernel, stride, dilation, out):
-    """The columns as a contiguous (C, *kernel, N, *out) array (reshape to (C*K, N*L))."""
+    """The columns as a contiguous (C, *kernel, N, *out) array (reshape to (C*K, N*L)): the one im2col of
+    unfold, the convolutions (a chunk of the batch at a time: ``x[part]``) and the transposed ones' backward."""
     return xp.ascontiguousarray(_windows(xp, x, kernel, stride, dilation, out))
 
 
@@ -157,15 +158,13 @@ def _correlate(xp, xpad, w_mat, kernel, stride, dilation, out, bias=None, keep_c
     """y[n, o, p] = sum_{c, k} W[o, c, k] xpad[n, c, p s + k d] (+ b[o]) by im2col and one product per
     group, a chunk of the batch at a time. w_mat: (g, O/g, C/g*K). Returns y (N, O, *out), the chunks
     and, with ``keep_cols``, each chunk's columns (C, *k, n_chunk, *out) for dL/dW."""
-    windows = _windows(xp, xpad, kernel, stride, dilation, out)  # (C, *k, N, *out), a view
     n, (g, o_group, ck_group) = xpad.shape[0], w_mat.shape
     o, positions = g * o_group, math.prod(out)
-    before_batch = (slice(None),) * (1 + len(kernel))
     y = xp.empty((n, o) + out, dtype=xpad.dtype)
     parts = _chunks(n, xpad.dtype.itemsize * positions * (g * ck_group + o))
     kept = []
     for part in parts:
-        cols = xp.ascontiguousarray(windows[before_batch + (part,)])  # (C, *k, n_part, *out)
+        cols = _im2col(xp, xpad[part], kernel, stride, dilation, out)  # (C, *k, n_part, *out)
         y_part = _group_matmul(xp, w_mat, cols.reshape(g, ck_group, -1))  # (g, O/g, n_part*L)
         y[part] = y_part.reshape((o, -1) + out).swapaxes(0, 1)
         if bias is not None:
@@ -196,6 +195,8 @@ class ConvNd(Function):
 
     def forward(self, x, weight, bias=None, *, stride, pairs, dilation, groups, batched):
         xp = backend.array_module(x)
+        # backward reads the weight and the columns; x is saved for the version check only (x changed in place
+        # before backward is refused, as torch does: the create_graph path rebuilds the op from x)
         self.save_for_backward(x, weight)
         if not batched:
             x = x[None]
@@ -203,13 +204,14 @@ class ConvNd(Function):
         out = _out_size(x.shape[2:], kernel, stride, dilation, pairs)
         xpad = _pad(xp, x, pairs)
         w_mat = weight.reshape(groups, weight.shape[0] // groups, -1)
+        # the columns (C*K times the input) are kept for dL/dW only: a frozen weight keeps none
         y, self.parts, self.cols = _correlate(xp, xpad, w_mat, kernel, stride, dilation, out, bias,
-                                              keep_cols=bool(self.needs_input_grad))
+                                              keep_cols=bool(self.needs_input_grad) and self.needs_input_grad[1])
         self.geometry = (xpad.shape, x.shape[2:], kernel, stride, dilation, pairs, out, groups, batched)
         return y if batched else y[0]
 
     def backward(self, grad):
-        x, weight = self.saved_tensors
+        weight = self.saved_tensors[1]
         xp = backend.array_module(grad)
         padded_shape, size, kernel, stride, dilation, pairs, out, g, batched = self.geometry
         needs = self.needs_input_grad
@@ -219,10 +221,10 @@ class ConvNd(Function):
         w_mat = weight.reshape(g, o // g, -1)
         grad_w = None
         grad_x = xp.empty((n, padded_shape[1]) + tuple(size), dtype=grad.dtype) if needs[0] else None
-        for part, cols in zip(self.parts, self.cols):
+        for i, part in enumerate(self.parts):
             grad_mat = xp.ascontiguousarray(grad[part].swapaxes(0, 1)).reshape(g, o // g, -1)  # (g, O/g, n_part*L)
             if needs[1]:
-                product = _group_matmul(xp, grad_mat, cols.reshape(g, w_mat.shape[2], -1).swapaxes(1, 2))
+                product = _group_matmul(xp, grad_mat, self.cols[i].reshape(g, w_mat.shape[2], -1).swapaxes(1, 2))
                 if grad_w is None:
                     grad_w = product
                 else:
@@ -360,7 +362,7 @@ class LocallyConnected2d(Function):
 
     def forward(self, x, weight, bias=None, *, stride, pairs, batched):
         xp = backend.array_module(x)
-        self.save_for_backward(x, weight)
+        self.save_for_backward(x, weight)  # x for the version check only, as in ConvNd
         if not batched:
             x = x[None]
         oh, ow, o = weight.shape[:3]
@@ -374,12 +376,12 @@ class LocallyConnected2d(Function):
         y = xp.ascontiguousarray(y.transpose(2, 1, 0)).reshape(n, o, oh, ow)
         if bias is not None:
             y += bias
-        self.cols = cols
+        self.cols = cols if self.needs_input_grad and self.needs_input_grad[1] else None  # for dL/dW only
         self.geometry = (xpad.shape, x.shape[2:], kernel, stride, pairs, out, batched)
         return y if batched else y[0]
 
     def backward(self, grad):
-        x, weight = self.saved_tensors
+        weight = self.saved_tensors[1]
         xp = backend.array_module(grad)
         padded_shape, size, kernel, stride, pairs, out, batched = self.geometry
         needs = self.needs_input_grad

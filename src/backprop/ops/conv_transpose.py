@@ -34,7 +34,7 @@ import math
 
 from backprop import backend, creation
 from backprop.autograd import Function
-from backprop.ops.conv import ConvNd, _check_ranks, _chunks, _col2im_taps, _finish, _group_matmul, _windows
+from backprop.ops.conv import ConvNd, _check_ranks, _chunks, _col2im_taps, _finish, _group_matmul, _im2col
 from backprop.ops.join import Pad, stack
 from backprop.ops.util import ntuple
 
@@ -124,14 +124,12 @@ class ConvTransposeNd(Function):
         else:
             grad_full = xp.zeros((n, c_out) + buffer, dtype=grad.dtype)
             grad_full[(slice(None), slice(None)) + tuple(slice(p, p + o) for p, o in zip(padding, out))] = grad
-        windows = _windows(xp, grad_full, kernel, stride, dilation, size)  # (C_out, *k, N, *size), a view
-        before_batch = (slice(None),) * (1 + len(kernel))
         w_mat = weight.reshape(g, c_in // g, -1)  # (g, C_in/g, C_out/g*K)
         positions = math.prod(size)
         grad_x = xp.empty((n, c_in) + tuple(size), dtype=grad.dtype) if needs[0] else None
         grad_w = None
         for part in _chunks(n, grad.dtype.itemsize * positions * (c_out * math.prod(kernel) + c_in)):
-            cols = xp.ascontiguousarray(windows[before_batch + (part,)]).reshape(g, w_mat.shape[2], -1)
+            cols = _im2col(xp, grad_full[part], kernel, stride, dilation, size).reshape(g, w_mat.shape[2], -1)
             if needs[0]:
                 grad_x[part] = _group_matmul(xp, w_mat, cols).reshape((c_in, -1) + tuple(size)).swapaxes(0, 1)
             if needs[1]:
