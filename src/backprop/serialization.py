@@ -34,18 +34,17 @@ Files without checksums (older backprop, other programs) load unchecked.
 """
 import base64
 import collections
-import contextlib
 import json
 import os
-import tempfile
 import zlib
 
 import numpy
 
 from backprop import backend
+from backprop.files import atomic_path
 from backprop.tensor import Tensor
 
-__all__ = ["save", "load", "atomic_path"]
+__all__ = ["save", "load"]
 
 _SINGLE = "tensor"
 _META_KEY = "backprop"
@@ -132,43 +131,6 @@ class _Writer:
             items = [[self.layout(key, join("key")), self.layout(value, join(key))] for key, value in obj.items()]
             return {_TAG: type(obj).__name__, "items": items}
         _refuse(obj, path)
-
-
-@contextlib.contextmanager
-def atomic_path(path, suffix=""):
-    """A temporary path beside ``path`` to write to; on success it is flushed to disk and renamed onto ``path``
-    (a crash leaves the old file or the new one, never half of one); on failure it is removed."""
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=suffix)
-    os.close(handle)
-    umask = os.umask(0)
-    os.umask(umask)
-    try:
-        yield temporary
-        os.chmod(temporary, 0o666 & ~umask)  # mkstemp made it private; the file gets a normal file's mode
-        _fsync(temporary)
-        os.replace(temporary, path)
-        _fsync(directory)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
-
-
-def _fsync(path):
-    """Flush a file (or a directory's entry list) to the disk, so a rename survives a power cut."""
-    flags = os.O_RDONLY | (os.O_DIRECTORY if os.path.isdir(path) else 0)
-    try:
-        handle = os.open(path, flags)
-    except OSError:  # some file systems do not open directories
-        return
-    try:
-        os.fsync(handle)
-    except OSError:
-        pass
-    finally:
-        os.close(handle)
 
 
 def _check_pickle_module(pickle_module, name):

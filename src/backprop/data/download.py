@@ -18,7 +18,7 @@ import hashlib
 import os
 import pathlib
 
-from backprop import serialization
+from backprop.files import atomic_write
 
 MIRRORS = {
     "mnist": [
@@ -99,9 +99,8 @@ def fetch(filename, directory, mirrors, sha256=None, progress=True):
 
 def _download_verified(url, target, sha256, progress):
     """Stream ``url`` to a temporary file next to ``target``; rename it into place if the hash matches."""
-    with serialization.atomic_path(target, suffix=".part") as temporary:
-        with open(temporary, "wb") as file:
-            actual = _stream(url, file, target.name, progress)
+    with atomic_write(target, "wb", suffix=".part") as file:
+        actual = _stream(url, file, target.name, progress)
         if sha256 is not None and actual != sha256:
             raise ChecksumError(
                 f"{target.name} from {url} is corrupted: SHA-256 expected {sha256}, got {actual}; "

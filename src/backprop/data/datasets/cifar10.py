@@ -10,15 +10,15 @@ code.
 """
 import codecs
 import importlib
-import os
 import pathlib
 import pickle
-import tempfile
+import shutil
 
 import numpy
 
 from backprop.data import download as downloads
 from backprop.data.datasets.image import ImageDataset
+from backprop.files import atomic_write
 
 ARCHIVE = "cifar-10-python.tar.gz"
 FOLDER = "cifar-10-batches-py"
@@ -69,17 +69,6 @@ def read_batch(path):
     return data.reshape(-1, 3, 32, 32), labels
 
 
-def _write_atomically(path, content):
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(content)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-
-
 def extract_batches(archive, folder):
     """Copy the batch files out of the archive into ``folder`` (by base name only: no path from the archive is used)."""
     import tarfile
@@ -90,7 +79,8 @@ def extract_batches(archive, folder):
         for member in tar:
             name = pathlib.PurePosixPath(member.name).name
             if member.isfile() and name in wanted:
-                _write_atomically(folder / name, tar.extractfile(member).read())
+                with atomic_write(folder / name, "wb") as file:
+                    shutil.copyfileobj(tar.extractfile(member), file)
                 wanted.discard(name)
     if wanted:
         raise ValueError(f"{archive} lacks the CIFAR-10 batches {sorted(wanted)}")

@@ -1,0 +1,85 @@
+"""Writing a file so that nothing is ever lost: the one atomic writer of backprop.
+
+A file is written to a temporary file in the same directory (``.tmp-NAME.XXXX``),
+flushed and ``fsync``-ed to the disk, renamed onto its final name with
+``os.replace`` (atomic on POSIX and Windows), and the directory is ``fsync``-ed
+too (where the OS allows), so that the rename itself survives a power cut. On
+any failure on the way (an exception, a full disk, Ctrl-C) the temporary file
+is removed and the exception goes on: the final name holds the old file or the
+whole new one, never half of one.
+
+>>> import os, tempfile
+>>> folder = tempfile.mkdtemp()
+>>> with atomic_write(os.path.join(folder, "notes.txt"), "w") as f:
+...     _ = f.write("hello")
+>>> os.listdir(folder), open(os.path.join(folder, "notes.txt")).read()
+(['notes.txt'], 'hello')
+"""
+import contextlib
+import os
+import tempfile
+
+__all__ = ["atomic_write", "atomic_path"]
+
+
+@contextlib.contextmanager
+def atomic_path(path, suffix=""):
+    """A temporary path beside ``path`` to write to, for writers that take a path (``safetensors.save_file``);
+    after the block it is flushed to disk and renamed onto ``path``; on any failure it is removed."""
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    name = os.path.basename(path)[:40]  # the temporary name stays within the 255 bytes of a file name
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".tmp-{name}.", suffix=suffix)
+    try:
+        os.close(handle)
+        yield temporary
+        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp made it private; the file gets a normal file's mode
+        _fsync(temporary)
+        os.replace(temporary, path)
+    except BaseException:  # KeyboardInterrupt and a full disk too: no temporary file stays behind
+        with contextlib.suppress(OSError):
+            os.remove(temporary)
+        raise
+    _fsync_directory(directory)
+
+
+@contextlib.contextmanager
+def atomic_write(path, mode="wb", suffix="", **open_options):
+    """``with atomic_write(path, "wb") as f: f.write(...)``: an open file ("w" text or "wb" bytes;
+    ``open_options`` such as ``encoding`` go to ``open``) whose content replaces ``path`` only when the block
+    ends without an exception."""
+    if mode not in ("w", "wb"):
+        raise ValueError(f"atomic_write: mode must be 'w' or 'wb', got {mode!r}")
+    with atomic_path(path, suffix) as temporary:
+        with open(temporary, mode, **open_options) as file:
+            yield file
+
+
+def _umask():
+    """The process's umask (read by setting it: ``os.umask`` has no getter)."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return umask
+
+
+def _fsync(path):
+    """Flush a file's bytes to the disk; an error (EIO, a full disk found late) stops the rename."""
+    handle = os.open(path, os.O_RDWR)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
+def _fsync_directory(directory):
+    """Flush a directory's list of entries, so that a rename survives a power cut, where the OS allows."""
+    try:
+        handle = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:  # Windows opens no directories
+        return
+    try:
+        os.fsync(handle)
+    except OSError:  # nor do some file systems fsync them
+        pass
+    finally:
+        os.close(handle)
