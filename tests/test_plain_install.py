@@ -56,3 +56,22 @@ def test_save_and_load_need_no_extra(tmp_path):
         print(sorted(name for name in sys.modules if name.split(".")[0] in {OPTIONAL!r}))
     """)
     assert out.split("\n")[:2] == ["True 1", "[]"]
+
+
+def test_the_offline_digits_need_no_extra():
+    out = run_without_extras("""
+        import backprop as bp
+        train, test = bp.data.digits(), bp.data.digits(train=False)
+        image, label = train[0]
+        print(len(train), len(test), tuple(image.shape), float(train.data.max()))
+    """)
+    assert out.strip() == "1437 360 (1, 8, 8) 16.0"
+
+
+def test_the_wheel_lists_the_digits_as_package_data():
+    package_data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    assert "digits.npz" in package_data["backprop.data.datasets"]
+    assert (ROOT / "src" / "backprop" / "data" / "datasets" / "digits.npz").is_file()
+    notice = (ROOT / "NOTICE").read_text()
+    for credit in ("Optical Recognition of Handwritten Digits", "Alpaydin", "Kaynak", "10.24432/C50P49", "CC BY 4.0"):
+        assert credit in notice

@@ -1,4 +1,5 @@
-import importlib.util
+import hashlib
+import subprocess
 import sys
 
 import numpy as np
@@ -11,9 +12,9 @@ digits_module = sys.modules["backprop.data.datasets.digits"]
 
 @pytest.fixture(scope="module")
 def sklearn_digits():
-    from sklearn.datasets import load_digits
-
-    return load_digits()
+    """scikit-learn's copy of the same UCI data, the oracle (backprop itself never needs scikit-learn)."""
+    datasets = pytest.importorskip("sklearn.datasets")
+    return datasets.load_digits()
 
 
 def rows(dataset):
@@ -76,31 +77,73 @@ def test_transform_applies_to_samples_and_batches():
     assert resized.__getitems__(np.arange(4))[0].shape == (4, 1, 16, 16)
 
 
-def test_missing_sklearn_names_the_pip_command(monkeypatch):
-    real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "sklearn" else real(name, *a))
+def test_shipped_arrays_are_load_digits_exactly(sklearn_digits):
+    images, labels = digits_module._read(digits_module.PATH)
+    assert images.dtype == np.uint8 and labels.dtype == np.uint8
+    np.testing.assert_array_equal(images, sklearn_digits.images)
+    np.testing.assert_array_equal(images.reshape(1797, 64), sklearn_digits.data)
+    np.testing.assert_array_equal(labels, sklearn_digits.target)
+    loaded_images, loaded_labels = digits_module._load()
+    np.testing.assert_array_equal(loaded_images.reshape(1797, 64), sklearn_digits.data)
+    assert loaded_labels.dtype == np.int64
+    np.testing.assert_array_equal(loaded_labels, sklearn_digits.target)
+
+
+def test_checksum_is_of_the_shipped_arrays():
+    images, labels = digits_module._read(digits_module.PATH)
+    assert hashlib.sha256(images.tobytes() + labels.tobytes()).hexdigest() == digits_module.SHA256
+    assert digits_module.PATH.stat().st_size < 50_000
+
+
+def rewrite(path, images, labels):
+    np.savez_compressed(path, images=images, labels=labels)
+    return path
+
+
+def test_changed_pixel_or_label_is_refused_in_one_line(tmp_path):
+    images, labels = digits_module._read(digits_module.PATH)
+    changed = images.copy()
+    changed[100, 3, 4] ^= 1
+    for path in (rewrite(tmp_path / "pixel.npz", changed, labels),
+                 rewrite(tmp_path / "label.npz", images, (labels + 1) % 10)):
+        with pytest.raises(ValueError, match=r"^the digits data .* is damaged; reinstall backprop \(SHA-256 ") as info:
+            digits_module._read(path)
+        assert str(path) in str(info.value) and "\n" not in str(info.value)
+
+
+def test_wrong_arrays_cut_short_or_missing_file_are_refused(tmp_path):
+    images, labels = digits_module._read(digits_module.PATH)
+    with pytest.raises(ValueError, match=r"expected uint8 \(1797, 8, 8\) and uint8 \(1797,\)"):
+        digits_module._read(rewrite(tmp_path / "float.npz", images.astype(np.float64), labels))
+    with pytest.raises(ValueError, match=r"damaged; reinstall backprop"):
+        digits_module._read(rewrite(tmp_path / "short.npz", images[:-1], labels[:-1]))
+    cut = tmp_path / "cut.npz"
+    cut.write_bytes(digits_module.PATH.read_bytes()[:20_000])
+    with pytest.raises(ValueError, match=r"damaged; reinstall backprop"):
+        digits_module._read(cut)
+    for offset in (60, 30_000):  # inside the deflated pixels: a bad stream, a bad CRC-32
+        flipped = bytearray(digits_module.PATH.read_bytes())
+        flipped[offset] ^= 0xFF
+        cut.write_bytes(bytes(flipped))
+        with pytest.raises(ValueError, match=r"damaged; reinstall backprop"):
+            digits_module._read(cut)
+    with pytest.raises(FileNotFoundError, match=r"missing; reinstall backprop"):
+        digits_module._read(tmp_path / "none.npz")
+
+
+def test_a_damaged_shipped_file_stops_digits(monkeypatch, tmp_path):
+    images, labels = digits_module._read(digits_module.PATH)
+    copy = rewrite(tmp_path / "digits.npz", images, labels[::-1].copy())
+    monkeypatch.setattr(digits_module, "PATH", copy)
     digits_module._load.cache_clear()
     try:
-        with pytest.raises(ImportError, match=r"pip install scikit-learn \(or pip install backprop\[digits\]\)"):
+        with pytest.raises(ValueError, match="damaged"):
             digits()
     finally:
         digits_module._load.cache_clear()
 
 
-def test_falls_back_to_load_digits_without_the_file(monkeypatch, tmp_path, sklearn_digits):
-    monkeypatch.setattr(digits_module, "_csv_path", lambda: None)
-    digits_module._load.cache_clear()
-    try:
-        images, labels = digits_module._load()
-    finally:
-        digits_module._load.cache_clear()
-    np.testing.assert_array_equal(images.reshape(1797, 64), sklearn_digits.data)
-    np.testing.assert_array_equal(labels, sklearn_digits.target)
-
-
 def test_reading_the_file_does_not_import_sklearn():
-    import subprocess
-
     code = "import sys, backprop as bp; bp.data.digits(); print('sklearn' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"

@@ -49,7 +49,7 @@ def _synthetic(function, **options):
 
 
 _REGISTRY = {
-    "digits": (DatasetInfo("digits", "scikit-learn's 8x8 handwritten digits (1,797 images)", (1, 8, 8), 10,
+    "digits": (DatasetInfo("digits", "UCI's 8x8 handwritten digits (1,797 images, shipped)", (1, 8, 8), 10,
                            tuple(DIGITS_CLASSES), True),
                lambda train, root, download, transform: digits(train=train, transform=transform)),
     "mnist": (DatasetInfo("mnist", "MNIST handwritten digits (60,000 + 10,000)", (1, 28, 28), 10,
