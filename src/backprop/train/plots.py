@@ -24,9 +24,12 @@ def _save(figure, path):
     return path
 
 
-def learning_curves(history, path):
-    """Loss (and accuracy, when there is one) per epoch, training and validation."""
+def learning_curves(history, path, title=None):
+    """Loss (and accuracy, when there is one) per epoch, training and validation; ``title`` above both panels
+    (``backprop train`` gives "cnn on digits"). Epochs are whole numbers, and so are the ticks of their axis."""
     plt = _pyplot()
+    from matplotlib.ticker import MaxNLocator
+
     panels = [key for key in ("loss", "accuracy") if any(key in row for row in history)]
     figure, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 3.5), squeeze=False)
     epochs = [row["epoch"] for row in history]
@@ -35,16 +38,19 @@ def learning_curves(history, path):
             values = [row.get(prefix + key, math.nan) for row in history]
             if not all(math.isnan(v) for v in values):
                 axis.plot(epochs, values, marker="o", markersize=3, label=label)
+        axis.set_title(key.capitalize())
         axis.set_xlabel("epoch")
         axis.set_ylabel(key)
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))  # one epoch: one tick
         axis.grid(alpha=0.3)
         if axis.get_legend_handles_labels()[0]:  # a run whose values are all NaN has no curve to name
             axis.legend()
+    figure.suptitle(f"Learning curves: {title}" if title else "Learning curves")
     return _save(figure, path)
 
 
-def confusion_matrix(matrix, classes, path):
-    """Counts of (true class, predicted class), the diagonal being the correct ones."""
+def confusion_matrix(matrix, classes, path, title=None):
+    """Counts of (true class, predicted class), the diagonal being the correct ones; ``title`` names the run."""
     plt = _pyplot()
     k = len(classes)
     figure, axis = plt.subplots(figsize=(1 + 0.5 * k, 1 + 0.45 * k))
@@ -57,6 +63,7 @@ def confusion_matrix(matrix, classes, path):
     axis.set_yticks(range(k), [str(c) for c in classes])
     axis.set_xlabel("predicted")
     axis.set_ylabel("true")
+    axis.set_title(f"Confusion matrix: {title}" if title else "Confusion matrix")
     return _save(figure, path)
 
 

@@ -45,9 +45,9 @@ def write_report(trainer, test_loader, classes, input_shape=None, title="Trainin
     os.makedirs(out, exist_ok=True)
     results = test_results(trainer.model, trainer.loss_fn, test_loader, trainer.device)
     figures = {"learning_curves.png": "Learning curves"}
-    plots.learning_curves(trainer.history, os.path.join(out, "learning_curves.png"))
+    plots.learning_curves(trainer.history, os.path.join(out, "learning_curves.png"), title)
     matrix = metrics.confusion_matrix(results["predicted"], results["targets"], len(classes))
-    plots.confusion_matrix(matrix, classes, os.path.join(out, "confusion_matrix.png"))
+    plots.confusion_matrix(matrix, classes, os.path.join(out, "confusion_matrix.png"), f"{title} (test set)")
     figures["confusion_matrix.png"] = "Confusion matrix (test set)"
     if input_shape is None or len(input_shape) == 3:  # images (feature vectors get neither figure)
         figures.update(_image_figures(trainer, results, classes, input_shape))
