@@ -100,7 +100,7 @@ def test_episode_lines(capsys):
     ("q_learning", "CartPole-v1", {}, "q_learning is tabular: it needs a Discrete observation space"),
     ("sarsa", "CartPole-v1", {}, "got a Box of shape (4,); use dqn or reinforce"),
     ("dqn", "Pendulum-v1", {}, "expected an environment with discrete actions"),
-    ("reinforce", "CartPole-v1", {"depth": 3}, "unexpected keyword argument 'depth'"),
+    ("reinforce", "CartPole-v1", {"depth": 3}, "reinforce has no option 'depth'; its options: hidden, lr, gamma, baseline"),
     ("reinforce", "CartPole-v1", {"lr": -1}, "lr must be a positive number"),
     ("reinforce", "CartPole-v1", {"seed": 3}, "the seed is not an option"),
 ])

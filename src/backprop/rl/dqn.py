@@ -45,7 +45,7 @@ from backprop import creation, models, nn, optim
 from backprop.data.datasets.synthetic import check_count
 from backprop.rl.env import copy_env, evaluate, one_hot
 from backprop.rl.replay import ReplayBuffer
-from backprop.rl.schedules import LinearDecay, check_number
+from backprop.rl.schedules import LinearDecay, check_flag, check_number, check_widths
 
 __all__ = ["DQN", "huber"]
 
@@ -80,10 +80,12 @@ def checked_config(config):
             config[name] = check_number("DQN", name, config[name], high=high)
             if config[name] == 0:
                 raise ValueError(f"DQN {name} must be > 0, got 0")
-    hidden = config["hidden"]
-    hidden = [hidden] if isinstance(hidden, int) else list(hidden)
-    config["hidden"] = [check_count("DQN hidden width", width) for width in hidden]
-    config["double"], config["huber"] = bool(config["double"]), bool(config["huber"])
+    if config["batch_size"] > config["buffer_size"]:
+        raise ValueError(f"DQN batch_size must be <= buffer_size ({config['buffer_size']}), "
+                         f"got {config['batch_size']}")
+    config["hidden"] = check_widths("DQN", config["hidden"])
+    for name in ("double", "huber"):
+        config[name] = check_flag("DQN", name, config[name])
     return config
 
 

@@ -6,11 +6,19 @@ observation s_t, takes an action a_t and returns the reward r_{t+1}, the next
 observation and whether the episode ended (terminated: a terminal state;
 truncated: a time limit). The return of an episode is G = sum_t r_{t+1}.
 """
+import inspect
+import math
+import numbers
+import sys
+
 import numpy
 
 UNLIMITED_MAX_STEPS = 10_000  # evaluate's steps per episode where the environment has no time limit
 
-__all__ = ["make", "copy_env", "evaluate", "run_episode", "space_sizes", "one_hot"]
+__all__ = ["make", "check_options", "copy_env", "evaluate", "run_episode", "space_sizes", "one_hot"]
+
+MAKE_OPTIONS = ("max_episode_steps", "disable_env_checker")   # gymnasium.make's own, for every environment
+PROBABILITIES = ("success_rate", "rainy_probability", "fickle_probability")   # FrozenLake's and Taxi's
 
 
 def _gymnasium():
@@ -24,13 +32,15 @@ def _gymnasium():
 
 def make(name, seed=None, **options):
     """``gymnasium.make(name, **options)``, its action space seeded with ``seed`` (the first reset is seeded by
-    ``run_episode``), e.g. ``make("FrozenLake-v1", is_slippery=True)``.
+    ``run_episode``), e.g. ``make("FrozenLake-v1", is_slippery=True)``; the options are checked first
+    (``check_options``), so that a bad one is a ValueError in one line before anything is built.
 
     >>> env = make("CartPole-v1", seed=0)
     >>> space_sizes(env)
     (4, 2)
     """
     gymnasium = _gymnasium()
+    options = check_options(name, options)
     try:
         env = gymnasium.make(name, **options)
     except gymnasium.error.Error as error:
@@ -38,6 +48,114 @@ def make(name, seed=None, **options):
     if seed is not None:
         env.action_space.seed(int(seed))
     return env
+
+
+def _first_line(error):
+    return (str(error).splitlines() or [type(error).__name__])[0]
+
+
+def _creator(gymnasium, name):
+    """The registered spec of ``name`` and the class (or function) that builds it, or a ValueError in one line."""
+    try:
+        spec = gymnasium.spec(name)
+        creator = spec.entry_point
+        if isinstance(creator, str):
+            from gymnasium.envs.registration import load_env_creator
+
+            creator = load_env_creator(creator)
+    except (gymnasium.error.Error, ImportError, AttributeError) as error:
+        raise ValueError(f"unknown or unusable environment {name!r}: {_first_line(error)}") from error
+    return spec, creator
+
+
+def check_options(name, options):
+    """The ``options`` of environment ``name`` checked against its constructor's parameters before it is made, or a
+    ValueError in one line naming the option: an unknown name; a value of the wrong kind for the default it
+    replaces (true/false for a bool, a finite number for a number, a string for a string, a list of the same
+    length for a tuple); a probability outside [0, 1]; FrozenLake's map_name among its maps, its desc a list of
+    rows of S, F, H and G. Besides its constructor's, every environment takes gymnasium.make's max_episode_steps
+    (an int >= 1) and disable_env_checker (true/false).
+
+    >>> check_options("FrozenLake-v1", {"is_slippery": False})
+    {'is_slippery': False}
+    """
+    gymnasium = _gymnasium()
+    spec, creator = _creator(gymnasium, name)
+    try:
+        parameters = dict(inspect.signature(creator).parameters)
+    except (TypeError, ValueError):     # a builder without a readable signature: gymnasium.make will judge
+        return dict(options)
+    takes_any = any(p.kind is p.VAR_KEYWORD for p in parameters.values())
+    known = {key: p for key, p in parameters.items() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    checked = {}
+    for key, value in options.items():
+        if key in MAKE_OPTIONS:     # None: gymnasium's default
+            like = {"max_episode_steps": 1, "disable_env_checker": True}[key]
+            checked[key] = value if value is None else _check_kind(name, key, value, like, low=1, integer=True)
+        elif key in known:
+            default = spec.kwargs.get(key, known[key].default)
+            checked[key] = _check_value(name, key, value, default, creator)
+        elif not takes_any:
+            listed = ", ".join(sorted(known) + list(MAKE_OPTIONS))
+            raise ValueError(f"{name} has no option {key!r}; its options: {listed}")
+        else:
+            checked[key] = value
+    if "desc" in options and "map_name" in options and options["desc"] is not None:
+        raise ValueError(f"{name}: give desc or map_name, not both (desc replaces the map)")
+    return checked
+
+
+def _check_value(name, key, value, default, creator):
+    where = f"{name} option {key}"
+    if key == "render_mode":
+        modes = list(getattr(creator, "metadata", {}).get("render_modes", []))
+        if value is not None and value not in modes:
+            raise ValueError(f"{where}: expected one of {', '.join(map(repr, modes))}, got {value!r}")
+        return value
+    if key == "map_name":
+        maps = getattr(sys.modules.get(getattr(creator, "__module__", ""), None), "MAPS", None)
+        if isinstance(maps, dict) and value not in maps:
+            raise ValueError(f"{where}: expected one of {', '.join(map(repr, maps))} (or your own map as desc, a "
+                             f"list of rows like [\"SFFF\",\"FHFH\",\"FFFH\",\"HFFG\"]), got {value!r}")
+    if key == "desc" and value is not None:
+        return _check_desc(where, value)
+    if key in PROBABILITIES:
+        return _check_kind(name, key, value, 0.0, low=0.0, high=1.0)
+    if default is None or default is inspect.Parameter.empty:
+        return value    # nothing to compare with: the environment judges
+    if isinstance(default, (tuple, list)):
+        if not isinstance(value, (tuple, list)) or len(value) != len(default):
+            raise ValueError(f"{where}: expected a list of {len(default)} values like {list(default)}, "
+                             f"got {value!r}")
+        return [_check_kind(name, f"{key}[{i}]", item, like) for i, (item, like) in enumerate(zip(value, default))]
+    return _check_kind(name, key, value, default)
+
+
+def _check_kind(name, key, value, like, low=-math.inf, high=math.inf, integer=False):
+    """``value`` if it is of the kind of ``like`` (a bool, a number, a string) within [low, high]."""
+    where = f"{name} option {key}"
+    if isinstance(like, bool):
+        if not isinstance(value, bool):
+            raise ValueError(f"{where}: expected true or false, got {value!r}")
+    elif isinstance(like, numbers.Real):
+        wanted = "an integer" if integer else "a finite number"
+        bounds = f" in [{low:g}, {high:g}]" if high < math.inf else f" >= {low:g}" if low > -math.inf else ""
+        if (isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value)
+                or integer and not isinstance(value, numbers.Integral) or not low <= value <= high):
+            raise ValueError(f"{where}: expected {wanted}{bounds}, got {value!r}")
+    elif isinstance(like, str) and not isinstance(value, str):
+        raise ValueError(f"{where}: expected a string, got {value!r}")
+    return value
+
+
+def _check_desc(where, desc):
+    """FrozenLake's own map: rows of equal length made of S (start), F (frozen), H (hole) and G (goal)."""
+    rows_ok = (isinstance(desc, (list, tuple)) and desc and all(isinstance(row, str) and row for row in desc)
+               and len({len(row) for row in desc}) == 1 and set("".join(desc)) <= set("SFHG"))
+    if not rows_ok or "S" not in "".join(desc) or "G" not in "".join(desc):
+        raise ValueError(f"{where}: expected a list of rows of equal length made of S, F, H and G with a start S "
+                         f"and a goal G, like [\"SFFF\",\"FHFH\",\"FFFH\",\"HFFG\"], got {desc!r}")
+    return list(desc)
 
 
 def copy_env(env):

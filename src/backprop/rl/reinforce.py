@@ -32,7 +32,7 @@ from backprop.data.datasets.synthetic import check_count
 from backprop.models.mlp import mlp
 from backprop.nn import functional as F
 from backprop.rl.env import one_hot
-from backprop.rl.schedules import check_number
+from backprop.rl.schedules import check_flag, check_number, check_widths
 from backprop.tensor import Tensor
 from backprop.train.minibatch import check_positive_float, check_positive_int
 
@@ -63,9 +63,10 @@ class Reinforce:
     def __init__(self, observation_size, n_actions, *, hidden=(128,), lr=1e-3, gamma=0.99, baseline=True, seed=0):
         self.observation_size = check_positive_int(observation_size, "observation_size", "Reinforce")
         self.n_actions = check_positive_int(n_actions, "n_actions", "Reinforce")
-        hidden = (hidden,) if isinstance(hidden, int) else tuple(hidden)
+        hidden = tuple(check_widths("Reinforce", hidden))
         self.config = {"hidden": list(hidden), "lr": check_positive_float(lr, "lr", "Reinforce"),
-                       "gamma": check_number("Reinforce", "gamma", gamma, 0.0, 1.0), "baseline": bool(baseline),
+                       "gamma": check_number("Reinforce", "gamma", gamma, 0.0, 1.0),
+                       "baseline": check_flag("Reinforce", "baseline", baseline),
                        "seed": check_count("Reinforce seed", seed, low=0)}
         self.gamma = self.config["gamma"]
         with creation.fork_rng(seed):   # the initial weights, without moving backprop's generator

@@ -13,7 +13,9 @@ The moving average over the last 100 episodes is the usual score of a run
 (CartPole-v1 counts as solved when it reaches 475); ``evaluate`` plays greedy
 episodes instead, the agent's exploration switched off.
 """
+import inspect
 import json
+import numbers
 import os
 import time
 
@@ -57,11 +59,16 @@ def moving_average(returns, window=WINDOW):
 
 
 def build_env(env_name, env_options=None, seed=None):
-    """``rl.make(env_name, seed, **env_options)``, its errors as ``BadSetting``."""
+    """``rl.make(env_name, seed, **env_options)``, its errors as ``BadSetting``. A run trains without drawing: a
+    render_mode other than None is refused (``human`` would open a window, or need pygame, for every step)."""
+    env_options = dict(env_options or {})
+    if env_options.get("render_mode") is not None:
+        raise BadSetting(f"rl train does not render: drop render_mode={env_options['render_mode']} (the agent "
+                         f"learns from the observations; `backprop rl evaluate` plays the saved agent)")
     try:
-        return make(env_name, seed=seed, **(env_options or {}))
+        return make(env_name, seed=seed, **env_options)
     except (ValueError, TypeError) as error:
-        raise BadSetting(str(error).splitlines()[0]) from error
+        raise BadSetting((str(error).splitlines() or [type(error).__name__])[0]) from error
 
 
 def build_agent(agent_name, env, options=None, seed=0):
@@ -71,6 +78,12 @@ def build_agent(agent_name, env, options=None, seed=0):
     options = dict(options or {})
     if "seed" in options:
         raise BadSetting("the seed is not an option: give it as the seed of the run (--seed)")
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise BadSetting(f"the seed (--seed) must be an integer >= 0, got {seed!r}")
+    known = _options_of(AGENTS[agent_name])
+    unknown = [key for key in options if key not in known]
+    if unknown:
+        raise BadSetting(f"{agent_name} has no option {unknown[0]!r}; its options: {', '.join(known)}")
     try:
         size, n_actions = space_sizes(env)
     except ValueError as error:
@@ -83,6 +96,15 @@ def build_agent(agent_name, env, options=None, seed=0):
         return AGENTS[agent_name](size, n_actions, seed=seed, **options)
     except (TypeError, ValueError) as error:
         raise BadSetting(f"{agent_name}: {error}") from error
+    except MemoryError as error:    # a buffer or a layer of 10**12 entries
+        raise BadSetting(f"{agent_name}: not enough memory for these options "
+                         f"({', '.join(f'{k}={v}' for k, v in options.items())})") from error
+
+
+def _options_of(agent_class):
+    """The hyperparameters an agent takes: the keyword-only parameters of its constructor, but the seed."""
+    parameters = inspect.signature(agent_class).parameters.values()
+    return [p.name for p in parameters if p.kind is p.KEYWORD_ONLY and p.name != "seed"]
 
 
 def _checkpoint(agent_name, env_name, env_options, agent, returns, seed):

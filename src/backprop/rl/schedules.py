@@ -18,16 +18,35 @@ tabular Q-learning and Sarsa, t counts episodes; for DQN, environment steps.
 import math
 import numbers
 
+import numpy
+
 from backprop.data.datasets.synthetic import check_count
 
-__all__ = ["LinearDecay", "ExponentialDecay"]
+__all__ = ["LinearDecay", "ExponentialDecay", "check_number", "check_flag", "check_widths"]
 
 
 def check_number(owner, name, value, low=0.0, high=math.inf):
-    """``value`` as a float if it is a number in [low, high] (bools and NaN refused), else a ValueError."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not low <= value <= high:
-        raise ValueError(f"{owner} {name} must be a number in [{low}, {high}], got {value!r}")
+    """``value`` as a float if it is a finite number in [low, high] (bools, NaN and inf refused), else a ValueError."""
+    if (isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value)
+            or not low <= value <= high):
+        within = f"in [{low:g}, {high:g}]" if high < math.inf else f">= {low:g} and finite"
+        raise ValueError(f"{owner} {name} must be a number {within}, got {value!r}")
     return float(value)
+
+
+def check_flag(owner, name, value):
+    """``value`` if it is True or False (a string such as "maybe" or a number is refused, not read as true)."""
+    if not isinstance(value, (bool, numpy.bool_)):
+        raise ValueError(f"{owner} {name} must be true or false, got {value!r}")
+    return bool(value)
+
+
+def check_widths(owner, hidden):
+    """The widths of the hidden layers as a list of ints >= 1: one int, or a list (empty: no hidden layer)."""
+    widths = [hidden] if isinstance(hidden, numbers.Integral) and not isinstance(hidden, bool) else hidden
+    if not isinstance(widths, (list, tuple)):
+        raise ValueError(f"{owner} hidden must be a width or a list of widths (ints >= 1), got {hidden!r}")
+    return [check_count(f"{owner} hidden width", width) for width in widths]
 
 
 class LinearDecay:
