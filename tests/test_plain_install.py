@@ -75,3 +75,27 @@ def test_the_wheel_lists_the_digits_as_package_data():
     notice = (ROOT / "NOTICE").read_text()
     for credit in ("Optical Recognition of Handwritten Digits", "Alpaydin", "Kaynak", "10.24432/C50P49", "CC BY 4.0"):
         assert credit in notice
+
+
+def test_training_writes_its_checkpoint_and_a_report_without_figures(tmp_path):
+    out = tmp_path / "run"
+    printed = run_without_extras(f"""
+        import os
+        import backprop as bp
+        from backprop.data import DataLoader, digits
+        from backprop.train.report import write_report
+        from backprop.train.trainer import Trainer
+
+        bp.manual_seed(0)
+        train, test = digits(), digits(train=False)
+        model = bp.nn.Sequential(bp.nn.Flatten(), bp.nn.Linear(64, 10))
+        trainer = Trainer(model, bp.optim.SGD(model.parameters(), lr=0.5), bp.nn.CrossEntropyLoss(),
+                          DataLoader(train, batch_size=64, shuffle=True, seed=0), epochs=2, out_dir={str(out)!r})
+        trainer.fit()
+        summary = write_report(trainer, DataLoader(test, batch_size=360), train.classes, (1, 8, 8), "linear on digits")
+        print(summary["test_accuracy"] > 0.8, sorted(os.listdir({str(out)!r})))
+    """)
+    assert printed.strip() == ("True ['checkpoint.safetensors', 'history.csv', 'history.json', 'report.md', "
+                               "'test.json']")
+    report = (out / "report.md").read_text()
+    assert "No figures: they need matplotlib (`pip install matplotlib`" in report and ".png" not in report

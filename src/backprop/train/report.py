@@ -44,13 +44,18 @@ def write_report(trainer, test_loader, classes, input_shape=None, title="Trainin
     out = trainer.out_dir
     os.makedirs(out, exist_ok=True)
     results = test_results(trainer.model, trainer.loss_fn, test_loader, trainer.device)
-    figures = {"learning_curves.png": "Learning curves"}
-    plots.learning_curves(trainer.history, os.path.join(out, "learning_curves.png"), title)
     matrix = metrics.confusion_matrix(results["predicted"], results["targets"], len(classes))
-    plots.confusion_matrix(matrix, classes, os.path.join(out, "confusion_matrix.png"), f"{title} (test set)")
-    figures["confusion_matrix.png"] = "Confusion matrix (test set)"
-    if input_shape is None or len(input_shape) == 3:  # images (feature vectors get neither figure)
-        figures.update(_image_figures(trainer, results, classes, input_shape))
+    try:
+        plots._pyplot()
+    except ImportError:  # a plain install: the report without figures, saying how to get them
+        figures = None
+    else:
+        figures = {"learning_curves.png": "Learning curves"}
+        plots.learning_curves(trainer.history, os.path.join(out, "learning_curves.png"), title)
+        plots.confusion_matrix(matrix, classes, os.path.join(out, "confusion_matrix.png"), f"{title} (test set)")
+        figures["confusion_matrix.png"] = "Confusion matrix (test set)"
+        if input_shape is None or len(input_shape) == 3:  # images (feature vectors get neither figure)
+            figures.update(_image_figures(trainer, results, classes, input_shape))
     summary = {"test_loss": results["loss"], "test_accuracy": results["accuracy"], "epochs": trainer.epoch,
                "confusion_matrix": matrix.tolist()}
     with open(os.path.join(out, "test.json"), "w") as handle:
@@ -92,7 +97,9 @@ def _write_markdown(out, title, trainer, summary, figures):
         for row in trainer.history:
             lines.append("| " + " | ".join(_cell(k, row.get(k)) for k in keys) + " |")
         lines.append("")
-    for file, caption in figures.items():
+    if figures is None:
+        lines += ["No figures: they need matplotlib (`pip install matplotlib`, or `pip install 'backprop[plots]'`).", ""]
+    for file, caption in (figures or {}).items():
         lines += [f"![{caption}]({file})", "", f"*{caption}*", ""]
     with open(os.path.join(out, "report.md"), "w") as handle:
         handle.write("\n".join(lines))
