@@ -25,7 +25,7 @@ def test_parity_has_every_bit_vector_once(n_bits):
 
 
 def test_parity_rejects_bad_sizes():
-    with pytest.raises(ValueError, match="n_bits must be an int >= 1, got 0"):
+    with pytest.raises(ValueError, match="parity n_bits must be a positive int, got 0"):
         parity(0)
     with pytest.raises(ValueError, match="<= 24"):
         parity(40)

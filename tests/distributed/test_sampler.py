@@ -117,25 +117,25 @@ def test_ranks_kth_batches_make_the_kth_batch_of_one_loader(replicas):
             assert sorted(sum((p[k] for p in per_rank), [])) == sorted(expected)
 
 
-@pytest.mark.parametrize("kwargs, name", [
-    (dict(num_replicas=0, rank=0), "num_replicas"),
-    (dict(num_replicas=2.0, rank=0), "num_replicas"),
-    (dict(num_replicas=True, rank=0), "num_replicas"),
-    (dict(num_replicas=2, rank=-1), "rank"),
-    (dict(num_replicas=2, rank=2), "rank"),
-    (dict(num_replicas=2, rank="1"), "rank"),
-    (dict(num_replicas=2, rank=0, seed=-1), "seed"),
-    (dict(num_replicas=2, rank=0, seed=1.5), "seed"),
+@pytest.mark.parametrize("kwargs, name, error", [  # a value of the wrong type is a TypeError
+    (dict(num_replicas=0, rank=0), "num_replicas", ValueError),
+    (dict(num_replicas=2.0, rank=0), "num_replicas", TypeError),
+    (dict(num_replicas=True, rank=0), "num_replicas", TypeError),
+    (dict(num_replicas=2, rank=-1), "rank", ValueError),
+    (dict(num_replicas=2, rank=2), "rank", ValueError),
+    (dict(num_replicas=2, rank="1"), "rank", TypeError),
+    (dict(num_replicas=2, rank=0, seed=-1), "seed", ValueError),
+    (dict(num_replicas=2, rank=0, seed=1.5), "seed", TypeError),
 ])
-def test_bad_arguments_name_the_argument(kwargs, name):
-    with pytest.raises(ValueError, match=rf"\b{name}\b"):
+def test_bad_arguments_name_the_argument(kwargs, name, error):
+    with pytest.raises(error, match=rf"\b{name}\b"):
         DistributedSampler(range(10), **kwargs)
 
 
 def test_bad_epoch_and_dataset():
     sampler = DistributedSampler(range(10), num_replicas=2, rank=0)
-    for bad in (-1, 1.0, None):
-        with pytest.raises(ValueError, match="epoch"):
+    for bad, error in ((-1, ValueError), (1.0, TypeError), (None, TypeError)):
+        with pytest.raises(error, match="epoch"):
             sampler.set_epoch(bad)
     with pytest.raises(TypeError, match="__len__"):
         DistributedSampler(iter(range(10)), num_replicas=2, rank=0)

@@ -136,7 +136,6 @@ def test_images_are_flattened_and_samples_are_probabilities():
 
 @pytest.mark.parametrize("make, message", [
     (lambda: VAE(0), "input_dim must be a positive int, got 0"),
-    (lambda: VAE(64, latent_dim=2.5), "latent_dim must be a positive int, got 2.5"),
     (lambda: VAE(64, hidden=(32, -1)), "each hidden width must be a positive int, got -1"),
     (lambda: VAE(64, hidden="wide"), "hidden must be a sequence of positive ints"),
     (lambda: VAE(64).loss(bp.rand(3, 63)), r"expected 64 features per example, got shape \(3, 63\)"),
@@ -153,6 +152,11 @@ def test_images_are_flattened_and_samples_are_probabilities():
 def test_bad_arguments_are_refused_with_a_clear_message(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+def test_a_size_of_the_wrong_type_is_a_type_error():
+    with pytest.raises(TypeError, match=r"VAE: latent_dim must be a positive int, got 2.5 \(a float\)"):
+        VAE(64, latent_dim=2.5)
 
 
 def test_integer_inputs_are_refused():

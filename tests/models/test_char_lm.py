@@ -108,7 +108,7 @@ def test_evaluate_char_lm_predicts_every_character_but_the_first(seq_len):
 def test_evaluate_char_lm_errors():
     with pytest.raises(ValueError, match="at least 2 ids"):
         evaluate_char_lm(CharLSTM(3, 2, 2), [1])
-    with pytest.raises(ValueError, match="seq_len must be an int >= 1"):
+    with pytest.raises(ValueError, match="seq_len must be a positive int"):
         evaluate_char_lm(CharLSTM(3, 2, 2), [1, 2], seq_len=0)
 
 
@@ -182,7 +182,7 @@ def test_sample_checks_the_temperature_even_for_no_characters():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    (dict(max_steps=0), "max_steps must be an int >= 1, got 0"),
+    (dict(max_steps=0), "max_steps must be a positive int, got 0"),
     (dict(clip=0), "clip must be a positive number .* or None, got 0"),
     (dict(clip=float("nan")), "clip must be a positive number"),
 ])

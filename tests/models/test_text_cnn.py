@@ -74,7 +74,7 @@ def test_text_cnn_pads_short_sentences_to_its_widest_filter():
 def test_text_cnn_errors():
     with pytest.raises(ValueError, match="widths must be a non-empty tuple"):
         TextCNN(5, widths=())
-    with pytest.raises(ValueError, match="TextCNN width must be an int >= 1, got 0"):
+    with pytest.raises(ValueError, match="TextCNN width must be a positive int, got 0"):
         TextCNN(5, widths=(2, 0))
     with pytest.raises(ValueError, match=r"TextCNN: token ids must be in \[0, 4\], got 1 to 7"):
         TextCNN(5)(bp.tensor([[1, 7]]))

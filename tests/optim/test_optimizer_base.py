@@ -24,7 +24,7 @@ def _param(*shape):
      "dampening 0"),
     (lambda: bp.optim.Adam([_param(2)], betas=(1.0, 0.9)), ValueError, r"betas must be two numbers in \[0, 1\)"),
     (lambda: bp.optim.AdamW([_param(2)], betas=(0.9,)), ValueError, "betas must be two numbers"),
-    (lambda: bp.optim.Adam([_param(2)], lr="0.1"), ValueError, "Adam: lr must be a number"),
+    (lambda: bp.optim.Adam([_param(2)], lr="0.1"), TypeError, r"Adam: lr must be a number >= 0.0, got '0.1' \(a str\)"),
     (lambda: bp.optim.Adam([{"params": [_param(2)], "lr": -1.0}]), ValueError, "lr must be a number >= 0.0"),
     (lambda: bp.optim.Adagrad([_param(2)], lr_decay=-1), ValueError, "lr_decay"),
     (lambda: bp.optim.RMSprop([_param(2)], alpha=-0.5), ValueError, "alpha"),

@@ -246,7 +246,7 @@ def test_bad_data_and_training_arguments_are_refused():
         ae.fit(bp.zeros(3, 4), loss="l2")
     with pytest.raises(ValueError, match="epochs must be a positive int"):
         ae.fit(bp.zeros(3, 4), epochs=0)
-    with pytest.raises(ValueError, match="batch_size must be a positive int"):
+    with pytest.raises(TypeError, match=r"batch_size must be a positive int, got 1.5 \(a float\)"):
         ae.fit(bp.zeros(3, 4), batch_size=1.5)
     with pytest.raises(ValueError, match="lr must be a positive number"):
         ae.fit(bp.zeros(3, 4), lr=-1)

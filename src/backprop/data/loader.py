@@ -43,18 +43,13 @@ import traceback
 import numpy
 
 from backprop import random as bp_random
+from backprop.checks import check_int
 from backprop.data.collate import default_collate, default_convert
 from backprop.data.dataset import IterableDataset, fetch_batch
 from backprop.data.sampler import BatchSampler, RandomSampler, SequentialSampler
 from backprop.random import numpy_generator
 
 __all__ = ["DataLoader", "get_worker_info", "WorkerInfo", "default_collate", "default_convert"]
-
-
-def _check_int(name, value, low):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-        raise ValueError(f"DataLoader {name} must be an int >= {low}, got {value!r}")
-    return int(value)
 
 
 def _set_epoch(sampler, epoch):
@@ -134,7 +129,7 @@ class DataLoader:
         self.batch_size = batch_size
         if seed is None and shuffle:
             seed = int(numpy_generator(generator).integers(2**63 - 1))
-        self.seed = None if seed is None else _check_int("seed", seed, 0)
+        self.seed = None if seed is None else check_int("DataLoader seed", seed, at_least=0)
         self.sampler = sampler
         self._shuffler = None
         if sampler is None and not iterable:
@@ -205,7 +200,7 @@ class DataLoader:
 
     def set_epoch(self, epoch):
         """Make the next ``iter(loader)`` run ``epoch``."""
-        self.epoch = _check_int("epoch", epoch, 0)
+        self.epoch = check_int("DataLoader epoch", epoch, at_least=0)
 
     def state_dict(self):
         """``{"seed": ..., "epoch": ...}``: plain values, JSON-able."""
@@ -219,7 +214,7 @@ class DataLoader:
         seed = state["seed"]
         if seed is None and self.shuffle:
             raise ValueError("DataLoader.load_state_dict: a shuffling loader needs an int seed, got None")
-        self.seed = None if seed is None else _check_int("seed", seed, 0)
+        self.seed = None if seed is None else check_int("DataLoader seed", seed, at_least=0)
         if self._shuffler is not None:
             self._shuffler.seed = self.seed
         self.set_epoch(state["epoch"])

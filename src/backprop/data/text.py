@@ -34,7 +34,7 @@ import sys
 import numpy
 
 from backprop import creation
-from backprop.data.datasets.synthetic import check_count
+from backprop.checks import check_int
 from backprop.tensor import Tensor
 
 __all__ = ["CharVocab", "MODULES", "WordVocab", "as_ids", "bag_of_words", "char_batches", "check_ids",
@@ -99,7 +99,7 @@ def docstrings(max_chars=None):
     text = _corpus()
     if max_chars is None:
         return text
-    return text[:check_count("docstrings max_chars", max_chars)]
+    return text[:check_int("docstrings max_chars", max_chars, at_least=1)]
 
 
 def as_ids(ids, name, size=None):
@@ -187,8 +187,8 @@ def char_batches(ids, seq_len, batch_size, seed=None):
     (True, [[1, 1, 1, 1]])
     """
     ids = as_ids(ids, "char_batches")
-    seq_len = check_count("char_batches seq_len", seq_len)
-    batch_size = check_count("char_batches batch_size", batch_size)
+    seq_len = check_int("char_batches seq_len", seq_len, at_least=1)
+    batch_size = check_int("char_batches batch_size", batch_size, at_least=1)
     if len(ids) < seq_len + 1:
         raise ValueError(f"char_batches: the text ({len(ids)} ids) must be longer than seq_len ({seq_len})")
     rng = numpy_generator(seed)
@@ -279,7 +279,7 @@ def sentences(n, seed=0):
     >>> all(isinstance(t, str) for t in texts), labels.dtype == bp.int64
     (True, True)
     """
-    n = check_count("sentences n", n)
+    n = check_int("sentences n", n, at_least=1)
     rng = numpy_generator(seed)
     pairs = [_sentence(rng) for _ in range(n)]
     return [text for text, _ in pairs], creation.tensor(numpy.array([label for _, label in pairs],
@@ -311,7 +311,7 @@ class WordVocab(_Vocab):
     def __init__(self, texts, min_freq=1):
         if isinstance(texts, str):
             raise ValueError("WordVocab: expected a list of texts, got one str (wrap it in a list)")
-        min_freq = check_count("WordVocab min_freq", min_freq)
+        min_freq = check_int("WordVocab min_freq", min_freq, at_least=1)
         counts = {}
         for text in texts:
             for word in tokenize(text):
@@ -338,7 +338,7 @@ def pad_batch(sequences, pad_id=0, length=None):
     if not rows:
         raise ValueError("pad_batch: expected at least one sequence, got none")
     longest = max(len(r) for r in rows)
-    length = longest if length is None else check_count("pad_batch length", length)
+    length = longest if length is None else check_int("pad_batch length", length, at_least=1)
     if longest > length:
         raise ValueError(f"pad_batch: a sequence has {longest} ids, more than length={length}")
     batch = numpy.full((len(rows), length), pad_id, dtype=numpy.int64)
@@ -353,7 +353,7 @@ def bag_of_words(sequences, size):
     >>> bag_of_words([[2, 3, 2], [1]], size=4).tolist()
     [[0.0, 0.0, 2.0, 1.0], [0.0, 1.0, 0.0, 0.0]]
     """
-    size = check_count("bag_of_words size", size)
+    size = check_int("bag_of_words size", size, at_least=1)
     counts = numpy.zeros((len(sequences), size), dtype=numpy.float32)
     for i, sequence in enumerate(sequences):
         numpy.add.at(counts[i], as_ids(sequence, "bag_of_words", size), 1)

@@ -24,17 +24,12 @@ examples and nothing is seen twice.
 [2, 5, 8]
 """
 import math
-import numbers
 
 import numpy
 
+from backprop.checks import check_int
+
 __all__ = ["DistributedSampler"]
-
-
-def _check_int(name, value, low):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-        raise ValueError(f"DistributedSampler: {name} must be an int >= {low}, got {value!r}")
-    return int(value)
 
 
 class DistributedSampler:
@@ -55,11 +50,12 @@ class DistributedSampler:
             world = init()
             num_replicas = world.size if num_replicas is None else num_replicas
             rank = world.rank if rank is None else rank
-        self.num_replicas = _check_int("num_replicas", num_replicas, 1)
-        self.rank = _check_int("rank", rank, 0)
+        self.num_replicas = check_int("DistributedSampler: num_replicas", num_replicas, at_least=1)
+        self.rank = check_int("DistributedSampler: rank", rank, at_least=0)
         if self.rank >= self.num_replicas:
             raise ValueError(f"DistributedSampler: rank must be in [0, {self.num_replicas}), got {rank}")
-        self.dataset, self.shuffle, self.seed = dataset, bool(shuffle), _check_int("seed", seed, 0)
+        self.dataset, self.shuffle = dataset, bool(shuffle)
+        self.seed = check_int("DistributedSampler: seed", seed, at_least=0)
         self.drop_last, self.even = bool(drop_last), bool(even)
         self.epoch = 0
 
@@ -71,7 +67,7 @@ class DistributedSampler:
 
     def set_epoch(self, epoch):
         """Shuffle for ``epoch`` (the DataLoader calls this; by hand only without one)."""
-        self.epoch = _check_int("epoch", epoch, 0)
+        self.epoch = check_int("DistributedSampler: epoch", epoch, at_least=0)
 
     def order(self):
         """The whole epoch's order P_e, padded or cut to ``num_replicas * len(self)``."""

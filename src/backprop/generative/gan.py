@@ -31,9 +31,10 @@ import numpy
 
 from backprop import creation, nn, optim
 from backprop.autograd import no_grad
+from backprop.checks import check_int
 from backprop.generative.vae import perceptron, widths
 from backprop.nn import functional as F
-from backprop.train.minibatch import as_rows, batches, check_positive_int
+from backprop.train.minibatch import as_rows, batches
 
 __all__ = ["GAN"]
 
@@ -46,8 +47,8 @@ class GAN(nn.Module):
 
     def __init__(self, data_dim, latent_dim=16, hidden=(128,)):
         super().__init__()
-        self.data_dim = check_positive_int(data_dim, "data_dim", "GAN")
-        self.latent_dim = check_positive_int(latent_dim, "latent_dim", "GAN")
+        self.data_dim = check_int("GAN: data_dim", data_dim, at_least=1)
+        self.latent_dim = check_int("GAN: latent_dim", latent_dim, at_least=1)
         hidden = widths(hidden, "GAN")
         self.generator = perceptron(self.latent_dim, self.data_dim, hidden)
         self.generator.append(nn.Sigmoid())
@@ -103,7 +104,7 @@ class GAN(nn.Module):
     def fit(self, x, epochs=10, batch_size=64, lr=2e-4, betas=(0.5, 0.999)):
         """``train_step`` over shuffled mini-batches of x; per epoch {epoch, d_loss, g_loss, d_real, d_fake}, means."""
         x = as_rows(x, self.data_dim, "GAN.fit")
-        loader, epochs = batches(x, batch_size, "GAN.fit"), check_positive_int(epochs, "epochs", "GAN.fit")
+        loader, epochs = batches(x, batch_size, "GAN.fit"), check_int("GAN.fit: epochs", epochs, at_least=1)
         g_optimizer, d_optimizer = self.optimizers(lr, betas)
         history = []
         for epoch in range(1, epochs + 1):
@@ -114,4 +115,4 @@ class GAN(nn.Module):
     def sample(self, n):
         """n fake examples G(z), (n, data_dim) in [0, 1]."""
         with no_grad():
-            return self.generator(self.noise(check_positive_int(n, "n", "GAN.sample")))
+            return self.generator(self.noise(check_int("GAN.sample: n", n, at_least=1)))

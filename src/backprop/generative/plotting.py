@@ -4,9 +4,9 @@ import math
 import numpy
 
 from backprop import backend
+from backprop.checks import check_int
 from backprop.tensor import Tensor
 from backprop.train import plots
-from backprop.train.minibatch import check_positive_int
 
 __all__ = ["sample_grid"]
 
@@ -18,7 +18,7 @@ def sample_grid(images, path, columns=8, title=None):
     (N, 1, H, W); a Tensor or an array. Returns ``path``.
     """
     tiles = _tiles(images)
-    columns = min(check_positive_int(columns, "columns", "sample_grid"), len(tiles))
+    columns = min(check_int("sample_grid: columns", columns, at_least=1), len(tiles))
     rows = math.ceil(len(tiles) / columns)
     height, width = tiles.shape[1:]
     mosaic = numpy.full((rows * (height + 1) + 1, columns * (width + 1) + 1), 0.5)  # 1-pixel grey borders

@@ -35,9 +35,10 @@ import numpy
 
 from backprop import creation, nn, optim
 from backprop.autograd import no_grad
+from backprop.checks import check_int
 from backprop.models.mlp import mlp
 from backprop.nn import functional as F
-from backprop.train.minibatch import as_rows, batches, check_positive_int
+from backprop.train.minibatch import as_rows, batches
 
 __all__ = ["VAE", "gaussian_kl"]
 
@@ -56,8 +57,8 @@ class VAE(nn.Module):
 
     def __init__(self, input_dim, hidden=(256,), latent_dim=16):
         super().__init__()
-        self.input_dim = check_positive_int(input_dim, "input_dim", "VAE")
-        self.latent_dim = check_positive_int(latent_dim, "latent_dim", "VAE")
+        self.input_dim = check_int("VAE: input_dim", input_dim, at_least=1)
+        self.latent_dim = check_int("VAE: latent_dim", latent_dim, at_least=1)
         self.hidden = widths(hidden, "VAE")
         self.encoder = perceptron(self.input_dim, 2 * self.latent_dim, self.hidden)  # (mu, logvar) side by side
         self.decoder = perceptron(self.latent_dim, self.input_dim, self.hidden[::-1])
@@ -105,14 +106,14 @@ class VAE(nn.Module):
         """n new examples: z ~ N(0, I) decoded to pixel probabilities in [0, 1], (n, input_dim)."""
         with no_grad():
             weight = self.decoder[1].weight
-            z = creation.randn(check_positive_int(n, "n", "VAE.sample"), self.latent_dim, dtype=weight.dtype,
+            z = creation.randn(check_int("VAE.sample: n", n, at_least=1), self.latent_dim, dtype=weight.dtype,
                                device=weight.device)
             return self.decode(z).sigmoid()
 
     def fit(self, x, epochs=10, batch_size=64, lr=1e-3):
         """Adam on -ELBO over shuffled mini-batches of x; per epoch {epoch, elbo, reconstruction, kl}, averages."""
         x = as_rows(x, self.input_dim, "VAE.fit")
-        loader, epochs = batches(x, batch_size, "VAE.fit"), check_positive_int(epochs, "epochs", "VAE.fit")
+        loader, epochs = batches(x, batch_size, "VAE.fit"), check_int("VAE.fit: epochs", epochs, at_least=1)
         optimizer = optim.Adam(self.parameters(), lr=lr)
         history = []
         for epoch in range(1, epochs + 1):
@@ -134,7 +135,7 @@ def widths(hidden, who):
     hidden = (hidden,) if isinstance(hidden, numbers.Integral) else hidden
     if not isinstance(hidden, (tuple, list)):
         raise ValueError(f"{who}: hidden must be a sequence of positive ints, got {hidden!r}")
-    return tuple(check_positive_int(h, "each hidden width", who) for h in hidden)
+    return tuple(check_int(f"{who}: each hidden width", h, at_least=1) for h in hidden)
 
 
 def perceptron(n_in, n_out, hidden, activation="relu"):

@@ -28,7 +28,7 @@ import numbers
 import numpy
 
 from backprop import backend, creation, nn, optim
-from backprop.data.datasets.synthetic import check_count
+from backprop.checks import check_int
 from backprop.data.text import as_ids, char_batches, check_ids, numpy_generator
 from backprop.ops.loss import cross_entropy
 from backprop.tensor import Tensor
@@ -48,8 +48,8 @@ class CharLSTM(nn.Module):
 
     def __init__(self, vocab_size, embed_dim=32, hidden_size=128, num_layers=1):
         super().__init__()
-        self.vocab_size = check_count("CharLSTM vocab_size", vocab_size)
-        self.embedding = nn.Embedding(vocab_size, check_count("CharLSTM embed_dim", embed_dim))
+        self.vocab_size = check_int("CharLSTM vocab_size", vocab_size, at_least=1)
+        self.embedding = nn.Embedding(vocab_size, check_int("CharLSTM embed_dim", embed_dim, at_least=1))
         self.lstm = nn.LSTM(embed_dim, hidden_size, num_layers=num_layers, batch_first=True)
         self.head = nn.Linear(hidden_size, vocab_size)
 
@@ -85,9 +85,9 @@ def train_char_lm(model, ids, *, epochs=1, seq_len=64, batch_size=32, lr=3e-3, c
     >>> len(history), history[1] < history[0] < math.log(3) + 0.1
     (2, True)
     """
-    epochs = check_count("train_char_lm epochs", epochs)
+    epochs = check_int("train_char_lm epochs", epochs, at_least=1)
     if max_steps is not None:
-        max_steps = check_count("train_char_lm max_steps", max_steps)
+        max_steps = check_int("train_char_lm max_steps", max_steps, at_least=1)
     if clip is not None and (isinstance(clip, bool) or not isinstance(clip, numbers.Real) or not 0 < clip < math.inf):
         raise ValueError(f"train_char_lm: clip must be a positive number (the largest gradient norm) or None, "
                          f"got {clip!r}")
@@ -130,8 +130,8 @@ def evaluate_char_lm(model, ids, seq_len=256, batch_size=64):
     True
     """
     ids = as_ids(ids, "evaluate_char_lm")
-    seq_len = check_count("evaluate_char_lm seq_len", seq_len)
-    batch_size = check_count("evaluate_char_lm batch_size", batch_size)
+    seq_len = check_int("evaluate_char_lm seq_len", seq_len, at_least=1)
+    batch_size = check_int("evaluate_char_lm batch_size", batch_size, at_least=1)
     if len(ids) < 2:
         raise ValueError(f"evaluate_char_lm: expected a text of at least 2 ids (one read, one predicted), got "
                          f"{len(ids)}")
@@ -195,7 +195,7 @@ def sample(model, vocab, prompt, length, temperature=1.0):
     if not isinstance(prompt, str) or not prompt:
         raise ValueError(f"sample: the prompt must be a non-empty str (the model needs a character to start "
                          f"from), got {prompt!r}")
-    length = check_count("sample length", length, low=0)
+    length = check_int("sample length", length, at_least=0)
     _check_temperature(temperature, "sample")
     device = device_of(model)
     out = []

@@ -22,7 +22,7 @@ sentence to the longest.
 backprop.Size([2, 2])
 """
 from backprop import nn
-from backprop.data.datasets.synthetic import check_count
+from backprop.checks import check_int
 from backprop.data.text import check_ids, check_pad_id
 from backprop.ops.join import cat
 from backprop.ops.join import pad as pad_tensor
@@ -39,16 +39,17 @@ class TextCNN(nn.Module):
     def __init__(self, vocab_size, embed_dim=32, num_filters=32, widths=(2, 3, 4), num_classes=2, dropout=0.5,
                  pad_id=0):
         super().__init__()
-        self.vocab_size = check_count("TextCNN vocab_size", vocab_size)
+        self.vocab_size = check_int("TextCNN vocab_size", vocab_size, at_least=1)
         if not isinstance(widths, (tuple, list)) or not widths:
             raise ValueError(f"TextCNN: widths must be a non-empty tuple of filter widths, got {widths!r}")
-        self.widths = tuple(check_count("TextCNN width", k) for k in widths)
+        self.widths = tuple(check_int("TextCNN width", k, at_least=1) for k in widths)
         self.pad_id = check_pad_id(pad_id, self.vocab_size, "TextCNN")
-        self.embedding = nn.Embedding(vocab_size, check_count("TextCNN embed_dim", embed_dim), padding_idx=self.pad_id)
-        num_filters = check_count("TextCNN num_filters", num_filters)
+        embed_dim = check_int("TextCNN embed_dim", embed_dim, at_least=1)
+        self.embedding = nn.Embedding(vocab_size, embed_dim, padding_idx=self.pad_id)
+        num_filters = check_int("TextCNN num_filters", num_filters, at_least=1)
         self.convs = nn.ModuleList([nn.Conv1d(embed_dim, num_filters, k) for k in self.widths])
         self.dropout = nn.Dropout(dropout)
-        self.fc = nn.Linear(num_filters * len(self.widths), check_count("TextCNN num_classes", num_classes))
+        self.fc = nn.Linear(num_filters * len(self.widths), check_int("TextCNN num_classes", num_classes, at_least=1))
 
     def features(self, ids):
         """The max-over-time features (N, len(widths) num_filters), before dropout and ``fc``."""

@@ -19,7 +19,7 @@ the classes. Padding thus changes nothing: neither attention nor the mean sees i
 backprop.Size([2, 2])
 """
 from backprop import creation, nn
-from backprop.data.datasets.synthetic import check_count
+from backprop.checks import check_int
 from backprop.data.text import check_ids, check_pad_id
 
 __all__ = ["TransformerClassifier"]
@@ -35,11 +35,11 @@ class TransformerClassifier(nn.Module):
     def __init__(self, vocab_size, d_model=64, nhead=4, num_layers=2, num_classes=2, max_len=64,
                  dim_feedforward=128, dropout=0.1, pad_id=0):
         super().__init__()
-        self.vocab_size = check_count("TransformerClassifier vocab_size", vocab_size)
-        self.max_len = check_count("TransformerClassifier max_len", max_len)
+        self.vocab_size = check_int("TransformerClassifier vocab_size", vocab_size, at_least=1)
+        self.max_len = check_int("TransformerClassifier max_len", max_len, at_least=1)
         self.pad_id = check_pad_id(pad_id, self.vocab_size, "TransformerClassifier")
-        d_model, nhead = check_count("TransformerClassifier d_model", d_model), check_count(
-            "TransformerClassifier nhead", nhead)
+        d_model = check_int("TransformerClassifier d_model", d_model, at_least=1)
+        nhead = check_int("TransformerClassifier nhead", nhead, at_least=1)
         if d_model % nhead:  # nn.MultiheadAttention asserts this (as torch); a model option is a usage error
             raise ValueError(f"TransformerClassifier: d_model must be divisible by num_heads (nhead), got "
                              f"d_model={d_model} and nhead={nhead}")
@@ -49,8 +49,8 @@ class TransformerClassifier(nn.Module):
         self.layers = nn.ModuleList([
             nn.TransformerEncoderLayer(d_model, nhead, dim_feedforward=dim_feedforward, dropout=dropout,
                                        batch_first=True)
-            for _ in range(check_count("TransformerClassifier num_layers", num_layers))])
-        self.head = nn.Linear(d_model, check_count("TransformerClassifier num_classes", num_classes))
+            for _ in range(check_int("TransformerClassifier num_layers", num_layers, at_least=1))])
+        self.head = nn.Linear(d_model, check_int("TransformerClassifier num_classes", num_classes, at_least=1))
 
     def forward(self, ids):
         check_ids(ids, self.vocab_size, "TransformerClassifier")

@@ -10,6 +10,7 @@ import numbers
 from collections import OrderedDict, defaultdict
 
 from backprop import autograd, backend, dtypes
+from backprop.checks import check_number
 from backprop.hooks import register
 from backprop.tensor import Tensor
 
@@ -357,9 +358,8 @@ def _merge_group(group, saved):
 
 
 def _check_at_least(optimizer, group, name, low=0.0):
-    value = group[name]
-    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not value >= low:
-        raise ValueError(f"{type(optimizer).__name__}: {name} must be a number >= {low}, got {value!r}")
+    """The group's ``name`` is a number >= ``low`` (infinity allowed, as torch allows it)."""
+    check_number(f"{type(optimizer).__name__}: {name}", group[name], at_least=low, finite=False)
 
 
 def _check_betas(optimizer, group):

@@ -12,12 +12,13 @@ whole net is fine-tuned by backpropagation on the labels.
 undirected RBM and fine-tunes with the wake-sleep algorithm; this module
 keeps the part that the lectures name: the stack as an initialisation.)
 """
+from backprop.checks import check_int
 from backprop.nn.activation import Sigmoid
 from backprop.nn.container import ModuleList, Sequential
 from backprop.nn.flatten import Flatten
 from backprop.nn.linear import Linear
 from backprop.nn.module import Module
-from backprop.train.minibatch import as_rows, check_positive_int, check_sizes
+from backprop.train.minibatch import as_rows, check_sizes
 from backprop.pretrain.rbm import RBM
 
 __all__ = ["DBN"]
@@ -65,7 +66,7 @@ class DBN(Module):
         >>> bool((net[3].weight.detach().numpy() == dbn.rbms[1].weight.detach().numpy()).all())
         True
         """
-        num_classes = check_positive_int(num_classes, "num_classes", "DBN.classifier")
+        num_classes = check_int("DBN.classifier: num_classes", num_classes, at_least=1)
         like = dict(dtype=self.rbms[0].weight.dtype, device=self.rbms[0].weight.device)  # the RBMs' own
         layers = [Flatten()]
         for rbm in self.rbms:

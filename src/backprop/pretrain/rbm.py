@@ -39,12 +39,13 @@ import math
 import numbers
 
 from backprop import backend, creation
+from backprop.checks import check_int, check_number
 from backprop.nn import functional as F
 from backprop.nn import init
 from backprop.nn.module import Module
 from backprop.nn.parameter import Parameter
 from backprop.ops.elementwise import sigmoid_parts
-from backprop.train.minibatch import as_rows, batches, check_positive_float, check_positive_int
+from backprop.train.minibatch import as_rows, batches
 from backprop.tensor import Tensor
 
 __all__ = ["RBM"]
@@ -73,8 +74,8 @@ class RBM(Module):
 
     def __init__(self, n_visible, n_hidden):
         super().__init__()
-        self.n_visible = check_positive_int(n_visible, "n_visible", "RBM")
-        self.n_hidden = check_positive_int(n_hidden, "n_hidden", "RBM")
+        self.n_visible = check_int("RBM: n_visible", n_visible, at_least=1)
+        self.n_hidden = check_int("RBM: n_hidden", n_hidden, at_least=1)
         self.weight = Parameter(creation.zeros(n_hidden, n_visible))
         init.normal_(self.weight, 0.0, 0.01)
         self.visible_bias = Parameter(creation.zeros(n_visible))
@@ -143,7 +144,7 @@ class RBM(Module):
 
     def gibbs(self, v, k=1):
         """The binary visible states after k steps of Gibbs sampling v -> h -> v started at ``v``."""
-        k = check_positive_int(k, "k", "RBM.gibbs")
+        k = check_int("RBM.gibbs: k", k, at_least=1)
         return Tensor._make(self._gibbs(self._rows(v), k)[1])
 
     def sample(self, n, steps=1000, probabilities=False):
@@ -152,8 +153,8 @@ class RBM(Module):
         Returns the binary visible states of the last step, or with
         ``probabilities=True`` their probabilities p(v | h) (smoother to look at).
         """
-        n = check_positive_int(n, "n", "RBM.sample")
-        steps = check_positive_int(steps, "steps", "RBM.sample")
+        n = check_int("RBM.sample: n", n, at_least=1)
+        steps = check_int("RBM.sample: steps", steps, at_least=1)
         xp = backend.array_module(self.weight._data)
         start = _bernoulli(xp.full((n, self.n_visible), 0.5, dtype=self.weight.dtype))
         p_v, v = self._gibbs(start, steps)
@@ -182,8 +183,8 @@ class RBM(Module):
         >>> errors[-1] < errors[0] / 2
         True
         """
-        lr = check_positive_float(lr, "lr", "RBM.cd_step")
-        k = check_positive_int(k, "k", "RBM.cd_step")
+        lr = check_number("RBM.cd_step: lr", lr, above=0)
+        k = check_int("RBM.cd_step: k", k, at_least=1)
         if isinstance(momentum, bool) or not isinstance(momentum, numbers.Real) or not 0 <= momentum < 1:
             raise ValueError(f"RBM.cd_step: momentum must be a number in [0, 1), got {momentum!r}")
         if (isinstance(weight_decay, bool) or not isinstance(weight_decay, numbers.Real)
@@ -227,7 +228,7 @@ class RBM(Module):
         batches (weighted by size) of what ``cd_step`` returns. The
         persistent chains and the momentum are reset first.
         """
-        epochs = check_positive_int(epochs, "epochs", "RBM.fit")
+        epochs = check_int("RBM.fit: epochs", epochs, at_least=1)
         rows = Tensor._make(self._data(data))
         loader = batches(rows, batch_size, "RBM.fit")
         self.chains, self._velocity = None, {}

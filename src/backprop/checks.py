@@ -1,0 +1,71 @@
+"""The argument checks of backprop: an int in a range, a number in a range.
+
+Each returns the value as a plain ``int`` or ``float`` and refuses a bad one in
+one line, ``NAME must be ..., got ...``, with the error type torch uses: a
+``TypeError`` for a value of the wrong type (a str, a float where an int
+belongs, a bool: True is no count), a ``ValueError`` for a value of the right
+type outside its range (or NaN, or infinite where a finite number belongs).
+
+>>> check_int("epochs", 3, at_least=1)
+3
+>>> check_number("momentum", 0.9, at_least=0, below=1)
+0.9
+>>> check_int("epochs", 0, at_least=1)
+Traceback (most recent call last):
+ValueError: epochs must be a positive int, got 0
+>>> check_number("lr", "0.1", above=0)
+Traceback (most recent call last):
+TypeError: lr must be a positive number, got '0.1' (a str)
+"""
+import math
+import numbers
+
+__all__ = ["check_int", "check_number"]
+
+
+def check_int(name, value, at_least=None, at_most=None):
+    """``value`` as an int if it is an integer (Python's or NumPy's; bools refused) with
+    ``at_least <= value <= at_most`` (None: no bound)."""
+    words = _range_words("int", at_least=at_least, at_most=at_most)
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be {words}, got {value!r} (a {type(value).__name__})")
+    if not _in_range(value, at_least=at_least, at_most=at_most):
+        raise ValueError(f"{name} must be {words}, got {value!r}")
+    return int(value)
+
+
+def check_number(name, value, *, above=None, at_least=None, below=None, at_most=None, finite=True):
+    """``value`` as a float if it is a real number (bools refused) in the range the bounds give (None: no bound;
+    ``above``/``below`` exclude the bound, ``at_least``/``at_most`` include it); NaN is always refused, and
+    infinity too unless ``finite=False``."""
+    words = _range_words("number", above=above, at_least=at_least, below=below, at_most=at_most)
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be {words}, got {value!r} (a {type(value).__name__})")
+    if finite and not math.isnan(value) and math.isinf(value):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    if not _in_range(value, above=above, at_least=at_least, below=below, at_most=at_most):
+        raise ValueError(f"{name} must be {words}, got {value!r}")
+    return float(value)
+
+
+def _in_range(value, above=None, at_least=None, below=None, at_most=None):
+    """Whether the bounds hold; written so that NaN, for which every comparison is False, fails them."""
+    return ((above is None or value > above) and (at_least is None or value >= at_least)
+            and (below is None or value < below) and (at_most is None or value <= at_most)
+            and value == value)
+
+
+def _range_words(kind, above=None, at_least=None, below=None, at_most=None):
+    """How an error names the range: "a positive int", "an int >= 0", "a number in [0, 1)", ..."""
+    article = "an" if kind == "int" else "a"
+    low = None if above is None and at_least is None else ("(", above) if above is not None else ("[", at_least)
+    high = None if below is None and at_most is None else (")", below) if below is not None else ("]", at_most)
+    if low and high:
+        return f"{article} {kind} in {low[0]}{low[1]}, {high[1]}{high[0]}"
+    if low == ("(", 0) or (kind == "int" and low == ("[", 1)):
+        return f"a positive {kind}"
+    if low:
+        return f"{article} {kind} {'>' if low[0] == '(' else '>='} {low[1]}"
+    if high:
+        return f"{article} {kind} {'<' if high[0] == ')' else '<='} {high[1]}"
+    return f"{article} {kind}"
