@@ -9,8 +9,8 @@ import contextlib
 import numpy
 
 from backprop import autograd, backend
+from backprop.nn.utils import evaluating
 from backprop.tensor import Tensor
-from backprop.train.trainer import evaluating
 
 __all__ = ["as_input", "check_targets", "class_scores", "frozen", "input_gradient", "to_map"]
 

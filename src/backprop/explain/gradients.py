@@ -27,8 +27,8 @@ import numpy
 from backprop import backend
 from backprop import creation
 from backprop.explain._common import as_input, check_targets, input_gradient, to_map
+from backprop.nn.utils import evaluating
 from backprop.tensor import Tensor
-from backprop.train.trainer import evaluating
 
 __all__ = ["saliency", "gradient_x_input", "integrated_gradients"]
 
