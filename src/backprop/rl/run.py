@@ -30,7 +30,7 @@ from backprop.train import plots
 from backprop.train.checkpoint import load_checkpoint, save_checkpoint
 from backprop.train.trainer import _write_atomic
 
-__all__ = ["AGENTS", "BadSetting", "train", "evaluate", "load_agent", "build_agent", "build_env", "moving_average",
+__all__ = ["AGENTS", "BadSetting", "Interrupted", "train", "evaluate", "load_agent", "build_agent", "build_env", "moving_average",
            "plot_returns", "EpisodeBar", "EpisodeLines"]
 
 AGENTS = {"dqn": DQN, "q_learning": QLearning, "sarsa": Sarsa, "reinforce": Reinforce}
@@ -121,6 +121,8 @@ def train(agent_name, env_name, *, episodes=None, minutes=None, seed=0, out=None
     reset of the environment. ``progress``: objects with ``episode(n, episode_return, average)`` and ``close()``
     (``EpisodeBar``, ``EpisodeLines``). Writes checkpoint.safetensors, returns.json and returns.png to ``out``
     (default runs/rl/AGENT-ENV); returns a dict of the agent, the returns, the seconds taken and the file paths.
+    Interrupted (Ctrl-C), it writes the three files first, with the returns of the episodes finished, then raises
+    ``Interrupted``, a KeyboardInterrupt whose text says what it saved.
     """
     if episodes is None:
         episodes = DEFAULT_EPISODES if minutes is None else 10 ** 9
@@ -142,31 +144,62 @@ def train(agent_name, env_name, *, episodes=None, minutes=None, seed=0, out=None
 
     try:
         agent.train(env, episodes, seed=seed, callback=after_episode)
+    except KeyboardInterrupt:
+        # Ctrl-C: what was learnt so far is kept (the weights as they are, the returns of the finished episodes)
+        for shown in progress:
+            shown.close()
+        progress = ()
+        saved = _write_run(agent_name, env_name, env_options, agent, returns, seed, out, started, interrupted=True)
+        plot = f" and the plot {saved['figure']}" if saved["figure"] else ""
+        raise Interrupted(f"after {len(returns)} episode{'' if len(returns) == 1 else 's'}; saved the checkpoint "
+                          f"{path}, the returns {saved['returns_path']}{plot}", saved) from None
     finally:
         for shown in progress:
             shown.close()
+    saved = _write_run(agent_name, env_name, env_options, agent, returns, seed, out, started)
+    return {**saved, "agent": agent}
+
+
+class Interrupted(KeyboardInterrupt):
+    """``train`` stopped by Ctrl-C (KeyboardInterrupt) after it saved the run so far: its text says what it saved
+    where; ``saved`` is the dict ``train`` would have returned, less the agent."""
+
+    def __init__(self, message, saved):
+        super().__init__(message)
+        self.saved = saved
+
+
+def _write_run(agent_name, env_name, env_options, agent, returns, seed, out, started, interrupted=False):
+    """The checkpoint, returns.json and returns.png of a run that ended (or was interrupted) after ``returns``."""
     seconds = time.monotonic() - started
+    path = os.path.join(out, CHECKPOINT)
     save_checkpoint(_checkpoint(agent_name, env_name, env_options, agent, returns, seed), path)
     average = moving_average(returns)
     summary = {"agent": agent_name, "env": env_name, "env_options": env_options, "seed": seed,
-               "episodes": len(returns), "seconds": seconds, "last_100_mean": float(average[-1]),
+               "episodes": len(returns), "seconds": seconds,
+               "last_100_mean": float(average[-1]) if len(returns) else None, "interrupted": interrupted,
                "returns": returns, "moving_average": average.tolist()}
-    _write_atomic(os.path.join(out, "returns.json"), json.dumps(summary, indent=1))
+    returns_path = os.path.join(out, "returns.json")
+    _write_atomic(returns_path, json.dumps(summary, indent=1))
     try:
         figure = plot_returns(returns, os.path.join(out, "returns.png"), title=f"{agent_name} on {env_name}")
     except ImportError:
         figure = None
-    return {**summary, "agent": agent, "checkpoint": path, "figure": figure, "out": out}
+    return {**summary, "checkpoint": path, "returns_path": returns_path, "figure": figure, "out": out}
 
 
 def plot_returns(returns, path, window=WINDOW, title=None):
-    """The return of each episode and the mean of the last ``window``, saved as a PNG at ``path``."""
+    """The return of each episode and the mean of the last ``window``, saved as a PNG at ``path``; the episodes
+    on the x axis are whole numbers (one episode: one tick)."""
+    from matplotlib.ticker import MaxNLocator
+
     figure, axis = plots._pyplot().subplots(figsize=(6, 3.5))
     episodes = numpy.arange(1, len(returns) + 1)
     axis.plot(episodes, returns, linewidth=0.8, alpha=0.4, label="return of the episode")
     axis.plot(episodes, moving_average(returns, window), linewidth=1.5, label=f"mean of the last {window}")
+    axis.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
     axis.set_xlabel("episode")
-    axis.set_ylabel("return")
+    axis.set_ylabel("return (sum of the rewards)")
     axis.grid(alpha=0.3)
     axis.legend()
     if title:
