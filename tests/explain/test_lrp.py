@@ -111,8 +111,14 @@ def _share(a, w, b, relevance, rule, eps=0.0, alpha=2.0, beta=1.0):
         z_j = z.sum(0) + b
         return z / (z_j + eps * np.sign(z_j)) @ relevance
     if rule == "z_plus":
-        return pos / pos.sum(0) @ relevance
-    return (alpha * pos / pos.sum(0) - beta * neg / neg.sum(0)) @ relevance
+        return _fractions(pos) @ relevance
+    return (alpha * _fractions(pos) - beta * _fractions(neg)) @ relevance
+
+
+def _fractions(side):
+    """Each contribution over its unit's sum on this side; a unit with an empty side (sum 0) hands down nothing."""
+    total = side.sum(0)
+    return side / np.where(total == 0, 1, total)
 
 
 @pytest.mark.parametrize("rule, by_hand", [

@@ -42,6 +42,19 @@ def test_draws_on_a_given_axis_with_a_chosen_colormap(tmp_path):
     pyplot.close(figure)
 
 
+def test_a_colour_bar_with_its_label_on_request_on_a_given_axis():
+    figure, axes = pyplot.subplots(1, 2)
+    plot(np.ones((3, 3)), np.ones((3, 3)), ax=axes[0])  # a grid of maps gets no colour bar unless asked
+    assert len(figure.axes) == 2
+    plot(np.ones((3, 3)), np.eye(3) - 0.5, ax=axes[1], colorbar=True, label="relevance")
+    bar = figure.axes[2]
+    assert bar.get_ylabel() == "relevance" and bar.get_ylim() == (-0.5, 0.5)  # the map's symmetric limits
+    pyplot.close(figure)
+    own = plot(np.ones((3, 3)), np.ones((3, 3)), label="|gradient|")  # a figure of its own has one
+    assert len(own.axes) == 2 and own.axes[1].get_ylabel() == "|gradient|"
+    pyplot.close(own)
+
+
 def test_a_map_of_another_shape_is_refused():
     with pytest.raises(ValueError, match=r"image's shape \(8, 8\), got \(4, 4\)"):
         plot(np.zeros((1, 8, 8)), np.zeros((4, 4)))

@@ -8,17 +8,42 @@ from backprop.explain.grad_cam import grad_cam
 from backprop.explain.gradients import gradient_x_input, integrated_gradients, saliency
 from backprop.explain.lrp import RULES, lrp
 
-__all__ = ["METHODS", "RULES", "explain_image"]
+__all__ = ["LABELS", "METHODS", "RULES", "explain_image"]
 
 FUNCTIONS = {"lrp": lrp, "saliency": saliency, "gradient_x_input": gradient_x_input,
              "integrated_gradients": integrated_gradients, "grad_cam": grad_cam}
 METHODS = tuple(FUNCTIONS)
 
 
-def _heat_map(method, model, x, target, rule):
+# what each method's map measures, the label of its colour bar
+LABELS = {"lrp": "relevance", "saliency": "gradient dy/dx", "gradient_x_input": "gradient x input",
+          "integrated_gradients": "integrated gradients", "grad_cam": "Grad-CAM"}
+
+
+def _explain(method, model, x, target, rule):
     if method == "lrp":
         return lrp(model, x, target, rule=rule)
     return FUNCTIONS[method](model, x, target)
+
+
+def _heat_map(method, model, x, target, rule, name):
+    """The method's map; a method that cannot explain this model (a TypeError or ValueError of the method) is
+    refused in one line naming the methods that can (each tried on the same input)."""
+    try:
+        return _explain(method, model, x, target, rule)
+    except (TypeError, ValueError) as error:
+        working = [other for other in METHODS if other != method and _works(other, model, x, target, rule)]
+        reason = " ".join(str(error).split())  # one line, even where a layer's repr has several
+        raise ValueError(f"--method {method} cannot explain the model {name!r} ({reason}); methods that work "
+                         f"for it: {', '.join(working) or 'none'}") from error
+
+
+def _works(method, model, x, target, rule):
+    try:
+        _explain(method, model, x, target, rule)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def explain_image(checkpoint, image, method="lrp", *, rule="epsilon", target=None, out=None, invert=None):
@@ -44,13 +69,13 @@ def explain_image(checkpoint, image, method="lrp", *, rule="epsilon", target=Non
         probabilities = metrics.probabilities(model(x).numpy())[0]
     predicted = int(probabilities.argmax())
     explained = predicted if target is None else int(target)
-    heat = _heat_map(method, model, x, explained, rule)[0]
+    heat = _heat_map(method, model, x, explained, rule, config["model"])[0]
     path = out or f"{os.path.splitext(image)[0]}-{method}.png"
-    figure, axes = plots._pyplot().subplots(1, 2, figsize=(7, 3.4))
+    figure, axes = plots._pyplot().subplots(1, 2, figsize=(7.6, 3.4))
     axes[0].imshow(plots._image(pixels), cmap="gray")
     axes[0].set_title(f"predicted {info.classes[predicted]} ({probabilities[predicted]:.1%})", fontsize=10)
     axes[0].axis("off")
-    plot(pixels, heat, ax=axes[1])
+    plot(pixels, heat, ax=axes[1], colorbar=True, label=LABELS[method])
     name = f"{method} ({rule})" if method == "lrp" else method
     axes[1].set_title(f"{name} for class {info.classes[explained]}", fontsize=10)
     plots._save(figure, path)

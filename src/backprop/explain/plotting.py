@@ -15,14 +15,16 @@ from backprop.train import plots
 __all__ = ["plot"]
 
 
-def plot(image, heatmap, path=None, *, ax=None, alpha=0.5, cmap=None):
+def plot(image, heatmap, path=None, *, ax=None, alpha=0.5, cmap=None, colorbar=None, label=None):
     """Draw ``heatmap`` (H, W) over ``image`` ((C, H, W) or (H, W)).
 
     ``cmap`` None picks "bwr" (limits -m..m, m = max |map|) when the map has
     negative values, else "inferno" (0..m). With ``ax`` the map is drawn on that
-    matplotlib axis; without, on a new figure with a colour bar. Returns the
-    figure, or ``path`` after saving it there as a PNG (a figure ``plot`` made is
-    then closed).
+    matplotlib axis; without, on a new figure. ``colorbar`` True draws a colour
+    bar beside the map, labelled ``label`` (e.g. "relevance"); None draws one on
+    a figure of its own only (a grid of maps passes ``ax`` and gets none).
+    Returns the figure, or ``path`` after saving it there as a PNG (a figure
+    ``plot`` made is then closed).
     """
     grey, heat = _grey(image), _array(heatmap).astype(numpy.float64)
     if heat.shape != grey.shape:
@@ -36,8 +38,10 @@ def plot(image, heatmap, path=None, *, ax=None, alpha=0.5, cmap=None):
     shown = ax.imshow(heat, cmap=cmap or ("bwr" if signed else "inferno"), alpha=alpha,
                       vmin=-limit if signed else 0.0, vmax=limit)
     ax.axis("off")
-    if own:
-        ax.figure.colorbar(shown, ax=ax)
+    if colorbar or (colorbar is None and own):
+        bar = ax.figure.colorbar(shown, ax=ax)
+        if label:
+            bar.set_label(label)
     if path is None:
         return ax.figure
     if own:
