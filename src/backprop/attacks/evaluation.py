@@ -6,9 +6,8 @@ With no attack it is the plain (clean) accuracy; an attack can only find
 inputs the model gets wrong, so against a good attack robust accuracy
 falls below the clean one as eps grows.
 """
-from backprop.nn.utils import device_of
+from backprop.nn.utils import device_of, evaluating
 from backprop.train import metrics
-from backprop.train.trainer import evaluating
 
 __all__ = ["robust_accuracy"]
 

@@ -11,8 +11,8 @@ import numpy
 
 from backprop import autograd, backend
 from backprop.data import datasets, transforms
+from backprop.nn.utils import evaluating
 from backprop.tensor import Tensor
-from backprop.train.trainer import evaluating
 
 __all__ = ["digits", "fit", "predict", "accuracy", "evaluate", "gradient_norms", "he_init_", "glorot_", "log_slope"]
 

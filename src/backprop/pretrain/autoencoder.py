@@ -41,8 +41,8 @@ import numbers
 from backprop import creation, nn
 from backprop.models.common import activation as _zoo_activation
 from backprop.nn import functional as F
+from backprop.nn.utils import evaluating
 from backprop.train.minibatch import as_rows, check_sizes, fit
-from backprop.train.trainer import evaluating
 
 __all__ = ["Autoencoder", "DenoisingAutoencoder", "TiedLinear", "make_activation"]
 

@@ -16,9 +16,9 @@ With ``noise`` > 0 each layer is a denoising autoencoder (a stacked
 denoising autoencoder).
 """
 from backprop import nn
+from backprop.nn.utils import evaluating
 from backprop.pretrain.autoencoder import Autoencoder
 from backprop.train.minibatch import as_rows, check_sizes
-from backprop.train.trainer import evaluating
 
 __all__ = ["stacked_pretrain"]
 

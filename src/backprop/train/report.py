@@ -5,8 +5,8 @@ import os
 import numpy
 
 from backprop import backend
+from backprop.nn.utils import evaluating
 from backprop.train import metrics, plots
-from backprop.train.trainer import evaluating
 
 __all__ = ["test_results", "write_report"]
 
