@@ -45,10 +45,11 @@ BAD_ENV_OPTIONS = [
     ("FrozenLake-v1", "reward_schedule", "5", "reward_schedule: expected a list of 3 values"),
     ("FrozenLake-v1", "reward_schedule", '[1,0,"a"]', "reward_schedule[2]: expected a finite number, got 'a'"),
     ("FrozenLake-v1", "reward_schedule", "[1,0,NaN]", "reward_schedule[2]: expected a finite number, got nan"),
-    ("FrozenLake-v1", "desc", '["SFX","FFG"]', "desc: expected a list of rows of equal length made of S, F, H"),
+    ("FrozenLake-v1", "desc", '["SFX","FFG"]', "desc: expected a list of rows of equal length (2 or more) made of S"),
     ("FrozenLake-v1", "desc", '["SF","FFG"]', "desc: expected a list of rows of equal length"),
     ("FrozenLake-v1", "desc", '["FF","FG"]', "with a start S and a goal G"),
     ("FrozenLake-v1", "desc", "[]", "desc: expected a list of rows"),
+    ("FrozenLake-v1", "desc", '["S","H","G"]', "desc: expected a list of rows of equal length (2 or more)"),
     ("FrozenLake-v1", "desc", "SFFG", "desc: expected a list of rows"),
     ("FrozenLake-v1", "desc", "[1,2]", "desc: expected a list of rows"),
     ("FrozenLake-v1", "render_mode", "human", "render_mode"),
@@ -122,3 +123,21 @@ def test_good_env_options_still_train(tmp_path, capsys):
     assert code == 0, capsys.readouterr().err
     _, env, _ = run.load_agent(str(tmp_path / run.CHECKPOINT))
     assert env.unwrapped.nrow == 2 and env.unwrapped.ncol == 3 and env.spec.max_episode_steps == 7
+
+
+def test_evaluate_refuses_a_negative_seed_in_one_line(tmp_path):
+    result = run.train("q_learning", "FrozenLake-v1", episodes=1, out=str(tmp_path))
+    with pytest.raises(ValueError, match=r"^evaluate: the seed must be an integer >= 0 .*got -1$"):
+        run.evaluate(result["checkpoint"], episodes=2, seed=-1)
+
+
+def test_what_the_checks_cannot_foresee_is_one_line_naming_the_environment(monkeypatch):
+    import gymnasium
+
+    def make(name, **options):
+        raise ValueError("a constructor's own complaint\nsecond line")
+
+    monkeypatch.setattr(gymnasium, "make", make)
+    with pytest.raises(run.BadSetting, match=r"^FrozenLake-v1\(is_slippery=False\) could not be made: a "
+                                             r"constructor's own complaint$"):
+        run.build_env("FrozenLake-v1", {"is_slippery": False})

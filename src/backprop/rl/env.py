@@ -45,6 +45,9 @@ def make(name, seed=None, **options):
         env = gymnasium.make(name, **options)
     except gymnasium.error.Error as error:
         raise ValueError(f"unknown or unusable environment {name!r}: {error}") from error
+    except (TypeError, ValueError) as error:   # what the checks above could not foresee, said in one line
+        given = ", ".join(f"{key}={value!r}" for key, value in options.items())
+        raise ValueError(f"{name}({given}) could not be made: {_first_line(error)}") from error
     if seed is not None:
         env.action_space.seed(int(seed))
     return env
@@ -150,11 +153,12 @@ def _check_kind(name, key, value, like, low=-math.inf, high=math.inf, integer=Fa
 
 def _check_desc(where, desc):
     """FrozenLake's own map: rows of equal length made of S (start), F (frozen), H (hole) and G (goal)."""
-    rows_ok = (isinstance(desc, (list, tuple)) and desc and all(isinstance(row, str) and row for row in desc)
+    # one character per row would make gymnasium's array of the map one-dimensional: at least two columns
+    rows_ok = (isinstance(desc, (list, tuple)) and desc and all(isinstance(row, str) and len(row) > 1 for row in desc)
                and len({len(row) for row in desc}) == 1 and set("".join(desc)) <= set("SFHG"))
     if not rows_ok or "S" not in "".join(desc) or "G" not in "".join(desc):
-        raise ValueError(f"{where}: expected a list of rows of equal length made of S, F, H and G with a start S "
-                         f"and a goal G, like [\"SFFF\",\"FHFH\",\"FFFH\",\"HFFG\"], got {desc!r}")
+        raise ValueError(f"{where}: expected a list of rows of equal length (2 or more) made of S, F, H and G "
+                         f"with a start S and a goal G, like [\"SFFF\",\"FHFH\",\"FFFH\",\"HFFG\"], got {desc!r}")
     return list(desc)
 
 
@@ -218,6 +222,9 @@ def evaluate(agent, env, episodes=100, seed=0, max_steps=None):
     greedy policy can walk in circles for ever, stops after ``UNLIMITED_MAX_STEPS`` steps."""
     if episodes < 1:
         raise ValueError(f"evaluate: episodes must be >= 1, got {episodes}")
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ValueError(f"evaluate: the seed must be an integer >= 0 (gymnasium's resets take no other), "
+                         f"got {seed!r}")
     if max_steps is None and (env.spec is None or env.spec.max_episode_steps is None):
         max_steps = UNLIMITED_MAX_STEPS
     returns = [run_episode(env, lambda s: agent.act(s, greedy=True), seed=seed + i, max_steps=max_steps)[0]
