@@ -141,3 +141,12 @@ def test_what_the_checks_cannot_foresee_is_one_line_naming_the_environment(monke
     with pytest.raises(run.BadSetting, match=r"^FrozenLake-v1\(is_slippery=False\) could not be made: a "
                                              r"constructor's own complaint$"):
         run.build_env("FrozenLake-v1", {"is_slippery": False})
+
+
+def test_a_copy_of_an_environment_keeps_gymnasium_make_options():
+    # DQN's evaluation environment (eval_every) is a copy: before, it lost a time limit set with max_episode_steps
+    from backprop.rl.env import copy_env, make
+
+    copy = copy_env(make("FrozenLake-v1", is_slippery=False, max_episode_steps=7, disable_env_checker=True))
+    assert copy.spec.max_episode_steps == 7 and copy.spec.disable_env_checker is True
+    assert copy.spec.kwargs["is_slippery"] is False

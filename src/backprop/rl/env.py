@@ -168,7 +168,8 @@ def copy_env(env):
     if env.spec is None:
         raise ValueError("copy_env: expected an environment made by rl.make (one with a spec to copy), "
                          f"got {type(env).__name__} without a spec")
-    return make(env.spec.id, **env.spec.kwargs)
+    return make(env.spec.id, **env.spec.kwargs, max_episode_steps=env.spec.max_episode_steps,
+                disable_env_checker=env.spec.disable_env_checker)
 
 
 def one_hot(states, n_states, owner):
