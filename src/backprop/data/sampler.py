@@ -21,6 +21,7 @@ import numbers
 
 import numpy
 
+from backprop.checks import check_int
 from backprop.random import numpy_generator
 
 __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler",
@@ -75,9 +76,7 @@ class RandomSampler(Sampler):
         self.replacement = _bool("replacement", replacement, TypeError)
         self._num_samples = num_samples
         self.generator = generator
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0):
-            raise ValueError(f"RandomSampler seed must be an int >= 0, got {seed!r}")
-        self.seed = seed
+        self.seed = None if seed is None else check_int("RandomSampler seed", seed, at_least=0)
         self.epoch = 0
         _positive_int("num_samples", self.num_samples)
 
