@@ -7,7 +7,7 @@ import pytest
 
 # bottom to top, as DESIGN.md draws them (top-level modules and packages of src/backprop)
 LAYERS = [
-    {"backend", "dtypes", "files", "checks"},
+    {"backend", "dtypes", "files", "checks", "threads"},
     {"tensor", "autograd", "ops", "creation", "serialization", "hooks", "linalg", "sparse", "random", "accelerator", "cuda",
      "utilities"},
     {"nn", "optim", "data", "distributions"},
