@@ -114,6 +114,17 @@ def test_an_exif_rotated_jpeg_comes_back_upright(tmp_path):
     assert loaded[:, 10:20, 10:30].max() < 0.2 and loaded[:, 40:, 80:].min() > 0.8
 
 
+@pytest.mark.parametrize("exif", [b"Exif\0\0II*\0\xff\xff\xff\x0f", b"Exif\0\0garbage"])
+def test_a_damaged_exif_block_is_ignored_quietly(tmp_path, exif):
+    image = _seven(mode="RGB", paper=(255, 255, 255), ink=(0, 0, 0))
+    path = _save(image, tmp_path / "bad.jpg", exif=exif, quality=95)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loaded = images.load_image(path, (1, 28, 28))
+    np.testing.assert_array_equal(loaded, images.load_image(_save(image, tmp_path / "good.jpg", quality=95),
+                                                            (1, 28, 28)))
+
+
 def test_cmyk_jpeg(tmp_path):
     cmyk = Image.new("CMYK", (40, 40), (0, 0, 0, 0))              # no ink: white
     ImageDraw.Draw(cmyk).rectangle([10, 10, 29, 29], fill=(0, 0, 0, 255))

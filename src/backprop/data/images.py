@@ -183,8 +183,8 @@ def _open(path):
     Image, ImageOps = _pillow()
     name = os.fspath(path)
     try:
-        with warnings.catch_warnings():   # our own limit, below Pillow's, says it in one line
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        with warnings.catch_warnings():   # our own limit says it in one line; damaged metadata is no matter
+            warnings.simplefilter("ignore")
             image = Image.open(name)
     except Image.UnidentifiedImageError:
         raise ValueError(f"{name!r} is not an image file ({_EXPECTED})") from None
@@ -200,12 +200,17 @@ def _open(path):
             image.draft(image.mode, (math.ceil(columns * shrink), math.ceil(rows * shrink)))
         try:
             with warnings.catch_warnings():
-                warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+                warnings.simplefilter("ignore")
                 image.load()
-            upright = ImageOps.exif_transpose(image)
         except (OSError, SyntaxError, ValueError) as error:   # truncated or corrupt data
             reason = str(error).splitlines()[0] if str(error) else type(error).__name__
             raise ValueError(f"{name!r} could not be read as an image ({reason})") from None
+        try:
+            with warnings.catch_warnings():   # Pillow warns of a damaged EXIF block; the pixels are good
+                warnings.simplefilter("ignore")
+                upright = ImageOps.exif_transpose(image)
+        except (OSError, SyntaxError, ValueError, KeyError, TypeError):
+            upright = image.copy()
     factor = max(upright.size) // WORK
     if factor >= 2:
         upright = _averageable(upright).reduce(factor)
@@ -218,7 +223,7 @@ def _averageable(image):
         return image.convert("I")
     if image.mode in ("I", "F", "L", "LA", "RGB", "RGBA"):
         return image
-    if image.mode in ("1",):
+    if image.mode == "1":
         return image.convert("L")
     if "transparency" in image.info or image.mode.endswith("A") or image.mode.endswith("a"):
         return image.convert("RGBA")
@@ -262,7 +267,7 @@ def _background(grey):
 
 
 def _resize(plane, size):
-    """A 2-D float array resized to ``size`` = (width, height), anti-aliased (Pillow's bilinear, widened when shrinking)."""
+    """A 2-D float array resized to ``size`` = (width, height), anti-aliased (Pillow widens its filter to shrink)."""
     Image, _ = _pillow()
     if plane.shape == (size[1], size[0]):
         return plane.astype(numpy.float32)
