@@ -242,7 +242,13 @@ def test_invert_and_normalise_options(tmp_path):
     assert images.load_image(tmp_path / "snow.png", (3, 32, 32), invert=True).max() < 0.15
     fashion = images.load_image(path, (1, 28, 28), normalise="fashion_mnist")[0]
     assert _box(fashion > 0.05)[0] == 28                           # Fashion-MNIST fills the frame
-    assert images.style("fashion_mnist") == "fashion_mnist" and images.style("cifar10") is False
+    np.testing.assert_array_equal(images.load_image(path, (1, 28, 28), dataset="fashion_mnist")[0], fashion)
+    np.testing.assert_array_equal(images.load_image(path, (1, 28, 28), dataset="mnist"),
+                                  images.load_image(path, (1, 28, 28)))
+    unknown = images.load_image(path, (1, 28, 28), dataset="emnist")        # no recipe: resized
+    np.testing.assert_array_equal(unknown[0], plain)
+    with pytest.raises(ValueError, match="normalise=True needs MNIST, Fashion-MNIST or the 8x8 digits"):
+        images.load_image(path, (3, 32, 32), normalise=True, dataset="cifar10")
     with pytest.raises(ValueError, match="normalise must be None, True, False or one of mnist, digits"):
         images.load_image(path, (1, 28, 28), normalise="emnist")
     with pytest.raises(ValueError, match=r"normalise='digits' makes \(1, 8, 8\) images, but the input is"):

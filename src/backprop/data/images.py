@@ -54,14 +54,14 @@ and redoing them on the user's drawing puts it where the model learnt:
 - ``"fashion_mnist"``: Fashion-MNIST's recipe (Zalando): the background is
   trimmed, the longer side scaled to 28 pixels, the product centred.
 - ``False`` (or ``"none"``): resize the whole image to the input size.
-- ``None`` (the default): ``"mnist"`` for a 1x28x28 input, ``"digits"`` for a
-  1x8x8 one, nothing for anything else -- and nothing when the file is
-  already of the input size (it is then taken to be in the dataset's
-  format, like the dataset's own images saved as PNG). A 1x28x28 model
-  trained on Fashion-MNIST needs ``normalise="fashion_mnist"`` (the
-  dataset's name: ``style(name)``), since the shape alone does not tell.
-- ``True``: the recipe of the input shape, even for a file of the input
-  size.
+- ``None`` (the default): the recipe of ``dataset`` (the name of the
+  dataset the model was trained on: ``"cifar10"`` and the others without
+  a recipe get none); without ``dataset``, ``"mnist"`` for a 1x28x28 input,
+  ``"digits"`` for a 1x8x8 one, nothing for anything else (the shape alone
+  cannot tell MNIST from Fashion-MNIST: pass ``dataset``). Nothing either
+  when the file is already of the input size: it is then taken to be in
+  the dataset's format, like the dataset's own images saved as PNG.
+- ``True``: that recipe even for a file of the input size.
 
 **Thin strokes.** A line drawn with a 1-pixel pen in a 300-pixel canvas
 would come out a faint hair a tenth of a pixel wide, which the model never
@@ -95,7 +95,7 @@ import warnings
 
 import numpy
 
-__all__ = ["MAX_PIXELS", "STROKE", "STYLES", "WORK", "load_image", "style"]
+__all__ = ["MAX_PIXELS", "STROKE", "STYLES", "WORK", "load_image"]
 
 MAX_PIXELS = 120_000_000   # above a 108-megapixel phone photo, the largest image a user is likely to have
 WORK = 1024                # large images are decoded or shrunk to about this many pixels on their longer side
@@ -104,11 +104,6 @@ STYLES = {"mnist": (1, 28, 28), "digits": (1, 8, 8), "fashion_mnist": (1, 28, 28
 _BY_SHAPE = {(1, 28, 28): "mnist", (1, 8, 8): "digits"}
 _LUMA = numpy.array([0.299, 0.587, 0.114], numpy.float32)   # ITU-R 601, as Pillow's "L"
 _EXPECTED = "expected a PNG, JPEG, GIF, BMP, TIFF or WebP image"
-
-
-def style(dataset):
-    """The ``normalise`` recipe for a dataset's name: its own when it has one, else False (plain resize)."""
-    return dataset if dataset in STYLES else False
 
 
 def _pillow():
@@ -120,13 +115,14 @@ def _pillow():
     return Image, ImageOps
 
 
-def load_image(path, input_shape, invert=None, normalise=None):
+def load_image(path, input_shape, invert=None, normalise=None, dataset=None):
     """An image file as a float32 (C, H, W) array in [0, 1] for a model whose input is ``input_shape``.
 
     Transparency, palettes, 16-bit, CMYK, EXIF orientation and large images are
     handled; ``invert`` (None: when the background is light, 1-channel only)
-    and ``normalise`` (None: the digit datasets' recipe for 1x28x28 and 1x8x8
-    inputs when the file is not already of that size) are described in the
+    and ``normalise`` (None: the recipe of ``dataset``, the name of the
+    training set, or without it of the digit datasets for 1x28x28 and 1x8x8
+    inputs, when the file is not already of that size) are described in the
     module's documentation. A file that is not an image, or one of more than
     ``MAX_PIXELS`` pixels, is a ``ValueError`` of one line naming it.
     """
@@ -135,7 +131,7 @@ def load_image(path, input_shape, invert=None, normalise=None):
         raise ValueError(f"load_image reads images of 1 or 3 channels, not {channels} (input shape "
                          f"{tuple(input_shape)})")
     image = _open(path)
-    recipe = _recipe(normalise, (channels, height, width), image.size)
+    recipe = _recipe(normalise, (channels, height, width), image.size, dataset)
     colour, alpha = _pixels(image)
     colour = _composite(colour, alpha)
     if channels == 1:
@@ -159,18 +155,22 @@ def load_image(path, input_shape, invert=None, normalise=None):
     return numpy.clip(numpy.stack(planes), 0.0, 1.0, dtype=numpy.float32)
 
 
-def _recipe(normalise, input_shape, size):
-    """Which recipe (a STYLES key) or None, from ``normalise``, the input shape and the file's (width, height)."""
-    if normalise is None:
-        if size == (input_shape[2], input_shape[1]):
+def _recipe(normalise, input_shape, size, dataset):
+    """Which recipe (a STYLES key) or None, from the arguments, the input shape and the file's (width, height)."""
+    if normalise is None or normalise is True:
+        if dataset is None:
+            own = _BY_SHAPE.get(input_shape)
+        else:
+            own = dataset if dataset in STYLES else None
+        if normalise is True and own is None:
+            of = "" if dataset is None else f" of {dataset}"
+            raise ValueError(f"normalise=True needs MNIST, Fashion-MNIST or the 8x8 digits, got {input_shape} "
+                             f"images{of}")
+        if normalise is None and size == (input_shape[2], input_shape[1]):
             return None
-        return _BY_SHAPE.get(input_shape)
-    if normalise is False or normalise == "none":
+        normalise = own
+    if normalise is None or normalise is False or normalise == "none":
         return None
-    if normalise is True:
-        if input_shape not in _BY_SHAPE:
-            raise ValueError(f"normalise=True needs a digit input (1, 28, 28) or (1, 8, 8), got {input_shape}")
-        return _BY_SHAPE[input_shape]
     if normalise not in STYLES:
         raise ValueError(f"normalise must be None, True, False or one of {', '.join(STYLES)}, got {normalise!r}")
     if STYLES[normalise] != input_shape:
