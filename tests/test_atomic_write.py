@@ -38,7 +38,8 @@ def test_a_failure_mid_write_keeps_the_old_file_and_removes_the_temporary_one(ol
         with atomic_write(old_file, "wb") as f:
             f.write(b"half of the new")
             f.flush()
-            assert os.path.basename(f.name).startswith(".tmp-weights.bin.")  # beside the target, named after it
+            name = os.path.basename(f.name)  # beside the target, named after it, with its extension
+            assert name.startswith(".tmp-weights.bin.") and name.endswith(".bin") and len(name) > len(".tmp-weights.bin.bin")
             raise stop
     assert old_file.read_bytes() == b"old content"
     assert os.listdir(old_file.parent) == ["weights.bin"]

@@ -1,6 +1,7 @@
 """Writing a file so that nothing is ever lost: the one atomic writer of backprop.
 
-A file is written to a temporary file in the same directory (``.tmp-NAME.XXXX``),
+A file is written to a temporary file in the same directory (``.tmp-NAME.XXXX.EXT``,
+EXT the target's extension, so that a cleanup can find it by pattern),
 flushed and ``fsync``-ed to the disk, renamed onto its final name with
 ``os.replace`` (atomic on POSIX and Windows), and the directory is ``fsync``-ed
 too (where the OS allows), so that the rename itself survives a power cut. On
@@ -23,13 +24,16 @@ __all__ = ["atomic_write", "atomic_path"]
 
 
 @contextlib.contextmanager
-def atomic_path(path, suffix=""):
+def atomic_path(path, suffix=None):
     """A temporary path beside ``path`` to write to, for writers that take a path (``safetensors.save_file``);
-    after the block it is flushed to disk and renamed onto ``path``; on any failure it is removed."""
+    after the block it is flushed to disk and renamed onto ``path``; on any failure it is removed. ``suffix``
+    ends the temporary name (default: ``path``'s extension)."""
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
-    name = os.path.basename(path)[:40]  # the temporary name stays within the 255 bytes of a file name
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".tmp-{name}.", suffix=suffix)
+    name = os.path.basename(path)
+    suffix = os.path.splitext(name)[1][:20] if suffix is None else suffix
+    # the temporary name stays within the 255 bytes of a file name
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".tmp-{name[:40]}.", suffix=suffix)
     try:
         os.close(handle)
         yield temporary
@@ -44,7 +48,7 @@ def atomic_path(path, suffix=""):
 
 
 @contextlib.contextmanager
-def atomic_write(path, mode="wb", suffix="", **open_options):
+def atomic_write(path, mode="wb", suffix=None, **open_options):
     """``with atomic_write(path, "wb") as f: f.write(...)``: an open file ("w" text or "wb" bytes;
     ``open_options`` such as ``encoding`` go to ``open``) whose content replaces ``path`` only when the block
     ends without an exception."""
