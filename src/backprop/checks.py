@@ -20,13 +20,13 @@ TypeError: lr must be a positive number, got '0.1' (a str)
 import math
 import numbers
 
-__all__ = ["check_int", "check_number"]
+__all__ = ["check_int", "check_number", "describe"]
 
 
 def check_int(name, value, at_least=None, at_most=None):
     """``value`` as an int if it is an integer (Python's or NumPy's; bools refused) with
     ``at_least <= value <= at_most`` (None: no bound)."""
-    words = _range_words("int", at_least=at_least, at_most=at_most)
+    words = describe("int", at_least=at_least, at_most=at_most)
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be {words}, got {value!r} (a {type(value).__name__})")
     if not _in_range(value, at_least=at_least, at_most=at_most):
@@ -38,7 +38,7 @@ def check_number(name, value, *, above=None, at_least=None, below=None, at_most=
     """``value`` as a float if it is a real number (bools refused) in the range the bounds give (None: no bound;
     ``above``/``below`` exclude the bound, ``at_least``/``at_most`` include it); NaN is always refused, and
     infinity too unless ``finite=False``."""
-    words = _range_words("number", above=above, at_least=at_least, below=below, at_most=at_most)
+    words = describe("number", above=above, at_least=at_least, below=below, at_most=at_most)
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be {words}, got {value!r} (a {type(value).__name__})")
     if finite and not math.isnan(value) and math.isinf(value):
@@ -55,8 +55,13 @@ def _in_range(value, above=None, at_least=None, below=None, at_most=None):
             and value == value)
 
 
-def _range_words(kind, above=None, at_least=None, below=None, at_most=None):
-    """How an error names the range: "a positive int", "an int >= 0", "a number in [0, 1)", ..."""
+def describe(kind, above=None, at_least=None, below=None, at_most=None):
+    """How an error names what was expected (``kind`` "int" or "number", the bounds as the checks take them), for
+    a parser of text (the command line) to say it in the same words.
+
+    >>> describe("int", at_least=1), describe("int", at_least=0), describe("number", at_least=0, below=1)
+    ('a positive int', 'an int >= 0', 'a number in [0, 1)')
+    """
     article = "an" if kind == "int" else "a"
     low = None if above is None and at_least is None else ("(", above) if above is not None else ("[", at_least)
     high = None if below is None and at_most is None else (")", below) if below is not None else ("]", at_most)
