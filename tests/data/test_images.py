@@ -222,6 +222,32 @@ def test_the_same_drawing_anywhere_on_any_canvas_gives_the_same_array(tmp_path):
         np.testing.assert_array_equal(images.load_image(first, shape), images.load_image(second, shape))
 
 
+def test_dust_apart_from_the_digit_does_not_move_or_shrink_it(tmp_path, monkeypatch):
+    clean = _seven(size=(400, 300), box=(150, 60, 100, 160), width=3)
+    dusty = clean.copy()
+    draw = ImageDraw.Draw(dusty)
+    for x, y in [(5, 5), (390, 290), (200, 2), (20, 150)]:           # specks at the edges, apart from the 7
+        draw.rectangle([x, y, x + 2, y + 2], fill=0)
+    for shape in [(1, 28, 28), (1, 8, 8)]:
+        np.testing.assert_array_equal(images.load_image(_save(dusty, tmp_path / "d.png"), shape),
+                                      images.load_image(_save(clean, tmp_path / "c.png"), shape))
+    # a detached part of a digit is no dust: a 5 whose top bar does not touch the rest
+    five = Image.new("L", (200, 200), 255)
+    draw = ImageDraw.Draw(five)
+    draw.line([(60, 30), (140, 30)], fill=0, width=3)
+    draw.line([(60, 45), (60, 90), (140, 100), (140, 160), (55, 165)], fill=0, width=3)
+    # nor is a bit of stroke where the pen skipped, near the rest (4 pixels below the end of a 1's stroke)
+    one = Image.new("L", (200, 200), 255)
+    draw = ImageDraw.Draw(one)
+    draw.line([(100, 20), (100, 160)], fill=0, width=3)
+    draw.line([(100, 165), (100, 170)], fill=0, width=3)
+    paths = [_save(five, tmp_path / "5.png"), _save(one, tmp_path / "1.png")]
+    kept = [images.load_image(path, (1, 28, 28)) for path in paths]
+    monkeypatch.setattr(images, "SPECK", 0.0)
+    for path, array in zip(paths, kept):
+        np.testing.assert_array_equal(array, images.load_image(path, (1, 28, 28)))
+
+
 def test_a_file_of_the_input_size_is_taken_as_it_is(tmp_path):
     image = bp.data.digits(train=False)[0][0].numpy()[0]
     path = _save(Image.fromarray(np.round(image * 255).astype(np.uint8)), tmp_path / "digit.png")
