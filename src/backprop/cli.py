@@ -14,8 +14,9 @@
     backprop run PROGRAM.py [ARGS...]                                     a PyTorch program, torch resolved to backprop
     backprop run --list-missing PROGRAM.py                                the torch names it uses that backprop lacks
 
-A wrong argument gets one line on stderr and exit code 2, never a traceback
-(set BACKPROP_DEBUG=1 to see the traceback of an unexpected error). A program
+A wrong argument gets one line on stderr and exit code 2, a failure one line
+and exit code 1, never a traceback (``backprop --debug COMMAND ...`` or
+BACKPROP_DEBUG=1 shows the traceback of an error). A program
 run by ``backprop run`` that fails gets one line ``PROGRAM.py:LINE: ErrorType:
 message`` and exit code 1 (``--traceback``: Python's traceback instead).
 """
@@ -75,6 +76,14 @@ _weight = _number("a number in (0, 1]", lambda value: 0 < value <= 1)
 _momentum = _number("a number in [0, 1) (a momentum of 1 or more diverges)", lambda value: 0 <= value < 1)
 
 
+def _integer(text):
+    """An int, any sign (a seed)."""
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+
+
 def _run_name(text):
     """A run's name: one folder inside runs/, so that --name cannot write anywhere else (use --out for that)."""
     if not text or text in (".", "..") or os.sep in text or (os.altsep and os.altsep in text):
@@ -108,47 +117,63 @@ def _option(text):
 def _train_parser(commands):
     from backprop.train.run import ATTACKS, DEFAULTS, FEATURE_MODELS, OPTIMIZERS, SCHEDULES
 
+    # every option's default is None (or [] for the repeatable ones): what the user typed is then known, which
+    # --resume compares with the checkpoint; DEFAULTS fills in the rest (_typed_settings)
     p = commands.add_parser("train", help="train a model; with no arguments the default CNN on digits",
                             description="Train a model from the zoo on a dataset; write checkpoints, the history, "
-                                        "figures and report.md to the output directory.")
+                                        "figures and report.md to the output directory. A directory that holds a "
+                                        "run already is refused: --resume goes on with it, --overwrite replaces it.")
     p.add_argument("--model", help=f"a name from `backprop models` (default: {DEFAULTS['model']} on images, "
                                    f"{FEATURE_MODELS[0]} on feature vectors)")
-    p.add_argument("--model-option", action="append", type=_option, default=[], metavar="KEY=VALUE",
+    p.add_argument("--model-option", action="append", type=_option, metavar="KEY=VALUE",
                    help="an argument of the model's factory, e.g. hidden=[128,64] (repeatable)")
-    p.add_argument("--dataset", default=DEFAULTS["dataset"], help="a name from `backprop datasets` (%(default)s)")
+    p.add_argument("--dataset", help=f"a name from `backprop datasets` ({DEFAULTS['dataset']})")
     p.add_argument("--root", help="directory of the dataset's files (default: $BACKPROP_DATA/NAME)")
-    p.add_argument("--download", action="store_true", help="download the dataset if its files are missing")
+    p.add_argument("--download", action="store_true", default=None,
+                   help="download the dataset if its files are missing")
     p.add_argument("--epochs", type=_positive(int),
-                   help=f"epochs in all (default: {DEFAULTS['epochs']}; with --resume, the checkpoint's)")
-    p.add_argument("--batch-size", type=_positive(int), default=DEFAULTS["batch_size"])
-    p.add_argument("--optimizer", choices=OPTIMIZERS, default=DEFAULTS["optimizer"])
-    p.add_argument("--lr", type=_positive(float), default=DEFAULTS["lr"], help="learning rate eta")
-    p.add_argument("--momentum", type=_momentum, default=DEFAULTS["momentum"], help="for sgd and rmsprop, in [0, 1)")
-    p.add_argument("--nesterov", action="store_true", help="Nesterov momentum (sgd)")
-    p.add_argument("--weight-decay", type=_nonnegative, default=DEFAULTS["weight_decay"])
-    p.add_argument("--schedule", choices=SCHEDULES, default=DEFAULTS["schedule"], help="learning-rate schedule")
-    p.add_argument("--step-size", type=_positive(int), default=DEFAULTS["step_size"],
-                   help="epochs per step (step), warm-up epochs (warmup), patience (plateau)")
-    p.add_argument("--gamma", type=_positive(float), default=DEFAULTS["gamma"], help="factor of step/exponential/plateau")
-    p.add_argument("--milestones", type=_positive(int), nargs="+", default=[], help="epochs of multistep")
-    p.add_argument("--val-fraction", type=_fraction, default=DEFAULTS["val_fraction"],
-                   help="share of the training set held out for validation")
-    p.add_argument("--no-augment", dest="augment", action="store_false", help="no random shifts of the images")
+                   help=f"epochs in all (default: {DEFAULTS['epochs']}; with --resume, the checkpoint's; a larger "
+                        f"number trains the resumed run further)")
+    p.add_argument("--batch-size", type=_positive(int), help=f"(default: {DEFAULTS['batch_size']})")
+    p.add_argument("--optimizer", choices=OPTIMIZERS, help=f"(default: {DEFAULTS['optimizer']})")
+    p.add_argument("--lr", type=_positive(float), help=f"learning rate eta (default: {DEFAULTS['lr']:g})")
+    p.add_argument("--momentum", type=_momentum,
+                   help=f"for sgd and rmsprop, in [0, 1) (default: {DEFAULTS['momentum']:g})")
+    p.add_argument("--nesterov", action="store_true", default=None, help="Nesterov momentum (sgd)")
+    p.add_argument("--weight-decay", type=_nonnegative, help=f"(default: {DEFAULTS['weight_decay']:g})")
+    p.add_argument("--schedule", choices=SCHEDULES,
+                   help=f"learning-rate schedule (default: {DEFAULTS['schedule']})")
+    p.add_argument("--step-size", type=_positive(int),
+                   help=f"epochs per step (step), warm-up epochs (warmup), patience (plateau) "
+                        f"(default: {DEFAULTS['step_size']})")
+    p.add_argument("--gamma", type=_positive(float),
+                   help=f"factor of step/exponential/plateau (default: {DEFAULTS['gamma']:g})")
+    p.add_argument("--milestones", type=_positive(int), nargs="+", help="epochs of multistep")
+    p.add_argument("--val-fraction", type=_fraction,
+                   help=f"share of the training set held out for validation (default: {DEFAULTS['val_fraction']:g})")
+    p.add_argument("--no-augment", dest="augment", action="store_false", default=None,
+                   help="no random shifts of the images")
     p.add_argument("--clip-grad-norm", type=_positive(float), help="clip the gradient's norm to this value")
     p.add_argument("--max-norm", type=_positive(float), help="max-norm constraint alpha on each unit's weights")
     p.add_argument("--early-stopping", type=_positive(int), metavar="PATIENCE",
                    help="stop when the validation loss has not improved for PATIENCE epochs")
     p.add_argument("--adversarial", choices=ATTACKS,
                    help="adversarial training: each batch also attacked with this method")
-    p.add_argument("--adversarial-eps", type=_nonnegative, default=DEFAULTS["adversarial_eps"],
-                   help="the attack's eps in raw pixels (images in [0, 1]) (default: %(default)s)")
-    p.add_argument("--adversarial-weight", type=_weight, default=DEFAULTS["adversarial_weight"],
-                   help="w in (1 - w) J(x) + w J(x_adv) (default: %(default)s)")
-    p.add_argument("--seed", type=int, default=DEFAULTS["seed"])
+    p.add_argument("--adversarial-eps", type=_nonnegative,
+                   help=f"the attack's eps in raw pixels (images in [0, 1]) (default: {DEFAULTS['adversarial_eps']:g})")
+    p.add_argument("--adversarial-weight", type=_weight,
+                   help=f"w in (1 - w) J(x) + w J(x_adv) (default: {DEFAULTS['adversarial_weight']:g})")
+    p.add_argument("--seed", type=_integer, help=f"(default: {DEFAULTS['seed']})")
     p.add_argument("--name", type=_run_name, help="run name, a folder inside runs/ (default: MODEL-DATASET)")
     p.add_argument("--out", help="output directory (default: runs/NAME)")
     p.add_argument("--device", type=_device, help="cpu or cuda[:N]")
     p.add_argument("--resume", action="store_true", help="go on from the checkpoint in the output directory")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace the run in the output directory: its files are removed first (files the runs "
+                        "do not write stay)")
+    p.add_argument("--no-check-finite", dest="check_finite", action="store_false",
+                   help="train on when the loss or the gradients become NaN or infinite or the loss explodes "
+                        "(default: stop with one line, the last good checkpoint kept)")
     p.add_argument("--distributed", action="store_true",
                    help="data-parallel training on the processes of `mpirun -n N backprop train --distributed`; "
                         "--batch-size is per process, rank 0 prints and writes the checkpoints")
@@ -166,7 +191,7 @@ def _explain_parser(commands):
     p.add_argument("image")
     p.add_argument("--method", choices=METHODS, default="lrp", help="(default: %(default)s)")
     p.add_argument("--rule", choices=RULES, default="epsilon", help="the LRP rule (default: %(default)s)")
-    p.add_argument("--target", type=int, help="the class index to explain (default: the predicted class)")
+    p.add_argument("--target", type=_integer, help="the class index to explain (default: the predicted class)")
     p.add_argument("--out", help="the PNG to write (default: IMAGE-METHOD.png next to the image)")
     p.add_argument("--invert", choices=("auto", "yes", "no"), default="auto",
                    help="invert the grey levels (auto: when the image is mostly light, like ink on paper)")
@@ -187,7 +212,7 @@ def _attack_parser(commands):
     p.add_argument("--steps", type=_positive(int), help="PGD's steps (default: 10)")
     p.add_argument("--examples", type=_positive(int), default=8, help="images in the grid (default: %(default)s)")
     p.add_argument("--out", help="the grid's PNG (default: attack-METHOD-epsEPS.png next to the checkpoint)")
-    p.add_argument("--seed", type=int, default=0, help="PGD's random start")
+    p.add_argument("--seed", type=_integer, default=0, help="PGD's random start")
     p.add_argument("--root", help="directory of the dataset's files")
     p.add_argument("--download", action="store_true")
 
@@ -207,7 +232,7 @@ def _rl_parser(commands):
     p.add_argument("--episodes", type=_positive(int),
                    help=f"episodes to train (default: {DEFAULT_EPISODES}, or as many as fit in --minutes)")
     p.add_argument("--minutes", type=_positive(float), help="stop after this many minutes of training")
-    p.add_argument("--seed", type=int, default=0, help="initial weights, exploration, first reset")
+    p.add_argument("--seed", type=_integer, default=0, help="initial weights, exploration, first reset")
     p.add_argument("--out", help="output directory (default: runs/rl/AGENT-ENV)")
     p.add_argument("--option", action="append", type=_option, default=[], metavar="KEY=VALUE",
                    help="a hyperparameter of the agent, e.g. lr=0.0005 or hidden=[64,64] (repeatable)")
@@ -220,7 +245,7 @@ def _rl_parser(commands):
     p = verbs.add_parser("evaluate", help="mean and standard deviation of a checkpoint's greedy returns")
     p.add_argument("checkpoint")
     p.add_argument("--episodes", type=_positive(int), default=100, help="(default: %(default)s)")
-    p.add_argument("--seed", type=int, default=0, help="episode i is reset with seed + i (default: %(default)s)")
+    p.add_argument("--seed", type=_integer, default=0, help="episode i is reset with seed + i (default: %(default)s)")
 
 
 def _run_parser(commands):
@@ -240,6 +265,8 @@ def build_parser():
 
     parser = _Parser(prog="backprop", description="backprop: train, evaluate and use neural networks.")
     parser.add_argument("--version", action="version", version=f"backprop {backprop.__version__}")
+    parser.add_argument("--debug", action="store_true",
+                        help="on an error show Python's traceback, not one line (as BACKPROP_DEBUG=1)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     _train_parser(commands)
     p = commands.add_parser("evaluate", help="test-set loss and accuracy of a checkpoint")
@@ -263,10 +290,21 @@ def build_parser():
     p.add_argument("--list", action="store_true", help="list the experiments and their claims")
     p.add_argument("--quick", action="store_true", help="the small version (seconds; fewer seeds and epochs)")
     p.add_argument("--out", default="runs/reproduce", help="output directory (default: %(default)s)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=_integer, default=0)
     _rl_parser(commands)
     _run_parser(commands)
+    _add_debug(commands)
     return parser
+
+
+def _add_debug(commands):
+    """--debug after a command too (`backprop train ... --debug`); SUPPRESS keeps the main parser's value when the
+    command's parser does not see the flag."""
+    for parser in commands.choices.values():
+        parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                _add_debug(action)
 
 
 def _progress(progress, bar, lines):
@@ -340,39 +378,104 @@ def _check_out_file(command, path):
         raise UsageError(f"backprop {command}: --out {path!r}: no such directory {folder!r}")
 
 
+def _typed_settings(args):
+    """The settings typed on the command line, by their config keys (an option left out is None, or [] repeatable)."""
+    from backprop.train import run
+
+    typed = {}
+    for key in run.DEFAULTS:
+        value = args.model_option if key == "model_options" else getattr(args, key, None)
+        if value is not None:
+            typed[key] = dict(value) if key == "model_options" else value
+    return typed
+
+
 def _train(args):
     from backprop.train import run
-    from backprop.train.trainer import CHECKPOINT
 
-    settings = {key: getattr(args, key) for key in run.DEFAULTS if hasattr(args, key)}
-    settings["model_options"] = dict(args.model_option)
-    if args.epochs is None:
-        settings["epochs"] = None if args.resume else run.DEFAULTS["epochs"]
+    typed = _typed_settings(args)
+    settings = dict(typed)
+    if args.resume and "epochs" not in typed:
+        settings["epochs"] = None  # the checkpoint's
     config = run.make_config(**settings)  # no --model: the dataset's default
+    args.run = config  # for the line of an interrupted run
     _check_out_directory("train", config["out"])
+    if args.resume and args.overwrite:
+        raise UsageError("backprop train: --resume goes on with the run, --overwrite replaces it: choose one")
     if not args.resume:
         _check_names(config)
-    elif not args.distributed and not os.path.isfile(os.path.join(config["out"], CHECKPOINT)):
-        # (a distributed job reports it from its ranks, which abort the job together)
-        raise UsageError(f"backprop train: --resume: no checkpoint at {os.path.join(config['out'], CHECKPOINT)!r} "
-                         f"to resume from (train without --resume to start the run)")
+        _check_early_stopping(config)
+    options = {} if args.check_finite else {"check_finite": False}
+    changes = {key: typed[key] for key in run.RESUME_CHANGES if key in typed and key not in ("epochs", "out")}
     if args.distributed:
         from backprop import distributed
         from backprop.distributed import run as distributed_run
 
         world = distributed.init()
+        if world.rank == 0:  # rank 0 reads and writes the run; a refusal here ends the job (_end_job)
+            _check_run_directory(args, typed, config, missing_checkpoint_is_usage_error=False)
         callbacks = _callbacks(args.progress) if world.rank == 0 else []
-        result = distributed_run.train(config, callbacks=callbacks, resume=args.resume, world=world)
+        result = distributed_run.train(config, callbacks=callbacks, resume=args.resume, world=world,
+                                       changes=changes, **options)
         if result is None:  # ranks other than 0 report nothing
             return
         print(f"trained on {result['world_size']} processes (batch {result['batch_size']} each, "
               f"{result['world_size'] * result['batch_size']} in all)")
     else:
-        result = run.train(config, callbacks=_callbacks(args.progress), resume=args.resume)
+        _check_run_directory(args, typed, config)
+        result = run.train(config, callbacks=_callbacks(args.progress), resume=args.resume, changes=changes,
+                           **options)
     print(f"test accuracy {result['test_accuracy']:.2%} (loss {result['test_loss']:.4f}) after "
           f"{_count(result['epochs'], 'epoch')}; {result['parameters']:,} parameters")
     print(f"report: {os.path.join(result['out'], 'report.md')}; checkpoint: "
           f"{os.path.join(result['out'], 'checkpoint.safetensors')}")
+
+
+def _check_early_stopping(config):
+    if config["early_stopping"] and not config["val_fraction"]:
+        raise UsageError(f"backprop train: --early-stopping {config['early_stopping']} watches the validation loss, "
+                         f"but --val-fraction 0 holds out no validation set: give --val-fraction > 0")
+
+
+def _check_run_directory(args, typed, config, missing_checkpoint_is_usage_error=True):
+    """Before any work: --resume needs a checkpoint whose run the typed options do not contradict (those it applies
+    are printed); a new run does not replace one without --overwrite, which removes the old run's files first."""
+    from backprop.train import load_checkpoint, run
+    from backprop.train.trainer import CHECKPOINT
+
+    out, path = config["out"], os.path.join(config["out"], CHECKPOINT)
+    if args.resume:
+        if not os.path.isfile(path):
+            if not missing_checkpoint_is_usage_error:
+                return  # (a distributed job reports it from its ranks, which abort the job together)
+            raise UsageError(f"backprop train: --resume: no checkpoint at {path!r} to resume from (train without "
+                             f"--resume to start the run)")
+        state = load_checkpoint(path)
+        conflicts = run.resume_conflicts(typed, state)
+        if conflicts:
+            raise UsageError(f"backprop train: --resume goes on with the run of {path!r} as it was trained, but "
+                             f"{'; '.join(conflicts)}: leave {'it' if len(conflicts) == 1 else 'them'} out, or "
+                             f"train a new run with --name NEW")
+        saved = {**run.DEFAULTS, **state["config"]}
+        for key in run.RESUME_CHANGES:
+            if key in typed and key not in ("out", "name") and typed[key] != saved.get(key):
+                print(f"--resume: {key} {_plain(typed[key])} (the checkpoint's: {_plain(saved.get(key))})")
+        if typed.get("epochs", 0) > saved["epochs"] and saved["schedule"] == "cosine":
+            print(f"--resume: the cosine schedule spans the first {_count(saved['epochs'], 'epoch')}: past them its "
+                  f"learning rate rises again from 0 (as torch's CosineAnnealingLR)")
+        return
+    held = run.describe_run(out)
+    if held is None:
+        return
+    if not args.overwrite:
+        raise UsageError(f"backprop train: {out} holds {held}; use --resume to go on, --overwrite to replace it, "
+                         f"or --name NEW")
+    removed = run.clear_run(out)
+    print(f"--overwrite: removed {_count(len(removed), 'file')} of the previous run from {out}")
+
+
+def _plain(value):
+    return "none" if value is None else value
 
 
 def _count(n, noun):
@@ -495,11 +598,22 @@ def _rl_train(args):
     options, env_options = dict(args.option), dict(args.env_option)
     if args.out is not None:
         _check_out_directory("rl train", args.out)
+    if "render_mode" in env_options:  # a window (pygame) for every step of a training run: not what rl train is for
+        raise UsageError("backprop rl train: --env-option render_mode: training draws nothing (the returns are "
+                         "plotted to returns.png); leave render_mode out")
     try:
         env = run.build_env(args.env, env_options)
         run.build_agent(args.agent, env, options, seed=args.seed)  # refuses a bad setting before the bar starts
     except run.BadSetting as error:
         raise UsageError(f"backprop rl train: {error}") from None
+    except Exception as error:  # noqa: BLE001  (gymnasium refuses an option its own way: KeyError for map_name=9x9)
+        if not env_options:
+            raise
+        given = ", ".join(f"{key}={value!r}" for key, value in env_options.items())
+        message = str(error).splitlines()[0] if str(error) else ""
+        why = f"{type(error).__name__}: {message}" if isinstance(error, (KeyError, IndexError)) or not message \
+            else message
+        raise UsageError(f"backprop rl train: {args.env} cannot be made with --env-option {given}: {why}") from None
     total = args.episodes or (None if args.minutes else run.DEFAULT_EPISODES)
     progress = _progress(args.progress, lambda: run.EpisodeBar(total), run.EpisodeLines)
     result = run.train(args.agent, args.env, episodes=args.episodes, minutes=args.minutes, seed=args.seed,
@@ -561,7 +675,7 @@ def _run(args):
     except KeyboardInterrupt:
         raise
     except BaseException as error:  # noqa: BLE001  (whatever the program raises ends it with one line)
-        if args.traceback or os.environ.get("BACKPROP_DEBUG"):
+        if args.traceback or args.debug or os.environ.get("BACKPROP_DEBUG"):
             import traceback
 
             traceback.print_exception(error)
@@ -597,6 +711,7 @@ def main(argv=None):
 
 def _main(argv):
     argv = list(sys.argv[1:] if argv is None else argv)
+    args = None
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
@@ -606,16 +721,75 @@ def _main(argv):
     except UsageError as error:
         print(error, file=sys.stderr)
         return _end_job(2)
-    except KeyboardInterrupt:
-        print("backprop: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as interrupt:
+        print(_interrupted(interrupt, args), file=sys.stderr)
         return _end_job(130)
     except BrokenPipeError:
         raise
-    except (OSError, ValueError, ImportError, RuntimeError) as error:
-        if os.environ.get("BACKPROP_DEBUG"):
+    except Exception as error:  # noqa: BLE001  (a CLI user gets one line, --debug the traceback)
+        if (args is not None and args.debug) or os.environ.get("BACKPROP_DEBUG"):
             raise
-        print(f"backprop: error: {error}", file=sys.stderr)
+        print(f"backprop: error: {_error_message(error)}", file=sys.stderr)
         return _end_job(1)
+
+
+# what a user can act on: the message alone; any other error is a bug, named by its type, with the way to see more
+_EXPECTED_ERRORS = (OSError, ValueError, ImportError, RuntimeError)
+
+
+def _error_message(error):
+    """One line for an error: an OSError as 'FILE: what happened' (no raw '[Errno N]'), an expected error's message,
+    or an unexpected one's type and message and how to see its traceback."""
+    if isinstance(error, OSError) and error.strerror:
+        reason = error.strerror[0].lower() + error.strerror[1:]
+        return f"{error.filename!r}: {reason}" if error.filename is not None else reason
+    text = " ".join(str(error).split())  # one line, whatever the message holds
+    if isinstance(error, _EXPECTED_ERRORS) and text:
+        return text
+    text = f"{type(error).__name__}: {text}" if text else type(error).__name__
+    return f"{text} (run with --debug for the traceback)"
+
+
+def _interrupted(interrupt, args):
+    """The line of a run stopped by Ctrl-C: which epoch it was in, which one its checkpoint holds, and the command
+    that goes on from there (built from what was typed: --out or --name, --no-check-finite)."""
+    config = getattr(args, "run", None)
+    if config is None:
+        return "backprop: interrupted"
+    epoch = getattr(interrupt, "epoch", None)
+    saved = _saved_epoch(config["out"])
+    if epoch is None:
+        where = ""
+    elif saved is not None and saved >= epoch:  # while the epoch's history was written, after its checkpoint
+        where = f" after epoch {epoch}"
+    else:
+        where = f" in epoch {epoch}"
+    if saved is None:
+        return f"backprop: interrupted{where}, before the first checkpoint: nothing was saved to go on from"
+    command = ["backprop", "train"]
+    command += ["--out", config["out"]] if args.out is not None else ["--name", config["name"]]
+    command += ["--resume"] + ([] if args.check_finite else ["--no-check-finite"])
+    if args.distributed:
+        from backprop import distributed
+
+        ranks = distributed.get_world_size() if distributed.is_initialized() else "N"
+        command = ["mpirun", "-n", str(ranks), *command, "--distributed"]
+    import shlex
+
+    return (f"backprop: interrupted{where}; the checkpoint holds epoch {saved}: go on with: "
+            f"{shlex.join(command)}")
+
+
+def _saved_epoch(out):
+    """The epoch of the checkpoint in ``out``, or None when there is none (or it cannot be read)."""
+    from backprop.train import load_checkpoint
+    from backprop.train.trainer import CHECKPOINT
+
+    path = os.path.join(out, CHECKPOINT)
+    try:
+        return int(load_checkpoint(path)["epoch"]) if os.path.isfile(path) else None
+    except Exception:  # noqa: BLE001  (the line of an interruption must not fail: without the epoch it says less)
+        return None
 
 
 def _end_job(code):

@@ -13,23 +13,24 @@ from backprop.train import run
 __all__ = ["train"]
 
 
-def train(config, callbacks=(), resume=False, world=None):
+def train(config, callbacks=(), resume=False, world=None, changes=None, **trainer_options):
     """Train on every rank of the job; returns the test results on rank 0 (with the run's ``world_size`` and per-rank
     ``batch_size``, a resumed run's from its checkpoint) and None on the others.
 
     ``callbacks`` (e.g. a progress bar) run on rank 0 only; callbacks the config asks for (early stopping) run on
-    every rank, on the averaged metrics.
+    every rank, on the averaged metrics. ``changes`` and ``trainer_options`` (e.g. ``check_finite=False``) as in
+    ``train.run.train``; every rank gets the same.
     """
     world = world or init()
     state = None
     if resume:
-        config, state = world.broadcast_object(run.resume_point(config) if world.rank == 0 else None)
+        config, state = world.broadcast_object(run.resume_point(config, changes) if world.rank == 0 else None)
     config = {**config, "world_size": world.size}
     device = config.get("device")
     if device and device.startswith("cuda") and ":" not in device and world.size > 1:
         config["device"] = f"cuda:{local_rank()}"  # one GPU per rank on each machine
     trainer, test_loader, info = run.build_trainer(config, callbacks if world.rank == 0 else (),
-                                                   trainer_class=DistributedTrainer, world=world)
+                                                   trainer_class=DistributedTrainer, world=world, **trainer_options)
     if state is not None:
         trainer.load_state_dict(state)
     trainer.fit()

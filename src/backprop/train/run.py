@@ -5,7 +5,9 @@ seed, ...); it is stored in every checkpoint, so a checkpoint alone is enough
 to rebuild its model and data and to resume its run.
 """
 import copy
+import fnmatch
 import functools
+import json
 import os
 
 import numpy
@@ -16,7 +18,8 @@ from backprop.train.callbacks import EarlyStopping
 from backprop.train.checkpoint import load_checkpoint
 from backprop.train.trainer import CHECKPOINT, Trainer
 
-__all__ = ["DEFAULTS", "OPTIMIZERS", "SCHEDULES", "ATTACKS", "FEATURE_MODELS", "train", "resume_point", "finish",
+__all__ = ["DEFAULTS", "OPTIMIZERS", "SCHEDULES", "ATTACKS", "FEATURE_MODELS", "RUN_FILES", "train", "resume_point",
+           "resume_conflicts", "RESUME_CHANGES", "run_files", "describe_run", "clear_run", "finish",
            "build_trainer", "evaluate", "predict", "build_model", "check_task", "default_model", "is_images", "require_images",
            "make_config", "load_model", "load_image", "load_test_set", "normalizer",
            "pixel_space", "attack"]
@@ -235,16 +238,110 @@ def build_trainer(config, callbacks=(), trainer_class=Trainer, **trainer_options
     return trainer, test_loader, info
 
 
-def resume_point(config):
+# What a run writes into its directory (`backprop attack` adds its grids beside the checkpoint; the temporary files
+# are what a run killed while writing leaves): what --overwrite removes, and nothing else.
+RUN_FILES = (CHECKPOINT, "history.json", "history.csv", "report.md", "test.json", "learning_curves.png",
+             "confusion_matrix.png", "predictions.png", "filters.png")
+_RUN_FILE_PATTERNS = ("attack-fgsm-eps*.png", "attack-pgd-eps*.png", ".tmp-*.safetensors", ".tmp-*.json",
+                      ".tmp-*.csv", "history.json.tmp", "history.csv.tmp")
+
+
+def run_files(out):
+    """The files of a run in the directory ``out`` (RUN_FILES and the attack grids and temporary files a run
+    leaves), sorted; files of other origins are not listed."""
+    if not os.path.isdir(out):
+        return []
+    return sorted(name for name in os.listdir(out) if os.path.isfile(os.path.join(out, name))
+                  and (name in RUN_FILES or any(fnmatch.fnmatchcase(name, pattern) for pattern in _RUN_FILE_PATTERNS)))
+
+
+def describe_run(out):
+    """What the directory ``out`` holds of a run, in words ("a finished run (checkpoint of 30 epochs)"), or None
+    when it holds no run's file (temporary files alone do not count)."""
+    path = os.path.join(out, CHECKPOINT)
+    if os.path.isfile(path):
+        try:
+            state = load_checkpoint(path)
+            done, total = int(state["epoch"]), int(state["config"]["epochs"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return "a checkpoint"
+        if done >= total:
+            return f"a finished run (checkpoint of {done} epoch{'s' * (done != 1)})"
+        return f"an unfinished run (checkpoint of epoch {done} of {total})"
+    files = [name for name in run_files(out) if name in RUN_FILES]
+    return f"the files of a run ({', '.join(files)})" if files else None
+
+
+def clear_run(out):
+    """Remove the files of the run in ``out`` (``run_files``); other files and folders stay. Returns their names."""
+    removed = run_files(out)
+    for name in removed:
+        os.remove(os.path.join(out, name))
+    return removed
+
+
+# Settings a resumed run takes from the command line rather than from its checkpoint: where the run and its data are
+# and where it trains change nothing of what it computes; a larger number of epochs trains it further.
+RESUME_CHANGES = ("epochs", "out", "name", "root", "download", "device")
+
+
+def _flag(key, value):
+    """How a setting is typed on the command line: ('lr', 0.01) -> '--lr 0.01'."""
+    if key == "augment":
+        return "--no-augment" if value is False else "augmentation on"
+    if isinstance(value, bool):
+        return f"--{key.replace('_', '-')}" if value else f"no --{key.replace('_', '-')}"
+    if value is None or value == []:
+        return f"no --{key.replace('_', '-')}"
+    if isinstance(value, list):
+        value = " ".join(map(str, value))
+    return f"--{key.replace('_', '-')} {value}"
+
+
+def resume_conflicts(typed, state):
+    """What of the settings ``typed`` on the command line contradicts the checkpoint ``state`` to resume: a list of
+    one phrase each ("--lr 0.01 (the checkpoint's: --lr 0.002)"); empty when the run can go on.
+
+    A setting equal to the checkpoint's is no contradiction; RESUME_CHANGES are applied, except fewer ``epochs``
+    than the checkpoint has done. Everything else (model, data, optimiser, schedule, seed, ...) is what the resumed
+    run goes on with: changing it would make another run, which wants its own --name.
+    """
+    saved = {**DEFAULTS, **state["config"]}
+    conflicts = []
+    for key, value in typed.items():
+        if key == "epochs":
+            if value < int(state["epoch"]):
+                conflicts.append(f"--epochs {value} (the checkpoint has done {int(state['epoch'])})")
+        elif key == "model_options":
+            options = saved["model_options"] or {}
+            for option, option_value in value.items():
+                if options.get(option, "<unset>") != option_value:
+                    theirs = (f"{option}={_json_text(options[option])}" if option in options
+                              else f"no {option}")
+                    conflicts.append(f"--model-option {option}={_json_text(option_value)} (the checkpoint's: {theirs})")
+        elif key not in RESUME_CHANGES and value != saved.get(key):
+            conflicts.append(f"{_flag(key, value)} (the checkpoint's: {_flag(key, saved.get(key))})")
+    return conflicts
+
+
+def _json_text(value):
+    return json.dumps(value, separators=(",", ":"))
+
+
+def resume_point(config, changes=None):
     """(config, state) of the checkpoint in ``config["out"]`` to resume from; ``config["epochs"]``, when set, is the
-    new total. The run goes on in ``config["out"]``, where its checkpoint is, even if it was written elsewhere (a
-    moved or copied directory). Settings added since the checkpoint was written take their defaults (adversarial
-    training: off)."""
+    new total; ``changes`` (settings of RESUME_CHANGES, e.g. {"device": "cuda"}) replace the checkpoint's. The run
+    goes on in ``config["out"]``, where its checkpoint is, even if it was written elsewhere (a moved or copied
+    directory). Settings added since the checkpoint was written take their defaults (adversarial training: off)."""
     path = os.path.join(config["out"], CHECKPOINT)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"--resume: no checkpoint at {path!r} to resume from")
     state = load_checkpoint(path)
-    config = {**DEFAULTS, **state["config"], "epochs": config["epochs"] or state["config"]["epochs"],
+    changes = dict(changes or {})
+    unknown = sorted(set(changes) - set(RESUME_CHANGES))
+    if unknown:
+        raise ValueError(f"resume_point: {unknown} cannot change on resume; only {list(RESUME_CHANGES)} can")
+    config = {**DEFAULTS, **state["config"], **changes, "epochs": config["epochs"] or state["config"]["epochs"],
               "out": config["out"]}
     return config, state
 
@@ -259,12 +356,12 @@ def finish(trainer, test_loader, info):
     return {**summary, "out": config["out"], "parameters": sum(p.numel() for p in trainer.model.parameters())}
 
 
-def train(config, callbacks=(), resume=False, **trainer_options):
-    """Train (or go on training, with ``resume``) and write the report; returns the test results.
-    ``trainer_options`` go to the Trainer, e.g. ``check_finite=False`` (not kept in the checkpoint)."""
+def train(config, callbacks=(), resume=False, changes=None, **trainer_options):
+    """Train (or go on training, with ``resume``; ``changes``: see ``resume_point``) and write the report; returns the
+    test results. ``trainer_options`` go to the Trainer, e.g. ``check_finite=False`` (not kept in the checkpoint)."""
     state = None
     if resume:
-        config, state = resume_point(config)
+        config, state = resume_point(config, changes)
         config = {**config, "world_size": 1}  # a data-parallel run's checkpoint goes on here on one process
     trainer, test_loader, info = build_trainer(config, callbacks, **trainer_options)
     if state is not None:
