@@ -352,7 +352,14 @@ def finish(trainer, test_loader, info):
 
     config = trainer.config
     title = f"{config['model']} on {config['dataset']}"
-    summary = write_report(trainer, test_loader, info.classes, info.input_shape, title=title)
+    try:
+        summary = write_report(trainer, test_loader, info.classes, info.input_shape, title=title)
+    except OSError as error:
+        if error.filename is not None or error.errno is None:
+            raise
+        # a figure written through a file object fails without its name (matplotlib): the report's folder, at least
+        raise OSError(error.errno, f"{error.strerror or os.strerror(error.errno)} (writing the report)",
+                      config["out"]) from error
     return {**summary, "out": config["out"], "parameters": sum(p.numel() for p in trainer.model.parameters())}
 
 

@@ -414,23 +414,31 @@ def write_checkpoint(state, path):
     safetensors writer reports it as its own error, 'I/O error: No space left on device (os error 28)'). The
     writer writes a temporary file and renames it: on failure the temporary file is removed and the previous
     checkpoint stays as it was."""
+    with _naming(path):
+        try:
+            return save_checkpoint(state, path)
+        except Exception as error:  # noqa: BLE001  (safetensors' SafetensorError: only its text holds the OS error)
+            found = None if isinstance(error, OSError) else re.search(r"\(os error (\d+)\)", str(error))
+            if found is None:
+                raise
+            code = int(found.group(1))
+            raise OSError(code, os.strerror(code), path) from error
+
+
+@contextlib.contextmanager
+def _naming(path):
+    """An OSError without a file name (a write to a full disk) gets ``path``, the file that was being written."""
     try:
-        return save_checkpoint(state, path)
+        yield
     except OSError as error:
         if error.errno is None or error.filename is not None:
             raise
         raise OSError(error.errno, error.strerror or os.strerror(error.errno), path) from error
-    except Exception as error:  # noqa: BLE001  (safetensors' SafetensorError: only its text holds the OS error)
-        found = re.search(r"\(os error (\d+)\)", str(error))
-        if found is None:
-            raise
-        code = int(found.group(1))
-        raise OSError(code, os.strerror(code), path) from error
 
 
 def _write_atomic(path, text):
     """Write ``text`` to ``path`` atomically (``serialization.atomic_path``: temporary file, fsync, rename; the
-    temporary file removed on failure)."""
-    with atomic_path(path, suffix=os.path.splitext(path)[1]) as temporary:
+    temporary file removed on failure); a failure is an OSError naming ``path``."""
+    with _naming(path), atomic_path(path, suffix=os.path.splitext(path)[1]) as temporary:
         with open(temporary, "w") as handle:
             handle.write(text)
