@@ -61,3 +61,18 @@ def test_he_init_draws_weights_of_variance_two_over_fan_in_and_zero_biases():
     for layer, fan_in in ((model[0], 400), (model[2], 300)):
         assert layer.weight.detach().numpy().var() == pytest.approx(2 / fan_in, rel=0.05)
         assert (layer.bias.detach().numpy() == 0).all()
+
+
+def test_fit_gives_the_model_its_mode_back_and_refuses_bad_counts():
+    model = nn.Sequential(nn.Linear(1, 1), nn.Dropout(0.5)).eval()
+    seen = []
+    common.fit(model, bp.optim.SGD(model.parameters(), lr=0.1), nn.MSELoss(), bp.randn(4, 1), bp.randn(4, 1),
+               epochs=1, after_epoch=lambda e, loss: seen.append(model.training))
+    assert seen == [True] and not model.training  # trained in training mode, back to eval afterwards
+    for bad, error in ((0, ValueError), (2.0, TypeError)):
+        with pytest.raises(error, match="fit: epochs must be a positive int"):
+            common.fit(model, bp.optim.SGD(model.parameters(), lr=0.1), nn.MSELoss(), bp.randn(4, 1),
+                       bp.randn(4, 1), epochs=bad)
+    with pytest.raises(ValueError, match="fit: got no examples"):
+        common.fit(model, bp.optim.SGD(model.parameters(), lr=0.1), nn.MSELoss(), bp.randn(0, 1), bp.randn(0, 1),
+                   epochs=1)

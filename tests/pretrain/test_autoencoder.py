@@ -255,3 +255,16 @@ def test_bad_data_and_training_arguments_are_refused():
     linear = Autoencoder([4, 2], output_activation="linear")
     with pytest.raises(ValueError, match="output_activation='sigmoid'"):
         linear.fit(bp.zeros(3, 4), loss="bce")
+
+
+def test_the_order_of_the_batches_follows_bp_manual_seed():
+    x = bp.rand(40, 4, generator=bp.Generator().manual_seed(1))
+    bp.manual_seed(0)
+    weights = Autoencoder([4, 2]).state_dict()
+    histories = []
+    for seed in (0, 0, 1):  # the same weights each time; the shuffle's seed is drawn from bp's generator
+        ae = Autoencoder([4, 2])
+        ae.load_state_dict(weights)
+        bp.manual_seed(seed)
+        histories.append(ae.fit(x, epochs=2, batch_size=8))
+    assert histories[0] == histories[1] and histories[0] != histories[2]

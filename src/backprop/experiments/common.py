@@ -1,9 +1,9 @@
-"""What several experiments share: the digits as arrays, a plain training loop, accuracy.
+"""What several experiments share: the digits as arrays, the plain training loop, accuracy.
 
-The loop is the lectures' mini-batch SGD written out (draw a batch, forward,
-loss, backward, update) so an experiment can watch every epoch; a model in
-an experiment is an ordinary ``nn.Module`` and the optimiser any of
-``backprop.optim``.
+The loop is ``backprop.train.minibatch.fit``: the lectures' mini-batch SGD
+written out (draw a batch, forward, loss, backward, update) so an experiment
+can watch every epoch; a model in an experiment is an ordinary ``nn.Module``
+and the optimiser any of ``backprop.optim``.
 """
 import functools
 
@@ -13,6 +13,7 @@ from backprop import autograd, backend
 from backprop.data import datasets, transforms
 from backprop.nn.utils import evaluating
 from backprop.tensor import Tensor
+from backprop.train.minibatch import fit
 
 __all__ = ["digits", "fit", "predict", "accuracy", "evaluate", "gradient_norms", "he_init_", "glorot_", "log_slope"]
 
@@ -49,40 +50,6 @@ def digits(train=True, size=8, n=None, seed=0):
         index = numpy.sort(numpy.array(picked))
         images, labels = images[index], labels[index]
     return Tensor._make(images.copy()), Tensor._make(labels.copy())
-
-
-def fit(model, optimizer, loss_fn, x, y, epochs, batch_size=None, seed=0, after_epoch=None, max_norm=None):
-    """Train for ``epochs`` epochs of mini-batch gradient descent; returns the mean training loss per epoch.
-
-    ``batch_size=None`` is full-batch gradient descent. Each epoch visits the
-    examples in a new random order drawn from ``seed``. ``after_epoch(epoch,
-    loss)`` runs after each epoch (epochs count from 1); returning True stops
-    training (early stopping). ``max_norm`` rescales each unit's incoming
-    weights to norm <= max_norm after every update.
-    """
-    from backprop.nn import utils
-
-    n = x.shape[0]
-    batch_size = n if batch_size is None else batch_size
-    rng = numpy.random.default_rng(seed)
-    losses = []
-    model.train()
-    for epoch in range(1, epochs + 1):
-        order = rng.permutation(n) if batch_size < n else numpy.arange(n)
-        total = 0.0
-        for start in range(0, n, batch_size):
-            index = order[start:start + batch_size]
-            loss = loss_fn(model(x[index]), y[index])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            if max_norm is not None:
-                utils.max_norm_(model, max_norm)
-            total += loss.item() * len(index)
-        losses.append(total / n)
-        if after_epoch is not None and after_epoch(epoch, losses[-1]):
-            break
-    return losses
 
 
 def predict(model, x):

@@ -38,10 +38,12 @@ decoder layer is the sigmoid, for data in [0, 1].
 """
 import numbers
 
-from backprop import creation, nn
+from backprop import creation, nn, optim
+from backprop.checks import check_int, check_number
 from backprop.models.common import activation as _zoo_activation
 from backprop.nn import functional as F
 from backprop.nn.utils import evaluating
+from backprop.random import numpy_generator
 from backprop.train.minibatch import as_rows, check_sizes, fit
 
 __all__ = ["Autoencoder", "DenoisingAutoencoder", "TiedLinear", "make_activation"]
@@ -177,8 +179,16 @@ class Autoencoder(nn.Module):
         rows = as_rows(x, self.sizes[0], owner)
         if loss == "bce":
             self._check_bce(rows, owner)
-        loss_fn = _LOSSES[loss]
-        return fit(self, lambda batch: loss_fn(self(batch), batch), rows, epochs, batch_size, lr, owner)
+        epochs = check_int(f"{owner}: epochs", epochs, at_least=1)
+        batch_size = check_int(f"{owner}: batch_size", batch_size, at_least=1)
+        lr = check_number(f"{owner}: lr", lr, above=0)
+        if rows.shape[0] == 0:
+            raise ValueError(f"{owner}: got no examples to train on (shape {tuple(rows.shape)})")
+        parameters = [p for p in self.parameters() if p.requires_grad]
+        if not parameters:
+            raise ValueError(f"{owner}: every parameter is frozen (requires_grad=False); nothing to train")
+        seed = int(numpy_generator(None).integers(2**63 - 1))  # the order of the batches follows bp.manual_seed
+        return fit(self, optim.Adam(parameters, lr=lr), _LOSSES[loss], rows, rows, epochs, batch_size, seed=seed)
 
     def _check_bce(self, rows, owner):
         if self.output_activation != "sigmoid":

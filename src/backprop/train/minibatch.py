@@ -1,20 +1,23 @@
-"""What the pretraining and generative models share: the check of layer sizes, data as rows, and the mini-batch loop.
+"""The plain training loop on examples in memory, and what the pretraining and generative models share (the
+check of layer sizes, data as rows, shuffled mini-batches).
 
-The loop is the lectures' mini-batch training written out once: each epoch
-visits the examples in a new random order (a shuffling ``DataLoader`` whose
-seed comes from backprop's generator: seed it with ``bp.manual_seed``), and
-for every batch computes the loss, backpropagates and takes one Adam step.
-The history is the mean loss per example of each epoch, as the epoch saw it
-(with the weights moving under it).
+``fit`` is the lectures' mini-batch training written out once: each epoch
+visits the examples in a new random order; for every batch it computes the
+loss, backpropagates and takes one step of the optimiser. The history is the
+mean loss per example of each epoch, as the epoch saw it (with the weights
+moving under it). The experiments of ``backprop reproduce`` and the
+autoencoders train with it; ``Trainer`` (train/trainer.py) is the loop of
+``backprop train``.
 """
 import math
 import numbers
 
 import numpy
 
-from backprop import dtypes, optim
+from backprop import dtypes
 from backprop.checks import check_int, check_number
 from backprop.data import DataLoader, TensorDataset
+from backprop.nn.utils import max_norm_
 from backprop.tensor import Tensor
 
 __all__ = ["check_sizes", "as_rows", "batches", "fit"]
@@ -83,39 +86,61 @@ def batches(x, batch_size, owner):
     return DataLoader(TensorDataset(x), batch_size=batch_size, shuffle=True)
 
 
-def fit(model, batch_loss, x, epochs, batch_size, lr, owner):
-    """Adam (learning rate ``lr``) on ``model``'s trainable parameters for ``epochs`` passes over the rows
-    of ``x``; ``batch_loss(batch)`` gives the scalar loss of a batch. Returns the mean loss of each epoch.
+def fit(model, optimizer, loss_fn, x, y, epochs, batch_size=None, seed=0, after_epoch=None, max_norm=None):
+    """Train ``model`` on examples held in memory, ``x`` and targets ``y`` (Tensors indexed along dim 0), for
+    ``epochs`` epochs of mini-batch gradient descent by ``optimizer``, minimising ``loss_fn(model(x_b), y_b)``;
+    returns the mean training loss per example of each epoch, as the epoch saw it.
 
-    The model is in training mode while it learns and gets its mode back afterwards.
+    ``batch_size=None`` is full-batch gradient descent. Each epoch visits the
+    examples in a new random order drawn from ``numpy.random.default_rng(seed)``
+    (full batch: in their order). ``after_epoch(epoch, loss)`` runs after each
+    epoch (epochs count from 1); returning True stops training (early
+    stopping). ``max_norm`` rescales each unit's incoming weights to norm <=
+    max_norm after every update. The model is in training mode while it
+    learns and gets its mode back afterwards.
+
+    Why a loop beside ``Trainer.fit``: the lectures' loop written out in a few
+    lines, for the experiments of ``backprop reproduce`` and the pretraining
+    models. The batches are slices of Tensors in memory (no Dataset, no
+    collation: the experiments take thousands of tiny steps) and the order
+    depends on ``seed`` only, so an experiment's numbers are fixed by its seed.
+    ``Trainer.fit`` is the loop of ``backprop train``: any Dataset through a
+    DataLoader, callbacks, checkpoints and resuming, metrics, a guard against
+    non-finite losses.
 
     >>> import backprop as bp
     >>> _ = bp.manual_seed(0)
     >>> layer, x = bp.nn.Linear(3, 3), bp.rand(64, 3)
-    >>> history = fit(layer, lambda batch: ((layer(batch) - batch) ** 2).mean(), x, 20, 16, 1e-2, "identity")
+    >>> adam = bp.optim.Adam(layer.parameters(), lr=1e-2)
+    >>> history = fit(layer, adam, bp.nn.MSELoss(), x, x, epochs=20, batch_size=16)
     >>> len(history), history[-1] < history[0] / 2     # learning y = x
     (20, True)
     """
-    epochs = check_int(f"{owner}: epochs", epochs, at_least=1)
-    lr = check_number(f"{owner}: lr", lr, above=0)
-    loader = batches(x, batch_size, owner)
-    parameters = [p for p in model.parameters() if p.requires_grad]
-    if not parameters:
-        raise ValueError(f"{owner}: every parameter is frozen (requires_grad=False); nothing to train")
-    optimizer = optim.Adam(parameters, lr=lr)
+    n = x.shape[0]
+    epochs = check_int("fit: epochs", epochs, at_least=1)
+    batch_size = n if batch_size is None else check_int("fit: batch_size", batch_size, at_least=1)
+    if n == 0:
+        raise ValueError(f"fit: got no examples to train on (shape {tuple(x.shape)})")
+    rng = numpy.random.default_rng(seed)
+    losses = []
     was_training = model.training
     model.train()
-    history = []
     try:
-        for _ in range(epochs):
+        for epoch in range(1, epochs + 1):
+            order = rng.permutation(n) if batch_size < n else numpy.arange(n)
             total = 0.0
-            for (batch,) in loader:
-                loss = batch_loss(batch)
+            for start in range(0, n, batch_size):
+                index = order[start:start + batch_size]
+                loss = loss_fn(model(x[index]), y[index])
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()
-                total += loss.item() * batch.shape[0]
-            history.append(total / x.shape[0])
+                if max_norm is not None:
+                    max_norm_(model, max_norm)
+                total += loss.item() * len(index)
+            losses.append(total / n)
+            if after_epoch is not None and after_epoch(epoch, losses[-1]):
+                break
     finally:
         model.train(was_training)
-    return history
+    return losses
