@@ -238,8 +238,7 @@ def test_attacks_leave_parameter_grads_mode_and_buffers_alone(training):
     (lambda m, x, y: fgsm(m, x, y, -0.1), "eps must be >= 0"),
     (lambda m, x, y: pgd(m, x, y, np.array([0.1, -0.1, 0.1, 0.1, 0.1, 0.1])), "eps must be >= 0"),
     (lambda m, x, y: pgd(m, x, y, EPS, alpha=-0.01), "alpha must be >= 0"),
-    (lambda m, x, y: pgd(m, x, y, EPS, steps=0), "steps must be an int >= 1"),
-    (lambda m, x, y: pgd(m, x, y, EPS, steps=2.5), "steps must be an int >= 1"),
+    (lambda m, x, y: pgd(m, x, y, EPS, steps=0), "pgd: steps must be a positive int, got 0"),
     (lambda m, x, y: fgsm(m, x, y, EPS, clip=(1.0, 0.0)), "low < high"),
     (lambda m, x, y: fgsm(m, x, y, EPS, clip=(0.0, 0.0)), "low < high"),
     (lambda m, x, y: fgsm(m, x, y, EPS, clip=1.0), r"\(low, high\) pair"),
@@ -254,3 +253,8 @@ def test_bad_arguments_are_refused_with_a_clear_message(call, message):
     x, y = _batch()
     with pytest.raises(ValueError, match=message):
         call(model, x, y)
+
+
+def test_a_count_of_steps_that_is_no_int_is_a_type_error():
+    with pytest.raises(TypeError, match=r"pgd: steps must be a positive int, got 2.5 \(a float\)"):
+        pgd(_mlp(), *_batch(), EPS, steps=2.5)

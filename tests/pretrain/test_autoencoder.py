@@ -219,8 +219,8 @@ def test_fit_gives_the_model_its_mode_back():
     (dict(sizes=[64, 0]), "at least two positive ints"),
     (dict(sizes="64"), "at least two positive ints"),
     (dict(sizes=[4, 2], activation="swish"), "activation must be"),
-    (dict(sizes=[4, 2], noise=1.0), r"noise .* must be in \[0, 1\)"),
-    (dict(sizes=[4, 2], noise=-0.1), r"noise .* must be in \[0, 1\)"),
+    (dict(sizes=[4, 2], noise=1.0), r"noise .* must be a number in \[0, 1\), got 1.0"),
+    (dict(sizes=[4, 2], noise=-0.1), r"noise .* must be a number in \[0, 1\), got -0.1"),
 ])
 def test_bad_construction_arguments_are_refused(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -228,7 +228,7 @@ def test_bad_construction_arguments_are_refused(kwargs, match):
 
 
 def test_a_denoising_autoencoder_needs_noise():
-    with pytest.raises(ValueError, match=r"must be in \(0, 1\)"):
+    with pytest.raises(ValueError, match=r"must be a number in \(0, 1\)"):
         DenoisingAutoencoder([4, 2], noise=0.0)
 
 

@@ -262,9 +262,13 @@ def test_bad_arguments_are_named():
         rbm.pseudo_likelihood(bp.full((2, 3), 0.5))
     with pytest.raises(ValueError, match="k must be"):
         rbm.cd_step(bp.ones(2, 3), k=0)
-    for momentum in (1.0, -0.1, "0.5", None, True):
-        with pytest.raises(ValueError, match=r"momentum must be a number in \[0, 1\)"):
+    for momentum, error in ((1.0, ValueError), (-0.1, ValueError), ("0.5", TypeError), (None, TypeError),
+                            (True, TypeError)):
+        with pytest.raises(error, match=r"momentum must be a number in \[0, 1\), got"):
             rbm.cd_step(bp.ones(2, 3), momentum=momentum)
-    for weight_decay in (-1e-4, float("inf"), float("nan"), None):
-        with pytest.raises(ValueError, match="weight_decay must be a finite number >= 0"):
+    for weight_decay, error, message in ((-1e-4, ValueError, "a number >= 0, got -0.0001"),
+                                         (float("nan"), ValueError, "a number >= 0, got nan"),
+                                         (float("inf"), ValueError, "a finite number, got inf"),
+                                         (None, TypeError, "a number >= 0, got None")):
+        with pytest.raises(error, match=f"weight_decay must be {message}"):
             rbm.cd_step(bp.ones(2, 3), weight_decay=weight_decay)

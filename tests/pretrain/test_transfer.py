@@ -128,6 +128,6 @@ def test_bad_arguments_are_refused():
         replace_last_layer(nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU()), 3)
     with pytest.raises(ValueError, match="is itself a Linear"):
         replace_last_layer(nn.Linear(3, 2), 3)
-    for bad in (0, True, 2.0):
-        with pytest.raises(ValueError, match="num_classes must be a positive int"):
+    for bad, error in ((0, ValueError), (True, TypeError), (2.0, TypeError)):
+        with pytest.raises(error, match="num_classes must be a positive int"):
             replace_last_layer(nn.Sequential(nn.Linear(3, 2)), bad)

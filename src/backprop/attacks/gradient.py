@@ -21,9 +21,8 @@ dropout) with its parameters frozen, so an attack changes neither the
 model's mode nor its parameters' ``.grad``; the results are new Tensors
 that record no graph.
 """
-import numbers
-
 from backprop import backend, creation
+from backprop.checks import check_int
 from backprop.explain._common import as_input, frozen
 from backprop.nn import functional
 from backprop.tensor import Tensor
@@ -79,8 +78,7 @@ def pgd(model, x, y, eps, alpha=None, steps=10, *, random_start=True, loss_fn=No
     >>> bool(((x_adv - 0.5).abs() <= 0.1 + 1e-7).all())
     True
     """
-    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 1:
-        raise ValueError(f"pgd: steps must be an int >= 1, got {steps!r}")
+    steps = check_int("pgd: steps", steps, at_least=1)
     x = as_input(x)._data
     eps = _budget(eps, "eps", x)
     alpha = eps * (2.5 / steps) if alpha is None else _budget(alpha, "alpha", x)

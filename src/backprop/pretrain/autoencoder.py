@@ -36,8 +36,6 @@ decoder layer is the sigmoid, for data in [0, 1].
 >>> ae(bp.rand(5, 1, 8, 8)).shape, ae.encode(bp.rand(5, 64)).shape
 (backprop.Size([5, 1, 8, 8]), backprop.Size([5, 16]))
 """
-import numbers
-
 from backprop import creation, nn, optim
 from backprop.checks import check_int, check_number
 from backprop.models.common import activation as _zoo_activation
@@ -67,12 +65,8 @@ def make_activation(name, owner):
 
 
 def _check_noise(noise, owner, low_open=False):
-    if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not (0 < noise < 1 if low_open
-                                                                              else 0 <= noise < 1):
-        interval = "(0, 1)" if low_open else "[0, 1)"
-        raise ValueError(f"{owner}: noise (the probability of zeroing an input) must be in {interval}, "
-                         f"got {noise!r}")
-    return float(noise)
+    return check_number(f"{owner}: noise (the probability of zeroing an input)", noise,
+                        above=0 if low_open else None, at_least=None if low_open else 0, below=1)
 
 
 class TiedLinear(nn.Module):

@@ -35,9 +35,6 @@ Every random number comes from backprop's generator (``bp.manual_seed``):
 a Bernoulli sample of probabilities p is ``u < p`` with u drawn uniform on
 [0, 1) in the shape of p, one draw per layer sampled, in chain order.
 """
-import math
-import numbers
-
 from backprop import backend, creation
 from backprop.checks import check_int, check_number
 from backprop.nn import functional as F
@@ -185,11 +182,8 @@ class RBM(Module):
         """
         lr = check_number("RBM.cd_step: lr", lr, above=0)
         k = check_int("RBM.cd_step: k", k, at_least=1)
-        if isinstance(momentum, bool) or not isinstance(momentum, numbers.Real) or not 0 <= momentum < 1:
-            raise ValueError(f"RBM.cd_step: momentum must be a number in [0, 1), got {momentum!r}")
-        if (isinstance(weight_decay, bool) or not isinstance(weight_decay, numbers.Real)
-                or not 0 <= weight_decay < math.inf):
-            raise ValueError(f"RBM.cd_step: weight_decay must be a finite number >= 0, got {weight_decay!r}")
+        check_number("RBM.cd_step: momentum", momentum, at_least=0, below=1)
+        check_number("RBM.cd_step: weight_decay", weight_decay, at_least=0)
         data = self._data(v)
         if data.shape[0] == 0:
             raise ValueError("RBM.cd_step: got an empty batch")

@@ -15,9 +15,8 @@ Freezing stops the gradient, not the layer: batch normalisation still
 updates its running statistics in training mode (call ``.eval()`` on the
 frozen part to keep them), and dropout still drops.
 """
-import numbers
-
 from backprop import nn
+from backprop.checks import check_int
 
 __all__ = ["freeze", "unfreeze", "replace_last_layer"]
 
@@ -88,10 +87,9 @@ def replace_last_layer(model, num_classes, freeze_rest=True):
     (backprop.Size([2, 3]), ['2.weight', '2.bias'])
     """
     _check_module(model, "replace_last_layer")
-    if isinstance(num_classes, bool) or not isinstance(num_classes, numbers.Integral) or num_classes < 1:
-        raise ValueError(f"replace_last_layer: num_classes must be a positive int, got {num_classes!r}")
+    num_classes = check_int("replace_last_layer: num_classes", num_classes, at_least=1)
     parent, name, old = _last_linear(model)
-    new = nn.Linear(old.in_features, int(num_classes), bias=old.bias is not None, dtype=old.weight.dtype,
+    new = nn.Linear(old.in_features, num_classes, bias=old.bias is not None, dtype=old.weight.dtype,
                     device=old.weight.device)
     if freeze_rest:
         freeze(model)
