@@ -160,8 +160,10 @@ def test_sample_next_draws_from_the_softmax_at_the_temperature(temperature):
 def test_sample_next_shapes_and_errors():
     assert isinstance(sample_next(bp.tensor([0.0, 1.0])), int)
     assert sample_next(bp.tensor([[0.0, 9.0], [9.0, 0.0]]), temperature=0).tolist() == [1, 0]
-    with pytest.raises(ValueError, match="temperature must be a finite number >= 0"):
+    with pytest.raises(ValueError, match="sample_next: temperature must be a number >= 0, got -1"):
         sample_next(bp.tensor([0.0, 1.0]), temperature=-1)
+    with pytest.raises(ValueError, match="sample_next: temperature must be a finite number, got inf"):
+        sample_next(bp.tensor([0.0, 1.0]), temperature=float("inf"))
     with pytest.raises(ValueError, match=r"expected logits \(V,\) or \(N, V\)"):
         sample_next(bp.zeros(2, 2, 2))
     for bad in ([0.0, float("nan")], [-np.inf, -np.inf], [0.0, np.inf]):
@@ -177,14 +179,14 @@ def test_a_tiny_temperature_is_the_argmax_without_overflow_warnings():
 
 
 def test_sample_checks_the_temperature_even_for_no_characters():
-    with pytest.raises(ValueError, match="sample: temperature must be a finite number >= 0, got -1"):
+    with pytest.raises(ValueError, match="sample: temperature must be a number >= 0, got -1"):
         sample(CharLSTM(2, 2, 2), text.CharVocab("ab"), "a", 0, temperature=-1)
 
 
 @pytest.mark.parametrize("kwargs, message", [
     (dict(max_steps=0), "max_steps must be a positive int, got 0"),
-    (dict(clip=0), "clip must be a positive number .* or None, got 0"),
-    (dict(clip=float("nan")), "clip must be a positive number"),
+    (dict(clip=0), r"clip \(the largest gradient norm, or None\) must be a positive number, got 0"),
+    (dict(clip=float("nan")), "clip .* must be a positive number, got nan"),
 ])
 def test_train_char_lm_refuses_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):

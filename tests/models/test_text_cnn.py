@@ -78,8 +78,8 @@ def test_text_cnn_errors():
         TextCNN(5, widths=(2, 0))
     with pytest.raises(ValueError, match=r"TextCNN: token ids must be in \[0, 4\], got 1 to 7"):
         TextCNN(5)(bp.tensor([[1, 7]]))
-    for bad in (5, None, True):
-        with pytest.raises(ValueError, match=r"TextCNN: pad_id must be an int in \[0, 4\], got"):
+    for bad, error in ((5, ValueError), (None, TypeError), (True, TypeError)):
+        with pytest.raises(error, match=r"TextCNN: pad_id must be an int in \[0, 4\], got"):
             TextCNN(5, pad_id=bad)
 
 

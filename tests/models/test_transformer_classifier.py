@@ -71,8 +71,9 @@ def test_transformer_classifier_errors():
         model(bp.zeros(2, 3))
     with pytest.raises(ValueError, match="divisible by num_heads"):
         TransformerClassifier(**_small(nhead=3))
-    for bad in (13, -1, None, True, 0.5):  # None and 0.5 failed on a comparison or reached nn.Embedding
-        with pytest.raises(ValueError, match=r"TransformerClassifier: pad_id must be an int in \[0, 12\], got"):
+    # None and 0.5 failed on a comparison or reached nn.Embedding
+    for bad, error in ((13, ValueError), (-1, ValueError), (None, TypeError), (True, TypeError), (0.5, TypeError)):
+        with pytest.raises(error, match=r"TransformerClassifier: pad_id must be an int in \[0, 12\], got"):
             TransformerClassifier(**_small(), pad_id=bad)
 
 

@@ -220,15 +220,13 @@ def check_ids(ids, vocab_size, model):
 
 
 def check_pad_id(pad_id, vocab_size, model):
-    """``pad_id`` as an int if it is an id of the vocabulary, in [0, ``vocab_size``); else a ValueError naming
+    """``pad_id`` as an int if it is an id of the vocabulary, in [0, ``vocab_size``); else an error naming
     ``model``.
 
     >>> check_pad_id(0, 5, "TextCNN")
     0
     """
-    if isinstance(pad_id, bool) or not isinstance(pad_id, (int, numpy.integer)) or not 0 <= pad_id < vocab_size:
-        raise ValueError(f"{model}: pad_id must be an int in [0, {vocab_size - 1}], got {pad_id!r}")
-    return int(pad_id)
+    return check_int(f"{model}: pad_id", pad_id, at_least=0, at_most=vocab_size - 1)
 
 
 # --- a labelled sentence set --------------------------------------------------------------------------------

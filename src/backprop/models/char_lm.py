@@ -23,12 +23,11 @@ backprop.Size([1, 4, 3])
 7
 """
 import math
-import numbers
 
 import numpy
 
 from backprop import backend, creation, nn, optim
-from backprop.checks import check_int
+from backprop.checks import check_int, check_number
 from backprop.data.text import as_ids, char_batches, check_ids, numpy_generator
 from backprop.ops.loss import cross_entropy
 from backprop.tensor import Tensor
@@ -88,9 +87,8 @@ def train_char_lm(model, ids, *, epochs=1, seq_len=64, batch_size=32, lr=3e-3, c
     epochs = check_int("train_char_lm epochs", epochs, at_least=1)
     if max_steps is not None:
         max_steps = check_int("train_char_lm max_steps", max_steps, at_least=1)
-    if clip is not None and (isinstance(clip, bool) or not isinstance(clip, numbers.Real) or not 0 < clip < math.inf):
-        raise ValueError(f"train_char_lm: clip must be a positive number (the largest gradient norm) or None, "
-                         f"got {clip!r}")
+    if clip is not None:
+        check_number("train_char_lm: clip (the largest gradient norm, or None)", clip, above=0)
     optimizer = optim.Adam(model.parameters(), lr=lr)
     rng = numpy_generator(seed)  # one generator for all epochs: each epoch cuts and shuffles the text anew
     history, steps = [], 0
@@ -157,8 +155,7 @@ def _consecutive_windows(ids, seq_len, batch_size):
 
 
 def _check_temperature(temperature, who):
-    if isinstance(temperature, bool) or not isinstance(temperature, numbers.Real) or not 0 <= temperature < math.inf:
-        raise ValueError(f"{who}: temperature must be a finite number >= 0, got {temperature!r}")
+    check_number(f"{who}: temperature", temperature, at_least=0)
 
 
 def sample_next(logits, temperature=1.0, generator=None):
