@@ -84,6 +84,21 @@ def _integer(text):
         raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
 
 
+def _seed(text):
+    """A seed: an int >= 0 (NumPy's generators take no negative seed)."""
+    value = _integer(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
+    return value
+
+
+def _path(text):
+    """A path: any non-empty text (an empty one would silently mean the default)."""
+    if not text:
+        raise argparse.ArgumentTypeError("expected a path, got ''")
+    return text
+
+
 def _run_name(text):
     """A run's name: one folder inside runs/, so that --name cannot write anywhere else (use --out for that)."""
     if not text or text in (".", "..") or os.sep in text or (os.altsep and os.altsep in text):
@@ -128,7 +143,7 @@ def _train_parser(commands):
     p.add_argument("--model-option", action="append", type=_option, metavar="KEY=VALUE",
                    help="an argument of the model's factory, e.g. hidden=[128,64] (repeatable)")
     p.add_argument("--dataset", help=f"a name from `backprop datasets` ({DEFAULTS['dataset']})")
-    p.add_argument("--root", help="directory of the dataset's files (default: $BACKPROP_DATA/NAME)")
+    p.add_argument("--root", type=_path, help="directory of the dataset's files (default: $BACKPROP_DATA/NAME)")
     p.add_argument("--download", action="store_true", default=None,
                    help="download the dataset if its files are missing")
     p.add_argument("--epochs", type=_positive(int),
@@ -163,9 +178,9 @@ def _train_parser(commands):
                    help=f"the attack's eps in raw pixels (images in [0, 1]) (default: {DEFAULTS['adversarial_eps']:g})")
     p.add_argument("--adversarial-weight", type=_weight,
                    help=f"w in (1 - w) J(x) + w J(x_adv) (default: {DEFAULTS['adversarial_weight']:g})")
-    p.add_argument("--seed", type=_integer, help=f"(default: {DEFAULTS['seed']})")
+    p.add_argument("--seed", type=_seed, help=f"(default: {DEFAULTS['seed']})")
     p.add_argument("--name", type=_run_name, help="run name, a folder inside runs/ (default: MODEL-DATASET)")
-    p.add_argument("--out", help="output directory (default: runs/NAME)")
+    p.add_argument("--out", type=_path, help="output directory (default: runs/NAME)")
     p.add_argument("--device", type=_device, help="cpu or cuda[:N]")
     p.add_argument("--resume", action="store_true", help="go on from the checkpoint in the output directory")
     p.add_argument("--overwrite", action="store_true",
@@ -192,7 +207,7 @@ def _explain_parser(commands):
     p.add_argument("--method", choices=METHODS, default="lrp", help="(default: %(default)s)")
     p.add_argument("--rule", choices=RULES, default="epsilon", help="the LRP rule (default: %(default)s)")
     p.add_argument("--target", type=_integer, help="the class index to explain (default: the predicted class)")
-    p.add_argument("--out", help="the PNG to write (default: IMAGE-METHOD.png next to the image)")
+    p.add_argument("--out", type=_path, help="the PNG to write (default: IMAGE-METHOD.png next to the image)")
     p.add_argument("--invert", choices=("auto", "yes", "no"), default="auto",
                    help="invert the grey levels (auto: when the image is mostly light, like ink on paper)")
 
@@ -211,9 +226,9 @@ def _attack_parser(commands):
     p.add_argument("--alpha", type=_positive(float), help="PGD's step (default: 2.5 eps / steps)")
     p.add_argument("--steps", type=_positive(int), help="PGD's steps (default: 10)")
     p.add_argument("--examples", type=_positive(int), default=8, help="images in the grid (default: %(default)s)")
-    p.add_argument("--out", help="the grid's PNG (default: attack-METHOD-epsEPS.png next to the checkpoint)")
-    p.add_argument("--seed", type=_integer, default=0, help="PGD's random start")
-    p.add_argument("--root", help="directory of the dataset's files")
+    p.add_argument("--out", type=_path, help="the grid's PNG (default: attack-METHOD-epsEPS.png next to the checkpoint)")
+    p.add_argument("--seed", type=_seed, default=0, help="PGD's random start")
+    p.add_argument("--root", type=_path, help="directory of the dataset's files")
     p.add_argument("--download", action="store_true")
 
 
@@ -233,7 +248,7 @@ def _rl_parser(commands):
                    help=f"episodes to train (default: {DEFAULT_EPISODES}, or as many as fit in --minutes)")
     p.add_argument("--minutes", type=_positive(float), help="stop after this many minutes of training")
     p.add_argument("--seed", type=_integer, default=0, help="initial weights, exploration, first reset")
-    p.add_argument("--out", help="output directory (default: runs/rl/AGENT-ENV)")
+    p.add_argument("--out", type=_path, help="output directory (default: runs/rl/AGENT-ENV)")
     p.add_argument("--option", action="append", type=_option, default=[], metavar="KEY=VALUE",
                    help="a hyperparameter of the agent, e.g. lr=0.0005 or hidden=[64,64] (repeatable)")
     p.add_argument("--env-option", action="append", type=_option, default=[], metavar="KEY=VALUE",
@@ -271,7 +286,7 @@ def build_parser():
     _train_parser(commands)
     p = commands.add_parser("evaluate", help="test-set loss and accuracy of a checkpoint")
     p.add_argument("checkpoint")
-    p.add_argument("--root", help="directory of the dataset's files")
+    p.add_argument("--root", type=_path, help="directory of the dataset's files")
     p.add_argument("--download", action="store_true")
     p = commands.add_parser("predict", help="classify image files (PNG, JPEG) with a checkpoint")
     p.add_argument("checkpoint")
@@ -289,8 +304,8 @@ def build_parser():
     p.add_argument("names", nargs="*", metavar="NAME", help="experiments to run, or 'all' (see --list)")
     p.add_argument("--list", action="store_true", help="list the experiments and their claims")
     p.add_argument("--quick", action="store_true", help="the small version (seconds; fewer seeds and epochs)")
-    p.add_argument("--out", default="runs/reproduce", help="output directory (default: %(default)s)")
-    p.add_argument("--seed", type=_integer, default=0)
+    p.add_argument("--out", type=_path, default="runs/reproduce", help="output directory (default: %(default)s)")
+    p.add_argument("--seed", type=_seed, default=0)
     _rl_parser(commands)
     _run_parser(commands)
     _add_debug(commands)
@@ -355,6 +370,8 @@ def _check_model_options(config, info):
         # build_model names the model before a TypeError of the factory; the registry's own message names it too
         cause = error.__cause__ if isinstance(error.__cause__, TypeError) else error
         raise UsageError(f"backprop train: --model-option: {cause}") from None
+    except MemoryError as error:  # channels=[99999999999]: the weights alone do not fit
+        raise UsageError(f"backprop train: --model-option: the model is too large to build: {error}") from None
     finally:
         creation.set_rng_state(state)
 
@@ -484,6 +501,8 @@ def _count(n, noun):
 
 
 def _need_file(command, path):
+    if os.path.isdir(path):
+        raise UsageError(f"backprop {command}: {path!r} is a directory, not a file")
     if not os.path.isfile(path):
         raise UsageError(f"backprop {command}: no such file {path!r}")
 
@@ -598,9 +617,6 @@ def _rl_train(args):
     options, env_options = dict(args.option), dict(args.env_option)
     if args.out is not None:
         _check_out_directory("rl train", args.out)
-    if "render_mode" in env_options:  # a window (pygame) for every step of a training run: not what rl train is for
-        raise UsageError("backprop rl train: --env-option render_mode: training draws nothing (the returns are "
-                         "plotted to returns.png); leave render_mode out")
     try:
         env = run.build_env(args.env, env_options)
         run.build_agent(args.agent, env, options, seed=args.seed)  # refuses a bad setting before the bar starts
@@ -754,8 +770,9 @@ def _interrupted(interrupt, args):
     """The line of a run stopped by Ctrl-C: which epoch it was in, which one its checkpoint holds, and the command
     that goes on from there (built from what was typed: --out or --name, --no-check-finite)."""
     config = getattr(args, "run", None)
-    if config is None:
-        return "backprop: interrupted"
+    if config is None:  # another command: what it saved, if it says (rl train's run.Interrupted)
+        said = " ".join(str(interrupt).split())
+        return f"backprop: interrupted {said}" if said else "backprop: interrupted"
     epoch = getattr(interrupt, "epoch", None)
     saved = _saved_epoch(config["out"])
     if epoch is None:

@@ -85,7 +85,8 @@ def make_config(**overrides):
     if unknown:
         raise ValueError(f"unknown setting(s) {unknown}; known: {sorted(DEFAULTS)}")
     config = {**DEFAULTS, **overrides}
-    config["model"] = overrides.get("model") or default_model(config["dataset"])
+    # (an empty name is no name: refused as an unknown model, not replaced by the default)
+    config["model"] = default_model(config["dataset"]) if overrides.get("model") is None else overrides["model"]
     config["name"] = config["name"] or f"{config['model']}-{config['dataset']}"
     config["out"] = config["out"] or os.path.join("runs", config["name"])
     return config
