@@ -6,6 +6,9 @@ The hooks are called in this order::
       on_epoch_begin, on_batch_end (each mini-batch), on_epoch_end   (each epoch)
     on_train_end
 
+and ``on_train_abort`` instead of ``on_train_end`` when an error or Ctrl-C ends the training (a progress bar ends
+its line there, so that the error's message starts a line of its own).
+
 ``logs`` holds the metrics of the batch or the epoch (``loss``,
 ``accuracy``, ``val_loss``, ...). A callback with state that matters for an
 exact resume (early stopping's best value and patience) sets ``stateful``
@@ -35,6 +38,9 @@ class Callback:
         pass
 
     def on_train_end(self, trainer):
+        pass
+
+    def on_train_abort(self, trainer):
         pass
 
     def state_dict(self):
@@ -155,6 +161,10 @@ class ProgressBar(Callback):
     def on_epoch_end(self, trainer, logs):
         self.bar.set_postfix_str(_format(logs), refresh=False)
         self.bar.close()
+
+    def on_train_abort(self, trainer):
+        if self.bar is not None:
+            self.bar.close()  # ends the bar's line: what the error prints starts a line of its own
 
 
 class PrintLogger(Callback):

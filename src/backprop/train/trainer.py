@@ -261,8 +261,13 @@ class Trainer:
             epoch = self.epoch + 1
             try:
                 self._fit_epoch()
-            except KeyboardInterrupt as interrupt:  # Ctrl-C: say in which epoch (the checkpoint holds an earlier one)
-                interrupt.epoch = epoch
+            except BaseException as error:
+                if isinstance(error, KeyboardInterrupt):  # Ctrl-C: in which epoch (the checkpoint holds an earlier one)
+                    error.epoch = epoch
+                for callback in self.callbacks:
+                    abort = getattr(callback, "on_train_abort", None)  # (a callback need not subclass Callback)
+                    if abort is not None:
+                        abort(self)
                 raise
         for callback in self.callbacks:
             callback.on_train_end(self)
