@@ -83,7 +83,9 @@ def test_a_history_that_cannot_be_written_is_named_and_leaves_no_temporary_file(
     class Run:
         out_dir, history = str(out), [{"epoch": 1, "loss": 0.5}]
 
-    monkeypatch.setattr(trainer_module, "open", open_on_a_full_disk, raising=False)
+    from backprop import files
+
+    monkeypatch.setattr(files, "open", open_on_a_full_disk, raising=False)  # the one atomic writer's open
     with pytest.raises(OSError) as caught:
         trainer_module.Trainer.write_history(Run)
     assert (caught.value.errno, caught.value.filename) == (errno.ENOSPC, str(out / "history.json"))

@@ -73,12 +73,16 @@ def test_overwrite_removes_the_old_runs_files_and_nothing_else(finished, tmp_pat
     import shutil
 
     shutil.copytree(finished, out)
-    (out / ".tmp-abc123.safetensors").write_bytes(b"left by a killed run")
+    (out / ".tmp-abc123.safetensors").write_bytes(b"left by a killed run")  # an earlier version's temporary name
+    (out / ".tmp-history.json.k2j4x.json").write_text("[")                 # files.atomic_write's
+    (out / ".tmp-notes.txt.k2j4x.txt").write_text("a user's file's")       # not the run's
     assert main(["train", *TINY, "--epochs", "1", "--seed", "5", "--out", str(out), "--overwrite"]) == 0
     printed = capsys.readouterr().out
-    assert f"--overwrite: removed 11 files of the previous run from {out}" in printed
+    assert f"--overwrite: removed 12 files of the previous run from {out}" in printed
     assert not (out / "attack-fgsm-eps0.1.png").exists() and not (out / ".tmp-abc123.safetensors").exists()
+    assert not (out / ".tmp-history.json.k2j4x.json").exists()
     assert (out / "notes.txt").read_text() == "mine" and (out / "figures").is_dir()
+    assert (out / ".tmp-notes.txt.k2j4x.txt").exists()
     state = load_checkpoint(str(out / "checkpoint.safetensors"))
     assert state["epoch"] == 1 and state["config"]["seed"] == 5  # the new run's
     assert len(json.loads((out / "history.json").read_text())) == 1

@@ -243,8 +243,9 @@ def build_trainer(config, callbacks=(), trainer_class=Trainer, **trainer_options
 # are what a run killed while writing leaves): what --overwrite removes, and nothing else.
 RUN_FILES = (CHECKPOINT, "history.json", "history.csv", "report.md", "test.json", "learning_curves.png",
              "confusion_matrix.png", "predictions.png", "filters.png")
-_RUN_FILE_PATTERNS = ("attack-fgsm-eps*.png", "attack-pgd-eps*.png", ".tmp-*.safetensors", ".tmp-*.json",
-                      ".tmp-*.csv", "history.json.tmp", "history.csv.tmp")
+_RUN_FILE_PATTERNS = ("attack-fgsm-eps*.png", "attack-pgd-eps*.png", ".tmp-attack-*.png",
+                      *(f".tmp-{name}.*" for name in RUN_FILES),  # files.atomic_path's temporary names
+                      ".tmp-*.safetensors", "history.json.tmp", "history.csv.tmp")  # (as earlier versions named them)
 
 
 def run_files(out):

@@ -50,7 +50,7 @@ from backprop import autograd, backend, creation
 from backprop.nn import utils as nn_utils
 from backprop.nn.utils import evaluating
 from backprop.optim import lr_scheduler
-from backprop.serialization import atomic_path
+from backprop.files import atomic_write
 from backprop.tensor import Tensor
 from backprop.train import metrics
 from backprop.train.checkpoint import load_checkpoint, save_checkpoint
@@ -442,8 +442,7 @@ def _naming(path):
 
 
 def _write_atomic(path, text):
-    """Write ``text`` to ``path`` atomically (``serialization.atomic_path``: temporary file, fsync, rename; the
-    temporary file removed on failure); a failure is an OSError naming ``path``."""
-    with _naming(path), atomic_path(path, suffix=os.path.splitext(path)[1]) as temporary:
-        with open(temporary, "w") as handle:
-            handle.write(text)
+    """Write ``text`` to ``path`` atomically (``files.atomic_write``: temporary file, fsync, rename; the temporary
+    file removed on failure); a failure is an OSError naming ``path``."""
+    with _naming(path), atomic_write(path, "w") as handle:
+        handle.write(text)
