@@ -30,6 +30,7 @@ bench: $(VENV)/.installed-dev
 	$(PY) benchmarks/higher_order.py
 	$(PY) benchmarks/distributed.py
 	$(PY) benchmarks/distributed_equivalence.py
+	$(PY) benchmarks/threads.py
 
 reproduce: $(VENV)/.installed
 	$(VENV)/bin/backprop reproduce all
