@@ -182,7 +182,9 @@ def _train_parser(commands):
     p.add_argument("--name", type=_run_name, help="run name, a folder inside runs/ (default: MODEL-DATASET)")
     p.add_argument("--out", type=_path, help="output directory (default: runs/NAME)")
     p.add_argument("--device", type=_device, help="cpu or cuda[:N]")
-    p.add_argument("--resume", action="store_true", help="go on from the checkpoint in the output directory")
+    p.add_argument("--resume", action="store_true",
+                   help="go on from the checkpoint in the output directory (options typed must agree with it; a "
+                        "larger --epochs trains further)")
     p.add_argument("--overwrite", action="store_true",
                    help="replace the run in the output directory: its files are removed first (files the runs "
                         "do not write stay)")
