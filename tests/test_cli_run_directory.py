@@ -147,3 +147,15 @@ def test_early_stopping_without_a_validation_set_is_a_usage_error(tmp_path, caps
     assert _one_line(capsys) == ("backprop train: --early-stopping 2 watches the validation loss, but --val-fraction 0 "
                                  "holds out no validation set: give --val-fraction > 0")
     assert not os.listdir(tmp_path)
+
+
+def test_a_run_without_its_checkpoint_is_still_a_run(tmp_path, capsys):
+    """A folder with a run's report and figures but no checkpoint (deleted by hand): its files would be mixed with
+    the new run's, so it is refused too; temporary files alone are no run."""
+    (tmp_path / ".tmp-checkpoint.safetensors.x1.safetensors").write_bytes(b"left by a killed run")
+    assert main(["train", *TINY, "--epochs", "1", "--out", str(tmp_path)]) == 0
+    (tmp_path / "checkpoint.safetensors").unlink()
+    capsys.readouterr()
+    assert main(["train", *TINY, "--epochs", "1", "--out", str(tmp_path)]) == 2
+    assert _one_line(capsys) == (f"backprop train: {tmp_path} holds the files of a run (history.csv, history.json); "
+                                 f"use --overwrite to replace it, or --name NEW")  # nothing to --resume from

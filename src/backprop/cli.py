@@ -487,8 +487,8 @@ def _check_run_directory(args, typed, config, missing_checkpoint_is_usage_error=
     if held is None:
         return
     if not args.overwrite:
-        raise UsageError(f"backprop train: {out} holds {held}; use --resume to go on, --overwrite to replace it, "
-                         f"or --name NEW")
+        go_on = "--resume to go on, " if os.path.isfile(path) else ""
+        raise UsageError(f"backprop train: {out} holds {held}; use {go_on}--overwrite to replace it, or --name NEW")
     removed = run.clear_run(out)
     print(f"--overwrite: removed {_count(len(removed), 'file')} of the previous run from {out}")
 
