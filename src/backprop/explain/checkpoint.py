@@ -63,7 +63,7 @@ def explain_image(checkpoint, image, method="lrp", *, rule="epsilon", target=Non
     run.require_images(info, "explain draws a heat map over an image")
     if target is not None and not 0 <= target < info.num_classes:
         raise ValueError(f"--target must be a class index in [0, {info.num_classes}), got {target}")
-    pixels = run.load_image(image, info.input_shape, invert)
+    pixels = run.load_image(image, info.input_shape, invert, dataset=info.name)
     x = creation.from_numpy(numpy.ascontiguousarray(run.normalizer(config)(pixels)[None], dtype=numpy.float32))
     with autograd.no_grad():
         probabilities = metrics.probabilities(model(x).numpy())[0]

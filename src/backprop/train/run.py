@@ -13,6 +13,7 @@ import os
 import numpy
 
 from backprop import autograd, creation, data, nn, optim
+from backprop.data.images import load_image
 from backprop.train import metrics
 from backprop.train.callbacks import EarlyStopping
 from backprop.train.checkpoint import load_checkpoint
@@ -414,34 +415,13 @@ def evaluate(path, root=None, download=False):
             "dataset": config["dataset"], "model": config["model"]}
 
 
-def load_image(path, input_shape, invert=None):
-    """An image file as a float32 (C, H, W) array in [0, 1], resized to ``input_shape``.
-
-    The digit datasets are light strokes on a dark ground; a photo of ink on
-    paper is the opposite, so with ``invert=None`` an image whose mean is above
-    one half is inverted.
-    """
-    try:
-        from PIL import Image
-    except ImportError as error:
-        raise ImportError("predict needs Pillow to read images: pip install Pillow (or 'backprop[images]')") \
-            from error
-    channels, height, width = input_shape
-    with Image.open(path) as image:
-        image = image.convert("L" if channels == 1 else "RGB").resize((width, height), Image.BILINEAR)
-        array = numpy.asarray(image, dtype=numpy.float32) / 255.0
-    array = array[None] if channels == 1 else array.transpose(2, 0, 1)
-    if invert or (invert is None and array.mean() > 0.5):
-        array = 1.0 - array
-    return array
-
-
 def predict(path, images, invert=None, top=3):
     """For each image file: the ``top`` classes with their probabilities."""
     model, config, info = load_model(path)
     require_images(info, "predict classifies image files")
     normalize = normalizer(config)
-    batch = numpy.stack([normalize(load_image(image, info.input_shape, invert)) for image in images])
+    batch = numpy.stack([normalize(load_image(image, info.input_shape, invert, dataset=info.name))
+                         for image in images])
     with autograd.no_grad():
         scores = model(creation.from_numpy(numpy.ascontiguousarray(batch, dtype=numpy.float32))).numpy()
     probabilities = metrics.probabilities(scores)
