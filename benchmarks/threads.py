@@ -116,7 +116,8 @@ def main():
                     if busy is not None:
                         busy.kill()
                         busy.wait()
-    print(f"\npolicy   {''.join(f'{load:>8} s' for load in loads)}{'  busy/quiet throughput' if len(loads) == 2 else ''}")
+    ratio = "  busy/quiet throughput" if loads == ["quiet", "busy"] else ""
+    print(f"\npolicy   {''.join(f'{load:>8} s' for load in loads)}{ratio}")
     for policy in policies:
         medians = [statistics.median(times[policy, load]) for load in loads]
         ratio = f"  {medians[0] / medians[1]:6.0%}" if loads == ["quiet", "busy"] else ""

@@ -8,8 +8,9 @@ that core gets a slice of it now and then, and every product waits for it: on tw
 So the command (``configure()`` at its start) follows the load: a daemon thread reads once a second how much
 of the allowed cores other processes used (``/proc/stat`` less this process's own CPU time) and the BLAS
 threads are set to the cores left, at least one, on the main thread between two NumPy calls. A quiet machine
-keeps every core; a loaded one drops the threads that would only wait. An explicit choice wins and is never changed: ``--threads N`` or OPENBLAS_NUM_THREADS /
-OMP_NUM_THREADS / MKL_NUM_THREADS in the environment (``make test`` sets them to 1).
+keeps every core; a loaded one drops the threads that would only wait. An explicit choice wins and is never
+changed: ``--threads N`` or OPENBLAS_NUM_THREADS / OMP_NUM_THREADS / MKL_NUM_THREADS in the environment
+(``make test`` sets them to 1).
 
 The thread counts are decided by the pure functions ``explicit_threads``, ``cpu_ticks``, ``others_cores`` and
 ``threads_for``; ``configure`` applies them through threadpoolctl (``backprop[train]``; without it the BLAS keeps
@@ -110,10 +111,11 @@ def _read_stat():
 class _Follower(threading.Thread):
     """The daemon thread that looks at the load once a second and decides the BLAS threads.
 
-    It only decides: OpenBLAS's openblas_set_num_threads frees and allocates the threads' buffers, which is not
-    safe while the main thread is inside a matrix product. So a new count is handed to the main thread as a
-    simulated signal (``_thread.interrupt_main``, no signal of the operating system): Python runs the handler
-    on the main thread between two bytecodes, never inside a NumPy call."""
+    It only decides: OpenBLAS's openblas_set_num_threads changes the thread pool's shared state (recent versions
+    allocate and free the threads' buffers there), which is not safe while the main thread is inside a product.
+    So a new count is handed to the main thread as a simulated signal (``_thread.interrupt_main``, no signal of
+    the operating system): Python runs the handler on the main thread between two bytecodes, never inside a
+    NumPy call."""
 
     def __init__(self, threadpoolctl, cpus, interval=INTERVAL, first=FIRST_LOOK):
         super().__init__(name="backprop-threads", daemon=True)
