@@ -1,6 +1,8 @@
 """A small AlexNet (Krizhevsky, Sutskever, Hinton 2012) for 32x32 images."""
 from backprop import nn
-from backprop.models.common import check_arguments, check_feature_size, features_then_classifier
+from backprop.models.common import (
+    check_arguments, check_dropout, check_feature_size, check_size, check_width, check_widths, features_then_classifier,
+)
 
 __all__ = ["alexnet"]
 
@@ -22,17 +24,24 @@ def alexnet(input_shape=(3, 32, 32), num_classes=10, channels=(48, 128, 192, 192
     backprop.Size([2, 10])
     """
     channels_in, height, width = check_arguments(input_shape, num_classes, "alexnet")
-    if len(channels) != 5:
+    widths = check_widths("alexnet", "channels", channels)
+    if len(widths) != 5:
         raise ValueError(f"alexnet: channels must list 5 widths, got {channels!r}")
+    hidden = check_width("alexnet", "hidden", hidden)
+    dropout = check_dropout("alexnet", "dropout", dropout)
+    height, width = height // 8, width // 8  # three 2x2 max poolings
+    check_feature_size(height, width, "alexnet", input_shape)
+    sizes = (channels_in, *widths)
+    convolutions = sum((25 if index == 0 else 9) * a * b for index, (a, b) in enumerate(zip(sizes, sizes[1:])))
+    check_size("alexnet", convolutions + (widths[-1] * height * width + hidden + num_classes) * hidden,
+               channels=channels, hidden=hidden)
     layers = []
-    for index, channels_out in enumerate(channels):
+    for index, channels_out in enumerate(widths):
         kernel = 5 if index == 0 else 3
         layers += [nn.Conv2d(channels_in, channels_out, kernel, padding=kernel // 2), nn.ReLU()]
         if index in (0, 1, 4):
             layers.append(nn.MaxPool2d(2))
-            height, width = height // 2, width // 2
         channels_in = channels_out
-    check_feature_size(height, width, "alexnet", input_shape)
     classifier = nn.Sequential(
         nn.Dropout(dropout), nn.Linear(channels_in * height * width, hidden), nn.ReLU(),
         nn.Dropout(dropout), nn.Linear(hidden, hidden), nn.ReLU(),

@@ -1,6 +1,8 @@
 """The default convolutional network of ``backprop train``: two 3x3 convolutions, one pooling, two fc layers."""
 from backprop import nn
-from backprop.models.common import check_arguments, features_then_classifier
+from backprop.models.common import (
+    check_arguments, check_dropout, check_flag, check_size, check_width, check_widths, features_then_classifier,
+)
 
 __all__ = ["cnn"]
 
@@ -31,13 +33,16 @@ def cnn(input_shape=(1, 8, 8), num_classes=10, channels=(32, 64), hidden=128, ba
     channels_in, height, width = check_arguments(input_shape, num_classes, "cnn")
     if height < 2 or width < 2:
         raise ValueError(f"cnn: input_shape {tuple(input_shape)} is too small for the 2x2 max pooling")
-    if (not isinstance(channels, (tuple, list)) or not channels
-            or not all(isinstance(c, int) and not isinstance(c, bool) and c > 0 for c in channels)):
-        raise ValueError(f"cnn: channels must be a non-empty sequence of positive ints, got {channels!r}")
-    if not isinstance(hidden, int) or isinstance(hidden, bool) or hidden < 1:
-        raise ValueError(f"cnn: hidden must be a positive int (the width of the one hidden fc layer), got {hidden!r}")
+    widths = check_widths("cnn", "channels", channels)
+    hidden = check_width("cnn", "hidden", hidden)
+    check_flag("cnn", "batch_norm", batch_norm)
+    dropout, conv_dropout = check_dropout("cnn", "dropout", dropout), check_dropout("cnn", "conv_dropout", conv_dropout)
+    sizes = (channels_in, *widths)
+    convolutions = sum(9 * a * b for a, b in zip(sizes, sizes[1:]))
+    check_size("cnn", convolutions + (widths[-1] * (height // 2) * (width // 2) + num_classes) * hidden,
+               channels=channels, hidden=hidden)
     layers = []
-    for channels_out in channels:
+    for channels_out in widths:
         layers.append(nn.Conv2d(channels_in, channels_out, 3, padding=1, bias=not batch_norm))
         if batch_norm:
             layers.append(nn.BatchNorm2d(channels_out))

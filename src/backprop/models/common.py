@@ -1,7 +1,19 @@
-"""What every factory of the zoo shares: argument checks, activations by name, output sizes."""
+"""What every factory of the zoo shares: argument checks, activations by name, output sizes.
+
+Every option of a factory is checked before any layer is built: a value of the wrong type is a ``TypeError``, a
+value of the right type outside its range a ``ValueError``, in one line that names the model and the option
+(``mlp: dropout must be a number in [0, 1), got nan``), as ``backprop.checks`` words them. Widths whose weights
+could not be allocated are refused the same way, before allocating (``check_size``).
+"""
 import collections
+import numbers
 
 from backprop import nn
+from backprop.checks import check_number
+
+# The most parameters a model of the zoo may have: 2**31 float32 numbers are 8 GiB, before the gradients and the
+# optimizer's state; a width that asks for more is a typo (channels=[99999999999]), refused before allocating.
+MAX_PARAMETERS = 2 ** 31
 
 _ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "gelu": nn.GELU,
                 "leaky_relu": nn.LeakyReLU, "elu": nn.ELU}
@@ -38,15 +50,114 @@ def check_arguments(input_shape, num_classes, model, vector=False):
     return check_input_shape(input_shape, model, vector)
 
 
+def check_choice(model, option, value, choices):
+    """``value`` if it is one of the str ``choices``; else a TypeError (not a str) or ValueError naming them.
+
+    >>> check_choice("lenet5", "pool", "max", ["avg", "max"])
+    'max'
+    """
+    if not isinstance(value, str):
+        raise TypeError(f"{model}: {option} must be one of {sorted(choices)}, got {value!r} ({_a(value)})")
+    if value not in choices:
+        raise ValueError(f"{model}: {option} must be one of {sorted(choices)}, got {value!r}")
+    return value
+
+
 def activation(name, model):
     """A fresh activation module by name: relu, tanh, sigmoid, gelu, leaky_relu, elu.
 
     >>> activation("tanh", "mlp")
     Tanh()
     """
-    if name not in _ACTIVATIONS:
-        raise ValueError(f"{model}: activation must be one of {sorted(_ACTIVATIONS)}, got {name!r}")
-    return _ACTIVATIONS[name]()
+    return _ACTIVATIONS[check_activation(model, name)]()
+
+
+def check_activation(model, name):
+    """An activation's name, checked (one of relu, tanh, sigmoid, gelu, leaky_relu, elu)."""
+    return check_choice(model, "activation", name, _ACTIVATIONS)
+
+
+def check_widths(model, option, value, empty=False):
+    """Layer widths as a tuple of ints: one positive int, or a list or tuple of them (non-empty unless ``empty``).
+
+    >>> check_widths("cnn", "channels", [32, 64]), check_widths("mlp", "hidden", 128)
+    ((32, 64), (128,))
+    >>> check_widths("cnn", "channels", [0, 0])
+    Traceback (most recent call last):
+    ValueError: cnn: channels must be a non-empty sequence of positive ints, got [0, 0]
+    """
+    words = f"{'a' if empty else 'a non-empty'} sequence of positive ints"
+    widths = (value,) if _is_int(value) else value
+    if not isinstance(widths, (list, tuple)) or not all(_is_int(width) for width in widths):
+        raise TypeError(f"{model}: {option} must be {words}, got {value!r} ({_what(value)})")
+    if not (widths or empty) or not all(width >= 1 for width in widths):
+        raise ValueError(f"{model}: {option} must be {words}, got {value!r}")
+    return tuple(int(width) for width in widths)
+
+
+def check_width(model, option, value):
+    """One positive int (a layer's width, a number of layers).
+
+    >>> check_width("cnn", "hidden", 128)
+    128
+    """
+    if not _is_int(value):
+        raise TypeError(f"{model}: {option} must be a positive int, got {value!r} ({_a(value)})")
+    if value < 1:
+        raise ValueError(f"{model}: {option} must be a positive int, got {value!r}")
+    return int(value)
+
+
+def check_dropout(model, option, value):
+    """A dropout probability: a finite number in [0, 1) (p = 1 would zero every unit).
+
+    >>> check_dropout("mlp", "dropout", 0.5)
+    0.5
+    """
+    return check_number(f"{model}: {option}", value, at_least=0, below=1)
+
+
+def check_flag(model, option, value):
+    """True or False, nothing else (a str "false" is not False).
+
+    >>> check_flag("cnn", "batch_norm", False)
+    False
+    """
+    if not isinstance(value, bool):
+        raise TypeError(f"{model}: {option} must be true or false, got {value!r} ({_a(value)})")
+    return value
+
+
+def check_size(model, parameters, **options):
+    """Refuse, before allocating, ``options`` that give a model of more than ``MAX_PARAMETERS`` parameters
+    (``parameters``: the count, or a lower bound of it, that the factory works out from its options).
+
+    >>> check_size("mlp", 2 ** 40, hidden=[2 ** 20])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ValueError: mlp: hidden=[1048576] give about 1,099,511,627,776 parameters, more than the 2,147,483,648 ...
+    """
+    if parameters > MAX_PARAMETERS:
+        given = ", ".join(f"{key}={value!r}" for key, value in options.items())
+        raise ValueError(f"{model}: {given} give about {parameters:,} parameters, more than the "
+                         f"{MAX_PARAMETERS:,} a model may have")
+
+
+def _is_int(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _a(value):
+    """A value's type with its article, for an error: "a str", "an int"."""
+    kind = type(value).__name__
+    return f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}"
+
+
+def _what(value):
+    """What a value is, for an error: its type, or the type of the first entry of a sequence that is no int."""
+    if isinstance(value, (list, tuple)):
+        wrong = next(item for item in value if not _is_int(item))
+        return f"{wrong!r} is {_a(wrong)}"
+    return _a(value)
 
 
 def conv_output_size(size, kernel_size, stride=1, padding=0):

@@ -25,7 +25,7 @@ targets of +-1 with squared error).
 import math
 
 from backprop import nn
-from backprop.models.common import check_arguments
+from backprop.models.common import check_arguments, check_flag
 from backprop.models.mlp import mlp
 from backprop.models.untied import UntiedBiasConv2d
 
@@ -53,6 +53,7 @@ def _finish(net, output_tanh):
 def _maps_net(name, input_shape, num_classes, output_tanh, first, second):
     """H1 -> tanh -> H2 -> tanh -> flatten -> fully connected output."""
     channels, height, width = check_arguments(input_shape, num_classes, name)
+    check_flag(name, "output_tanh", output_tanh)
     h1 = first(channels, (height, width))
     h2 = second(h1.out_channels, h1.output_size)
     out = nn.Linear(h2.out_channels * math.prod(h2.output_size), num_classes)
@@ -66,6 +67,7 @@ def lecun1989_net1(input_shape=(1, 16, 16), num_classes=10, output_tanh=False):
     >>> lecun1989_net1()(bp.zeros(2, 1, 16, 16)).shape
     backprop.Size([2, 10])
     """
+    check_flag("lecun1989_net1", "output_tanh", output_tanh)
     return _finish(mlp(input_shape, num_classes, hidden=()), output_tanh)
 
 
@@ -76,6 +78,7 @@ def lecun1989_net2(input_shape=(1, 16, 16), num_classes=10, output_tanh=False):
     >>> lecun1989_net2()(bp.zeros(2, 1, 16, 16)).shape
     backprop.Size([2, 10])
     """
+    check_flag("lecun1989_net2", "output_tanh", output_tanh)
     return _finish(mlp(input_shape, num_classes, hidden=(12,), activation="tanh"), output_tanh)
 
 

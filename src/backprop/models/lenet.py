@@ -1,8 +1,10 @@
 """LeNet-5 (LeCun, Bottou, Bengio, Haffner 1998), with parameter-free pooling and full C3 connections."""
 from backprop import nn
+from backprop.checks import check_int
 from backprop.models.common import activation as _activation
 from backprop.models.common import (
-    check_arguments, check_feature_size, conv_output_size, features_then_classifier,
+    check_activation, check_arguments, check_choice, check_feature_size, check_size, conv_output_size,
+    features_then_classifier,
 )
 
 __all__ = ["lenet5"]
@@ -31,15 +33,19 @@ def lenet5(input_shape=(1, 28, 28), num_classes=10, activation="tanh", pool="avg
     (backprop.Size([2, 10]), 61706)
     """
     channels, height, width = check_arguments(input_shape, num_classes, "lenet5")
-    if pool not in _POOLS:
-        raise ValueError(f"lenet5: pool must be one of {sorted(_POOLS)}, got {pool!r}")
+    check_activation("lenet5", activation)
+    check_choice("lenet5", "pool", pool, _POOLS)
     if padding is None:
         padding = 2 if min(height, width) < 32 else 0
+    padding = check_int("lenet5: padding", padding, at_least=0)
     sizes = []
     for side in (height, width):
         side = conv_output_size(side, 5, padding=padding) // 2  # C1, S2
         sizes.append(max(conv_output_size(side, 5), 0) // 2)  # C3, S4
     check_feature_size(*sizes, "lenet5", input_shape)
+    # C1, C3, F5, F6 and the output layer, each with its biases
+    fc5 = (16 * sizes[0] * sizes[1] + 1) * 120
+    check_size("lenet5", (25 * channels + 1) * 6 + 2416 + fc5 + 10164 + 85 * num_classes, padding=padding)
     features = nn.Sequential(
         nn.Conv2d(channels, 6, 5, padding=padding), _activation(activation, "lenet5"), _POOLS[pool](2),
         nn.Conv2d(6, 16, 5), _activation(activation, "lenet5"), _POOLS[pool](2),

@@ -1,6 +1,6 @@
 """An LSTM classifier that reads an image row by row (a sequence of H rows)."""
 from backprop import nn
-from backprop.models.common import check_arguments
+from backprop.models.common import check_arguments, check_size, check_width
 
 __all__ = ["RowLSTM", "lstm"]
 
@@ -38,4 +38,10 @@ def lstm(input_shape=(1, 28, 28), num_classes=10, hidden_size=128, num_layers=1)
     backprop.Size([2, 10])
     """
     channels, _, width = check_arguments(input_shape, num_classes, "lstm")
+    hidden_size = check_width("lstm", "hidden_size", hidden_size)
+    num_layers = check_width("lstm", "num_layers", num_layers)
+    # each layer: four gates of hidden_size units, each seeing its input and the hidden state (two biases)
+    first, other = 4 * hidden_size * (channels * width + hidden_size + 2), 4 * hidden_size * (2 * hidden_size + 2)
+    check_size("lstm", first + (num_layers - 1) * other + (hidden_size + 1) * num_classes, hidden_size=hidden_size,
+               num_layers=num_layers)
     return RowLSTM(channels, width, hidden_size, num_classes, num_layers)

@@ -2,8 +2,8 @@
 import math
 
 from backprop import nn
+from backprop.models.common import check_activation, check_arguments, check_dropout, check_size, check_widths
 from backprop.models.common import activation as _activation
-from backprop.models.common import check_arguments
 
 __all__ = ["mlp"]
 
@@ -29,13 +29,14 @@ def mlp(input_shape=(1, 28, 28), num_classes=10, hidden=(256, 256), activation="
     backprop.Size([2, 10])
     """
     input_shape = check_arguments(input_shape, num_classes, "mlp", vector=True)
-    if isinstance(hidden, int):
-        hidden = (hidden,)
-    if not all(isinstance(h, int) and h > 0 for h in hidden):
-        raise ValueError(f"mlp: hidden must be a sequence of positive ints, got {hidden!r}")
+    widths = check_widths("mlp", "hidden", hidden, empty=True)
+    check_activation("mlp", activation)
+    dropout = check_dropout("mlp", "dropout", dropout)
+    sizes = (math.prod(input_shape), *widths, num_classes)
+    check_size("mlp", sum((a + 1) * b for a, b in zip(sizes, sizes[1:])), hidden=hidden)
     layers = [nn.Flatten()]
-    width = math.prod(input_shape)
-    for size in hidden:
+    width = sizes[0]
+    for size in widths:
         layers += [nn.Linear(width, size), _activation(activation, "mlp")]
         if dropout > 0:
             layers.append(nn.Dropout(dropout))

@@ -1,6 +1,7 @@
 """Residual networks for 32x32 images (He, Zhang, Ren, Sun 2016, section 4.2: ResNet-20, -32, ...)."""
 from backprop import nn
-from backprop.models.common import check_arguments
+from backprop.checks import check_int
+from backprop.models.common import check_arguments, check_size
 
 __all__ = ["BasicBlock", "ResNet", "resnet"]
 
@@ -81,6 +82,20 @@ def resnet(input_shape=(3, 32, 32), num_classes=10, depth=20):
     backprop.Size([2, 10])
     """
     channels, _, _ = check_arguments(input_shape, num_classes, "resnet")
-    if not isinstance(depth, int) or depth < 8 or (depth - 2) % 6:
+    check_int("resnet: depth", depth)
+    if depth < 8 or (depth - 2) % 6:
         raise ValueError(f"resnet: depth must be 6n + 2 with n >= 1 (8, 14, 20, 32, ...), got {depth!r}")
-    return ResNet(channels, num_classes, (depth - 2) // 6)
+    blocks = (depth - 2) // 6
+    check_size("resnet", _weights(channels, num_classes, blocks), depth=depth)
+    return ResNet(channels, num_classes, blocks)
+
+
+def _weights(channels_in, num_classes, blocks, widths=(16, 32, 64)):
+    """The weights of ``ResNet(channels_in, num_classes, blocks, widths)`` but for batch norm's (1% of them),
+    counted without building it."""
+    count, previous = 9 * channels_in * widths[0], widths[0]
+    for width in widths:  # a stage: its first block's conv from ``previous`` and shortcut, then 2 blocks - 1 convs
+        shortcut = previous * width if previous != width else 0
+        count += 9 * previous * width + shortcut + (2 * blocks - 1) * 9 * width * width
+        previous = width
+    return count + (previous + 1) * num_classes

@@ -1,6 +1,8 @@
 """A small VGG (Simonyan and Zisserman 2015): stacks of 3x3 convolutions between 2x2 max poolings."""
 from backprop import nn
-from backprop.models.common import check_arguments, check_feature_size, features_then_classifier
+from backprop.models.common import (
+    check_arguments, check_dropout, check_feature_size, check_flag, check_size, check_width, features_then_classifier,
+)
 
 __all__ = ["vgg"]
 
@@ -22,20 +24,35 @@ def vgg(input_shape=(3, 32, 32), num_classes=10, config=(32, 32, "M", 64, 64, "M
     backprop.Size([2, 10])
     """
     channels, height, width = check_arguments(input_shape, num_classes, "vgg")
+    _check_config(config)
+    check_flag("vgg", "batch_norm", batch_norm)
+    hidden = check_width("vgg", "hidden", hidden)
+    dropout = check_dropout("vgg", "dropout", dropout)
+    widths = [channels] + [item for item in config if item != "M"]
+    height, width = height >> config.count("M"), width >> config.count("M")  # each "M" halves, rounding down
+    check_feature_size(height, width, "vgg", input_shape)
+    convolutions = sum(9 * a * b for a, b in zip(widths, widths[1:]))
+    check_size("vgg", convolutions + (widths[-1] * height * width + num_classes) * hidden, config=config,
+               hidden=hidden)
     layers = []
     for item in config:
         if item == "M":
             layers.append(nn.MaxPool2d(2))
-            height, width = height // 2, width // 2
             continue
-        if not isinstance(item, int) or item < 1:
-            raise ValueError(f"vgg: config entries must be positive ints or 'M', got {item!r}")
         layers.append(nn.Conv2d(channels, item, 3, padding=1))
         if batch_norm:
             layers.append(nn.BatchNorm2d(item))
         layers.append(nn.ReLU())
         channels = item
-    check_feature_size(height, width, "vgg", input_shape)
     classifier = nn.Sequential(nn.Linear(channels * height * width, hidden), nn.ReLU(), nn.Dropout(dropout),
                                nn.Linear(hidden, num_classes))
     return features_then_classifier(nn.Sequential(*layers), classifier)
+
+
+def _check_config(config):
+    words = "a list of positive ints and 'M'"
+    if not isinstance(config, (list, tuple)) or not all(
+            item == "M" or (isinstance(item, int) and not isinstance(item, bool)) for item in config):
+        raise TypeError(f"vgg: config must be {words}, got {config!r}")
+    if not all(item == "M" or item >= 1 for item in config):
+        raise ValueError(f"vgg: config must be {words}, got {config!r}")
