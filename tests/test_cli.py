@@ -18,8 +18,8 @@ TINY = ["--model", "mlp", "--model-option", "hidden=[32]", "--epochs", "3", "--l
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["train", "--epochs", "-1"], "argument --epochs: expected a number > 0, got '-1'"),
-    (["train", "--epochs", "x"], "argument --epochs: expected an integer, got 'x'"),
+    (["train", "--epochs", "-1"], "argument --epochs: expected a positive int, got '-1'"),
+    (["train", "--epochs", "x"], "argument --epochs: expected a positive int, got 'x'"),
     (["train", "--model", "nope"], "unknown model 'nope'; known: mlp, cnn"),
     (["train", "--dataset", "nope"], "unknown dataset 'nope'; known: digits"),
     (["train", "--optimizer", "adamax"], "argument --optimizer: invalid choice: 'adamax'"),
@@ -48,7 +48,7 @@ def test_console_script_and_module_give_the_same_usage_error():
     for command in ([script], [sys.executable, "-m", "backprop"]):
         done = subprocess.run([*command, "train", "--batch-size", "0"], capture_output=True, text=True, timeout=60)
         assert done.returncode == 2, command
-        assert done.stderr.strip() == "backprop train: argument --batch-size: expected a number > 0, got '0'"
+        assert done.stderr.strip() == "backprop train: argument --batch-size: expected a positive int, got '0'"
 
 
 def test_models_lists_the_zoo_with_lecun1989_counts(capsys):

@@ -17,14 +17,14 @@ TINY = ["--agent", "reinforce", "--option", "hidden=[8]", "--progress", "none"]
     (["rl", "train", "--agent", "ppo"], "argument --agent: invalid choice: 'ppo'"),
     (["rl", "train", "--env", "NoSuchEnv-v0"], "unknown or unusable environment 'NoSuchEnv-v0'"),
     (["rl", "train", "--agent", "q_learning"], "q_learning is tabular: it needs a Discrete observation space"),
-    (["rl", "train", "--episodes", "0"], "argument --episodes: expected a number > 0, got '0'"),
-    (["rl", "train", "--minutes", "x"], "argument --minutes: expected a number, got 'x'"),
+    (["rl", "train", "--episodes", "0"], "argument --episodes: expected a positive int, got '0'"),
+    (["rl", "train", "--minutes", "x"], "argument --minutes: expected a positive number (finite), got 'x'"),
     (["rl", "train", "--option", "lr"], "expected KEY=VALUE, got 'lr'"),
     (["rl", "train", *TINY, "--option", "depth=2"], "has no option 'depth'; its options: hidden"),
     (["rl", "train", "--env-option", "wind=3"], "CartPole-v1 has no option 'wind'; its options: render_mode, sutton_barto_reward"),
     (["rl", "train", "--progress", "loud"], "argument --progress: invalid choice: 'loud'"),
     (["rl", "evaluate", "missing.safetensors"], "backprop rl evaluate: no such file 'missing.safetensors'"),
-    (["rl", "evaluate", "x", "--episodes", "-3"], "argument --episodes: expected a number > 0, got '-3'"),
+    (["rl", "evaluate", "x", "--episodes", "-3"], "argument --episodes: expected a positive int, got '-3'"),
 ])
 def test_bad_arguments_are_one_line_and_exit_code_2(argv, message, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)

@@ -33,15 +33,15 @@ def a_file(tmp_path):
 
 # each is refused before any data is read or any model trained: the run directory stays as it was
 @pytest.mark.parametrize("argv, message", [
-    (["--lr", "nan"], "argument --lr: expected a finite number > 0, got 'nan'"),
-    (["--lr", "inf"], "argument --lr: expected a finite number > 0, got 'inf'"),
-    (["--lr", "0"], "argument --lr: expected a number > 0, got '0'"),
+    (["--lr", "nan"], "argument --lr: expected a positive number (finite), got 'nan'"),
+    (["--lr", "inf"], "argument --lr: expected a positive number (finite), got 'inf'"),
+    (["--lr", "0"], "argument --lr: expected a positive number (finite), got '0'"),
     (["--optimizer", "sgd", "--momentum", "5"], "argument --momentum: expected a number in [0, 1)"),
     (["--momentum", "1"], "a momentum of 1 or more diverges"),
     (["--momentum", "-0.5"], "argument --momentum: expected a number in [0, 1)"),
     (["--weight-decay", "nan"], "argument --weight-decay: expected a number >= 0, got 'nan'"),
     (["--device", "tpu"], "argument --device: device expected 'cpu', 'cuda' or 'cuda:N', got 'tpu'"),
-    (["--epochs", "x"], "argument --epochs: expected an integer, got 'x'"),
+    (["--epochs", "x"], "argument --epochs: expected a positive int, got 'x'"),
     (["--resume"], "--resume: no checkpoint at"),
     (["--model-option", "bogus=1"], "--model-option: model 'cnn' has no option 'bogus'"),
     (["--model", "mlp", "--model-option", "hidden=[0]"], "--model-option: mlp: hidden must be a sequence of positive"),

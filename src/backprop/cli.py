@@ -22,9 +22,10 @@ message`` and exit code 1 (``--traceback``: Python's traceback instead).
 """
 import argparse
 import json
-import math
 import os
 import sys
+
+from backprop import checks
 
 __all__ = ["main"]
 
@@ -38,58 +39,29 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}")
 
 
-_KINDS = {int: "an integer", float: "a number"}
+def _bounded(kind, note="", **bounds):
+    """A parser of an int or a finite float (``kind`` "int" or "number") in the range ``bounds`` gives (the keywords
+    of backprop.checks); its error says what was expected in backprop.checks' words, plus ``note``."""
+    expected = checks.describe(kind, **bounds) + note
+    check = checks.check_int if kind == "int" else checks.check_number
 
-
-def _positive(kind):
-    """A parser of a finite int or float > 0 (nan and inf are refused: a learning rate of inf trains to nan)."""
     def parse(text):
         try:
-            value = kind(text)
+            return check("value", int(text) if kind == "int" else float(text), **bounds)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected {_KINDS[kind]}, got {text!r}") from None
-        if not math.isfinite(value):
-            raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {text!r}")
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
-        return value
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
     return parse
 
 
-def _number(expected, accept):
-    """A parser of a finite float that ``accept`` must approve; ``expected`` says what was expected in the error."""
-    def parse(text):
-        try:
-            value = float(text)
-        except ValueError:
-            value = None
-        if value is None or not math.isfinite(value) or not accept(value):
-            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
-        return value
-    return parse
-
-
-_fraction = _number("a number in [0, 1)", lambda value: 0 <= value < 1)
-_nonnegative = _number("a number >= 0", lambda value: value >= 0)
-_weight = _number("a number in (0, 1]", lambda value: 0 < value <= 1)
+_positive_int = _bounded("int", at_least=1)
+_integer = _bounded("int")
+_seed = _bounded("int", " (NumPy's generators take no negative seed)", at_least=0)
+_positive = _bounded("number", " (finite)", above=0)  # nan and inf refused: a learning rate of inf trains to nan
+_fraction = _bounded("number", at_least=0, below=1)
+_nonnegative = _bounded("number", at_least=0)
+_weight = _bounded("number", above=0, at_most=1)
 # momentum beta >= 1 lets the velocity grow without bound: the run diverges, so it is refused before it starts
-_momentum = _number("a number in [0, 1) (a momentum of 1 or more diverges)", lambda value: 0 <= value < 1)
-
-
-def _integer(text):
-    """An int, any sign (a seed)."""
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-
-
-def _seed(text):
-    """A seed: an int >= 0 (NumPy's generators take no negative seed)."""
-    value = _integer(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
-    return value
+_momentum = _bounded("number", " (a momentum of 1 or more diverges)", at_least=0, below=1)
 
 
 def _path(text):
@@ -146,31 +118,31 @@ def _train_parser(commands):
     p.add_argument("--root", type=_path, help="directory of the dataset's files (default: $BACKPROP_DATA/NAME)")
     p.add_argument("--download", action="store_true", default=None,
                    help="download the dataset if its files are missing")
-    p.add_argument("--epochs", type=_positive(int),
+    p.add_argument("--epochs", type=_positive_int,
                    help=f"epochs in all (default: {DEFAULTS['epochs']}; with --resume, the checkpoint's; a larger "
                         f"number trains the resumed run further)")
-    p.add_argument("--batch-size", type=_positive(int), help=f"(default: {DEFAULTS['batch_size']})")
+    p.add_argument("--batch-size", type=_positive_int, help=f"(default: {DEFAULTS['batch_size']})")
     p.add_argument("--optimizer", choices=OPTIMIZERS, help=f"(default: {DEFAULTS['optimizer']})")
-    p.add_argument("--lr", type=_positive(float), help=f"learning rate eta (default: {DEFAULTS['lr']:g})")
+    p.add_argument("--lr", type=_positive, help=f"learning rate eta (default: {DEFAULTS['lr']:g})")
     p.add_argument("--momentum", type=_momentum,
                    help=f"for sgd and rmsprop, in [0, 1) (default: {DEFAULTS['momentum']:g})")
     p.add_argument("--nesterov", action="store_true", default=None, help="Nesterov momentum (sgd)")
     p.add_argument("--weight-decay", type=_nonnegative, help=f"(default: {DEFAULTS['weight_decay']:g})")
     p.add_argument("--schedule", choices=SCHEDULES,
                    help=f"learning-rate schedule (default: {DEFAULTS['schedule']})")
-    p.add_argument("--step-size", type=_positive(int),
+    p.add_argument("--step-size", type=_positive_int,
                    help=f"epochs per step (step), warm-up epochs (warmup), patience (plateau) "
                         f"(default: {DEFAULTS['step_size']})")
-    p.add_argument("--gamma", type=_positive(float),
+    p.add_argument("--gamma", type=_positive,
                    help=f"factor of step/exponential/plateau (default: {DEFAULTS['gamma']:g})")
-    p.add_argument("--milestones", type=_positive(int), nargs="+", help="epochs of multistep")
+    p.add_argument("--milestones", type=_positive_int, nargs="+", help="epochs of multistep")
     p.add_argument("--val-fraction", type=_fraction,
                    help=f"share of the training set held out for validation (default: {DEFAULTS['val_fraction']:g})")
     p.add_argument("--no-augment", dest="augment", action="store_false", default=None,
                    help="no random shifts of the images")
-    p.add_argument("--clip-grad-norm", type=_positive(float), help="clip the gradient's norm to this value")
-    p.add_argument("--max-norm", type=_positive(float), help="max-norm constraint alpha on each unit's weights")
-    p.add_argument("--early-stopping", type=_positive(int), metavar="PATIENCE",
+    p.add_argument("--clip-grad-norm", type=_positive, help="clip the gradient's norm to this value")
+    p.add_argument("--max-norm", type=_positive, help="max-norm constraint alpha on each unit's weights")
+    p.add_argument("--early-stopping", type=_positive_int, metavar="PATIENCE",
                    help="stop when the validation loss has not improved for PATIENCE epochs")
     p.add_argument("--adversarial", choices=ATTACKS,
                    help="adversarial training: each batch also attacked with this method")
@@ -225,9 +197,9 @@ def _attack_parser(commands):
     p.add_argument("--method", choices=ATTACKS, default="fgsm", help="(default: %(default)s)")
     p.add_argument("--eps", type=_nonnegative, default=0.1,
                    help="the largest change of a pixel, images being in [0, 1] (default: %(default)s)")
-    p.add_argument("--alpha", type=_positive(float), help="PGD's step (default: 2.5 eps / steps)")
-    p.add_argument("--steps", type=_positive(int), help="PGD's steps (default: 10)")
-    p.add_argument("--examples", type=_positive(int), default=8, help="images in the grid (default: %(default)s)")
+    p.add_argument("--alpha", type=_positive, help="PGD's step (default: 2.5 eps / steps)")
+    p.add_argument("--steps", type=_positive_int, help="PGD's steps (default: 10)")
+    p.add_argument("--examples", type=_positive_int, default=8, help="images in the grid (default: %(default)s)")
     p.add_argument("--out", type=_path, help="the grid's PNG (default: attack-METHOD-epsEPS.png next to the checkpoint)")
     p.add_argument("--seed", type=_seed, default=0, help="PGD's random start")
     p.add_argument("--root", type=_path, help="directory of the dataset's files")
@@ -246,22 +218,22 @@ def _rl_parser(commands):
     p.add_argument("--agent", choices=AGENTS, default="dqn", help="(default: %(default)s)")
     p.add_argument("--env", default="CartPole-v1", help="a gymnasium environment with discrete actions "
                                                         "(default: %(default)s)")
-    p.add_argument("--episodes", type=_positive(int),
+    p.add_argument("--episodes", type=_positive_int,
                    help=f"episodes to train (default: {DEFAULT_EPISODES}, or as many as fit in --minutes)")
-    p.add_argument("--minutes", type=_positive(float), help="stop after this many minutes of training")
+    p.add_argument("--minutes", type=_positive, help="stop after this many minutes of training")
     p.add_argument("--seed", type=_integer, default=0, help="initial weights, exploration, first reset")
     p.add_argument("--out", type=_path, help="output directory (default: runs/rl/AGENT-ENV)")
     p.add_argument("--option", action="append", type=_option, default=[], metavar="KEY=VALUE",
                    help="a hyperparameter of the agent, e.g. lr=0.0005 or hidden=[64,64] (repeatable)")
     p.add_argument("--env-option", action="append", type=_option, default=[], metavar="KEY=VALUE",
                    help="an argument of the environment, e.g. is_slippery=false (repeatable)")
-    p.add_argument("--checkpoint-every", type=_positive(int), default=100, metavar="EPISODES",
+    p.add_argument("--checkpoint-every", type=_positive_int, default=100, metavar="EPISODES",
                    help="write the checkpoint every so many episodes (default: %(default)s)")
     p.add_argument("--progress", choices=("auto", "bar", "lines", "none"), default="auto",
                    help="a progress bar, a line every 10 episodes, or nothing (auto: a bar on a terminal)")
     p = verbs.add_parser("evaluate", help="mean and standard deviation of a checkpoint's greedy returns")
     p.add_argument("checkpoint")
-    p.add_argument("--episodes", type=_positive(int), default=100, help="(default: %(default)s)")
+    p.add_argument("--episodes", type=_positive_int, default=100, help="(default: %(default)s)")
     p.add_argument("--seed", type=_integer, default=0, help="episode i is reset with seed + i (default: %(default)s)")
 
 
@@ -295,7 +267,7 @@ def build_parser():
     p.add_argument("images", nargs="+", metavar="IMAGE")
     p.add_argument("--invert", choices=("auto", "yes", "no"), default="auto",
                    help="invert the grey levels (auto: when the image is mostly light, like ink on paper)")
-    p.add_argument("--top", type=_positive(int), default=3)
+    p.add_argument("--top", type=_positive_int, default=3)
     _explain_parser(commands)
     _attack_parser(commands)
     commands.add_parser("models", help="list the model zoo")

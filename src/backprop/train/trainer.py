@@ -55,7 +55,7 @@ from backprop.tensor import Tensor
 from backprop.train import metrics
 from backprop.train.checkpoint import load_checkpoint, save_checkpoint
 
-__all__ = ["Trainer", "NonFiniteError", "evaluating", "write_checkpoint"]
+__all__ = ["Trainer", "NonFiniteError", "write_checkpoint"]
 
 CHECKPOINT = "checkpoint.safetensors"
 EXPLODED = 1e6  # a loss above EXPLODED * max(1, the first step's) has exploded (see the module's docstring)
@@ -253,6 +253,10 @@ class Trainer:
         """Train until ``epochs`` epochs are done (counting those before a resume) or a callback stops it.
 
         Returns the history: one dict of metrics per epoch.
+
+        The loop of ``backprop train``: any Dataset through a DataLoader, callbacks, checkpoints and resuming,
+        metrics, the non-finite guard. ``train.minibatch.fit`` is the plain loop on Tensors in memory (the
+        experiments, the autoencoders), where none of that is wanted.
         """
         self.stop = False
         for callback in self.callbacks:
