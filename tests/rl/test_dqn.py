@@ -208,6 +208,12 @@ def test_bad_input_is_refused():
         DQN(4, 2, lr=0)
     with pytest.raises(ValueError, match="hidden width"):
         DQN(4, 2, hidden=(16, 0))
+    for options, line in [({"lr": "0.1"}, "DQN lr must be a positive number, got '0.1' (a str)"),
+                          ({"batch_size": 2.5}, "DQN batch_size must be a positive int, got 2.5 (a float)"),
+                          ({"huber": "yes"}, "DQN huber must be true or false, got 'yes' (a str)")]:
+        with pytest.raises(TypeError) as refused:
+            DQN(4, 2, **options)
+        assert str(refused.value) == line
     with pytest.raises(ValueError, match="4 values"):
         DQN(4, 2).act([0.0, 1.0])
     with pytest.raises(ValueError, match=r"state in \[0, 3\)"):

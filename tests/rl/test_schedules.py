@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from backprop.rl.schedules import ExponentialDecay, LinearDecay
+from backprop.rl.schedules import ExponentialDecay, LinearDecay, check_flag, check_widths
 
 
 def test_linear_decay_is_a_straight_line_then_flat():
@@ -20,22 +20,53 @@ def test_exponential_decay_multiplies_by_the_rate_down_to_the_floor():
     assert ExponentialDecay(0.5, 0.1, rate=1.0).value(1000) == 0.5
 
 
-@pytest.mark.parametrize("make", [
-    lambda: LinearDecay(1.0, 0.1, steps=0),
-    lambda: LinearDecay(1.0, 0.1, steps=2.5),
-    lambda: LinearDecay(-1.0, 0.1, steps=10),
-    lambda: LinearDecay(float("nan"), 0.1, steps=10),
-    lambda: ExponentialDecay(1.0, 0.1, rate=0.0),
-    lambda: ExponentialDecay(1.0, 0.1, rate=1.5),
-    lambda: ExponentialDecay(1.0, "0.1", rate=0.5),
+@pytest.mark.parametrize("make, error, line", [
+    (lambda: LinearDecay(1.0, 0.1, steps=0), ValueError, "LinearDecay steps must be a positive int, got 0"),
+    (lambda: LinearDecay(1.0, 0.1, steps=2.5), TypeError,
+     "LinearDecay steps must be a positive int, got 2.5 (a float)"),
+    (lambda: LinearDecay(-1.0, 0.1, steps=10), ValueError, "LinearDecay start must be a number >= 0, got -1.0"),
+    (lambda: LinearDecay(float("nan"), 0.1, steps=10), ValueError, "LinearDecay start must be a number >= 0, got nan"),
+    (lambda: LinearDecay(float("inf"), 0.1, steps=10), ValueError, "LinearDecay start must be a finite number, got inf"),
+    (lambda: ExponentialDecay(1.0, 0.1, rate=0.0), ValueError,
+     "ExponentialDecay rate must be a number in (0, 1], got 0.0"),
+    (lambda: ExponentialDecay(1.0, 0.1, rate=1.5), ValueError,
+     "ExponentialDecay rate must be a number in (0, 1], got 1.5"),
+    (lambda: ExponentialDecay(1.0, "0.1", rate=0.5), TypeError,
+     "ExponentialDecay end must be a number >= 0, got '0.1' (a str)"),
 ])
-def test_bad_arguments_are_refused(make):
-    with pytest.raises(ValueError):
+def test_bad_arguments_are_refused(make, error, line):
+    with pytest.raises(error) as refused:
         make()
+    assert str(refused.value) == line
 
 
-@pytest.mark.parametrize("t", [-1, 1.5, True, "3"])
-def test_value_needs_a_step_count(t):
+@pytest.mark.parametrize("t, error, got", [(-1, ValueError, "-1"), (1.5, TypeError, "1.5 (a float)"),
+                                           (True, TypeError, "True (a bool)"), ("3", TypeError, "'3' (a str)")])
+def test_value_needs_a_step_count(t, error, got):
     for schedule in (LinearDecay(1.0, 0.1, steps=5), ExponentialDecay(1.0, 0.1, rate=0.5)):
-        with pytest.raises(ValueError, match="t"):
+        with pytest.raises(error) as refused:
             schedule.value(t)
+        assert str(refused.value) == f"{type(schedule).__name__}.value t must be an int >= 0, got {got}"
+
+
+def test_check_flag_takes_true_or_false_only():
+    assert check_flag("DQN double", True) is True and check_flag("DQN double", np.False_) is False
+    for value, got in [("maybe", "'maybe' (a str)"), (1, "1 (a int)"), (None, "None (a NoneType)")]:
+        with pytest.raises(TypeError) as refused:
+            check_flag("DQN double", value)
+        assert str(refused.value) == f"DQN double must be true or false, got {got}"
+
+
+def test_check_widths_takes_a_width_or_a_list_of_widths():
+    assert check_widths("DQN hidden", 8) == [8] and check_widths("DQN hidden", (16, np.int64(4))) == [16, 4]
+    assert check_widths("DQN hidden", []) == []
+    for value, error, line in [
+            ("x", TypeError, "DQN hidden must be a width or a list of widths (positive ints), got 'x' (a str)"),
+            (None, TypeError, "DQN hidden must be a width or a list of widths (positive ints), got None (a NoneType)"),
+            ([16, 0], ValueError, "DQN hidden width must be a positive int, got 0"),
+            (0, ValueError, "DQN hidden width must be a positive int, got 0"),
+            ([2.5], TypeError, "DQN hidden width must be a positive int, got 2.5 (a float)"),
+            ([True], TypeError, "DQN hidden width must be a positive int, got True (a bool)")]:
+        with pytest.raises(error) as refused:
+            check_widths("DQN hidden", value)
+        assert str(refused.value) == line

@@ -36,16 +36,14 @@ backprop.Size([3, 2])
 >>> agent.act([0.0, 0.1, 0.0, -0.1], greedy=True) in (0, 1)
 True
 """
-import math
-
 import numpy
 
 import backprop as bp
 from backprop import creation, models, nn, optim
-from backprop.data.datasets.synthetic import check_count
+from backprop.checks import check_int, check_number
 from backprop.rl.env import copy_env, evaluate, one_hot
 from backprop.rl.replay import ReplayBuffer
-from backprop.rl.schedules import LinearDecay, check_flag, check_number, check_widths
+from backprop.rl.schedules import LinearDecay, check_flag, check_widths
 
 __all__ = ["DQN", "huber"]
 
@@ -68,24 +66,25 @@ COUNTS = {"buffer_size": 1, "batch_size": 1, "learning_starts": 0, "train_every"
 
 
 def checked_config(config):
-    """DQN's hyperparameters checked, as plain values (a ValueError names a bad one): the counts ints >= their least
-    value, gamma and the epsilons in [0, 1], lr > 0, tau in (0, 1] or None, clip_grad_norm > 0 or None."""
+    """DQN's hyperparameters checked, as plain values (a TypeError or ValueError names a bad one): the counts ints
+    >= their least value, gamma and the epsilons in [0, 1], lr > 0, tau in (0, 1] or None, clip_grad_norm > 0 or
+    None."""
     config = dict(config)
     for name, low in COUNTS.items():
-        config[name] = check_count(f"DQN {name}", config[name], low=low)
+        config[name] = check_int(f"DQN {name}", config[name], at_least=low)
     for name in ("gamma", "epsilon", "epsilon_end"):
-        config[name] = check_number("DQN", name, config[name], high=1.0)
-    for name, high in (("lr", math.inf), ("tau", 1.0), ("clip_grad_norm", math.inf)):
-        if config[name] is not None or name == "lr":
-            config[name] = check_number("DQN", name, config[name], high=high)
-            if config[name] == 0:
-                raise ValueError(f"DQN {name} must be > 0, got 0")
+        config[name] = check_number(f"DQN {name}", config[name], at_least=0, at_most=1)
+    config["lr"] = check_number("DQN lr", config["lr"], above=0)
+    if config["tau"] is not None:
+        config["tau"] = check_number("DQN tau", config["tau"], above=0, at_most=1)
+    if config["clip_grad_norm"] is not None:
+        config["clip_grad_norm"] = check_number("DQN clip_grad_norm", config["clip_grad_norm"], above=0)
     if config["batch_size"] > config["buffer_size"]:
         raise ValueError(f"DQN batch_size must be <= buffer_size ({config['buffer_size']}), "
                          f"got {config['batch_size']}")
-    config["hidden"] = check_widths("DQN", config["hidden"])
+    config["hidden"] = check_widths("DQN hidden", config["hidden"])
     for name in ("double", "huber"):
-        config[name] = check_flag("DQN", name, config[name])
+        config[name] = check_flag(f"DQN {name}", config[name])
     return config
 
 
@@ -103,8 +102,8 @@ class DQN:
                  batch_size=64, learning_starts=1000, train_every=1, target_update=500, tau=None, double=False,
                  huber=True, clip_grad_norm=10.0, epsilon=1.0, epsilon_end=0.05, epsilon_decay_steps=10_000,
                  eval_every=0, eval_episodes=10, seed=0):
-        self.observation_size = check_count("DQN observation_size", observation_size)
-        self.n_actions = check_count("DQN n_actions", n_actions)
+        self.observation_size = check_int("DQN observation_size", observation_size, at_least=1)
+        self.n_actions = check_int("DQN n_actions", n_actions, at_least=1)
         self.config = checked_config(dict(
             hidden=hidden, lr=lr, gamma=gamma, buffer_size=buffer_size, batch_size=batch_size,
             learning_starts=learning_starts, train_every=train_every, target_update=target_update, tau=tau,
@@ -196,7 +195,7 @@ class DQN:
         ``update`` every ``train_every`` steps. The first reset is seeded with ``seed``, which also seeds the
         exploration and the replay sampling. ``callback(episode, episode_return)`` may return True to stop.
         Returns the return of each episode."""
-        episodes = check_count("DQN.train episodes", episodes)
+        episodes = check_int("DQN.train episodes", episodes, at_least=1)
         self.generator = numpy.random.default_rng(seed)
         self.buffer.generator = self.generator
         evaluation_env = copy_env(env) if self.config["eval_every"] else None
@@ -253,8 +252,8 @@ class DQN:
         self.q_network.load_state_dict(state["q_network"])
         self.target_network.load_state_dict(state["target_network"])
         self.optimizer.load_state_dict(state["optimizer"])
-        self.steps = check_count("DQN.load_state_dict steps", state["steps"], low=0)
-        self.updates = check_count("DQN.load_state_dict updates", state["updates"], low=0)
+        self.steps = check_int("DQN.load_state_dict steps", state["steps"], at_least=0)
+        self.updates = check_int("DQN.load_state_dict updates", state["updates"], at_least=0)
         if "rng" in state:
             self.generator.bit_generator.state = state["rng"]
 

@@ -13,6 +13,8 @@ import sys
 
 import numpy
 
+from backprop.checks import check_int
+
 UNLIMITED_MAX_STEPS = 10_000  # evaluate's steps per episode where the environment has no time limit
 
 __all__ = ["make", "check_options", "copy_env", "evaluate", "run_episode", "space_sizes", "one_hot"]
@@ -221,11 +223,8 @@ def evaluate(agent, env, episodes=100, seed=0, max_steps=None):
     i-th reset seeded with seed + i, as a NumPy array; its mean is the usual score (CartPole-v1: 500 at best).
     ``max_steps`` ends an episode early; by default an environment without a time limit (CliffWalking), where a
     greedy policy can walk in circles for ever, stops after ``UNLIMITED_MAX_STEPS`` steps."""
-    if episodes < 1:
-        raise ValueError(f"evaluate: episodes must be >= 1, got {episodes}")
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"evaluate: the seed must be an integer >= 0 (gymnasium's resets take no other), "
-                         f"got {seed!r}")
+    episodes = check_int("evaluate episodes", episodes, at_least=1)
+    seed = check_int("evaluate seed", seed, at_least=0)     # gymnasium's resets take no other
     if max_steps is None and (env.spec is None or env.spec.max_episode_steps is None):
         max_steps = UNLIMITED_MAX_STEPS
     returns = [run_episode(env, lambda s: agent.act(s, greedy=True), seed=seed + i, max_steps=max_steps)[0]

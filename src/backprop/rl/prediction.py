@@ -28,9 +28,8 @@ import numbers
 import numpy
 
 from backprop.autograd import no_grad
+from backprop.checks import check_int, check_number
 from backprop.creation import tensor
-from backprop.data.datasets.synthetic import check_count
-from backprop.rl.schedules import check_number
 
 __all__ = ["td0", "TabularValue", "LinearValue", "NetworkValue", "RandomWalk"]
 
@@ -41,9 +40,9 @@ def td0(env, policy, value, episodes, *, alpha, gamma, seed=0, callback=None):
     with target r + gamma V(s') (r alone when s' is terminal; a time limit still bootstraps). The first reset is
     seeded with ``seed``. Returns the return of each episode; ``callback(episode, episode_return)`` may return
     True to stop."""
-    episodes = check_count("td0 episodes", episodes)
-    alpha = check_number("td0", "alpha", alpha)
-    gamma = check_number("td0", "gamma", gamma, high=1.0)
+    episodes = check_int("td0 episodes", episodes, at_least=1)
+    alpha = check_number("td0 alpha", alpha, at_least=0)
+    gamma = check_number("td0 gamma", gamma, at_least=0, at_most=1)
     returns = []
     for episode in range(episodes):
         observation, _ = env.reset(seed=seed if episode == 0 else None)
@@ -66,7 +65,7 @@ class TabularValue:
     """A table V of ``n_states`` entries, all 0 at first: V(s) <- V(s) + alpha (target - V(s))."""
 
     def __init__(self, n_states):
-        self.v = numpy.zeros(check_count("TabularValue n_states", n_states))
+        self.v = numpy.zeros(check_int("TabularValue n_states", n_states, at_least=1))
 
     def _state(self, s):
         if isinstance(s, numbers.Integral) and not isinstance(s, bool) and 0 <= s < len(self.v):
@@ -92,7 +91,7 @@ class LinearValue:
         if not callable(features):
             raise ValueError(f"LinearValue expects features, a function state -> vector, got {features!r}")
         self.features = features
-        self.w = numpy.zeros(check_count("LinearValue size", size))
+        self.w = numpy.zeros(check_int("LinearValue size", size, at_least=1))
 
     def _x(self, s):
         x = numpy.asarray(self.features(s), dtype=numpy.float64)
@@ -155,7 +154,7 @@ class RandomWalk:
     """
 
     def __init__(self, n=5):
-        self.n = check_count("RandomWalk n", n)
+        self.n = check_int("RandomWalk n", n, at_least=1)
         self.n_states = self.n + 2
         self.state = None
         self._rng = numpy.random.default_rng()

@@ -28,13 +28,12 @@ import numpy
 
 from backprop import creation, optim
 from backprop.autograd import no_grad
-from backprop.data.datasets.synthetic import check_count
+from backprop.checks import check_int, check_number
 from backprop.models.mlp import mlp
 from backprop.nn import functional as F
 from backprop.rl.env import one_hot
-from backprop.rl.schedules import check_flag, check_number, check_widths
+from backprop.rl.schedules import check_flag, check_widths
 from backprop.tensor import Tensor
-from backprop.train.minibatch import check_positive_float, check_positive_int
 
 __all__ = ["Reinforce", "returns_to_go"]
 
@@ -61,13 +60,13 @@ class Reinforce:
     """
 
     def __init__(self, observation_size, n_actions, *, hidden=(128,), lr=1e-3, gamma=0.99, baseline=True, seed=0):
-        self.observation_size = check_positive_int(observation_size, "observation_size", "Reinforce")
-        self.n_actions = check_positive_int(n_actions, "n_actions", "Reinforce")
-        hidden = tuple(check_widths("Reinforce", hidden))
-        self.config = {"hidden": list(hidden), "lr": check_positive_float(lr, "lr", "Reinforce"),
-                       "gamma": check_number("Reinforce", "gamma", gamma, 0.0, 1.0),
-                       "baseline": check_flag("Reinforce", "baseline", baseline),
-                       "seed": check_count("Reinforce seed", seed, low=0)}
+        self.observation_size = check_int("Reinforce observation_size", observation_size, at_least=1)
+        self.n_actions = check_int("Reinforce n_actions", n_actions, at_least=1)
+        hidden = tuple(check_widths("Reinforce hidden", hidden))
+        self.config = {"hidden": list(hidden), "lr": check_number("Reinforce lr", lr, above=0),
+                       "gamma": check_number("Reinforce gamma", gamma, at_least=0, at_most=1),
+                       "baseline": check_flag("Reinforce baseline", baseline),
+                       "seed": check_int("Reinforce seed", seed, at_least=0)}
         self.gamma = self.config["gamma"]
         with creation.fork_rng(seed):   # the initial weights, without moving backprop's generator
             self.policy = self._network(hidden, self.n_actions)
@@ -146,7 +145,7 @@ class Reinforce:
         generator. ``callback(episode, episode_return)`` after each episode
         stops the training when it returns True.
         """
-        episodes = check_positive_int(episodes, "episodes", "Reinforce.train")
+        episodes = check_int("Reinforce.train episodes", episodes, at_least=1)
         self.rng = numpy.random.default_rng(seed)
         returns = []
         for episode in range(episodes):

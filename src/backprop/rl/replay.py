@@ -22,7 +22,7 @@ done = 0 and the target still bootstraps from s'.
 """
 import numpy
 
-from backprop.data.datasets.synthetic import check_count
+from backprop.checks import check_int
 
 __all__ = ["ReplayBuffer"]
 
@@ -32,8 +32,8 @@ class ReplayBuffer:
     filled slots with a generator seeded by ``seed``."""
 
     def __init__(self, capacity, observation_size, seed=0):
-        self.capacity = check_count("ReplayBuffer capacity", capacity)
-        self.observation_size = check_count("ReplayBuffer observation_size", observation_size)
+        self.capacity = check_int("ReplayBuffer capacity", capacity, at_least=1)
+        self.observation_size = check_int("ReplayBuffer observation_size", observation_size, at_least=1)
         self.observations = numpy.zeros((self.capacity, self.observation_size), dtype=numpy.float32)
         self.next_observations = numpy.zeros_like(self.observations)
         self.actions = numpy.zeros(self.capacity, dtype=numpy.int64)
@@ -68,7 +68,7 @@ class ReplayBuffer:
     def sample(self, batch_size):
         """``batch_size`` transitions drawn uniformly with replacement: a dict of arrays ``observations`` (B, n),
         ``actions`` (B,) int64, ``rewards`` (B,), ``next_observations`` (B, n), ``dones`` (B,) of 0./1."""
-        batch_size = check_count("ReplayBuffer.sample batch_size", batch_size)
+        batch_size = check_int("ReplayBuffer.sample batch_size", batch_size, at_least=1)
         if self.size == 0:
             raise ValueError("ReplayBuffer.sample: the buffer is empty; add transitions first")
         index = self.generator.integers(0, self.size, size=batch_size)

@@ -15,12 +15,13 @@ episodes instead, the agent's exploration switched off.
 """
 import inspect
 import json
-import numbers
 import os
 import time
 
 import numpy
 
+from backprop.checks import check_int
+from backprop.files import atomic_write
 from backprop.rl.dqn import DQN
 from backprop.rl.env import evaluate as greedy_returns
 from backprop.rl.env import make, space_sizes
@@ -28,7 +29,6 @@ from backprop.rl.reinforce import Reinforce
 from backprop.rl.tabular import QLearning, Sarsa
 from backprop.train import plots
 from backprop.train.checkpoint import load_checkpoint, save_checkpoint
-from backprop.train.trainer import _write_atomic
 
 __all__ = ["AGENTS", "BadSetting", "Interrupted", "train", "evaluate", "load_agent", "build_agent", "build_env", "moving_average",
            "plot_returns", "EpisodeBar", "EpisodeLines"]
@@ -78,8 +78,10 @@ def build_agent(agent_name, env, options=None, seed=0):
     options = dict(options or {})
     if "seed" in options:
         raise BadSetting("the seed is not an option: give it as the seed of the run (--seed)")
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise BadSetting(f"the seed (--seed) must be an integer >= 0, got {seed!r}")
+    try:
+        check_int("the seed (--seed)", seed, at_least=0)
+    except (TypeError, ValueError) as error:
+        raise BadSetting(str(error)) from None
     known = _options_of(AGENTS[agent_name])
     unknown = [key for key in options if key not in known]
     if unknown:
@@ -180,7 +182,8 @@ def _write_run(agent_name, env_name, env_options, agent, returns, seed, out, sta
                "last_100_mean": float(average[-1]) if len(returns) else None, "interrupted": interrupted,
                "returns": returns, "moving_average": average.tolist()}
     returns_path = os.path.join(out, "returns.json")
-    _write_atomic(returns_path, json.dumps(summary, indent=1))
+    with atomic_write(returns_path, "w") as handle:
+        json.dump(summary, handle, indent=1)
     try:
         figure = plot_returns(returns, os.path.join(out, "returns.png"), title=f"{agent_name} on {env_name}")
     except ImportError:

@@ -15,50 +15,47 @@ tabular Q-learning and Sarsa, t counts episodes; for DQN, environment steps.
 >>> ExponentialDecay(1.0, 0.1, rate=0.5).value(2)
 0.25
 """
-import math
 import numbers
 
-import numpy
+from backprop.checks import check_int, check_number
 
-from backprop.data.datasets.synthetic import check_count
-
-__all__ = ["LinearDecay", "ExponentialDecay", "check_number", "check_flag", "check_widths"]
+__all__ = ["LinearDecay", "ExponentialDecay", "check_flag", "check_widths"]
 
 
-def check_number(owner, name, value, low=0.0, high=math.inf):
-    """``value`` as a float if it is a finite number in [low, high] (bools, NaN and inf refused), else a ValueError."""
-    if (isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value)
-            or not low <= value <= high):
-        within = f"in [{low:g}, {high:g}]" if high < math.inf else f">= {low:g} and finite"
-        raise ValueError(f"{owner} {name} must be a number {within}, got {value!r}")
-    return float(value)
-
-
-def check_flag(owner, name, value):
-    """``value`` if it is True or False (a string such as "maybe" or a number is refused, not read as true)."""
-    if not isinstance(value, (bool, numpy.bool_)):
-        raise ValueError(f"{owner} {name} must be true or false, got {value!r}")
+def check_flag(name, value):
+    """``value`` as a bool if it is True or False (NumPy's too); anything else ("maybe", 1, None) is a TypeError,
+    never read as true or false."""
+    if not _is_bool(value):
+        raise TypeError(f"{name} must be true or false, got {value!r} (a {type(value).__name__})")
     return bool(value)
 
 
-def check_widths(owner, hidden):
-    """The widths of the hidden layers as a list of ints >= 1: one int, or a list (empty: no hidden layer)."""
-    widths = [hidden] if isinstance(hidden, numbers.Integral) and not isinstance(hidden, bool) else hidden
+def _is_bool(value):
+    # NumPy's bool is no subclass of bool; it is recognised by its type's name, without importing NumPy
+    kind = type(value)
+    return isinstance(value, bool) or (kind.__module__ == "numpy" and kind.__name__ in ("bool", "bool_"))
+
+
+def check_widths(name, value):
+    """The widths of hidden layers as a list of ints >= 1, from one int (one layer) or a list or tuple of them
+    (empty: no hidden layer); another type is a TypeError, a width below 1 a ValueError."""
+    widths = [value] if isinstance(value, numbers.Integral) and not isinstance(value, bool) else value
     if not isinstance(widths, (list, tuple)):
-        raise ValueError(f"{owner} hidden must be a width or a list of widths (ints >= 1), got {hidden!r}")
-    return [check_count(f"{owner} hidden width", width) for width in widths]
+        raise TypeError(f"{name} must be a width or a list of widths (positive ints), got {value!r} "
+                        f"(a {type(value).__name__})")
+    return [check_int(f"{name} width", width, at_least=1) for width in widths]
 
 
 class LinearDecay:
     """epsilon_t = start + (end - start) min(t, steps) / steps: ``start`` at t = 0, ``end`` from t = ``steps`` on."""
 
     def __init__(self, start, end, steps):
-        self.start = check_number("LinearDecay", "start", start)
-        self.end = check_number("LinearDecay", "end", end)
-        self.steps = check_count("LinearDecay steps", steps)
+        self.start = check_number("LinearDecay start", start, at_least=0)
+        self.end = check_number("LinearDecay end", end, at_least=0)
+        self.steps = check_int("LinearDecay steps", steps, at_least=1)
 
     def value(self, t):
-        t = check_count("LinearDecay.value t", t, low=0)
+        t = check_int("LinearDecay.value t", t, at_least=0)
         return self.start + (self.end - self.start) * min(t, self.steps) / self.steps
 
     def __repr__(self):
@@ -69,14 +66,12 @@ class ExponentialDecay:
     """epsilon_t = max(end, start rate^t), 0 < rate <= 1: the value shrinks by the factor ``rate`` each step."""
 
     def __init__(self, start, end, rate):
-        self.start = check_number("ExponentialDecay", "start", start)
-        self.end = check_number("ExponentialDecay", "end", end)
-        self.rate = check_number("ExponentialDecay", "rate", rate, high=1.0)
-        if self.rate == 0.0:
-            raise ValueError("ExponentialDecay rate must be in (0, 1], got 0")
+        self.start = check_number("ExponentialDecay start", start, at_least=0)
+        self.end = check_number("ExponentialDecay end", end, at_least=0)
+        self.rate = check_number("ExponentialDecay rate", rate, above=0, at_most=1)
 
     def value(self, t):
-        t = check_count("ExponentialDecay.value t", t, low=0)
+        t = check_int("ExponentialDecay.value t", t, at_least=0)
         return max(self.end, self.start * self.rate ** t)
 
     def __repr__(self):

@@ -30,8 +30,8 @@ import numbers
 import numpy
 
 from backprop.creation import tensor
-from backprop.data.datasets.synthetic import check_count
-from backprop.rl.schedules import LinearDecay, check_number
+from backprop.checks import check_int, check_number
+from backprop.rl.schedules import LinearDecay
 from backprop.tensor import Tensor
 
 __all__ = ["QLearning", "Sarsa"]
@@ -46,18 +46,16 @@ class _Tabular:
     def __init__(self, n_states, n_actions, *, alpha=0.1, gamma=0.99, epsilon=1.0, epsilon_end=0.01,
                  epsilon_decay_episodes=1000, seed=0):
         name = type(self).__name__
-        self.n_states = check_count(f"{name} n_states", n_states)
-        self.n_actions = check_count(f"{name} n_actions", n_actions)
-        self.alpha = check_number(name, "alpha", alpha, high=1.0)
-        if self.alpha == 0:
-            raise ValueError(f"{name} alpha must be in (0, 1], got 0 (the table would never move)")
-        self.gamma = check_number(name, "gamma", gamma, high=1.0)
-        self.schedule = LinearDecay(check_number(name, "epsilon", epsilon, high=1.0),
-                                    check_number(name, "epsilon_end", epsilon_end, high=1.0),
-                                    check_count(f"{name} epsilon_decay_episodes", epsilon_decay_episodes))
+        self.n_states = check_int(f"{name} n_states", n_states, at_least=1)
+        self.n_actions = check_int(f"{name} n_actions", n_actions, at_least=1)
+        self.alpha = check_number(f"{name} alpha", alpha, above=0, at_most=1)   # 0: the table would never move
+        self.gamma = check_number(f"{name} gamma", gamma, at_least=0, at_most=1)
+        self.schedule = LinearDecay(check_number(f"{name} epsilon", epsilon, at_least=0, at_most=1),
+                                    check_number(f"{name} epsilon_end", epsilon_end, at_least=0, at_most=1),
+                                    check_int(f"{name} epsilon_decay_episodes", epsilon_decay_episodes, at_least=1))
         self.config = {"alpha": self.alpha, "gamma": self.gamma, "epsilon": self.schedule.start,
                        "epsilon_end": self.schedule.end, "epsilon_decay_episodes": self.schedule.steps,
-                       "seed": seed}
+                       "seed": check_int(f"{name} seed", seed, at_least=0)}
         self.q = numpy.zeros((self.n_states, self.n_actions))
         self.episodes = 0           # episodes trained so far: the schedule's t
         self.rng = numpy.random.default_rng(seed)
@@ -106,7 +104,7 @@ class _Tabular:
         The agent's generator restarts from ``seed`` and so does the first reset, later resets continue the env's
         generator: the same seed gives the same returns. ``callback(episode, episode_return)``, episode counted
         from 0 in this call, may return True to stop early."""
-        episodes = check_count(f"{type(self).__name__}.train episodes", episodes)
+        episodes = check_int(f"{type(self).__name__}.train episodes", episodes, at_least=1)
         self._check_env(env)
         self.rng = numpy.random.default_rng(seed)
         returns = []
@@ -151,7 +149,7 @@ class _Tabular:
             raise ValueError(f"{type(self).__name__}.load_state_dict: expected a table of shape {tuple(self.q.shape)}, "
                              f"got {tuple(q.shape)}")
         self.q = q.astype(numpy.float64)
-        self.episodes = check_count("load_state_dict episodes", state["episodes"], low=0)
+        self.episodes = check_int(f"{type(self).__name__}.load_state_dict episodes", state["episodes"], at_least=0)
         self.rng = numpy.random.default_rng()
         self.rng.bit_generator.state = state["rng"]
 
