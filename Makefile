@@ -17,8 +17,9 @@ $(VENV)/.installed-dev: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
+# each demo replaces the previous demo's run (backprop train alone refuses to overwrite a finished run)
 demo: $(VENV)/.installed
-	$(VENV)/bin/backprop train
+	$(VENV)/bin/backprop train --overwrite
 
 # one BLAS/OpenMP thread per test worker: two workers already fill two cores
 test: $(VENV)/.installed-dev

@@ -94,3 +94,12 @@ def test_a_closed_output_pipe_ends_the_command_quietly():
 
 def test_counts_take_the_singular_for_one():
     assert (_count(1, "epoch"), _count(2, "epoch"), _count(0, "epoch")) == ("1 epoch", "2 epochs", "0 epochs")
+
+
+def test_missing_dataset_files_name_the_command_line_switch(tmp_path, capsys):
+    """A CLI user is told of --download (not of Python's download=True alone) when a dataset's files are missing."""
+    code = main(["train", "--dataset", "mnist", "--root", str(tmp_path / "none"), "--epochs", "1",
+                 "--progress", "none", "--out", str(tmp_path / "run")])
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("\n") == 1 and "Traceback" not in err
+    assert "mnist needs the files" in err and "--download on the command line" in err

@@ -221,7 +221,7 @@ def _rl_parser(commands):
     p.add_argument("--episodes", type=_positive_int,
                    help=f"episodes to train (default: {DEFAULT_EPISODES}, or as many as fit in --minutes)")
     p.add_argument("--minutes", type=_positive, help="stop after this many minutes of training")
-    p.add_argument("--seed", type=_integer, default=0, help="initial weights, exploration, first reset")
+    p.add_argument("--seed", type=_seed, default=0, help="initial weights, exploration, first reset")
     p.add_argument("--out", type=_path, help="output directory (default: runs/rl/AGENT-ENV)")
     p.add_argument("--option", action="append", type=_option, default=[], metavar="KEY=VALUE",
                    help="a hyperparameter of the agent, e.g. lr=0.0005 or hidden=[64,64] (repeatable)")
@@ -234,7 +234,7 @@ def _rl_parser(commands):
     p = verbs.add_parser("evaluate", help="mean and standard deviation of a checkpoint's greedy returns")
     p.add_argument("checkpoint")
     p.add_argument("--episodes", type=_positive_int, default=100, help="(default: %(default)s)")
-    p.add_argument("--seed", type=_integer, default=0, help="episode i is reset with seed + i (default: %(default)s)")
+    p.add_argument("--seed", type=_seed, default=0, help="episode i is reset with seed + i (default: %(default)s)")
 
 
 def _run_parser(commands):

@@ -151,7 +151,7 @@ def missing_files_error(dataset, directory, filenames, reason=None):
     names = ", ".join(filenames)
     message = (
         f"{dataset} needs the files {names} in the directory {directory}: "
-        f"put them there, or pass download=True to fetch them"
+        f"put them there, or let backprop fetch them (--download on the command line, download=True in Python)"
     )
     if reason:
         message += f" (download failed: {reason})"
