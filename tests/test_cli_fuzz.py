@@ -98,7 +98,7 @@ ATTACK = {"--eps": NONNEGATIVE, "--examples": POSITIVE_INT, "--seed": SEED, "--m
 PGD = {"--alpha": POSITIVE_FLOAT, "--steps": POSITIVE_INT}
 EXPLAIN = {"--method": CHOICE, "--rule": CHOICE, "--invert": CHOICE, "--target": INTEGER + ["-1", "10", "1e400"]}
 RL_TRAIN = {"--episodes": POSITIVE_INT, "--minutes": POSITIVE_FLOAT, "--checkpoint-every": POSITIVE_INT,
-            "--agent": CHOICE, "--progress": CHOICE, "--seed": INTEGER, "--option": ["", "lr", "=1", "bogus=1"],
+            "--agent": CHOICE, "--progress": CHOICE, "--seed": SEED, "--option": ["", "lr", "=1", "bogus=1"],
             "--env-option": ["", "x", "=1"], "--env": ["", "abc", "[1,2]"]}
 
 

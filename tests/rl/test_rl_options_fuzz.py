@@ -106,7 +106,7 @@ def test_every_bad_env_option_is_one_line_and_exit_code_2(env, key, value, messa
     (["--option", "observation_size=4"], "dqn has no option 'observation_size'"),
     (["--option", "batch_size=128", "--option", "buffer_size=64"], "batch_size must be <= buffer_size (64), got 128"),
     (["--option", "buffer_size=1000000000000000"], "not enough memory"),
-    (["--seed", "-1"], "the seed (--seed) must be an int >= 0, got -1"),
+    (["--seed", "-1"], "argument --seed: expected an int >= 0"),
     (["--env", "CliffWalking-v0"], "unknown or unusable environment 'CliffWalking-v0'"),
     (["--env", "FrozenLake-v1", "--env-option", 'desc=["SFFF","FHFH","FFFH","HFFG"]', "--env-option",
       "map_name=8x8"], "give desc or map_name, not both"),
