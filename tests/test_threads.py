@@ -147,3 +147,16 @@ def test_the_follower_sets_the_threads_on_the_main_thread():
     """)
     assert out[0].startswith("BLAS_threads_follow_the_load")
     assert out[1:] == ["1", "1", "2", "2", "1", "1"]
+
+
+BACKPROP = os.path.join(os.path.dirname(sys.executable), "backprop")
+
+
+@pytest.mark.parametrize("command", [["train"], ["rl", "train"], ["reproduce"]])
+def test_the_threads_option_takes_a_positive_integer(command):
+    shown = subprocess.run([BACKPROP, *command, "--help"], capture_output=True, text=True, timeout=120)
+    if "--threads" not in shown.stdout:
+        pytest.skip(f"backprop {' '.join(command)} has no --threads option yet")
+    done = subprocess.run([BACKPROP, *command, "--threads", "0"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.count("\n") == 1 and "--threads" in done.stderr, done.stderr
