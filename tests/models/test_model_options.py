@@ -4,6 +4,8 @@ too large to allocate are refused before any allocation; `backprop train --model
 usage line (exit 2) before any work."""
 import inspect
 import math
+import os
+import subprocess
 import sys
 
 import pytest
@@ -16,6 +18,7 @@ from backprop.models import common
 NONE, NAN, INF, MINUS_INF, NEGATIVE, ZERO, EMPTY_STR, EMPTY_DICT, EMPTY_LIST, HALF, TRUE = (
     None, math.nan, math.inf, -math.inf, -1, 0, "", {}, [], 3.5, True)
 TYPE, VALUE = TypeError, ValueError
+BACKPROP = os.path.join(os.path.dirname(sys.executable), "backprop")
 
 COUNT = [(NONE, TYPE), (NAN, TYPE), (INF, TYPE), (NEGATIVE, VALUE), (ZERO, VALUE), (EMPTY_STR, TYPE),
          (EMPTY_DICT, TYPE), (EMPTY_LIST, TYPE), (HALF, TYPE), (TRUE, TYPE), ("8", TYPE), ([8], TYPE)]
@@ -110,7 +113,9 @@ def test_widths_too_large_to_allocate_are_refused_before_allocating(name, option
     def no_allocation(*args, **kwargs):
         raise AssertionError("a parameter was allocated before the check")
 
-    monkeypatch.setattr(creation, "empty", no_allocation)
+    monkeypatch.setattr(creation, "_filled", no_allocation)  # where zeros/empty/ones, and so every layer, allocate
+    with pytest.raises(AssertionError, match="allocated before"):  # the trap works: a good model trips it
+        models.get(name, **CHEAP.get(name, {}))
     with pytest.raises(ValueError) as caught:
         models.get(name, **options)
     message = str(caught.value)
@@ -157,3 +162,28 @@ def test_backprop_train_refuses_a_bad_model_option_in_one_line_before_any_work(m
     assert captured.err.count("\n") == 1 and captured.err.startswith("backprop train: --model-option: "), captured.err
     assert words in captured.err and "Traceback" not in captured.err, captured.err
     assert captured.out == "" and not out.exists()
+
+
+def test_as_a_user_runs_it_a_bad_model_option_is_one_line_without_traceback(tmp_path):
+    # the same in a fresh process, as a user types it: exit 2, one line on stderr, nothing written
+    out = tmp_path / "run"
+    done = subprocess.run([BACKPROP, "train", "--model", "mlp", "--model-option", "hidden=null", "--model-option",
+                           "dropout=0.1", "--out", str(out)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr == ("backprop train: --model-option: mlp: hidden must be a sequence of positive ints, "
+                           "got None (a NoneType)\n")
+    assert done.stdout == "" and not out.exists()
+
+
+@pytest.mark.parametrize("build,error,words", [
+    (lambda: models.TransformerClassifier(12, dim_feedforward=0), ValueError,
+     "TransformerClassifier dim_feedforward must be a positive int, got 0"),
+    (lambda: models.TransformerClassifier(12, dim_feedforward=None), TypeError,
+     "TransformerClassifier dim_feedforward must be a positive int, got None (a NoneType)"),
+    (lambda: models.CharLSTM(5, hidden_size=2.5), TypeError, "CharLSTM hidden_size must be a positive int, got 2.5 (a float)"),
+    (lambda: models.CharLSTM(5, num_layers=0), ValueError, "CharLSTM num_layers must be a positive int, got 0"),
+])
+def test_the_text_models_check_their_sizes_too(build, error, words):
+    with pytest.raises(error) as caught:
+        build()
+    assert str(caught.value) == words

@@ -48,6 +48,8 @@ class CharLSTM(nn.Module):
     def __init__(self, vocab_size, embed_dim=32, hidden_size=128, num_layers=1):
         super().__init__()
         self.vocab_size = check_int("CharLSTM vocab_size", vocab_size, at_least=1)
+        hidden_size = check_int("CharLSTM hidden_size", hidden_size, at_least=1)
+        num_layers = check_int("CharLSTM num_layers", num_layers, at_least=1)
         self.embedding = nn.Embedding(vocab_size, check_int("CharLSTM embed_dim", embed_dim, at_least=1))
         self.lstm = nn.LSTM(embed_dim, hidden_size, num_layers=num_layers, batch_first=True)
         self.head = nn.Linear(hidden_size, vocab_size)

@@ -40,6 +40,7 @@ class TransformerClassifier(nn.Module):
         self.pad_id = check_pad_id(pad_id, self.vocab_size, "TransformerClassifier")
         d_model = check_int("TransformerClassifier d_model", d_model, at_least=1)
         nhead = check_int("TransformerClassifier nhead", nhead, at_least=1)
+        dim_feedforward = check_int("TransformerClassifier dim_feedforward", dim_feedforward, at_least=1)
         if d_model % nhead:  # nn.MultiheadAttention asserts this (as torch); a model option is a usage error
             raise ValueError(f"TransformerClassifier: d_model must be divisible by num_heads (nhead), got "
                              f"d_model={d_model} and nhead={nhead}")
