@@ -9,10 +9,14 @@ A run writes to its output directory:
 - ``returns.json``: the return G = sum_t r_{t+1} of each episode and their moving average;
 - ``returns.png``: both as curves (needs matplotlib).
 
+A run does not replace another: ``train`` refuses a directory that holds a run's files (``check_out``) unless
+``overwrite=True``, which removes those files first (and only those: ``RUN_FILES`` and their temporary files).
+
 The moving average over the last 100 episodes is the usual score of a run
 (CartPole-v1 counts as solved when it reaches 475); ``evaluate`` plays greedy
 episodes instead, the agent's exploration switched off.
 """
+import fnmatch
 import inspect
 import json
 import os
@@ -30,14 +34,16 @@ from backprop.rl.tabular import QLearning, Sarsa
 from backprop.train import plots
 from backprop.train.checkpoint import load_checkpoint, save_checkpoint
 
-__all__ = ["AGENTS", "BadSetting", "Interrupted", "train", "evaluate", "load_agent", "build_agent", "build_env", "moving_average",
-           "plot_returns", "EpisodeBar", "EpisodeLines"]
+__all__ = ["AGENTS", "BadSetting", "Interrupted", "RUN_FILES", "train", "evaluate", "load_agent", "build_agent",
+           "build_env", "output_directory", "check_out", "moving_average", "plot_returns", "EpisodeBar", "EpisodeLines"]
 
 AGENTS = {"dqn": DQN, "q_learning": QLearning, "sarsa": Sarsa, "reinforce": Reinforce}
 TABULAR = ("q_learning", "sarsa")     # one row per state: only a Discrete observation space has rows to give
 DEFAULT_EPISODES = 500
 WINDOW = 100                          # episodes in the moving average
 CHECKPOINT = "checkpoint.safetensors"
+RUN_FILES = (CHECKPOINT, "returns.json", "returns.png")    # what a run writes, and what overwrite=True removes
+_TEMPORARY = tuple(f".tmp-{name}.*" for name in RUN_FILES)  # backprop.files' temporary names, left by a kill
 
 
 class BadSetting(ValueError):
@@ -103,6 +109,42 @@ def build_agent(agent_name, env, options=None, seed=0):
                          f"({', '.join(f'{k}={v}' for k, v in options.items())})") from error
 
 
+def output_directory(agent_name, env_name, out=None):
+    """Where ``train`` writes: ``out``, by default runs/rl/AGENT-ENV."""
+    return out or os.path.join("runs", "rl", f"{agent_name}-{env_name}")
+
+
+def check_out(out, overwrite=False):
+    """Before a run writes to the directory ``out``: a run's files there (a checkpoint, returns.json, returns.png)
+    are refused with a ``BadSetting`` that says how to go on, unless ``overwrite``, which removes them (and the
+    temporary files a killed run leaves; other files stay). Returns the names removed."""
+    held = _describe_run(out)
+    if held is None:
+        return []
+    if not overwrite:
+        raise BadSetting(f"{out} holds {held}; use --overwrite to replace it, or another --out")
+    removed = sorted(name for name in os.listdir(out) if os.path.isfile(os.path.join(out, name))
+                     and (name in RUN_FILES or any(fnmatch.fnmatchcase(name, pattern) for pattern in _TEMPORARY)))
+    for name in removed:
+        os.remove(os.path.join(out, name))
+    return removed
+
+
+def _describe_run(out):
+    """What ``out`` holds of a run, in words, or None when it holds none of RUN_FILES."""
+    path = os.path.join(out, CHECKPOINT)
+    if os.path.isfile(path):
+        try:
+            state = load_checkpoint(path)
+            episodes = len(state["returns"])
+            return (f"a run of {state['agent']} on {state['env']} (checkpoint after {episodes} "
+                    f"episode{'s' * (episodes != 1)})")
+        except (OSError, ValueError, KeyError, TypeError):
+            return f"a checkpoint ({CHECKPOINT})"
+    files = [name for name in RUN_FILES if os.path.isfile(os.path.join(out, name))]
+    return f"the files of a run ({', '.join(files)})" if files else None
+
+
 def _options_of(agent_class):
     """The hyperparameters an agent takes: the keyword-only parameters of its constructor, but the seed."""
     parameters = inspect.signature(agent_class).parameters.values()
@@ -115,7 +157,7 @@ def _checkpoint(agent_name, env_name, env_options, agent, returns, seed):
 
 
 def train(agent_name, env_name, *, episodes=None, minutes=None, seed=0, out=None, options=None, env_options=None,
-          checkpoint_every=100, progress=()):
+          checkpoint_every=100, progress=(), overwrite=False):
     """Train ``agent_name`` on ``env_name`` for ``episodes`` episodes (default 500; with only ``minutes``, as many as
     fit in that time) or until ``minutes`` have passed, whichever comes first.
 
@@ -123,6 +165,7 @@ def train(agent_name, env_name, *, episodes=None, minutes=None, seed=0, out=None
     reset of the environment. ``progress``: objects with ``episode(n, episode_return, average)`` and ``close()``
     (``EpisodeBar``, ``EpisodeLines``). Writes checkpoint.safetensors, returns.json and returns.png to ``out``
     (default runs/rl/AGENT-ENV); returns a dict of the agent, the returns, the seconds taken and the file paths.
+    A directory that holds a run already is refused (``BadSetting``) unless ``overwrite``: see ``check_out``.
     Interrupted (Ctrl-C), it writes the three files first, with the returns of the episodes finished, then raises
     ``Interrupted``, a KeyboardInterrupt whose text says what it saved.
     """
@@ -131,7 +174,8 @@ def train(agent_name, env_name, *, episodes=None, minutes=None, seed=0, out=None
     env_options = dict(env_options or {})
     env = build_env(env_name, env_options, seed=seed)
     agent = build_agent(agent_name, env, options, seed=seed)
-    out = out or os.path.join("runs", "rl", f"{agent_name}-{env_name}")
+    out = output_directory(agent_name, env_name, out)
+    check_out(out, overwrite)
     os.makedirs(out, exist_ok=True)
     path = os.path.join(out, CHECKPOINT)
     returns, started = [], time.monotonic()
