@@ -168,6 +168,13 @@ def _train_parser(commands):
                         "--batch-size is per process, rank 0 prints and writes the checkpoints")
     p.add_argument("--progress", choices=("auto", "bar", "lines", "none"), default="auto",
                    help="a progress bar, one line per epoch, or nothing (auto: a bar on a terminal)")
+    _threads_option(p)
+
+
+def _threads_option(p):
+    p.add_argument("--threads", type=_positive_int, metavar="N",
+                   help="BLAS threads (default: the cores that other processes leave free, followed as the load "
+                        "changes; OPENBLAS_NUM_THREADS or OMP_NUM_THREADS fix them too)")
 
 
 def _explain_parser(commands):
@@ -231,6 +238,7 @@ def _rl_parser(commands):
                    help="write the checkpoint every so many episodes (default: %(default)s)")
     p.add_argument("--progress", choices=("auto", "bar", "lines", "none"), default="auto",
                    help="a progress bar, a line every 10 episodes, or nothing (auto: a bar on a terminal)")
+    _threads_option(p)
     p = verbs.add_parser("evaluate", help="mean and standard deviation of a checkpoint's greedy returns")
     p.add_argument("checkpoint")
     p.add_argument("--episodes", type=_positive_int, default=100, help="(default: %(default)s)")
@@ -280,6 +288,7 @@ def build_parser():
     p.add_argument("--quick", action="store_true", help="the small version (seconds; fewer seeds and epochs)")
     p.add_argument("--out", type=_path, default="runs/reproduce", help="output directory (default: %(default)s)")
     p.add_argument("--seed", type=_seed, default=0)
+    _threads_option(p)
     _rl_parser(commands)
     _run_parser(commands)
     _add_debug(commands)
@@ -700,6 +709,7 @@ def main(argv=None):
 
 
 def _main(argv):
+    command_line = argv is None  # the command itself; a caller running main([...]) in its process keeps its threads
     argv = list(sys.argv[1:] if argv is None else argv)
     args = None
     try:
@@ -707,6 +717,9 @@ def _main(argv):
         if args.command is None:
             build_parser().print_help()
             return 2
+        if getattr(args, "threads", None) or (command_line and args.command in ("train", "reproduce", "rl")):
+            from backprop import threads
+            threads.configure(getattr(args, "threads", None))
         return COMMANDS[args.command](args) or 0
     except UsageError as error:
         print(error, file=sys.stderr)
