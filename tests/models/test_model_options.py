@@ -141,13 +141,16 @@ def test_the_size_limit_counts_what_the_model_allocates(name, monkeypatch):
     assert len(counts) == 1 and abs(counts[0] - held) <= 0.01 * held, (counts, held)
 
 
+N = 99999999999  # the width of a typo: 64 digit pixels (+ bias) to N units, N units (+ bias) to 10 classes
+
+
 @pytest.mark.parametrize("model,option,words", [
     ("mlp", "hidden=null", "--model-option: mlp: hidden must be a sequence of positive ints, got None (a NoneType)"),
     ("mlp", "hidden={}", "mlp: hidden must be a sequence of positive ints, got {} (a dict)"),
     ("mlp", 'hidden=""', "mlp: hidden must be a sequence of positive ints, got '' (a str)"),
     ("mlp", "dropout=NaN", "mlp: dropout must be a number in [0, 1), got nan"),
     ("mlp", "dropout=nan", "mlp: dropout must be a number in [0, 1), got 'nan' (a str)"),
-    ("mlp", "hidden=[99999999999]", "mlp: hidden=[99999999999] give about"),
+    ("mlp", "hidden=[99999999999]", f"mlp: too large with hidden=[99999999999]: about {65 * N + (N + 1) * 10:,} parameters"),
     ("cnn", "hidden=[128]", "cnn: hidden must be a positive int, got [128] (a list)"),
     ("cnn", "batch_norm=1", "cnn: batch_norm must be true or false, got 1 (an int)"),
     ("vgg", 'config="M"', "vgg: config must be a list of positive ints and 'M', got 'M'"),

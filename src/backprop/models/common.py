@@ -134,11 +134,11 @@ def check_size(model, parameters, **options):
 
     >>> check_size("mlp", 2 ** 40, hidden=[2 ** 20])  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    ValueError: mlp: hidden=[1048576] give about 1,099,511,627,776 parameters, more than the 2,147,483,648 ...
+    ValueError: mlp: too large with hidden=[1048576]: about 1,099,511,627,776 parameters, more than the ...
     """
     if parameters > MAX_PARAMETERS:
         given = ", ".join(f"{key}={value!r}" for key, value in options.items())
-        raise ValueError(f"{model}: {given} give about {parameters:,} parameters, more than the "
+        raise ValueError(f"{model}: too large with {given}: about {parameters:,} parameters, more than the "
                          f"{MAX_PARAMETERS:,} a model may have")
 
 
