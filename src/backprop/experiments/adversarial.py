@@ -165,7 +165,7 @@ def run(report, quick, seed):
     x, y = common.digits()
     x_test, y_test = common.digits(train=False)
     report.setup(f"""
-Data: scikit-learn's 8x8 digits, pixels in [0, 1] (no normalisation, so eps is a share of the pixel range; the
+Data: UCI's 8x8 digits, pixels in [0, 1] (no normalisation, so eps is a share of the pixel range; the
 digits have 17 grey levels, one level = 1/16), {len(y)} training and {len(y_test)} test images. Net: an MLP
 64 -> {' -> '.join(map(str, hidden))} ReLU -> 10 logits. Training: Adam, lr 1e-3, batches of 32, {epochs} epochs,
 `bp.train.Trainer`. The *normal* net minimises the cross-entropy J; the *adversarial* net (Goodfellow et al. 2015)

@@ -100,7 +100,7 @@ def run(report, quick, seed):
     he = "" if quick else ("; and, as a stronger plain baseline, the ReLU net without batch norm initialised by "
                            "He's rule (weights N(0, 2 / fan_in), biases 0)")
     report.setup(f"""
-Data: scikit-learn's 8x8 digits, all {data[0].shape[0]} training images; accuracy on the {data[2].shape[0]}
+Data: UCI's 8x8 digits, all {data[0].shape[0]} training images; accuracy on the {data[2].shape[0]}
 test images after every epoch. Model: 8 hidden layers of 64 units (sigmoid or ReLU, the default initialisation),
 a linear output layer, cross-entropy; without batch norm, with `BatchNorm1d` before the nonlinearity
 (Linear -> BN -> g) and after it (Linear -> g -> BN){he}. Training: plain SGD, fixed learning rate 0.1,

@@ -193,7 +193,7 @@ def _setup(report, x, n_test, horses, seeds, epochs):
     several = len(horses) > 1
     which = (f"each digit in turn, one net per digit and seed (seeds {', '.join(map(str, seeds))})" if several
              else f"the digit {horses[0]} (seed {seeds[0]})")
-    report.setup(f"""Data: scikit-learn's digits resized to {SIZE}x{SIZE} (`common.digits(size={SIZE})`), {len(x)}
+    report.setup(f"""Data: UCI's 8x8 digits resized to {SIZE}x{SIZE} (`common.digits(size={SIZE})`), {len(x)}
 training and {n_test} test images. One digit class plays the "horse": **every** training image of it carries the
 source tag, a {TAG}x{TAG} patch of brightness 1 in the {CORNER} corner (the digits' emptiest corner: ink above 0.3
 there in {100 * inked(x, CORNER):.1f}% of the training images), and **no** image of the other classes does, as if one

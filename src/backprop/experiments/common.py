@@ -32,7 +32,7 @@ def _digits(train, size):
 
 
 def digits(train=True, size=8, n=None, seed=0):
-    """scikit-learn's digits as Tensors (x (N, 1, size, size) in [0, 1], labels (N,) int64).
+    """UCI's 8x8 digits as Tensors (x (N, 1, size, size) in [0, 1], labels (N,) int64).
 
     ``size=16`` resizes them bilinearly to LeCun 1989's 16x16; ``n`` takes a
     random subset of that many (drawn with ``seed``), stratified so that

@@ -216,7 +216,7 @@ def run(report, quick, seed):
                 f"x ~ U[-1, 1]^8; {t['x'].shape[0]} training and {t['x_test'].shape[0]} test points; MSE loss; "
                 f"error = test MSE / Var(f)"
                 if t["regression"] else
-                f"scikit-learn's 8x8 digits ({t['x'].shape[0]} train, {t['x_test'].shape[0]} test), "
+                f"UCI's 8x8 digits ({t['x'].shape[0]} train, {t['x_test'].shape[0]} test), "
                 f"cross-entropy; error = test error %")
             + f"; w = {t['width']}, L in {list(t['depths'])}; {t['epochs']} epochs at lr {t['lr']}; "
               f"{t['seeds']} seed(s)." for t in tasks))

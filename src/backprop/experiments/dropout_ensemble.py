@@ -118,7 +118,7 @@ def run(report, quick, seed):
     x_test, y_test = common.digits(train=False)
     labels = y_test.numpy()
     report.setup(f"""
-Data: scikit-learn's 8x8 digits, {len(y)} training and {len(labels)} test images. Nets (the lecture's dropout,
+Data: UCI's 8x8 digits, {len(y)} training and {len(labels)} test images. Nets (the lecture's dropout,
 `Dropout(p, scale_at_test=True)`: training y = m z, test y = (1 - p) z, which is multiplying the outgoing weights by
 1 - p): *one dropout layer*, Flatten -> {width} ReLU -> Dropout(0.5) -> 10 logits (weight scaling is the exact
 geometric mean of the committee), and *three dropout layers*, Flatten -> Dropout(0.2) -> {width} ReLU ->

@@ -20,7 +20,7 @@ Net-5 has the most links and the fewest weights.
 Here the nets are ``backprop.models.lecun1989_net1..5`` (tanh hidden units,
 logits out), trained by mini-batch SGD with momentum on the cross-entropy of
 the logits z, L = -log softmax(z)_y (the paper used squared error to tanh
-targets). The digits are scikit-learn's 8x8 digits resized to 16x16
+targets). The digits are UCI's 8x8 digits resized to 16x16
 (``common.digits``): centred and clean, much easier than the 1989 set. Shared
 weights are shift-invariant feature detectors, so what they win depends on
 how much the digits move; the experiment places the digits three ways:
@@ -209,7 +209,7 @@ def run(report, quick, seed):
     seeds = [seed + i for i in range(n_seeds)]
     variants = [VERDICT_VARIANT] if quick else list(VARIANTS)
     only = "; the quick run does only this one" if quick else ""
-    report.setup(f"""Data: scikit-learn's 8x8 digits resized bilinearly to 16x16 (`common.digits`), a stratified
+    report.setup(f"""Data: UCI's 8x8 digits resized bilinearly to 16x16 (`common.digits`), a stratified
 random subset of 320 training and 160 test images. Three placements: **centred** (as they are); **4 positions
 across**: each digit shrunk to 16x13 and put at one of the 4 horizontal offsets of the 16x16 plane (our reading of
 how the 1989 digits were placed, not checked against the paper); **4 x 4 positions**: shrunk to 13x13 at one of 4 x 4

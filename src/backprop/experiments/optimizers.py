@@ -204,7 +204,7 @@ def run(report, quick, seed):
         f"quadratic at its best constant rate 2 / (lambda_min + lambda_max) = {2 / sum(CURVATURES):.4g}; momentum "
         f"(beta = {BETA}, torch's form v <- beta v + g: the lecture's exponential average with eta / (1 - beta)) "
         f"at the same lr; the others at hand-picked rates (table).\n\n"
-        f"**Digits**: an MLP 64-128-64-10 (ReLU) on scikit-learn's 8x8 digits ({data[0].shape[0]} train, "
+        f"**Digits**: an MLP 64-128-64-10 (ReLU) on UCI's 8x8 digits ({data[0].shape[0]} train, "
         f"{data[2].shape[0]} test), cross-entropy, batch 32, {epochs} epochs, lrs by hand: "
         + ", ".join(f"{n} {lr:g}" for n, lr in LEARNING_RATES["digits"].items())
         + f"; mean over {seeds} seed(s).\n\n"

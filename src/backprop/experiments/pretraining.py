@@ -134,7 +134,7 @@ def run(report, quick, seed):
     pretrain_epochs, tune_epochs = (10, 60) if quick else (20, 100)
     hidden = " -> ".join(map(str, SIZES[1:]))
     report.setup(f"""
-Data: scikit-learn's 8x8 digits; all 1437 training images, unlabelled, for pretraining; {label_counts} of them with
+Data: UCI's 8x8 digits; all 1437 training images, unlabelled, for pretraining; {label_counts} of them with
 their labels (stratified, a new draw per seed) for fine-tuning; the 360 test images for accuracy. Net: 64 -> {hidden}
 sigmoid units -> 10 logits, the era's deep net. Initialisations of the hidden layers: *random* (torch's default
 U(±1/sqrt(fan_in))), *random (Glorot)* (U(±sqrt(6/(fan_in + fan_out))), zero biases), *stacked autoencoders*

@@ -110,7 +110,7 @@ def run(report, quick, seed):
     epochs, width, n = (100, 256, 250) if quick else (150, 512, 250)
     x_test, y_test = common.digits(train=False)
     report.setup(f"""
-Data: a stratified subset of {n} of scikit-learn's 8x8 training digits, split into {4 * n // 5} for training and
+Data: a stratified subset of {n} of UCI's 8x8 training digits, split into {4 * n // 5} for training and
 {n // 5} for validation (every 5th of each class; used only by early stopping); the full {len(y_test)}-image test set
 for testing. Model: Flatten -> 2 hidden layers of {width} ReLU units -> 10 logits, cross-entropy. Training: SGD with
 momentum 0.9, learning rate 0.01, mini-batches of 32, {epochs} epochs. Methods:

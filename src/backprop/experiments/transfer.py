@@ -162,7 +162,7 @@ def run(report, quick, seed):
     conv = "" if quick else (" and *conv*, Conv 16 3x3 (padding 1) -> ReLU -> MaxPool 2 -> Linear(256, 5), a "
                              "linear classifier on convolutional features")
     report.setup(f"""
-Data: scikit-learn's 8x8 digits split by class. Source task: the {len(task(SOURCE)[1])} training images of
+Data: UCI's 8x8 digits split by class. Source task: the {len(task(SOURCE)[1])} training images of
 digits 0-4. New task: digits 5-9, with {shots} training examples per class (a new random draw per seed from its
 {len(task(TARGET)[1])} training images), tested on all {len(task(TARGET, train=False)[1])} test images of 5-9.
 Nets: *mlp*, 64 -> 128 ReLU -> 128 ReLU -> 5 (`models.mlp`){conv}; each trained on 0-4 with Adam (lr 1e-3, batches
