@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from backprop.checks import check_int, check_number
+from backprop.checks import check_flag, check_int, check_number, check_widths, kind_of
 
 
 def test_good_values_come_back_as_plain_ints_and_floats():
@@ -45,3 +45,34 @@ def test_a_bad_value_is_a_value_error_in_one_line(call, message):
 def test_a_value_of_the_wrong_type_is_a_type_error_in_one_line(call, message):
     with pytest.raises(TypeError, match=f"^{message}$"):
         call()
+
+
+def test_check_flag_takes_true_or_false_only():
+    assert check_flag("DQN double", True) is True and check_flag("DQN double", np.False_) is False
+    for value, got in [("maybe", "'maybe' (a str)"), ("false", "'false' (a str)"), (1, "1 (an int)"),
+                       (None, "None (a NoneType)")]:
+        with pytest.raises(TypeError) as refused:
+            check_flag("DQN double", value)
+        assert str(refused.value) == f"DQN double must be true or false, got {got}"
+
+
+def test_check_widths_takes_a_width_or_a_sequence_of_widths():
+    assert check_widths("hidden", 8) == (8,) and check_widths("hidden", (16, np.int64(4))) == (16, 4)
+    assert check_widths("hidden", [], empty=True) == ()
+    for value, empty, error, line in [
+            ([], False, ValueError, "hidden must be a non-empty sequence of positive ints, got []"),
+            ("x", True, TypeError, "hidden must be a sequence of positive ints, got 'x' (a str)"),
+            (None, False, TypeError, "hidden must be a non-empty sequence of positive ints, got None (a NoneType)"),
+            ({}, False, TypeError, "hidden must be a non-empty sequence of positive ints, got {} (a dict)"),
+            ([16, 0], True, ValueError, "hidden must be a sequence of positive ints, got [16, 0]"),
+            (0, False, ValueError, "hidden must be a non-empty sequence of positive ints, got 0"),
+            ([2.5], False, TypeError, "hidden must be a non-empty sequence of positive ints, got [2.5] (2.5 is a float)"),
+            ([8, True], False, TypeError,
+             "hidden must be a non-empty sequence of positive ints, got [8, True] (True is a bool)")]:
+        with pytest.raises(error) as refused:
+            check_widths("hidden", value, empty=empty)
+        assert str(refused.value) == line
+
+
+def test_kind_of_names_a_type_with_its_article():
+    assert (kind_of(1), kind_of(2.5), kind_of("x"), kind_of([1])) == ("an int", "a float", "a str", "a list")

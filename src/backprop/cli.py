@@ -234,6 +234,9 @@ def _rl_parser(commands):
                    help="a hyperparameter of the agent, e.g. lr=0.0005 or hidden=[64,64] (repeatable)")
     p.add_argument("--env-option", action="append", type=_option, default=[], metavar="KEY=VALUE",
                    help="an argument of the environment, e.g. is_slippery=false (repeatable)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace the run in the output directory: its checkpoint, returns.json and returns.png are "
+                        "removed first (other files stay)")
     p.add_argument("--checkpoint-every", type=_positive_int, default=100, metavar="EPISODES",
                    help="write the checkpoint every so many episodes (default: %(default)s)")
     p.add_argument("--progress", choices=("auto", "bar", "lines", "none"), default="auto",
@@ -613,6 +616,13 @@ def _rl_train(args):
         why = f"{type(error).__name__}: {message}" if isinstance(error, (KeyError, IndexError)) or not message \
             else message
         raise UsageError(f"backprop rl train: {args.env} cannot be made with --env-option {given}: {why}") from None
+    out = run.output_directory(args.agent, args.env, args.out)
+    try:
+        removed = run.check_out(out, args.overwrite)  # after the settings' checks: nothing removed for a bad one
+    except run.BadSetting as error:
+        raise UsageError(f"backprop rl train: {error}") from None
+    if removed:
+        print(f"--overwrite: removed {_count(len(removed), 'file')} of the previous run from {out}")
     total = args.episodes or (None if args.minutes else run.DEFAULT_EPISODES)
     progress = _progress(args.progress, lambda: run.EpisodeBar(total), run.EpisodeLines)
     result = run.train(args.agent, args.env, episodes=args.episodes, minutes=args.minutes, seed=args.seed,

@@ -206,7 +206,7 @@ def test_bad_input_is_refused():
         DQN(4, 2, tau=0.0)
     with pytest.raises(ValueError, match="lr"):
         DQN(4, 2, lr=0)
-    with pytest.raises(ValueError, match="hidden width"):
+    with pytest.raises(ValueError, match=r"DQN hidden must be a sequence of positive ints, got \(16, 0\)"):
         DQN(4, 2, hidden=(16, 0))
     for options, line in [({"lr": "0.1"}, "DQN lr must be a positive number, got '0.1' (a str)"),
                           ({"batch_size": 2.5}, "DQN batch_size must be a positive int, got 2.5 (a float)"),

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from backprop.rl.schedules import ExponentialDecay, LinearDecay, check_flag, check_widths
+from backprop.rl.schedules import ExponentialDecay, LinearDecay
 
 
 def test_linear_decay_is_a_straight_line_then_flat():
@@ -47,26 +47,3 @@ def test_value_needs_a_step_count(t, error, got):
         with pytest.raises(error) as refused:
             schedule.value(t)
         assert str(refused.value) == f"{type(schedule).__name__}.value t must be an int >= 0, got {got}"
-
-
-def test_check_flag_takes_true_or_false_only():
-    assert check_flag("DQN double", True) is True and check_flag("DQN double", np.False_) is False
-    for value, got in [("maybe", "'maybe' (a str)"), (1, "1 (a int)"), (None, "None (a NoneType)")]:
-        with pytest.raises(TypeError) as refused:
-            check_flag("DQN double", value)
-        assert str(refused.value) == f"DQN double must be true or false, got {got}"
-
-
-def test_check_widths_takes_a_width_or_a_list_of_widths():
-    assert check_widths("DQN hidden", 8) == [8] and check_widths("DQN hidden", (16, np.int64(4))) == [16, 4]
-    assert check_widths("DQN hidden", []) == []
-    for value, error, line in [
-            ("x", TypeError, "DQN hidden must be a width or a list of widths (positive ints), got 'x' (a str)"),
-            (None, TypeError, "DQN hidden must be a width or a list of widths (positive ints), got None (a NoneType)"),
-            ([16, 0], ValueError, "DQN hidden width must be a positive int, got 0"),
-            (0, ValueError, "DQN hidden width must be a positive int, got 0"),
-            ([2.5], TypeError, "DQN hidden width must be a positive int, got 2.5 (a float)"),
-            ([True], TypeError, "DQN hidden width must be a positive int, got True (a bool)")]:
-        with pytest.raises(error) as refused:
-            check_widths("DQN hidden", value)
-        assert str(refused.value) == line

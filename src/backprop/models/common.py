@@ -6,9 +6,9 @@ value of the right type outside its range a ``ValueError``, in one line that nam
 could not be allocated are refused the same way, before allocating (``check_size``).
 """
 import collections
-import numbers
 
 from backprop import nn
+from backprop import checks
 from backprop.checks import check_number
 
 # The most parameters a model of the zoo may have: 2**31 float32 numbers are 8 GiB, before the gradients and the
@@ -57,7 +57,8 @@ def check_choice(model, option, value, choices):
     'max'
     """
     if not isinstance(value, str):
-        raise TypeError(f"{model}: {option} must be one of {sorted(choices)}, got {value!r} ({_a(value)})")
+        raise TypeError(f"{model}: {option} must be one of {sorted(choices)}, got {value!r} "
+                        f"({checks.kind_of(value)})")
     if value not in choices:
         raise ValueError(f"{model}: {option} must be one of {sorted(choices)}, got {value!r}")
     return value
@@ -86,13 +87,7 @@ def check_widths(model, option, value, empty=False):
     Traceback (most recent call last):
     ValueError: cnn: channels must be a non-empty sequence of positive ints, got [0, 0]
     """
-    words = f"{'a' if empty else 'a non-empty'} sequence of positive ints"
-    widths = (value,) if _is_int(value) else value
-    if not isinstance(widths, (list, tuple)) or not all(_is_int(width) for width in widths):
-        raise TypeError(f"{model}: {option} must be {words}, got {value!r} ({_what(value)})")
-    if not (widths or empty) or not all(width >= 1 for width in widths):
-        raise ValueError(f"{model}: {option} must be {words}, got {value!r}")
-    return tuple(int(width) for width in widths)
+    return checks.check_widths(f"{model}: {option}", value, empty=empty)
 
 
 def check_width(model, option, value):
@@ -101,11 +96,7 @@ def check_width(model, option, value):
     >>> check_width("cnn", "hidden", 128)
     128
     """
-    if not _is_int(value):
-        raise TypeError(f"{model}: {option} must be a positive int, got {value!r} ({_a(value)})")
-    if value < 1:
-        raise ValueError(f"{model}: {option} must be a positive int, got {value!r}")
-    return int(value)
+    return checks.check_int(f"{model}: {option}", value, at_least=1)
 
 
 def check_dropout(model, option, value):
@@ -123,9 +114,7 @@ def check_flag(model, option, value):
     >>> check_flag("cnn", "batch_norm", False)
     False
     """
-    if not isinstance(value, bool):
-        raise TypeError(f"{model}: {option} must be true or false, got {value!r} ({_a(value)})")
-    return value
+    return checks.check_flag(f"{model}: {option}", value)
 
 
 def check_size(model, parameters, **options):
@@ -140,24 +129,6 @@ def check_size(model, parameters, **options):
         given = ", ".join(f"{key}={value!r}" for key, value in options.items())
         raise ValueError(f"{model}: too large with {given}: about {parameters:,} parameters, more than the "
                          f"{MAX_PARAMETERS:,} a model may have")
-
-
-def _is_int(value):
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
-def _a(value):
-    """A value's type with its article, for an error: "a str", "an int"."""
-    kind = type(value).__name__
-    return f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}"
-
-
-def _what(value):
-    """What a value is, for an error: its type, or the type of the first entry of a sequence that is no int."""
-    if isinstance(value, (list, tuple)):
-        wrong = next(item for item in value if not _is_int(item))
-        return f"{wrong!r} is {_a(wrong)}"
-    return _a(value)
 
 
 def conv_output_size(size, kernel_size, stride=1, padding=0):

@@ -40,10 +40,10 @@ import numpy
 
 import backprop as bp
 from backprop import creation, models, nn, optim
-from backprop.checks import check_int, check_number
+from backprop.checks import check_flag, check_int, check_number, check_widths
 from backprop.rl.env import copy_env, evaluate, one_hot
 from backprop.rl.replay import ReplayBuffer
-from backprop.rl.schedules import LinearDecay, check_flag, check_widths
+from backprop.rl.schedules import LinearDecay
 
 __all__ = ["DQN", "huber"]
 
@@ -82,7 +82,7 @@ def checked_config(config):
     if config["batch_size"] > config["buffer_size"]:
         raise ValueError(f"DQN batch_size must be <= buffer_size ({config['buffer_size']}), "
                          f"got {config['batch_size']}")
-    config["hidden"] = check_widths("DQN hidden", config["hidden"])
+    config["hidden"] = list(check_widths("DQN hidden", config["hidden"], empty=True))
     for name in ("double", "huber"):
         config[name] = check_flag(f"DQN {name}", config[name])
     return config

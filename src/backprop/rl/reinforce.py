@@ -28,11 +28,10 @@ import numpy
 
 from backprop import creation, optim
 from backprop.autograd import no_grad
-from backprop.checks import check_int, check_number
+from backprop.checks import check_flag, check_int, check_number, check_widths
 from backprop.models.mlp import mlp
 from backprop.nn import functional as F
 from backprop.rl.env import one_hot
-from backprop.rl.schedules import check_flag, check_widths
 from backprop.tensor import Tensor
 
 __all__ = ["Reinforce", "returns_to_go"]
@@ -62,7 +61,7 @@ class Reinforce:
     def __init__(self, observation_size, n_actions, *, hidden=(128,), lr=1e-3, gamma=0.99, baseline=True, seed=0):
         self.observation_size = check_int("Reinforce observation_size", observation_size, at_least=1)
         self.n_actions = check_int("Reinforce n_actions", n_actions, at_least=1)
-        hidden = tuple(check_widths("Reinforce hidden", hidden))
+        hidden = check_widths("Reinforce hidden", hidden, empty=True)
         self.config = {"hidden": list(hidden), "lr": check_number("Reinforce lr", lr, above=0),
                        "gamma": check_number("Reinforce gamma", gamma, at_least=0, at_most=1),
                        "baseline": check_flag("Reinforce baseline", baseline),

@@ -15,35 +15,9 @@ tabular Q-learning and Sarsa, t counts episodes; for DQN, environment steps.
 >>> ExponentialDecay(1.0, 0.1, rate=0.5).value(2)
 0.25
 """
-import numbers
-
 from backprop.checks import check_int, check_number
 
-__all__ = ["LinearDecay", "ExponentialDecay", "check_flag", "check_widths"]
-
-
-def check_flag(name, value):
-    """``value`` as a bool if it is True or False (NumPy's too); anything else ("maybe", 1, None) is a TypeError,
-    never read as true or false."""
-    if not _is_bool(value):
-        raise TypeError(f"{name} must be true or false, got {value!r} (a {type(value).__name__})")
-    return bool(value)
-
-
-def _is_bool(value):
-    # NumPy's bool is no subclass of bool; it is recognised by its type's name, without importing NumPy
-    kind = type(value)
-    return isinstance(value, bool) or (kind.__module__ == "numpy" and kind.__name__ in ("bool", "bool_"))
-
-
-def check_widths(name, value):
-    """The widths of hidden layers as a list of ints >= 1, from one int (one layer) or a list or tuple of them
-    (empty: no hidden layer); another type is a TypeError, a width below 1 a ValueError."""
-    widths = [value] if isinstance(value, numbers.Integral) and not isinstance(value, bool) else value
-    if not isinstance(widths, (list, tuple)):
-        raise TypeError(f"{name} must be a width or a list of widths (positive ints), got {value!r} "
-                        f"(a {type(value).__name__})")
-    return [check_int(f"{name} width", width, at_least=1) for width in widths]
+__all__ = ["LinearDecay", "ExponentialDecay"]
 
 
 class LinearDecay:

@@ -15,30 +15,12 @@ import numbers
 import numpy
 
 from backprop import dtypes
-from backprop.checks import check_int, check_number
+from backprop.checks import check_int
 from backprop.data import DataLoader, TensorDataset
 from backprop.nn.utils import max_norm_
 from backprop.tensor import Tensor
 
 __all__ = ["check_sizes", "as_rows", "batches", "fit"]
-
-
-# rl/reinforce.py still imports these two, and its tests expect a ValueError for a value of the wrong type too:
-# switch rl and its tests to backprop.checks, then delete them
-def check_positive_int(value, what, owner):
-    """``check_int(f"{owner}: {what}", value, at_least=1)``, a wrong type raised as a ValueError."""
-    try:
-        return check_int(f"{owner}: {what}", value, at_least=1)
-    except TypeError as error:
-        raise ValueError(str(error)) from None
-
-
-def check_positive_float(value, what, owner):
-    """``check_number(f"{owner}: {what}", value, above=0)``, a wrong type raised as a ValueError."""
-    try:
-        return check_number(f"{owner}: {what}", value, above=0)
-    except TypeError as error:
-        raise ValueError(str(error)) from None
 
 
 def check_sizes(sizes, owner):

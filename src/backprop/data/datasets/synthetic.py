@@ -20,16 +20,6 @@ def _dataset(features, targets):
     return TensorDataset(Tensor._make(numpy.ascontiguousarray(features, dtype=numpy.float32)), Tensor._make(targets))
 
 
-# rl (dqn, replay, tabular, prediction, reinforce, schedules) still imports this, and its tests expect a ValueError
-# for a value of the wrong type too: switch rl and its tests to backprop.checks, then delete it
-def check_count(name, n, low=1):
-    """``check_int(name, n, at_least=low)``, a wrong type raised as a ValueError."""
-    try:
-        return check_int(name, n, at_least=low)
-    except TypeError as error:
-        raise ValueError(str(error)) from None
-
-
 def parity(n_bits):
     """All 2^n bit vectors x (row i is i in binary, most significant bit first), t = (sum_j x_j) mod 2."""
     n_bits = check_int("parity n_bits", n_bits, at_least=1)
