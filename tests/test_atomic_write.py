@@ -72,6 +72,7 @@ def test_a_full_disk_on_write_keeps_the_old_file(old_file, monkeypatch):
         with atomic_write(old_file, "wb") as f:
             f.write(b"new content, longer than the room left")
     assert info.value.errno == errno.ENOSPC
+    assert info.value.filename == str(old_file)  # the file being written, not the temporary one, nor none
     assert old_file.read_bytes() == b"old content"
     assert os.listdir(old_file.parent) == ["weights.bin"]
 
@@ -117,3 +118,20 @@ def test_only_write_modes():
     with pytest.raises(ValueError, match="mode must be 'w' or 'wb', got 'a'"):
         with atomic_write("x", "a"):
             pass
+
+
+def test_bp_save_on_a_full_disk_is_an_oserror_naming_the_file(old_file, monkeypatch):
+    """safetensors reports a full disk as its own error, the OS error only in its text: bp.save raises the OSError."""
+    import safetensors.numpy
+
+    import backprop as bp
+
+    def full_disk(arrays, filename, metadata=None):
+        raise RuntimeError("Error while serializing: I/O error: No space left on device (os error 28)")
+
+    monkeypatch.setattr(safetensors.numpy, "save_file", full_disk)
+    with pytest.raises(OSError) as info:
+        bp.save({"w": bp.ones(3)}, old_file)
+    assert (info.value.errno, info.value.filename) == (errno.ENOSPC, str(old_file))
+    assert old_file.read_bytes() == b"old content"
+    assert os.listdir(old_file.parent) == ["weights.bin"]

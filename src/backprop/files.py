@@ -26,8 +26,9 @@ __all__ = ["atomic_write", "atomic_path"]
 @contextlib.contextmanager
 def atomic_path(path, suffix=None):
     """A temporary path beside ``path`` to write to, for writers that take a path (``safetensors.save_file``);
-    after the block it is flushed to disk and renamed onto ``path``; on any failure it is removed. ``suffix``
-    ends the temporary name (default: ``path``'s extension)."""
+    after the block it is flushed to disk and renamed onto ``path``; on any failure it is removed (an OSError
+    that names no file, or the temporary one, is raised again naming ``path``). ``suffix`` ends the temporary
+    name (default: ``path``'s extension)."""
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
     name = os.path.basename(path)
@@ -40,9 +41,12 @@ def atomic_path(path, suffix=None):
         os.chmod(temporary, 0o666 & ~_umask())  # mkstemp made it private; the file gets a normal file's mode
         _fsync(temporary)
         os.replace(temporary, path)
-    except BaseException:  # KeyboardInterrupt and a full disk too: no temporary file stays behind
+    except BaseException as error:  # KeyboardInterrupt and a full disk too: no temporary file stays behind
         with contextlib.suppress(OSError):
             os.remove(temporary)
+        if isinstance(error, OSError) and error.errno is not None and error.filename in (None, temporary):
+            # a write to a full disk names no file, or the temporary one: the error names the file being written
+            raise OSError(error.errno, error.strerror or os.strerror(error.errno), path) from error
         raise
     _fsync_directory(directory)
 

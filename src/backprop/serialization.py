@@ -36,6 +36,7 @@ import base64
 import collections
 import json
 import os
+import re
 import zlib
 
 import numpy
@@ -181,7 +182,14 @@ def save(obj, f, pickle_module=None, pickle_protocol=2, _use_new_zipfile_seriali
     if not isinstance(f, (str, os.PathLike)):
         raise TypeError(f"save() expects a path (str or os.PathLike) or a binary file object, got {type(f).__name__}")
     with atomic_path(f, suffix=".safetensors") as temporary:
-        st_numpy.save_file(writer.arrays, temporary, metadata=metadata)
+        try:
+            st_numpy.save_file(writer.arrays, temporary, metadata=metadata)
+        except Exception as error:  # noqa: BLE001  (safetensors' SafetensorError: only its text holds the OS error)
+            found = None if isinstance(error, OSError) else re.search(r"\(os error (\d+)\)", str(error))
+            if found is None:
+                raise
+            code = int(found.group(1))  # a full disk: 'I/O error: No space left on device (os error 28)'
+            raise OSError(code, os.strerror(code), os.fspath(f)) from error
 
 
 # --- loading ------------------------------------------------------------------------------------------------------

@@ -41,7 +41,6 @@ import json
 import math
 import numbers
 import os
-import re
 import time
 
 import numpy
@@ -419,34 +418,14 @@ def _loader_state(loader):
 
 
 def write_checkpoint(state, path):
-    """``save_checkpoint``, whose failure to write (a full disk, no permission) is an OSError naming ``path`` (the
-    safetensors writer reports it as its own error, 'I/O error: No space left on device (os error 28)'). The
+    """``save_checkpoint``, whose failure to write (a full disk, no permission) is an OSError naming ``path``. The
     writer writes a temporary file and renames it: on failure the temporary file is removed and the previous
     checkpoint stays as it was."""
-    with _naming(path):
-        try:
-            return save_checkpoint(state, path)
-        except Exception as error:  # noqa: BLE001  (safetensors' SafetensorError: only its text holds the OS error)
-            found = None if isinstance(error, OSError) else re.search(r"\(os error (\d+)\)", str(error))
-            if found is None:
-                raise
-            code = int(found.group(1))
-            raise OSError(code, os.strerror(code), path) from error
-
-
-@contextlib.contextmanager
-def _naming(path):
-    """An OSError without a file name (a write to a full disk) gets ``path``, the file that was being written."""
-    try:
-        yield
-    except OSError as error:
-        if error.errno is None or error.filename is not None:
-            raise
-        raise OSError(error.errno, error.strerror or os.strerror(error.errno), path) from error
+    return save_checkpoint(state, path)
 
 
 def _write_atomic(path, text):
     """Write ``text`` to ``path`` atomically (``files.atomic_write``: temporary file, fsync, rename; the temporary
     file removed on failure); a failure is an OSError naming ``path``."""
-    with _naming(path), atomic_write(path, "w") as handle:
+    with atomic_write(path, "w") as handle:
         handle.write(text)
