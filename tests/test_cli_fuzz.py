@@ -92,7 +92,8 @@ TRAIN = {
     "--root": [""], "--model-option": ["", "hidden", "=1", "bogus=1", "hidden=[0]", "hidden=-1", "hidden=nan",
                                        "hidden=[1e400]", "hidden=[[1]]", "hidden={}", "hidden=null", "hidden=[128]",
                                        "channels=[0,0]", "channels=[]", "channels=\"a\"", "channels=[99999999999]",
-                                       "dropout=2", "dropout=-1", "dropout=nan"],
+                                       "dropout=2", "dropout=-1", "dropout=nan",
+                                       "input_shape=[1,8,8]", "num_classes=3"],
 }
 ATTACK = {"--eps": NONNEGATIVE, "--examples": POSITIVE_INT, "--seed": SEED, "--method": CHOICE}
 PGD = {"--alpha": POSITIVE_FLOAT, "--steps": POSITIVE_INT}

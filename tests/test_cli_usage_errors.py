@@ -103,3 +103,12 @@ def test_missing_dataset_files_name_the_command_line_switch(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 1 and err.count("\n") == 1 and "Traceback" not in err
     assert "mnist needs the files" in err and "--download on the command line" in err
+
+
+@pytest.mark.parametrize("option, value", [("input_shape", "[1,8,8]"), ("num_classes", "3")])
+def test_a_model_option_the_dataset_sets_is_refused_naming_the_dataset(option, value, tmp_path, capsys):
+    code = main(["train", "--model-option", f"{option}={value}", "--out", str(tmp_path / "run")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert f"{option} is set by the dataset 'digits'" in err and "multiple values" not in err
+    assert not (tmp_path / "run").exists()

@@ -352,7 +352,7 @@ def _check_model_options(config, info):
     state = creation.get_rng_state()
     try:
         run.build_model(config, info)
-    except (ValueError, TypeError, ZeroDivisionError) as error:
+    except (ValueError, TypeError) as error:
         # build_model names the model before a TypeError of the factory; the registry's own message names it too
         cause = error.__cause__ if isinstance(error.__cause__, TypeError) else error
         raise UsageError(f"backprop train: --model-option: {cause}") from None

@@ -97,6 +97,10 @@ def build_model(config, info):
     from backprop import models
 
     check_task(config, info)
+    given = sorted({"input_shape", "num_classes"} & set(config["model_options"]))
+    if given:
+        raise ValueError(f"model {config['model']!r}: {given[0]} is set by the dataset {info.name!r} "
+                         f"(to {getattr(info, given[0])}), not by a model option")
     try:
         return models.get(config["model"], input_shape=tuple(info.input_shape), num_classes=info.num_classes,
                           **config["model_options"])
