@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test bench reproduce clean
+.PHONY: demo test bench reproduce gpu-check clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ bench: $(VENV)/.installed-dev
 	$(PY) benchmarks/distributed.py
 	$(PY) benchmarks/distributed_equivalence.py
 	$(PY) benchmarks/threads.py
+
+# the CUDA tests and the workloads against torch CUDA on a GPU (benchmarks/gpu_check.py; < 8 minutes on an H100):
+# .venv's Python when make test made it (CuPy is installed into it), else $(PYTHON); no GPU: one line, exit 0
+gpu-check:
+	$(if $(wildcard $(PY)),$(PY),$(PYTHON)) benchmarks/gpu_check.py
 
 reproduce: $(VENV)/.installed
 	$(VENV)/bin/backprop reproduce all
