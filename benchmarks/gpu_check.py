@@ -17,14 +17,15 @@ The steps, each under a time limit, the whole check within 8 minutes on an H100:
    on the same batches (one training step checked to agree first); medians of a few timed loops,
    each loop ended by a synchronize; float32 on both sides (torch's TF32 off, CuPy's default). The
    table gives ms per step and the ratio backprop/torch against the issue's target (<= 2x); where
-   torch CUDA is missing it gives backprop's own timings and says so. Rows stop when the time is up.
+   torch CUDA is missing it gives backprop's own timings and says so. A workload that fails is one
+   FAILED row with its error, the others still run; rows stop when the time is up.
 
 Everything printed also goes to ``$OUT/gpu_check.txt`` when ``OUT`` is set (the table alone to
 ``$OUT/gpu_workloads.txt`` and ``.json``).
 
-Exit status: 0 every step passed, or there is no GPU (nothing to check); 1 a CUDA test failed, a
-first training step disagreed with torch, or a step failed or ran out of its time; 3 a GPU is
-there but no Python with CuPy could be had.
+Exit status: 0 every step passed, or there is no GPU (nothing to check); 1 a CUDA test failed or
+none ran, a workload failed or its first training step disagreed with torch, or a step ran out of
+its time; 3 a GPU is there but no Python with CuPy could be had.
 
 Run: ``make gpu-check``, or ``python benchmarks/gpu_check.py [--budget SECONDS]``;
 ``--workloads-only [--device cpu] [--batches 2]`` runs step 4 alone (the tests run it on the CPU), and
@@ -258,31 +259,43 @@ def torch_for(device):
     return torch
 
 
+def time_workload(label, name, batch, device, torch, repeats, seconds, log):
+    """The rows of one workload at one batch size: training and inference."""
+    rng = np.random.default_rng(0)
+    data = [(rng.standard_normal((batch,) + INPUT[name], dtype=np.float32),
+             rng.integers(0, 10, batch).astype(np.int64)) for _ in range(4)]
+    theirs = Side(torch, name, device, data) if torch else None
+    ours = Side(bp, name, device, data, state=theirs.state() if theirs else None)
+    differs = first_step_differs(ours, theirs) if theirs else ""
+    rows = []
+    for mode, step in (("train", "train_step"), ("inference", "infer_step")):
+        row = {"workload": label, "batch": batch, "mode": mode, "differs": differs,
+               "backprop_ms": ms_per_step(ours, getattr(ours, step), repeats, seconds)}
+        if theirs:
+            row["torch_ms"] = ms_per_step(theirs, getattr(theirs, step), repeats, seconds)
+            row["ratio"] = row["backprop_ms"] / row["torch_ms"]
+        rows.append(row)
+        log(format_row(row))
+    return rows
+
+
 def run_workloads(device="cuda", batch_sizes=(128, 512), repeats=5, seconds=0.2, deadline=None, log=print):
     """Time every workload at every batch size in training and inference; one row (dict) per workload, batch and
-    mode, each with backprop's ms per step and, where torch runs on ``device``, torch's and the ratio."""
+    mode, each with backprop's ms per step and, where torch runs on ``device``, torch's and the ratio; a workload
+    that fails gives one row with its error instead."""
     torch = torch_for(device)
     rows = []
     for label, name in WORKLOADS.items():
         for batch in batch_sizes:
             if deadline is not None and time.time() > deadline:
+                rows.append({"workload": label, "batch": batch, "error": "not timed, out of time"})
                 log(f"{label} batch {batch}: not timed, out of time")
                 continue
-            rng = np.random.default_rng(0)
-            data = [(rng.standard_normal((batch,) + INPUT[name], dtype=np.float32),
-                     rng.integers(0, 10, batch).astype(np.int64)) for _ in range(4)]
-            theirs = Side(torch, name, device, data) if torch else None
-            ours = Side(bp, name, device, data, state=theirs.state() if theirs else None)
-            differs = first_step_differs(ours, theirs) if theirs else ""
-            for mode, step in (("train", "train_step"), ("inference", "infer_step")):
-                row = {"workload": label, "batch": batch, "mode": mode, "differs": differs,
-                       "backprop_ms": ms_per_step(ours, getattr(ours, step), repeats, seconds)}
-                if theirs:
-                    row["torch_ms"] = ms_per_step(theirs, getattr(theirs, step), repeats, seconds)
-                    row["ratio"] = row["backprop_ms"] / row["torch_ms"]
-                rows.append(row)
-                log(format_row(row))
-            del ours, theirs
+            try:
+                rows += time_workload(label, name, batch, device, torch, repeats, seconds, log)
+            except Exception as error:  # noqa: BLE001  (an op that fails on the GPU: the other rows still come)
+                rows.append({"workload": label, "batch": batch, "error": f"{type(error).__name__}: {error}"})
+                log(f"{label:9s} {batch:5d} FAILED: {rows[-1]['error']}"[:400])
     return rows
 
 
@@ -317,7 +330,7 @@ def workloads_main(args):
     if out:
         with open(os.path.join(out, "gpu_workloads.json"), "w") as file:
             json.dump(rows, file, indent=1)
-    return FAILED if any(row["differs"] for row in rows) else 0
+    return FAILED if any(row.get("differs") or "error" in row for row in rows) else 0
 
 
 # --------------------------------------------------------------------- main
@@ -337,7 +350,8 @@ def main(argv=None):
     log = Log()
     gpu = find_gpu()
     if gpu is None:
-        print("gpu-check: no CUDA GPU on this machine (no nvidia-smi, and no CuPy that sees one); nothing to check")
+        log("gpu-check: no CUDA GPU on this machine (no nvidia-smi, and no CuPy that sees one); nothing to check")
+        log.save()
         return NO_GPU
     log(f"gpu-check on {gpu}")
     python = python_with_cupy(log)

@@ -82,7 +82,10 @@ def test_without_torch_on_the_device_it_times_backprop_alone(gpu_check, monkeypa
 
 def test_out_of_time_rows_are_named_not_timed(gpu_check):
     lines = []
-    assert gpu_check.run_workloads("cpu", (128, 512), deadline=0, log=lines.append) == []
+    rows = gpu_check.run_workloads("cpu", (128, 512), deadline=0, log=lines.append)
+    assert rows[:2] == [{"workload": "MLP", "batch": 128, "error": "not timed, out of time"},
+                        {"workload": "MLP", "batch": 512, "error": "not timed, out of time"}]
+    assert len(rows) == len(lines) == 8
     assert lines[:2] == ["MLP batch 128: not timed, out of time", "MLP batch 512: not timed, out of time"]
 
 
@@ -111,3 +114,15 @@ def test_the_whole_check_with_a_stand_in_gpu_runs_the_tests_and_the_workloads(gp
     assert out.rstrip().splitlines()[-1].startswith("gpu-check: FAILED in ")
     assert (tmp_path / "gpu_check.txt").read_text() == out
     assert [row["workload"] for row in json.loads((tmp_path / "gpu_workloads.json").read_text())].count("LSTM") == 2
+
+
+def test_a_workload_that_fails_is_one_row_and_the_others_still_run(gpu_check, monkeypatch):
+    monkeypatch.setattr(gpu_check, "torch_for", lambda device: None)
+    monkeypatch.setattr(gpu_check, "INPUT", {**gpu_check.INPUT, "gru": (28, 28)})
+    monkeypatch.setattr(gpu_check, "WORKLOADS", {"GRU": "gru", "MLP": "mlp128"})  # workloads.py has no "gru"
+    lines = []
+    rows = gpu_check.run_workloads("cpu", (2,), repeats=1, seconds=0, log=lines.append)
+    assert rows[0]["workload"] == "GRU" and rows[0]["batch"] == 2 and "mode" not in rows[0]
+    assert rows[0]["error"].startswith("ValueError: unknown workload 'gru'")
+    assert lines[0].startswith("GRU           2 FAILED: ValueError: unknown workload 'gru'")
+    assert [(row["workload"], row["mode"]) for row in rows[1:]] == [("MLP", "train"), ("MLP", "inference")]
