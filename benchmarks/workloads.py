@@ -25,7 +25,7 @@ child never imports torch), together with the RSS growth between step 100 and
 the last step (flat memory: no growth).
 
 Run: ``python benchmarks/workloads.py [--quick] [--only mlp128,lstm] [--json]
-[--no-memory] [--repeats N] [--profile WORKLOAD]``. Not part of ``make test``.
+[--no-memory] [--repeats N] [--profile WORKLOAD [--profile-mode inference]]``. Not part of ``make test``.
 """
 import argparse
 import json
@@ -305,18 +305,20 @@ def print_table(rows, meta):
                       f"{m['backprop']['train_ms']:9.3f} / {m['torch']['train_ms']:<8.3f} {m['train_ratio']:5.2f}x")
 
 
-def profile(name, steps=200):
-    """cProfile of backprop's training step on one workload, top 25 by total time."""
+def profile(name, steps=200, mode="train"):
+    """cProfile of backprop's training step (mode "train") or inference step under no_grad ("inference") on one
+    workload, top 25 by total time."""
     import cProfile
     import pstats
 
     runner = Runner(name, bp, make_batches(name))
+    step = runner.train_step if mode == "train" else runner.infer_step
     for _ in range(5):
-        runner.train_step()
+        step()
     profiler = cProfile.Profile()
     profiler.enable()
     for _ in range(steps):
-        runner.train_step()
+        step()
     profiler.disable()
     pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
 
@@ -332,13 +334,15 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="3 repeats of 0.1 s, 200 memory steps")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--profile", metavar="WORKLOAD")
+    parser.add_argument("--profile-mode", choices=("train", "inference"), default="train",
+                        help="the step --profile runs: training (default) or inference under no_grad")
     parser.add_argument("--memory-child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.memory_child:
         name, framework, steps = args.memory_child
         return memory_child(name, framework, int(steps))
     if args.profile:
-        return profile(args.profile)
+        return profile(args.profile, mode=args.profile_mode)
     if args.quick:
         args.repeats, args.target, args.memory_steps = 3, 0.1, min(args.memory_steps, 200)
     if args.no_memory:

@@ -22,7 +22,10 @@ Backward, with G = dL/dY:
 For speed the batch is processed a few images at a time (``_chunks``): the
 columns of a whole batch are C*K times the input, and a chunk's columns,
 product and col2im stay in the CPU's cache instead of streaming through
-main memory. Under ``no_grad`` no columns are kept.
+main memory. When no dL/dW follows (``no_grad``, a frozen weight) no columns
+are kept and the forward takes ``_correlate_no_cols``: the same product,
+written straight into y's layout (no transposing copy), with the columns
+of stride-1 layers copied as whole rows of the padded input.
 
 ``locally_connected2d`` uses the same columns with weights that are not
 shared between positions (LeCun 1989 Net-3, DeepFace): one small matrix
@@ -154,10 +157,10 @@ def _chunks(n, per_image_bytes):
     return [slice(i, min(i + size, n)) for i in range(0, n, size)]
 
 
-def _correlate(xp, xpad, w_mat, kernel, stride, dilation, out, bias=None, keep_cols=False):
+def _correlate(xp, xpad, w_mat, kernel, stride, dilation, out, bias=None):
     """y[n, o, p] = sum_{c, k} W[o, c, k] xpad[n, c, p s + k d] (+ b[o]) by im2col and one product per
     group, a chunk of the batch at a time. w_mat: (g, O/g, C/g*K). Returns y (N, O, *out), the chunks
-    and, with ``keep_cols``, each chunk's columns (C, *k, n_chunk, *out) for dL/dW."""
+    and each chunk's columns (C, *k, n_chunk, *out) for dL/dW."""
     n, (g, o_group, ck_group) = xpad.shape[0], w_mat.shape
     o, positions = g * o_group, math.prod(out)
     y = xp.empty((n, o) + out, dtype=xpad.dtype)
@@ -169,9 +172,58 @@ def _correlate(xp, xpad, w_mat, kernel, stride, dilation, out, bias=None, keep_c
         y[part] = y_part.reshape((o, -1) + out).swapaxes(0, 1)
         if bias is not None:
             y[part] += bias.reshape((o,) + (1,) * len(out))
-        if keep_cols:
-            kept.append(cols)
+        kept.append(cols)
     return y, parts, kept
+
+
+def _correlate_no_cols(xp, x, w_mat, kernel, stride, dilation, pairs, out, bias=None):
+    """The same y as ``_correlate`` when no columns are kept (no dL/dW follows: inference, a frozen weight), with
+    the product written straight into y's (N, O, *out) layout: per image, W_mat (g, O/g, C/g*K) @ columns
+    (g, C/g*K, L) by one batched ``matmul`` a chunk at a time, no transposing copy of the output.
+
+    The columns come in one of two layouts (each measured faster on its kind of layer, benchmarks/workloads.py):
+    - "wide rows" (stride 1, columns larger than the output, C*K > O, as in LeNet's convolutions): position p
+      runs over the first output dim times the *padded* size of the others, so that each kernel offset's
+      column is one contiguous run of the padded input (copied at memcpy speed, not in runs of the output
+      width); the positions past the output's width are computed and dropped when y is cropped, which also
+      adds the bias, in one pass. One extra zero slice at the end of the first spatial dim keeps the last
+      offsets' runs inside the array.
+    - per image (otherwise): the columns of ``_windows`` as (N, C, *k, *out), the bias added in place.
+    Returns y (N, O, *out) and the chunks of the batch."""
+    n, (g, o_group, ck_group) = x.shape[0], w_mat.shape
+    o, dims = g * o_group, len(kernel)
+    wide = all(s == 1 for s in stride) and g * ck_group > o
+    if wide:
+        widths = ((0, 0), (0, 0), (pairs[0][0], pairs[0][1] + 1)) + tuple(pairs[1:])
+        xpad = xp.pad(x, widths)
+        rows = (out[0],) + xpad.shape[3:]  # the output grid with the padded sizes past the first dim
+        positions = math.prod(rows)
+        inner = xpad.strides[2:]
+        view = xp.lib.stride_tricks.as_strided(
+            xpad, shape=xpad.shape[:2] + tuple(kernel) + (positions,),
+            strides=xpad.strides[:2] + tuple(st * d for st, d in zip(inner, dilation)) + (inner[-1],))
+    else:
+        xpad = _pad(xp, x, pairs)
+        rows, positions = out, math.prod(out)
+        windows = _windows(xp, xpad, kernel, stride, dilation, out)  # (C, *k, N, *out)
+        view = windows.transpose((1 + dims, 0) + tuple(range(1, 1 + dims)) + tuple(range(2 + dims, 2 + 2 * dims)))
+    y = xp.empty((n, o) + tuple(out), dtype=x.dtype)
+    crop = (slice(None), slice(None)) + tuple(slice(0, size) for size in out)
+    b = None if bias is None else bias.reshape((o,) + (1,) * dims)
+    parts = _chunks(n, x.dtype.itemsize * positions * (g * ck_group + o))
+    for part in parts:
+        cols = xp.ascontiguousarray(view[part]).reshape(-1, g, ck_group, positions)  # (n_part, g, C/g*K, L)
+        if wide:
+            y_rows = xp.matmul(w_mat, cols).reshape((-1, o) + rows)
+            if b is None:
+                y[part] = y_rows[crop]
+            else:
+                xp.add(y_rows[crop], b, out=y[part])
+        else:
+            xp.matmul(w_mat, cols, out=y[part].reshape(-1, g, o_group, positions))
+            if b is not None:
+                y[part] += b
+    return y, parts
 
 
 def _finish(xp, needs, grad, weight, grad_x, grad_w, batched):
@@ -202,12 +254,16 @@ class ConvNd(Function):
             x = x[None]
         kernel = weight.shape[2:]
         out = _out_size(x.shape[2:], kernel, stride, dilation, pairs)
-        xpad = _pad(xp, x, pairs)
         w_mat = weight.reshape(groups, weight.shape[0] // groups, -1)
+        padded_shape = x.shape[:2] + tuple(n + left + right for n, (left, right) in zip(x.shape[2:], pairs))
         # the columns (C*K times the input) are kept for dL/dW only: a frozen weight keeps none
-        y, self.parts, self.cols = _correlate(xp, xpad, w_mat, kernel, stride, dilation, out, bias,
-                                              keep_cols=bool(self.needs_input_grad) and self.needs_input_grad[1])
-        self.geometry = (xpad.shape, x.shape[2:], kernel, stride, dilation, pairs, out, groups, batched)
+        if bool(self.needs_input_grad) and self.needs_input_grad[1]:
+            y, self.parts, self.cols = _correlate(xp, _pad(xp, x, pairs), w_mat, kernel, stride, dilation, out,
+                                                  bias)
+        else:  # inference or a frozen weight: the faster forward that writes y in place and keeps nothing
+            (y, self.parts), self.cols = _correlate_no_cols(xp, x, w_mat, kernel, stride, dilation, pairs, out,
+                                                            bias), []
+        self.geometry = (padded_shape, x.shape[2:], kernel, stride, dilation, pairs, out, groups, batched)
         return y if batched else y[0]
 
     def backward(self, grad):

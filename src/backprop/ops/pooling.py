@@ -12,6 +12,7 @@ Average pooling (LeCun et al. 1989's subsampling):
     y[p] = (1 / |window|) sum_k x_pad[p s + k],   dL/dx[p s + k] += dL/dy[p] / |window|.
 """
 import itertools
+import math
 
 from backprop import backend
 from backprop import dtypes
@@ -165,6 +166,22 @@ class MaxPoolNd(Function):
         return _crop_last(dx, padding, shape[-len(kernel):])
 
 
+def _tile_sum(xp, x, kernel, out):
+    """Window sums when the windows tile the last dims (stride = kernel, no padding): one dim at a time, that
+    dim split into (out, k) (a view) and its k slices added. Same sums as the loop over kernel offsets, with
+    fewer and longer passes: the first dims' slices are whole rows."""
+    total = x
+    first = x.ndim - len(kernel)
+    for axis, (k, o) in enumerate(zip(kernel, out), first):
+        rows = total[(slice(None),) * axis + (slice(0, o * k),)]
+        split = rows.reshape(rows.shape[:axis] + (o, k) + rows.shape[axis + 1:])
+        parts = [split[(slice(None),) * (axis + 1) + (j,)] for j in range(k)]
+        total = parts[0] + parts[1] if k > 1 else parts[0]
+        for part in parts[2:]:
+            total += part
+    return total
+
+
 class AvgPoolNd(Function):
     """y[p] = sum_k x_pad[p s + k] / m[p] (m the window size torch divides by);
     dL/dx[p s + k] += dL/dy[p] / m[p]."""
@@ -172,13 +189,15 @@ class AvgPoolNd(Function):
     def forward(self, x, *, kernel, stride, padding, out, extra, divisor):
         xp = backend.array_module(x)
         xpad = _pad_last(xp, x, padding, extra, 0)
+        self.divisor = divisor
+        self.geometry = (xpad.shape, x.shape, kernel, stride, padding, out)
+        if tuple(stride) == tuple(kernel) and xpad is x:  # windows that tile the input (LeNet's 2x2 subsampling)
+            return _tile_sum(xp, x, kernel, out) / divisor
         taps = list(_taps(kernel, stride, (1,) * len(kernel), out))
         total = xpad[taps[0]].copy()
         for tap in taps[1:]:
             total += xpad[tap]
         total /= divisor
-        self.divisor = divisor
-        self.geometry = (xpad.shape, x.shape, kernel, stride, padding, out)
         return total
 
     def backward(self, grad):
@@ -209,6 +228,8 @@ def _avg_divisor(xp, size, kernel, stride, padding, out, count_include_pad, divi
         if not divisor_override:
             raise ValueError("avg_pool: divisor_override must be non-zero, got 0")
         return xp.asarray(divisor_override, dtype=dtype)
+    if not any(padding) and all((o - 1) * s + k <= n for n, k, s, o in zip(size, kernel, stride, out)):
+        return xp.asarray(math.prod(kernel), dtype=dtype)  # every window inside the input: one count for all
     divisor = xp.ones((), dtype=dtype)
     for axis, (n, k, s, p, o) in enumerate(zip(size, kernel, stride, padding, out)):
         start = xp.arange(o) * s - p
