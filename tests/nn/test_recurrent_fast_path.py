@@ -1,6 +1,7 @@
 """The LSTM's inference path (no graph: one step's buffers, gates through exp) against torch under no_grad, and
 the same layers with grad: a graph is recorded and backward matches torch. Saturated gates (pre-activations far
-beyond exp's float range) give torch's values without a floating-point warning."""
+beyond exp's float range) give torch's values without a floating-point warning. The GRU's reset and update gates go
+through exp too: the same checks for it (both modes against torch, saturated gates)."""
 import warnings
 
 import numpy as np
@@ -25,13 +26,13 @@ OPTIONS = [
 ]
 
 
-def twins(dtype, scale=1.0, **options):
+def twins(dtype, scale=1.0, layer="LSTM", **options):
     torch.manual_seed(0)
-    theirs = torch.nn.LSTM(3, 4, **options).to(getattr(torch, dtype))
+    theirs = getattr(torch.nn, layer)(3, 4, **options).to(getattr(torch, dtype))
     with torch.no_grad():
         for p in theirs.parameters():
             p.mul_(scale)
-    ours = nn.LSTM(3, 4, **options).to(getattr(bp, dtype))
+    ours = getattr(nn, layer)(3, 4, **options).to(getattr(bp, dtype))
     copy_weights(theirs, ours)
     return ours, theirs
 
@@ -50,6 +51,11 @@ def inputs(options, dtype, states, scale=1.0):
 def flat(result):
     output, (h_n, c_n) = result
     return output, h_n, c_n
+
+
+def run(module, x, hx):
+    """Every output of an LSTM or a GRU (which takes h0 alone) as one tuple."""
+    return flat(module(x, hx)) if isinstance(module, (nn.LSTM, torch.nn.LSTM)) else module(x, hx[0])
 
 
 @pytest.mark.parametrize("options", OPTIONS, ids=lambda o: ",".join(o) or "plain")
@@ -88,20 +94,21 @@ def test_parameters_alone_requiring_grad_record_a_graph():
         assert_close(p.grad, q.grad, "float32", name)
 
 
+@pytest.mark.parametrize("layer", ["LSTM", "GRU"])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("grad", [False, True])
-def test_saturated_gates_match_torch_without_warnings(dtype, grad):
+def test_saturated_gates_match_torch_without_warnings(dtype, grad, layer):
     """Weights and inputs large enough that exp(-a) overflows (a << 0): sigma = 0 and tanh = -1 exactly."""
-    ours, theirs = twins(dtype, scale=300.0, bidirectional=True)
+    ours, theirs = twins(dtype, scale=300.0, layer=layer, bidirectional=True)
     x, hx = inputs(dict(bidirectional=True), dtype, True, scale=10.0)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         with bp.set_grad_enabled(grad):
-            got = flat(ours(bp.tensor(x), tuple(map(bp.tensor, hx))))
+            got = run(ours, bp.tensor(x), tuple(map(bp.tensor, hx)))
         if grad:
             sum(o.sum() for o in got).backward()
     with torch.set_grad_enabled(grad):
-        expected = flat(theirs(torch.tensor(x), tuple(map(torch.tensor, hx))))
+        expected = run(theirs, torch.tensor(x), tuple(map(torch.tensor, hx)))
     for a, b in zip(got, expected):
         assert_close(a, b, dtype)
     assert np.isfinite(got[0].detach().numpy()).all()
@@ -124,3 +131,33 @@ def test_packed_sequence_under_no_grad_matches_torch(bidirectional):
     for a, b in ((out_b.data, out_t.data), (h_b, h_t), (c_b, c_t)):
         assert a.grad_fn is None
         assert_close(a, b, "float32")
+
+
+GRU_OPTIONS = [o for o in OPTIONS if "proj_size" not in o]
+
+
+@pytest.mark.parametrize("options", GRU_OPTIONS, ids=lambda o: ",".join(o) or "plain")
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("states", [False, True], ids=["zero_states", "given_states"])
+def test_gru_no_grad_matches_torch(options, dtype, states):
+    ours, theirs = twins(dtype, layer="GRU", **options)
+    ours.eval(), theirs.eval()
+    x, hx = inputs(options, dtype, states)
+    h0 = None if hx is None else hx[0]
+    with torch.no_grad():
+        expected = theirs(torch.tensor(x), None if h0 is None else torch.tensor(h0))
+    with bp.no_grad():
+        got = ours(bp.tensor(x), None if h0 is None else bp.tensor(h0))
+    for a, b in zip(got, expected):
+        assert a.grad_fn is None and not a.requires_grad
+        assert_close(a, b, dtype)
+
+
+@pytest.mark.parametrize("options", GRU_OPTIONS, ids=lambda o: ",".join(o) or "plain")
+def test_gru_with_grad_backpropagates_like_torch(options):
+    ours, theirs = twins("float32", layer="GRU", **options)
+    ours.eval(), theirs.eval()
+    x, (h0, _) = inputs(options, "float32", True)
+    outputs, _ = compare_module(ours, theirs, [x, h0], forward=lambda m, x, h: m(x, h))
+    assert all(o.grad_fn is not None for o in outputs)
+
