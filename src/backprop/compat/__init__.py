@@ -13,14 +13,11 @@ silently different result. ``uninstall()`` takes the hook and the proxies away.
 ``backprop run PROGRAM.py`` (``backprop.compat.runner``) installs the hook and
 runs a program as ``python PROGRAM.py`` would. See docs/run.md.
 
-    from backprop import compat
-    compat.install()
-    import torch
-    torch.nn.Linear is backprop.nn.Linear    # True
-    hasattr(torch, "no_such_function")       # False
-    compat.uninstall()
-
-(Not a doctest: the tests' process imports the real torch, which ``install`` refuses to shadow.)
+In a notebook: ``compat.install()``, then a program's ``import torch`` gives
+the proxy (``torch.nn.Linear is backprop.nn.Linear`` is True,
+``hasattr(torch, "no_such_function")`` False), and ``compat.uninstall()``
+ends it. (No doctest: the tests' process imports the real torch, which
+``install`` refuses to shadow.)
 """
 from backprop.compat.hook import MODULES, TORCH_VERSION, TORCHVISION_VERSION, install, is_installed, uninstall
 
