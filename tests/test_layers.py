@@ -136,3 +136,36 @@ from . import hooks
     assert seen == sorted(["nn", "optim", "data", "models", "train", "attacks", "explain", "rl", "cli", "ops"])
     wrong = [name for name in seen if RANK[name] > RANK["ops"]]
     assert wrong == sorted(["nn", "optim", "data", "models", "train", "attacks", "explain", "rl", "cli"])  # all flagged
+
+
+TEST_ONLY = ("torch", "torchvision")  # the oracle: a dependency of the tests and benchmarks, never of backprop
+
+
+def _imports_of_test_only_packages(source):
+    """(line, module) of each import of torch/torchvision in ``source``: statements anywhere (inside functions too)
+    and importlib.import_module/__import__ with a constant name."""
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module]
+        elif (isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", None))
+              in ("import_module", "__import__") and node.args and isinstance(node.args[0], ast.Constant)):
+            names = [str(node.args[0].value)]
+        else:
+            continue
+        yield from ((node.lineno, name) for name in names if name.split(".")[0] in TEST_ONLY)
+
+
+def test_backprop_never_imports_torch():
+    found = [f"{path.relative_to(ROOT)}:{line} imports {name}" for path in FILES + [ROOT / "__init__.py"]
+             for line, name in _imports_of_test_only_packages(path.read_text())]
+    assert not found, "; ".join(found)
+
+
+def test_the_torch_import_check_sees_every_form():
+    source = ("import torch\nimport numpy, torchvision.transforms as T\nfrom torch.nn import functional\n"
+              "def f():\n    import importlib\n    return importlib.import_module('torch.optim'), __import__('torch')\n"
+              "from backprop.compat import torch_names\nimport torchaudio_like_name\n")
+    assert [name for _, name in _imports_of_test_only_packages(source)] == [
+        "torch", "torchvision.transforms", "torch.nn", "torch.optim", "torch"]
