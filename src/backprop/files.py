@@ -17,10 +17,11 @@ whole new one, never half of one.
 (['notes.txt'], 'hello')
 """
 import contextlib
+import fnmatch
 import os
 import tempfile
 
-__all__ = ["atomic_write", "atomic_path"]
+__all__ = ["atomic_write", "atomic_path", "files_of", "temporary_pattern"]
 
 
 @contextlib.contextmanager
@@ -34,7 +35,7 @@ def atomic_path(path, suffix=None):
     name = os.path.basename(path)
     suffix = os.path.splitext(name)[1][:20] if suffix is None else suffix
     # the temporary name stays within the 255 bytes of a file name
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".tmp-{name[:40]}.", suffix=suffix)
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=temporary_pattern(name)[:-1], suffix=suffix)
     try:
         os.close(handle)
         yield temporary
@@ -49,6 +50,25 @@ def atomic_path(path, suffix=None):
             raise OSError(error.errno, error.strerror or os.strerror(error.errno), path) from error
         raise
     _fsync_directory(directory)
+
+
+def temporary_pattern(name):
+    """The ``fnmatch`` pattern of the temporary files ``atomic_path`` writes for the target ``name``: what a writer
+    killed mid-write leaves behind, for a cleanup to find.
+
+    >>> temporary_pattern("history.json")
+    '.tmp-history.json.*'
+    """
+    return f".tmp-{name[:40]}.*"  # the name cut so that the temporary one stays within 255 bytes
+
+
+def files_of(directory, names=(), patterns=()):
+    """The plain files of ``directory`` that ``names`` lists or one of ``patterns`` (``fnmatch``) matches, sorted;
+    none when ``directory`` is no directory."""
+    if not os.path.isdir(directory):
+        return []
+    return sorted(name for name in os.listdir(directory) if os.path.isfile(os.path.join(directory, name))
+                  and (name in names or any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)))
 
 
 @contextlib.contextmanager

@@ -16,7 +16,6 @@ The moving average over the last 100 episodes is the usual score of a run
 (CartPole-v1 counts as solved when it reaches 475); ``evaluate`` plays greedy
 episodes instead, the agent's exploration switched off.
 """
-import fnmatch
 import inspect
 import json
 import os
@@ -25,7 +24,7 @@ import time
 import numpy
 
 from backprop.checks import check_int
-from backprop.files import atomic_write
+from backprop.files import atomic_write, files_of, temporary_pattern
 from backprop.rl.dqn import DQN
 from backprop.rl.env import evaluate as greedy_returns
 from backprop.rl.env import make, space_sizes
@@ -43,7 +42,7 @@ DEFAULT_EPISODES = 500
 WINDOW = 100                          # episodes in the moving average
 CHECKPOINT = "checkpoint.safetensors"
 RUN_FILES = (CHECKPOINT, "returns.json", "returns.png")    # what a run writes, and what overwrite=True removes
-_TEMPORARY = tuple(f".tmp-{name}.*" for name in RUN_FILES)  # backprop.files' temporary names, left by a kill
+_TEMPORARY = tuple(map(temporary_pattern, RUN_FILES))  # backprop.files' temporary names, left by a kill
 
 
 class BadSetting(ValueError):
@@ -123,8 +122,7 @@ def check_out(out, overwrite=False):
         return []
     if not overwrite:
         raise BadSetting(f"{out} holds {held}; use --overwrite to replace it, or another --out")
-    removed = sorted(name for name in os.listdir(out) if os.path.isfile(os.path.join(out, name))
-                     and (name in RUN_FILES or any(fnmatch.fnmatchcase(name, pattern) for pattern in _TEMPORARY)))
+    removed = files_of(out, RUN_FILES, _TEMPORARY)
     for name in removed:
         os.remove(os.path.join(out, name))
     return removed

@@ -5,14 +5,13 @@ seed, ...); it is stored in every checkpoint, so a checkpoint alone is enough
 to rebuild its model and data and to resume its run.
 """
 import copy
-import fnmatch
 import functools
 import json
 import os
 
 import numpy
 
-from backprop import autograd, creation, data, nn, optim
+from backprop import autograd, creation, data, files, nn, optim
 from backprop.data.images import load_image
 from backprop.train import metrics
 from backprop.train.callbacks import EarlyStopping
@@ -249,17 +248,14 @@ def build_trainer(config, callbacks=(), trainer_class=Trainer, **trainer_options
 RUN_FILES = (CHECKPOINT, "history.json", "history.csv", "report.md", "test.json", "learning_curves.png",
              "confusion_matrix.png", "predictions.png", "filters.png")
 _RUN_FILE_PATTERNS = ("attack-fgsm-eps*.png", "attack-pgd-eps*.png", ".tmp-attack-*.png",
-                      *(f".tmp-{name}.*" for name in RUN_FILES),  # files.atomic_path's temporary names
+                      *map(files.temporary_pattern, RUN_FILES),  # files.atomic_path's temporary names
                       ".tmp-*.safetensors", "history.json.tmp", "history.csv.tmp")  # (as earlier versions named them)
 
 
 def run_files(out):
     """The files of a run in the directory ``out`` (RUN_FILES and the attack grids and temporary files a run
     leaves), sorted; files of other origins are not listed."""
-    if not os.path.isdir(out):
-        return []
-    return sorted(name for name in os.listdir(out) if os.path.isfile(os.path.join(out, name))
-                  and (name in RUN_FILES or any(fnmatch.fnmatchcase(name, pattern) for pattern in _RUN_FILE_PATTERNS)))
+    return files.files_of(out, RUN_FILES, _RUN_FILE_PATTERNS)
 
 
 def describe_run(out):
@@ -275,8 +271,8 @@ def describe_run(out):
         if done >= total:
             return f"a finished run (checkpoint of {done} epoch{'s' * (done != 1)})"
         return f"an unfinished run (checkpoint of epoch {done} of {total})"
-    files = [name for name in run_files(out) if name in RUN_FILES]
-    return f"the files of a run ({', '.join(files)})" if files else None
+    present = [name for name in run_files(out) if name in RUN_FILES]
+    return f"the files of a run ({', '.join(present)})" if present else None
 
 
 def clear_run(out):
