@@ -68,9 +68,6 @@ def test_check_out_with_overwrite_names_what_it_removed(tmp_path):
 
 
 def test_the_command_refuses_in_one_line_with_exit_code_2_and_overwrite_replaces(tmp_path):
-    shown = subprocess.run([BACKPROP, "rl", "train", "--help"], capture_output=True, text=True, timeout=120)
-    if "--overwrite" not in shown.stdout:
-        pytest.skip("backprop rl train has no --overwrite option yet")
     out = tmp_path / "run"
     command = [BACKPROP, "rl", "train", "--agent", "q_learning", "--env", "FrozenLake-v1", "--progress", "none",
                "--out", str(out)]
