@@ -107,7 +107,8 @@ def _previous(xp, states, first, reverse):
 def _sigmoid_of_negated(xp, a):
     """sigma(b) = 1 / (1 + exp(-b)) in place, for a = -b (the fused LSTM and GRU negate the rows of W that feed a
     sigmoid; the LSTM also scales those of its g gate by -2: tanh(b) = 2 sigma(2b) - 1); one exp instead of a tanh
-    (NumPy's exp is nearly twice as fast). exp(-b) = inf for b << 0 gives 1 / (1 + inf) = 0: call it under errstate(over="ignore")."""
+    (NumPy's exp is nearly twice as fast). exp(-b) = inf for b << 0 gives 1 / (1 + inf) = 0: call it under
+    errstate(over="ignore")."""
     xp.exp(a, out=a)
     a += 1
     return xp.divide(1, a, out=a)
