@@ -1,4 +1,4 @@
-# make demo: create .venv, install backprop, run the main job.
+# make demo: create .venv, install backprop (with what `backprop train` and `backprop serve` use), run the main job.
 # make test: create .venv, install backprop with the dev extra, run every test.
 PYTHON ?= python3
 VENV := .venv
@@ -10,7 +10,7 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[train]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[train,serve]'
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(PY)
