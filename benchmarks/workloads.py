@@ -44,9 +44,10 @@ except ImportError:  # run from a checkout without installing
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src"))
     import backprop as bp
 
-TARGETS = {  # (train, inference) ratio targets of the issue
-    "mlp128": (0.8, 0.8), "mlp16": (1.0, 1.2), "lenet5": (1.0, 1.0), "widecnn": (1.3, 1.3), "lstm": (1.5, 1.5),
+TARGETS = {  # (train, inference) ratio targets of issue 22
+    "mlp128": (1.0, 1.0), "mlp16": (1.0, 1.0), "lenet5": (1.1, 1.0), "widecnn": (1.1, 1.0), "lstm": (1.0, 1.0),
 }
+GEMM_TARGETS = {("mlp128", "train"): 0.60}  # share of the GEMM bound issue 22 asks for
 BATCH = {"mlp128": 128, "mlp16": 16, "lenet5": 64, "widecnn": 64, "lstm": 64}
 INPUT = {"mlp128": (784,), "mlp16": (784,), "lenet5": (1, 28, 28), "widecnn": (1, 28, 28), "lstm": (28, 28)}
 
@@ -284,12 +285,15 @@ def print_table(rows, meta):
     for row in rows:
         for mode in ("train", "inference"):
             r = row[mode]
-            verdict = "ok" if r["ratio"] <= r["target"] else "MISS"
+            share_target = GEMM_TARGETS.get((row["workload"], mode))
+            fast_enough = share_target is None or r["gemm_share_backprop"] >= share_target
+            verdict = "ok" if r["ratio"] <= r["target"] and fast_enough else "MISS"
             print(f"{row['workload']:9s} {mode:9s} "
                   f"{r['backprop_ms']:7.3f} [{r['backprop_range'][0]:.2f}-{r['backprop_range'][1]:.2f}] "
                   f"{r['torch_ms']:7.3f} [{r['torch_range'][0]:.2f}-{r['torch_range'][1]:.2f}] "
                   f"{r['ratio']:5.2f}x {r['target']:5.1f}x {r['samples_per_s']:10.0f} "
-                  f"{r['gemm_share_backprop']:5.0%} / {r['gemm_share_torch']:4.0%} {verdict}")
+                  f"{r['gemm_share_backprop']:5.0%} / {r['gemm_share_torch']:4.0%} {verdict}"
+                  + (f" (GEMM-bound target {share_target:.0%})" if share_target else ""))
     if any("memory" in row for row in rows):
         print(f"\nseparate training processes ({meta['memory_steps']} steps each): peak RSS (target ratio <= 1.2x), "
               "RSS growth from step 100 to the end, and the median train step when each framework has its "
