@@ -45,12 +45,13 @@ def files(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def tripwires(monkeypatch, tmp_path):
-    """Nothing may start: training, rl training, an experiment, an attack, an explanation, a program run."""
+    """Nothing may start: training, rl training, an experiment, an attack, an explanation, a program run, a server."""
     from backprop import experiments
     from backprop.attacks import checkpoint as attack_checkpoint
     from backprop.compat import runner
     from backprop.explain import checkpoint as explain_checkpoint
     from backprop.rl import run as rl_run
+    from backprop.serve import app
     from backprop.train import trainer
 
     def started(*args, **kwargs):
@@ -66,6 +67,8 @@ def tripwires(monkeypatch, tmp_path):
     monkeypatch.setattr(attack_checkpoint, "attack_checkpoint", started_on_a_checkpoint)
     monkeypatch.setattr(explain_checkpoint, "explain_image", started_on_a_checkpoint)
     monkeypatch.setattr(runner, "run_program", started)
+    monkeypatch.setattr(app, "open_socket", started)
+    monkeypatch.setattr(app, "run_server", started)
     monkeypatch.delenv("BACKPROP_DEBUG", raising=False)
     monkeypatch.chdir(tmp_path)  # a default output directory (runs/...) lands here
 
@@ -156,6 +159,12 @@ def _cases():
     for program in ("", "MISSING", "DIR"):
         yield ["run", program], 2
     yield ["run", "--list-missing", "TEXT", "an-argument"], 2
+    for value in ("-1", "65536", "1.5", "", "abc", "nan", "[1]"):
+        yield ["serve", "--port", value], 2
+    for value in ("", " ", "a host"):
+        yield ["serve", "--host", value], 2
+    for value in ("", "TEXT"):
+        yield ["serve", "--runs", value], 2
     yield ["fly"], 2
     yield ["models", "extra"], 2
     yield ["datasets", "--bogus"], 2

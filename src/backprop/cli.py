@@ -13,6 +13,7 @@
     backprop rl evaluate CHECKPOINT [--episodes 100]                      mean and std of its greedy returns
     backprop run PROGRAM.py [ARGS...]                                     a PyTorch program, torch resolved to backprop
     backprop run --list-missing PROGRAM.py                                the torch names it uses that backprop lacks
+    backprop serve [--host 127.0.0.1] [--port 8765] [--runs runs/]        the browser studio (playground, graph, runs)
 
 A wrong argument gets one line on stderr and exit code 2, a failure one line
 and exit code 1, never a traceback (``backprop --debug COMMAND ...`` or
@@ -260,6 +261,26 @@ def _run_parser(commands):
     p.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS", help="the program's own arguments")
 
 
+def _serve_parser(commands):
+    p = commands.add_parser("serve", help="the browser studio: playground, computational graph, runs",
+                            description="Serve the studio at http://HOST:PORT/: a playground where a small network "
+                                        "learns 2-D problems live, the computational graph of an expression with "
+                                        "its gradients, and the runs under --runs. Opens no browser; Ctrl-C stops "
+                                        "it. See docs/studio.md.")
+    p.add_argument("--host", type=_host, default="127.0.0.1",
+                   help="address to listen on (default: %(default)s, this machine only; another one warns)")
+    p.add_argument("--port", type=_bounded("int", " (0: any free port)", at_least=0, at_most=65535), default=8765,
+                   help="(default: %(default)s)")
+    p.add_argument("--runs", type=_path, default="runs", help="the directory of runs to show (default: %(default)s)")
+
+
+def _host(text):
+    """A host name or address to listen on: any non-empty text without spaces (the socket says if it is none)."""
+    if not text or any(character.isspace() for character in text):
+        raise argparse.ArgumentTypeError(f"expected a host name or address, got {text!r}")
+    return text
+
+
 def build_parser():
     import backprop
 
@@ -294,6 +315,7 @@ def build_parser():
     _threads_option(p)
     _rl_parser(commands)
     _run_parser(commands)
+    _serve_parser(commands)
     _add_debug(commands)
     return parser
 
@@ -694,9 +716,30 @@ def _run(args):
     return 0
 
 
+def _serve(args):
+    import ipaddress
+
+    if os.path.exists(args.runs) and not os.path.isdir(args.runs):
+        raise UsageError(f"backprop serve: --runs {args.runs} is a file, not a directory of runs")
+    from backprop.serve import app  # ImportError with the pip command when the serve extra is missing
+
+    sock = app.open_socket(args.host, args.port)
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        print(f"backprop serve: warning: listening on {host}, not this machine alone: whoever can reach it can use "
+              f"the studio and read the files under {args.runs}", file=sys.stderr)
+    print(f"backprop studio at http://{shown}:{port}/ (Ctrl-C stops it)", flush=True)
+    app.run_server(sock, args.runs)
+
+
 COMMANDS = {"train": _train, "evaluate": _evaluate, "predict": _predict, "explain": _explain, "attack": _attack,
             "models": _models, "datasets": _datasets, "reproduce": _reproduce,
-            "rl": _rl, "run": _run}
+            "rl": _rl, "run": _run, "serve": _serve}
 
 
 # A reader that closes the pipe early (`backprop models | head -1`) ends the command quietly with the code of a
