@@ -54,7 +54,7 @@ vars(cuda).update(legacy_types("cuda"))  # cuda.FloatTensor ...
 
 __version__ = "0.1.0"
 
-_LAZY = ("attacks", "classic", "distributed", "explain", "generative", "models", "pretrain", "rl", "train")  # imported on first use: they pull in more than `import backprop` needs
+_LAZY = ("attacks", "classic", "distributed", "explain", "generative", "models", "pretrain", "rl", "train", "viz")  # imported on first use: they pull in more than `import backprop` needs
 
 
 def __getattr__(name):
