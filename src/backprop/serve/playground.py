@@ -383,8 +383,9 @@ class Playground:
 
     def frame(self):
         """The state to draw, as a JSON-able dict (the contract's "Frame"): losses, every unit's map over the
-        grid, weights, biases and the last step's gradients per layer, the warped space when the first hidden
-        layer has 2 units. A value that is not finite (a diverging network) is None (JSON null)."""
+        grid, weights, biases and the last step's gradients per layer (of the minibatch loss plus the penalty:
+        what the optimiser used), the warped space when the first hidden layer has 2 units. A value that is not
+        finite (a diverging network) is None (JSON null)."""
         config = self.config
         cells = config.resolution ** 2
         activations = self._activations()
