@@ -1,0 +1,193 @@
+// The graph view: an expression (or a small model) goes to POST /api/graph, which runs it forward and backward
+// with backprop; the computational graph comes back with each node's position, value and gradient. The
+// stepper then walks the backward pass node by node (backward_order, the output first): each revealed node
+// shows the gradient it receives, each of its input edges the gradient it passes on (the chain rule).
+import {element, fetchJSON, formatValue} from "./common.js";
+
+const SVG = "http://www.w3.org/2000/svg";
+const BOX = {width: 150, height: 62};
+const SPACING = {x: 190, y: 96};   // the least distance between two node centres on the page
+
+let graph = null;
+let revealed = 0;                   // how many nodes of backward_order are shown
+let drawnExpression = null;         // the expression whose leaves the value inputs belong to
+
+const $ = (id) => document.getElementById(id);
+
+export async function start() {
+  $("graph-draw").addEventListener("click", () => draw());
+  $("expression").addEventListener("keydown", (event) => { if (event.key === "Enter") draw(); });
+  $("graph-model").addEventListener("change", () => {
+    if ($("graph-model").value) draw({model: $("graph-model").value});
+  });
+  $("backward-previous").addEventListener("click", () => reveal(revealed - 1));
+  $("backward-next").addEventListener("click", () => reveal(revealed + 1));
+  $("backward-all").addEventListener("click", () => reveal(graph ? graph.backward_order.length : 0));
+  try {
+    const models = await fetchJSON("/api/graph/models");
+    for (const [name, expression] of Object.entries(models)) {
+      $("graph-model").append(element("option", {value: name, title: expression}, `${name}: ${expression}`));
+    }
+  } catch (error) {
+    setStatus(`cannot load the models: ${error.message}`);
+  }
+  await draw();
+}
+
+function setStatus(text) {
+  $("graph-status").textContent = text;
+  $("graph-status").classList.toggle("error", text !== "");
+}
+
+/** The request: a model by name, or the expression with the values typed in (kept only while the expression
+ * is the one they were made for: another expression's names start from the server's values). */
+function request() {
+  const expression = $("expression").value;
+  const values = {};
+  if (expression === drawnExpression) {
+    for (const input of $("graph-values").querySelectorAll("input")) {
+      try {
+        values[input.dataset.name] = JSON.parse(input.value);
+      } catch {
+        throw new Error(`value of ${input.dataset.name}: expected a number or a list like [1, 2], got '${input.value}'`);
+      }
+    }
+  }
+  return {expression, values};
+}
+
+async function draw(body = null) {
+  try {
+    graph = await fetchJSON("/api/graph", body || request());
+  } catch (error) {
+    setStatus(error.message);
+    return;
+  }
+  setStatus("");
+  if (!body || !body.model) $("graph-model").value = "";
+  $("expression").value = graph.expression;
+  drawnExpression = graph.expression;
+  buildValueInputs();
+  buildGraph();
+  reveal(0);
+}
+
+function buildValueInputs() {
+  const leaves = graph.nodes.filter((node) => node.kind === "leaf" && node.name);
+  $("graph-values").replaceChildren(...leaves.map((node) => {
+    const input = element("input", {id: `value-${node.name}`, "data-name": node.name, size: "12",
+                                    value: JSON.stringify(node.value), spellcheck: "false"});
+    input.addEventListener("keydown", (event) => { if (event.key === "Enter") draw(); });
+    return element("label", {}, `${node.name} = `, input);
+  }));
+}
+
+/** Node centres on the page: the server's x, y scaled so that neighbours are at least SPACING apart. */
+function placeNodes(nodes) {
+  function scale(key, spacing) {
+    const values = [...new Set(nodes.map((node) => node[key]))].sort((a, b) => a - b);
+    const gaps = values.slice(1).map((value, i) => value - values[i]).filter((gap) => gap > 0);
+    const factor = gaps.length ? spacing / Math.min(...gaps) : 1;
+    return (value) => (value - values[0]) * factor;
+  }
+  const sx = scale("x", SPACING.x);
+  const sy = scale("y", SPACING.y);
+  const margin = {x: BOX.width / 2 + 10, y: BOX.height / 2 + 24};
+  return new Map(nodes.map((node) => [node.id, {x: sx(node.x) + margin.x, y: sy(node.y) + margin.y}]));
+}
+
+function svgElement(tag, attributes = {}, text = null) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+  if (text !== null) node.textContent = text;
+  return node;
+}
+
+function shapeText(shape) {
+  return shape.length ? `shape (${shape.join(", ")})` : "scalar";
+}
+
+function buildGraph() {
+  const svg = $("graph-svg");
+  const places = placeNodes(graph.nodes);
+  const marker = svgElement("marker", {id: "arrow", viewBox: "0 0 10 10", refX: "10", refY: "5",
+                                       markerWidth: "7", markerHeight: "7", orient: "auto-start-reverse"});
+  marker.append(svgElement("path", {d: "M0,0 L10,5 L0,10 z", fill: "#777"}));
+  const defs = svgElement("defs");
+  defs.append(marker);
+  const children = [defs];
+  graph.edges.forEach((edge, index) => {
+    const a = places.get(edge.from);
+    const b = places.get(edge.to);
+    const [x0, y0] = boxEdge(a, b);
+    const [x1, y1] = boxEdge(b, a);
+    const group = svgElement("g", {class: "edge", id: `edge-${index}`});
+    group.append(svgElement("line", {x1: x0, y1: y0, x2: x1, y2: y1, "marker-end": "url(#arrow)"}));
+    group.append(svgElement("text", {class: "edge-grad", x: (x0 + x1) / 2, y: (y0 + y1) / 2 - 4,
+                                     "text-anchor": "middle"}, `← ${formatValue(edge.grad, 4, 4)}`));
+    children.push(group);
+  });
+  for (const node of graph.nodes) {
+    const {x, y} = places.get(node.id);
+    const attributes = {class: `node ${node.kind}`, id: `node-${node.id}`, transform: `translate(${x}, ${y})`};
+    if (node.name) attributes["data-name"] = node.name;
+    const group = svgElement("g", attributes);
+    group.append(svgElement("rect", {x: -BOX.width / 2, y: -BOX.height / 2, width: BOX.width,
+                                     height: BOX.height, rx: 6}));
+    const lines = [
+      ["node-label", node.label],
+      ["node-shape", shapeText(node.shape)],
+      ["node-value", `value ${formatValue(node.value, 4, 4)}`],
+    ];
+    lines.forEach(([kind, text], k) => {
+      group.append(svgElement("text", {class: kind, x: 0, y: -BOX.height / 2 + 15 + 14 * k, "text-anchor": "middle"}, text));
+    });
+    group.append(svgElement("text", {class: "node-grad", x: 0, y: -BOX.height / 2 + 15 + 14 * 3,
+                                     "text-anchor": "middle", "data-grad": JSON.stringify(node.grad)},
+                            `grad ${formatValue(node.grad, 6, 4)}`));
+    children.push(group);
+  }
+  const right = Math.max(...[...places.values()].map((p) => p.x)) + BOX.width / 2 + 10;
+  const bottom = Math.max(...[...places.values()].map((p) => p.y)) + BOX.height / 2 + 10;
+  svg.setAttribute("width", right);
+  svg.setAttribute("height", bottom);
+  svg.setAttribute("viewBox", `0 0 ${right} ${bottom}`);
+  svg.replaceChildren(...children);
+}
+
+/** Where the line from box centre `a` towards box centre `b` leaves a's box. */
+function boxEdge(a, b) {
+  const dx = b.x - a.x;
+  const dy = b.y - a.y;
+  const t = Math.min(Math.abs(dx) > 0 ? BOX.width / 2 / Math.abs(dx) : Infinity,
+                     Math.abs(dy) > 0 ? BOX.height / 2 / Math.abs(dy) : Infinity, 1);
+  return [a.x + dx * t, a.y + dy * t];
+}
+
+/** Show the first `count` nodes of the backward order: their gradients, what their input edges pass on, and the
+ * chain rule's steps in the log beside the graph. */
+function reveal(count) {
+  if (!graph) return;
+  const order = graph.backward_order;
+  revealed = Math.max(0, Math.min(count, order.length));
+  const shown = new Set(order.slice(0, revealed));
+  const current = revealed > 0 ? order[revealed - 1] : null;
+  for (const node of graph.nodes) {
+    const group = document.getElementById(`node-${node.id}`);
+    group.classList.toggle("revealed", shown.has(node.id));
+    group.classList.toggle("current", node.id === current);
+  }
+  graph.edges.forEach((edge, index) => {
+    document.getElementById(`edge-${index}`).classList.toggle("revealed", shown.has(edge.to));
+  });
+  const byId = new Map(graph.nodes.map((node) => [node.id, node]));
+  $("backward-log").replaceChildren(...order.slice(0, revealed).map((id) => {
+    const node = byId.get(id);
+    const passes = graph.edges.filter((edge) => edge.to === id)
+      .map((edge) => `${formatValue(edge.grad, 4, 6)} to ${byId.get(edge.from).label}`);
+    const text = `${node.label} receives dL/d(${node.label}) = ${formatValue(node.grad, 4, 6)}` +
+      (passes.length ? `; passes ${passes.join(", ")}` : "");
+    return element("li", {}, text);
+  }));
+  $("backward-status").textContent = `${revealed} of ${order.length} nodes`;
+}

@@ -1,0 +1,246 @@
+"""The studio in a real browser: Debian's headless Chromium, driven by Selenium through Debian's chromedriver,
+against the real app served by uvicorn on a free port. The playground learns XOR on the page, the heat maps and
+the warped input space draw, the graph view's gradient of w is the chain rule's value, the runs page draws a
+finished run's curves.
+
+Nothing is downloaded: the browser and the driver are given by path (Selenium Manager stays idle); without them
+the module is skipped with the apt command that installs them. BACKPROP_SCREENSHOTS=1 saves a screenshot of each
+view into docs/studio/ (the pictures of docs/studio.md).
+"""
+import math
+import os
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+INSTALL = "apt-get install chromium chromium-driver"
+
+
+def _missing_browser():
+    """The first of the browser and its driver that is not installed, or None."""
+    for path in (CHROMIUM, CHROMEDRIVER):
+        if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+            return path
+    return None
+
+
+if _missing_browser():
+    pytest.skip(f"browser tests skipped: {_missing_browser()} is missing (Debian: {INSTALL})",
+                allow_module_level=True)
+pytest.importorskip("selenium", reason="browser tests skipped: selenium is missing (pip install -e '.[dev]')")
+pytest.importorskip("starlette", reason="browser tests skipped: the serve extra is missing (pip install -e '.[dev]')")
+
+import uvicorn  # noqa: E402
+from selenium import webdriver  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import Select  # noqa: E402
+
+from backprop.cli import main as backprop_command  # noqa: E402
+from backprop.serve.app import create_app, open_socket  # noqa: E402
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "studio"
+RUN = "tiny-mlp"
+# a run of `backprop train` small enough for a fixture (about 3 s): it finishes, with its report and curves
+TINY_RUN = ["train", "--model", "mlp", "--model-option", "hidden=[8]", "--epochs", "3", "--no-augment",
+            "--progress", "none"]
+XOR_STEPS = 3000          # the playground must bring XOR's test loss under 0.1 within these steps
+WAIT_SECONDS = 30         # the most any one wait of these tests lasts
+
+
+@pytest.fixture(scope="module")
+def runs_root(tmp_path_factory):
+    root = tmp_path_factory.mktemp("runs")
+    assert backprop_command([*TINY_RUN, "--out", str(root / RUN)]) == 0
+    return root
+
+
+@pytest.fixture(scope="module")
+def studio(runs_root):
+    """The URL of the real app, served by uvicorn from a background thread on a free port."""
+    sock = open_socket("127.0.0.1", 0)
+    server = uvicorn.Server(uvicorn.Config(create_app(runs_root), log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    wait_until(lambda: server.started, "the server did not start")
+    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    server.should_exit = True
+    thread.join(10)
+    sock.close()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    for argument in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     f"--user-data-dir={profile}", "--window-size=1400,1000"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def wait_until(condition, message, seconds=WAIT_SECONDS):
+    """Poll ``condition`` until it returns something true (returned); fail with ``message`` after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            pytest.fail(f"{message} within {seconds} s")
+        time.sleep(0.05)
+
+
+def text(driver, element_id):
+    return driver.find_element(By.ID, element_id).text
+
+
+def number(driver, element_id):
+    """The number an element shows (None while it shows none yet)."""
+    try:
+        return float(text(driver, element_id))
+    except ValueError:
+        return None
+
+
+def choose(driver, element_id, value):
+    Select(driver.find_element(By.ID, element_id)).select_by_value(value)
+
+
+def colours_drawn(driver, canvas):
+    """How many different colours a canvas's pixels have, up to 3 (a blank canvas has 1)."""
+    return driver.execute_script("""
+        const canvas = arguments[0];
+        const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+        const seen = new Set();
+        for (let i = 0; i < data.length && seen.size < 3; i += 4) {
+            seen.add((data[i] << 24) | (data[i + 1] << 16) | (data[i + 2] << 8) | data[i + 3]);
+        }
+        return seen.size;""", canvas)
+
+
+def assert_drawn(driver, canvases, what):
+    assert canvases, f"no {what} on the page"
+    for canvas in canvases:
+        assert canvas.is_displayed(), f"{what} {canvas.get_attribute('id')} is hidden"
+        assert colours_drawn(driver, canvas) > 1, f"{what} {canvas.get_attribute('id')} is blank"
+
+
+def screenshot(driver, name):
+    if os.environ.get("BACKPROP_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
+
+
+def open_view(driver, url):
+    driver.get(url)
+    driver.refresh()  # a new page even when only the hash differs from the last test's
+    wait_until(lambda: driver.execute_script("return document.readyState") == "complete", f"{url} did not load")
+
+
+def test_the_playground_learns_xor_on_the_page_and_draws_its_heat_maps(studio, browser):
+    open_view(browser, f"{studio}/#playground")
+    wait_until(lambda: number(browser, "test-loss") is not None, "no first frame")
+    choose(browser, "dataset", "xor")
+    choose(browser, "activation", "tanh")
+    for _ in range(2):  # the default hidden layers 4, 2 become 4, 4
+        browser.find_element(By.ID, "units-plus-2").click()
+    choose(browser, "steps-per-frame", "25")
+    assert (text(browser, "units-1"), text(browser, "units-2")) == ("4", "4")
+    browser.find_element(By.ID, "play").click()
+
+    def learned_or_too_long():
+        loss, steps = number(browser, "test-loss"), number(browser, "step-count")
+        return (loss is not None and loss < 0.1) or (steps is not None and steps > XOR_STEPS)
+
+    wait_until(learned_or_too_long, "the playground did not train")
+    browser.find_element(By.ID, "pause").click()
+    steps, loss = number(browser, "step-count"), number(browser, "test-loss")
+    assert loss < 0.1, f"test loss {loss} after {steps:.0f} steps"
+    assert 0 < steps <= XOR_STEPS
+    assert 0 <= number(browser, "train-loss") < 0.2
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#network path.link")) == 2 * 4 + 4 * 4 + 4 * 1
+    assert_drawn(browser, browser.find_elements(By.CSS_SELECTOR, "#network canvas.unit-map"), "unit heat map")
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#network canvas.unit-map")) == 2 + 4 + 4 + 1
+    assert_drawn(browser, [browser.find_element(By.ID, "output-map"), browser.find_element(By.ID, "loss-curve")],
+                 "output canvas")
+    assert not browser.find_element(By.ID, "warped").is_displayed()  # the first hidden layer has 4 units
+
+    link = browser.find_elements(By.CSS_SELECTOR, "#network path.link-hit")[0]
+    ActionChains(browser).move_to_element(link).perform()
+    wait_until(lambda: "weight" in text(browser, "link-info"), "hovering a link showed nothing")
+    assert "gradient dL/dw" in text(browser, "link-info")
+    stats = browser.execute_script("return window.studioStats")
+    assert stats["frames"] >= 2 and stats["meanDrawMs"] > 0
+    screenshot(browser, "playground")
+
+
+def test_the_warped_input_space_draws_when_the_first_hidden_layer_has_two_units(studio, browser):
+    open_view(browser, f"{studio}/#playground")
+    wait_until(lambda: number(browser, "test-loss") is not None, "no first frame")
+    assert browser.find_element(By.ID, "warped-note").is_displayed()
+    for _ in range(2):  # the default hidden layers 4, 2 become 2, 2
+        browser.find_element(By.ID, "units-minus-1").click()
+    choose(browser, "learning-rate", "0.1")
+    choose(browser, "steps-per-frame", "25")
+    browser.find_element(By.ID, "play").click()
+    wait_until(lambda: (number(browser, "step-count") or 0) >= 500, "the playground did not train")
+    browser.find_element(By.ID, "pause").click()
+    assert_drawn(browser, [browser.find_element(By.ID, "warped")], "warped input space")
+    assert not browser.find_element(By.ID, "warped-note").is_displayed()
+    screenshot(browser, "playground-warped")
+
+
+def test_the_graph_view_shows_tanh_w_x_b_and_its_gradient_of_w_after_backward(studio, browser):
+    open_view(browser, f"{studio}/#graph")
+    assert browser.find_element(By.ID, "expression").get_attribute("value") == "tanh(w*x + b)"
+    wait_until(lambda: browser.find_elements(By.ID, "value-w"), "the graph of tanh(w*x + b) did not draw")
+    w, x, b = 0.7, -1.3, 0.4
+    for name, value in (("w", w), ("x", x), ("b", b)):
+        field = browser.find_element(By.ID, f"value-{name}")
+        field.clear()
+        field.send_keys(str(value))
+    browser.find_element(By.ID, "graph-draw").click()
+    wait_until(lambda: browser.find_element(By.CSS_SELECTOR, '[data-name="x"] .node-value').text == f"value {x}",
+               "the graph did not redraw with the values typed in")
+    labels = [node.text for node in browser.find_elements(By.CSS_SELECTOR, "#graph-svg .node-label")]
+    assert len(labels) >= 6 and any("tanh" in label for label in labels), labels
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#graph-svg .node.leaf")) == 3
+
+    browser.find_element(By.ID, "backward-next").click()
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#graph-svg .node.revealed")) == 1  # the output alone
+    grad_w = browser.find_element(By.CSS_SELECTOR, '[data-name="w"] .node-grad')
+    assert not grad_w.is_displayed()
+    browser.find_element(By.ID, "backward-all").click()
+    assert grad_w.is_displayed()
+    shown = float(grad_w.text.removeprefix("grad "))
+    # d tanh(w x + b) / dw = x (1 - tanh(w x + b)^2)
+    assert shown == pytest.approx(x * (1 - math.tanh(w * x + b) ** 2), rel=1e-5)
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#backward-log li")) == len(labels)
+    screenshot(browser, "graph")
+
+
+def test_the_runs_page_lists_a_finished_run_and_draws_its_curves(studio, browser):
+    open_view(browser, f"{studio}/#runs")
+    link = wait_until(lambda: browser.find_elements(By.LINK_TEXT, RUN), "the run is not listed")[0]
+    assert "finished" in browser.find_element(By.ID, "runs-list").text
+    screenshot(browser, "runs")
+    link.click()
+    curves = wait_until(lambda: browser.find_elements(By.CSS_SELECTOR, "#run-curves canvas"), "no curves drawn")
+    assert_drawn(browser, curves, "run curve")
+    assert text(browser, "run-status") == "finished"
+    assert browser.find_elements(By.CSS_SELECTOR, "#run-checkpoint tbody tr")
+    assert browser.find_elements(By.CSS_SELECTOR, "#run-settings tbody tr")
+    assert text(browser, "run-report")
+    screenshot(browser, "run")
