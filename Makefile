@@ -21,9 +21,14 @@ $(VENV)/.installed-dev: pyproject.toml | $(PY)
 demo: $(VENV)/.installed
 	$(VENV)/bin/backprop train --overwrite
 
-# one BLAS/OpenMP thread per test worker: two workers already fill two cores
+# one BLAS/OpenMP thread per test worker: two workers already fill two cores. The studio's browser tests
+# (tests/serve/test_browser.py) need Debian's chromium and chromium-driver; without them they skip, and the
+# last line says so.
+BROWSER_SKIPPED := "make test: /usr/bin/chromium or /usr/bin/chromedriver is missing, so the studio's browser \
+tests (tests/serve/test_browser.py) were skipped; to run them: apt-get install chromium chromium-driver"
 test: $(VENV)/.installed-dev
-	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m pytest -n 2 --dist loadfile
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m pytest -n 2 --dist loadfile; status=$$?; \
+	test -x /usr/bin/chromium && test -x /usr/bin/chromedriver || echo $(BROWSER_SKIPPED); exit $$status
 
 bench: $(VENV)/.installed-dev
 	$(PY) benchmarks/overhead.py
