@@ -132,54 +132,74 @@ def layout(tensor, params=None, constants=False):
     """The graph of ``tensor`` placed for drawing, as plain data (JSON-able).
 
     ``{"nodes": [{"id", "kind", "label", "shape", "layer", "x", "y", "width", "height"}], "edges": [{"from",
-    "to"}], "output": id, "width", "height"}``: x, y is a node's centre, in pixels; inputs on the left, the
-    output on the right; every edge goes from a lower layer to a higher one.
+    "to", "points"}], "output": id, "width", "height"}``: x, y is a node's centre, in pixels; inputs on the
+    left, the output on the right; every edge goes from a lower layer to a higher one, along ``points`` (from
+    the right side of its source to the left side of its target, through a free slot of each layer between).
     """
     return arrange(*walk(tensor, params, constants))
 
 
 def arrange(nodes, edges):
     """``layout`` of nodes and edges given by ``walk``."""
-    inputs_of = {node.id: [] for node in nodes}
-    users_of = {node.id: [] for node in nodes}
-    for edge in edges:
-        inputs_of[edge.target].append(edge.source)
-        users_of[edge.source].append(edge.target)
-    layer = _layers(nodes, inputs_of, users_of)
-    rows = _order(nodes, layer, inputs_of, users_of)
+    ids = [node.id for node in nodes]
+    layer = _layers(ids, *_neighbours(ids, [(edge.source, edge.target) for edge in edges]))
+    paths = [_path(edge, layer) for edge in edges]
+    waypoints = [name for path in paths for name in path[1:-1]]
+    inputs_of, users_of = _neighbours(ids + waypoints, [link for path in paths for link in zip(path, path[1:])])
+    rows = _order(ids + waypoints, layer, inputs_of, users_of)
     sizes = {node.id: _size(_lines(node)) for node in nodes}
-    placed = _place(rows, sizes)
-    width = max(x + sizes[i][0] / 2 for i, (x, _) in placed.items()) + MARGIN
-    height = max(y + sizes[i][1] / 2 for i, (_, y) in placed.items()) + MARGIN
+    sizes.update((name, (0.0, 0.0)) for name in waypoints)
+    placed, columns = _place(rows, sizes)
     return {
         "nodes": [{"id": node.id, "kind": node.kind, "label": node.label,
                    "shape": None if node.shape is None else list(node.shape), "layer": layer[node.id],
                    "x": placed[node.id][0], "y": placed[node.id][1],
                    "width": sizes[node.id][0], "height": sizes[node.id][1]} for node in nodes],
-        "edges": [{"from": edge.source, "to": edge.target} for edge in edges],
-        "output": nodes[0].id, "width": width, "height": height,
+        "edges": [{"from": edge.source, "to": edge.target, "points": _route(path, placed, sizes, columns, layer)}
+                  for edge, path in zip(edges, paths)],
+        "output": nodes[0].id,
+        "width": max(x + sizes[name][0] / 2 for name, (x, _) in placed.items()) + MARGIN,
+        "height": max(y + sizes[name][1] / 2 for name, (_, y) in placed.items()) + MARGIN,
     }
 
 
-def _layers(nodes, inputs_of, users_of):
+def _neighbours(ids, links):
+    """{id: [its inputs]} and {id: [its users]} of the links (source, target)."""
+    inputs_of, users_of = {name: [] for name in ids}, {name: [] for name in ids}
+    for source, target in links:
+        inputs_of[target].append(source)
+        users_of[source].append(target)
+    return inputs_of, users_of
+
+
+def _path(edge, layer):
+    """The edge as a chain of ids through one waypoint per layer it crosses (graphviz's virtual nodes): the
+    waypoints take part in the ordering, so a long edge finds a free lane instead of running through nodes."""
+    between = range(layer[edge.source] + 1, layer[edge.target])
+    waypoints = [f"{edge.source}-{edge.target}.{edge.slot}.{k}" for k in between]
+    layer.update(zip(waypoints, between))
+    return [edge.source, *waypoints, edge.target]
+
+
+def _layers(ids, inputs_of, users_of):
     """An op's layer is one more than its furthest input's (the longest path from the inputs); a node without
     inputs (a leaf, a constant) sits just left of its first user, so that it is drawn next to it."""
     layer = {}
-    for name in _topological(nodes, inputs_of, users_of):
+    for name in _topological(ids, inputs_of, users_of):
         layer[name] = 1 + max((layer[i] for i in inputs_of[name]), default=-1)
-    for node in nodes:
-        if not inputs_of[node.id]:
-            users = users_of[node.id]
-            layer[node.id] = min(layer[u] for u in users) - 1 if users else 0
+    for name in ids:
+        if not inputs_of[name]:
+            users = users_of[name]
+            layer[name] = min(layer[u] for u in users) - 1 if users else 0
     lowest = min(layer.values())
     return {name: value - lowest for name, value in layer.items()}
 
 
-def _topological(nodes, inputs_of, users_of):
-    """Node ids, each after all its inputs (Kahn's algorithm; ties by the walk's order)."""
-    rank = {node.id: k for k, node in enumerate(nodes)}
-    waiting = {name: len(inputs) for name, inputs in inputs_of.items()}
-    ready = [(rank[name], name) for name, count in waiting.items() if count == 0]
+def _topological(ids, inputs_of, users_of):
+    """The ids, each after all its inputs (Kahn's algorithm; ties by the walk's order)."""
+    rank = {name: k for k, name in enumerate(ids)}
+    waiting = {name: len(inputs_of[name]) for name in ids}
+    ready = [(rank[name], name) for name in ids if waiting[name] == 0]
     heapq.heapify(ready)
     order = []
     while ready:
@@ -192,12 +212,12 @@ def _topological(nodes, inputs_of, users_of):
     return order
 
 
-def _order(nodes, layer, inputs_of, users_of):
+def _order(ids, layer, inputs_of, users_of):
     """The ids of each layer, top to bottom: first in the walk's order, then sorted by barycentre, sweeping
     right (by the inputs' positions) and left (by the users') in turn."""
     rows = [[] for _ in range(max(layer.values()) + 1)]
-    for node in nodes:
-        rows[layer[node.id]].append(node.id)
+    for name in ids:
+        rows[layer[name]].append(name)
     for sweep in range(SWEEPS):
         rightwards = sweep % 2 == 0
         neighbours = inputs_of if rightwards else users_of
@@ -222,16 +242,30 @@ def _positions(rows):
 
 
 def _place(rows, sizes):
-    """Pixel centres: one column per layer, as wide as its widest node; the rows of a layer centred vertically."""
+    """Pixel centres, and the width of each column: one column per layer, as wide as its widest node; the
+    rows of a layer centred vertically."""
     row_height = max(height for _, height in sizes.values()) + ROW_GAP
     tallest = max(len(row) for row in rows)
-    placed, left = {}, MARGIN
+    placed, columns, left = {}, [], MARGIN
     for row in rows:
         column = max((sizes[name][0] for name in row), default=0)
         for name, offset in _positions([row]).items():
             placed[name] = (left + column / 2, MARGIN + ((tallest - 1) / 2 + offset + 0.5) * row_height)
+        columns.append(column)
         left += column + COLUMN_GAP
-    return placed
+    return placed, columns
+
+
+def _route(path, placed, sizes, columns, layer):
+    """The points an edge passes: the right side of its source, straight across the column of each waypoint,
+    the left side of its target."""
+    (x, y), width = placed[path[0]], sizes[path[0]][0]
+    points = [[x + width / 2, y]]
+    for name in path[1:-1]:
+        (x, y), width = placed[name], columns[layer[name]]
+        points += [[x - width / 2, y], [x + width / 2, y]]
+    (x, y), width = placed[path[-1]], sizes[path[-1]][0]
+    return points + [[x - width / 2, y]]
 
 
 def _lines(node):
@@ -264,22 +298,28 @@ def graph(tensor, format="svg", params=None):  # noqa: A002  (make_dot's word)
 
 
 def _svg(placed, lines):
-    where = {node["id"]: node for node in placed["nodes"]}
     width, height = round(placed["width"]), round(placed["height"])
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
            f'viewBox="0 0 {width} {height}" font-family="monospace" font-size="12">',
            '<defs><marker id="bp-viz-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
            'markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>']
     for edge in placed["edges"]:
-        a, b = where[edge["from"]], where[edge["to"]]
-        x1, y1, x2, y2 = a["x"] + a["width"] / 2, a["y"], b["x"] - b["width"] / 2, b["y"]
-        bend = (x2 - x1) / 2
-        out.append(f'<path d="M{x1:.1f},{y1:.1f} C{x1 + bend:.1f},{y1:.1f} {x2 - bend:.1f},{y2:.1f} '
-                   f'{x2:.1f},{y2:.1f}" fill="none" stroke="#555" marker-end="url(#bp-viz-arrow)"/>')
+        out.append(f'<path d="{_curve(edge["points"])}" fill="none" stroke="#555" '
+                   'marker-end="url(#bp-viz-arrow)"/>')
     for node in placed["nodes"]:
         out.append(_svg_node(node, lines[node["id"]], node["id"] == placed["output"]))
     out.append("</svg>")
     return SVG("\n".join(out))
+
+
+def _curve(points):
+    """SVG path data through the points, each step an S-curve that leaves and arrives horizontally."""
+    (x, y), steps = points[0], []
+    for next_x, next_y in points[1:]:
+        bend = (next_x - x) / 2
+        steps.append(f"C{x + bend:.1f},{y:.1f} {next_x - bend:.1f},{next_y:.1f} {next_x:.1f},{next_y:.1f}")
+        x, y = next_x, next_y
+    return f"M{points[0][0]:.1f},{points[0][1]:.1f} " + " ".join(steps)
 
 
 def _svg_node(node, lines, is_output):

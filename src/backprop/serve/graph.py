@@ -328,9 +328,9 @@ def graph_json(expression, values=None):
     made = {id(op.tensor.grad_fn): op for op in ops if op.tensor.grad_fn is not None}
     by_id = {node.id: node for node in nodes}
     result_nodes = [_node_json(node, made, placed[node.id]) for node in nodes]
-    result_edges = [{"from": edge.source, "to": edge.target,
+    result_edges = [{"from": edge.source, "to": edge.target, "points": drawn["points"],
                      "grad": _edge_grad(passed, by_id[edge.target].source, edge.slot, by_id[edge.source])}
-                    for edge in edges]
+                    for edge, drawn in zip(edges, drawing["edges"])]
     return {"expression": expression, "output": nodes[0].id, "nodes": result_nodes, "edges": result_edges,
             "backward_order": _backward_order(nodes, edges, visits), "width": drawing["width"],
             "height": drawing["height"]}
