@@ -5,8 +5,10 @@ finished run's curves.
 
 Nothing is downloaded: the browser and the driver are given by path (Selenium Manager stays idle); without them
 the module is skipped with the apt command that installs them. BACKPROP_SCREENSHOTS=1 saves a screenshot of each
-view into docs/studio/ (the pictures of docs/studio.md).
+view into docs/studio/ (the pictures of docs/studio.md) and measures the page's frame rate and drawing time for
+docs/studio/speed.json.
 """
+import json
 import math
 import os
 import shutil
@@ -35,6 +37,7 @@ if _missing_browser():
 pytest.importorskip("selenium", reason="browser tests skipped: selenium is missing (pip install -e '.[dev]')")
 pytest.importorskip("starlette", reason="browser tests skipped: the serve extra is missing (pip install -e '.[dev]')")
 
+import httpx  # noqa: E402
 import uvicorn  # noqa: E402
 from selenium import webdriver  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
@@ -51,6 +54,7 @@ RUN = "tiny-mlp"
 TINY_RUN = ["train", "--model", "mlp", "--model-option", "hidden=[8]", "--epochs", "3", "--no-augment",
             "--progress", "none"]
 XOR_STEPS = 3000          # the playground must bring XOR's test loss under 0.1 within these steps
+SPEED_SECONDS = 10        # how long the speed figure of docs/studio.md plays
 WAIT_SECONDS = 30         # the most any one wait of these tests lasts
 
 
@@ -137,8 +141,11 @@ def assert_drawn(driver, canvases, what):
         assert colours_drawn(driver, canvas) > 1, f"{what} {canvas.get_attribute('id')} is blank"
 
 
+MAKING_DOCS = os.environ.get("BACKPROP_SCREENSHOTS") == "1"
+
+
 def screenshot(driver, name):
-    if os.environ.get("BACKPROP_SCREENSHOTS") == "1":
+    if MAKING_DOCS:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
 
@@ -161,12 +168,14 @@ def test_the_playground_learns_xor_on_the_page_and_draws_its_heat_maps(studio, b
     browser.find_element(By.ID, "play").click()
 
     def learned_or_too_long():
-        loss, steps = number(browser, "test-loss"), number(browser, "step-count")
-        return (loss is not None and loss < 0.1) or (steps is not None and steps > XOR_STEPS)
+        """The step count and test loss shown, once the loss is under 0.1 or the steps are too many."""
+        shown = browser.execute_script(
+            "return [document.getElementById('step-count').textContent, document.getElementById('test-loss').textContent]")
+        steps, loss = float(shown[0]), float(shown[1])
+        return (steps, loss) if loss < 0.1 or steps > XOR_STEPS else None
 
-    wait_until(learned_or_too_long, "the playground did not train")
+    steps, loss = wait_until(learned_or_too_long, "the playground did not train")
     browser.find_element(By.ID, "pause").click()
-    steps, loss = number(browser, "step-count"), number(browser, "test-loss")
     assert loss < 0.1, f"test loss {loss} after {steps:.0f} steps"
     assert 0 < steps <= XOR_STEPS
     assert 0 <= number(browser, "train-loss") < 0.2
@@ -200,6 +209,11 @@ def test_the_warped_input_space_draws_when_the_first_hidden_layer_has_two_units(
     assert_drawn(browser, [browser.find_element(By.ID, "warped")], "warped input space")
     assert not browser.find_element(By.ID, "warped-note").is_displayed()
     screenshot(browser, "playground-warped")
+    browser.find_element(By.ID, "export").click()
+    code = wait_until(lambda: browser.find_element(By.ID, "export-code").get_attribute("textContent"),
+                      "export as Python showed no code")
+    expected = httpx.post(f"{studio}/api/playground/export", json={"hidden": [2, 2], "learning_rate": 0.1})
+    assert code == expected.json()["code"]  # the program of the page's config: the edits made above
 
 
 def test_the_graph_view_shows_tanh_w_x_b_and_its_gradient_of_w_after_backward(studio, browser):
@@ -244,3 +258,28 @@ def test_the_runs_page_lists_a_finished_run_and_draws_its_curves(studio, browser
     assert browser.find_elements(By.CSS_SELECTOR, "#run-settings tbody tr")
     assert text(browser, "run-report")
     screenshot(browser, "run")
+
+
+@pytest.mark.skipif(not MAKING_DOCS, reason="the speed figure of docs/studio.md: with BACKPROP_SCREENSHOTS=1 only "
+                                            f"(it plays for {SPEED_SECONDS} s)")
+def test_the_playground_frame_rate_and_drawing_time_for_the_docs(studio, browser):
+    """The issue's case, 2-4-4-1 tanh on 500 points with 50x50 maps, one step per frame: frames per second as
+    the page receives them, and the page's time to parse and draw one (window.studioStats)."""
+    open_view(browser, f"{studio}/#playground")
+    wait_until(lambda: number(browser, "test-loss") is not None, "no first frame")
+    for _ in range(2):
+        browser.find_element(By.ID, "units-plus-2").click()
+    wait_until(lambda: len(browser.find_elements(By.CSS_SELECTOR, "#network canvas.unit-map")) == 11,
+               "the network did not become 2-4-4-1")
+    browser.execute_script("Object.assign(window.studioStats, {frames: 0, meanDrawMs: 0})")
+    browser.find_element(By.ID, "play").click()
+    time.sleep(SPEED_SECONDS)
+    stats = browser.execute_script("return window.studioStats")
+    browser.find_element(By.ID, "pause").click()
+    assert stats["frames"] > 0
+    figures = {"network": "2-4-4-1 tanh", "points": 500, "resolution": 50, "steps_per_frame": 1,
+               "seconds": SPEED_SECONDS, "frames": stats["frames"],
+               "frames_per_second": round(stats["frames"] / SPEED_SECONDS, 1),
+               "mean_parse_and_draw_ms": round(stats["meanDrawMs"], 2),
+               "browser": f"headless chromium {browser.capabilities['browserVersion']}"}
+    (SCREENSHOTS / "speed.json").write_text(json.dumps(figures, indent=1) + "\n")

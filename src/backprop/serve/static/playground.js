@@ -225,6 +225,7 @@ async function exportPython() {
     const reply = await fetchJSON("/api/playground/export", config);
     $("export-code").textContent = reply.code;
     $("export-panel").hidden = false;
+    $("export-panel").scrollIntoView();
   } catch (error) {
     setStatus(error.message, true);
   }
