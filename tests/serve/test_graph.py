@@ -249,7 +249,8 @@ def test_bad_expressions_are_refused_in_one_line(text, message):
     ("w", {"w": [[1.0, 2.0], [3.0]]}, "the value of w is not rectangular"),
     ("w", {"w": "1"}, "the value of w must be a number or a nested list of numbers, got str"),
     ("w", {"w": True}, "got bool"),
-    ("w", {"w": float("nan")}, "the value of w must be finite"),
+    ("w", {"w": float("nan")}, "the value of w must be a finite number of a float's range"),
+    ("w", {"w": 10 ** 400}, "the value of w must be a finite number of a float's range"),
     ("w", [1.0], "values must be a dict"),
 ])
 def test_bad_values_and_shapes_are_refused_in_one_line(text, values, message):
@@ -257,6 +258,12 @@ def test_bad_values_and_shapes_are_refused_in_one_line(text, values, message):
         graph.graph_json(text, values)
     assert message in str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+def test_values_of_other_names_are_ignored():
+    """A form may still hold the value of a name the last edit removed: only the expression's names count."""
+    result = graph.graph_json("2 * w", {"w": 1.5, "gone": "not a number", "a\nb": [[1], [2, 3]]})
+    assert [node["value"] for node in result["nodes"] if node["kind"] == "leaf"] == [1.5]
 
 
 def test_a_non_string_expression_is_refused():

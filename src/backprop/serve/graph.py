@@ -248,7 +248,7 @@ def _compute(text, values):
         raise ValueError("the expression is empty: write one, e.g. tanh(w*x + b)")
     parser = _Parser(text)
     tree = parser.parse()
-    given = _check_values(values)
+    given = _check_values(values, parser.names)
     leaves = {name: backprop.tensor(given.get(name, _default_value(k)), dtype=backprop.float64,
                                     requires_grad=True) for k, name in enumerate(parser.names)}
     ops = []
@@ -256,23 +256,26 @@ def _compute(text, values):
     return output, leaves, ops
 
 
-def _check_values(values):
+def _check_values(values, names):
+    """The values of the expression's names; values of other names are ignored (a form may keep the values of
+    names that an edit of the expression removed)."""
     if values is None:
         return {}
     if not isinstance(values, dict):
         raise ValueError(f"values must be a dict name -> number or nested list, got {type(values).__name__}")
-    for name, value in values.items():
+    given = {name: values[name] for name in names if name in values}
+    for name, value in given.items():
         count = math.prod(_shape_of(name, value, 0))
         if count > MAX_ELEMENTS:
             raise ValueError(f"the value of {name} has {count} elements, more than {MAX_ELEMENTS}")
-    return values
+    return given
 
 
 def _shape_of(name, value, depth):
     """The shape of a number or a rectangular nested list of numbers (anything else refused)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if not math.isfinite(value):
-            raise ValueError(f"the value of {name} must be finite, got {value!r}")
+        if not _fits_a_float(value):
+            raise ValueError(f"the value of {name} must be a finite number of a float's range")
         return ()
     if not isinstance(value, (list, tuple)):
         raise ValueError(f"the value of {name} must be a number or a nested list of numbers, got "
@@ -283,6 +286,13 @@ def _shape_of(name, value, depth):
     if len(shapes) > 1:
         raise ValueError(f"the value of {name} is not rectangular: its items have different shapes")
     return (len(value),) + shapes.pop()
+
+
+def _fits_a_float(number):
+    try:
+        return math.isfinite(number)  # an int beyond a float's range raises OverflowError
+    except OverflowError:
+        return False
 
 
 def _default_value(k):
