@@ -147,7 +147,7 @@ def arrange(nodes, edges):
     waypoints = [name for path in paths for name in path[1:-1]]
     inputs_of, users_of = _neighbours(ids + waypoints, [link for path in paths for link in zip(path, path[1:])])
     rows = _order(ids + waypoints, layer, inputs_of, users_of)
-    sizes = {node.id: _size(_lines(node)) for node in nodes}
+    sizes = {node.id: _size(node) for node in nodes}
     sizes.update((name, (0.0, 0.0)) for name in waypoints)
     placed, columns = _place(rows, sizes)
     return {
@@ -275,8 +275,13 @@ def _lines(node):
     return [node.label, "(" + ", ".join(str(n) for n in node.shape) + ")"]
 
 
-def _size(lines):
-    return max(60.0, CHAR_WIDTH * max(len(line) for line in lines) + 20), LINE_HEIGHT * len(lines) + 14.0
+def _size(node):
+    """Width and height of a node's box, or of its ellipse (wider: text fits an ellipse only near its middle)."""
+    lines = _lines(node)
+    width = CHAR_WIDTH * max(len(line) for line in lines) + 20
+    if node.kind != "op":
+        width *= 1.2
+    return max(60.0, width), LINE_HEIGHT * len(lines) + 14.0
 
 
 class SVG(str):

@@ -25,7 +25,7 @@ import operator
 import re
 
 import backprop
-from backprop import viz
+from backprop import backend, viz
 from backprop.nn import functional
 
 MAX_CHARACTERS = 200
@@ -252,7 +252,8 @@ def _compute(text, values):
     leaves = {name: backprop.tensor(given.get(name, _default_value(k)), dtype=backprop.float64,
                                     requires_grad=True) for k, name in enumerate(parser.names)}
     ops = []
-    output = _evaluate(tree, leaves, ops)
+    with _quiet_arithmetic():
+        output = _evaluate(tree, leaves, ops)
     return output, leaves, ops
 
 
@@ -346,6 +347,11 @@ def graph_json(expression, values=None):
             "height": drawing["height"]}
 
 
+def _quiet_arithmetic():
+    """NumPy's warnings off (a log of a negative number...): graph_json reports a nan or inf as one clear line."""
+    return backend.numpy.errstate(all="ignore")
+
+
 def _check_finite(tensor, what):
     if not backprop.isfinite(tensor).all().item():
         raise ValueError(f"{what} is not finite (nan or inf) at these values: choose values inside each "
@@ -368,7 +374,8 @@ def _backward(output, nodes):
     for node in nodes:
         if node.kind == "op":
             node.source.register_hook(recorder(node.source))
-    output.backward(backprop.ones_like(output))
+    with _quiet_arithmetic():
+        output.backward(backprop.ones_like(output))
     return passed, visits
 
 
