@@ -5,8 +5,8 @@
 import {element, fetchJSON, formatValue} from "./common.js";
 
 const SVG = "http://www.w3.org/2000/svg";
-const BOX = {width: 150, height: 62};
-const SPACING = {x: 190, y: 96};   // the least distance between two node centres on the page
+const BOX = {width: 128, height: 62};
+const SPACING = {x: 158, y: 76};   // the least distance between two node centres on the page
 
 let graph = null;
 let revealed = 0;                   // how many nodes of backward_order are shown
@@ -75,7 +75,7 @@ async function draw(body = null) {
 function buildValueInputs() {
   const leaves = graph.nodes.filter((node) => node.kind === "leaf" && node.name);
   $("graph-values").replaceChildren(...leaves.map((node) => {
-    const input = element("input", {id: `value-${node.name}`, "data-name": node.name, size: "12",
+    const input = element("input", {id: `value-${node.name}`, "data-name": node.name, size: "8",
                                     value: JSON.stringify(node.value), spellcheck: "false"});
     input.addEventListener("keydown", (event) => { if (event.key === "Enter") draw(); });
     return element("label", {}, `${node.name} = `, input);
@@ -181,11 +181,13 @@ function reveal(count) {
     document.getElementById(`edge-${index}`).classList.toggle("revealed", shown.has(edge.to));
   });
   const byId = new Map(graph.nodes.map((node) => [node.id, node]));
+  // an op is named by its label and value ("+ = 0.84"): an expression may have several "+"
+  const named = (node) => (node.kind === "op" ? `(${node.label} = ${formatValue(node.value, 4, 3)})` : node.label);
   $("backward-log").replaceChildren(...order.slice(0, revealed).map((id) => {
     const node = byId.get(id);
     const passes = graph.edges.filter((edge) => edge.to === id)
-      .map((edge) => `${formatValue(edge.grad, 4, 6)} to ${byId.get(edge.from).label}`);
-    const text = `${node.label} receives dL/d(${node.label}) = ${formatValue(node.grad, 4, 6)}` +
+      .map((edge) => `${formatValue(edge.grad, 4, 6)} to ${named(byId.get(edge.from))}`);
+    const text = `${named(node)} receives dL/d${named(node)} = ${formatValue(node.grad, 4, 6)}` +
       (passes.length ? `; passes ${passes.join(", ")}` : "");
     return element("li", {}, text);
   }));
