@@ -78,6 +78,26 @@ def test_shapes_a_leaf_used_twice_and_constants():
     assert len(viz.walk(y, params)[0]) == len(nodes) - 1  # without constants=True: as make_dot
 
 
+def test_a_custom_function_with_a_number_argument():
+    """A PyTorch-style Function taking a Python number: the number is no node; the op is named as torch does."""
+
+    class Scale(bp.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, factor):
+            ctx.factor = factor
+            return x * factor
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * ctx.factor, None
+
+    x = bp.tensor([1.0, 2.0], requires_grad=True)
+    nodes, edges = viz.walk(bp.exp(Scale.apply(x, 3.0)), {"x": x}, constants=True)
+    assert [(node.kind, node.label, node.shape) for node in nodes] == [
+        ("op", "ExpBackward0", (2,)), ("op", "ScaleBackward", (2,)), ("leaf", "x", (2,))]
+    assert len(edges) == 2
+
+
 def test_unnamed_leaves_and_a_tensor_without_a_graph():
     y, _ = neuron()
     assert sorted(node.label for node in viz.walk(y)[0] if node.kind == "leaf") == ["leaf"] * 3

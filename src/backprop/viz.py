@@ -16,8 +16,9 @@ or writes them as DOT text for graphviz.
 
 The layout is a small version of the layered drawing graphviz uses: each op
 sits one layer right of its furthest input (the longest path from the inputs),
-each leaf or constant one layer left of its first use, and a few sweeps order
-the nodes of each layer by the mean position of their neighbours (the
+each leaf or constant one layer left of its first use, an edge that skips
+layers passes a waypoint in each, and a few sweeps order the nodes and
+waypoints of each layer by the mean position of their neighbours (the
 barycentre), which untangles most crossings.
 """
 import collections
@@ -30,7 +31,7 @@ from backprop.tensor import Tensor
 
 __all__ = ["Node", "Edge", "walk", "layout", "graph"]
 
-SWEEPS = 4  # barycentre sweeps (down, up, down, up): more rarely changes a small graph
+SWEEPS = 4  # barycentre sweeps (right, left, right, left): more rarely change a small graph
 CHAR_WIDTH, LINE_HEIGHT = 7.5, 16  # monospace text at 12 px
 COLUMN_GAP, ROW_GAP, MARGIN = 56, 22, 16
 COLOURS = {"op": "#e8e8e8", "leaf": "#cfe3ff", "constant": "#ffffff", "output": "#c9efc5"}
@@ -94,11 +95,12 @@ def walk(tensor, params=None, constants=False):
         fn = op.source
         inputs = fn.inputs  # None once a backward pass has freed the graph
         for slot, link in enumerate(fn._edges or ()):
-            shape = tuple(inputs[slot].shape) if inputs is not None else None
+            given = inputs[slot] if inputs is not None else None  # a custom Function may take non-tensors too
+            shape = tuple(given.shape) if isinstance(given, Tensor) else None
             if link is None:  # an input that needs no gradient
-                if not (constants and inputs is not None and isinstance(inputs[slot], Tensor)):
+                if not (constants and isinstance(given, Tensor)):
                     continue
-                source = node_of(inputs[slot], "constant", shape)
+                source = node_of(given, "constant", shape)
             elif isinstance(link[0], Function):
                 source = node_of(link[0], "op", shape)
             else:

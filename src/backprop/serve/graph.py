@@ -324,7 +324,17 @@ def _evaluate(tree, leaves, ops):
 
 def graph_json(expression, values=None):
     """The graph of ``expression`` after forward and backward (of the output's sum when it is not a scalar), as
-    JSON-able data for the browser: see the module's docstring and docs/studio.md."""
+    JSON-able data for the browser::
+
+        {"expression", "output": the output node's id, "width", "height" (of the drawing, in pixels),
+         "nodes": [{"id", "label", "kind": "op" | "leaf" | "constant", "shape", "value", "grad" (dL/d its value;
+                    None for a constant), "x", "y", "width", "height", "layer",
+                    "name" (a leaf), "grad_fn" and "position" (an op: torch's node name, where it is in the text)}],
+         "edges": [{"from", "to", "grad" (what "to" passes back to "from"; None from a constant), "points"}],
+         "backward_order": [node ids, the output first: the ops as backward runs them, each leaf when its
+                            gradient is complete]}
+
+    A value or gradient is a number for a scalar, a nested list otherwise. Positions come from ``bp.viz``."""
     output, leaves, ops = _compute(expression, values)
     if not output.requires_grad:
         raise ValueError("the expression has no name to differentiate, only numbers: use a name, e.g. 2*w")
