@@ -81,20 +81,22 @@ def test_shapes_a_leaf_used_twice_and_constants():
 def test_a_custom_function_with_a_number_argument():
     """A PyTorch-style Function taking a Python number: the number is no node; the op is named as torch does."""
 
-    class Scale(bp.autograd.Function):
+    class Power(bp.autograd.Function):
         @staticmethod
-        def forward(ctx, x, factor):
-            ctx.factor = factor
-            return x * factor
+        def forward(ctx, x, power):
+            ctx.save_for_backward(x)
+            ctx.power = power
+            return x ** power
 
         @staticmethod
         def backward(ctx, grad):
-            return grad * ctx.factor, None
+            (x,) = ctx.saved_tensors
+            return grad * ctx.power * x ** (ctx.power - 1), None
 
     x = bp.tensor([1.0, 2.0], requires_grad=True)
-    nodes, edges = viz.walk(bp.exp(Scale.apply(x, 3.0)), {"x": x}, constants=True)
+    nodes, edges = viz.walk(bp.exp(Power.apply(x, 3.0)), {"x": x}, constants=True)
     assert [(node.kind, node.label, node.shape) for node in nodes] == [
-        ("op", "ExpBackward0", (2,)), ("op", "ScaleBackward", (2,)), ("leaf", "x", (2,))]
+        ("op", "ExpBackward0", (2,)), ("op", "PowerBackward", (2,)), ("leaf", "x", (2,))]
     assert len(edges) == 2
 
 
