@@ -245,6 +245,28 @@ def test_the_graph_view_shows_tanh_w_x_b_and_its_gradient_of_w_after_backward(st
     screenshot(browser, "graph")
 
 
+def test_the_graph_view_takes_the_values_of_a_new_expression_s_names_and_shows_a_matrix_gradient(studio, browser):
+    open_view(browser, f"{studio}/#graph")
+    wait_until(lambda: browser.find_elements(By.ID, "value-w"), "the first graph did not draw")
+    expression = browser.find_element(By.ID, "expression")
+    expression.clear()
+    expression.send_keys("sum(relu(W @ x + b))")
+    names = [field.get_attribute("id") for field in browser.find_elements(By.CSS_SELECTOR, "#graph-values input")]
+    assert names == ["value-W", "value-x", "value-b"]  # one field per name, as typed, before any drawing
+    W, x, b = [[1, 2], [3, -4]], [1, -1], 0.3
+    for name, value in (("W", W), ("x", x), ("b", b)):
+        field = browser.find_element(By.ID, f"value-{name}")
+        field.clear()
+        field.send_keys(json.dumps(value))
+    browser.find_element(By.ID, "graph-draw").click()
+    wait_until(lambda: browser.find_elements(By.CSS_SELECTOR, '[data-name="W"]'), "the graph of W @ x did not draw")
+    browser.find_element(By.ID, "backward-all").click()
+    # d sum(relu(W x + b)) / dW = outer(relu'(W x + b), x)
+    mask = [1 if sum(w * v for w, v in zip(row, x)) + b > 0 else 0 for row in W]
+    shown = browser.find_element(By.CSS_SELECTOR, '[data-name="W"] .node-grad').get_attribute("data-grad")
+    assert json.loads(shown) == [[m * v for v in x] for m in mask] == [[0, 0], [1, -1]]
+
+
 def test_the_runs_page_lists_a_finished_run_and_draws_its_curves(studio, browser):
     open_view(browser, f"{studio}/#runs")
     link = wait_until(lambda: browser.find_elements(By.LINK_TEXT, RUN), "the run is not listed")[0]

@@ -6,17 +6,17 @@ import {element, fetchJSON, formatValue} from "./common.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const BOX = {width: 128, height: 62};
-const SPACING = {x: 158, y: 76};   // the least distance between two node centres on the page
+const SPACING = {x: 180, y: 76};   // the least distance between two node centres on the page
 
 let graph = null;
 let revealed = 0;                   // how many nodes of backward_order are shown
-let drawnExpression = null;         // the expression whose leaves the value inputs belong to
 
 const $ = (id) => document.getElementById(id);
 
 export async function start() {
   $("graph-draw").addEventListener("click", () => draw());
   $("expression").addEventListener("keydown", (event) => { if (event.key === "Enter") draw(); });
+  $("expression").addEventListener("input", () => syncValueInputs());
   $("graph-model").addEventListener("change", () => {
     if ($("graph-model").value) draw({model: $("graph-model").value});
   });
@@ -39,21 +39,21 @@ function setStatus(text) {
   $("graph-status").classList.toggle("error", text !== "");
 }
 
-/** The request: a model by name, or the expression with the values typed in (kept only while the expression
- * is the one they were made for: another expression's names start from the server's values). */
+// a name of the expression: a word not followed by "(" (that would be a function); the server's grammar decides
+const NAME = /\b[A-Za-z_]\w*\b(?!\s*\()/g;
+
+/** The request: the expression and the values typed in (an empty field: the server picks the value). */
 function request() {
-  const expression = $("expression").value;
   const values = {};
-  if (expression === drawnExpression) {
-    for (const input of $("graph-values").querySelectorAll("input")) {
-      try {
-        values[input.dataset.name] = JSON.parse(input.value);
-      } catch {
-        throw new Error(`value of ${input.dataset.name}: expected a number or a list like [1, 2], got '${input.value}'`);
-      }
+  for (const input of $("graph-values").querySelectorAll("input")) {
+    if (input.value.trim() === "") continue;
+    try {
+      values[input.dataset.name] = JSON.parse(input.value);
+    } catch {
+      throw new Error(`value of ${input.dataset.name}: expected a number or a list like [1, 2], got '${input.value}'`);
     }
   }
-  return {expression, values};
+  return {expression: $("expression").value, values};
 }
 
 async function draw(body = null) {
@@ -66,19 +66,25 @@ async function draw(body = null) {
   setStatus("");
   if (!body || !body.model) $("graph-model").value = "";
   $("expression").value = graph.expression;
-  drawnExpression = graph.expression;
-  buildValueInputs();
+  const leaves = graph.nodes.filter((node) => node.kind === "leaf" && node.name);
+  syncValueInputs(Object.fromEntries(leaves.map((node) => [node.name, node.value])));
   buildGraph();
   reveal(0);
 }
 
-function buildValueInputs() {
-  const leaves = graph.nodes.filter((node) => node.kind === "leaf" && node.name);
-  $("graph-values").replaceChildren(...leaves.map((node) => {
-    const input = element("input", {id: `value-${node.name}`, "data-name": node.name, size: "8",
-                                    value: JSON.stringify(node.value), spellcheck: "false"});
+/** One value field per name of the expression, in order of appearance: a field keeps what was typed in it, or
+ * takes the value from `values` (those of the graph just drawn). */
+function syncValueInputs(values = {}) {
+  const names = [...new Set($("expression").value.match(NAME) || [])];
+  const fields = [...$("graph-values").querySelectorAll("input")];
+  if (fields.map((input) => input.dataset.name).join() === names.join() && !Object.keys(values).length) return;
+  const typed = new Map(fields.map((input) => [input.dataset.name, input.value]));
+  $("graph-values").replaceChildren(...names.map((name) => {
+    const input = element("input", {id: `value-${name}`, "data-name": name, size: "8", placeholder: "auto",
+                                    spellcheck: "false"});
+    input.value = name in values ? JSON.stringify(values[name]) : typed.get(name) ?? "";
     input.addEventListener("keydown", (event) => { if (event.key === "Enter") draw(); });
-    return element("label", {}, `${node.name} = `, input);
+    return element("label", {}, `${name} = `, input);
   }));
 }
 
@@ -116,6 +122,7 @@ function buildGraph() {
   const defs = svgElement("defs");
   defs.append(marker);
   const children = [defs];
+  const labels = [];   // the edges' gradients, drawn last: over the boxes where an edge is short
   graph.edges.forEach((edge, index) => {
     const a = places.get(edge.from);
     const b = places.get(edge.to);
@@ -123,9 +130,10 @@ function buildGraph() {
     const [x1, y1] = boxEdge(b, a);
     const group = svgElement("g", {class: "edge", id: `edge-${index}`});
     group.append(svgElement("line", {x1: x0, y1: y0, x2: x1, y2: y1, "marker-end": "url(#arrow)"}));
-    group.append(svgElement("text", {class: "edge-grad", x: (x0 + x1) / 2, y: (y0 + y1) / 2 - 4,
-                                     "text-anchor": "middle"}, `← ${formatValue(edge.grad, 4, 4)}`));
     children.push(group);
+    labels.push(svgElement("text", {class: "edge-grad", id: `edge-grad-${index}`, x: (x0 + x1) / 2,
+                                    y: (y0 + y1) / 2 - 4, "text-anchor": "middle"},
+                           `← ${formatValue(edge.grad, 4, 4)}`));
   });
   for (const node of graph.nodes) {
     const {x, y} = places.get(node.id);
@@ -147,6 +155,7 @@ function buildGraph() {
                             `grad ${formatValue(node.grad, 6, 4)}`));
     children.push(group);
   }
+  children.push(...labels);
   const right = Math.max(...[...places.values()].map((p) => p.x)) + BOX.width / 2 + 10;
   const bottom = Math.max(...[...places.values()].map((p) => p.y)) + BOX.height / 2 + 10;
   svg.setAttribute("width", right);
@@ -178,7 +187,9 @@ function reveal(count) {
     group.classList.toggle("current", node.id === current);
   }
   graph.edges.forEach((edge, index) => {
-    document.getElementById(`edge-${index}`).classList.toggle("revealed", shown.has(edge.to));
+    for (const id of [`edge-${index}`, `edge-grad-${index}`]) {
+      document.getElementById(id).classList.toggle("revealed", shown.has(edge.to));
+    }
   });
   const byId = new Map(graph.nodes.map((node) => [node.id, node]));
   // an op is named by its label and value ("+ = 0.84"): an expression may have several "+"
