@@ -315,8 +315,6 @@ async def graph_view(request):
     values = data.get("values")
     if not isinstance(expression, str):
         raise HTTPException(400, f"expression must be a string, got {expression!r}")
-    if values is not None and not isinstance(values, dict):
-        raise HTTPException(400, f"values must be an object of name: number or list, got {values!r}")
     try:
         return _json(await run_in_threadpool(graph.graph_json, expression, values))
     except (ValueError, TypeError) as error:
