@@ -305,3 +305,20 @@ def test_the_playground_frame_rate_and_drawing_time_for_the_docs(studio, browser
                "mean_parse_and_draw_ms": round(stats["meanDrawMs"], 2),
                "browser": f"headless chromium {browser.capabilities['browserVersion']}"}
     (SCREENSHOTS / "speed.json").write_text(json.dumps(figures, indent=1) + "\n")
+
+
+def test_a_running_run_s_curves_grow_on_its_page(studio, browser, runs_root):
+    """A run still training (its history written a moment ago, no report yet): its page asks again every 2 s."""
+    live = runs_root / "live"
+    live.mkdir()
+    rows = [{"epoch": 1, "loss": 2.0, "accuracy": 0.3}]
+    (live / "history.json").write_text(json.dumps(rows))
+    open_view(browser, f"{studio}/#runs/live")
+    wait_until(lambda: browser.find_elements(By.ID, "curve-loss"), "the running run's curves did not draw")
+    assert text(browser, "run-status") == "running"
+    assert browser.find_element(By.ID, "curve-loss").get_attribute("data-points") == "1"
+    rows.append({"epoch": 2, "loss": 1.5, "accuracy": 0.5})
+    (live / "history.json").write_text(json.dumps(rows))
+    wait_until(lambda: browser.find_element(By.ID, "curve-loss").get_attribute("data-points") == "2",
+               "the curve did not grow with the run's history", seconds=10)
+    assert_drawn(browser, browser.find_elements(By.CSS_SELECTOR, "#run-curves canvas"), "run curve")

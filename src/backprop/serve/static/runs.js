@@ -112,7 +112,8 @@ function drawCurves(detail) {
   const x = curves[detail.x] || null;
   const names = Object.keys(curves).filter((name) => name !== detail.x);
   $("run-curves").replaceChildren(...names.map((name, index) => {
-    const canvas = element("canvas", {id: `curve-${name}`, class: "run-curve", width: "320", height: "160"});
+    const canvas = element("canvas", {id: `curve-${name}`, class: "run-curve", width: "320", height: "160",
+                                      "data-points": String(curves[name].length)});
     const last = curves[name][curves[name].length - 1];
     drawLines(canvas, [{values: curves[name], colour: COLOURS[index % COLOURS.length]}], x,
               {title: `${name} (last ${formatNumber(last, 4)}) against ${detail.x || "index"}`});
