@@ -717,8 +717,6 @@ def _run(args):
 
 
 def _serve(args):
-    import ipaddress
-
     if os.path.exists(args.runs) and not os.path.isdir(args.runs):
         raise UsageError(f"backprop serve: --runs {args.runs} is a file, not a directory of runs")
     from backprop.serve import app  # ImportError with the pip command when the serve extra is missing
@@ -726,11 +724,7 @@ def _serve(args):
     sock = app.open_socket(args.host, args.port)
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
-    try:
-        loopback = ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = False
-    if not loopback:
+    if not app.listens_locally(sock):
         print(f"backprop serve: warning: listening on {host}, not this machine alone: whoever can reach it can use "
               f"the studio and read the files under {args.runs}", file=sys.stderr)
     print(f"backprop studio at http://{shown}:{port}/ (Ctrl-C stops it)", flush=True)

@@ -23,6 +23,7 @@ pytest.importorskip("starlette")
 pytest.importorskip("httpx")
 
 from starlette.testclient import TestClient  # noqa: E402
+from starlette.websockets import WebSocketDisconnect  # noqa: E402
 
 import backprop.serve  # noqa: E402
 from backprop.cli import main  # noqa: E402
@@ -83,6 +84,28 @@ def test_unknown_routes_and_methods_are_json_errors(client):
     _one_line_error(client.get("/api/nothing"), 404)
     assert client.get("/api/playground/export").status_code == 405
     assert "error" in client.get("/api/playground/export").json()
+
+
+def test_a_local_server_answers_its_own_names_alone(runs, stand_in):
+    app = studio.create_app(str(runs), hosts=studio.LOCAL_HOSTS)
+    for base in ("http://127.0.0.1:8765", "http://localhost:8765", "http://[::1]:8765"):
+        assert TestClient(app, base_url=base).get("/api/runs").status_code == 200
+    other = TestClient(app, base_url="http://rebound.example:8765")  # a page's own name resolving to 127.0.0.1
+    assert _one_line_error(other.get("/api/runs"), 400) == "this host name is not served"
+    with pytest.raises(WebSocketDisconnect):
+        with other.websocket_connect("/ws/playground") as ws:
+            ws.send_json({"type": "step"})
+            ws.receive_json()  # a frame, were the socket accepted
+
+
+def test_a_page_of_another_site_cannot_open_the_playground(client, stand_in):
+    with pytest.raises(WebSocketDisconnect):
+        with client.websocket_connect("/ws/playground", headers={"origin": "http://evil.example"}) as ws:
+            ws.send_json({"type": "step"})
+            ws.receive_json()  # a frame, were the socket accepted
+    with client.websocket_connect("/ws/playground", headers={"origin": "http://testserver"}) as ws:
+        ws.send_json({"type": "step"})
+        assert ws.receive_json()["step"] == 1
 
 
 # ------------------------------------------------------------------------------------------- playground (HTTP)
@@ -396,6 +419,7 @@ def test_the_command_serves_until_ctrl_c(runs, tmp_path):
         options = httpx.get(url + "api/playground/options", timeout=10).json()
         assert options["defaults"]["dataset"] in options["datasets"]
         assert httpx.get(url + "api/runs", timeout=10).json()["runs"][0]["name"] == "reproduce/demo"
+        assert httpx.get(url + "api/runs", headers={"host": "rebound.example"}, timeout=10).status_code == 400
         _websocket_frame(int(found.group(2)))
     finally:
         server.send_signal(signal.SIGINT)

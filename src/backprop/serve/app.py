@@ -19,10 +19,12 @@ is broken, and the other views still work.
 """
 import asyncio
 import errno
+import ipaddress
 import json
 import math
 import socket
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from backprop import checks
 from backprop.serve import NEEDS_EXTRA
@@ -30,7 +32,9 @@ from backprop.serve import NEEDS_EXTRA
 try:
     from starlette.applications import Starlette
     from starlette.concurrency import run_in_threadpool
+    from starlette.datastructures import Headers
     from starlette.exceptions import HTTPException
+    from starlette.middleware import Middleware
     from starlette.responses import FileResponse, JSONResponse, Response
     from starlette.routing import Mount, Route, WebSocketRoute
     from starlette.staticfiles import StaticFiles
@@ -40,7 +44,7 @@ except ImportError as error:
 
 from backprop.serve import runs as run_files
 
-__all__ = ["create_app", "open_socket", "run_server"]
+__all__ = ["create_app", "open_socket", "listens_locally", "run_server"]
 
 STATIC = Path(__file__).parent / "static"
 MAX_BODY = 1 << 20          # bytes of a request body: configs and expressions are small
@@ -48,9 +52,11 @@ MAX_STEPS_PER_FRAME = 100   # what a play message may ask for: more would make o
 FRAME_SECONDS = 1 / 30      # a playing socket sends at most 30 frames a second
 
 
-def create_app(runs="runs"):
+def create_app(runs="runs", hosts=None):
     """The studio's app; ``runs`` is the directory whose runs the runs view lists (only files under it are
-    served)."""
+    served). ``hosts``: the host names a request may be addressed to (None: any); ``run_server`` gives this
+    machine's names when it listens on this machine alone, so that a web page cannot reach the studio under a
+    name of its own that resolves to 127.0.0.1 (DNS rebinding)."""
     routes = [
         Route("/", index),
         Mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static"),
@@ -63,10 +69,38 @@ def create_app(runs="runs"):
         Route("/api/runs/{name:path}", run_view),
         Route("/files/{path:path}", run_file),
     ]
-    app = Starlette(routes=routes, exception_handlers={HTTPException: _error_response, Exception: _server_error})
+    app = Starlette(routes=routes, exception_handlers={HTTPException: _error_response, Exception: _server_error},
+                    middleware=[Middleware(_HostCheck, hosts=hosts)] if hosts is not None else [])
     app.state.runs = Path(runs)
     app.state.open_playgrounds = 0  # sockets whose loop still runs: a closed tab must bring it back down
     return app
+
+
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+class _HostCheck:
+    """Refuses a request (HTTP or websocket) whose Host header names none of ``hosts``."""
+
+    def __init__(self, app, hosts):
+        self.app, self.hosts = app, set(hosts)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] in ("http", "websocket") and _host_name(Headers(scope=scope).get("host")) not in self.hosts:
+            if scope["type"] == "websocket":
+                await send({"type": "websocket.close", "code": 1008})
+            else:
+                await JSONResponse({"error": "this host name is not served"}, status_code=400)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def _host_name(address):
+    """'localhost:8765' -> 'localhost', '[::1]:8765' -> '::1'; None for a missing or unreadable one."""
+    try:
+        return urlsplit(f"//{address}").hostname if address else None
+    except ValueError:
+        return None
 
 
 # ---- errors and JSON ----
@@ -192,6 +226,10 @@ async def playground_socket(websocket):
     A closed socket ends its loop at once."""
     from backprop.serve import playground
 
+    origin = websocket.headers.get("origin")
+    if origin is not None and urlsplit(origin).netloc != websocket.headers.get("host"):
+        await websocket.close(code=1008)  # a page of another site: it may not drive this machine's playground
+        return
     await websocket.accept()
     inbox = asyncio.Queue()
     reader = asyncio.create_task(_read_messages(websocket, inbox))
@@ -377,13 +415,21 @@ def open_socket(host, port):
     return sock
 
 
+def listens_locally(sock):
+    """Whether ``sock`` listens on a loopback address (this machine alone can reach it)."""
+    return ipaddress.ip_address(sock.getsockname()[0]).is_loopback
+
+
 def run_server(sock, runs="runs"):
-    """Serve the studio on ``sock`` until Ctrl-C (which ends it quietly: it is the way to stop it)."""
+    """Serve the studio on ``sock`` until Ctrl-C (which ends it quietly: it is the way to stop it). On a loopback
+    address it answers requests addressed to this machine's names alone (LOCAL_HOSTS and the address)."""
     try:
         import uvicorn
     except ImportError as error:
         raise ImportError(NEEDS_EXTRA) from error
-    config = uvicorn.Config(create_app(runs), log_level="warning", lifespan="off", timeout_graceful_shutdown=2)
+    hosts = (*LOCAL_HOSTS, sock.getsockname()[0]) if listens_locally(sock) else None
+    config = uvicorn.Config(create_app(runs, hosts), log_level="warning", lifespan="off",
+                            timeout_graceful_shutdown=2)
     try:
         uvicorn.Server(config).run(sockets=[sock])
     except KeyboardInterrupt:
