@@ -104,6 +104,13 @@ def test_a_run_that_stopped_before_its_report_failed(root):
     assert runs.run_detail(root, "mlp")["status"] == "failed"
 
 
+def test_images_added_later_leave_a_run_finished(root):
+    """`backprop attack` writes its grids beside a finished run's checkpoint, after the report."""
+    _age(root / "mlp", 600)
+    (root / "mlp" / "attack-fgsm-eps0.1.png").write_bytes(b"png")
+    assert runs.run_detail(root, "mlp")["status"] == "finished"
+
+
 def test_a_resumed_run_is_running_again(root):
     """--resume: the old report stays while the history and checkpoint change again."""
     _age(root / "mlp", 600)

@@ -68,6 +68,10 @@ def run_detail(root, name):
         raise LookupError(f"no run {name!r} under {root}")
     run = _read_run(Path(root), directory)
     del run["summary"]
+    run["report_html"] = _report_html(directory, run["name"])
+    run["figures"] = [_file_url(run["name"], file.name) for file in sorted(directory.iterdir())
+                      if file.suffix.lower() in FIGURES and file.is_file() and not file.name.startswith(".")]
+    run["checkpoint"] = _checkpoint_tensors(directory)
     return run
 
 
@@ -101,19 +105,20 @@ def _kind(directory):
 
 
 def _read_run(root, directory):
+    """What list_runs and run_detail both show of a run: its name, kind, status, settings, summary, curves."""
     kind = _kind(directory)
-    name = directory.relative_to(root.resolve()).as_posix()
     reader = {"train": _train_run, "rl": _rl_run, "experiment": _experiment_run}[kind]
-    run = {"name": name, "kind": kind, "modified": _modified(directory), "settings": {}, "summary": {},
-           "curves": {}, "x": None, "verdicts": [], "status": "unknown"}
+    run = {"name": directory.relative_to(root.resolve()).as_posix(), "kind": kind, "modified": _modified(directory),
+           "settings": {}, "summary": {}, "curves": {}, "x": None, "verdicts": [], "status": "unknown"}
     run.update(reader(directory))
-    if run["status"] == "unfinished":
-        run["status"] = "running" if time.time() - run["modified"] < RUNNING_SECONDS else "failed"
-    run["report_html"] = _report_html(directory, name)
-    run["figures"] = [_file_url(name, file.name) for file in sorted(directory.iterdir())
-                      if file.suffix.lower() in FIGURES and file.is_file() and not file.name.startswith(".")]
-    run["checkpoint"] = _checkpoint_tensors(directory)
     return run
+
+
+def _unfinished(directory, names):
+    """The status of a run that has not written its last files: running when one of the files ``names`` (those
+    it rewrites while it trains) changed in the last RUNNING_SECONDS, else failed."""
+    written = _modified(directory, only=names)
+    return "running" if time.time() - written < RUNNING_SECONDS else "failed"
 
 
 # ---- each kind's files ----
@@ -130,9 +135,14 @@ def _train_run(directory):
                "epochs": f"{epochs_done}/{config.get('epochs', '?')}"}
     if "test_accuracy" in test:
         summary["test_accuracy"] = test["test_accuracy"]
+    # the report comes last; one older than the history is a resumed run's, and the run goes on (files written
+    # later by other commands, `backprop attack`'s images, do not count)
+    training = ("history.json", CHECKPOINT)
     report = directory / "report.md"
-    ended = report.is_file() and report.stat().st_mtime >= _modified(directory, exclude=("report.md",)) - 1
-    status = "finished" if ended else ("unfinished" if history or state else "unknown")
+    if report.is_file() and report.stat().st_mtime >= _modified(directory, only=training) - 1:
+        status = "finished"
+    else:
+        status = _unfinished(directory, training) if history or state else "unknown"
     return {"settings": {**config, **{key: test[key] for key in ("test_loss", "test_accuracy") if key in test}},
             "summary": summary, "status": status, "x": "epoch", "curves": _columns(history, "epoch")}
 
@@ -147,7 +157,7 @@ def _rl_run(directory):
         state = _checkpoint_state(directory) or {}
         settings = {key: state[key] for key in ("agent", "env", "env_options", "seed", "config") if key in state}
         curves = {"return": state.get("returns") or []}
-        status = "unfinished" if state else "unknown"
+        status = _unfinished(directory, (CHECKPOINT,)) if state else "unknown"
     curves["episode"] = list(range(1, len(curves["return"]) + 1))
     summary = {"agent": settings.get("agent"), "env": settings.get("env"), "episodes": len(curves["return"])}
     if settings.get("last_100_mean") is not None:
@@ -185,9 +195,11 @@ def _columns(rows, x):
     return {name: [row.get(name) for row in rows] for name in names} if rows else {}
 
 
-def _modified(directory, exclude=()):
-    """The newest modification time of the files in ``directory`` (its own when it has none)."""
-    times = [entry.stat().st_mtime for entry in directory.iterdir() if entry.is_file() and entry.name not in exclude]
+def _modified(directory, only=None):
+    """The newest modification time of the files in ``directory`` (of the files named ``only``; the directory's
+    own when there is none)."""
+    times = [entry.stat().st_mtime for entry in directory.iterdir()
+             if entry.is_file() and (only is None or entry.name in only)]
     return max(times, default=directory.stat().st_mtime)
 
 
