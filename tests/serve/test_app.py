@@ -420,20 +420,24 @@ def test_the_command_serves_until_ctrl_c(runs, tmp_path):
         assert options["defaults"]["dataset"] in options["datasets"]
         assert httpx.get(url + "api/runs", timeout=10).json()["runs"][0]["name"] == "reproduce/demo"
         assert httpx.get(url + "api/runs", headers={"host": "rebound.example"}, timeout=10).status_code == 400
-        _websocket_frame(int(found.group(2)))
+        _play_until_stopped(server, int(found.group(2)))  # Ctrl-C while a tab plays
     finally:
         server.send_signal(signal.SIGINT)
         out, err = server.communicate(timeout=20)
     assert server.returncode == 0 and out == "" and err == ""
 
 
-def _websocket_frame(port):
+def _play_until_stopped(server, port):
     from websockets.sync.client import connect
 
     with connect(f"ws://127.0.0.1:{port}/ws/playground", open_timeout=10) as ws:
         ws.send(json.dumps({"type": "config", "config": {"points": 50, "resolution": 10}}))
         frame = json.loads(ws.recv(timeout=10))
-    assert frame["type"] == "frame" and frame["step"] == 0 and frame["resolution"] == 10
+        assert frame["type"] == "frame" and frame["step"] == 0 and frame["resolution"] == 10
+        ws.send(json.dumps({"type": "play"}))
+        assert json.loads(ws.recv(timeout=10))["step"] == 1
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=20)
 
 
 def test_a_port_in_use_is_one_line(capsys):
