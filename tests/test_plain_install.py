@@ -10,7 +10,8 @@ import textwrap
 import tomllib
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-OPTIONAL = ("sklearn", "scipy", "matplotlib", "tqdm", "PIL", "threadpoolctl", "torch", "gymnasium", "mpi4py", "cupy")
+OPTIONAL = ("sklearn", "scipy", "matplotlib", "tqdm", "PIL", "threadpoolctl", "torch", "gymnasium", "mpi4py", "cupy",
+            "starlette", "uvicorn", "websockets", "markdown_it", "httpx")
 
 HIDE_OPTIONAL = textwrap.dedent(f"""
     import sys
@@ -99,3 +100,10 @@ def test_training_writes_its_checkpoint_and_a_report_without_figures(tmp_path):
                                "'test.json']")
     report = (out / "report.md").read_text()
     assert "No figures: they need matplotlib (`pip install matplotlib`" in report and ".png" not in report
+
+
+def test_serve_without_its_extra_is_one_line_naming_the_install_command():
+    code = HIDE_OPTIONAL + "from backprop.cli import main; raise SystemExit(main(['serve', '--port', '0']))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == "backprop: error: backprop serve needs the serve extra: pip install 'backprop[serve]'\n"
