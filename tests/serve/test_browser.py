@@ -106,8 +106,17 @@ def wait_until(condition, message, seconds=WAIT_SECONDS):
         time.sleep(0.05)
 
 
+def shown(driver, selector, attribute=None):
+    """An element's text (or one of its attributes) read in one step inside the page, so that a view redrawing it
+    meanwhile cannot leave the test holding a removed element; None when there is no such element."""
+    return driver.execute_script("""
+        const e = document.querySelector(arguments[0]);
+        return e === null ? null : arguments[1] === null ? e.textContent : e.getAttribute(arguments[1]);""",
+                                 selector, attribute)
+
+
 def text(driver, element_id):
-    return driver.find_element(By.ID, element_id).text
+    return (shown(driver, f"#{element_id}") or "").strip()
 
 
 def number(driver, element_id):
@@ -168,10 +177,10 @@ def test_the_playground_learns_xor_on_the_page_and_draws_its_heat_maps(studio, b
     browser.find_element(By.ID, "play").click()
 
     def learned_or_too_long():
-        """The step count and test loss shown, once the loss is under 0.1 or the steps are too many."""
-        shown = browser.execute_script(
-            "return [document.getElementById('step-count').textContent, document.getElementById('test-loss').textContent]")
-        steps, loss = float(shown[0]), float(shown[1])
+        """The step count and test loss shown (read together: of one frame), once the loss is under 0.1 or the
+        steps are too many."""
+        steps, loss = map(float, browser.execute_script(
+            "return ['step-count', 'test-loss'].map((id) => document.getElementById(id).textContent)"))
         return (steps, loss) if loss < 0.1 or steps > XOR_STEPS else None
 
     steps, loss = wait_until(learned_or_too_long, "the playground did not train")
@@ -226,7 +235,7 @@ def test_the_graph_view_shows_tanh_w_x_b_and_its_gradient_of_w_after_backward(st
         field.clear()
         field.send_keys(str(value))
     browser.find_element(By.ID, "graph-draw").click()
-    wait_until(lambda: browser.find_element(By.CSS_SELECTOR, '[data-name="x"] .node-value').text == f"value {x}",
+    wait_until(lambda: shown(browser, '[data-name="x"] .node-value') == f"value {x}",
                "the graph did not redraw with the values typed in")
     labels = [node.text for node in browser.find_elements(By.CSS_SELECTOR, "#graph-svg .node-label")]
     assert len(labels) >= 6 and any("tanh" in label for label in labels), labels
@@ -238,9 +247,9 @@ def test_the_graph_view_shows_tanh_w_x_b_and_its_gradient_of_w_after_backward(st
     assert not grad_w.is_displayed()
     browser.find_element(By.ID, "backward-all").click()
     assert grad_w.is_displayed()
-    shown = float(grad_w.text.removeprefix("grad "))
+    grad_shown = float(grad_w.text.removeprefix("grad "))
     # d tanh(w x + b) / dw = x (1 - tanh(w x + b)^2)
-    assert shown == pytest.approx(x * (1 - math.tanh(w * x + b) ** 2), rel=1e-5)
+    assert grad_shown == pytest.approx(x * (1 - math.tanh(w * x + b) ** 2), rel=1e-5)
     assert len(browser.find_elements(By.CSS_SELECTOR, "#backward-log li")) == len(labels)
     screenshot(browser, "graph")
 
@@ -263,8 +272,8 @@ def test_the_graph_view_takes_the_values_of_a_new_expression_s_names_and_shows_a
     browser.find_element(By.ID, "backward-all").click()
     # d sum(relu(W x + b)) / dW = outer(relu'(W x + b), x)
     mask = [1 if sum(w * v for w, v in zip(row, x)) + b > 0 else 0 for row in W]
-    shown = browser.find_element(By.CSS_SELECTOR, '[data-name="W"] .node-grad').get_attribute("data-grad")
-    assert json.loads(shown) == [[m * v for v in x] for m in mask] == [[0, 0], [1, -1]]
+    grad_shown = shown(browser, '[data-name="W"] .node-grad', "data-grad")
+    assert json.loads(grad_shown) == [[m * v for v in x] for m in mask] == [[0, 0], [1, -1]]
 
 
 def test_the_runs_page_lists_a_finished_run_and_draws_its_curves(studio, browser):
@@ -316,9 +325,9 @@ def test_a_running_run_s_curves_grow_on_its_page(studio, browser, runs_root):
     open_view(browser, f"{studio}/#runs/live")
     wait_until(lambda: browser.find_elements(By.ID, "curve-loss"), "the running run's curves did not draw")
     assert text(browser, "run-status") == "running"
-    assert browser.find_element(By.ID, "curve-loss").get_attribute("data-points") == "1"
+    assert shown(browser, "#curve-loss", "data-points") == "1"
     rows.append({"epoch": 2, "loss": 1.5, "accuracy": 0.5})
     (live / "history.json").write_text(json.dumps(rows))
-    wait_until(lambda: browser.find_element(By.ID, "curve-loss").get_attribute("data-points") == "2",
+    wait_until(lambda: shown(browser, "#curve-loss", "data-points") == "2",
                "the curve did not grow with the run's history", seconds=10)
     assert_drawn(browser, browser.find_elements(By.CSS_SELECTOR, "#run-curves canvas"), "run curve")

@@ -23,6 +23,8 @@ let history = {steps: [], train: [], test: []};
 let networkShape = "";
 let hovered = null;       // the link under the mouse: {layer, to, from}
 const arrivals = [];      // the times of the last frames, for frames per second
+const scratch = document.createElement("canvas");  // the output map at its own resolution, before scaling
+const HOVER_HINT = "hover a link: its weight and gradient";
 
 const $ = (id) => document.getElementById(id);
 
@@ -317,8 +319,8 @@ function buildNetwork(f) {
     const x = columnX(l, columns);
     layer.units.forEach((unit, u) => {
       const canvas = element("canvas", {id: `unit-${l}-${u}`, class: "unit-map", title: `${layer.name}: ${unit.label}`});
-      canvas.style.left = `${x - UNIT / 2}px`;
-      canvas.style.top = `${unitY(u) - UNIT / 2}px`;
+      Object.assign(canvas.style, {left: `${x - UNIT / 2}px`, top: `${unitY(u) - UNIT / 2}px`,
+                                   width: `${UNIT}px`, height: `${UNIT}px`});
       children.push(canvas);
       if (l === 0) {
         const label = element("span", {class: "unit-label"}, unit.label);
@@ -355,7 +357,7 @@ function buildNetwork(f) {
 function showLinkInfo() {
   const info = $("link-info");
   if (!hovered || !frame) {
-    info.textContent = "hover a link: its weight and gradient";
+    info.textContent = HOVER_HINT;
     return;
   }
   const {layer, to, from} = hovered;
@@ -370,7 +372,6 @@ function showLinkInfo() {
 function drawOutput(f) {
   const canvas = $("output-map");
   const ctx = canvas.getContext("2d");
-  const scratch = drawOutput.scratch || (drawOutput.scratch = document.createElement("canvas"));
   const classification = f.problem === "classification";
   paintMap(scratch, f.output, f.resolution, classification && $("discretize").checked);
   ctx.imageSmoothingEnabled = true;

@@ -12,8 +12,6 @@ let statuses = new Map(); // run name -> status, from the last listing
 
 const $ = (id) => document.getElementById(id);
 
-export function start() {}
-
 export function hide() {
   shownRun = null;
   clearTimeout(pollTimer);

@@ -1,5 +1,6 @@
 // The studio's page: shows one of three views by the URL's hash (#playground, #graph, #runs or #runs/<name>).
-// Each view starts the first time it is shown, and is told when it is hidden (the playground pauses then).
+// A view's start() runs the first time it is shown, show(rest of the hash) each time, hide() when another view
+// replaces it (the playground pauses then); each is optional.
 import * as playground from "./playground.js";
 import * as graph from "./graph.js";
 import * as runs from "./runs.js";
@@ -18,7 +19,7 @@ function route() {
   }
   if (!started.has(view)) {
     started.add(view);
-    VIEWS[view].start();
+    VIEWS[view].start?.();
   }
   current = view;
   VIEWS[view].show?.(decodeURIComponent(rest.join("/")));
