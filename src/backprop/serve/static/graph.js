@@ -148,7 +148,8 @@ function buildGraph() {
       ["node-value", `value ${formatValue(node.value, 4, 4)}`],
     ];
     lines.forEach(([kind, text], k) => {
-      group.append(svgElement("text", {class: kind, x: 0, y: -BOX.height / 2 + 15 + 14 * k, "text-anchor": "middle"}, text));
+      const y = -BOX.height / 2 + 15 + 14 * k;
+      group.append(svgElement("text", {class: kind, x: 0, y, "text-anchor": "middle"}, text));
     });
     group.append(svgElement("text", {class: "node-grad", x: 0, y: -BOX.height / 2 + 15 + 14 * 3,
                                      "text-anchor": "middle", "data-grad": JSON.stringify(node.grad)},

@@ -193,7 +193,8 @@ function buildLayerControls() {
     plus.addEventListener("click", () => {
       if (config.hidden[index] < options.limits.units) editHidden(() => { config.hidden[index] += 1; });
     });
-    const group = element("div", {class: "layer-control"}, minus, element("span", {id: `units-${index + 1}`}, `${units}`), plus);
+    const count = element("span", {id: `units-${index + 1}`}, `${units}`);
+    const group = element("div", {class: "layer-control"}, minus, count, plus);
     group.style.left = `${columnX(index + 1, columns) - 40}px`;
     return group;
   });
@@ -318,7 +319,8 @@ function buildNetwork(f) {
   f.layers.forEach((layer, l) => {
     const x = columnX(l, columns);
     layer.units.forEach((unit, u) => {
-      const canvas = element("canvas", {id: `unit-${l}-${u}`, class: "unit-map", title: `${layer.name}: ${unit.label}`});
+      const canvas = element("canvas", {id: `unit-${l}-${u}`, class: "unit-map",
+                                        title: `${layer.name}: ${unit.label}`});
       Object.assign(canvas.style, {left: `${x - UNIT / 2}px`, top: `${unitY(u) - UNIT / 2}px`,
                                    width: `${UNIT}px`, height: `${UNIT}px`});
       children.push(canvas);
@@ -378,7 +380,8 @@ function drawOutput(f) {
   ctx.drawImage(scratch, 0, 0, canvas.width, canvas.height);
   if (classification) drawBoundary(ctx, f.output, f.resolution, canvas.width, canvas.height);
   const [low, high] = f.domain;
-  const toPixel = (x1, x2) => [((x1 - low) / (high - low)) * canvas.width, ((high - x2) / (high - low)) * canvas.height];
+  const span = high - low;
+  const toPixel = (x1, x2) => [((x1 - low) / span) * canvas.width, ((high - x2) / span) * canvas.height];
   drawPoints(ctx, f.train_points, toPixel, "#fff");
   if ($("show-test").checked) drawPoints(ctx, f.test_points, toPixel, "#000");
 }
@@ -438,7 +441,8 @@ function drawWarped(f) {
   const vs = all.map((p) => p[1]);
   const [uLow, uHigh] = paddedRange(us);
   const [vLow, vHigh] = paddedRange(vs);
-  const toPixel = (u, v) => [((u - uLow) / (uHigh - uLow)) * canvas.width, ((vHigh - v) / (vHigh - vLow)) * canvas.height];
+  const toPixel = (u, v) => [((u - uLow) / (uHigh - uLow)) * canvas.width,
+                             ((vHigh - v) / (vHigh - vLow)) * canvas.height];
   const ctx = canvas.getContext("2d");
   ctx.fillStyle = "#fff";
   ctx.fillRect(0, 0, canvas.width, canvas.height);

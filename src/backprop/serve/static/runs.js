@@ -81,7 +81,8 @@ async function showRun(name) {
   drawCurves(detail);
   fillTable($("run-settings"), Object.entries(detail.settings || {}).map(([k, v]) => [k, formatValue(v, 6, 50)]));
   fillTable($("run-checkpoint"), (detail.checkpoint || []).map((t) => [t.name, `(${t.shape.join(", ")})`]));
-  $("run-verdicts").replaceChildren(...(detail.verdicts || []).map((verdict) => element("li", {}, verdictText(verdict))));
+  const verdicts = (detail.verdicts || []).map((verdict) => element("li", {}, verdictText(verdict)));
+  $("run-verdicts").replaceChildren(...verdicts);
   $("run-report").innerHTML = detail.report_html || "";   // sanitised by the server (Markdown, raw HTML off)
   $("run-figures").replaceChildren(...(detail.figures || []).map((url) => element("img", {src: url, alt: url})));
   if (status === "running") {
@@ -101,7 +102,8 @@ function verdictText(verdict) {
 }
 
 function fillTable(table, rows) {
-  table.tBodies[0].replaceChildren(...rows.map((cells) => element("tr", {}, ...cells.map((c) => element("td", {}, c)))));
+  const row = (cells) => element("tr", {}, ...cells.map((cell) => element("td", {}, cell)));
+  table.tBodies[0].replaceChildren(...rows.map(row));
 }
 
 /** One small chart per series against the run's x series (epoch, step, episode ...). */
