@@ -317,12 +317,14 @@ def test_the_playground_frame_rate_and_drawing_time_for_the_docs(studio, browser
 
 
 def test_a_running_run_s_curves_grow_on_its_page(studio, browser, runs_root):
-    """A run still training (its history written a moment ago, no report yet): its page asks again every 2 s."""
-    live = runs_root / "live"
+    """A run still training (its history written a moment ago, no report yet): its page asks again every 2 s.
+    Its name has a space, which the page's links and requests escape."""
+    live = runs_root / "live run"
     live.mkdir()
     rows = [{"epoch": 1, "loss": 2.0, "accuracy": 0.3}]
     (live / "history.json").write_text(json.dumps(rows))
-    open_view(browser, f"{studio}/#runs/live")
+    open_view(browser, f"{studio}/#runs")
+    wait_until(lambda: browser.find_elements(By.LINK_TEXT, "live run"), "the running run is not listed")[0].click()
     wait_until(lambda: browser.find_elements(By.ID, "curve-loss"), "the running run's curves did not draw")
     assert text(browser, "run-status") == "running"
     assert shown(browser, "#curve-loss", "data-points") == "1"

@@ -48,12 +48,17 @@ async function showList() {
   setStatus(reply.runs.length ? "" : "No runs yet: `backprop train` or `make demo` makes one.");
   $("runs-root").textContent = reply.root;
   const rows = reply.runs.map((run) => element("tr", {},
-    element("td", {}, element("a", {href: `#runs/${run.name}`, class: "run-link"}, run.name)),
+    element("td", {}, element("a", {href: `#runs/${encodedName(run.name)}`, class: "run-link"}, run.name)),
     element("td", {}, run.kind),
     element("td", {class: `run-status ${run.status}`}, run.status),
     element("td", {}, new Date(run.modified * 1000).toLocaleString()),
     element("td", {}, summaryText(run.summary ?? run.settings ?? ""))));
   $("runs-list").tBodies[0].replaceChildren(...rows);
+}
+
+/** A run's name (a path relative to --runs, "/" between its parts) as it goes into a URL. */
+function encodedName(name) {
+  return name.split("/").map(encodeURIComponent).join("/");
 }
 
 function summaryText(summary) {
@@ -67,7 +72,7 @@ async function showRun(name) {
   let detail;
   try {
     if (!statuses.has(name)) await listRuns();
-    detail = await fetchJSON(`/api/runs/${name.split("/").map(encodeURIComponent).join("/")}`);
+    detail = await fetchJSON(`/api/runs/${encodedName(name)}`);
   } catch (error) {
     setStatus(error.message);
     return;

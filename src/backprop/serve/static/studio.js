@@ -22,7 +22,16 @@ function route() {
     VIEWS[view].start?.();
   }
   current = view;
-  VIEWS[view].show?.(decodeURIComponent(rest.join("/")));
+  VIEWS[view].show?.(decoded(rest.join("/")));
+}
+
+/** The hash's text with its %-escapes undone (as typed when it has a stray "%"). */
+function decoded(text) {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 window.studioStats = {frames: 0, lastDrawMs: 0, meanDrawMs: 0, framesPerSecond: 0};
