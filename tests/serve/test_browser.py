@@ -50,8 +50,8 @@ from backprop.serve.app import create_app, open_socket  # noqa: E402
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "studio"
 RUN = "tiny-mlp"
-# a run of `backprop train` small enough for a fixture (about 3 s): it finishes, with its report and curves
-TINY_RUN = ["train", "--model", "mlp", "--model-option", "hidden=[8]", "--epochs", "3", "--no-augment",
+# a run of `backprop train` small enough for a fixture (about 2 s): it finishes, with its report and curves
+TINY_RUN = ["train", "--model", "mlp", "--model-option", "hidden=[8]", "--epochs", "2", "--no-augment",
             "--progress", "none"]
 XOR_STEPS = 3000          # the playground must bring XOR's test loss under 0.1 within these steps
 SPEED_SECONDS = 10        # how long the speed figure of docs/studio.md plays
@@ -172,7 +172,7 @@ def test_the_playground_learns_xor_on_the_page_and_draws_its_heat_maps(studio, b
     choose(browser, "activation", "tanh")
     for _ in range(2):  # the default hidden layers 4, 2 become 4, 4
         browser.find_element(By.ID, "units-plus-2").click()
-    choose(browser, "steps-per-frame", "25")
+    choose(browser, "steps-per-frame", "50")
     assert (text(browser, "units-1"), text(browser, "units-2")) == ("4", "4")
     browser.find_element(By.ID, "play").click()
 
@@ -223,6 +223,26 @@ def test_the_warped_input_space_draws_when_the_first_hidden_layer_has_two_units(
                       "export as Python showed no code")
     expected = httpx.post(f"{studio}/api/playground/export", json={"hidden": [2, 2], "learning_rate": 0.1})
     assert code == expected.json()["code"]  # the program of the page's config: the edits made above
+
+
+def test_two_tabs_train_their_own_networks(studio, browser):
+    open_view(browser, f"{studio}/#playground")
+    wait_until(lambda: text(browser, "step-count") == "0", "no first frame in the first tab")
+    first = browser.current_window_handle
+    browser.switch_to.new_window("tab")
+    try:
+        open_view(browser, f"{studio}/#playground")
+        wait_until(lambda: text(browser, "step-count") == "0", "no first frame in the second tab")
+        choose(browser, "steps-per-frame", "10")
+        browser.find_element(By.ID, "play").click()
+        wait_until(lambda: float(text(browser, "step-count")) >= 100, "the second tab did not train")
+        browser.find_element(By.ID, "pause").click()
+    finally:
+        browser.close()
+        browser.switch_to.window(first)
+    assert text(browser, "step-count") == "0"  # the first tab's network did not move
+    browser.find_element(By.ID, "step").click()
+    wait_until(lambda: text(browser, "step-count") == "1", "the first tab did not step")
 
 
 def test_the_graph_view_shows_tanh_w_x_b_and_its_gradient_of_w_after_backward(studio, browser):
