@@ -70,7 +70,8 @@ function send(message) {
 function receive(text) {
   const begin = performance.now();
   const message = JSON.parse(text);
-  if (message.type === "error") {
+  if (message.type === "error") {   // the server may have stopped playing: both sides pause
+    if (playing) pause();
     setStatus(message.message, true);
     return;
   }
@@ -240,8 +241,10 @@ function drawFrame(next) {
   frame = next;
   $("step-count").textContent = String(frame.step);
   $("epoch").textContent = formatNumber(frame.epoch, 3);
-  $("train-loss").textContent = formatNumber(frame.train_loss, 4);
-  $("test-loss").textContent = formatNumber(frame.test_loss, 4);
+  // the server sends a NaN or infinite loss as null: training has diverged (a smaller learning rate helps)
+  const loss = (value) => (value === null ? "diverged" : formatNumber(value, 4));
+  $("train-loss").textContent = loss(frame.train_loss);
+  $("test-loss").textContent = loss(frame.test_loss);
   drawLossCurve(frame);
   drawNetwork(frame);
   drawOutput(frame);
