@@ -33,6 +33,7 @@ from backprop.nn.loss import (
     TripletMarginWithDistanceLoss,
 )
 from backprop.nn.maxout import Maxout
+from backprop.nn.graph import GCNConv
 from backprop.nn.module import Module
 from backprop.nn.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from backprop.nn.parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter
