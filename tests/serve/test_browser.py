@@ -211,7 +211,7 @@ def test_the_warped_input_space_draws_when_the_first_hidden_layer_has_two_units(
     for _ in range(2):  # the default hidden layers 4, 2 become 2, 2
         browser.find_element(By.ID, "units-minus-1").click()
     choose(browser, "learning-rate", "0.1")
-    choose(browser, "steps-per-frame", "25")
+    choose(browser, "steps-per-frame", "50")
     browser.find_element(By.ID, "play").click()
     wait_until(lambda: (number(browser, "step-count") or 0) >= 500, "the playground did not train")
     browser.find_element(By.ID, "pause").click()
