@@ -1,7 +1,7 @@
 """The studio in a real browser: Debian's headless Chromium, driven by Selenium through Debian's chromedriver,
 against the real app served by uvicorn on a free port. The playground learns XOR on the page, the heat maps and
-the warped input space draw, the graph view's gradient of w is the chain rule's value, the runs page draws a
-finished run's curves.
+the warped input space draw, two tabs train apart; the graph view's gradients are the chain rule's values
+computed here; the runs page draws a finished run's curves, and a running run's grow.
 
 Nothing is downloaded: the browser and the driver are given by path (Selenium Manager stays idle); without them
 the module is skipped with the apt command that installs them. BACKPROP_SCREENSHOTS=1 saves a screenshot of each
