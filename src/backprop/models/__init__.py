@@ -11,6 +11,7 @@ from backprop.models.alexnet import alexnet
 from backprop.models.char_lm import CharLSTM, evaluate_char_lm, sample, sample_next, train_char_lm
 from backprop.models.cnn import cnn
 from backprop.models.counting import count_links, count_parameters
+from backprop.models.gpt import GPT
 from backprop.models.lecun1989 import lecun1989_net1, lecun1989_net2, lecun1989_net3, lecun1989_net4, lecun1989_net5
 from backprop.models.lenet import lenet5
 from backprop.models.lstm import RowLSTM, lstm
@@ -23,7 +24,7 @@ from backprop.models.untied import UntiedBiasConv2d
 from backprop.models.vgg import vgg
 
 __all__ = [
-    "BasicBlock", "CharLSTM", "ModelRow", "ResNet", "RowLSTM", "TextCNN", "TransformerClassifier", "UntiedBiasConv2d",
+    "BasicBlock", "CharLSTM", "GPT", "ModelRow", "ResNet", "RowLSTM", "TextCNN", "TransformerClassifier", "UntiedBiasConv2d",
     "alexnet", "cnn", "count_links", "count_parameters", "describe", "evaluate_char_lm", "get", "input_shapes",
     "lecun1989_net1", "lecun1989_net2", "lecun1989_net3", "lecun1989_net4", "lecun1989_net5", "lenet5", "lstm", "mlp",
     "names", "resnet", "sample", "sample_next", "train_char_lm", "vgg",
