@@ -17,16 +17,23 @@ Without it, G could map every a to any B-looking image; with it, G(a) must
 keep what is needed to recover a.
 
 The domains come from the offline 8x8 digits, split in two disjoint halves
-by a seeded permutation: A is the first half as it is (upright, dark strokes
-on 0), B the second half rotated by 90 degrees and inverted (1 - x, light
-strokes on 1). No image is in both domains, so there is no pair (a, b) of
-the same picture to learn from.
+by a seeded permutation: A is the first half as it is (strokes near 1 on a
+background of 0), B the second half with strokes thickened by one pixel and
+inverted (1 - x: thick strokes near 0 on a background of 1). No image is in
+both domains, so there is no pair (a, b) of the same picture to learn from.
 
 What is measured: the cycle reconstruction error on held-out images (the
 digits' test split, cut into halves the same way) epoch by epoch, and
 whether a digit classifier trained beforehand on domain B (one on A)
 recognises the digit of G(a) (of F(b)); the same classifier on the
 untranslated images of the other domain is the baseline.
+
+The generators are convolutional, as the paper's: each output pixel depends
+on its 5x5 neighbourhood, so moving strokes far or swapping one digit
+for another is out of their easy reach. A
+geometric change (B rotated by 90 degrees) with MLP generators was tried and
+failed (docs/experiments/cyclegan.md): the cycle loss makes G invertible,
+not digit-preserving.
 """
 import numpy
 
@@ -263,7 +270,7 @@ second half with strokes thickened by one pixel (each pixel the largest of itsel
 inverted, 1 - x ({len(b)} images); {overlap} images are in both. The {len(y_test)} test images are cut the same way
 into held-out A ({len(held_out[0])}) and B ({len(held_out[1])}). The CycleGAN never sees a label nor a pair.
 
-Model: G: A -> B and F: B -> A, each three 3x3 convolutions (1 -> 16 -> 16 -> 1 channels, ReLU, ReLU, sigmoid);
+Model: G: A -> B and F: B -> A, each two 3x3 convolutions (1 -> 16 -> 1 channels, ReLU, then sigmoid);
 D_A and D_B, each an MLP 64 -> 128 (LeakyReLU 0.2) -> 1 score. Losses: least-squares GAN (D: 1/2[(D(real) - 1)^2 +
 D(fake)^2], G: (D(G(a)) - 1)^2, as the paper) plus lambda = {LAMBDA:g} times the L1 cycle loss |F(G(a)) - a| +
 |G(F(b)) - b|; no identity loss (the domains differ in brightness, so the identity is no good translation).
