@@ -153,11 +153,12 @@ def layout(a, seed=0, steps=150):
 
 def _draw_graph(axis, position, a, run, name, title):
     import matplotlib
+    from matplotlib.collections import LineCollection
 
     colours = matplotlib.colormaps["tab10"]
     i, j = numpy.nonzero(numpy.triu(a, k=1))
-    for p, q in zip(i, j):
-        axis.plot(*position[[p, q]].T, color="0.8", linewidth=0.5, zorder=1)
+    axis.add_collection(LineCollection(numpy.stack([position[i], position[j]], axis=1), colors="0.8",
+                                       linewidths=0.5, zorder=1))
     predicted, labels = run["predictions"][name], run["labels"]
     axis.scatter(*position.T, c=[colours(c) for c in predicted], s=40, zorder=2,
                  edgecolors=[colours(c) for c in labels], linewidths=2)
