@@ -6,6 +6,8 @@
   Oja's and Sanger's normalised rules).
 - ``Perceptron`` (Rosenblatt 1958): a step unit learnt by
   w <- w + eta (t - y) x; ``MarkI`` with its fixed random layer in front.
+- ``Neocognitron`` (Fukushima 1980): ``SCells`` learnt without labels by
+  competitive learning, ``CCells`` pooling them, in alternating stages.
 - ``MaxMarginClassifier``: min ||w||^2 s.t. t_i (w^T x_i + b) >= 1, by
   sub-gradient descent on the hinge loss.
 
@@ -18,7 +20,9 @@ from backprop.classic.max_margin import MaxMarginClassifier
 from backprop.classic.mcculloch_pitts import (
     McCullochPitts, McCullochPittsNetwork, and_unit, not_unit, or_unit, parity_network, xor_network,
 )
+from backprop.classic.neocognitron import CCells, Neocognitron, SCells
 from backprop.classic.perceptron import MarkI, Perceptron, mistake_bound
 
 __all__ = ["McCullochPitts", "McCullochPittsNetwork", "and_unit", "or_unit", "not_unit", "xor_network",
-           "parity_network", "HebbianNetwork", "Perceptron", "MarkI", "mistake_bound", "MaxMarginClassifier"]
+           "parity_network", "HebbianNetwork", "Perceptron", "MarkI", "mistake_bound", "MaxMarginClassifier",
+           "SCells", "CCells", "Neocognitron"]
