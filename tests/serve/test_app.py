@@ -75,6 +75,14 @@ def test_the_page_and_its_files(monkeypatch, tmp_path):
     assert client.get("/static/missing.js").status_code == 404
 
 
+def test_the_page_is_checked_again_on_every_load_after_an_upgrade(client):
+    for path in ("/", "/static/studio.js"):
+        assert client.get(path).headers["cache-control"] == "no-cache", path
+    script = client.get("/static/studio.js")
+    again = client.get("/static/studio.js", headers={"if-none-match": script.headers["etag"]})
+    assert again.status_code == 304  # unchanged: the browser keeps its copy at the cost of one request
+
+
 def test_the_shipped_page_is_served(client):
     page = client.get("/")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")

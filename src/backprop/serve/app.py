@@ -59,7 +59,7 @@ def create_app(runs="runs", hosts=None):
     name of its own that resolves to 127.0.0.1 (DNS rebinding)."""
     routes = [
         Route("/", index),
-        Mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static"),
+        Mount("/static", _PageFiles(directory=STATIC, check_dir=False), name="static"),
         Route("/api/playground/options", playground_options),
         Route("/api/playground/export", playground_export, methods=["POST"]),
         WebSocketRoute("/ws/playground", playground_socket),
@@ -77,6 +77,16 @@ def create_app(runs="runs", hosts=None):
 
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+# the page's files are checked again on every load (a cheap 304 when unchanged): after an upgrade of backprop a
+# browser must not keep running the old scripts against the new server
+PAGE_HEADERS = {"Cache-Control": "no-cache"}
+
+
+class _PageFiles(StaticFiles):
+    def file_response(self, *args, **kwargs):
+        response = super().file_response(*args, **kwargs)
+        response.headers.update(PAGE_HEADERS)
+        return response
 
 
 class _HostCheck:
@@ -164,7 +174,7 @@ async def index(request):
     page = STATIC / "index.html"
     if not page.is_file():
         raise HTTPException(404, f"the page is missing: {page}")
-    return FileResponse(page)
+    return FileResponse(page, headers=PAGE_HEADERS)
 
 
 # ---- playground ----
