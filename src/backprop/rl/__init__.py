@@ -9,18 +9,24 @@
   to the Q-value of each action; experience replay, a target network, the
   Huber loss, gradient clipping, double DQN.
 - ``Reinforce``: the policy-gradient counterpart, with a baseline.
+- ``AlphaZero``: self-play with a Monte-Carlo tree search (``MCTS``) guided by
+  a policy-value network, on tic-tac-toe (``games``, with its perfect minimax
+  player).
 
 Every agent has ``act(observation, greedy=False)``, ``train(env, ...)``
 returning the return of each episode, ``state_dict``/``load_state_dict``;
 ``evaluate(agent, env, episodes)`` plays greedy episodes. Environments come
 from gymnasium (``make``), an optional extra.
 """
+from backprop.rl import games
+from backprop.rl.alphazero import AlphaZero
 from backprop.rl.dqn import DQN
 from backprop.rl.env import evaluate, make, run_episode, space_sizes
+from backprop.rl.mcts import MCTS
 from backprop.rl.prediction import td0
 from backprop.rl.reinforce import Reinforce
 from backprop.rl.replay import ReplayBuffer
 from backprop.rl.tabular import QLearning, Sarsa
 
 __all__ = ["make", "evaluate", "run_episode", "space_sizes", "QLearning", "Sarsa", "td0", "ReplayBuffer", "DQN",
-           "Reinforce"]
+           "Reinforce", "AlphaZero", "MCTS", "games"]
