@@ -32,6 +32,7 @@ from backprop.tensor import Tensor
 
 CHANNELS, FEATURES, PROJECTION = 16, 128, 64
 TEMPERATURE = 0.5
+BATCH = 128                        # images per pretraining batch: 2 * BATCH views
 FRACTIONS = [0.01, 0.02, 0.05, 0.1, 1.0]
 JUDGED = [0.01, 0.1]               # the claim is judged at 1% and 10% of the labels
 METHODS = ["contrastive", "pixels", "random"]
@@ -130,7 +131,7 @@ def projection_head():
     return nn.Sequential(nn.Linear(FEATURES, FEATURES), nn.ReLU(), nn.Linear(FEATURES, PROJECTION))
 
 
-def pretrain(images, epochs, seed, batch_size=128, lr=1e-3, temperature=TEMPERATURE):
+def pretrain(images, epochs, seed, batch_size=BATCH, lr=1e-3, temperature=TEMPERATURE):
     """SimCLR on the unlabelled ``images`` (N, 1, 8, 8) array: returns the encoder and the mean NT-Xent per epoch.
 
     Every epoch shuffles the images; every batch is augmented twice afresh.
@@ -245,7 +246,7 @@ probe, the 360 test images for accuracy. Views: each image augmented twice, inde
 erosion over a cross, mixed in with weight U(-0.5, 0.5)) and Gaussian noise (σ = 0.05), clipped to [0, 1].
 Encoder f: a small CNN, conv 3x3 1 -> {CHANNELS} channels, ReLU, conv 3x3 stride 2 {CHANNELS} -> {2 * CHANNELS}
 (8x8 -> 4x4), ReLU, linear {2 * CHANNELS * 16} -> {FEATURES}, ReLU; projection head g: {FEATURES} -> {FEATURES}
--> {PROJECTION}. Pretraining: NT-Xent (τ = {TEMPERATURE}) over the 2N views of batches of N = 128, Adam lr 1e-3,
+-> {PROJECTION}. Pretraining: NT-Xent (τ = {TEMPERATURE}) over the 2N views of batches of N = {BATCH}, Adam lr 1e-3,
 {epochs} epochs. Probe: the head dropped, f frozen, its {FEATURES} features standardised with the statistics of
 the whole unlabelled training set, a linear softmax classifier trained full-batch (Adam lr 0.05, 300 steps, L2
 1e-3 on the weights). The same probe on the 64 standardised raw pixels, and on the features of a randomly
@@ -262,7 +263,7 @@ initialised f (torch's default initialisation: the contrastive encoder's own sta
     report.table(["features"] + [f"{100 * f:g}% ({n} labels)" for f, n in zip(fractions, sizes)], rows,
                  caption=f"Linear-probe test accuracy % (mean ± std over {len(seeds)} seeds)")
     report.text(f"NT-Xent fell from {curves[0][0]:.3f} to {curves[0][-1]:.3f} over {epochs} epochs (first seed; "
-                f"log(2N - 1) = {math.log(511):.3f} is chance).")
+                f"log(2N - 1) = {math.log(2 * BATCH - 1):.3f} is chance).")
     _draw(report, fractions, sizes, found, curves)
     judged = [fractions.index(f) for f in JUDGED]
     margins = {f"{100 * fractions[i]:g}%": {other: float(mean["contrastive"][i] - mean[other][i])
