@@ -160,3 +160,10 @@ def test_a_match_is_fixed_by_its_seed_and_perfect_play_never_loses_it():
     first = experiment.match(perfect, simulations=20, n_games=4, seed=3)
     assert first == experiment.match(perfect, simulations=20, n_games=4, seed=3)
     assert first[2] == 0 and sum(first) == 4
+
+
+def test_self_play_opens_on_the_given_cell_and_keeps_the_search_policy_for_it():
+    az = AlphaZero(simulations=10, seed=1)
+    examples = az.self_play(opening=7)
+    assert examples[0][0] == games.EMPTY and examples[1][0] == board("... ... .X.")
+    assert examples[0][1].sum() == pytest.approx(1) and (examples[0][1] > 0).sum() > 1  # the search's visits
