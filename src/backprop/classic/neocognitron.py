@@ -208,7 +208,9 @@ class SCells(Module):
 class CCells(Module):
     """A layer of C-cells: u_C = psi(mean of u_S over a k x k window, every ``stride`` positions), psi(x) = x/(alpha+x).
 
-    No weights. The output of an (N, K, H, W) input is (N, K, ceil(H/s), ceil(W/s)).
+    No weights. The output of an (N, K, H, W) input is (N, K, ceil(H/s),
+    ceil(W/s)); ``kernel_size=None`` pools each plane whole, (N, K, 1, 1).
+    ``mode="max"`` takes the window's largest output instead of its mean.
 
     >>> u = [[[0, 0, 0], [0, 9.0, 0], [0, 0, 0]]]
     >>> CCells(kernel_size=3, stride=3, alpha=1.0)(u).tolist()     # psi(9/9) = 1/2
@@ -244,7 +246,7 @@ class CCells(Module):
         return _wrap(pooled / (self.alpha + pooled), one)
 
     def extra_repr(self):
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, alpha={self.alpha}"
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, alpha={self.alpha}, mode={self.mode!r}"
 
 
 class Neocognitron(Module):

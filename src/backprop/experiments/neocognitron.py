@@ -6,8 +6,9 @@ neighbourhood, so the feature may move within it); the last C-layer answers
 the same wherever the pattern lies. The 1980 claim: "recognition unaffected
 by shifts in position".
 
-Here: the offline 8x8 digits are placed in the middle of a 24x24 canvas
-(8 pixels of margin all round), so that they can be shifted. A three-stage
+Here: the offline 8x8 digits are placed in the middle of a 30x30 canvas
+(11 pixels of margin all round), so that they can be shifted without any
+part of the last layers' receptive fields leaving the canvas. A three-stage
 ``backprop.classic.Neocognitron`` learns its S-cells on unshifted training
 images without their labels; the last C-layer (one cell per plane,
 pooling its whole plane) is the digit's code. Recognition: the nearest class
@@ -22,10 +23,10 @@ from backprop.classic.neocognitron import CCells, Neocognitron, SCells
 from backprop.experiments import common
 from backprop.experiments.registry import experiment
 
-MARGIN = 8                  # pixels of empty canvas round the 8x8 digit
+MARGIN = 11                 # pixels of empty canvas round the 8x8 digit (the receptive fields grow to 13 wide)
 DIRECTIONS = [(0, 1), (0, -1), (1, 0), (-1, 0), (1, 1), (1, -1), (-1, 1), (-1, -1)]
 # (planes, S window, selectivity r, C window (None: the whole plane), C stride) of each stage
-STAGES = [(8, 3, 4.0, 5, 1), (16, 3, 2.0, 5, 2), (32, 3, 1.5, None, 1)]
+STAGES = [(8, 3, 1.5, 5, 1), (16, 3, 1.0, 5, 2), (32, 3, 0.7, None, 1)]
 LEARNING_RATE = 10.0        # q of the reinforcement rule
 STAYS_NEAR = 0.10           # "unaffected": mean accuracy over the shifts within this of the unshifted one
 TEMPLATE_FALLS = 0.30       # the template matcher loses at least this much at the largest shift
@@ -86,9 +87,9 @@ def accuracy_vs_shift(recognise, images, labels, shifts, directions=DIRECTIONS):
     return result
 
 
-def _draw(report, shifts, neo, template, net):
-    with report.figure("neocognitron.png", "Left: accuracy on the test digits shifted by s pixels (mean over eight "
-                       "directions), both recognisers fitted on unshifted training digits. Right: the learnt "
+def _draw(report, shifts, neo, template, net, directions):
+    with report.figure("neocognitron.png", "Left: accuracy on the test digits shifted by s pixels (mean over "
+                       f"{directions} directions), both recognisers fitted on unshifted training digits. Right: the learnt "
                        "S1 filters (a of each plane, 3x3).", ncols=2, figsize=(10, 4)) as axes:
         if axes is None:
             return
@@ -117,7 +118,7 @@ def _draw(report, shifts, neo, template, net):
             that break a plain template matcher leave the Neocognitron's recognition unaffected.""")
 def run(report, quick, seed):
     if quick:
-        n_learn, n_fit, n_test, largest, directions = 60, 400, 120, 3, DIRECTIONS[::2]
+        n_learn, n_fit, n_test, largest, directions = 60, 300, 100, 3, DIRECTIONS[::2]
     else:
         n_learn, n_fit, n_test, largest, directions = 300, None, None, 3, DIRECTIONS
     x_learn, _ = common.digits(train=True, n=n_learn, seed=seed)
@@ -166,7 +167,7 @@ strongly each top-stage feature is present anywhere. Shifted, the template match
 {100 * template[-1]:.1f}% at s = {largest}, while the Neocognitron averages {100 * neo_shifted:.1f}% over
 s = 1..{largest}. Planes that never won a position during learning (and kept their small random weights):
 {", ".join(f"stage {i + 1}: {u} of {len(w)}" for i, (u, w) in enumerate(zip(unused, wins)))}.""")
-    _draw(report, shifts, neo, template, net)
+    _draw(report, shifts, neo, template, net, len(directions))
     report.verdict(near and falls and ahead,
                    f"the Neocognitron's accuracy {100 * neo[0]:.1f}% unshifted, {100 * neo_shifted:.1f}% on average "
                    f"over shifts of 1..{largest} pixels ({'within' if near else 'NOT within'} {STAYS_NEAR:.0%}); "
