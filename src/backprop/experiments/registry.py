@@ -21,7 +21,8 @@ __all__ = ["experiment", "names", "get", "run"]
 # the order of `backprop reproduce --list`: the lectures' order; experiments not named here follow by name
 ORDER = ["xor", "lecun1989", "universal_approximation", "parity", "deep_vs_shallow", "activations", "optimizers",
          "regularization", "batchnorm", "dropout_ensemble", "clever_hans", "adversarial",
-         "pretraining", "transfer", "lstm_memory", "function_approximation"]
+         "pretraining", "transfer", "lstm_memory", "function_approximation",
+         "neocognitron", "gpt", "gnn", "contrastive", "alphazero", "deep_bsde", "cyclegan"]
 _NOT_EXPERIMENTS = {"registry", "report", "common"}
 _EXPERIMENTS = {}
 
