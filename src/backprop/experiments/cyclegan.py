@@ -90,7 +90,7 @@ def lsgan_generator_loss(fake_scores):
 
 def cycle_loss(a, a_back, b, b_back):
     """mean |F(G(a)) - a| + mean |G(F(b)) - b|: the L1 cycle-consistency loss."""
-    return (a_back - a).abs().mean() + (b_back - b).abs().mean()
+    return F.l1_loss(a_back, a) + F.l1_loss(b_back, b)
 
 
 def generator(channels=16):
@@ -149,7 +149,7 @@ class CycleGAN(nn.Module):
     def cycle_error(self, a, b):
         """(mean |F(G(a)) - a|, mean |G(F(b)) - b|) without a graph."""
         with autograd.no_grad():
-            return ((self.F(self.G(a)) - a).abs().mean().item(), (self.G(self.F(b)) - b).abs().mean().item())
+            return F.l1_loss(self.F(self.G(a)), a).item(), F.l1_loss(self.G(self.F(b)), b).item()
 
 
 def classifier(hidden=128):
@@ -281,7 +281,6 @@ Classifiers (trained beforehand on labelled training images, fixed afterwards): 
 and one on domain B, Adam, {classifier_epochs} epochs. The baseline of each is its accuracy on the untranslated
 held-out images of the other domain.""")
 
-    creation.manual_seed(seed)
     classify_a = train_classifier(a, bp.tensor(train_set["a_labels"]), classifier_epochs, seed)
     classify_b = train_classifier(b, bp.tensor(train_set["b_labels"]), classifier_epochs, seed + 1)
     classifiers = (classify_a, classify_b)
