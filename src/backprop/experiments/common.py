@@ -15,7 +15,7 @@ from backprop.nn.utils import evaluating
 from backprop.tensor import Tensor
 from backprop.train.minibatch import fit
 
-__all__ = ["digits", "fit", "predict", "accuracy", "evaluate", "gradient_norms", "he_init_", "glorot_", "log_slope"]
+__all__ = ["digits", "stratified", "fit", "predict", "accuracy", "evaluate", "gradient_norms", "he_init_", "glorot_", "log_slope"]
 
 
 @functools.lru_cache(maxsize=8)
@@ -43,13 +43,18 @@ def digits(train=True, size=8, n=None, seed=0):
         if n > len(labels):
             raise ValueError(f"digits: asked for n={n} examples, the {'train' if train else 'test'} set has "
                              f"{len(labels)}")
-        rng = numpy.random.default_rng(seed)
-        order = rng.permutation(len(labels))
-        per_class = [order[labels[order] == c] for c in range(10)]
-        picked = [c[i] for i in range(max(map(len, per_class))) for c in per_class if i < len(c)][:n]
-        index = numpy.sort(numpy.array(picked))
+        index = stratified(labels, n, seed)
         images, labels = images[index], labels[index]
     return Tensor._make(images.copy()), Tensor._make(labels.copy())
+
+
+def stratified(labels, n, seed):
+    """The sorted indices of ``n`` of the digit ``labels`` drawn with ``seed``, the ten classes taking turns (a
+    random member of each in turn), so that every class has its share."""
+    order = numpy.random.default_rng(seed).permutation(len(labels))
+    per_class = [order[labels[order] == c] for c in range(10)]
+    picked = [c[i] for i in range(max(map(len, per_class))) for c in per_class if i < len(c)][:n]
+    return numpy.sort(numpy.array(picked))
 
 
 def predict(model, x):

@@ -24,7 +24,7 @@ import math
 
 import numpy
 
-from backprop import autograd, backend, creation, nn, optim
+from backprop import creation, nn, optim
 from backprop.experiments import common
 from backprop.experiments.registry import experiment
 from backprop.nn import functional
@@ -160,8 +160,7 @@ def features(model, images):
     """The frozen encoder's features of ``images`` as an array (N, d); ``model=None`` gives the raw pixels."""
     if model is None:
         return images.reshape(len(images), -1).astype(numpy.float32)
-    with autograd.no_grad():
-        return backend.to_numpy(model(Tensor._make(images))._data)
+    return common.predict(model, Tensor._make(images))
 
 
 def probe(train_x, train_y, test_x, test_y, steps=300, lr=0.05, weight_decay=1e-3):
@@ -177,9 +176,7 @@ def probe(train_x, train_y, test_x, test_y, steps=300, lr=0.05, weight_decay=1e-
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-    with autograd.no_grad():
-        scores = backend.to_numpy(layer(Tensor._make(test_x))._data)
-    return float((scores.argmax(axis=1) == test_y).mean())
+    return common.accuracy(layer, Tensor._make(test_x), Tensor._make(test_y))
 
 
 def standardise(reference, *arrays):
@@ -192,12 +189,7 @@ def standardise(reference, *arrays):
 
 def labelled_subset(labels, fraction, seed):
     """Indices of round(fraction * N) training examples, stratified over the ten classes (at least one each)."""
-    n = max(10, int(round(fraction * len(labels))))
-    rng = numpy.random.default_rng(seed)
-    order = rng.permutation(len(labels))
-    per_class = [order[labels[order] == c] for c in range(10)]
-    picked = [c[i] for i in range(max(map(len, per_class))) for c in per_class if i < len(c)][:n]
-    return numpy.sort(numpy.array(picked))
+    return common.stratified(labels, max(10, int(round(fraction * len(labels)))), seed)
 
 
 def measure(fractions, seeds, epochs, draws=3):
