@@ -39,6 +39,7 @@ import numpy
 import backprop as bp
 from backprop import autograd, nn, optim
 from backprop.experiments.registry import experiment
+from backprop.nn import functional as F
 
 T, STEPS, DIM, BATCH = 0.3, 20, 100, 64
 SIGMA = math.sqrt(2.0)  # X_t = x0 + sqrt(2) W_t: the diffusion of the Laplacian
@@ -126,7 +127,7 @@ class DeepBSDE(nn.Module):
 def terminal_loss(model, paths, increments, g=allen_cahn_g):
     """mean over the paths of |Y_N - g(X_T)|^2."""
     target = bp.from_numpy(numpy.asarray(g(paths[-1])))
-    return ((model(paths, increments) - target) ** 2).mean()
+    return F.mse_loss(model(paths, increments), target)
 
 
 def train(model, iterations, lr_at, batch=BATCH, seed=0, g=allen_cahn_g, valid_every=100, x0=0.0):
