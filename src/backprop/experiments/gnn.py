@@ -28,7 +28,7 @@ Two graphs:
 """
 import numpy
 
-from backprop import autograd, creation, nn, optim
+from backprop import creation, nn, optim
 from backprop.data import graphs
 from backprop.experiments.registry import experiment
 from backprop.nn import functional as F
@@ -95,7 +95,7 @@ def labelled_nodes(labels, per_class, rng):
 
 
 def train(x, propagation, labels, train_nodes, epochs, seed):
-    """Full-batch Adam on the cross-entropy of the labelled nodes; returns (model, predicted class per node)."""
+    """Full-batch Adam on the cross-entropy of the labelled nodes; returns the predicted class of every node."""
     creation.manual_seed(seed)
     model = GCN(x.shape[1], HIDDEN, int(labels.max()) + 1)
     optimizer = optim.Adam(model.parameters(), lr=LR, weight_decay=WEIGHT_DECAY)
@@ -106,9 +106,8 @@ def train(x, propagation, labels, train_nodes, epochs, seed):
         optimizer.zero_grad()
         F.cross_entropy(model(x, propagation)[index], target).backward()
         optimizer.step()
-    with evaluating(model), autograd.no_grad():
-        scores = model(x, propagation).numpy()
-    return model, scores.argmax(axis=1)
+    with evaluating(model):
+        return model(x, propagation).numpy().argmax(axis=1)
 
 
 def compare(graph, seed, per_class, epochs):
@@ -123,7 +122,7 @@ def compare(graph, seed, per_class, epochs):
                     "GCN, random edges": normalized_adjacency(Tensor._make(random_edges(a, rng))).numpy()}
     accuracy, predictions = {}, {}
     for name in MODELS:
-        _, predicted = train(x, propagations[name], labels, train_nodes, epochs, seed)
+        predicted = train(x, propagations[name], labels, train_nodes, epochs, seed)
         accuracy[name] = float((predicted[test] == labels[test]).mean())
         predictions[name] = predicted
     return {"accuracy": accuracy, "predictions": predictions, "train_nodes": train_nodes, "labels": labels, "a": a}
