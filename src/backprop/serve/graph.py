@@ -420,14 +420,15 @@ def _node_json(node, made, place):
 def _backward_order(nodes, edges, visits):
     """The node ids in the order backward reaches them, the output first: the ops as the engine ran them, each
     leaf just after the last op that passes it a gradient (its gradient is complete then)."""
-    ids = {id(node.source): node.id for node in nodes if node.kind == "op"}
-    order = [ids[id(fn)] for fn in visits]
-    last_user = {}
-    for edge in edges:
-        if edge.target in order:
-            last_user[edge.source] = max(last_user.get(edge.source, -1), order.index(edge.target))
     if nodes[0].kind == "leaf":  # the expression is a name alone
         return [nodes[0].id]
+    ids = {id(node.source): node.id for node in nodes if node.kind == "op"}
+    order = [ids[id(fn)] for fn in visits]
+    ran = {op: k for k, op in enumerate(order)}  # each op's place in the run
+    last_user = {}
+    for edge in edges:
+        if edge.target in ran:
+            last_user[edge.source] = max(last_user.get(edge.source, -1), ran[edge.target])
     result = []
     for k, op in enumerate(order):
         result.append(op)

@@ -447,8 +447,9 @@ def _finite(number):
 
 
 def _listed(tensor):
-    """A parameter or gradient tensor as nested lists of floats, None where not finite."""
-    return _json_ready(tensor.detach().numpy().astype(numpy.float64))
+    """A parameter or gradient tensor as nested lists of floats, None where not finite (tolist gives Python
+    floats from float32 as it does from float64: no upcast needed)."""
+    return _json_ready(tensor.detach().numpy())
 
 
 def _rounded(array):
