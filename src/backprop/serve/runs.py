@@ -20,6 +20,7 @@ import time
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote, unquote, urlsplit
 
+from backprop.files import files_of
 from backprop.serve import NEEDS_EXTRA
 from backprop.train.trainer import CHECKPOINT
 
@@ -53,8 +54,8 @@ def resolve(root, relative):
 def list_runs(root):
     """Every run under ``root``, newest first: ``{"name", "kind", "modified", "status", "summary"}``."""
     runs = []
-    for directory in _run_directories(Path(root)):
-        run = _read_run(Path(root), directory)
+    for directory, kind in _run_directories(Path(root)):
+        run = _read_run(Path(root), directory, kind)
         runs.append({key: run[key] for key in ("name", "kind", "modified", "status", "summary")})
     return sorted(runs, key=lambda run: (-run["modified"], run["name"]))
 
@@ -64,9 +65,10 @@ def run_detail(root, name):
     "checkpoint", "verdicts"}``; LookupError when ``name`` is no run under ``root`` (ValueError for a path out of
     it)."""
     directory = resolve(root, name.strip("/"))
-    if directory == Path(root).resolve() or not directory.is_dir() or _kind(directory) is None:
+    kind = _kind(directory) if directory != Path(root).resolve() and directory.is_dir() else None
+    if kind is None:
         raise LookupError(f"no run {name!r} under {root}")
-    run = _read_run(Path(root), directory)
+    run = _read_run(Path(root), directory, kind)
     del run["summary"]
     run["report_html"] = _report_html(directory, run["name"])
     run["figures"] = [_file_url(run["name"], file.name) for file in sorted(directory.iterdir())
@@ -76,14 +78,16 @@ def run_detail(root, name):
 
 
 def _run_directories(root):
-    """The directories under ``root`` (not itself) that hold a run; a run's own subdirectories are not searched."""
+    """(directory, kind) of the directories under ``root`` (not itself) that hold a run; a run's own subdirectories
+    are not searched."""
     found = []
     base = root.resolve()
     for directory, subdirectories, _ in os.walk(base):
         here = Path(directory)
         depth = len(here.relative_to(base).parts)
-        if depth and _kind(here) is not None:
-            found.append(here)
+        kind = _kind(here) if depth else None
+        if kind is not None:
+            found.append((here, kind))
             subdirectories.clear()
         elif depth >= MAX_DEPTH:
             subdirectories.clear()
@@ -104,9 +108,9 @@ def _kind(directory):
     return None
 
 
-def _read_run(root, directory):
-    """What list_runs and run_detail both show of a run: its name, kind, status, settings, summary, curves."""
-    kind = _kind(directory)
+def _read_run(root, directory, kind):
+    """What list_runs and run_detail both show of the run of ``kind`` in ``directory``: its name, kind, status,
+    settings, summary, curves."""
     reader = {"train": _train_run, "rl": _rl_run, "experiment": _experiment_run}[kind]
     run = {"name": directory.relative_to(root.resolve()).as_posix(), "kind": kind, "modified": _modified(directory),
            "settings": {}, "summary": {}, "curves": {}, "x": None, "verdicts": [], "status": "unknown"}
@@ -198,8 +202,8 @@ def _columns(rows, x):
 def _modified(directory, only=None):
     """The newest modification time of the files in ``directory`` (of the files named ``only``; the directory's
     own when there is none)."""
-    times = [entry.stat().st_mtime for entry in directory.iterdir()
-             if entry.is_file() and (only is None or entry.name in only)]
+    names = files_of(directory, patterns=("*",)) if only is None else files_of(directory, only)
+    times = [(directory / name).stat().st_mtime for name in names]
     return max(times, default=directory.stat().st_mtime)
 
 
