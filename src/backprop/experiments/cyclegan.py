@@ -38,7 +38,7 @@ not digit-preserving.
 import numpy
 
 import backprop as bp
-from backprop import autograd, creation, nn, optim
+from backprop import autograd, creation, models, nn, optim
 from backprop.experiments import common
 from backprop.experiments.registry import experiment
 from backprop.nn import functional as F
@@ -153,8 +153,8 @@ class CycleGAN(nn.Module):
 
 
 def classifier(hidden=128):
-    """A digit classifier on flattened 8x8 images: 64 -> ReLU -> 10."""
-    return nn.Sequential(nn.Linear(PIXELS, hidden), nn.ReLU(), nn.Linear(hidden, 10))
+    """A digit classifier on flattened 8x8 images: 64 -> ReLU -> 10, the zoo's ``mlp``."""
+    return models.mlp((PIXELS,), 10, hidden=(hidden,))
 
 
 def train_classifier(x, y, epochs, seed):
