@@ -1,7 +1,8 @@
 """A small AlexNet (Krizhevsky, Sutskever, Hinton 2012) for 32x32 images."""
 from backprop import nn
 from backprop.models.common import (
-    check_arguments, check_dropout, check_feature_size, check_size, check_width, check_widths, features_then_classifier,
+    check_arguments, check_dropout, check_feature_size, check_size, check_width, check_widths, conv_weights,
+    features_then_classifier,
 )
 
 __all__ = ["alexnet"]
@@ -32,7 +33,7 @@ def alexnet(input_shape=(3, 32, 32), num_classes=10, channels=(48, 128, 192, 192
     height, width = height // 8, width // 8  # three 2x2 max poolings
     check_feature_size(height, width, "alexnet", input_shape)
     sizes = (channels_in, *widths)
-    convolutions = sum((25 if index == 0 else 9) * a * b for index, (a, b) in enumerate(zip(sizes, sizes[1:])))
+    convolutions = conv_weights(sizes[:2], taps=25) + conv_weights(sizes[1:])  # the first 5x5, the others 3x3
     check_size("alexnet", convolutions + (widths[-1] * height * width + hidden + num_classes) * hidden,
                channels=channels, hidden=hidden)
     layers = []

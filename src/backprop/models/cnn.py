@@ -1,7 +1,8 @@
 """The default convolutional network of ``backprop train``: two 3x3 convolutions, one pooling, two fc layers."""
 from backprop import nn
 from backprop.models.common import (
-    check_arguments, check_dropout, check_flag, check_size, check_width, check_widths, features_then_classifier,
+    check_arguments, check_dropout, check_flag, check_size, check_width, check_widths, conv_weights,
+    features_then_classifier,
 )
 
 __all__ = ["cnn"]
@@ -37,10 +38,8 @@ def cnn(input_shape=(1, 8, 8), num_classes=10, channels=(32, 64), hidden=128, ba
     hidden = check_width("cnn", "hidden", hidden)
     check_flag("cnn", "batch_norm", batch_norm)
     dropout, conv_dropout = check_dropout("cnn", "dropout", dropout), check_dropout("cnn", "conv_dropout", conv_dropout)
-    sizes = (channels_in, *widths)
-    convolutions = sum(9 * a * b for a, b in zip(sizes, sizes[1:]))
-    check_size("cnn", convolutions + (widths[-1] * (height // 2) * (width // 2) + num_classes) * hidden,
-               channels=channels, hidden=hidden)
+    fc = (widths[-1] * (height // 2) * (width // 2) + num_classes) * hidden
+    check_size("cnn", conv_weights((channels_in, *widths)) + fc, channels=channels, hidden=hidden)
     layers = []
     for channels_out in widths:
         layers.append(nn.Conv2d(channels_in, channels_out, 3, padding=1, bias=not batch_norm))

@@ -9,7 +9,6 @@ import collections
 
 from backprop import nn
 from backprop import checks
-from backprop.checks import check_number
 
 # The most parameters a model of the zoo may have: 2**31 float32 numbers are 8 GiB, before the gradients and the
 # optimizer's state; a width that asks for more is a typo (channels=[99999999999]), refused before allocating.
@@ -105,7 +104,7 @@ def check_dropout(model, option, value):
     >>> check_dropout("mlp", "dropout", 0.5)
     0.5
     """
-    return check_number(f"{model}: {option}", value, at_least=0, below=1)
+    return checks.check_number(f"{model}: {option}", value, at_least=0, below=1)
 
 
 def check_flag(model, option, value):
@@ -115,6 +114,16 @@ def check_flag(model, option, value):
     False
     """
     return checks.check_flag(f"{model}: {option}", value)
+
+
+def conv_weights(sizes, taps=9):
+    """The weights of a stack of convolutions sizes[0] -> sizes[1] -> ..., each with ``taps`` kernel positions
+    (3x3 by default), biases left out: what ``check_size`` is given for a factory's convolutions.
+
+    >>> conv_weights([1, 32, 64])  # 9 * 1 * 32 + 9 * 32 * 64
+    18720
+    """
+    return sum(taps * a * b for a, b in zip(sizes, sizes[1:]))
 
 
 def check_size(model, parameters, **options):

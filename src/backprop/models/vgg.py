@@ -1,7 +1,8 @@
 """A small VGG (Simonyan and Zisserman 2015): stacks of 3x3 convolutions between 2x2 max poolings."""
 from backprop import nn
 from backprop.models.common import (
-    check_arguments, check_dropout, check_feature_size, check_flag, check_size, check_width, features_then_classifier,
+    check_arguments, check_dropout, check_feature_size, check_flag, check_size, check_width, conv_weights,
+    features_then_classifier,
 )
 
 __all__ = ["vgg"]
@@ -31,8 +32,7 @@ def vgg(input_shape=(3, 32, 32), num_classes=10, config=(32, 32, "M", 64, 64, "M
     widths = [channels] + [item for item in config if item != "M"]
     height, width = height >> config.count("M"), width >> config.count("M")  # each "M" halves, rounding down
     check_feature_size(height, width, "vgg", input_shape)
-    convolutions = sum(9 * a * b for a, b in zip(widths, widths[1:]))
-    check_size("vgg", convolutions + (widths[-1] * height * width + num_classes) * hidden, config=config,
+    check_size("vgg", conv_weights(widths) + (widths[-1] * height * width + num_classes) * hidden, config=config,
                hidden=hidden)
     layers = []
     for item in config:
