@@ -165,13 +165,14 @@ def _correlate(xp, xpad, w_mat, kernel, stride, dilation, out, bias=None):
     o, positions = g * o_group, math.prod(out)
     y = xp.empty((n, o) + out, dtype=xpad.dtype)
     parts = _chunks(n, xpad.dtype.itemsize * positions * (g * ck_group + o))
+    b = None if bias is None else bias.reshape((o,) + (1,) * len(out))
     kept = []
     for part in parts:
         cols = _im2col(xp, xpad[part], kernel, stride, dilation, out)  # (C, *k, n_part, *out)
         y_part = _group_matmul(xp, w_mat, cols.reshape(g, ck_group, -1))  # (g, O/g, n_part*L)
         y[part] = y_part.reshape((o, -1) + out).swapaxes(0, 1)
-        if bias is not None:
-            y[part] += bias.reshape((o,) + (1,) * len(out))
+        if b is not None:
+            y[part] += b
         kept.append(cols)
     return y, parts, kept
 
