@@ -205,6 +205,18 @@ def test_runs_list_and_one_run(client, runs):
     assert figure.headers["content-security-policy"] == "sandbox"
 
 
+def test_a_diverged_runs_nan_loss_arrives_as_null(client, runs):
+    """The Trainer writes history.json with Python's json, NaN and Infinity included; the browser's JSON.parse
+    reads neither, so they come as null."""
+    (runs / "diverged").mkdir()
+    (runs / "diverged" / "history.json").write_text('[{"epoch": 1, "loss": 0.5}, {"epoch": 2, "loss": NaN}, '
+                                                     '{"epoch": 3, "loss": Infinity}]')
+    response = client.get("/api/runs/diverged")
+    assert response.status_code == 200 and "NaN" not in response.text and "Infinity" not in response.text
+    assert response.json()["curves"] == {"epoch": [1, 2, 3], "loss": [0.5, None, None]}
+    assert "diverged" in [run["name"] for run in client.get("/api/runs").json()["runs"]]
+
+
 @pytest.mark.parametrize("name", ["nope", "reproduce", "reproduce/demo/report.md"])
 def test_an_unknown_run_is_a_404(client, name):
     _one_line_error(client.get(f"/api/runs/{name}"), 404)
