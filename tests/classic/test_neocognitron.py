@@ -137,6 +137,16 @@ def test_bad_inputs_say_what_was_expected():
         SCells(1, 2).reinforce(np.zeros((2, 1, 4, 4), dtype=np.float32))
     with pytest.raises(ValueError, match="mode must be 'mean' or 'max'"):
         CCells(mode="sum")
+    with pytest.raises(ValueError, match="SCells planes must be a positive int, got 0"):
+        SCells(1, 0)
+    with pytest.raises(TypeError, match="SCells kernel_size must be a positive int, got 2.5"):
+        SCells(1, 2, kernel_size=2.5)
+    with pytest.raises(ValueError, match="SCells selectivity must be a positive number, got 0"):
+        SCells(1, 2, selectivity=0)
+    with pytest.raises(ValueError, match="CCells stride must be a positive int, got 0"):
+        CCells(3, stride=0)
+    with pytest.raises(ValueError, match="CCells alpha must be a positive number, got -1"):
+        CCells(alpha=-1)
 
 
 def test_state_dict_keeps_the_learnt_weights():

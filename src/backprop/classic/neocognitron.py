@@ -55,6 +55,7 @@ import functools
 import numpy
 
 from backprop import backend, creation, dtypes
+from backprop.checks import check_int, check_number
 from backprop.nn.module import Module
 from backprop.tensor import Tensor
 
@@ -117,13 +118,11 @@ class SCells(Module):
 
     def __init__(self, in_planes, planes, kernel_size=3, selectivity=4.0, lr=10.0, init=0.01, spread=1.0):
         super().__init__()
-        for name, value in (("in_planes", in_planes), ("planes", planes), ("kernel_size", kernel_size)):
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"SCells {name} must be a positive int, got {value!r}")
-        if selectivity <= 0 or lr <= 0:
-            raise ValueError(f"SCells selectivity and lr must be positive, got {selectivity!r} and {lr!r}")
-        self.in_planes, self.planes, self.kernel_size = in_planes, planes, kernel_size
-        self.selectivity, self.lr = float(selectivity), float(lr)
+        self.in_planes = check_int("SCells in_planes", in_planes, at_least=1)
+        self.planes = check_int("SCells planes", planes, at_least=1)
+        self.kernel_size = check_int("SCells kernel_size", kernel_size, at_least=1)
+        self.selectivity = check_number("SCells selectivity", selectivity, above=0)
+        self.lr = check_number("SCells lr", lr, above=0)
         self.register_buffer("weight", creation.rand(planes, in_planes, kernel_size, kernel_size) * init)
         self.register_buffer("inhibition", creation.zeros(planes, dtype=dtypes.float32))
         self.register_buffer("c", creation.tensor(window_weights(kernel_size, spread), dtype=dtypes.float32))
@@ -222,12 +221,9 @@ class CCells(Module):
         if mode not in ("mean", "max"):
             raise ValueError(f"CCells mode must be 'mean' or 'max', got {mode!r}")
         self.mode = mode
-        if kernel_size is not None and (not isinstance(kernel_size, int) or kernel_size < 1) \
-                or not isinstance(stride, int) or stride < 1:
-            raise ValueError(f"CCells kernel_size and stride must be positive ints, got {kernel_size!r} and {stride!r}")
-        if alpha <= 0:
-            raise ValueError(f"CCells alpha must be positive, got {alpha!r}")
-        self.kernel_size, self.stride, self.alpha = kernel_size, stride, float(alpha)
+        self.kernel_size = None if kernel_size is None else check_int("CCells kernel_size", kernel_size, at_least=1)
+        self.stride = check_int("CCells stride", stride, at_least=1)
+        self.alpha = check_number("CCells alpha", alpha, above=0)
 
     def forward(self, u):
         """u_C for S-planes u of shape (K, H, W) or (N, K, H, W)."""
