@@ -469,7 +469,7 @@ def export_python(config):
     inlined), the same network and initial weights, the same optimiser and minibatches, so that after the same
     steps it prints the losses the playground shows."""
     generator = GENERATORS[config.dataset]
-    helpers = [jitter] if "jitter(" in inspect.getsource(generator) else []
+    helpers = [jitter] if "jitter" in generator.__code__.co_names else []  # the generator calls it
     functions = helpers + [generator, split, features, as_tensors, batches, penalty, train_step, evaluate]
     sources = "\n\n".join(inspect.getsource(function) for function in functions).rstrip()
     return _PROGRAM.format(
