@@ -48,8 +48,8 @@ class GPT(nn.Module):
 
     ``forward(ids, state=None, return_state=False)``: ``state`` (N, S) are ids read before ``ids`` (the
     context; None: none); the scores are those of ``ids``'s positions, each seeing the context and the ids
-    before it, the whole cropped to its last ``block_size`` tokens (T itself at most ``block_size``). With ``return_state`` the call returns
-    (logits, the last ``block_size`` - 1 ids read), the state for the next call.
+    before it, the whole cropped to its last ``block_size`` tokens (T itself at most ``block_size``). With
+    ``return_state`` the call returns (logits, the last ``block_size`` - 1 ids read), the state for the next call.
     """
 
     def __init__(self, vocab_size, block_size, n_layer, n_head, n_embd, dropout=0.0, tie_weights=False):
@@ -107,6 +107,5 @@ class GPT(nn.Module):
             for _ in range(max_new_tokens):
                 logits = self(ids[:, -self.block_size:])[:, -1]
                 nxt = sample_next(logits, temperature, generator)
-                ids = cat([ids, creation.tensor(nxt, device=ids.device).reshape(-1, 1).to(ids.dtype)],
-                                   dim=1)
+                ids = cat([ids, creation.tensor(nxt, device=ids.device).reshape(-1, 1).to(ids.dtype)], dim=1)
         return ids
