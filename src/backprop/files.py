@@ -21,7 +21,7 @@ import fnmatch
 import os
 import tempfile
 
-__all__ = ["atomic_write", "atomic_path", "files_of", "temporary_pattern"]
+__all__ = ["atomic_write", "atomic_path", "files_of", "remove_files", "temporary_pattern"]
 
 
 @contextlib.contextmanager
@@ -69,6 +69,15 @@ def files_of(directory, names=(), patterns=()):
         return []
     return sorted(name for name in os.listdir(directory) if os.path.isfile(os.path.join(directory, name))
                   and (name in names or any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)))
+
+
+def remove_files(directory, names=(), patterns=()):
+    """Remove the files ``files_of(directory, names, patterns)`` lists (other files and folders stay); returns their
+    names."""
+    removed = files_of(directory, names, patterns)
+    for name in removed:
+        os.remove(os.path.join(directory, name))
+    return removed
 
 
 @contextlib.contextmanager

@@ -24,7 +24,7 @@ import time
 import numpy
 
 from backprop.checks import check_int
-from backprop.files import atomic_write, files_of, temporary_pattern
+from backprop.files import atomic_write, remove_files, temporary_pattern
 from backprop.rl.dqn import DQN
 from backprop.rl.env import evaluate as greedy_returns
 from backprop.rl.env import make, space_sizes
@@ -122,10 +122,7 @@ def check_out(out, overwrite=False):
         return []
     if not overwrite:
         raise BadSetting(f"{out} holds {held}; use --overwrite to replace it, or another --out")
-    removed = files_of(out, RUN_FILES, _TEMPORARY)
-    for name in removed:
-        os.remove(os.path.join(out, name))
-    return removed
+    return remove_files(out, RUN_FILES, _TEMPORARY)
 
 
 def _describe_run(out):

@@ -277,10 +277,7 @@ def describe_run(out):
 
 def clear_run(out):
     """Remove the files of the run in ``out`` (``run_files``); other files and folders stay. Returns their names."""
-    removed = run_files(out)
-    for name in removed:
-        os.remove(os.path.join(out, name))
-    return removed
+    return files.remove_files(out, RUN_FILES, _RUN_FILE_PATTERNS)
 
 
 # Settings a resumed run takes from the command line rather than from its checkpoint: where the run and its data are
