@@ -89,6 +89,8 @@ def test_mcts_visit_counts_and_values_back_up_with_the_right_sign():
     assert root.policy().sum() == pytest.approx(1) and root.policy()[[0, 1, 3, 4]].sum() == 0
     with pytest.raises(ValueError, match="the game is over"):
         MCTS(uniform_evaluator(games), games).search(board("XXX OO. ..."))
+    with pytest.raises(ValueError, match="MCTS: simulations must be a positive int, got 0"):
+        MCTS(uniform_evaluator(games), games, simulations=0)
 
 
 def test_net_masks_illegal_moves_and_matches_torch():

@@ -34,6 +34,8 @@ import math
 
 import numpy
 
+from backprop.checks import check_int
+
 __all__ = ["MCTS", "Node", "rollout_evaluator", "uniform_evaluator"]
 
 
@@ -95,9 +97,8 @@ class MCTS:
     def __init__(self, evaluate, game, simulations=50, c=1.5, rule="puct", noise=None, rng=None):
         if rule not in ("puct", "uct"):
             raise ValueError(f"MCTS: rule must be 'puct' or 'uct', got {rule!r}")
-        if simulations < 1:
-            raise ValueError(f"MCTS: simulations must be at least 1, got {simulations}")
-        self.evaluate, self.game, self.simulations, self.c, self.rule = evaluate, game, simulations, c, rule
+        self.simulations = check_int("MCTS: simulations", simulations, at_least=1)
+        self.evaluate, self.game, self.c, self.rule = evaluate, game, c, rule
         self.noise, self.rng = noise, rng
 
     def _expand(self, node):
