@@ -41,6 +41,11 @@ UCT_C = math.sqrt(2)  # pure MCTS's exploration constant (UCB1's)
 ITERATIONS, QUICK_ITERATIONS = 16, 5
 
 
+def tally(outcome):
+    """(wins, draws, losses) of one game as an int array: (1, 0, 0), (0, 1, 0) or (0, 0, 1) for outcome 1, 0, -1."""
+    return numpy.array([outcome == 1, outcome == 0, outcome == -1], dtype=int)
+
+
 def lines(move, side, opponent):
     """(wins, draws, losses) of the deterministic player ``move(board)`` playing ``side`` (1 = X, -1 = O) over every
     game in which the other side plays, at each of its turns, each move of ``opponent(board)``."""
@@ -48,8 +53,7 @@ def lines(move, side, opponent):
 
     def walk(board):
         if games.is_over(board):
-            outcome = games.winner(board) * side
-            return numpy.array([outcome == 1, outcome == 0, outcome == -1], dtype=int)
+            return tally(games.winner(board) * side)
         if games.to_move(board) == side:
             return walk(games.play(board, move(board)))
         return sum(walk(games.play(board, reply)) for reply in opponent(board))
@@ -85,7 +89,7 @@ def match(move, simulations, n_games, seed):
         opponent = pure_mcts(simulations, seed + k)
         side = 1 if k % 2 == 0 else -1
         outcome = side * (play_game(move, opponent) if side == 1 else play_game(opponent, move))
-        counts[[outcome == 1, outcome == 0, outcome == -1].index(True)] += 1
+        counts += tally(outcome)
     return tuple(int(n) for n in counts)
 
 
@@ -120,7 +124,6 @@ def _draw(report, history, simulations):
         axes[2].set(xlabel="iteration", ylabel="loss", title="training")
         for axis in axes:
             axis.grid(alpha=0.3)
-        for axis in axes:
             axis.legend(fontsize=8)
 
 
