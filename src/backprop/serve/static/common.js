@@ -1,5 +1,14 @@
 // Helpers shared by the studio's three views: JSON over HTTP, number formatting, colours, line charts.
 
+/** The page's element of that id. */
+export const $ = (id) => document.getElementById(id);
+
+/** Write a view's status line (an empty text clears it); an error shows in the error style. */
+export function showStatus(id, text, isError = true) {
+  $(id).textContent = text;
+  $(id).classList.toggle("error", isError && text !== "");
+}
+
 /** GET (or POST when `body` is given) a JSON endpoint; a reply with {"error"} becomes a thrown Error. */
 export async function fetchJSON(url, body) {
   const options = body === undefined ? {} : {

@@ -2,7 +2,7 @@
 // with backprop; the computational graph comes back with each node's position, value and gradient. The
 // stepper then walks the backward pass node by node (backward_order, the output first): each revealed node
 // shows the gradient it receives, each of its input edges the gradient it passes on (the chain rule).
-import {element, fetchJSON, formatValue} from "./common.js";
+import {$, element, fetchJSON, formatValue, showStatus} from "./common.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const BOX = {width: 128, height: 62};
@@ -10,8 +10,6 @@ const SPACING = {x: 180, y: 76};   // the least distance between two node centre
 
 let graph = null;
 let revealed = 0;                   // how many nodes of backward_order are shown
-
-const $ = (id) => document.getElementById(id);
 
 export async function start() {
   $("graph-draw").addEventListener("click", () => draw());
@@ -35,8 +33,7 @@ export async function start() {
 }
 
 function setStatus(text) {
-  $("graph-status").textContent = text;
-  $("graph-status").classList.toggle("error", text !== "");
+  showStatus("graph-status", text);
 }
 
 // a name of the expression: a word not followed by "(" (that would be a function); the server's grammar decides

@@ -2,7 +2,7 @@
 // server trains the network with backprop and replies with frames (see CONTRACT: "Frame"), which are drawn
 // here: the network with every unit's heat map and its links, the output map with the data, the loss curves
 // and the warped input space.
-import {colourOf, cssColour, drawLines, element, fetchJSON, formatNumber} from "./common.js";
+import {$, colourOf, cssColour, drawLines, element, fetchJSON, formatNumber, showStatus} from "./common.js";
 
 // The choices offered by the selects (the server checks the ranges again).
 const LEARNING_RATES = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
@@ -25,8 +25,6 @@ let hovered = null;       // the link under the mouse: {layer, to, from}
 const arrivals = [];      // the times of the last frames, for frames per second
 const scratch = document.createElement("canvas");  // the output map at its own resolution, before scaling
 const HOVER_HINT = "hover a link: its weight and gradient";
-
-const $ = (id) => document.getElementById(id);
 
 export async function start() {
   try {
@@ -94,8 +92,7 @@ function recordDrawTime(ms) {
 }
 
 function setStatus(text, isError = false) {
-  $("pg-status").textContent = text;
-  $("pg-status").classList.toggle("error", isError && text !== "");
+  showStatus("pg-status", text, isError);
 }
 
 // ---- the controls ----

@@ -1,16 +1,13 @@
 // The runs view: #runs lists the runs under the server's --runs folder (GET /api/runs); #runs/<name> shows one
 // (GET /api/runs/<name>): its curves, settings, checkpoint, verdicts, report and figures. A running run's page
 // polls every 2 s, so that its curves grow while it trains.
-import {drawLines, element, fetchJSON, formatNumber, formatValue} from "./common.js";
+import {$, drawLines, element, fetchJSON, formatNumber, formatValue, showStatus} from "./common.js";
 
 const POLL_MS = 2000;
 const COLOURS = ["#0877bd", "#f59322", "#2a9d4b", "#8e44ad", "#555"];
 
 let shownRun = null;      // the name of the run whose page is shown, or null for the list
 let pollTimer = null;
-let statuses = new Map(); // run name -> status, from the last listing
-
-const $ = (id) => document.getElementById(id);
 
 export function hide() {
   shownRun = null;
@@ -27,20 +24,13 @@ export function show(name) {
 }
 
 function setStatus(text) {
-  $("runs-status").textContent = text;
-  $("runs-status").classList.toggle("error", text !== "");
-}
-
-async function listRuns() {
-  const reply = await fetchJSON("/api/runs");
-  statuses = new Map(reply.runs.map((run) => [run.name, run.status]));
-  return reply;
+  showStatus("runs-status", text);
 }
 
 async function showList() {
   let reply;
   try {
-    reply = await listRuns();
+    reply = await fetchJSON("/api/runs");
   } catch (error) {
     setStatus(error.message);
     return;
@@ -71,7 +61,6 @@ function summaryText(summary) {
 async function showRun(name) {
   let detail;
   try {
-    if (!statuses.has(name)) await listRuns();
     detail = await fetchJSON(`/api/runs/${encodedName(name)}`);
   } catch (error) {
     setStatus(error.message);
@@ -79,10 +68,9 @@ async function showRun(name) {
   }
   if (shownRun !== name) return;   // the learner went elsewhere meanwhile
   setStatus("");
-  const status = detail.status ?? statuses.get(name) ?? "unknown";
   $("run-name").textContent = detail.name;
   $("run-kind").textContent = detail.kind;
-  $("run-status").textContent = status;
+  $("run-status").textContent = detail.status;
   drawCurves(detail);
   fillTable($("run-settings"), Object.entries(detail.settings || {}).map(([k, v]) => [k, formatValue(v, 6, 50)]));
   fillTable($("run-checkpoint"), (detail.checkpoint || []).map((t) => [t.name, `(${t.shape.join(", ")})`]));
@@ -90,12 +78,8 @@ async function showRun(name) {
   $("run-verdicts").replaceChildren(...verdicts);
   $("run-report").innerHTML = detail.report_html || "";   // sanitised by the server (Markdown, raw HTML off)
   $("run-figures").replaceChildren(...(detail.figures || []).map((url) => element("img", {src: url, alt: url})));
-  if (status === "running") {
-    pollTimer = setTimeout(async () => {
-      if (shownRun !== name) return;
-      await listRuns().catch(() => null);
-      if (shownRun === name) showRun(name);
-    }, POLL_MS);
+  if (detail.status === "running") {
+    pollTimer = setTimeout(() => { if (shownRun === name) showRun(name); }, POLL_MS);
   }
 }
 
