@@ -143,6 +143,21 @@ def colours_drawn(driver, canvas):
         return seen.size;""", canvas)
 
 
+def pixels_of_colour(driver, canvas, colour, tolerance=70):
+    """How many of a canvas's pixels are within ``tolerance`` (per channel) of the colour "#rrggbb": a chart's
+    frame and labels are grey (#ccc, #555 and lighter), so a line's own colour shows that the line itself was
+    drawn. 70 takes in the pixels a 1.5-pixel line covers at least 3/4 (every line has some) and no grey."""
+    return driver.execute_script("""
+        const [canvas, hex, tolerance] = arguments;
+        const want = [1, 3, 5].map((k) => parseInt(hex.slice(k, k + 2), 16));
+        const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+        let count = 0;
+        for (let i = 0; i < data.length; i += 4) {
+            if (want.every((c, k) => Math.abs(data[i + k] - c) <= tolerance)) count += 1;
+        }
+        return count;""", canvas, colour, tolerance)
+
+
 def assert_drawn(driver, canvases, what):
     assert canvases, f"no {what} on the page"
     for canvas in canvases:
@@ -193,6 +208,7 @@ def test_the_playground_learns_xor_on_the_page_and_draws_its_heat_maps(studio, b
     assert len(browser.find_elements(By.CSS_SELECTOR, "#network canvas.unit-map")) == 2 + 4 + 4 + 1
     assert_drawn(browser, [browser.find_element(By.ID, "output-map"), browser.find_element(By.ID, "loss-curve")],
                  "output canvas")
+    assert pixels_of_colour(browser, browser.find_element(By.ID, "loss-curve"), "#000000") > 0, "no test-loss line"
     assert not browser.find_element(By.ID, "warped").is_displayed()  # the first hidden layer has 4 units
 
     link = browser.find_elements(By.CSS_SELECTOR, "#network path.link-hit")[0]
@@ -304,6 +320,7 @@ def test_the_runs_page_lists_a_finished_run_and_draws_its_curves(studio, browser
     link.click()
     curves = wait_until(lambda: browser.find_elements(By.CSS_SELECTOR, "#run-curves canvas"), "no curves drawn")
     assert_drawn(browser, curves, "run curve")
+    assert pixels_of_colour(browser, curves[0], "#0877bd") > 0, "the first curve has no line"
     assert text(browser, "run-status") == "finished"
     assert browser.find_elements(By.CSS_SELECTOR, "#run-checkpoint tbody tr")
     assert browser.find_elements(By.CSS_SELECTOR, "#run-settings tbody tr")
@@ -353,3 +370,4 @@ def test_a_running_run_s_curves_grow_on_its_page(studio, browser, runs_root):
     wait_until(lambda: shown(browser, "#curve-loss", "data-points") == "2",
                "the curve did not grow with the run's history", seconds=10)
     assert_drawn(browser, browser.find_elements(By.CSS_SELECTOR, "#run-curves canvas"), "run curve")
+    assert pixels_of_colour(browser, browser.find_element(By.ID, "curve-loss"), "#0877bd") > 0, "no loss line"
