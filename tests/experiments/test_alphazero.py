@@ -141,11 +141,11 @@ def test_self_play_targets_are_visit_counts_and_results_from_the_mover_view():
     finished = examples[-1][0]
     for position, pi, z in examples:
         assert pi.sum() == pytest.approx(1) and (pi[numpy.array(position) != 0] == 0).all()
-    last_board = games.play(finished, int(examples[-1][1].argmax())) if len(examples) < 9 else None
+    last_board = games.play(finished, int(examples[-1][1].argmax()))  # past explore_moves: the most visited move
+    assert games.is_over(last_board)
     zs = [z for _, _, z in examples]
     assert all(a == -b for a, b in zip(zs, zs[1:]))  # the sides alternate, so does the result's sign
-    if last_board is not None and games.winner(last_board):
-        assert zs[-1] == 1  # the last mover won
+    assert zs[-1] == abs(games.winner(last_board))  # 1: the last mover won, 0: a draw
 
 
 def test_lines_of_perfect_play_are_all_draws_and_a_naive_player_loses_some():
