@@ -116,3 +116,11 @@ export function element(tag, attributes = {}, ...children) {
   for (const child of children) node.append(child);
   return node;
 }
+
+/** Make an SVG element: tag, attributes, and its text when given. */
+export function svgElement(tag, attributes = {}, text = null) {
+  const node = document.createElementNS("http://www.w3.org/2000/svg", tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+  if (text !== null) node.textContent = text;
+  return node;
+}

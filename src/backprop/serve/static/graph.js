@@ -2,9 +2,8 @@
 // with backprop; the computational graph comes back with each node's position, value and gradient. The
 // stepper then walks the backward pass node by node (backward_order, the output first): each revealed node
 // shows the gradient it receives, each of its input edges the gradient it passes on (the chain rule).
-import {$, element, fetchJSON, formatValue, showStatus} from "./common.js";
+import {$, element, fetchJSON, formatValue, showStatus, svgElement} from "./common.js";
 
-const SVG = "http://www.w3.org/2000/svg";
 const BOX = {width: 128, height: 62};
 const SPACING = {x: 180, y: 76};   // the least distance between two node centres on the page
 
@@ -97,13 +96,6 @@ function placeNodes(nodes) {
   const sy = scale("y", SPACING.y);
   const margin = {x: BOX.width / 2 + 10, y: BOX.height / 2 + 24};
   return new Map(nodes.map((node) => [node.id, {x: sx(node.x) + margin.x, y: sy(node.y) + margin.y}]));
-}
-
-function svgElement(tag, attributes = {}, text = null) {
-  const node = document.createElementNS(SVG, tag);
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
-  if (text !== null) node.textContent = text;
-  return node;
 }
 
 function shapeText(shape) {

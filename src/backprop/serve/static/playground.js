@@ -2,7 +2,7 @@
 // server trains the network with backprop and replies with frames (see CONTRACT: "Frame"), which are drawn
 // here: the network with every unit's heat map and its links, the output map with the data, the loss curves
 // and the warped input space.
-import {$, colourOf, cssColour, drawLines, element, fetchJSON, formatNumber, showStatus} from "./common.js";
+import {$, colourOf, cssColour, drawLines, element, fetchJSON, formatNumber, showStatus, svgElement} from "./common.js";
 
 // The choices offered by the selects (the server checks the ranges again).
 const LEARNING_RATES = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
@@ -311,10 +311,7 @@ function buildNetwork(f) {
   const columns = f.layers.length;
   const tallest = Math.max(...f.layers.map((layer) => layer.units.length));
   const height = 16 + tallest * (UNIT + GAP);
-  const svgNS = "http://www.w3.org/2000/svg";
-  const svg = document.createElementNS(svgNS, "svg");
-  svg.setAttribute("width", NETWORK_WIDTH);
-  svg.setAttribute("height", height);
+  const svg = svgElement("svg", {width: NETWORK_WIDTH, height});
   const children = [svg];
   f.layers.forEach((layer, l) => {
     const x = columnX(l, columns);
@@ -337,10 +334,7 @@ function buildNetwork(f) {
         const middle = (x0 + x1) / 2;
         const d = `M${x0},${unitY(i)} C${middle},${unitY(i)} ${middle},${unitY(u)} ${x1},${unitY(u)}`;
         for (const kind of ["link", "link-hit"]) {
-          const path = document.createElementNS(svgNS, "path");
-          path.setAttribute("d", d);
-          path.setAttribute("class", kind);
-          Object.assign(path.dataset, {layer: l, to: u, from: i});
+          const path = svgElement("path", {d, class: kind, "data-layer": l, "data-to": u, "data-from": i});
           if (kind === "link-hit") {
             path.addEventListener("mouseenter", () => { hovered = {layer: l, to: u, from: i}; showLinkInfo(); });
             path.addEventListener("mouseleave", () => { hovered = null; showLinkInfo(); });
