@@ -56,6 +56,7 @@ import numpy
 
 from backprop import backend, creation, dtypes
 from backprop.checks import check_int, check_number
+from backprop.classic import _inputs
 from backprop.nn.module import Module
 from backprop.tensor import Tensor
 
@@ -92,10 +93,6 @@ def _windows(padded, kernel_size, height, width, stride=1):
     for i in range(kernel_size):
         for j in range(kernel_size):
             yield i, j, padded[:, :, i:i + height:stride, j:j + width:stride]
-
-
-def _wrap(array, one):
-    return Tensor._make(array[0] if one else array)
 
 
 class SCells(Module):
@@ -150,7 +147,7 @@ class SCells(Module):
     def forward(self, x):
         """u_S for images x of shape (in_planes, H, W) or (N, in_planes, H, W)."""
         x, one = _images(x, self.in_planes, self.weight, "SCells")
-        return _wrap(self._respond(x)[0], one)
+        return _inputs.tensor(self._respond(x)[0], one)
 
     def representatives(self, u):
         """For one image's u_S (K, H, W): per plane, the (row, col) of its representative, or None.
@@ -239,7 +236,7 @@ class CCells(Module):
             views = [view for _, _, view in _windows(_pad(u, self.kernel_size), self.kernel_size, *u.shape[2:],
                                                      self.stride)]
             pooled = sum(views) / len(views) if self.mode == "mean" else functools.reduce(xp.maximum, views)
-        return _wrap(pooled / (self.alpha + pooled), one)
+        return _inputs.tensor(pooled / (self.alpha + pooled), one)
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, alpha={self.alpha}, mode={self.mode!r}"
