@@ -54,7 +54,7 @@ from backprop.tensor import Tensor
 from backprop.train import metrics
 from backprop.train.checkpoint import load_checkpoint, save_checkpoint
 
-__all__ = ["Trainer", "NonFiniteError", "write_checkpoint"]
+__all__ = ["Trainer", "NonFiniteError"]
 
 CHECKPOINT = "checkpoint.safetensors"
 EXPLODED = 1e6  # a loss above EXPLODED * max(1, the first step's) has exploded (see the module's docstring)
@@ -362,8 +362,10 @@ class Trainer:
         creation.set_rng_state(state["rng"])
 
     def save(self, path):
-        """Write the checkpoint atomically (temporary file, fsync, rename); see ``write_checkpoint``."""
-        return write_checkpoint(self.state_dict(), path)
+        """Write the checkpoint atomically (``save_checkpoint``: temporary file, fsync, rename). A failure to write (a
+        full disk, no permission) is an OSError naming ``path``; the temporary file is removed and the previous
+        checkpoint stays as it was."""
+        return save_checkpoint(self.state_dict(), path)
 
     def resume(self, path):
         """Load a checkpoint written by ``save``; ``fit()`` then goes on from the epoch after it."""
@@ -415,13 +417,6 @@ def _refuse_divergent_settings(optimizer):
 
 def _loader_state(loader):
     return loader.state_dict() if hasattr(loader, "state_dict") else None
-
-
-def write_checkpoint(state, path):
-    """``save_checkpoint``, whose failure to write (a full disk, no permission) is an OSError naming ``path``. The
-    writer writes a temporary file and renames it: on failure the temporary file is removed and the previous
-    checkpoint stays as it was."""
-    return save_checkpoint(state, path)
 
 
 def _write_atomic(path, text):
