@@ -132,17 +132,15 @@ function buildGraph() {
     group.append(svgElement("rect", {x: -BOX.width / 2, y: -BOX.height / 2, width: BOX.width,
                                      height: BOX.height, rx: 6}));
     const lines = [
-      ["node-label", node.label],
-      ["node-shape", shapeText(node.shape)],
-      ["node-value", `value ${formatValue(node.value, 4, 4)}`],
+      [{class: "node-label"}, node.label],
+      [{class: "node-shape"}, shapeText(node.shape)],
+      [{class: "node-value"}, `value ${formatValue(node.value, 4, 4)}`],
+      [{class: "node-grad", "data-grad": JSON.stringify(node.grad)}, `grad ${formatValue(node.grad, 6, 4)}`],
     ];
-    lines.forEach(([kind, text], k) => {
+    lines.forEach(([attributes, text], k) => {
       const y = -BOX.height / 2 + 15 + 14 * k;
-      group.append(svgElement("text", {class: kind, x: 0, y, "text-anchor": "middle"}, text));
+      group.append(svgElement("text", {...attributes, x: 0, y, "text-anchor": "middle"}, text));
     });
-    group.append(svgElement("text", {class: "node-grad", x: 0, y: -BOX.height / 2 + 15 + 14 * 3,
-                                     "text-anchor": "middle", "data-grad": JSON.stringify(node.grad)},
-                            `grad ${formatValue(node.grad, 6, 4)}`));
     children.push(group);
   }
   children.push(...labels);
