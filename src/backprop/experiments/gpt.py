@@ -140,16 +140,19 @@ def run(report, quick, seed):
     by_alpha = {alpha: bigram_loss(counts, val_ids, alpha) for alpha in ALPHAS}
     alpha = min(by_alpha, key=by_alpha.get)
     frequencies = (numpy.bincount(train_ids, minlength=vocab.size) + 1) / (len(train_ids) + vocab.size)
-    unigram = float(-numpy.log(frequencies[val_ids[1:]]).mean())
+
+    def unigram_loss(ids):
+        return float(-numpy.log(frequencies[ids[1:]]).mean())
     on_curve = {"bigram": bigram_loss(counts, curve_ids, alpha),  # the baselines on the curves' characters
-                "unigram": float(-numpy.log(frequencies[curve_ids[1:]]).mean())}
+                "unigram": unigram_loss(curve_ids)}
 
     creation.manual_seed(seed)
     gpt = GPT(vocab.size, seq_len, config["n_layer"], config["n_head"], config["n_embd"])
     hidden = lstm_hidden_for(count_parameters(gpt), vocab.size, config["embed"])
     creation.manual_seed(seed)
     lstm = CharLSTM(vocab.size, embed_dim=config["embed"], hidden_size=hidden)
-    sizes = {"gpt": count_parameters(gpt), "lstm": count_parameters(lstm)}
+    models = {"gpt": gpt, "lstm": lstm}
+    sizes = {name: count_parameters(model) for name, model in models.items()}
 
     report.setup(f"""
 Text: `data.docstrings({config['chars'] or ''})`, {len(corpus):,} characters, {vocab.size} distinct; the first 90%
@@ -166,11 +169,10 @@ character) on the first {len(curve_ids):,} validation characters every {config['
 validation text at the end (windows of {seq_len}, `models.evaluate_char_lm`). Verdict: reproduced when the GPT's
 final validation loss is below both the bigram's and the LSTM's.""")
 
-    histories = {}
-    for name, model, lr in (("gpt", gpt, config["gpt_lr"]), ("lstm", lstm, config["lstm_lr"])):
-        histories[name] = train(model, train_ids, curve_ids, config, lr, seed)
-    final = {name: evaluate_char_lm(model, val_ids, seq_len=seq_len) for name, model in (("gpt", gpt), ("lstm", lstm))}
-    final["bigram"], final["unigram"] = by_alpha[alpha], unigram
+    histories = {name: train(model, train_ids, curve_ids, config, config[f"{name}_lr"], seed)
+                 for name, model in models.items()}
+    final = {name: evaluate_char_lm(model, val_ids, seq_len=seq_len) for name, model in models.items()}
+    final["bigram"], final["unigram"] = by_alpha[alpha], unigram_loss(val_ids)
     report.result("val_loss", final)
     report.result("parameters", sizes)
     report.result("bigram_alpha", alpha)
@@ -186,7 +188,7 @@ final validation loss is below both the bigram's and the LSTM's.""")
 
     creation.manual_seed(seed)
     samples = {name: sample(model, vocab, PROMPT, SAMPLE_CHARS, temperature=TEMPERATURE)
-               for name, model in (("gpt", gpt), ("lstm", lstm))}
+               for name, model in models.items()}
     report.result("samples", samples)
     report.text(f"Samples ({SAMPLE_CHARS} characters after the prompt {PROMPT!r}, temperature {TEMPERATURE}):\n\n"
                 + "\n\n".join(f"{name.upper() if name == 'gpt' else 'CharLSTM'}:\n\n```text\n{samples[name]}\n```"
