@@ -169,13 +169,10 @@ def probe(train_x, train_y, test_x, test_y, steps=300, lr=0.05, weight_decay=1e-
     returns the test accuracy."""
     creation.manual_seed(0)
     layer = nn.Linear(train_x.shape[1], 10)
-    optimizer = optim.Adam(layer.parameters(), lr=lr)
-    x, y = Tensor._make(train_x), Tensor._make(train_y)
-    for _ in range(steps):
-        loss = functional.cross_entropy(layer(x), y) + 0.5 * weight_decay * (layer.weight ** 2).sum()
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
+    # Adam's weight_decay adds weight_decay W to the gradient: the penalty's, on the weights alone
+    optimizer = optim.Adam([{"params": [layer.weight], "weight_decay": weight_decay}, {"params": [layer.bias]}],
+                           lr=lr)
+    common.fit(layer, optimizer, nn.CrossEntropyLoss(), Tensor._make(train_x), Tensor._make(train_y), steps)
     return common.accuracy(layer, Tensor._make(test_x), Tensor._make(test_y))
 
 
